@@ -1,0 +1,74 @@
+"""Values shared by every layer: what a digest is, once parsed.
+
+Pure: standard library only. Everything here is a frozen dataclass so a value can be
+hashed, compared and passed between threads without copying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One news item of an edition.
+
+    ``text`` is plain text (no markdown, no URLs); ``title`` is the item's headline when the
+    layout gives one (a ``### [title](url)`` heading, a bold lead, a linked bullet), else "".
+    ``links`` are the item's hrefs, deduplicated, in order of appearance.
+    """
+
+    position: int
+    text: str
+    links: tuple[str, ...] = ()
+    section: str = ""
+    title: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """A stable digest of what a reader sees of the item (not its position)."""
+        payload = json.dumps(
+            [self.section, self.title, self.text, list(self.links)], ensure_ascii=False
+        )
+        return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "position": self.position,
+            "section": self.section,
+            "title": self.title,
+            "text": self.text,
+            "links": list(self.links),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One day's digest: a date, the series it belongs to, and its items in order."""
+
+    date: dt.date
+    series: str
+    items: tuple[Item, ...]
+    title: str = ""
+    source: str = ""
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def content_hash(self) -> str:
+        """A stable digest of the edition's readable content (ignores source and warnings)."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{self.date.isoformat()}\0{self.series}\0{self.title}\0".encode())
+        for item in self.items:
+            h.update(f"{item.position}:{item.content_hash}\0".encode())
+        return h.hexdigest()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "date": self.date.isoformat(),
+            "series": self.series,
+            "title": self.title,
+            "items": [item.to_json() for item in self.items],
+        }
