@@ -1,0 +1,409 @@
+"""Typed, frozen configuration from a TOML file plus the environment.
+
+Works with no file at all: every value has a default that runs the bot locally. A bad value
+names the file, the key and what was expected, e.g.
+``config.toml: push.time: expected HH:MM, got "25:00"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+ENV_CONFIG = "DIGESTBOT_CONFIG"
+ENV_TOKENS = ("DIGESTBOT_TOKEN", "TELEGRAM_BOT_TOKEN")
+ENV_DATA = "DIGESTBOT_DATA"
+ENV_API_BASE_URL = "DIGESTBOT_API_BASE_URL"
+DEFAULT_CONFIG_FILE = Path("config.toml")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    key: str
+    name_zh: str
+    name_en: str
+    keywords: tuple[str, ...]
+
+
+# The carbon-news taxonomy: used when the config file defines no [[topics]].
+# config.example.toml carries the same table (a test keeps the two equal).
+DEFAULT_TOPICS: tuple[Topic, ...] = (
+    Topic(
+        "carbon-market",
+        "碳市场",
+        "Carbon market",
+        ("碳市场", "配额", "CCER", "碳排放权", "CBAM", "碳价"),
+    ),
+    Topic(
+        "green-power",
+        "绿电绿证",
+        "Green power",
+        ("绿证", "绿电", "可再生能源", "风电", "光伏", "绿色用电"),
+    ),
+    Topic("storage", "储能", "Energy storage", ("储能", "电池", "抽水蓄能", "虚拟电厂", "微电网")),
+    Topic("transport", "交通", "Transport", ("新能源汽车", "充电", "氢能", "机动车")),
+    Topic(
+        "industry", "工业减碳", "Industry", ("钢铁", "煤炭", "水泥", "焦化", "绿色制造", "用电量")
+    ),
+    Topic(
+        "finance",
+        "绿色金融",
+        "Green finance",
+        ("绿色债券", "绿色贷款", "碳减排挂钩", "ESG", "绿色金融"),
+    ),
+    Topic("policy", "政策", "Policy", ("通知", "方案", "办法", "意见", "规划", "报告")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    token: str = field(default="", repr=False)
+    api_base_url: str = ""
+    admins: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PushConfig:
+    time: dt.time = dt.time(8, 0)
+    timezone: str = "Asia/Shanghai"
+    rate: float = 25.0
+    paid_broadcast: bool = False
+    paid_daily_cap: int = 10_000
+    max_age: dt.timedelta = dt.timedelta(days=2)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    path: str = "/telegram"
+    secret_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpConfig:
+    listen: str = "127.0.0.1"
+    port: int = 9180
+
+
+@dataclass(frozen=True, slots=True)
+class LogConfig:
+    level: str = "INFO"
+    format: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_dir: Path = Path("data")
+    digests_dir: Path = Path("digests")
+    db_path: Path = Path("data/digestbot.sqlite3")
+    telegram: TelegramConfig = TelegramConfig()
+    push: PushConfig = PushConfig()
+    webhook: WebhookConfig = WebhookConfig()
+    http: HttpConfig = HttpConfig()
+    log: LogConfig = LogConfig()
+    topics: tuple[Topic, ...] = DEFAULT_TOPICS
+    sources: tuple[Source, ...] = ()
+    file: Path | None = None
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.push.timezone)
+
+
+_P, _W, _H = PushConfig(), WebhookConfig(), HttpConfig()
+_SECTIONS: dict[str, frozenset[str]] = {
+    "telegram": frozenset({"token", "api_base_url", "admins"}),
+    "digests": frozenset({"dir"}),
+    "storage": frozenset({"path"}),
+    "push": frozenset({"time", "timezone", "rate", "paid_broadcast", "paid_daily_cap", "max_age"}),
+    "webhook": frozenset({"url", "listen", "port", "path", "secret_token"}),
+    "http": frozenset({"listen", "port"}),
+    "log": frozenset({"level", "format"}),
+    "topics": frozenset({"key", "name_zh", "name_en", "keywords"}),
+    "sources": frozenset({"url"}),
+}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TIME_RE = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_AGE_RE = re.compile(r"(\d+)\s*([dhm])")
+_TOPIC_KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _shown(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+class _Reader:
+    """Reads one TOML table, turning every bad value into a ConfigError naming its key."""
+
+    def __init__(self, label: str, prefix: str, table: Mapping[str, Any]) -> None:
+        self.label = label
+        self.prefix = prefix
+        self.table = table
+
+    def fail(self, key: str, expected: str, got: object) -> ConfigError:
+        return ConfigError(
+            f"{self.label}: {self.prefix}{key}: expected {expected}, got {_shown(got)}"
+        )
+
+    def get(self, key: str, default: T, parse: Callable[[Any], T | None], expected: str) -> T:
+        if key not in self.table:
+            return default
+        raw = self.table[key]
+        value = parse(raw)
+        if value is None:
+            raise self.fail(key, expected, raw)
+        return value
+
+
+def parse_hhmm(raw: object) -> dt.time | None:
+    """``"07:30"`` → 07:30; anything else → None."""
+    if not isinstance(raw, str):
+        return raw if isinstance(raw, dt.time) and raw.tzinfo is None else None
+    match = _TIME_RE.fullmatch(raw.strip())
+    return dt.time(int(match[1]), int(match[2])) if match else None
+
+
+def parse_timezone(raw: object) -> str | None:
+    """An IANA zone name such as ``Europe/Berlin``; None when unknown."""
+    if not isinstance(raw, str) or not raw or raw.startswith(("/", ".")) or ".." in raw:
+        return None
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return raw
+
+
+def _parse_age(raw: object) -> dt.timedelta | None:
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
+        return dt.timedelta(days=raw)
+    if not isinstance(raw, str):
+        return None
+    parts = _AGE_RE.findall(raw.replace(" ", ""))
+    if not parts or "".join(n + u for n, u in parts) != raw.replace(" ", ""):
+        return None
+    unit = {"d": "days", "h": "hours", "m": "minutes"}
+    age = sum((dt.timedelta(**{unit[u]: int(n)}) for n, u in parts), dt.timedelta())
+    return age if age > dt.timedelta() else None
+
+
+def _str(raw: object) -> str | None:
+    return raw if isinstance(raw, str) else None
+
+
+def _topic_key(raw: object) -> str | None:
+    return raw if isinstance(raw, str) and _TOPIC_KEY_RE.fullmatch(raw) else None
+
+
+def _url_path(raw: object) -> str | None:
+    return raw if isinstance(raw, str) and raw.startswith("/") else None
+
+
+def _secret(raw: object) -> str | None:
+    return raw if isinstance(raw, str) and _SECRET_RE.fullmatch(raw) else None
+
+
+def _log_level(raw: object) -> str | None:
+    return raw.upper() if isinstance(raw, str) and raw.upper() in _LOG_LEVELS else None
+
+
+def _log_format(raw: object) -> str | None:
+    return raw if raw in ("text", "json") and isinstance(raw, str) else None
+
+
+def _url(raw: object) -> str | None:
+    ok = isinstance(raw, str) and raw.startswith(("http://", "https://"))
+    return raw.rstrip("/") if ok and isinstance(raw, str) else None
+
+
+def _port(raw: object) -> int | None:
+    ok = isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= 65535
+    return raw if ok and isinstance(raw, int) else None
+
+
+def _positive(raw: object) -> float | None:
+    ok = isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0
+    return float(raw) if ok and isinstance(raw, int | float) else None
+
+
+def _bool(raw: object) -> bool | None:
+    return raw if isinstance(raw, bool) else None
+
+
+def _count(raw: object) -> int | None:
+    ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0
+    return raw if ok and isinstance(raw, int) else None
+
+
+def _admins(raw: object) -> tuple[int, ...] | None:
+    if not isinstance(raw, list) or not all(
+        isinstance(x, int) and not isinstance(x, bool) for x in raw
+    ):
+        return None
+    return tuple(raw)
+
+
+def _keywords(raw: object) -> tuple[str, ...] | None:
+    if not isinstance(raw, list) or not raw:
+        return None
+    words = tuple(w.strip() for w in raw if isinstance(w, str) and w.strip())
+    return words if len(words) == len(raw) else None
+
+
+def _check_keys(label: str, prefix: str, table: Mapping[str, Any], known: frozenset[str]) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(
+                f"{label}: {prefix}{key}: unknown key (expected one of {', '.join(sorted(known))})"
+            )
+
+
+def _table(label: str, doc: Mapping[str, Any], name: str) -> _Reader:
+    table = doc.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{label}: {name}: expected a table [{name}], got {_shown(table)}")
+    _check_keys(label, f"{name}.", table, _SECTIONS[name])
+    return _Reader(label, f"{name}.", table)
+
+
+def _array(label: str, doc: Mapping[str, Any], name: str) -> list[_Reader]:
+    entries = doc.get(name, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{label}: {name}: expected [[{name}]] tables, got {_shown(entries)}")
+    readers = []
+    for i, entry in enumerate(entries):
+        _check_keys(label, f"{name}[{i}].", entry, _SECTIONS[name])
+        readers.append(_Reader(label, f"{name}[{i}].", entry))
+    return readers
+
+
+def _topics(label: str, doc: Mapping[str, Any]) -> tuple[Topic, ...]:
+    if "topics" not in doc:
+        return DEFAULT_TOPICS
+    topics: list[Topic] = []
+    for r in _array(label, doc, "topics"):
+        for required in ("key", "keywords"):
+            if required not in r.table:
+                raise r.fail(required, "a value", None)
+        key = r.get("key", "", _topic_key, 'a short lowercase key like "carbon-market"')
+        if any(t.key == key for t in topics):
+            raise r.fail("key", "a key not used by another topic", key)
+        name_zh = r.get("name_zh", key, _str, "a string")
+        topics.append(
+            Topic(
+                key=key,
+                name_zh=name_zh,
+                name_en=r.get("name_en", name_zh, _str, "a string"),
+                keywords=r.get("keywords", (), _keywords, "a non-empty list of strings"),
+            )
+        )
+    return tuple(topics)
+
+
+def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = None) -> Config:
+    """Build the Config from ``path`` (or $DIGESTBOT_CONFIG, or ./config.toml) and ``env``."""
+    env = os.environ if env is None else env
+    explicit = path is not None or bool(env.get(ENV_CONFIG))
+    file = path or Path(env.get(ENV_CONFIG) or DEFAULT_CONFIG_FILE)
+    doc: dict[str, Any] = {}
+    if file.exists() or explicit:
+        try:
+            with file.open("rb") as fh:
+                doc = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: file not found") from None
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    label = file.name
+    unknown = set(doc) - set(_SECTIONS)
+    if unknown:
+        raise ConfigError(
+            f"{label}: {sorted(unknown)[0]}: unknown section "
+            f"(expected one of {', '.join(sorted(_SECTIONS))})"
+        )
+
+    data_dir = Path(env.get(ENV_DATA) or "data")
+    tg = _table(label, doc, "telegram")
+    token = next((env[k] for k in ENV_TOKENS if env.get(k)), "") or tg.get(
+        "token", "", _str, "a string"
+    )
+    api_base_url = env.get(ENV_API_BASE_URL) or tg.get("api_base_url", "", _url, "an http(s) URL")
+    if api_base_url and _url(api_base_url) is None:
+        raise ConfigError(
+            f"{ENV_API_BASE_URL}: expected an http(s) URL, got {_shown(api_base_url)}"
+        )
+    telegram = TelegramConfig(
+        token=token.strip(),
+        api_base_url=(_url(api_base_url) or "") if api_base_url else "",
+        admins=tg.get("admins", (), _admins, "a list of numeric user ids"),
+    )
+
+    p = _table(label, doc, "push")
+    push = PushConfig(
+        time=p.get("time", _P.time, parse_hhmm, "HH:MM"),
+        timezone=p.get("timezone", _P.timezone, parse_timezone, "an IANA time zone"),
+        rate=p.get("rate", _P.rate, _positive, "messages per second > 0"),
+        paid_broadcast=p.get("paid_broadcast", False, _bool, "true or false"),
+        paid_daily_cap=p.get("paid_daily_cap", _P.paid_daily_cap, _count, "a count"),
+        max_age=p.get("max_age", _P.max_age, _parse_age, 'a duration like "2d" or "36h"'),
+    )
+    w = _table(label, doc, "webhook")
+    webhook = WebhookConfig(
+        url=w.get("url", "", _url, "an https URL"),
+        listen=w.get("listen", _W.listen, _str, "an address"),
+        port=w.get("port", _W.port, _port, "a port number"),
+        path=w.get("path", _W.path, _url_path, 'a path starting with "/"'),
+        secret_token=w.get("secret_token", "", _secret, "1-256 characters A-Z a-z 0-9 _ -"),
+    )
+    h = _table(label, doc, "http")
+    http = HttpConfig(
+        listen=h.get("listen", _H.listen, _str, "an address"),
+        port=h.get("port", _H.port, _port, "a port number"),
+    )
+    lg = _table(label, doc, "log")
+    log = LogConfig(
+        level=lg.get("level", "INFO", _log_level, " or ".join(_LOG_LEVELS)),
+        format=lg.get("format", "text", _log_format, '"text" or "json"'),
+    )
+    d = _table(label, doc, "digests")
+    s = _table(label, doc, "storage")
+    sources = tuple(
+        Source(url=r.get("url", "", _url, "an http(s) URL")) for r in _array(label, doc, "sources")
+    )
+    return Config(
+        data_dir=data_dir,
+        digests_dir=Path(d.get("dir", "digests", _str, "a folder path")),
+        db_path=Path(s.get("path", str(data_dir / "digestbot.sqlite3"), _str, "a file path")),
+        telegram=telegram,
+        push=push,
+        webhook=webhook,
+        http=http,
+        log=log,
+        topics=_topics(label, doc),
+        sources=sources,
+        file=file if doc or explicit else None,
+    )

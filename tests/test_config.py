@@ -1,0 +1,123 @@
+"""Configuration: defaults with no file, environment overrides, errors that say where."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_TOPICS, ConfigError, load_config
+from bot.digest import parse_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_file_gives_working_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no config file and no environment the bot gets usable defaults."""
+    monkeypatch.chdir(tmp_path)
+    config = load_config(env={})
+    assert config.file is None
+    assert config.telegram.token == ""
+    assert config.push.time == dt.time(8, 0)
+    assert config.push.timezone == "Asia/Shanghai"
+    assert config.push.max_age == dt.timedelta(days=2)
+    assert config.digests_dir == Path("digests")
+    assert config.db_path == Path("data/digestbot.sqlite3")
+    assert config.topics == DEFAULT_TOPICS
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    """DIGESTBOT_TOKEN beats TELEGRAM_BOT_TOKEN beats the file; data and API URL come from env."""
+    path = write(tmp_path, '[telegram]\ntoken = "1:file"\n')
+    env = {
+        "TELEGRAM_BOT_TOKEN": "2:tg",
+        "DIGESTBOT_TOKEN": "3:digest",
+        "DIGESTBOT_DATA": str(tmp_path / "d"),
+        "DIGESTBOT_API_BASE_URL": "http://127.0.0.1:8081/bot/",
+    }
+    config = load_config(path, env=env)
+    assert config.telegram.token == "3:digest"
+    assert config.telegram.api_base_url == "http://127.0.0.1:8081/bot"
+    assert config.db_path == tmp_path / "d" / "digestbot.sqlite3"
+    assert load_config(path, env={"TELEGRAM_BOT_TOKEN": "2:tg"}).telegram.token == "2:tg"
+    assert load_config(path, env={}).telegram.token == "1:file"
+
+
+def test_config_path_from_environment(tmp_path: Path) -> None:
+    """DIGESTBOT_CONFIG names the file to read."""
+    path = write(tmp_path, '[push]\ntime = "07:30"\n')
+    config = load_config(env={"DIGESTBOT_CONFIG": str(path)})
+    assert config.push.time == dt.time(7, 30)
+    assert config.file == path
+
+
+def test_token_never_in_repr(tmp_path: Path) -> None:
+    """Printing the config (or logging it) does not reveal the token or webhook secret."""
+    path = write(tmp_path, '[webhook]\nsecret_token = "s3cr3t-value"\n')
+    config = load_config(path, env={"DIGESTBOT_TOKEN": "123456:SECRET-TOKEN"})
+    assert "SECRET-TOKEN" not in repr(config)
+    assert "s3cr3t-value" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[push]\ntime = "25:00"\n', 'config.toml: push.time: expected HH:MM, got "25:00"'),
+        ('[push]\ntimezone = "Mars/Olympus"\n', "push.timezone: expected an IANA time zone"),
+        ("[push]\nrate = 0\n", "push.rate: expected messages per second > 0, got 0"),
+        ('[push]\nmax_age = "soon"\n', 'push.max_age: expected a duration like "2d"'),
+        ('[push]\ntme = "07:00"\n', "push.tme: unknown key"),
+        ("[pushh]\n", "pushh: unknown section"),
+        ('[telegram]\nadmins = ["me"]\n', "telegram.admins: expected a list of numeric user ids"),
+        ("[webhook]\nport = 70000\n", "webhook.port: expected a port number, got 70000"),
+        ('[webhook]\nsecret_token = "has space"\n', "webhook.secret_token: expected 1-256"),
+        ('[log]\nformat = "xml"\n', 'log.format: expected "text" or "json", got "xml"'),
+        ('[[topics]]\nkey = "Bad Key"\nkeywords = ["x"]\n', "topics[0].key: expected a short"),
+        ('[[topics]]\nkey = "a"\nkeywords = []\n', "topics[0].keywords: expected a non-empty"),
+        ('[[sources]]\nurl = "ftp://x"\n', "sources[0].url: expected an http(s) URL"),
+        ("[push\n", "config.toml: not valid TOML"),
+    ],
+)
+def test_bad_values_name_file_key_and_expectation(tmp_path: Path, toml: str, message: str) -> None:
+    """A bad value stops start-up with a message naming the file, the key and what was wanted."""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, toml), env={})
+    assert message in str(info.value)
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    """Asking for a config file that does not exist is an error, not silent defaults."""
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(env={"DIGESTBOT_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_example_config_loads_and_matches_defaults() -> None:
+    """config.example.toml is valid and ships exactly the built-in topic taxonomy and defaults."""
+    config = load_config(ROOT / "config.example.toml", env={})
+    assert config.topics == DEFAULT_TOPICS
+    assert config.push.time == dt.time(8, 0)
+    assert config.push.timezone == "Asia/Shanghai"
+    assert config.http.port == 9180
+    assert {t.key for t in config.topics} >= {"carbon-market", "storage", "policy"}
+
+
+def test_every_seed_item_lands_in_a_topic() -> None:
+    """The shipped taxonomy files each item of the sample edition under at least one topic."""
+    edition = parse_file(ROOT / "digests" / "2024-01-08.md")
+    for item in edition.items:
+        text = f"{item.title} {item.text}".casefold()
+        assert any(k.casefold() in text for t in DEFAULT_TOPICS for k in t.keywords), item
+
+
+def test_durations_and_times_in_their_forms(tmp_path: Path) -> None:
+    """max_age accepts days, hours and minutes; push.time accepts H:MM."""
+    config = load_config(write(tmp_path, '[push]\nmax_age = "1d12h"\ntime = "7:05"\n'), env={})
+    assert config.push.max_age == dt.timedelta(days=1, hours=12)
+    assert config.push.time == dt.time(7, 5)
