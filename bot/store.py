@@ -1,0 +1,334 @@
+"""SQLite storage: the only module that speaks SQL.
+
+sqlite-utils for tables and migrations, WAL for a reader beside the writer, parameters
+always. Everything important lives here so a restart (or ``kill -9``) resumes where it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError, Table
+from sqlite_utils.migrations import Migrations
+
+from .models import Edition, Item
+
+log = logging.getLogger(__name__)
+
+migrations = Migrations("digestbot")
+
+
+@migrations(name="0001_editions_items_files")
+def _m0001(db: Database) -> None:
+    db.table("editions").create(
+        {
+            "date": str,
+            "series": str,
+            "title": str,
+            "source": str,
+            "content_hash": str,
+            "ingested_at": str,
+            "updated_at": str,
+        },
+        pk="date",
+    )
+    # AUTOINCREMENT: an item id is never reused, so a stale button can't open another item.
+    db.execute(
+        """CREATE TABLE items (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            edition_date TEXT NOT NULL REFERENCES editions(date),
+            position INTEGER NOT NULL,
+            section TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            links TEXT NOT NULL DEFAULT '[]',
+            content_hash TEXT NOT NULL
+        )"""
+    )
+    db.table("items").create_index(["edition_date", "position"])
+    db.table("files").create(
+        {
+            "path": str,
+            "size": int,
+            "mtime_ns": int,
+            "hash": str,
+            "edition_date": str,
+            "error": str,
+            "error_line": int,
+            "checked_at": str,
+        },
+        pk="path",
+        not_null={"size", "mtime_ns", "hash"},
+    )
+
+
+class Change(enum.Enum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class EditionInfo:
+    date: dt.date
+    series: str
+    title: str
+    source: str
+    items: int
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What the last scan learned of one digest file (path relative to the digests folder)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+    edition_date: dt.date | None = None
+    error: str | None = None
+    error_line: int | None = None
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _ts(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
+
+    def __init__(self, path: Path | str, *, now: Callable[[], dt.datetime] = utcnow) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
+        self.db = Database(conn)
+        self.now = now
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: one commit (and one fsync) for the whole block."""
+        with self.db.atomic():
+            yield
+
+    def _t(self, name: str) -> Table:
+        return self.db.table(name)
+
+    def _get(self, name: str, key: str | int) -> dict[str, Any] | None:
+        try:
+            return self._t(name).get(key)
+        except NotFoundError:
+            return None
+
+    # -- editions -------------------------------------------------------------------------
+
+    def put_edition(self, edition: Edition) -> Change:
+        """Insert or update an edition in place; unchanged items keep their ids."""
+        key = edition.date.isoformat()
+        now = _ts(self.now())
+        row = self._get("editions", key)
+        if row and row["content_hash"] == edition.content_hash and row["source"] == edition.source:
+            return Change.UNCHANGED
+        record = {
+            "date": key,
+            "series": edition.series,
+            "title": edition.title,
+            "source": edition.source,
+            "content_hash": edition.content_hash,
+            "updated_at": now,
+        }
+        with self.db.atomic():
+            if row is None:
+                self._t("editions").insert({**record, "ingested_at": now})
+            else:
+                self._t("editions").update(key, record)
+            self._reconcile_items(key, edition.items)
+        return Change.NEW if row is None else Change.CHANGED
+
+    def _reconcile_items(self, key: str, items: tuple[Item, ...]) -> None:
+        old = list(
+            self.db.query(
+                "SELECT id, position, content_hash FROM items WHERE edition_date = ?", [key]
+            )
+        )
+        by_hash: dict[str, list[dict[str, Any]]] = {}
+        for o in old:
+            by_hash.setdefault(o["content_hash"], []).append(o)
+        kept: dict[int, int] = {}  # old id -> new position
+        unmatched: list[Item] = []
+        for item in items:
+            candidates = by_hash.get(item.content_hash)
+            if candidates:
+                same = next((c for c in candidates if c["position"] == item.position), None)
+                chosen = same or candidates[0]
+                candidates.remove(chosen)
+                kept[chosen["id"]] = item.position
+            else:
+                unmatched.append(item)
+        free = {o["position"]: o["id"] for o in old if o["id"] not in kept}
+        table = self._t("items")
+        for old_id, position in kept.items():
+            table.update(old_id, {"position": position})
+        fresh: list[dict[str, object]] = []
+        for item in unmatched:
+            reuse = free.pop(item.position, None)
+            values = _item_row(key, item)
+            if reuse is None:
+                fresh.append(values)
+            else:
+                table.update(reuse, values)
+        if fresh:
+            table.insert_all(fresh)
+        for leftover in free.values():
+            table.delete(leftover)
+
+    def delete_edition(self, date: dt.date) -> bool:
+        key = date.isoformat()
+        with self.db.atomic():
+            self.db.execute("DELETE FROM items WHERE edition_date = ?", [key])
+            cur = self.db.execute("DELETE FROM editions WHERE date = ?", [key])
+        return cur.rowcount > 0
+
+    def get_edition(self, date: dt.date) -> Edition | None:
+        row = self._get("editions", date.isoformat())
+        return None if row is None else self._edition(row)
+
+    def latest_edition(self, *, on_or_before: dt.date | None = None) -> Edition | None:
+        where, args = ("date <= ?", [on_or_before.isoformat()]) if on_or_before else (None, [])
+        rows = list(self._t("editions").rows_where(where, args, order_by="date DESC", limit=1))
+        return self._edition(rows[0]) if rows else None
+
+    def edition_source(self, date: dt.date) -> str | None:
+        row = self._get("editions", date.isoformat())
+        return None if row is None else str(row["source"])
+
+    def _edition(self, row: dict[str, Any]) -> Edition:
+        items = tuple(
+            Item(
+                position=r["position"],
+                text=r["text"],
+                links=tuple(json.loads(r["links"])),
+                section=r["section"],
+                title=r["title"],
+            )
+            for r in self._t("items").rows_where(
+                "edition_date = ?", [row["date"]], order_by="position"
+            )
+        )
+        return Edition(
+            date=dt.date.fromisoformat(row["date"]),
+            series=row["series"],
+            items=items,
+            title=row["title"],
+            source=row["source"],
+        )
+
+    def list_editions(self, *, limit: int | None = None) -> list[EditionInfo]:
+        """Editions newest first, with their item counts."""
+        sql = (
+            "SELECT e.date, e.series, e.title, e.source, e.updated_at, "
+            "(SELECT count(*) FROM items i WHERE i.edition_date = e.date) AS n "
+            "FROM editions e ORDER BY e.date DESC"
+        )
+        args: list[object] = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [
+            EditionInfo(
+                date=dt.date.fromisoformat(r["date"]),
+                series=r["series"],
+                title=r["title"],
+                source=r["source"],
+                items=r["n"],
+                updated_at=dt.datetime.fromisoformat(r["updated_at"]),
+            )
+            for r in self.db.query(sql, args)
+        ]
+
+    def item_ids(self, date: dt.date) -> list[int]:
+        """Item ids of an edition in position order."""
+        return [
+            r["id"]
+            for r in self.db.query(
+                "SELECT id FROM items WHERE edition_date = ? ORDER BY position", [date.isoformat()]
+            )
+        ]
+
+    def counts(self) -> tuple[int, int]:
+        """(editions, items) in the store."""
+        return self._t("editions").count, self._t("items").count
+
+    # -- digest files ---------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, FileState]:
+        return {
+            r["path"]: FileState(
+                path=r["path"],
+                size=r["size"],
+                mtime_ns=r["mtime_ns"],
+                hash=r["hash"],
+                edition_date=dt.date.fromisoformat(r["edition_date"])
+                if r["edition_date"]
+                else None,
+                error=r["error"],
+                error_line=r["error_line"],
+            )
+            for r in self._t("files").rows
+        }
+
+    def put_file_state(self, state: FileState) -> None:
+        self._t("files").upsert(
+            {
+                "path": state.path,
+                "size": state.size,
+                "mtime_ns": state.mtime_ns,
+                "hash": state.hash,
+                "edition_date": state.edition_date.isoformat() if state.edition_date else None,
+                "error": state.error,
+                "error_line": state.error_line,
+                "checked_at": _ts(self.now()),
+            },
+            pk="path",
+        )
+
+    def delete_file_state(self, path: str) -> None:
+        self.db.execute("DELETE FROM files WHERE path = ?", [path])
+
+
+def _item_row(key: str, item: Item) -> dict[str, object]:
+    return {
+        "edition_date": key,
+        "position": item.position,
+        "section": item.section,
+        "title": item.title,
+        "text": item.text,
+        "links": json.dumps(list(item.links), ensure_ascii=False),
+        "content_hash": item.content_hash,
+    }

@@ -1,0 +1,175 @@
+"""Scanning the digests folder: new, changed, removed and broken files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.sources import scan_folder
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "digests" / "2024-01-08.md"
+DAY = dt.date(2024, 1, 8)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "digests"
+    d.mkdir()
+    shutil.copy(SEED, d / SEED.name)
+    return d
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "bot.sqlite3")
+    yield s
+    s.close()
+
+
+def digest(day: str, *items: str) -> str:
+    body = "\n".join(f"{i}. {t} https://example.org/{day}/{i}" for i, t in enumerate(items, 1))
+    return f"---\ntitle: 测试日报 {day}\n---\n\n{body}\n"
+
+
+def bump_mtime(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+
+def test_first_scan_ingests_the_seed(store: Store, folder: Path) -> None:
+    """The sample edition lands in the store with its ten items."""
+    report = scan_folder(store, folder)
+    assert report.new == [DAY]
+    assert report.ok
+    e = store.get_edition(DAY)
+    assert e is not None
+    assert len(e.items) == 10
+    assert e.source == "2024-01-08.md"
+
+
+def test_rescan_of_unchanged_folder_writes_nothing(store: Store, folder: Path) -> None:
+    """A second scan with nothing changed touches no row."""
+    scan_folder(store, folder)
+    before = store.db.conn.total_changes
+    report = scan_folder(store, folder)
+    assert (report.new, report.changed, report.unchanged) == ([], [], 1)
+    assert store.db.conn.total_changes == before
+
+
+def test_touched_but_identical_file_is_unchanged(store: Store, folder: Path) -> None:
+    """A new mtime with the same bytes does not rewrite the edition."""
+    scan_folder(store, folder)
+    ids = store.item_ids(DAY)
+    bump_mtime(folder / SEED.name)
+    report = scan_folder(store, folder)
+    assert report.unchanged == 1
+    assert not report.touched
+    assert store.item_ids(DAY) == ids
+
+
+def test_edited_file_updates_in_place(store: Store, folder: Path) -> None:
+    """Fixing a typo in one item updates that item; the others keep their ids."""
+    scan_folder(store, folder)
+    ids = store.item_ids(DAY)
+    path = folder / SEED.name
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "黑龙江省人民政府发布关于", "黑龙江省政府发布关于"
+        ),
+        encoding="utf-8",
+    )
+    bump_mtime(path)
+    report = scan_folder(store, folder)
+    assert report.changed == [DAY]
+    e = store.get_edition(DAY)
+    assert e is not None
+    assert e.items[1].text.startswith("1月5日，黑龙江省政府发布")
+    assert store.item_ids(DAY) == ids
+
+
+def test_broken_file_keeps_its_edition(store: Store, folder: Path) -> None:
+    """A file that stops parsing is reported with file and line and its edition stays."""
+    (folder / "2024-01-09.md").write_text(digest("2024-01-09", "碳市场", "绿证"), "utf-8")
+    scan_folder(store, folder)
+    broken = folder / "2024-01-09.md"
+    broken.write_bytes(b"---\ndate: 2024-01-09\n---\n1. ok\n2. \xff bad bytes\n")
+    bump_mtime(broken)
+    report = scan_folder(store, folder)
+    assert not report.ok
+    assert len(report.errors) == 1
+    assert str(report.errors[0]).startswith(f"{broken}:5: ")
+    assert store.get_edition(dt.date(2024, 1, 9)) is not None
+    again = scan_folder(store, folder)
+    assert [str(e) for e in again.errors] == [str(e) for e in report.errors]
+
+
+def test_removed_file_removes_its_edition(store: Store, folder: Path) -> None:
+    """Deleting a digest file takes its edition out of the store."""
+    (folder / "b.md").write_text(digest("2024-01-09", "碳市场"), "utf-8")
+    scan_folder(store, folder)
+    (folder / "b.md").unlink()
+    report = scan_folder(store, folder)
+    assert report.removed == [dt.date(2024, 1, 9)]
+    assert store.get_edition(dt.date(2024, 1, 9)) is None
+    assert store.get_edition(DAY) is not None
+
+
+def test_second_file_for_same_date_is_an_error(store: Store, folder: Path) -> None:
+    """Two files claiming one date: the first keeps it, the second is reported."""
+    scan_folder(store, folder)
+    (folder / "zz-copy.md").write_text(digest("2024-01-08", "别的内容"), "utf-8")
+    report = scan_folder(store, folder)
+    assert len(report.errors) == 1
+    assert "already the edition of 2024-01-08.md" in str(report.errors[0])
+    e = store.get_edition(DAY)
+    assert e is not None
+    assert e.source == "2024-01-08.md"
+
+
+def test_renamed_file_keeps_item_ids(store: Store, folder: Path) -> None:
+    """Renaming a digest file keeps its edition and item ids."""
+    scan_folder(store, folder)
+    ids = store.item_ids(DAY)
+    (folder / SEED.name).rename(folder / "renamed.md")
+    report = scan_folder(store, folder)
+    assert report.removed == []
+    assert store.edition_source(DAY) == "renamed.md"
+    assert store.item_ids(DAY) == ids
+
+
+def test_corrected_date_moves_the_edition(store: Store, folder: Path) -> None:
+    """When the publisher fixes a file's date, the edition moves to the new date."""
+    path = folder / "x.md"
+    path.write_text(digest("2024-02-01", "储能"), "utf-8")
+    scan_folder(store, folder)
+    path.write_text(digest("2024-02-02", "储能"), "utf-8")
+    bump_mtime(path)
+    report = scan_folder(store, folder)
+    assert report.new == [dt.date(2024, 2, 2)]
+    assert report.removed == [dt.date(2024, 2, 1)]
+    assert store.get_edition(dt.date(2024, 2, 1)) is None
+
+
+def test_subfolders_scanned_hidden_ignored(store: Store, folder: Path) -> None:
+    """Digests in sub-folders load; hidden folders such as .obsidian are skipped."""
+    (folder / "2024" / "01").mkdir(parents=True)
+    (folder / "2024" / "01" / "a.md").write_text(digest("2024-01-10", "光伏"), "utf-8")
+    (folder / ".obsidian").mkdir()
+    (folder / ".obsidian" / "b.md").write_text(digest("2024-01-11", "光伏"), "utf-8")
+    (folder / "notes.txt").write_text("not a digest", "utf-8")
+    report = scan_folder(store, folder)
+    assert sorted(report.new) == [DAY, dt.date(2024, 1, 10)]
+
+
+def test_missing_folder_is_reported(store: Store, tmp_path: Path) -> None:
+    """Scanning a folder that does not exist reports it instead of raising."""
+    report = scan_folder(store, tmp_path / "nope")
+    assert not report.ok
+    assert "not found" in str(report.errors[0])

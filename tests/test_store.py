@@ -1,0 +1,112 @@
+"""The store: migrations, idempotent edition writes, stable item ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.models import Edition, Item
+from bot.store import Change, Store
+
+DAY = dt.date(2024, 1, 8)
+
+
+def edition(*texts: str, day: dt.date = DAY, source: str = "2024-01-08.md") -> Edition:
+    items = tuple(
+        Item(position=i, text=t, links=(f"https://example.org/{t}",), section="新闻")
+        for i, t in enumerate(texts, 1)
+    )
+    return Edition(date=day, series="每日碳新闻", items=items, source=source)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "db" / "bot.sqlite3")
+    yield s
+    s.close()
+
+
+def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    """Opening a fresh path creates the schema, in WAL mode, and reopening migrates nothing."""
+    path = tmp_path / "bot.sqlite3"
+    first = Store(path)
+    assert {"editions", "items", "files"} <= set(first.db.table_names())
+    assert first.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    applied = first.db.table("_sqlite_migrations").count
+    first.close()
+    second = Store(path)
+    assert second.db.table("_sqlite_migrations").count == applied
+    second.close()
+
+
+def test_edition_round_trips(store: Store) -> None:
+    """What goes in comes back: items, order, sections, links, series."""
+    e = edition("一、碳市场扩容", "二、储能 <b>&</b> 绿证")
+    assert store.put_edition(e) is Change.NEW
+    back = store.get_edition(DAY)
+    assert back == e
+    assert store.latest_edition() == e
+    assert store.get_edition(DAY + dt.timedelta(days=1)) is None
+
+
+def test_unchanged_edition_writes_nothing(store: Store) -> None:
+    """Putting the same edition again changes no row at all."""
+    store.put_edition(edition("a", "b", "c"))
+    before = store.db.conn.total_changes
+    assert store.put_edition(edition("a", "b", "c")) is Change.UNCHANGED
+    assert store.db.conn.total_changes == before
+
+
+def test_changed_edition_keeps_ids_of_unchanged_items(store: Store) -> None:
+    """Editing one item, inserting one and dropping one keeps the ids of the items left alone."""
+    store.put_edition(edition("甲", "乙", "丙", "丁"))
+    ids = dict(zip("甲乙丙丁", store.item_ids(DAY), strict=True))
+    assert store.put_edition(edition("新", "甲", "乙（更正）", "丙")) is Change.CHANGED
+    after = store.get_edition(DAY)
+    assert after is not None
+    assert [i.text for i in after.items] == ["新", "甲", "乙（更正）", "丙"]
+    new_ids = store.item_ids(DAY)
+    assert new_ids[1] == ids["甲"]
+    assert new_ids[3] == ids["丙"]
+    assert ids["丁"] not in new_ids
+    assert len(set(new_ids)) == 4
+
+
+def test_item_ids_are_never_reused(store: Store) -> None:
+    """An id that belonged to a removed item never names another item later."""
+    store.put_edition(edition("a", "b"))
+    old = set(store.item_ids(DAY))
+    store.delete_edition(DAY)
+    store.put_edition(edition("c", "d"))
+    assert old.isdisjoint(store.item_ids(DAY))
+
+
+def test_list_editions_newest_first_with_counts(store: Store) -> None:
+    """Editions list newest first with how many items each has."""
+    store.put_edition(edition("a", day=DAY))
+    store.put_edition(edition("a", "b", day=DAY + dt.timedelta(days=1), source="b.md"))
+    rows = store.list_editions()
+    assert [(r.date, r.items) for r in rows] == [(DAY + dt.timedelta(days=1), 2), (DAY, 1)]
+    assert store.counts() == (2, 3)
+    assert store.latest_edition(on_or_before=DAY) == edition("a", day=DAY)
+
+
+def test_source_change_alone_is_recorded(store: Store) -> None:
+    """A renamed file updates the edition's source without touching its items."""
+    store.put_edition(edition("a"))
+    ids = store.item_ids(DAY)
+    assert store.put_edition(replace(edition("a"), source="renamed.md")) is Change.CHANGED
+    assert store.edition_source(DAY) == "renamed.md"
+    assert store.item_ids(DAY) == ids
+
+
+def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
+    """The store only records timezone-aware times."""
+    s = Store(tmp_path / "x.sqlite3", now=lambda: dt.datetime(2024, 1, 1))  # noqa: DTZ001
+    with pytest.raises(ValueError, match="naive"):
+        s.put_edition(edition("a"))
+    s.close()
