@@ -1,0 +1,172 @@
+"""The parser on real digests (../shared/corpus, under their own licences: read in place)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.digest import DigestError, parse_file
+from bot.models import Edition
+
+# ../shared/corpus next to the checkout; DIGESTBOT_CORPUS points elsewhere (a clone in /tmp)
+CORPUS = Path(
+    os.environ.get("DIGESTBOT_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+)
+DIGEST_NAME = re.compile(r"(?:(?:ios)?dailynews_)?(\d{4}-\d{2}-\d{2})\.md", re.IGNORECASE)
+MARKUP = re.compile(r"https?://|\*\*|\]\(|<!--")
+
+
+def corpus_root(root: Path, *, ci: bool) -> Path:
+    """``root`` if it is there; else skip the test, or fail it on CI (CI has the corpus)."""
+    if not root.is_dir():
+        if ci:
+            pytest.fail(f"the shared digest corpus is missing: {root}")
+        pytest.skip(f"no shared digest corpus at {root}")
+    return root
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    return corpus_root(CORPUS, ci=os.environ.get("CI") == "true")
+
+
+def test_missing_corpus_fails_on_ci_and_skips_elsewhere(tmp_path: Path) -> None:
+    """Without the corpus the tests skip on a laptop but fail under CI=true."""
+    missing = tmp_path / "corpus"
+    with pytest.raises(pytest.fail.Exception, match="corpus is missing"):
+        corpus_root(missing, ci=True)
+    with pytest.raises(pytest.skip.Exception):
+        corpus_root(missing, ci=False)
+    assert corpus_root(tmp_path, ci=True) == tmp_path
+
+
+@functools.cache
+def read(path: Path) -> Edition | DigestError:
+    try:
+        return parse_file(path)
+    except DigestError as exc:
+        return exc
+
+
+def edition(path: Path) -> Edition:
+    result = read(path)
+    assert isinstance(result, Edition), str(result)
+    return result
+
+
+def raw_lines(path: Path) -> list[str]:
+    """The file's lines, read independently of the parser."""
+    text = path.read_bytes().decode("utf-8-sig")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def digests(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.md") if DIGEST_NAME.fullmatch(p.name))
+
+
+def test_every_corpus_file_gives_an_edition_or_a_clear_error(corpus: Path) -> None:
+    """Each digest yields an edition dated as its file name; other files fail only for the date."""
+    files = sorted(p for p in corpus.rglob("*") if p.is_file())
+    assert len(digests(corpus)) >= 300
+    for path in files:
+        result = read(path)
+        named = DIGEST_NAME.fullmatch(path.name)
+        if named is None:
+            assert isinstance(result, DigestError), path
+            assert result.reason.startswith("no date"), str(result)
+            assert str(result).startswith(str(path))
+        else:
+            assert isinstance(result, Edition), str(result)
+            assert result.date.isoformat() == named.group(1), path
+            assert result.items, path
+
+
+def test_ai_daily_news_items_are_the_table_of_contents(corpus: Path) -> None:
+    """AIDailyNews: one item per `> - ` TOC line, with the TOC line as its title, in order."""
+    for path in sorted((corpus / "AIDailyNews").glob("dailyNews_*.md")):
+        toc = [line[4:].strip() for line in raw_lines(path) if re.match(r"> [-*] ", line)]
+        assert [item.title for item in edition(path).items] == toc, path
+
+
+def test_ios_daily_news_items_are_the_table_of_contents(corpus: Path) -> None:
+    """iOSDailyNews: as many items as TOC lines, the same titles (its TOC is not in order)."""
+    for path in sorted((corpus / "AIDailyNews" / "iOSDailyNews").glob("*.md")):
+        toc = [line[4:].strip() for line in raw_lines(path) if re.match(r"> [-*] ", line)]
+        titles = [item.title for item in edition(path).items]
+        assert Counter(titles) == Counter(toc), path
+
+
+def test_ai_daily_news_items_lead_with_their_heading_link(corpus: Path) -> None:
+    """Each `### [t](u)` item's first link is u; body links are real hrefs of the file."""
+    for path in sorted((corpus / "AIDailyNews").rglob("*DailyNews_*.md")):
+        lines = raw_lines(path)
+        heads = [m.group(1) for s in lines if (m := re.fullmatch(r"### \[.*\]\((\S+)\)\s*", s))]
+        items = edition(path).items
+        assert [item.links[0] for item in items] == heads, path
+        text = "\n".join(lines)
+        assert all(link in text for item in items for link in item.links), path
+
+
+def test_bubblebrain_numbering_is_one_to_n_in_each_section(corpus: Path) -> None:
+    """ai-bubblebrain before 2026-06: per section, the items are the lines numbered 1…N."""
+    checked = 0
+    for path in digests(corpus / "ai-bubblebrain-daily-news"):
+        if path.name >= "2026-06":
+            continue
+        section, numbers, fenced = "", {}, False
+        for line in raw_lines(path):
+            if line.startswith("```"):
+                fenced = not fenced
+            elif not fenced and (m := re.match(r"(?:#{1,6}\s+)?(\d+)\.\s", line)):
+                numbers.setdefault(section, []).append(int(m.group(1)))
+            elif not fenced and line.startswith("#"):
+                section = line.lstrip("#").strip().strip("*").strip()
+        assert all(n == list(range(1, len(n) + 1)) for n in numbers.values()), path
+        sections = Counter(item.section for item in edition(path).items)
+        assert sections == Counter({s: len(n) for s, n in numbers.items()}), path
+        checked += 1
+    assert checked >= 100
+
+
+def test_bubblebrain_linked_layouts_have_a_link_on_every_item(corpus: Path) -> None:
+    """`1. **t** — src`, `#### 1. t` and `- [t](<u>)` items carry their link and title t
+    (unless t is only a URL, which some sources do)."""
+    layouts = [
+        re.compile(r"\d+\. \*\*(.+?)\*\* — "),
+        re.compile(r"#### \d+\. (.+?)\s*"),
+        re.compile(r"- \[(.+?)\]\(<https?://"),
+    ]
+    seen = 0
+    for path in digests(corpus / "ai-bubblebrain-daily-news"):
+        lines = raw_lines(path)
+        linked = [m for s in lines for rx in layouts if (m := rx.match(s))]
+        if not linked:
+            continue
+        items = edition(path).items
+        with_links = [item for item in items if item.links]
+        assert len(with_links) == len(linked), path
+        titled = [m for m in linked if re.sub(r"https?://\S+", "", m.group(1)).strip()]
+        assert sum(1 for item in with_links if item.title) == len(titled), path
+        seen += len(linked)
+    assert seen > 2000
+
+
+def test_no_markup_in_any_corpus_item_text(corpus: Path) -> None:
+    """No item text in the corpus holds a URL, `**`, `](` or an HTML comment."""
+    for path in digests(corpus):
+        for item in edition(path).items:
+            assert MARKUP.search(item.text) is None, (path, item.position, item.text[:200])
+            assert MARKUP.search(item.title) is None, (path, item.position, item.title)
+            assert all(link.startswith(("http://", "https://")) for link in item.links)
+
+
+def test_series_names_of_the_corpus(corpus: Path) -> None:
+    """The series is the title without its date: one name per archive and format."""
+    names = Counter(edition(path).series for path in digests(corpus))
+    assert set(names) >= {"My Daily News", "Bubble's Brain", "Bubble's Brain 阅读手册"}
+    assert all(name and not re.search(r"\d{4}-\d{2}-\d{2}", name) for name in names), names
