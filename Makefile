@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: the bot (real Telegram with a token configured, else the local sandbox with a web chat)
+## run: load digests/ and show the latest edition as the bot will send it
 run: $(STAMP)
-	$(BIN)/digestbot run --or-demo
+	$(BIN)/digestbot ingest
+	$(BIN)/digestbot preview latest
 
 ## test: lint, then the whole test suite
 test: $(STAMP) lint

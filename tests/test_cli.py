@@ -1,0 +1,162 @@
+"""The publisher's command line: ingest, check, editions, preview, check-config."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.sandbox.telegram_html import check_message
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "digests" / "2024-01-08.md"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with the sample digest, used as the bot's working directory."""
+    (tmp_path / "digests").mkdir()
+    shutil.copy(SEED, tmp_path / "digests" / SEED.name)
+    monkeypatch.chdir(tmp_path)
+    for var in ("DIGESTBOT_CONFIG", "DIGESTBOT_TOKEN", "TELEGRAM_BOT_TOKEN", "DIGESTBOT_DATA"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_then_preview_shows_ten_numbered_items(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ingest digests && preview latest` shows the seed as 10 numbered items with links."""
+    code, out, _ = run(capsys, "ingest", "digests")
+    assert code == 0
+    assert "1 new" in out
+    assert "1 editions, 10 items" in out
+    code, out, _ = run(capsys, "preview", "latest")
+    assert code == 0
+    assert "每日碳新闻" in out
+    assert "2024年1月8日" in out
+    for n in range(1, 11):
+        assert f"{n}." in out
+    assert out.count("原文") == 10
+    assert "https://mp.weixin.qq.com/s/CNXXGYu7FeE_mmXg389mwQ" in out
+
+
+def test_preview_html_parts_are_valid_telegram_messages(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`preview --json` gives the message parts exactly as sent, each one Telegram accepts."""
+    run(capsys, "ingest")
+    code, out, _ = run(capsys, "preview", "2024-01-08", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["date"] == "2024-01-08"
+    assert doc["series"] == "每日碳新闻"
+    assert [i["position"] for i in doc["items"]] == list(range(1, 11))
+    assert set(doc["items"][0]) >= {"position", "section", "text", "links"}
+    for part in doc["parts"]:
+        check_message(part)
+    code, out, _ = run(capsys, "preview", "--html")
+    assert '<a href="https://www.163.com/dy/article/IN2THDBL0514R9MQ.html">' in out
+
+
+def test_preview_without_editions_explains(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Previewing before any ingest says what to do instead of failing obscurely."""
+    code, _, err = run(capsys, "preview")
+    assert code == 2
+    assert "digestbot ingest" in err
+    code, _, err = run(capsys, "preview", "2023-13-45")
+    assert code == 2
+    assert "not a date" in err
+
+
+def test_ingest_reports_errors_as_file_line_reason(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken file is listed as file:line: reason, the rest loads, and the exit status is 1."""
+    bad = workdir / "digests" / "broken.md"
+    bad.write_bytes(b"---\ndate: 2024-01-09\n---\n1. ok\n\xff\n")
+    code, out, _ = run(capsys, "ingest")
+    assert code == 1
+    assert f"error: {Path('digests') / 'broken.md'}:5: " in out
+    assert "1 new" in out
+    code, out, _ = run(capsys, "ingest", "--json")
+    doc = json.loads(out)
+    assert doc["editions"] == 1
+    assert doc["errors"][0].startswith("digests/broken.md:5: ")
+
+
+def test_editions_lists_what_is_stored(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`editions --json` lists dates with their item counts."""
+    run(capsys, "ingest")
+    code, out, _ = run(capsys, "editions", "--json")
+    assert code == 0
+    [row] = json.loads(out)
+    assert (row["date"], row["series"], row["item_count"]) == ("2024-01-08", "每日碳新闻", 10)
+
+
+def test_check_needs_no_database(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`check` reports date, series and items of a file without creating a database."""
+    code, out, _ = run(capsys, "check", str(SEED))
+    assert code == 0
+    assert "2024-01-08 · 每日碳新闻" in out
+    assert "10 items" in out
+    assert not (workdir / "data").exists()
+
+
+def test_check_json_lists_files_in_order_with_failures(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check --json` on several files prints a list in file order; a failure is {file, error}."""
+    empty = workdir / "empty.md"
+    empty.write_bytes(b"")
+    code, out, _ = run(capsys, "check", "--json", str(empty), str(SEED))
+    assert code == 1
+    first, second = json.loads(out)
+    assert first["file"] == str(empty)
+    assert str(empty) in first["error"]
+    assert second["date"] == "2024-01-08"
+    assert len(second["items"]) == 10
+    code, out, _ = run(capsys, "check", "--json", str(SEED))
+    assert json.loads(out)["series"] == "每日碳新闻"
+
+
+def test_check_config_reports_bad_values(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad config value is one clear line and exit status 2; a good one is summarised."""
+    (workdir / "config.toml").write_text('[push]\ntime = "25:00"\n', "utf-8")
+    code, _, err = run(capsys, "check-config")
+    assert code == 2
+    assert err.strip() == 'digestbot: config.toml: push.time: expected HH:MM, got "25:00"'
+    (workdir / "config.toml").write_text('[push]\ntime = "06:45"\n', "utf-8")
+    code, out, _ = run(capsys, "check-config", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["push"].startswith("06:45 Asia/Shanghai")
+    assert doc["token"].startswith("not set")
+
+
+def test_console_entry_point_runs(workdir: Path) -> None:
+    """`python -m bot` works as the digestbot command in a fresh process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--json", str(SEED)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["date"] == "2024-01-08"
