@@ -1,0 +1,189 @@
+"""One pace for everything the bot sends, so Telegram never has to answer 429.
+
+PTB routes every Bot API call through ``Limiter.process_request``. A message to a chat first
+waits for that chat (>= 1 s after the previous message to a private chat; at most 20 in any
+60 s to a group or channel), then for a global slot: one dispatcher hands out slots at the
+configured rate, interactive replies (priority 0) ahead of broadcasts (higher numbers). A
+``RetryAfter`` pauses all sending until its deadline and the request is tried again, and the
+pace slows down, speeding back up gradually as sends succeed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import heapq
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+JSON = bool | dict[str, Any] | list[dict[str, Any]]
+GROUP_WINDOW = 60.0
+INTERACTIVE, BROADCAST = 0, 10
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """``rate_limit_args`` of a call: its priority, and how often to retry after a 429."""
+
+    priority: int = INTERACTIVE
+    max_retries: int = 3
+    paid: bool = False
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after as seconds (PTB gives an int or a timedelta)."""
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def is_counted(endpoint: str) -> bool:
+    """Calls that put a message into a chat (Telegram's flood limits apply to these)."""
+    name = endpoint.lower()
+    return name.startswith(("send", "copymessage", "forwardmessage")) and name != "sendchataction"
+
+
+class Limiter(BaseRateLimiter[Send]):
+    """The bot's rate limiter; ``rate`` messages/s overall, ``paid_rate`` on the paid lane."""
+
+    def __init__(
+        self,
+        *,
+        rate: float = 25.0,
+        paid_rate: float = 1000.0,
+        private_interval: float = 1.0,
+        group_per_minute: int = 20,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = rate
+        self.paid_rate = paid_rate
+        self.private_interval = private_interval
+        self.group_per_minute = group_per_minute
+        self.clock = clock
+        self.retry_after_total = 0.0
+        self.throttled = 0
+        self._slow = 1.0  # pace factor after a 429, back to 1.0 gradually
+        self._paused_until = 0.0
+        self._next_slot = 0.0
+        self._heap: list[tuple[int, int, asyncio.Future[None], bool]] = []
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        self._chat_next: dict[int, float] = {}
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._groups: dict[int, deque[float]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def initialize(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._dispatch(), name="digestbot-pace")
+
+    async def shutdown(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for _, _, future, _ in self._heap:
+            future.cancel()
+        self._heap.clear()
+
+    def pause(self, seconds: float) -> None:
+        """Stop handing out slots for ``seconds`` (after a 429) and slow the pace down."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+        self._slow = min(self._slow * 1.5, 4.0)
+        self._wake.set()
+
+    async def _dispatch(self) -> None:
+        while True:
+            while not self._heap:
+                self._wake.clear()
+                await self._wake.wait()
+            now = self.clock()
+            start = max(now, self._next_slot, self._paused_until)
+            if start > now:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), start - now)
+                continue
+            _, _, future, paid = heapq.heappop(self._heap)
+            if future.done():
+                continue
+            future.set_result(None)
+            rate = self.paid_rate if paid else self.rate
+            self._next_slot = max(now, self._next_slot) + self._slow / rate
+            self._slow = max(1.0, self._slow * 0.99)
+
+    async def _slot(self, send: Send) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._heap, (send.priority, next(self._seq), future, send.paid))
+        self._wake.set()
+        await future
+
+    async def _chat_turn(self, chat_id: int, send: Send) -> None:
+        """Wait until the chat may get another message, then take a global slot."""
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            group = chat_id < 0
+            ready = self._chat_next.get(chat_id, 0.0)
+            window = self._groups.setdefault(chat_id, deque()) if group else None
+            if window is not None:
+                while window and window[0] <= self.clock() - GROUP_WINDOW:
+                    window.popleft()
+                if len(window) >= self.group_per_minute:
+                    ready = max(ready, window[-self.group_per_minute] + GROUP_WINDOW)
+            wait = ready - self.clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self._slot(send)
+            now = self.clock()
+            if window is not None:
+                window.append(now)
+            else:
+                self._chat_next[chat_id] = now + self.private_interval
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Send | None,
+    ) -> JSON:
+        send = rate_limit_args or Send(paid=bool(data.get("allow_paid_broadcast")))
+        chat_id = _chat_id(data.get("chat_id"))
+        for attempt in itertools.count():
+            if is_counted(endpoint) and chat_id is not None:
+                await self._chat_turn(chat_id, send)
+            elif endpoint.lower().startswith("edit"):
+                await self._slot(send)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = retry_seconds(exc)
+                self.throttled += 1
+                self.retry_after_total += seconds
+                log.warning("Telegram asked to wait %.0f s (%s to %s)", seconds, endpoint, chat_id)
+                self.pause(seconds)
+                if attempt >= send.max_retries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _chat_id(value: object) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return int(value)
+    return None  # @channelusername: no per-chat pacing, the global pace still applies
