@@ -12,10 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: load digests/ and show the latest edition as the bot will send it
+## run: the bot (real Telegram with a token configured, else the local sandbox with a web chat)
 run: $(STAMP)
-	$(BIN)/digestbot ingest
-	$(BIN)/digestbot preview latest
+	$(BIN)/digestbot run --or-demo
 
 ## test: lint, then the whole test suite
 test: $(STAMP) lint

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import logging
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from . import __version__
+from . import __version__, app
 from .config import Config, ConfigError, load_config
 from .digest import DigestError, parse_file
 from .models import Edition
@@ -263,6 +265,50 @@ def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+# -- run / demo --------------------------------------------------------------------------
+
+
+def _serve(work: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    """Run ``work`` until Ctrl-C or SIGTERM, then let it stop cleanly."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await work(stop)
+
+    asyncio.run(main())
+    return EXIT_OK
+
+
+def _setup_logging(config: Config) -> None:
+    logging.getLogger().setLevel(config.log.level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    if not config.telegram.token:
+        if args.or_demo:
+            _out("No bot token configured (DIGESTBOT_TOKEN): starting the local sandbox instead.")
+            return cmd_demo(args, config)
+        raise CliError("no bot token: set DIGESTBOT_TOKEN (or run `digestbot demo`)")
+    _setup_logging(config)
+    return _serve(lambda stop: app.run(config, stop))
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    _setup_logging(config)
+
+    def announce(url: str) -> None:
+        _out(f"digestbot sandbox: open {url}/ in your browser (Ctrl-C stops)")
+        sys.stdout.flush()
+
+    return _serve(
+        lambda stop: app.run_demo(config, stop, host=args.host, port=args.port, announce=announce)
+    )
+
+
 # -- argument parsing --------------------------------------------------------------------
 
 Command = Callable[[argparse.Namespace, Config], int]
@@ -296,6 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--compact", action="store_true", help="headlines only")
     p.add_argument("--json", action="store_true")
+    p = add("run", cmd_run, "run the bot (polling or webhook per config)")
+    p.add_argument("--or-demo", action="store_true", help="run the sandbox when no token is set")
+    p.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=8080, help=argparse.SUPPRESS)
+    p = add("demo", cmd_demo, "run the bot against the local sandbox with a web chat")
+    p.add_argument("--host", default="127.0.0.1", help="address of the web chat")
+    p.add_argument("--port", type=int, default=8080, help="port of the web chat")
     p = add("check-config", cmd_check_config, "validate the configuration and show it")
     p.add_argument("--json", action="store_true")
     return parser

@@ -72,3 +72,28 @@ class Edition:
             "title": self.title,
             "items": [item.to_json() for item in self.items],
         }
+
+
+CHAT_TYPES = ("private", "group", "supergroup", "channel")
+FORMATS = ("full", "compact")
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A chat the bot talks to, with the reader's settings (empty = the bot's default)."""
+
+    id: int
+    type: str
+    title: str = ""
+    language: str = "zh"
+    timezone: str = ""
+    push_time: dt.time | None = None
+    thread_id: int | None = None
+    format: str = "full"
+    previews: bool = False
+    active: bool = True
+    inactive_reason: str = ""
+
+    @property
+    def is_private(self) -> bool:
+        return self.type == "private"

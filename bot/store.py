@@ -22,6 +22,7 @@ from sqlite_utils.db import NotFoundError, Table
 from sqlite_utils.migrations import Migrations
 
 from .models import Edition, Item
+from .store_chats import ChatStore, stamp
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,35 @@ def _m0001(db: Database) -> None:
     )
 
 
+@migrations(name="0002_chats_subscriptions")
+def _m0002(db: Database) -> None:
+    db.table("chats").create(
+        {
+            "id": int,
+            "type": str,
+            "title": str,
+            "language": str,
+            "timezone": str,
+            "push_time": str,
+            "thread_id": int,
+            "format": str,
+            "previews": int,
+            "active": int,
+            "inactive_reason": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"type", "language", "format", "previews", "active"},
+        defaults={"language": "zh", "format": "full", "previews": 0, "active": 1},
+    )
+    db.table("subscriptions").create(
+        {"chat_id": int, "scope": str, "created_at": str},
+        pk=("chat_id", "scope"),
+        foreign_keys=[("chat_id", "chats", "id")],
+    )
+
+
 class Change(enum.Enum):
     NEW = "new"
     CHANGED = "changed"
@@ -105,13 +135,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _ts(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime")
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-class Store:
+class Store(ChatStore):
     """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
 
     def __init__(self, path: Path | str, *, now: Callable[[], dt.datetime] = utcnow) -> None:
@@ -151,7 +175,7 @@ class Store:
     def put_edition(self, edition: Edition) -> Change:
         """Insert or update an edition in place; unchanged items keep their ids."""
         key = edition.date.isoformat()
-        now = _ts(self.now())
+        now = stamp(self.now())
         row = self._get("editions", key)
         if row and row["content_hash"] == edition.content_hash and row["source"] == edition.source:
             return Change.UNCHANGED
@@ -313,7 +337,7 @@ class Store:
                 "edition_date": state.edition_date.isoformat() if state.edition_date else None,
                 "error": state.error,
                 "error_line": state.error_line,
-                "checked_at": _ts(self.now()),
+                "checked_at": stamp(self.now()),
             },
             pk="path",
         )

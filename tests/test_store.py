@@ -110,3 +110,46 @@ def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="naive"):
         s.put_edition(edition("a"))
     s.close()
+
+
+def test_chat_created_once_with_first_language(store: Store) -> None:
+    """A chat row is made on first contact and keeps its language on later contacts."""
+    chat = store.ensure_chat(-100123, type="supergroup", title="碳圈", language="en")
+    assert (chat.type, chat.title, chat.language, chat.active) == (
+        "supergroup",
+        "碳圈",
+        "en",
+        True,
+    )
+    again = store.ensure_chat(-100123, type="supergroup", title="碳圈 2", language="zh")
+    assert (again.language, again.title) == ("en", "碳圈 2")
+
+
+def test_subscribe_is_idempotent_and_undoable(store: Store) -> None:
+    """Subscribing twice keeps one subscription; unsubscribing removes it."""
+    store.ensure_chat(42, type="private")
+    assert store.subscribe(42)
+    assert not store.subscribe(42)
+    assert store.is_subscribed(42)
+    assert store.unsubscribe(42)
+    assert not store.unsubscribe(42)
+    assert not store.is_subscribed(42)
+
+
+def test_chat_settings_and_activity(store: Store) -> None:
+    """Settings update in place; an inactive chat keeps its reason until reactivated."""
+    store.ensure_chat(7, type="private")
+    chat = store.update_chat(7, push_time=dt.time(7, 30), timezone="Europe/Berlin", previews=True)
+    assert (chat.push_time, chat.timezone, chat.previews) == (
+        dt.time(7, 30),
+        "Europe/Berlin",
+        True,
+    )
+    store.set_active(7, False, reason="blocked")
+    chat = store.get_chat(7)
+    assert chat is not None
+    assert (chat.active, chat.inactive_reason) == (False, "blocked")
+    store.set_active(7, True)
+    chat = store.get_chat(7)
+    assert chat is not None
+    assert (chat.active, chat.inactive_reason) == (True, "")

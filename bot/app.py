@@ -1,0 +1,139 @@
+"""The composition root: build and run the bot (against Telegram, or the local sandbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
+
+from .config import Config, TelegramConfig
+from .handlers import App, publish_commands, register
+from .ratelimit import Limiter
+from .services import BotData, Services, utcnow
+from .sources import scan_folder
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+DEMO_TOKEN = "1000001:sandbox-demo-token"  # noqa: S105 - the local emulator's, not a secret
+ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "callback_query", "my_chat_member"]
+
+
+def file_url(api_base_url: str) -> str:
+    """The file download base that goes with a Bot API base (``…/bot`` → ``…/file/bot``)."""
+    base = api_base_url or TELEGRAM_API
+    head, _, tail = base.rpartition("/")
+    return f"{head}/file/{tail}"
+
+
+def build_application(services: Services) -> App:
+    """A PTB Application wired to the services, with every handler registered."""
+    telegram = services.config.telegram
+    context_types = ContextTypes(context=CallbackContext, bot_data=BotData)
+    builder = (
+        ApplicationBuilder()
+        .token(telegram.token)
+        .base_url(telegram.api_base_url or TELEGRAM_API)
+        .base_file_url(file_url(telegram.api_base_url))
+        .context_types(context_types)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .get_updates_read_timeout(30)
+        .rate_limiter(Limiter(rate=services.config.push.rate))
+    )
+    app: App = builder.build()  # type: ignore[assignment]
+    app.bot_data.services = services
+    register(app)
+    return app
+
+
+class BotRunner:
+    """One running bot: the store, the digests loaded, PTB polling. ``start`` / ``stop``."""
+
+    def __init__(self, config: Config, *, poll_timeout: int = 20) -> None:
+        self.config = config
+        self.poll_timeout = poll_timeout
+        self.store: Store | None = None
+        self.app: App | None = None
+
+    async def start(self) -> None:
+        store = self.store = Store(self.config.db_path)
+        report = scan_folder(store, self.config.digests_dir)
+        for error in report.errors:
+            log.warning("digest not loaded: %s", error)
+        log.info(
+            "digests: %d new, %d changed, %d removed",
+            len(report.new),
+            len(report.changed),
+            len(report.removed),
+        )
+        app = self.app = build_application(Services(config=self.config, store=store, now=utcnow))
+        await app.initialize()
+        await publish_commands(app)
+        await app.start()
+        assert app.updater is not None  # noqa: S101 - the builder makes one
+        await app.updater.start_polling(
+            poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+        log.info("bot @%s is running", app.bot.username)
+
+    async def stop(self) -> None:
+        app, self.app = self.app, None
+        if app is not None:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+async def run(config: Config, stop: asyncio.Event) -> None:
+    """Run the bot until ``stop`` is set."""
+    runner = BotRunner(config)
+    await runner.start()
+    try:
+        await stop.wait()
+    finally:
+        await runner.stop()
+
+
+def demo_config(config: Config, url: str, token: str) -> Config:
+    """The config for the bot in demo mode: the sandbox's API and its own data folder."""
+    data = Path(config.data_dir) / "demo"
+    return replace(
+        config,
+        data_dir=data,
+        db_path=data / "digestbot.sqlite3",
+        telegram=TelegramConfig(token=token, api_base_url=f"{url}/bot", admins=()),
+    )
+
+
+async def run_demo(
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    host: str,
+    port: int,
+    announce: Callable[[str], None] = lambda url: None,
+) -> None:
+    """The sandbox emulator with its web chat, and the bot running against it."""
+    from .sandbox import Sandbox, start_sandbox
+
+    sandbox = Sandbox(token=DEMO_TOKEN, bot_username="digestbot_demo_bot")
+    web, url = await start_sandbox(sandbox, host=host, port=port)
+    runner = BotRunner(demo_config(config, url, sandbox.token), poll_timeout=10)
+    try:
+        await runner.start()
+        announce(url)
+        await stop.wait()
+    finally:
+        await runner.stop()
+        await web.cleanup()

@@ -1,0 +1,91 @@
+"""Fixtures: the Bot API emulator (``tg``) and the real PTB bot running against it (``app``)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.app import BotRunner
+from bot.config import Config, TelegramConfig
+
+if TYPE_CHECKING:
+    from bot.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "digests" / "2024-01-08.md"
+TOKEN = "123456:TEST-token-for-the-emulator"
+
+
+@dataclass(frozen=True, slots=True)
+class Emulator:
+    sandbox: Sandbox
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveBot:
+    url: str
+    sandbox: Sandbox
+    runner: BotRunner
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    """The Bot API emulator on 127.0.0.1, a free port."""
+    from bot.sandbox import Sandbox, start_sandbox  # imported late: collection stays light
+
+    sandbox = Sandbox(token=TOKEN, bot_username="digest_test_bot")
+    web, url = await start_sandbox(sandbox, host="127.0.0.1", port=0)
+    try:
+        yield Emulator(sandbox, url)
+    finally:
+        await web.cleanup()
+
+
+@pytest.fixture
+def tg(emulator: Emulator) -> Sandbox:
+    """The emulated Telegram: users, chats, what the bot sent."""
+    return emulator.sandbox
+
+
+@pytest.fixture
+def digests(tmp_path: Path) -> Path:
+    """A digests folder holding the sample edition."""
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
+@pytest.fixture
+def config(tmp_path: Path, emulator: Emulator, digests: Path) -> Config:
+    """The bot's config: the emulator as its Bot API, data in a temporary folder."""
+    data = tmp_path / "data"
+    return Config(
+        data_dir=data,
+        digests_dir=digests,
+        db_path=data / "digestbot.sqlite3",
+        telegram=TelegramConfig(token=TOKEN, api_base_url=f"{emulator.url}/bot"),
+    )
+
+
+@pytest.fixture
+async def app(config: Config) -> AsyncIterator[BotRunner]:
+    """The real PTB Application, polling the emulator, with the sample edition loaded."""
+    runner = BotRunner(config, poll_timeout=1)
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+@pytest.fixture
+async def live_bot(emulator: Emulator, app: BotRunner) -> LiveBot:
+    """The emulator with its web chat and the bot answering in it."""
+    return LiveBot(url=emulator.url, sandbox=emulator.sandbox, runner=app)

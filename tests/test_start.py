@@ -1,0 +1,105 @@
+"""End to end through the emulator: /start, the Subscribe button, /today, /help, the menu."""
+
+from __future__ import annotations
+
+from bot.app import BotRunner
+from bot.handlers import COMMANDS
+from bot.i18n import t
+from bot.sandbox import Sandbox
+
+
+async def test_start_in_private_chat_gets_a_welcome(tg: Sandbox, app: BotRunner) -> None:
+    """/start in a private chat answers with a welcome in the user's language and a button."""
+    alice = tg.add_user("Alice", language_code="zh-hans")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/start")
+    [welcome] = await tg.wait_messages(chat, 1)
+    assert welcome.text.startswith("你好，Alice！")
+    assert "08:00（Asia/Shanghai）" in welcome.text
+    assert [[text for text, _ in row] for row in welcome.buttons] == [["📬 订阅每日推送"]]
+
+
+async def test_english_user_gets_english(tg: Sandbox, app: BotRunner) -> None:
+    """A user whose client is in English is greeted in English."""
+    bob = tg.add_user("Bob", language_code="en-GB")
+    chat = tg.private_chat(bob)
+    tg.send(chat, bob, "/start")
+    [welcome] = await tg.wait_messages(chat, 1)
+    assert welcome.text.startswith("Hello, Bob!")
+
+
+async def test_subscribe_button_subscribes_the_chat(tg: Sandbox, app: BotRunner) -> None:
+    """Pressing Subscribe stores the subscription and confirms the push time."""
+    alice = tg.add_user("Alice", language_code="zh")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/start")
+    [welcome] = await tg.wait_messages(chat, 1)
+    tg.press(welcome, alice, text="📬 订阅每日推送")
+    _, confirmation = await tg.wait_messages(chat, 2)
+    assert confirmation.text == "✅ 已订阅：每天 08:00（Asia/Shanghai）推送新一期。"
+    assert app.store is not None
+    assert app.store.is_subscribed(chat.id)
+    answer = tg.callback_answers[-1]
+    assert answer["text"] == confirmation.text
+    tg.send(chat, alice, "/start")
+    *_, again = await tg.wait_messages(chat, 3)
+    assert again.buttons == []
+
+
+async def test_today_sends_the_latest_edition(tg: Sandbox, app: BotRunner) -> None:
+    """/today says the latest edition is not today's and sends it with its ten items."""
+    alice = tg.add_user("Alice", language_code="zh")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/today")
+    note, edition = await tg.wait_messages(chat, 2)
+    assert note.text == "今天还没有新一期，以下是最新的一期（2024年1月8日）。"
+    assert edition.text.startswith("每日碳新闻 · 2024年1月8日")
+    for n in range(1, 11):
+        assert f"\n{n}. " in edition.text
+    links = [e for e in edition.entities if e["type"] == "text_link"]
+    assert len(links) == 10
+    assert links[0]["url"] == "https://mp.weixin.qq.com/s/CNXXGYu7FeE_mmXg389mwQ"
+    assert edition.link_preview_disabled
+
+
+async def test_help_menu_and_handlers_agree(tg: Sandbox, app: BotRunner) -> None:
+    """/help, the command menu in zh and en, and the registered handlers list the same commands."""
+    alice = tg.add_user("Alice", language_code="zh")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/help")
+    [help_text] = await tg.wait_messages(chat, 1)
+    names = [c.name for c in COMMANDS]
+    for command in COMMANDS:
+        assert f"/{command.name} — {t(command.help_key, 'zh')}" in help_text.text
+    for lang in ("zh", "en"):
+        published = tg.commands[("default", lang)]
+        assert [c["command"] for c in published] == names
+    assert app.app is not None
+    registered = {
+        name
+        for group in app.app.handlers.values()
+        for h in group
+        for name in getattr(h, "commands", ())
+    }
+    assert registered == set(names)
+
+
+async def test_not_today_note_is_dated(tg: Sandbox, app: BotRunner) -> None:
+    """The note before an older edition names that edition's date in the reader's language."""
+    bob = tg.add_user("Bob", language_code="en")
+    chat = tg.private_chat(bob)
+    tg.send(chat, bob, "/today")
+    note, _ = await tg.wait_messages(chat, 2)
+    assert note.text == "No edition today yet; here is the latest one (8 Jan 2024)."
+
+
+async def test_quick_replies_never_hit_flood_limits(tg: Sandbox, app: BotRunner) -> None:
+    """A burst of commands in one chat is paced by the bot: every reply arrives, no 429."""
+    tg.flood.strict = True
+    alice = tg.add_user("Alice", language_code="zh")
+    chat = tg.private_chat(alice)
+    for command in ("/start", "/today", "/help"):
+        tg.send(chat, alice, command)
+    messages = await tg.wait_messages(chat, 4, timeout=15)
+    assert len(messages) == 4
+    assert tg.counters["http_429"] == 0
