@@ -97,3 +97,17 @@ class Chat:
     @property
     def is_private(self) -> bool:
         return self.type == "private"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A chat's keyword alert: every term must appear in an item, no excluded term may."""
+
+    id: int
+    chat_id: int
+    terms: tuple[str, ...]
+    excluded: tuple[str, ...] = ()
+
+    def label(self) -> str:
+        """How the reader wrote it: ``储能 电池 -煤炭``."""
+        return " ".join([*self.terms, *(f"-{e}" for e in self.excluded)])
