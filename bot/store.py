@@ -19,87 +19,12 @@ from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError, Table
-from sqlite_utils.migrations import Migrations
 
 from .models import Edition, Item
 from .store_chats import ChatStore, stamp
+from .store_schema import migrations
 
 log = logging.getLogger(__name__)
-
-migrations = Migrations("digestbot")
-
-
-@migrations(name="0001_editions_items_files")
-def _m0001(db: Database) -> None:
-    db.table("editions").create(
-        {
-            "date": str,
-            "series": str,
-            "title": str,
-            "source": str,
-            "content_hash": str,
-            "ingested_at": str,
-            "updated_at": str,
-        },
-        pk="date",
-    )
-    # AUTOINCREMENT: an item id is never reused, so a stale button can't open another item.
-    db.execute(
-        """CREATE TABLE items (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            edition_date TEXT NOT NULL REFERENCES editions(date),
-            position INTEGER NOT NULL,
-            section TEXT NOT NULL DEFAULT '',
-            title TEXT NOT NULL DEFAULT '',
-            text TEXT NOT NULL,
-            links TEXT NOT NULL DEFAULT '[]',
-            content_hash TEXT NOT NULL
-        )"""
-    )
-    db.table("items").create_index(["edition_date", "position"])
-    db.table("files").create(
-        {
-            "path": str,
-            "size": int,
-            "mtime_ns": int,
-            "hash": str,
-            "edition_date": str,
-            "error": str,
-            "error_line": int,
-            "checked_at": str,
-        },
-        pk="path",
-        not_null={"size", "mtime_ns", "hash"},
-    )
-
-
-@migrations(name="0002_chats_subscriptions")
-def _m0002(db: Database) -> None:
-    db.table("chats").create(
-        {
-            "id": int,
-            "type": str,
-            "title": str,
-            "language": str,
-            "timezone": str,
-            "push_time": str,
-            "thread_id": int,
-            "format": str,
-            "previews": int,
-            "active": int,
-            "inactive_reason": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-        not_null={"type", "language", "format", "previews", "active"},
-        defaults={"language": "zh", "format": "full", "previews": 0, "active": 1},
-    )
-    db.table("subscriptions").create(
-        {"chat_id": int, "scope": str, "created_at": str},
-        pk=("chat_id", "scope"),
-        foreign_keys=[("chat_id", "chats", "id")],
-    )
 
 
 class Change(enum.Enum):
@@ -248,6 +173,26 @@ class Store(ChatStore):
         rows = list(self._t("editions").rows_where(where, args, order_by="date DESC", limit=1))
         return self._edition(rows[0]) if rows else None
 
+    def neighbours(self, date: dt.date) -> tuple[dt.date | None, dt.date | None]:
+        """The editions just before and just after ``date``."""
+        key = date.isoformat()
+        before = self.db.execute("SELECT max(date) FROM editions WHERE date < ?", [key])
+        after = self.db.execute("SELECT min(date) FROM editions WHERE date > ?", [key])
+        return _date_or_none(before.fetchone()[0]), _date_or_none(after.fetchone()[0])
+
+    def nearest_dates(self, date: dt.date, *, count: int = 4) -> list[dt.date]:
+        """Up to ``count`` edition dates closest to ``date``, in date order."""
+        key = date.isoformat()
+        older = self.db.execute(
+            "SELECT date FROM editions WHERE date < ? ORDER BY date DESC LIMIT ?", [key, count]
+        ).fetchall()
+        newer = self.db.execute(
+            "SELECT date FROM editions WHERE date > ? ORDER BY date LIMIT ?", [key, count]
+        ).fetchall()
+        dates = [dt.date.fromisoformat(r[0]) for r in older + newer]
+        dates.sort(key=lambda d: (abs((d - date).days), d))
+        return sorted(dates[:count])
+
     def edition_source(self, date: dt.date) -> str | None:
         row = self._get("editions", date.isoformat())
         return None if row is None else str(row["source"])
@@ -344,6 +289,10 @@ class Store(ChatStore):
 
     def delete_file_state(self, path: str) -> None:
         self.db.execute("DELETE FROM files WHERE path = ?", [path])
+
+
+def _date_or_none(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
 
 
 def _item_row(key: str, item: Item) -> dict[str, object]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
-from .models import Chat
+from .models import Alert, Chat
 
 ALL = "all"  # the subscription scope for the whole edition
 
@@ -130,3 +131,100 @@ class ChatStore:
             "SELECT 1 FROM subscriptions WHERE chat_id = ? AND scope = ?", [chat_id, scope]
         ).fetchall()
         return bool(rows)
+
+    # -- topics: subscription scopes other than "all" -------------------------------------
+
+    def scopes(self, chat_id: int) -> set[str]:
+        """The chat's subscription scopes: {} not subscribed, {"all"}, or topic keys."""
+        rows = self.db.execute("SELECT scope FROM subscriptions WHERE chat_id = ?", [chat_id])
+        return {r[0] for r in rows.fetchall()}
+
+    def set_scopes(self, chat_id: int, scopes: set[str]) -> None:
+        """Replace the chat's scopes (an empty set unsubscribes)."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
+            now = stamp(self.now())
+            self.db.table("subscriptions").insert_all(
+                [{"chat_id": chat_id, "scope": s, "created_at": now} for s in sorted(scopes)],
+                pk=("chat_id", "scope"),
+            )
+
+    # -- moving and managing chats --------------------------------------------------------
+
+    def migrate_chat(self, old_id: int, new_id: int) -> bool:
+        """A group became a supergroup: its row, settings, subscriptions and alerts move over."""
+        old = self.get_chat(old_id)
+        if old is None:
+            return False
+        with self.db.atomic():
+            if self.get_chat(new_id) is None:
+                row = dict(self.db.table("chats").get(old_id))
+                row.update(id=new_id, type="supergroup", updated_at=stamp(self.now()))
+                self.db.table("chats").insert(row, pk="id")
+            for table in ("subscriptions", "alerts", "managers"):
+                self.db.execute(
+                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - fixed names
+                    [new_id, old_id],
+                )
+                self.db.execute(f"DELETE FROM {table} WHERE chat_id = ?", [old_id])  # noqa: S608
+            self.db.execute(
+                "UPDATE chats SET active = 0, inactive_reason = ? WHERE id = ?",
+                [f"migrated to {new_id}", old_id],
+            )
+        return True
+
+    def add_manager(self, chat_id: int, user_id: int) -> None:
+        self.db.table("managers").upsert(
+            {"chat_id": chat_id, "user_id": user_id, "created_at": stamp(self.now())},
+            pk=("chat_id", "user_id"),
+        )
+
+    def managed_chats(self, user_id: int) -> list[Chat]:
+        """Chats (channels) this user added from a private chat, by title."""
+        rows = self.db.query(
+            "SELECT c.* FROM chats c JOIN managers m ON m.chat_id = c.id "
+            "WHERE m.user_id = ? ORDER BY c.title",
+            [user_id],
+        )
+        return [_chat(r) for r in rows]
+
+    # -- alerts ---------------------------------------------------------------------------
+
+    def add_alert(self, chat_id: int, terms: tuple[str, ...], excluded: tuple[str, ...]) -> Alert:
+        now = stamp(self.now())
+        cur = self.db.execute(
+            "INSERT INTO alerts (chat_id, terms, excluded, created_at) VALUES (?, ?, ?, ?)",
+            [chat_id, json.dumps(terms, ensure_ascii=False), json.dumps(excluded), now],
+        )
+        return Alert(int(cur.lastrowid or 0), chat_id, terms, excluded)
+
+    def alerts(self, chat_id: int | None = None) -> list[Alert]:
+        """A chat's alerts (or every alert of every active chat) in creation order."""
+        if chat_id is None:
+            rows = self.db.query(
+                "SELECT a.* FROM alerts a JOIN chats c ON c.id = a.chat_id "
+                "WHERE c.active = 1 ORDER BY a.id"
+            )
+        else:
+            rows = self.db.query("SELECT * FROM alerts WHERE chat_id = ? ORDER BY id", [chat_id])
+        return [_alert(r) for r in rows]
+
+    def get_alert(self, alert_id: int) -> Alert | None:
+        rows = list(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+        return _alert(rows[0]) if rows else None
+
+    def delete_alert(self, chat_id: int, alert_id: int) -> bool:
+        """Delete one of this chat's alerts; False when it is not this chat's (or gone)."""
+        cur = self.db.execute(
+            "DELETE FROM alerts WHERE id = ? AND chat_id = ?", [alert_id, chat_id]
+        )
+        return cur.rowcount > 0
+
+
+def _alert(row: dict[str, Any]) -> Alert:
+    return Alert(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        terms=tuple(json.loads(row["terms"])),
+        excluded=tuple(json.loads(row["excluded"])),
+    )
