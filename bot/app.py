@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -55,9 +56,16 @@ def build_application(services: Services) -> App:
 class BotRunner:
     """One running bot: the store, the digests loaded, PTB polling. ``start`` / ``stop``."""
 
-    def __init__(self, config: Config, *, poll_timeout: int = 20) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        poll_timeout: int = 20,
+        now: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         self.config = config
         self.poll_timeout = poll_timeout
+        self.now = now
         self.store: Store | None = None
         self.app: App | None = None
 
@@ -72,7 +80,7 @@ class BotRunner:
             len(report.changed),
             len(report.removed),
         )
-        app = self.app = build_application(Services(config=self.config, store=store, now=utcnow))
+        app = self.app = build_application(Services(config=self.config, store=store, now=self.now))
         await app.initialize()
         await publish_commands(app)
         await app.start()

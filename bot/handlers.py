@@ -1,152 +1,54 @@
-"""What a reader does in a chat: one COMMANDS table, one registration site, thin handlers.
+"""The conversation's wiring: one COMMANDS table, one registration site, one button router.
 
-A handler parses the update, calls the store and the pure core, renders and replies.
+The table feeds the handlers, /help and the command menus (setMyCommands per language and
+scope: private chats and group admins see every command, other group members the reading
+ones). Commands that change a chat are checked once here: in groups only admins may.
 """
 
 from __future__ import annotations
 
-import html
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
     Update,
 )
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ExtBot, JobQueue
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ExtBot,
+    JobQueue,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from .i18n import LANGUAGES, t
+from . import alerting, preferences, reading, subscribing
+from .callbacks import BadCallback, Press, decode
+from .chatctx import can_manage, chat_of, reply, say, user_language
+from .i18n import LANGUAGES
 from .models import Chat
-from .render import format_date, render_edition
 from .services import BotContext, BotData
 
 log = logging.getLogger(__name__)
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+ButtonCallback = Callable[[Update, BotContext, Press, Chat], Coroutine[Any, Any, None]]
 App = Application[
     ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[BotContext]
 ]
-
-
-def _language(update: Update) -> str:
-    code = (update.effective_user.language_code if update.effective_user else None) or ""
-    return "en" if code and not code.lower().startswith("zh") else "zh"
-
-
-def _chat(update: Update, context: BotContext) -> Chat:
-    """The chat's row, created on first contact with the user's language."""
-    tg = update.effective_chat
-    if tg is None:  # pragma: no cover - every handler here is for chat updates
-        raise ValueError("update without a chat")
-    title = tg.title or tg.full_name or tg.username or ""
-    store = context.bot_data.services.store
-    return store.ensure_chat(tg.id, type=tg.type, title=title, language=_language(update))
-
-
-def _push_time(chat: Chat, context: BotContext) -> tuple[str, str]:
-    push = context.bot_data.services.config.push
-    when = chat.push_time or push.time
-    return when.strftime("%H:%M"), chat.timezone or push.timezone
-
-
-def _no_preview(chat: Chat) -> LinkPreviewOptions:
-    return LinkPreviewOptions(is_disabled=not chat.previews)
-
-
-# -- commands ----------------------------------------------------------------------------
-
-
-async def cmd_start(update: Update, context: BotContext) -> None:
-    chat = _chat(update, context)
-    store = context.bot_data.services.store
-    if not chat.active:
-        store.set_active(chat.id, True)
-    time, tz = _push_time(chat, context)
-    user = update.effective_user
-    text = t(
-        "welcome",
-        chat.language,
-        name=html.escape(user.first_name if user else ""),
-        bot=html.escape(context.bot.first_name),
-        time=time,
-        tz=tz,
-    )
-    markup = None
-    if not store.is_subscribed(chat.id):
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t("button_subscribe", chat.language), callback_data="sub")]]
-        )
-    if update.effective_message:
-        await update.effective_message.reply_text(text, reply_markup=markup)
-
-
-async def cmd_help(update: Update, context: BotContext) -> None:
-    chat = _chat(update, context)
-    lines = [t("help_header", chat.language)]
-    lines += [f"/{c.name} — {t(c.help_key, chat.language)}" for c in COMMANDS]
-    if update.effective_message:
-        await update.effective_message.reply_text("\n".join(lines))
-
-
-async def cmd_today(update: Update, context: BotContext) -> None:
-    chat = _chat(update, context)
-    services = context.bot_data.services
-    edition = services.store.latest_edition()
-    message = update.effective_message
-    if message is None:
-        return
-    if edition is None:
-        await message.reply_text(t("no_editions", chat.language))
-        return
-    zone = chat.timezone or services.config.push.timezone
-    today = services.now().astimezone(ZoneInfo(zone)).date()
-    if edition.date != today:
-        when = format_date(edition.date, chat.language)
-        await message.reply_text(t("not_today", chat.language, date=when))
-    parts = render_edition(edition, lang=chat.language, compact=chat.format == "compact")
-    for part in parts:
-        await message.reply_text(part, link_preview_options=_no_preview(chat))
-
-
-# -- buttons -----------------------------------------------------------------------------
-
-
-async def on_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    chat = _chat(update, context)
-    store = context.bot_data.services.store
-    if query.data == "sub":
-        fresh = store.subscribe(chat.id)
-        time, tz = _push_time(chat, context)
-        text = t("subscribed" if fresh else "already_subscribed", chat.language, time=time, tz=tz)
-        await query.answer(text)
-        if query.message is not None and fresh:
-            await context.bot.send_message(chat.id, text)
-        return
-    await query.answer(t("expired", chat.language), show_alert=False)
-
-
-async def on_error(update: object, context: BotContext) -> None:
-    """Log with the update's context (never the token) and apologise to the user."""
-    update_id = getattr(update, "update_id", "?")
-    log.error("handler failed for update %s", update_id, exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        lang = _language(update)
-        try:
-            await context.bot.send_message(update.effective_chat.id, t("error", lang))
-        except Exception:  # the apology is best effort; the error is logged above
-            log.warning("could not send the apology", exc_info=True)
-
-
-# -- the table ---------------------------------------------------------------------------
+THROTTLE_COMMANDS, THROTTLE_WINDOW = 6, 10.0  # more commands than this in the window: ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,30 +56,180 @@ class Command:
     name: str
     callback: Callback
     help_key: str
+    example: str
+    manage: bool = False  # changes the chat: only admins in groups
+    private_only: bool = False  # managing channels happens in a private chat
+
+
+async def cmd_help(update: Update, context: BotContext) -> None:
+    chat = chat_of(update, context)
+    group = chat.type != "private"
+    lines = [say("help_header", chat.language)]
+    lines += [
+        f"/{c.name} — {say(c.help_key, chat.language)}"
+        for c in COMMANDS
+        if not (group and c.private_only)
+    ]
+    await reply(update, context, "\n".join(lines))
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", cmd_start, "cmd_start"),
-    Command("today", cmd_today, "cmd_today"),
-    Command("help", cmd_help, "cmd_help"),
+    Command("start", subscribing.cmd_start, "cmd_start", "/start"),
+    Command("today", reading.cmd_today, "cmd_today", "/today"),
+    Command("day", reading.cmd_day, "cmd_day", "/day 2024-01-08"),
+    Command("subscribe", subscribing.cmd_subscribe, "cmd_subscribe", "/subscribe", manage=True),
+    Command(
+        "unsubscribe", subscribing.cmd_unsubscribe, "cmd_unsubscribe", "/unsubscribe", manage=True
+    ),
+    Command("topics", preferences.cmd_topics, "cmd_topics", "/topics", manage=True),
+    Command("alert", alerting.cmd_alert, "cmd_alert", "/alert 储能 -煤炭", manage=True),
+    Command("alerts", alerting.cmd_alerts, "cmd_alerts", "/alerts"),
+    Command(
+        "settings", preferences.cmd_settings, "cmd_settings", "/settings time 07:30", manage=True
+    ),
+    Command("channels", subscribing.cmd_channels, "cmd_channels", "/channels", private_only=True),
+    Command("help", cmd_help, "cmd_help", "/help"),
 )
+
+# button actions; those in MANAGE change the chat (admins only in groups)
+BUTTONS: dict[str, ButtonCallback] = {
+    "sub": subscribing.on_subscribe_button,
+    "undo": subscribing.on_undo_button,
+    "ch": subscribing.on_channel_button,
+    "ed": reading.on_edition_button,
+    "tp": preferences.on_topic_button,
+    "tpall": preferences.on_topic_button,
+    "set": preferences.on_setting_button,
+    "alx": alerting.on_alert_delete,
+}
+MANAGE = {"sub", "undo", "tp", "tpall", "set", "alx"}
+
+
+def guarded(command: Command) -> Callback:
+    """The command's callback behind the admin check (for commands that change the chat)."""
+
+    async def run(update: Update, context: BotContext) -> None:
+        if command.manage and not await can_manage(update, context):
+            chat = chat_of(update, context)
+            await reply(update, context, say("admins_only", chat.language))
+            return
+        await command.callback(update, context)
+
+    return run
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Every inline button: decode, check, dispatch; anything stale or forged is "expired"."""
+    query = update.callback_query
+    if query is None or update.effective_chat is None:
+        return
+    chat = chat_of(update, context)
+    try:
+        press = decode(query.data)
+        if press.action in MANAGE and not await can_manage(update, context):
+            await query.answer(say("admins_only", chat.language), show_alert=True)
+            return
+        await BUTTONS[press.action](update, context, press, chat)
+    except (BadCallback, KeyError) as exc:
+        log.info("expired button in %s: %s", chat.id, exc)
+        await query.answer(say("expired", chat.language))
+
+
+async def on_unknown(update: Update, context: BotContext) -> None:
+    """An unknown command: a hint in private chats and when addressed to us in groups."""
+    message = update.effective_message
+    if message is None or message.text is None or update.effective_chat is None:
+        return
+    head = message.text.split()[0]
+    addressed = head.lower().endswith(f"@{(context.bot.username or '').lower()}")
+    if update.effective_chat.type == "private" or addressed:
+        chat = chat_of(update, context)
+        await reply(update, context, say("unknown_command", chat.language))
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Plain text in a private chat: a short hint."""
+    chat = chat_of(update, context)
+    await reply(update, context, say("text_hint", chat.language))
+
+
+async def throttle(update: Update, context: BotContext) -> None:
+    """A chat sending too many commands gets one "slow down", then is ignored until calm."""
+    chat = update.effective_chat
+    message = update.message
+    if chat is None or message is None or not (message.text or "").startswith("/"):
+        return
+    now = time.monotonic()
+    recent = context.bot_data.recent_commands.setdefault(chat.id, [])
+    recent[:] = [t for t in recent if now - t < THROTTLE_WINDOW]
+    recent.append(now)
+    warned = context.bot_data.warned_slow
+    if len(recent) <= THROTTLE_COMMANDS:
+        warned.discard(chat.id)
+        return
+    if chat.id not in warned:
+        warned.add(chat.id)
+        await reply(update, context, say("slow_down", user_language(update)))
+    raise ApplicationHandlerStop
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log with the update's context (never the token) and apologise to the user."""
+    update_id = getattr(update, "update_id", "?")
+    log.error("handler failed for update %s", update_id, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await reply(update, context, say("error", user_language(update)))
+        except Exception:  # the apology is best effort; the error is logged above
+            log.warning("could not send the apology for update %s", update_id)
 
 
 def register(app: App) -> None:
     """The one place handlers are added."""
+    app.add_handler(TypeHandler(Update, throttle), group=-1)
     for command in COMMANDS:
-        app.add_handler(CommandHandler(command.name, command.callback))
+        app.add_handler(
+            CommandHandler(command.name, guarded(command), filters=filters.UpdateType.MESSAGE)
+        )
     app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(
+        ChatMemberHandler(subscribing.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, subscribing.on_migrate))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, on_unknown))
+    app.add_handler(
+        MessageHandler(
+            filters.TEXT
+            & ~filters.COMMAND
+            & filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE,
+            on_text,
+        )
+    )
     app.add_error_handler(on_error)
 
 
-def menu(lang: str) -> list[BotCommand]:
-    """The command menu in one language, from the same table as the handlers and /help."""
-    return [BotCommand(c.name, t(c.help_key, lang)) for c in COMMANDS]
+def menu(lang: str, scope: str) -> list[BotCommand]:
+    """The command menu for ``scope`` (private, admins, group) in one language."""
+    chosen = [
+        c
+        for c in COMMANDS
+        if scope == "private" or (not c.private_only and (scope == "admins" or not c.manage))
+    ]
+    return [BotCommand(c.name, say(c.help_key, lang)) for c in chosen]
+
+
+SCOPES = {
+    "private": BotCommandScopeAllPrivateChats(),
+    "group": BotCommandScopeAllGroupChats(),
+    "admins": BotCommandScopeAllChatAdministrators(),
+}
 
 
 async def publish_commands(app: App) -> None:
-    """setMyCommands for every language (zh is also the default for other languages)."""
-    await app.bot.set_my_commands(menu("zh"))
-    for lang in LANGUAGES:
-        await app.bot.set_my_commands(menu(lang), language_code=lang)
+    """setMyCommands per scope and language (zh is also the default for other languages)."""
+    await app.bot.set_my_commands(menu("zh", "private"), scope=BotCommandScopeDefault())
+    for name, scope in SCOPES.items():
+        await app.bot.set_my_commands(menu("zh", name), scope=scope)
+        for lang in LANGUAGES:
+            await app.bot.set_my_commands(menu(lang, name), scope=scope, language_code=lang)

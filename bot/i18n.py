@@ -30,21 +30,198 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Subscribe to get it every day at {time} ({tz}); send /today for the latest edition "
         "any time, /help for every command.",
     },
+    "welcome_back": {"zh": "欢迎回来！推送已恢复。", "en": "Welcome back! Deliveries resume."},
+    "group_greeting": {
+        "zh": "大家好！我是{bot}，每天推送资讯摘要。群管理员发送 /subscribe 即可在本群订阅，"
+        "任何人都可以发送 /today 查看最新一期。",
+        "en": "Hello everyone! I am {bot} and I post a daily news digest. A group admin can "
+        "send /subscribe to get it here; anyone can send /today for the latest edition.",
+    },
     "button_subscribe": {"zh": "📬 订阅每日推送", "en": "📬 Subscribe"},
+    "button_undo": {"zh": "↩️ 撤销", "en": "↩️ Undo"},
     "subscribed": {
         "zh": "✅ 已订阅：每天 {time}（{tz}）推送新一期。",
         "en": "✅ Subscribed: the new edition arrives every day at {time} ({tz}).",
     },
+    "subscribed_topic": {
+        "zh": "✅ 已订阅：每天 {time}（{tz}）推送，只含本话题内容。",
+        "en": "✅ Subscribed: every day at {time} ({tz}), in this topic.",
+    },
     "already_subscribed": {"zh": "已经订阅过了。", "en": "Already subscribed."},
+    "unsubscribed": {
+        "zh": "已退订，不再每日推送。随时可以 /subscribe 重新订阅。",
+        "en": "Unsubscribed: no more daily deliveries. /subscribe any time to come back.",
+    },
+    "not_subscribed": {"zh": "本聊天尚未订阅。", "en": "This chat is not subscribed."},
+    "admins_only": {
+        "zh": "抱歉，只有本群管理员可以修改订阅和设置。",
+        "en": "Sorry, only this group's admins can change its subscription and settings.",
+    },
+    "slow_down": {
+        "zh": "请慢一点 🙏 稍等几秒再发送命令。",
+        "en": "Easy there 🙏 wait a few seconds before the next command.",
+    },
+    "unknown_command": {
+        "zh": "不认识这个命令。发送 /help 查看全部命令。",
+        "en": "I don't know that command. Send /help for the list.",
+    },
+    "text_hint": {
+        "zh": "发送 /today 查看最新一期，/help 查看全部命令。",
+        "en": "Send /today for the latest edition, /help for every command.",
+    },
+    # editions
     "no_editions": {"zh": "还没有任何一期。", "en": "There is no edition yet."},
     "not_today": {
         "zh": "今天还没有新一期，以下是最新的一期（{date}）。",
         "en": "No edition today yet; here is the latest one ({date}).",
     },
+    "day_usage": {
+        "zh": "用法：/day 日期，例如 /day 2024-01-08、/day 1月8日、/day 昨天",
+        "en": "Usage: /day DATE, e.g. /day 2024-01-08, /day 1/8, /day yesterday",
+    },
+    "bad_date": {
+        "zh": "看不懂这个日期：{value}。",
+        "en": "I can't read that date: {value}. ",
+    },
+    "no_edition_on": {
+        "zh": "{date} 没有一期。最近的几期：",
+        "en": "There is no edition on {date}. The nearest ones:",
+    },
+    "button_older": {"zh": "◀ 前一期", "en": "◀ Older"},
+    "button_newer": {"zh": "后一期 ▶", "en": "Newer ▶"},
+    # topics
+    "topics_intro": {
+        "zh": "选择要关注的话题（一个都不选 = 接收全部内容）：",
+        "en": "Choose the topics to follow (none = every item):",
+    },
+    "topics_none": {"zh": "没有配置任何话题。", "en": "No topics are configured."},
+    "button_all_topics": {"zh": "接收全部内容", "en": "Every item"},
+    "topics_saved": {"zh": "已保存。", "en": "Saved."},
+    "topic_unknown": {"zh": "没有这个话题：{key}", "en": "There is no topic {key}"},
+    "topic_followed": {
+        "zh": "✅ 已订阅话题「{name}」。/topics 可以修改。",
+        "en": "✅ Following the topic {name}. Change it with /topics.",
+    },
+    # alerts
+    "alert_usage": {
+        "zh": "用法：/alert 关键词 [-排除词]，例如 /alert 储能 -煤炭（每个词 2–40 个字符）",
+        "en": "Usage: /alert TERMS [-EXCLUDED], e.g. /alert storage -coal "
+        "(2–40 characters a term)",
+    },
+    "alert_term_length": {
+        "zh": "关键词需要 2–40 个字符：{term}",
+        "en": "A term needs 2–40 characters: {term}",
+    },
+    "alert_too_many_terms": {
+        "zh": "一个提醒最多 {n} 个词。",
+        "en": "An alert takes at most {n} terms.",
+    },
+    "alert_limit": {
+        "zh": "每个聊天最多 {n} 个提醒。先用 /alerts 删掉一些。",
+        "en": "A chat can have at most {n} alerts. Remove some with /alerts first.",
+    },
+    "alert_duplicate": {
+        "zh": "已经有这个提醒了：{label}",
+        "en": "You already have that alert: {label}",
+    },
+    "alert_added": {
+        "zh": "🔔 已添加提醒：{label}\n新一期中出现时会标出或单独提醒。/alerts 管理提醒。",
+        "en": "🔔 Alert added: {label}\nMatching items are marked in the digest or sent to you. "
+        "Manage alerts with /alerts.",
+    },
+    "alerts_none": {
+        "zh": "还没有提醒。用 /alert 关键词 添加。",
+        "en": "No alerts yet. Add one with /alert TERMS.",
+    },
+    "alerts_header": {"zh": "你的提醒（点 ✖ 删除）：", "en": "Your alerts (✖ removes one):"},
+    "alert_share": {"zh": "分享", "en": "share"},
+    "alert_deleted": {"zh": "已删除提醒：{label}", "en": "Alert removed: {label}"},
+    "alert_shared_missing": {
+        "zh": "这个分享的提醒已不存在。",
+        "en": "That shared alert no longer exists.",
+    },
+    # settings
+    "settings_header": {"zh": "当前设置：", "en": "Settings:"},
+    "settings_body": {
+        "zh": "推送时间：{time}\n时区：{tz}\n语言：{lang}\n格式：{format}\n"
+        "链接预览：{previews}\n\n"
+        "用按钮修改，或发送例如 /settings time 07:30、/settings tz Europe/Berlin",
+        "en": "Push time: {time}\nTime zone: {tz}\nLanguage: {lang}\nFormat: {format}\n"
+        "Link previews: {previews}\n\nChange with the buttons or e.g. /settings time 07:30, "
+        "/settings tz Europe/Berlin",
+    },
+    "settings_usage": {
+        "zh": "用法：/settings time HH:MM | tz 时区 | lang zh/en | format full/compact | "
+        "previews on/off",
+        "en": "Usage: /settings time HH:MM | tz ZONE | lang zh/en | format full/compact | "
+        "previews on/off",
+    },
+    "setting_bad": {
+        "zh": "{key} 的值无效：{value}（应为 {expected}）。设置未改变。",
+        "en": "Invalid {key}: {value} (expected {expected}). Nothing changed.",
+    },
+    "setting_saved": {"zh": "✅ 已保存：{key} = {value}", "en": "✅ Saved: {key} = {value}"},
+    "format_full": {"zh": "完整", "en": "full items"},
+    "format_compact": {"zh": "仅标题", "en": "headlines"},
+    "on": {"zh": "开", "en": "on"},
+    "off": {"zh": "关", "en": "off"},
+    "language_name": {"zh": "中文", "en": "English"},
+    # channels
+    "channel_usage": {
+        "zh": "在私聊中发送 /subscribe @频道名 订阅你管理的频道（需先把我设为频道管理员）。",
+        "en": "In a private chat send /subscribe @channel to subscribe a channel you manage "
+        "(make me an admin there first).",
+    },
+    "channel_not_found": {
+        "zh": "找不到频道 {name}。请先把我添加为频道管理员。",
+        "en": "I can't find the channel {name}. Add me as an admin there first.",
+    },
+    "channel_bot_not_admin": {
+        "zh": "我还不是 {name} 的管理员（需要发布消息的权限）。",
+        "en": "I am not an admin of {name} yet (I need the right to post messages).",
+    },
+    "channel_user_not_admin": {
+        "zh": "只有 {name} 的管理员可以为它订阅。",
+        "en": "Only admins of {name} can subscribe it.",
+    },
+    "channel_subscribed": {
+        "zh": "✅ 频道 {name} 已订阅：每天 {time}（{tz}）推送。/channels 查看你管理的频道。",
+        "en": "✅ Channel {name} subscribed: every day at {time} ({tz}). See /channels.",
+    },
+    "channel_unsubscribed": {"zh": "频道 {name} 已退订。", "en": "Channel {name} unsubscribed."},
+    "channels_none": {
+        "zh": "你还没有通过我订阅任何频道。",
+        "en": "You have not subscribed any channel through me.",
+    },
+    "channels_header": {"zh": "你管理的频道：", "en": "Channels you manage:"},
+    "channel_line": {
+        "zh": "{name}：{state}，{time}（{tz}），{format}",
+        "en": "{name}: {state}, {time} ({tz}), {format}",
+    },
+    "state_subscribed": {"zh": "已订阅", "en": "subscribed"},
+    "state_unsubscribed": {"zh": "未订阅", "en": "not subscribed"},
+    "state_inactive": {"zh": "已停用（{reason}）", "en": "inactive ({reason})"},
+    "button_unsubscribe_channel": {"zh": "退订 {name}", "en": "Unsubscribe {name}"},
+    "private_only": {
+        "zh": "这个命令只能在与我的私聊中使用。",
+        "en": "This command works in a private chat with me.",
+    },
+    # command menu (one line each)
     "help_header": {"zh": "可用命令：", "en": "Commands:"},
     "cmd_start": {"zh": "开始使用，订阅每日推送", "en": "Start, subscribe to the daily digest"},
     "cmd_help": {"zh": "全部命令", "en": "All commands"},
     "cmd_today": {"zh": "最新一期", "en": "The latest edition"},
+    "cmd_day": {"zh": "某一天的一期，例如 /day 2024-01-08", "en": "One day's edition: /day DATE"},
+    "cmd_subscribe": {"zh": "订阅每日推送", "en": "Get the daily edition here"},
+    "cmd_unsubscribe": {"zh": "退订每日推送", "en": "Stop the daily edition"},
+    "cmd_topics": {"zh": "选择关注的话题", "en": "Choose topics to follow"},
+    "cmd_alert": {"zh": "添加关键词提醒", "en": "Add a keyword alert"},
+    "cmd_alerts": {"zh": "管理关键词提醒", "en": "Manage keyword alerts"},
+    "cmd_settings": {
+        "zh": "推送时间、时区、语言、格式",
+        "en": "Time, time zone, language, format",
+    },
+    "cmd_channels": {"zh": "你管理的频道", "en": "Channels you manage"},
     "error": {
         "zh": "抱歉，出了点问题，请稍后再试。",
         "en": "Sorry, something went wrong. Please try again later.",

@@ -25,9 +25,17 @@ class Services:
 
 
 class BotData:
-    """``application.bot_data``: PTB creates it empty; the composition root sets ``services``."""
+    """``application.bot_data``: PTB creates it; the composition root sets ``services``.
+
+    The rest is short-lived memory of the running bot (never needed after a restart).
+    """
 
     services: Services
+
+    def __init__(self) -> None:
+        self.admin_cache: dict[tuple[int, int], tuple[float, bool]] = {}
+        self.recent_commands: dict[int, list[float]] = {}
+        self.warned_slow: set[int] = set()
 
 
 BotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,15 +76,80 @@ def config(tmp_path: Path, emulator: Emulator, digests: Path) -> Config:
     )
 
 
+class Processed:
+    """Which updates the bot has finished handling (so a test can wait for silent effects)."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.changed = asyncio.Condition()
+
+    def track(self, runner: BotRunner) -> None:
+        assert runner.app is not None
+        process = runner.app.process_update
+
+        async def tracked(update: object) -> None:
+            try:
+                await process(update)
+            finally:
+                async with self.changed:
+                    self.last = max(self.last, getattr(update, "update_id", 0))
+                    self.changed.notify_all()
+
+        runner.app.process_update = tracked  # type: ignore[method-assign]
+
+    async def through(self, update_id: int) -> None:
+        async with asyncio.timeout(10), self.changed:
+            await self.changed.wait_for(lambda: self.last >= update_id)
+
+
 @pytest.fixture
-async def app(config: Config) -> AsyncIterator[BotRunner]:
+def processed() -> Processed:
+    return Processed()
+
+
+class Clock:
+    """The bot's wall clock: real time until a test sets it, then moved only by the test."""
+
+    def __init__(self) -> None:
+        self.frozen: dt.datetime | None = None
+
+    def __call__(self) -> dt.datetime:
+        return self.frozen or dt.datetime.now(dt.UTC)
+
+    def set(self, when: dt.datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("naive datetime")
+        self.frozen = when
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.frozen = self() + delta
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def app(config: Config, processed: Processed, clock: Clock) -> AsyncIterator[BotRunner]:
     """The real PTB Application, polling the emulator, with the sample edition loaded."""
-    runner = BotRunner(config, poll_timeout=1)
+    runner = BotRunner(config, poll_timeout=1, now=clock)
     await runner.start()
+    processed.track(runner)
     try:
         yield runner
     finally:
         await runner.stop()
+
+
+@pytest.fixture
+def settle(tg: Sandbox, processed: Processed) -> Callable[[], Awaitable[None]]:
+    """``await settle()``: the bot has handled every update the emulator made so far."""
+
+    async def wait() -> None:
+        await processed.through(tg.updates.last_update_id)
+
+    return wait
 
 
 @pytest.fixture

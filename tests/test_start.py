@@ -63,7 +63,7 @@ async def test_today_sends_the_latest_edition(tg: Sandbox, app: BotRunner) -> No
 
 
 async def test_help_menu_and_handlers_agree(tg: Sandbox, app: BotRunner) -> None:
-    """/help, the command menu in zh and en, and the registered handlers list the same commands."""
+    """/help, the command menus per scope and language, and the handlers list the same commands."""
     alice = tg.add_user("Alice", language_code="zh")
     chat = tg.private_chat(alice)
     tg.send(chat, alice, "/help")
@@ -71,16 +71,20 @@ async def test_help_menu_and_handlers_agree(tg: Sandbox, app: BotRunner) -> None
     names = [c.name for c in COMMANDS]
     for command in COMMANDS:
         assert f"/{command.name} — {t(command.help_key, 'zh')}" in help_text.text
+    readers = [c.name for c in COMMANDS if not c.manage and not c.private_only]
+    admins = [c.name for c in COMMANDS if not c.private_only]
     for lang in ("zh", "en"):
-        published = tg.commands[("default", lang)]
-        assert [c["command"] for c in published] == names
+        assert [c["command"] for c in tg.commands[("all_private_chats", lang)]] == names
+        assert [c["command"] for c in tg.commands[("all_chat_administrators", lang)]] == admins
+        assert [c["command"] for c in tg.commands[("all_group_chats", lang)]] == readers
+        described = {
+            c["command"]: c["description"] for c in tg.commands[("all_private_chats", lang)]
+        }
+        assert all(described[c.name] == t(c.help_key, lang) for c in COMMANDS)
+    assert [c["command"] for c in tg.commands[("default", "")]] == names
     assert app.app is not None
-    registered = {
-        name
-        for group in app.app.handlers.values()
-        for h in group
-        for name in getattr(h, "commands", ())
-    }
+    handlers = [h for group in app.app.handlers.values() for h in group]
+    registered = {name for h in handlers for name in getattr(h, "commands", ())}
     assert registered == set(names)
 
 

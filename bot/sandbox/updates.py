@@ -123,6 +123,11 @@ class UpdateQueue:
         return list(self._pending)[:limit]
 
     @property
+    def last_update_id(self) -> int:
+        """The id of the newest update made so far (0 before the first)."""
+        return self._next_id - 1
+
+    @property
     def pending_count(self) -> int:
         return len(self._pending)
 

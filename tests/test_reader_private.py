@@ -1,0 +1,344 @@
+"""Every reader command in a private chat, end to end through the emulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from conftest import Clock
+
+from bot.app import BotRunner
+from bot.sandbox import Sandbox
+from bot.store import Store
+
+SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
+
+
+@pytest.fixture
+def digests(tmp_path: Path) -> Path:
+    """Three editions: 2024-01-05, the sample 2024-01-08 and 2024-01-10."""
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    for day in ("2024-01-05", "2024-01-10"):
+        text = (
+            f"---\ntitle: 每日碳新闻 {day}\n---\n1. {day} 储能项目并网 https://example.org/{day}\n"
+        )
+        (folder / f"{day}.md").write_text(text, "utf-8")
+    return folder
+
+
+def store_of(app: BotRunner) -> Store:
+    assert app.store is not None
+    return app.store
+
+
+async def talk(tg: Sandbox, text: str, *, user_name: str = "Alice", lang: str = "zh") -> list[str]:
+    """A new user sends one command; the texts of the bot's replies."""
+    user = tg.add_user(user_name, language_code=lang)
+    chat = tg.private_chat(user)
+    tg.send(chat, user, text)
+    await tg.wait_for(lambda sb: bool(sb.messages(chat)))
+    return [m.text for m in tg.messages(chat)]
+
+
+async def test_subscribe_confirms_and_undo_reverts(tg: Sandbox, app: BotRunner) -> None:
+    """/subscribe confirms the push time with an undo button; undo unsubscribes again."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/subscribe")
+    [confirmation] = await tg.wait_messages(chat, 1)
+    assert confirmation.text == "✅ 已订阅：每天 08:00（Asia/Shanghai）推送新一期。"
+    assert store_of(app).scopes(chat.id) == {"all"}
+    tg.press(confirmation, alice, text="↩️ 撤销")
+    await tg.wait_for(lambda sb: sb.messages(chat)[0].text.startswith("已退订"))
+    assert store_of(app).scopes(chat.id) == set()
+    tg.send(chat, alice, "/subscribe")
+    tg.send(chat, alice, "/subscribe")
+    *_, again = await tg.wait_messages(chat, 3)
+    assert again.text == "已经订阅过了。"
+
+
+async def test_unsubscribe_with_undo(tg: Sandbox, app: BotRunner) -> None:
+    """/unsubscribe stops deliveries and offers a one-tap undo that resubscribes."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/unsubscribe")
+    [not_yet] = await tg.wait_messages(chat, 1)
+    assert not_yet.text == "本聊天尚未订阅。"
+    store_of(app).ensure_chat(chat.id, type="private")
+    store_of(app).subscribe(chat.id)
+    tg.send(chat, alice, "/unsubscribe")
+    _, done = await tg.wait_messages(chat, 2)
+    assert done.text.startswith("已退订")
+    assert not store_of(app).scopes(chat.id)
+    tg.press(done, alice, text="↩️ 撤销")
+    await tg.wait_for(lambda sb: sb.messages(chat)[1].text.startswith("✅ 已订阅"))
+    assert store_of(app).scopes(chat.id) == {"all"}
+
+
+async def test_today_has_navigation_between_editions(tg: Sandbox, app: BotRunner) -> None:
+    """/today sends the newest edition with ◀ to the previous one; ◀ opens that edition."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/today")
+    _, latest = await tg.wait_messages(chat, 2)
+    assert latest.text.startswith("每日碳新闻 · 2024年1月10日")
+    assert [[b for b, _ in row] for row in latest.buttons] == [["◀ 前一期"]]
+    tg.press(latest, alice, text="◀ 前一期")
+    *_, previous = await tg.wait_messages(chat, 3)
+    assert previous.text.startswith("每日碳新闻 · 2024年1月8日")
+    assert [[b for b, _ in row] for row in previous.buttons] == [["◀ 前一期", "后一期 ▶"]]
+
+
+@pytest.mark.parametrize(
+    ("arg", "header"),
+    [
+        ("2024-01-08", "2024年1月8日"),
+        ("2024/1/8", "2024年1月8日"),
+        ("2024年1月10日", "2024年1月10日"),
+        ("1月5日", "2024年1月5日"),
+    ],
+)
+async def test_day_accepts_reader_date_forms(
+    tg: Sandbox, app: BotRunner, clock: Clock, arg: str, header: str
+) -> None:
+    """/day takes the date forms readers write and sends that edition."""
+    clock.set(dt.datetime(2024, 1, 11, 9, tzinfo=dt.UTC))
+    replies = await talk(tg, f"/day {arg}")
+    assert replies[0].startswith(f"每日碳新闻 · {header}")
+
+
+async def test_day_yesterday_relative_to_the_chat(
+    tg: Sandbox, app: BotRunner, clock: Clock
+) -> None:
+    """/day 昨天 and /day yesterday mean the day before today in the chat's time zone."""
+    # 2024-01-08 17:00 UTC is already 01:00 on the 9th in Shanghai: yesterday is the 8th
+    clock.set(dt.datetime(2024, 1, 8, 17, tzinfo=dt.UTC))
+    assert (await talk(tg, "/day 昨天"))[0].startswith("每日碳新闻 · 2024年1月8日")
+    assert (await talk(tg, "/day yesterday", lang="en"))[0].startswith("每日碳新闻 · 8 Jan 2024")
+
+
+async def test_day_without_edition_offers_nearest(tg: Sandbox, app: BotRunner) -> None:
+    """A date with no edition answers with the nearest editions as buttons that open them."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/day 2024-01-07")
+    [answer] = await tg.wait_messages(chat, 1)
+    assert answer.text == "2024年1月7日 没有一期。最近的几期："
+    labels = [b for row in answer.buttons for b, _ in row]
+    assert labels == ["2024年1月5日", "2024年1月8日", "2024年1月10日"]
+    tg.press(answer, alice, text="2024年1月8日")
+    _, opened = await tg.wait_messages(chat, 2)
+    assert opened.text.startswith("每日碳新闻 · 2024年1月8日")
+
+
+@pytest.mark.parametrize("arg", ["", "2024-02-30", "明天见", "x" * 300])
+async def test_day_bad_dates_explain_usage(tg: Sandbox, app: BotRunner, arg: str) -> None:
+    """/day without a readable date says how to write one."""
+    [answer] = await talk(tg, f"/day {arg}".strip())
+    assert "/day 2024-01-08" in answer
+
+
+async def test_topics_toggle_and_follow_all(tg: Sandbox, app: BotRunner) -> None:
+    """/topics toggles ✅/⬜ per topic (following subscribes); 'every item' clears them."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/topics")
+    [menu] = await tg.wait_messages(chat, 1)
+    labels = [b for row in menu.buttons for b, _ in row]
+    assert labels[:2] == ["⬜ 碳市场", "⬜ 绿电绿证"]
+    tg.press(menu, alice, text="⬜ 储能")
+    await tg.wait_for(
+        lambda sb: any("✅ 储能" in b for r in sb.messages(chat)[0].buttons for b, _ in r)
+    )
+    assert store_of(app).scopes(chat.id) == {"storage"}
+    tg.press(tg.messages(chat)[0], alice, text="接收全部内容")
+    await tg.wait_for(
+        lambda sb: not any(b.startswith("✅") for r in sb.messages(chat)[0].buttons for b, _ in r)
+    )
+    assert store_of(app).scopes(chat.id) == {"all"}
+
+
+async def test_alert_add_list_delete(tg: Sandbox, app: BotRunner) -> None:
+    """/alert adds (normalised), duplicates are refused, /alerts lists with ✖ that deletes."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/alert 儲能 -煤炭")
+    [added] = await tg.wait_messages(chat, 1)
+    assert added.text.startswith("🔔 已添加提醒：储能 -煤炭")
+    tg.send(chat, alice, "/alert 储能 -煤炭")
+    _, duplicate = await tg.wait_messages(chat, 2)
+    assert duplicate.text == "已经有这个提醒了：储能 -煤炭"
+    tg.send(chat, alice, "/alerts")
+    *_, listing = await tg.wait_messages(chat, 3)
+    assert "1. 储能 -煤炭" in listing.text
+    share = [e["url"] for e in listing.entities if e["type"] == "text_link"]
+    assert share == [
+        f"https://t.me/digest_test_bot?start=alert-{store_of(app).alerts(chat.id)[0].id}"
+    ]
+    tg.press(listing, alice, text=listing.buttons[0][0][0])
+    await tg.wait_for(lambda sb: "还没有提醒" in sb.messages(chat)[2].text)
+    assert store_of(app).alerts(chat.id) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("", "用法：/alert"),
+        ("储", "关键词需要 2–40 个字符：储"),
+        ("储能 " + "长" * 41, "关键词需要 2–40 个字符"),
+        ("-煤炭", "用法：/alert"),
+        ("a1 b2 c3 d4 e5 f6", "一个提醒最多 5 个词"),
+    ],
+)
+async def test_alert_refusals_are_clear(
+    tg: Sandbox, app: BotRunner, args: str, expected: str
+) -> None:
+    """Bad /alert input gets a clear message and stores nothing."""
+    [answer] = await talk(tg, f"/alert {args}".strip())
+    assert expected in answer
+    assert store_of(app).alerts() == []
+
+
+async def test_alert_limit_per_chat(tg: Sandbox, app: BotRunner) -> None:
+    """A chat can keep at most 20 alerts; the 21st is refused politely."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    store = store_of(app)
+    store.ensure_chat(chat.id, type="private")
+    for n in range(20):
+        store.add_alert(chat.id, (f"词{n:02d}",), ())
+    tg.send(chat, alice, "/alert 储能")
+    [answer] = await tg.wait_messages(chat, 1)
+    assert answer.text.startswith("每个聊天最多 20 个提醒")
+    assert len(store.alerts(chat.id)) == 20
+
+
+async def test_settings_by_arguments(tg: Sandbox, app: BotRunner) -> None:
+    """/settings KEY VALUE changes one setting; invalid values change nothing."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    for text in ("/settings time 07:30", "/settings tz Europe/Berlin", "/settings time 25:00"):
+        tg.send(chat, alice, text)
+    saved_time, saved_tz, refused = await tg.wait_messages(chat, 3, timeout=15)
+    assert saved_time.text == "✅ 已保存：time = 07:30"
+    assert saved_tz.text == "✅ 已保存：tz = Europe/Berlin"
+    assert refused.text == "time 的值无效：25:00（应为 HH:MM）。设置未改变。"
+    row = store_of(app).get_chat(chat.id)
+    assert row is not None
+    assert (row.push_time, row.timezone) == (dt.time(7, 30), "Europe/Berlin")
+
+
+async def test_settings_buttons_switch_language_and_format(tg: Sandbox, app: BotRunner) -> None:
+    """/settings buttons change language, format and previews, and the view updates."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/settings")
+    [view] = await tg.wait_messages(chat, 1)
+    assert "推送时间：08:00" in view.text
+    tg.press(view, alice, text="🌐 English")
+    await tg.wait_for(lambda sb: sb.messages(chat)[0].text.startswith("Settings:"))
+    view = tg.messages(chat)[0]
+    tg.press(view, alice, text="📰 headlines")
+    await tg.wait_for(lambda sb: "Format: headlines" in sb.messages(chat)[0].text)
+    tg.press(tg.messages(chat)[0], alice, text="Berlin")
+    await tg.wait_for(lambda sb: "Time zone: Europe/Berlin" in sb.messages(chat)[0].text)
+    row = store_of(app).get_chat(chat.id)
+    assert row is not None
+    assert (row.language, row.format, row.timezone) == ("en", "compact", "Europe/Berlin")
+    tg.send(chat, alice, "/today")
+    *_, edition = await tg.wait_messages(chat, 3)
+    assert edition.text.startswith("每日碳新闻 · 10 Jan 2024")
+
+
+async def test_unknown_command_and_plain_text_get_hints(tg: Sandbox, app: BotRunner) -> None:
+    """An unknown command or plain text in a private chat gets a short hint."""
+    assert await talk(tg, "/frobnicate") == ["不认识这个命令。发送 /help 查看全部命令。"]
+    assert await talk(tg, "hello there", lang="en") == [
+        "Send /today for the latest edition, /help for every command."
+    ]
+
+
+async def test_deep_links(tg: Sandbox, app: BotRunner) -> None:
+    """/start sub, /start topic-storage and /start alert-<id> act on a shared link."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/start sub")
+    [subscribed] = await tg.wait_messages(chat, 1)
+    assert subscribed.text.startswith("✅ 已订阅")
+    tg.send(chat, alice, "/start topic-storage")
+    _, topic = await tg.wait_messages(chat, 2)
+    assert topic.text.startswith("✅ 已订阅话题「储能」")
+    assert store_of(app).scopes(chat.id) == {"storage"}
+    alert = store_of(app).add_alert(chat.id, ("绿证",), ())
+    bob = tg.add_user("Bob")
+    bob_chat = tg.private_chat(bob)
+    tg.send(bob_chat, bob, f"/start alert-{alert.id}")
+    [copied] = await tg.wait_messages(bob_chat, 1)
+    assert copied.text.startswith("🔔 已添加提醒：绿证")
+    tg.send(bob_chat, bob, "/start alert-999999")
+    _, missing = await tg.wait_messages(bob_chat, 2)
+    assert missing.text == "这个分享的提醒已不存在。"
+
+
+async def test_blocked_then_unblocked(
+    tg: Sandbox, app: BotRunner, settle: Callable[[], Awaitable[None]]
+) -> None:
+    """Blocking makes the chat inactive (settings kept); /start after unblocking revives it."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/subscribe")
+    await tg.wait_messages(chat, 1)
+    tg.block(alice)
+    store = store_of(app)
+    await settle()
+    assert is_active(store, chat.id) is False
+    row = store.get_chat(chat.id)
+    assert row is not None
+    assert row.inactive_reason == "blocked"
+    assert store.scopes(chat.id) == {"all"}
+    tg.unblock(alice)
+    await settle()
+    assert is_active(store, chat.id) is True
+
+
+def is_active(store: Store, chat_id: int) -> bool | None:
+    row = store.get_chat(chat_id)
+    return None if row is None else row.active
+
+
+async def test_command_flood_gets_one_slow_down(
+    tg: Sandbox, app: BotRunner, settle: Callable[[], Awaitable[None]]
+) -> None:
+    """More than six commands in ten seconds: one "slow down", the rest ignored."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    for _ in range(9):
+        tg.send(chat, alice, "/help")
+    await tg.wait_messages(chat, 7, timeout=20)
+    await settle()
+    texts = [m.text for m in tg.messages(chat)]
+    assert len(texts) == 7
+    assert texts.count("请慢一点 🙏 稍等几秒再发送命令。") == 1
+
+
+async def test_failing_handler_apologises_and_logs(
+    tg: Sandbox,
+    app: BotRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When a handler fails the user gets a short apology and the error is logged."""
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store_of(app), "latest_edition", broken)
+    [apology] = await talk(tg, "/today")
+    assert apology == "抱歉，出了点问题，请稍后再试。"
+    assert any("disk on fire" in (r.exc_text or "") for r in caplog.records)
+    assert not any("TEST-token" in r.getMessage() for r in caplog.records)

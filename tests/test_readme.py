@@ -1,0 +1,23 @@
+"""The README documents what the bot really has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.handlers import COMMANDS
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+
+
+def test_readme_lists_every_command_with_an_example() -> None:
+    """Each command of the COMMANDS table has a README row with its example."""
+    for command in COMMANDS:
+        assert f"| `/{command.name}` |" in README
+        assert f"`{command.example}`" in README
+
+
+def test_readme_shows_the_two_commands() -> None:
+    """The first screen shows `make run` and `make test`."""
+    head = README[:1500]
+    assert "make run" in head
+    assert "make test" in head
