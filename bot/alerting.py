@@ -77,6 +77,7 @@ async def add_alert(update: Update, context: BotContext, chat: Chat, spec: Alert
         await reply(update, context, say("alert_limit", chat.language, n=MAX_ALERTS))
         return
     alert = store.add_alert(chat.id, spec.terms, spec.excluded)
+    context.bot_data.services.alerts_changed(chat.id)
     await reply(update, context, say("alert_added", chat.language, label=alert.label()))
 
 
@@ -126,6 +127,7 @@ async def on_alert_delete(update: Update, context: BotContext, press: Press, cha
     alert = store.get_alert(press.int_arg(0))
     if alert is None or alert.chat_id != chat.id or not store.delete_alert(chat.id, alert.id):
         raise BadCallback("not this chat's alert")
+    context.bot_data.services.alerts_changed(chat.id)
     query = update.callback_query
     if query is not None:
         await query.answer(say("alert_deleted", chat.language, label=alert.label()))

@@ -15,7 +15,7 @@ from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defa
 from .config import Config, TelegramConfig
 from .handlers import App, publish_commands, register
 from .ratelimit import Limiter
-from .services import BotData, Services, utcnow
+from .services import BotData, LiveAlerts, Services, utcnow
 from .sources import scan_folder
 from .store import Store
 
@@ -70,7 +70,7 @@ class BotRunner:
         self.app: App | None = None
 
     async def start(self) -> None:
-        store = self.store = Store(self.config.db_path)
+        store = self.store = Store(self.config.db_path, topics=self.config.topic_spec)
         report = scan_folder(store, self.config.digests_dir)
         for error in report.errors:
             log.warning("digest not loaded: %s", error)
@@ -80,7 +80,9 @@ class BotRunner:
             len(report.changed),
             len(report.removed),
         )
-        app = self.app = build_application(Services(config=self.config, store=store, now=self.now))
+        app = self.app = build_application(
+            Services(config=self.config, store=store, now=self.now, alerts=LiveAlerts(store))
+        )
         await app.initialize()
         await publish_commands(app)
         await app.start()

@@ -19,8 +19,10 @@ from . import __version__, app
 from .config import Config, ConfigError, load_config
 from .digest import DigestError, parse_file
 from .models import Edition
+from .query import QueryError
 from .render import render_edition
 from .sandbox.telegram_html import parse_html, utf16_len
+from .search import search
 from .sources import ScanReport, scan_folder
 from .store import Store
 
@@ -94,7 +96,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     folder = Path(args.dir) if args.dir else config.digests_dir
     if not folder.is_dir():
         raise CliError(f"{folder}: no such folder")
-    store = Store(config.db_path)
+    store = Store(config.db_path, topics=config.topic_spec)
     try:
         update, close = _progress_bar()
         try:
@@ -118,7 +120,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_editions(args: argparse.Namespace, config: Config) -> int:
-    store = Store(config.db_path)
+    store = Store(config.db_path, topics=config.topic_spec)
     try:
         rows = store.list_editions(limit=args.limit)
     finally:
@@ -163,7 +165,7 @@ def plain_text(html: str) -> str:
 
 
 def cmd_preview(args: argparse.Namespace, config: Config) -> int:
-    store = Store(config.db_path)
+    store = Store(config.db_path, topics=config.topic_spec)
     try:
         if args.date in (None, "latest"):
             edition = store.latest_edition()
@@ -185,6 +187,41 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
         size = utf16_len(parse_html(part).text)
         _out(f"──── part {n}/{len(parts)} · {size} chars · {len(part.encode())} bytes ────")
         _out(body)
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    text = " ".join(args.query)
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        result = search(store, text, topics=config.topics, limit=args.limit)
+    except QueryError as exc:
+        raise CliError(f"cannot search {text!r}: {exc.reason.replace('_', ' ')}") from None
+    finally:
+        store.close()
+    hits = result.page.hits
+    if args.json:
+        _json(
+            {
+                "query": text,
+                "total": result.page.total,
+                "hits": [
+                    {
+                        "date": h.date.isoformat(),
+                        "position": h.position,
+                        "title": h.title,
+                        "text": h.text,
+                        "links": list(h.links),
+                    }
+                    for h in hits
+                ],
+            }
+        )
+        return EXIT_OK
+    _out(f"{result.page.total} found for {text!r}" + (f", newest {len(hits)}:" if hits else ""))
+    for h in hits:
+        body = " ".join(f"{h.title}\n{h.text}".split()) if h.title else " ".join(h.text.split())
+        _out(f"{h.date} #{h.position}  {body[:100]}")
     return EXIT_OK
 
 
@@ -349,6 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "run the bot against the local sandbox with a web chat")
     p.add_argument("--host", default="127.0.0.1", help="address of the web chat")
     p.add_argument("--port", type=int, default=8080, help="port of the web chat")
+    p = add("search", cmd_search, "search the archive like /search does")
+    p.add_argument("query", nargs="+", help='words, "phrases", -excluded, 2024-01, #topic')
+    p.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
+    p.add_argument("--json", action="store_true")
     p = add("check-config", cmd_check_config, "validate the configuration and show it")
     p.add_argument("--json", action="store_true")
     return parser

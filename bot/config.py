@@ -127,6 +127,11 @@ class Config:
     file: Path | None = None
 
     @property
+    def topic_spec(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(key, keywords) of every topic: what the store tags items with."""
+        return tuple((t.key, t.keywords) for t in self.topics)
+
+    @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.push.timezone)
 

@@ -34,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from . import alerting, preferences, reading, subscribing
+from . import alerting, preferences, reading, searching, subscribing
 from .callbacks import BadCallback, Press, decode
 from .chatctx import can_manage, chat_of, reply, say, user_language
 from .i18n import LANGUAGES
@@ -77,6 +77,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", subscribing.cmd_start, "cmd_start", "/start"),
     Command("today", reading.cmd_today, "cmd_today", "/today"),
     Command("day", reading.cmd_day, "cmd_day", "/day 2024-01-08"),
+    Command("search", searching.cmd_search, "cmd_search", "/search 绿证 -煤炭"),
     Command("subscribe", subscribing.cmd_subscribe, "cmd_subscribe", "/subscribe", manage=True),
     Command(
         "unsubscribe", subscribing.cmd_unsubscribe, "cmd_unsubscribe", "/unsubscribe", manage=True
@@ -101,6 +102,7 @@ BUTTONS: dict[str, ButtonCallback] = {
     "tpall": preferences.on_topic_button,
     "set": preferences.on_setting_button,
     "alx": alerting.on_alert_delete,
+    "sr": searching.on_search_page,
 }
 MANAGE = {"sub", "undo", "tp", "tpall", "set", "alx"}
 

@@ -140,6 +140,44 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "这个分享的提醒已不存在。",
         "en": "That shared alert no longer exists.",
     },
+    # search
+    "search_usage": {
+        "zh": "用法：/search 关键词，例如 /search 储能、/search 绿证 -煤炭、"
+        '/search "碳市场" 2024-01、/search #储能 since:2024-01-01',
+        "en": "Usage: /search WORDS, e.g. /search 储能, /search 绿证 -煤炭, "
+        '/search "carbon market" 2024-01, /search #storage since:2024-01-01',
+    },
+    "query_empty": {"zh": "请输入要搜索的内容。", "en": "Type something to search for."},
+    "query_too_long": {
+        "zh": "搜索内容太长了（最多 200 个字符）。",
+        "en": "That query is too long (200 characters at most).",
+    },
+    "query_no_terms": {
+        "zh": "这个搜索里没有可以查找的文字。",
+        "en": "There is nothing searchable in that query.",
+    },
+    "query_bad_date": {
+        "zh": "日期写法不对，例如 2024-01 或 2024-01-08。",
+        "en": "That date is not valid; write 2024-01 or 2024-01-08.",
+    },
+    "query_bad_range": {
+        "zh": "日期范围不对，例如 2024-01-01..2024-03-31。",
+        "en": "That date range is not valid; write 2024-01-01..2024-03-31.",
+    },
+    "query_unknown_topic": {
+        "zh": "没有这个话题。/topics 查看全部话题。",
+        "en": "There is no such topic. /topics lists them.",
+    },
+    "search_header": {"zh": "🔍 {query}：共 {total} 条", "en": "🔍 {query}: {total} found"},
+    "search_none": {"zh": "🔍 没有找到：{query}", "en": "🔍 Nothing found for {query}"},
+    "item_n": {"zh": "第 {n} 条", "en": "item {n}"},
+    "button_prev_page": {"zh": "◀ 上一页", "en": "◀ Newer"},
+    "button_next_page": {"zh": "下一页 ▶", "en": "Older ▶"},
+    "button_open_edition": {"zh": "📰 {date}", "en": "📰 {date}"},
+    "cmd_search": {
+        "zh": "搜索全部往期，例如 /search 储能",
+        "en": "Search the archive: /search WORDS",
+    },
     # settings
     "settings_header": {"zh": "当前设置：", "en": "Settings:"},
     "settings_body": {

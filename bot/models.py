@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
 
 
@@ -26,14 +25,13 @@ class Item:
     links: tuple[str, ...] = ()
     section: str = ""
     title: str = ""
+    # what a reader sees of the item (not its position), digested once
+    content_hash: str = field(init=False, repr=False, compare=False, default="")
 
-    @property
-    def content_hash(self) -> str:
-        """A stable digest of what a reader sees of the item (not its position)."""
-        payload = json.dumps(
-            [self.section, self.title, self.text, list(self.links)], ensure_ascii=False
-        )
-        return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+    def __post_init__(self) -> None:
+        payload = "\0".join([self.section, self.title, self.text, *self.links])
+        digest = hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16)
+        object.__setattr__(self, "content_hash", digest.hexdigest())
 
     def to_json(self) -> dict[str, object]:
         return {

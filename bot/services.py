@@ -10,6 +10,7 @@ from typing import Any
 from telegram.ext import CallbackContext, ExtBot
 
 from .config import Config
+from .matching import AlertIndex
 from .store import Store
 
 
@@ -17,11 +18,40 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class LiveAlerts:
+    """The alert index of every active chat, kept current as alerts and chats change."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        alerts = store.alerts()
+        self.index = AlertIndex(alerts)
+        self._by_chat: dict[int, set[int]] = {}
+        for alert in alerts:
+            self._by_chat.setdefault(alert.chat_id, set()).add(alert.id)
+
+    def reload_chat(self, chat_id: int) -> None:
+        """Re-read one chat's alerts (after /alert, ✖, blocking, migration…)."""
+        for alert_id in self._by_chat.pop(chat_id, set()):
+            self.index.remove(alert_id)
+        chat = self.store.get_chat(chat_id)
+        if chat is None or not chat.active:
+            return
+        for alert in self.store.alerts(chat_id):
+            self.index.add(alert)
+            self._by_chat.setdefault(chat_id, set()).add(alert.id)
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     config: Config
     store: Store
     now: Callable[[], dt.datetime] = utcnow
+    alerts: LiveAlerts | None = None
+
+    def alerts_changed(self, *chat_ids: int) -> None:
+        if self.alerts is not None:
+            for chat_id in chat_ids:
+                self.alerts.reload_chat(chat_id)
 
 
 class BotData:

@@ -11,19 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .digest import DigestError, parse_bytes
 from .models import Edition
 from .store import Change, FileState, Store
+from .store_search import ItemIndexer
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".md", ".markdown")
 BATCH = 200  # files per transaction on a cold ingest
+PARALLEL_MIN = 64  # files to parse before worker processes pay off
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +117,18 @@ def scan_folder(
             continue
         todo.append((rel, st, data, digest))
 
-    for start in range(0, len(todo), BATCH):
+    jobs = [(str(folder / rel), data, default_series) for rel, _, data, _ in todo]
+    done = 0
+    for batch in _prepare(jobs, store.indexer):
         with store.transaction():
-            for rel, st, data, digest in todo[start : start + BATCH]:
+            for (rel, st, _, digest), (parsed, index) in zip(todo[done:], batch, strict=False):
+                store.prime(index)
                 state = FileState(rel, st.st_size, st.st_mtime_ns, digest)
-                _ingest_one(store, folder, state, data, states, present, report, default_series)
+                _ingest_one(store, folder, state, parsed, states, present, report)
+        store.prime({})
+        done += len(batch)
         if progress:
-            progress(min(start + BATCH, len(todo)), len(todo))
+            progress(done, len(todo))
 
     gone = [rel for rel in states if rel not in present]
     if gone:
@@ -138,29 +147,71 @@ def _stored_error(folder: Path, state: FileState) -> FileError:
     return FileError(str(folder / state.path), state.error or "", state.error_line)
 
 
+Prepared = tuple[Edition | FileError, dict[tuple[str, str], tuple[str, str]]]
+_worker_indexer: ItemIndexer | None = None
+
+
+def _init_worker(indexer: ItemIndexer) -> None:
+    global _worker_indexer
+    _worker_indexer = indexer
+
+
+def prepare_file(job: tuple[str, bytes, str], indexer: ItemIndexer | None = None) -> Prepared:
+    """Parse one digest and compute its items' index values (runs in a worker process)."""
+    shown, data, default_series = job
+    try:
+        edition = parse_bytes(data, source=shown, default_series=default_series)
+    except DigestError as exc:
+        return FileError(shown, exc.reason, exc.line), {}
+    index = indexer or _worker_indexer
+    values = {}
+    if index is not None:
+        values = {(i.title, i.text): index(i.title, i.text) for i in edition.items}
+    return edition, values
+
+
+def _prepare(jobs: list[tuple[str, bytes, str]], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
+    """Prepared files in order, BATCH at a time; a big ingest uses every core."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_MIN or workers < 2:
+        for start in range(0, len(jobs), BATCH):
+            yield [prepare_file(job, indexer) for job in jobs[start : start + BATCH]]
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(indexer,)) as pool:  # fmt: skip
+        results = pool.map(prepare_file, jobs, chunksize=32)
+        batch: list[Prepared] = []
+        for prepared in results:
+            batch.append(prepared)
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
 def _ingest_one(
     store: Store,
     folder: Path,
     state: FileState,
-    data: bytes,
+    parsed: Edition | FileError,
     states: dict[str, FileState],
     present: dict[str, os.stat_result],
     report: ScanReport,
-    default_series: str,
 ) -> None:
     rel = state.path
     old = states.get(rel)
     kept_date = old.edition_date if old else None
     shown = str(folder / rel)
-    try:
-        edition = parse_bytes(data, source=shown, default_series=default_series)
-    except DigestError as exc:
-        report.errors.append(FileError(shown, exc.reason, exc.line))
+    if isinstance(parsed, FileError):
+        report.errors.append(parsed)
         store.put_file_state(
-            replace(state, edition_date=kept_date, error=exc.reason, error_line=exc.line)
+            replace(state, edition_date=kept_date, error=parsed.reason, error_line=parsed.line)
         )
-        log.warning("%s", exc)
+        log.warning("%s", parsed)
         return
+    edition = parsed
     owner = store.edition_source(edition.date)
     if (
         owner not in (None, rel)

@@ -23,6 +23,7 @@ from sqlite_utils.db import NotFoundError, Table
 from .models import Edition, Item
 from .store_chats import ChatStore, stamp
 from .store_schema import migrations
+from .store_search import SearchStore, TopicSpec
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(ChatStore):
+class Store(ChatStore, SearchStore):
     """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
 
-    def __init__(self, path: Path | str, *, now: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        now: Callable[[], dt.datetime] = utcnow,
+        topics: TopicSpec | None = None,
+    ) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,14 +82,24 @@ class Store(ChatStore):
         if str(path) != ":memory:":
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
+        self._setup_search(topics)
         migrations.apply(self.db)
+        self._retag_if_changed()
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes: one commit (and one fsync) for the whole block."""
+        """Group writes: one commit (and one fsync) for the whole block.
+
+        Inside an open transaction this joins it instead of opening a savepoint: FTS5 writes
+        its pending index data at every savepoint, which made a bulk ingest several times
+        slower. A failure still rolls back the whole outer transaction.
+        """
+        if self.db.conn.in_transaction:
+            yield
+            return
         with self.db.atomic():
             yield
 
@@ -98,68 +115,93 @@ class Store(ChatStore):
     # -- editions -------------------------------------------------------------------------
 
     def put_edition(self, edition: Edition) -> Change:
-        """Insert or update an edition in place; unchanged items keep their ids."""
+        """Insert or update an edition in place; unchanged items keep their ids.
+
+        The hot path of an ingest: plain parameterised statements, no introspection.
+        """
         key = edition.date.isoformat()
         now = stamp(self.now())
-        row = self._get("editions", key)
-        if row and row["content_hash"] == edition.content_hash and row["source"] == edition.source:
+        digest = edition.content_hash
+        row = self.db.execute(
+            "SELECT content_hash, source FROM editions WHERE date = ?", [key]
+        ).fetchone()
+        if row is not None and tuple(row) == (digest, edition.source):
             return Change.UNCHANGED
-        record = {
-            "date": key,
-            "series": edition.series,
-            "title": edition.title,
-            "source": edition.source,
-            "content_hash": edition.content_hash,
-            "updated_at": now,
-        }
-        with self.db.atomic():
+        values = [edition.series, edition.title, edition.source, digest, now, key]
+        with self.transaction():
             if row is None:
-                self._t("editions").insert({**record, "ingested_at": now})
+                self.db.execute(
+                    "INSERT INTO editions (series, title, source, content_hash, updated_at, date,"
+                    " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [*values, now],
+                )
             else:
-                self._t("editions").update(key, record)
+                self.db.execute(
+                    "UPDATE editions SET series = ?, title = ?, source = ?, content_hash = ?,"
+                    " updated_at = ? WHERE date = ?",
+                    values,
+                )
             self._reconcile_items(key, edition.items)
         return Change.NEW if row is None else Change.CHANGED
 
     def _reconcile_items(self, key: str, items: tuple[Item, ...]) -> None:
-        old = list(
-            self.db.query(
-                "SELECT id, position, content_hash FROM items WHERE edition_date = ?", [key]
-            )
-        )
-        by_hash: dict[str, list[dict[str, Any]]] = {}
-        for o in old:
-            by_hash.setdefault(o["content_hash"], []).append(o)
+        """Make the edition's items ``items``: unchanged ones keep their ids (maybe moved)."""
+        old = self.db.execute(
+            "SELECT id, position, content_hash FROM items WHERE edition_date = ?", [key]
+        ).fetchall()
+        by_hash: dict[str, list[tuple[int, int]]] = {}
+        for item_id, position, digest in old:
+            by_hash.setdefault(digest, []).append((item_id, position))
         kept: dict[int, int] = {}  # old id -> new position
         unmatched: list[Item] = []
         for item in items:
             candidates = by_hash.get(item.content_hash)
             if candidates:
-                same = next((c for c in candidates if c["position"] == item.position), None)
+                same = next((c for c in candidates if c[1] == item.position), None)
                 chosen = same or candidates[0]
                 candidates.remove(chosen)
-                kept[chosen["id"]] = item.position
+                kept[chosen[0]] = item.position
             else:
                 unmatched.append(item)
-        free = {o["position"]: o["id"] for o in old if o["id"] not in kept}
-        table = self._t("items")
-        for old_id, position in kept.items():
-            table.update(old_id, {"position": position})
-        fresh: list[dict[str, object]] = []
+        free = {position: item_id for item_id, position, _ in old if item_id not in kept}
+        reused = {
+            item.position: free.pop(item.position) for item in unmatched if item.position in free
+        }
+        day = dt.date.fromisoformat(key).toordinal()
+        run = self.db.conn.executemany
+        run("DELETE FROM items WHERE id = ?", [(item_id,) for item_id in free.values()])
+        was = {item_id: position for item_id, position, _ in old}
+        moved = [(p, i) for i, p in kept.items() if was[i] != p]
+        # two steps, so no sort key is ever held twice (it is unique, and the index's rowid)
+        run("UPDATE items SET sortkey = -sortkey WHERE id = ?", [(i,) for _, i in moved])
+        run(
+            "UPDATE items SET position = ?, sortkey = ? WHERE id = ?",
+            [(p, sortkey(day, p), i) for p, i in moved],
+        )
+        fresh: list[tuple[object, ...]] = []
         for item in unmatched:
-            reuse = free.pop(item.position, None)
-            values = _item_row(key, item)
-            if reuse is None:
-                fresh.append(values)
+            values = (*_item_row(key, item), sortkey(day, item.position))
+            if item.position in reused:
+                self.db.execute(
+                    "UPDATE items SET edition_date = ?, position = ?, section = ?, title = ?,"
+                    " text = ?, links = ?, content_hash = ?, sortkey = ? WHERE id = ?",
+                    [*values, reused[item.position]],
+                )
             else:
-                table.update(reuse, values)
+                fresh.append(values)
         if fresh:
-            table.insert_all(fresh)
-        for leftover in free.values():
-            table.delete(leftover)
+            last = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'items'")
+            before = (last.fetchone() or (0,))[0]
+            run(
+                "INSERT INTO items (edition_date, position, section, title, text, links,"
+                " content_hash, sortkey) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                fresh,
+            )
+            self.index_new_items(key, after_id=before)
 
     def delete_edition(self, date: dt.date) -> bool:
         key = date.isoformat()
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute("DELETE FROM items WHERE edition_date = ?", [key])
             cur = self.db.execute("DELETE FROM editions WHERE date = ?", [key])
         return cur.rowcount > 0
@@ -194,8 +236,10 @@ class Store(ChatStore):
         return sorted(dates[:count])
 
     def edition_source(self, date: dt.date) -> str | None:
-        row = self._get("editions", date.isoformat())
-        return None if row is None else str(row["source"])
+        row = self.db.execute(
+            "SELECT source FROM editions WHERE date = ?", [date.isoformat()]
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def _edition(self, row: dict[str, Any]) -> Edition:
         items = tuple(
@@ -273,18 +317,19 @@ class Store(ChatStore):
         }
 
     def put_file_state(self, state: FileState) -> None:
-        self._t("files").upsert(
-            {
-                "path": state.path,
-                "size": state.size,
-                "mtime_ns": state.mtime_ns,
-                "hash": state.hash,
-                "edition_date": state.edition_date.isoformat() if state.edition_date else None,
-                "error": state.error,
-                "error_line": state.error_line,
-                "checked_at": stamp(self.now()),
-            },
-            pk="path",
+        self.db.execute(
+            "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, edition_date, error,"
+            " error_line, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                state.path,
+                state.size,
+                state.mtime_ns,
+                state.hash,
+                state.edition_date.isoformat() if state.edition_date else None,
+                state.error,
+                state.error_line,
+                stamp(self.now()),
+            ],
         )
 
     def delete_file_state(self, path: str) -> None:
@@ -295,13 +340,11 @@ def _date_or_none(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _item_row(key: str, item: Item) -> dict[str, object]:
-    return {
-        "edition_date": key,
-        "position": item.position,
-        "section": item.section,
-        "title": item.title,
-        "text": item.text,
-        "links": json.dumps(list(item.links), ensure_ascii=False),
-        "content_hash": item.content_hash,
-    }
+def sortkey(day: int, position: int) -> int:
+    """An item's place in "newest first" order: its edition's day number, then position."""
+    return day * 1_000_000 + position
+
+
+def _item_row(key: str, item: Item) -> tuple[object, ...]:
+    links = json.dumps(list(item.links), ensure_ascii=False)
+    return (key, item.position, item.section, item.title, item.text, links, item.content_hash)

@@ -104,3 +104,71 @@ def _m0003(db: Database) -> None:
         foreign_keys=[("chat_id", "chats", "id")],
     )
     db.table("managers").create_index(["user_id"])
+
+
+@migrations(name="0004_search_index_topics")
+def _m0004(db: Database) -> None:
+    """The search index and item topics; existing items indexed.
+
+    The index's rowid is the item's ``sortkey`` (its edition's day number × 10⁶ + position),
+    so FTS5 hands back hits newest first and a page costs its size, not the number of hits.
+    Besides an item's text tokens the index holds a token for every item and one per topic,
+    so date, topic and exclusion-only searches run in FTS5 too. New items are indexed by the
+    store itself (a bulk insert into FTS5 is several times faster than one from a trigger);
+    changed, moved and deleted items by triggers. ``dg_tokens`` and ``dg_topics`` are Python
+    functions the Store registers on every connection.
+    """
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.execute("ALTER TABLE items ADD COLUMN sortkey INTEGER")
+    db.execute(
+        "UPDATE items SET sortkey = "
+        "CAST(julianday(edition_date) - 1721424.5 AS INTEGER) * 1000000 + position"
+    )
+    db.table("items").create_index(["sortkey"], unique=True)
+    # contentless: the tokens are ours (see textnorm); ascii keeps them as they are
+    db.execute(
+        "CREATE VIRTUAL TABLE items_fts USING fts5("
+        "tokens, content='', tokenize='ascii', prefix='1')"
+    )
+    db.table("item_topics").create({"item_id": int, "topic": str}, pk=("item_id", "topic"))
+    db.table("item_topics").create_index(["topic", "item_id"])
+    for trigger in _INDEX_TRIGGERS:
+        db.execute(trigger)  # one statement each: executescript would commit mid-migration
+    db.execute(
+        "INSERT INTO items_fts(rowid, tokens) SELECT sortkey, dg_tokens(title, text) FROM items"
+    )
+    db.execute(
+        "INSERT INTO item_topics(item_id, topic) "
+        "SELECT i.id, j.value FROM items i, json_each(dg_topics(i.title, i.text)) j"
+    )
+
+
+@migrations(name="0005_searches")
+def _m0005(db: Database) -> None:
+    """Queries behind search-page buttons (callback_data holds only their id)."""
+    db.execute(
+        """CREATE TABLE searches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL,
+            query TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+
+
+_INDEX_TRIGGERS = (
+    """CREATE TRIGGER items_index_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts(items_fts, rowid, tokens)
+            VALUES ('delete', old.sortkey, dg_tokens(old.title, old.text));
+        DELETE FROM item_topics WHERE item_id = old.id;
+    END""",
+    """CREATE TRIGGER items_index_update AFTER UPDATE OF title, text, sortkey ON items BEGIN
+        INSERT INTO items_fts(items_fts, rowid, tokens)
+            VALUES ('delete', old.sortkey, dg_tokens(old.title, old.text));
+        INSERT INTO items_fts(rowid, tokens)
+            VALUES (new.sortkey, dg_tokens(new.title, new.text));
+        DELETE FROM item_topics WHERE item_id = old.id;
+        INSERT INTO item_topics(item_id, topic)
+            SELECT new.id, value FROM json_each(dg_topics(new.title, new.text));
+    END""",
+)

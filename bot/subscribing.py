@@ -55,6 +55,7 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     store = context.bot_data.services.store
     if not chat.active:
         store.set_active(chat.id, True)
+        context.bot_data.services.alerts_changed(chat.id)
     payload = (context.args or [""])[0]
     manages = bool(payload) and await can_manage(update, context)
     if manages and await _deep_link(update, context, chat, payload):
@@ -263,10 +264,12 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
         if new == ChatMemberStatus.LEFT:
             reason = "left"
         store.set_active(chat.id, False, reason=reason)
+        context.bot_data.services.alerts_changed(chat.id)
         log.info("chat %s inactive: %s", chat.id, reason)
         return
     if old in GONE:
         store.set_active(chat.id, True)
+        context.bot_data.services.alerts_changed(chat.id)
         if chat.type in ("group", "supergroup"):
             text = say("group_greeting", chat.language, bot=context.bot.first_name)
             await context.bot.send_message(chat.id, text)
@@ -277,8 +280,8 @@ async def on_migrate(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.migrate_to_chat_id is None:
         return
-    moved = context.bot_data.services.store.migrate_chat(
-        message.chat.id, message.migrate_to_chat_id
-    )
+    services = context.bot_data.services
+    moved = services.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+    services.alerts_changed(message.chat.id, message.migrate_to_chat_id)
     if moved:
         log.info("chat %s migrated to %s", message.chat.id, message.migrate_to_chat_id)

@@ -9,7 +9,19 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
-PURE_CORE = ("models", "digest", "mdtext", "dates", "textnorm", "matching", "render", "i18n")
+PURE_CORE = (
+    "models",
+    "digest",
+    "mdtext",
+    "dates",
+    "textnorm",
+    "query",
+    "matching",
+    "render",
+    "snippets",
+    "callbacks",
+    "i18n",
+)
 IO_LIBRARIES = {"telegram", "aiohttp", "sqlite3", "sqlite_utils", "apsw", "httpx", "requests"}
 # third-party libraries the pure core may use: parsing and matching, no I/O
 PURE_LIBRARIES = {"yaml", "frontmatter", "ahocorasick", "opencc"}

@@ -1,0 +1,114 @@
+"""/search on a generated 40 000-item archive: the whole answer, side by side with a LIKE scan.
+
+Prints one JSON line: p50/p95 of parse + match + fetch + snippet + HTML for a mix of queries
+(1-, 2-, 3+-character Chinese, Latin, mixed, Traditional and full-width), the same for a LIKE
+scan over the same rows, the ratio at p95, and the index size. Goals: p95 <= 5 ms, >= 10x.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from archive import VOCAB, write_archive
+
+from bot.config import DEFAULT_TOPICS
+from bot.search import search
+from bot.searching import page_html
+from bot.sources import scan_folder
+from bot.store import Store
+
+DAYS = 4000  # ~10 items a day: ~40 000 items
+ROUNDS = 3
+TARGETS = {"p95_ms": 5.0, "speedup_p95": 10.0}
+
+
+def query_mix() -> list[str]:
+    rng = random.Random(7)
+    words = [w for w in VOCAB if not w.isascii()]
+    chars = sorted({c for w in words for c in w})
+    mix = rng.sample(chars, 15)
+    mix += [w[:2] for w in rng.sample(words, 20)]
+    mix += [w for w in words if len(w) >= 3][:15]
+    mix += ["ccer", "CBAM", "esg", "gwh", "5G基站", "储能 电池", "绿证 -煤炭", "碳市"]
+    mix += ["儲能", "綠證", "碳市場", "ＣＣＥＲ", "５Ｇ基站"]
+    mix += ["光伏 2020-01", "#储能 since:2023-01-01", '"绿色债券"', "零碳 园区"]
+    return mix
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def like_answer(store: Store, text: str) -> int:
+    """The obvious implementation: every word a LIKE over every row, newest first."""
+    words = [w for w in text.split() if not w.startswith(("-", "#", "2", "since:"))]
+    where = " AND ".join("(title || ' ' || text) LIKE ?" for _ in words) or "1"
+    args = [f"%{w.strip(chr(34))}%" for w in words]
+    total = store.db.execute(f"SELECT count(*) FROM items WHERE {where}", args).fetchone()[0]  # noqa: S608
+    store.db.execute(
+        f"SELECT id, edition_date, position, title, text, links FROM items WHERE {where} "  # noqa: S608
+        "ORDER BY edition_date DESC, position LIMIT 6",
+        args,
+    ).fetchall()
+    return int(total)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "digests"
+        items = write_archive(folder, days=DAYS, start=dt.date(2014, 1, 1))
+        store = Store(
+            Path(tmp) / "s.sqlite3", topics=tuple((t.key, t.keywords) for t in DEFAULT_TOPICS)
+        )
+        report = scan_folder(store, folder)
+        assert report.ok
+        queries = query_mix()
+        ours: list[float] = []
+        like: list[float] = []
+        totals = 0
+        for _ in range(ROUNDS):
+            for text in queries:
+                t0 = time.perf_counter()
+                result = search(store, text, topics=DEFAULT_TOPICS)
+                page_html(text, result, "zh")
+                ours.append((time.perf_counter() - t0) * 1000)
+                totals += result.page.total
+                t0 = time.perf_counter()
+                like_answer(store, text)
+                like.append((time.perf_counter() - t0) * 1000)
+        index_mb = store.index_size() / 2**20
+        store.close()
+        db_mb = (Path(tmp) / "s.sqlite3").stat().st_size / 2**20
+    p95, like_p95 = percentile(ours, 0.95), percentile(like, 0.95)
+    figures = {
+        "bench": "search",
+        "items": items,
+        "queries": len(queries),
+        "runs": len(ours),
+        "p50_ms": round(statistics.median(ours), 3),
+        "p95_ms": round(p95, 3),
+        "like_p50_ms": round(statistics.median(like), 3),
+        "like_p95_ms": round(like_p95, 3),
+        "speedup_p95": round(like_p95 / p95, 1),
+        "mean_hits": round(totals / len(ours), 1),
+        "index_mb": round(index_mb, 1),
+        "db_mb": round(db_mb, 1),
+        "targets": TARGETS,
+    }
+    figures["pass"] = p95 <= TARGETS["p95_ms"] and like_p95 / p95 >= TARGETS["speedup_p95"]
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

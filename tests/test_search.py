@@ -1,0 +1,244 @@
+"""Search over the store: exact recall for Chinese, the query language, pages, hostile input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.config import DEFAULT_TOPICS
+from bot.query import QueryError
+from bot.search import search
+from bot.sources import scan_folder
+from bot.store import Store
+from bot.store_search import Filters
+from bot.textnorm import normalize
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+from archive import PLACES, VOCAB, write_archive
+
+TOPICS = tuple((t.key, t.keywords) for t in DEFAULT_TOPICS)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A generated 60-day archive (about 600 items) with a few hand-written edge items."""
+    folder = tmp_path_factory.mktemp("archive")
+    write_archive(folder, days=60, start=dt.date(2024, 1, 1))
+    extra = (
+        "---\ntitle: 边界 2024-03-15\n---\n"
+        "1. 建设5G基站与 5 G 基站不同 https://e.org/1\n"
+        "2. Mail servers and OpenAI, not AI chips; AI芯片 ai-native https://e.org/2\n"
+        "3. 装机74.9GWh，容量 12 gwh https://e.org/3\n"
+        "4. 儲能與綠證（繁體）ＣＣＥＲ全角 https://e.org/4\n"
+        '5. 引号"碳市场"和 NEAR AND OR * ^ ( ) : 符号 https://e.org/5\n'
+    )
+    (folder / "2024-03-15.md").write_text(extra, "utf-8")
+    store = Store(tmp_path_factory.mktemp("db") / "s.sqlite3", topics=TOPICS)
+    report = scan_folder(store, folder)
+    assert report.ok, report.errors
+    yield store
+    store.close()
+
+
+def all_items(store: Store) -> dict[int, str]:
+    rows = store.db.execute("SELECT id, title, text FROM items").fetchall()
+    return {r[0]: normalize(f"{r[1]}\n{r[2]}") for r in rows}
+
+
+def every_hit(store: Store, text: str) -> list[int]:
+    """All hit ids of a query, following the pages to the end."""
+    ids: list[int] = []
+    result = search(store, text, topics=DEFAULT_TOPICS, limit=50)
+    ids += [h.id for h in result.page.hits]
+    while result.page.more_after:
+        result = search(store, text, topics=DEFAULT_TOPICS, after=ids[-1], limit=50)
+        ids += [h.id for h in result.page.hits]
+    assert len(ids) == result.page.total
+    return ids
+
+
+def queries() -> list[str]:
+    rng = random.Random(5)
+    words = [w for w in VOCAB if not w.isascii()]
+    chars = sorted({c for w in words for c in w})
+    out = [rng.choice(chars) for _ in range(50)]  # 1 character
+    out += [w[:2] for w in rng.sample(words, 40)]  # 2 characters
+    out += [w for w in words if len(w) >= 3][:40]  # 3+ characters
+    out += [a[-1] + b[0] for a, b in itertools.pairwise(words)][:40]  # across words
+    out += ["ccer", "CBAM", "esg", "gwh", "GWh", "mw", "ai", "5g基站", "5G", "g基站", "74.9gwh"]
+    out += ["儲能", "綠證", "碳市場", "ＣＣＥＲ", "５Ｇ基站", "全國", "微電網"]
+    out += [f"{a} {b}" for a, b in zip(rng.sample(words, 15), rng.sample(words, 15), strict=True)]
+    out += [f"{a} -{b}" for a, b in zip(rng.sample(words, 10), rng.sample(words, 10), strict=True)]
+    out += list(PLACES)
+    return out
+
+
+QUERIES = queries()
+
+
+def test_enough_queries() -> None:
+    """The recall test covers over 200 queries of every kind."""
+    assert len(QUERIES) >= 200
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_recall_equals_substring_truth(archive: Store, text: str) -> None:
+    """A query finds exactly the items a plain normalised substring test finds."""
+    expected_query = search(archive, text, topics=DEFAULT_TOPICS, limit=1).query
+    truth = {i for i, body in all_items(archive).items() if expected_query.matches(body)}
+    assert set(every_hit(archive, text)) == truth
+
+
+def test_word_start_rule_for_latin(archive: Store) -> None:
+    """`ai` finds AI芯片 but not mail/OpenAI alone; gwh finds 74.9GWh; 5G基站 needs no space."""
+    bodies = all_items(archive)
+
+    def item(fragment: str) -> int:
+        [found] = [i for i, b in bodies.items() if fragment in b]
+        return found
+
+    assert item("mail servers") in every_hit(archive, "ai")
+    assert item("mail servers") not in every_hit(archive, "mail server openai x")
+    assert item("74.9gwh") in every_hit(archive, "gwh")
+    assert item("建设5g基站") in every_hit(archive, "5G基站")
+    assert every_hit(archive, "ils") == []  # inside "mail": not at a word start
+    assert item("储能与绿证(繁体)ccer") in every_hit(archive, "儲能")
+
+
+def test_results_newest_first_and_pages_cover_everything(archive: Store) -> None:
+    """Hits come newest first; ▶ / ◀ pages walk the same list forwards and backwards."""
+    forward = every_hit(archive, "储能")
+    dates = [
+        archive.db.execute("SELECT edition_date FROM items WHERE id = ?", [i]).fetchone()[0]
+        for i in forward
+    ]
+    assert dates == sorted(dates, reverse=True)
+    first = search(archive, "储能", topics=DEFAULT_TOPICS, limit=5)
+    second = search(archive, "储能", topics=DEFAULT_TOPICS, after=first.page.hits[-1].id, limit=5)
+    back = search(archive, "储能", topics=DEFAULT_TOPICS, before=second.page.hits[0].id, limit=5)
+    assert [h.id for h in back.page.hits] == [h.id for h in first.page.hits]
+    assert not first.page.more_before
+    assert second.page.more_before
+
+
+def test_date_and_topic_filters(archive: Store) -> None:
+    """2024-01, ranges, since: and #topic narrow the hits; a browse query needs no words."""
+    jan = every_hit(archive, "储能 2024-01")
+    total = every_hit(archive, "储能")
+    assert 0 < len(jan) < len(total)
+    assert set(every_hit(archive, "储能 2024-01-01..2024-01-31")) == set(jan)
+    assert set(every_hit(archive, "储能 since:2024-02-01")) == set(total) - set(jan)
+    topic = every_hit(archive, "#储能 2024-02")
+    assert topic
+    assert all("storage" in archive.item_topics(i) for i in topic)
+
+
+def test_excluding_only_and_phrases(archive: Store) -> None:
+    """-word alone browses everything without it; "a phrase" keeps its punctuation literal."""
+    without = set(every_hit(archive, "-储能 2024-03"))
+    bodies = all_items(archive)
+    assert without
+    assert all("储能" not in bodies[i] for i in without)
+    literal = every_hit(archive, '"NEAR AND OR"')
+    assert len(literal) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty"),
+        ("x" * 201, "too_long"),
+        ("* ^ ( )", "no_terms"),
+        ("#no-such-topic", "unknown_topic"),
+    ],
+)
+def test_queries_that_cannot_run(archive: Store, text: str, reason: str) -> None:
+    """Empty, over-long, symbol-only and unknown-topic queries are refused with a reason."""
+    with pytest.raises(QueryError) as info:
+        search(archive, text, topics=DEFAULT_TOPICS)
+    assert info.value.reason == reason
+
+
+HOSTILE = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(
+        [
+            'NEAR("a" "b")',
+            "a OR b AND NOT c",
+            "储能* ^绿证",
+            "'; DROP TABLE items; --",
+            '"unterminated',
+            "col:储能",
+            "\x00\x07\x1b",
+            "🔥🔥 emoji 储能",
+            "x" * 10_000,
+            "\\ud800 lone",
+            "((((((",
+            "2024-99..2024-01",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=HOSTILE)
+def test_hostile_queries_never_raise(archive: Store, text: str) -> None:
+    """FTS5 syntax, SQL, control characters, emoji or 10 000 characters: hits or a QueryError."""
+    try:
+        result = search(archive, text, topics=DEFAULT_TOPICS)
+    except QueryError:
+        return
+    assert result.page.total >= len(result.page.hits)
+
+
+def test_index_follows_edits_moves_and_removals(tmp_path: Path) -> None:
+    """Edited, moved and removed items are found by their new text only, at their new place."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    digest = folder / "2024-05-01.md"
+    digest.write_text("1. 甲项目储能 https://e.org/a\n2. 乙项目光伏 https://e.org/b\n", "utf-8")
+    store = Store(tmp_path / "s.sqlite3", topics=TOPICS)
+    scan_folder(store, folder)
+    assert len(every_hit(store, "光伏")) == 1
+    digest.write_text(
+        "1. 新插入的风电消息 https://e.org/c\n2. 甲项目储能 https://e.org/a\n"
+        "3. 乙项目氢能 https://e.org/b\n",
+        "utf-8",
+    )
+    os.utime(digest, ns=(1, 2))
+    scan_folder(store, folder)
+    assert every_hit(store, "光伏") == []
+    [moved] = search(store, "甲项目", topics=DEFAULT_TOPICS).page.hits
+    assert moved.position == 2
+    assert len(every_hit(store, "氢能")) == 1
+    assert store.item_topics(moved.id) == {"storage"}
+    digest.unlink()
+    scan_folder(store, folder)
+    assert every_hit(store, "储能") == []
+    store.close()
+
+
+def test_changed_topics_retag_the_archive(tmp_path: Path) -> None:
+    """Changing the configured topics re-tags stored items at the next start."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "2024-05-01.md").write_text("1. 光伏电站并网 https://e.org/a\n", "utf-8")
+    first = Store(tmp_path / "s.sqlite3", topics=(("solar", ("光伏",)),))
+    scan_folder(first, folder)
+    first.close()
+    store = Store(tmp_path / "s.sqlite3", topics=(("grid", ("并网",)),))
+    [hit] = store.search_items(Filters(topics=("grid",)), limit=5).hits
+    assert store.item_topics(hit.id) == {"grid"}
+    assert store.search_items(Filters(topics=("solar",)), limit=5).hits == ()
+    store.close()
