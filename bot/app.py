@@ -12,11 +12,12 @@ from pathlib import Path
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
 
+from . import plan
 from .config import Config, TelegramConfig
 from .handlers import App, publish_commands, register
+from .push import Pusher
 from .ratelimit import Limiter
-from .services import BotData, LiveAlerts, Services, utcnow
-from .sources import scan_folder
+from .services import BotContext, BotData, LiveAlerts, Services, utcnow
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,16 @@ def build_application(services: Services) -> App:
     return app
 
 
+async def job_tick(context: BotContext) -> None:
+    """The one repeating job: scan the sources, plan what is due, wake the sender."""
+    data = context.bot_data
+    plan.tick(data.services)
+    if data.pusher is not None:
+        data.pusher.wake()
+
+
 class BotRunner:
-    """One running bot: the store, the digests loaded, PTB polling. ``start`` / ``stop``."""
+    """One running bot: the store, the digests loaded, PTB polling, the push engine."""
 
     def __init__(
         self,
@@ -62,41 +71,59 @@ class BotRunner:
         *,
         poll_timeout: int = 20,
         now: Callable[[], dt.datetime] = utcnow,
+        auto_tick: bool = True,
     ) -> None:
         self.config = config
         self.poll_timeout = poll_timeout
         self.now = now
+        self.auto_tick = auto_tick
         self.store: Store | None = None
         self.app: App | None = None
+        self.pusher: Pusher | None = None
+        self.services: Services | None = None
 
     async def start(self) -> None:
-        store = self.store = Store(self.config.db_path, topics=self.config.topic_spec)
-        report = scan_folder(store, self.config.digests_dir)
-        for error in report.errors:
-            log.warning("digest not loaded: %s", error)
-        log.info(
-            "digests: %d new, %d changed, %d removed",
-            len(report.new),
-            len(report.changed),
-            len(report.removed),
+        store = self.store = Store(
+            self.config.db_path, topics=self.config.topic_spec, now=self.now
         )
-        app = self.app = build_application(
-            Services(config=self.config, store=store, now=self.now, alerts=LiveAlerts(store))
+        services = self.services = Services(
+            config=self.config, store=store, now=self.now, alerts=LiveAlerts(store)
         )
+        app = self.app = build_application(services)
         await app.initialize()
         await publish_commands(app)
+        pusher = self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
+        app.bot_data.pusher = pusher
+        report = plan.tick(services).scan
+        for error in report.errors:
+            log.warning("digest not loaded: %s", error)
         await app.start()
         assert app.updater is not None  # noqa: S101 - the builder makes one
         await app.updater.start_polling(
             poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
+        pusher.start()
+        if self.auto_tick and app.job_queue is not None:
+            tick = self.config.push.tick
+            app.job_queue.run_repeating(job_tick, interval=tick, first=tick, name="tick")
         log.info("bot @%s is running", app.bot.username)
 
+    async def tick(self) -> plan.TickReport:
+        """One planning round now (what the repeating job does), then wake the sender."""
+        assert self.services is not None  # noqa: S101 - started
+        report = plan.tick(self.services)
+        if self.pusher is not None:
+            self.pusher.wake()
+        return report
+
     async def stop(self) -> None:
+        """Stop taking updates and rows, finish the messages in flight, shut down."""
         app, self.app = self.app, None
         if app is not None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
+            if self.pusher is not None:
+                await self.pusher.stop()
             if app.running:
                 await app.stop()
             await app.shutdown()

@@ -84,6 +84,8 @@ class PushConfig:
     paid_broadcast: bool = False
     paid_daily_cap: int = 10_000
     max_age: dt.timedelta = dt.timedelta(days=2)
+    tick: float = 30.0  # seconds between scans of the sources / planning rounds
+    concurrency: int = 64  # sends in flight at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,10 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "telegram": frozenset({"token", "api_base_url", "admins"}),
     "digests": frozenset({"dir"}),
     "storage": frozenset({"path"}),
-    "push": frozenset({"time", "timezone", "rate", "paid_broadcast", "paid_daily_cap", "max_age"}),
+    "push": frozenset(
+        {"time", "timezone", "rate", "paid_broadcast", "paid_daily_cap", "max_age", "tick"}
+        | {"concurrency"}
+    ),
     "webhook": frozenset({"url", "listen", "port", "path", "secret_token"}),
     "http": frozenset({"listen", "port"}),
     "log": frozenset({"level", "format"}),
@@ -251,6 +256,11 @@ def _port(raw: object) -> int | None:
 def _positive(raw: object) -> float | None:
     ok = isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0
     return float(raw) if ok and isinstance(raw, int | float) else None
+
+
+def _slots(raw: object) -> int | None:
+    ok = isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 1000
+    return raw if ok and isinstance(raw, int) else None
 
 
 def _bool(raw: object) -> bool | None:
@@ -375,6 +385,8 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
         paid_broadcast=p.get("paid_broadcast", False, _bool, "true or false"),
         paid_daily_cap=p.get("paid_daily_cap", _P.paid_daily_cap, _count, "a count"),
         max_age=p.get("max_age", _P.max_age, _parse_age, 'a duration like "2d" or "36h"'),
+        tick=p.get("tick", _P.tick, _positive, "seconds > 0"),
+        concurrency=p.get("concurrency", _P.concurrency, _slots, "a number from 1 to 1000"),
     )
     w = _table(label, doc, "webhook")
     webhook = WebhookConfig(

@@ -129,6 +129,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "🔔 Alert added: {label}\nMatching items are marked in the digest or sent to you. "
         "Manage alerts with /alerts.",
     },
+    "alert_message": {"zh": "🔔 提醒：{terms}", "en": "🔔 Alert: {terms}"},
     "alerts_none": {
         "zh": "还没有提醒。用 /alert 关键词 添加。",
         "en": "No alerts yet. Add one with /alert TERMS.",

@@ -28,7 +28,8 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
-GROUP_WINDOW = 60.0
+GROUP_WINDOW = 61.0  # Telegram's 60 s, plus a second for network jitter
+MARGIN = 1.03  # pace a little under the limits: requests arrive with jitter
 INTERACTIVE, BROADCAST = 0, 10
 
 
@@ -61,7 +62,7 @@ class Limiter(BaseRateLimiter[Send]):
         *,
         rate: float = 25.0,
         paid_rate: float = 1000.0,
-        private_interval: float = 1.0,
+        private_interval: float = 1.0 * MARGIN,
         group_per_minute: int = 20,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -120,7 +121,7 @@ class Limiter(BaseRateLimiter[Send]):
                 continue
             future.set_result(None)
             rate = self.paid_rate if paid else self.rate
-            self._next_slot = max(now, self._next_slot) + self._slow / rate
+            self._next_slot = max(now, self._next_slot) + self._slow * MARGIN / rate
             self._slow = max(1.0, self._slow * 0.99)
 
     async def _slot(self, send: Send) -> None:

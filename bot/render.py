@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
@@ -38,6 +39,7 @@ MIN_VISIBLE = 128  # smallest limits render_edition accepts: a header and a piec
 MIN_RAW = 512
 COMPACT_CHARS = 60  # a compact headline is cut to this many characters
 LABEL_CHARS = 32  # series and section names longer than this are shortened
+ALERT_MARK = "🔔"  # before an item that matches one of the chat's alerts
 
 _CLOSERS = "”’」』》）)\"'"
 _SENTENCE_END = re.compile(f"[。！？；][{_CLOSERS}]*|[.!?;][{_CLOSERS}]*(?=\\s|$)")
@@ -297,15 +299,31 @@ def _is_http(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-def _runs(item: Item, *, compact: bool) -> tuple[tuple[str, bool], ...]:
-    """The cuttable part of an item: (text, bold) runs."""
+def _runs(
+    item: Item, *, compact: bool, spans: Sequence[tuple[int, int]] = ()
+) -> tuple[tuple[str, bool], ...]:
+    """The cuttable part of an item: (text, bold) runs; ``spans`` of its text in bold.
+
+    Spans are offsets in ``item.title + "\n" + item.text`` (how alerts and search match).
+    """
     title = " ".join(_clean(item.title).split())
-    text = _clean(item.text).strip()
+    raw = _clean(item.text)
+    text = raw.strip()
     if compact:
         first = _SENTENCE_END.search(text)
         headline = title or " ".join((text[: first.end()] if first else text).split())
         return ((_clip(headline, COMPACT_CHARS), bool(title)),) if headline else ()
-    runs = ((title, True), ("\n" if title and text else "", False), (text, False))
+    shift = len(item.title) + 1 + (len(raw) - len(raw.lstrip()))
+    body: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted(spans):
+        start, end = max(start - shift, at), min(end - shift, len(text))
+        if start >= end:
+            continue
+        body += [(text[at:start], False), (text[start:end], True)]
+        at = end
+    body.append((text[at:], False))
+    runs = [(title, True), ("\n" if title and text else "", False), *body]
     return tuple(run for run in runs if run[0])
 
 
@@ -318,11 +336,21 @@ def _links(item: Item, lang: str) -> list[tuple[str, str]]:
     return [(t("link_n", lang, n=n), url) for n, url in enumerate(urls, 1)]
 
 
-def _layout(item: Item, lang: str, *, compact: bool, section: str, limits: _Html) -> _Layout:
+def _layout(
+    item: Item,
+    lang: str,
+    *,
+    compact: bool,
+    section: str,
+    limits: _Html,
+    spans: Sequence[tuple[int, int]] | None = None,
+) -> _Layout:
     head = _plain(t("section", lang, name=section), bold=True) + _LINE if section else _NONE
-    head += _plain(f"{item.position}. ")
+    head += _plain(
+        f"{ALERT_MARK} {item.position}. " if spans is not None else f"{item.position}. "
+    )
     cont = _plain(t("continued", lang, n=item.position))
-    runs = _runs(item, compact=compact)
+    runs = _runs(item, compact=compact, spans=spans or ())
     tail: list[_Html] = []
     for label, url in _links(item, lang):
         space = " " if runs or tail else ""
@@ -346,8 +374,12 @@ def render_edition(
     compact: bool = False,
     max_visible: int = MAX_VISIBLE,
     max_raw: int = MAX_RAW,
+    marks: Mapping[int, Sequence[tuple[int, int]]] | None = None,
 ) -> list[str]:
-    """The edition as Telegram HTML message parts, in order, each within both limits."""
+    """The edition as Telegram HTML message parts, in order, each within both limits.
+
+    ``marks``: item position → spans to bold (in title + "\\n" + text); those items get 🔔.
+    """
     if max_visible < MIN_VISIBLE or max_raw < MIN_RAW:
         raise ValueError(f"limits below {MIN_VISIBLE} visible units / {MIN_RAW} bytes")
     parts = _Parts(max_visible, max_raw)
@@ -363,6 +395,7 @@ def render_edition(
             compact=compact,
             section=section if section != previous else "",
             limits=limits,
+            spans=(marks or {}).get(item.position),
         )
         previous = section
         _place(parts, layout, _LINE if compact and index else _BLANK)

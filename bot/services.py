@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
 from .config import Config
 from .matching import AlertIndex
 from .store import Store
+
+if TYPE_CHECKING:
+    from .push import Pusher
 
 
 def utcnow() -> dt.datetime:
@@ -25,12 +28,14 @@ class LiveAlerts:
         self.store = store
         alerts = store.alerts()
         self.index = AlertIndex(alerts)
+        self.version = 0  # changes whenever the index does
         self._by_chat: dict[int, set[int]] = {}
         for alert in alerts:
             self._by_chat.setdefault(alert.chat_id, set()).add(alert.id)
 
     def reload_chat(self, chat_id: int) -> None:
         """Re-read one chat's alerts (after /alert, ✖, blocking, migration…)."""
+        self.version += 1
         for alert_id in self._by_chat.pop(chat_id, set()):
             self.index.remove(alert_id)
         chat = self.store.get_chat(chat_id)
@@ -63,6 +68,7 @@ class BotData:
     services: Services
 
     def __init__(self) -> None:
+        self.pusher: Pusher | None = None
         self.admin_cache: dict[tuple[int, int], tuple[float, bool]] = {}
         self.recent_commands: dict[int, list[float]] = {}
         self.warned_slow: set[int] = set()

@@ -22,6 +22,7 @@ from sqlite_utils.db import NotFoundError, Table
 
 from .models import Edition, Item
 from .store_chats import ChatStore, stamp
+from .store_outbox import OutboxStore
 from .store_schema import migrations
 from .store_search import SearchStore, TopicSpec
 
@@ -61,7 +62,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(ChatStore, SearchStore):
+class Store(ChatStore, SearchStore, OutboxStore):
     """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
 
     def __init__(
@@ -234,6 +235,27 @@ class Store(ChatStore, SearchStore):
         dates = [dt.date.fromisoformat(r[0]) for r in older + newer]
         dates.sort(key=lambda d: (abs((d - date).days), d))
         return sorted(dates[:count])
+
+    def recent_editions(self, since: dt.date) -> list[tuple[dt.date, str, dt.datetime]]:
+        """(date, content hash, ingested at) of the editions dated ``since`` or later."""
+        rows = self.db.execute(
+            "SELECT date, content_hash, ingested_at FROM editions WHERE date >= ? ORDER BY date",
+            [since.isoformat()],
+        ).fetchall()
+        return [(dt.date.fromisoformat(d), h, dt.datetime.fromisoformat(i)) for d, h, i in rows]
+
+    def edition_hash(self, date: dt.date) -> str | None:
+        row = self.db.execute(
+            "SELECT content_hash FROM editions WHERE date = ?", [date.isoformat()]
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def edition_item_ids(self, date: dt.date) -> dict[int, int]:
+        """position → item id, for one edition."""
+        rows = self.db.execute(
+            "SELECT position, id FROM items WHERE edition_date = ?", [date.isoformat()]
+        ).fetchall()
+        return {int(p): int(i) for p, i in rows}
 
     def edition_source(self, date: dt.date) -> str | None:
         row = self.db.execute(

@@ -22,7 +22,7 @@ def stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def _chat(row: dict[str, Any]) -> Chat:
+def chat_from_row(row: dict[str, Any]) -> Chat:
     return Chat(
         id=row["id"],
         type=row["type"],
@@ -46,7 +46,7 @@ class ChatStore:
 
     def get_chat(self, chat_id: int) -> Chat | None:
         try:
-            return _chat(self.db.table("chats").get(chat_id))
+            return chat_from_row(self.db.table("chats").get(chat_id))
         except NotFoundError:
             return None
 
@@ -139,6 +139,20 @@ class ChatStore:
         rows = self.db.execute("SELECT scope FROM subscriptions WHERE chat_id = ?", [chat_id])
         return {r[0] for r in rows.fetchall()}
 
+    def scopes_of(self, chat_ids: list[int]) -> dict[int, set[str]]:
+        """Subscription scopes of many chats at once (chats without any are left out)."""
+        out: dict[int, set[str]] = {}
+        for start in range(0, len(chat_ids), 500):
+            part = chat_ids[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            rows = self.db.execute(
+                f"SELECT chat_id, scope FROM subscriptions WHERE chat_id IN ({marks})",  # noqa: S608 - placeholders
+                part,
+            )
+            for chat_id, scope in rows.fetchall():
+                out.setdefault(chat_id, set()).add(scope)
+        return out
+
     def set_scopes(self, chat_id: int, scopes: set[str]) -> None:
         """Replace the chat's scopes (an empty set unsubscribes)."""
         with self.db.atomic():
@@ -161,7 +175,7 @@ class ChatStore:
                 row = dict(self.db.table("chats").get(old_id))
                 row.update(id=new_id, type="supergroup", updated_at=stamp(self.now()))
                 self.db.table("chats").insert(row, pk="id")
-            for table in ("subscriptions", "alerts", "managers"):
+            for table in ("subscriptions", "alerts", "managers", "deliveries"):
                 self.db.execute(
                     f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - fixed names
                     [new_id, old_id],
@@ -186,7 +200,7 @@ class ChatStore:
             "WHERE m.user_id = ? ORDER BY c.title",
             [user_id],
         )
-        return [_chat(r) for r in rows]
+        return [chat_from_row(r) for r in rows]
 
     # -- alerts ---------------------------------------------------------------------------
 

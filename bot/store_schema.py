@@ -156,6 +156,36 @@ def _m0005(db: Database) -> None:
     )
 
 
+@migrations(name="0006_outbox")
+def _m0006(db: Database) -> None:
+    """The outbox: one row per chat, edition and kind, planned once, sent part by part."""
+    db.execute(
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL,
+            edition_date TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            part INTEGER NOT NULL DEFAULT 0,
+            parts INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            rounds INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            error TEXT,
+            message_ids TEXT NOT NULL DEFAULT '[]',
+            items TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (chat_id, edition_date, kind)
+        )"""
+    )
+    db.table("deliveries").create_index(["status", "next_attempt_at"])
+    db.table("deliveries").create_index(["edition_date", "status"])
+    # paid broadcast messages sent per UTC day (push.paid_daily_cap)
+    db.table("paid_usage").create({"day": str, "count": int}, pk="day")
+
+
 _INDEX_TRIGGERS = (
     """CREATE TRIGGER items_index_delete AFTER DELETE ON items BEGIN
         INSERT INTO items_fts(items_fts, rowid, tokens)

@@ -1,0 +1,184 @@
+"""Planning the push: what each chat gets of an edition, and when.
+
+One tick (a single repeating job) scans the sources, plans alert messages for new editions,
+and plans every (time zone, push time) group of subscribed chats whose push time has come.
+A chat's content is worked out here too (its topics, the items it already got by alert, its
+alert marks), once per edition and chat variant, so the sender only renders and sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
+
+from .config import Config
+from .matching import AlertMatch
+from .models import Edition, Item
+from .services import Services
+from .sources import ScanReport, scan_folder
+from .store import Store
+from .store_chats import ALL
+from .store_outbox import ALERT, Planned
+from .textnorm import normalize
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 3  # rounds of attempts for a row that keeps failing transiently
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    scan: ScanReport
+    planned: int
+    alerts: int
+    requeued: int
+
+
+def due_at(day: dt.date, push_time: dt.time, zone: str) -> dt.datetime:
+    """When an edition dated ``day`` is due for chats with this push time and time zone."""
+    return dt.datetime.combine(day, push_time, tzinfo=ZoneInfo(zone))
+
+
+def group_settings(config: Config, timezone: str, push_time: str) -> tuple[str, dt.time]:
+    """A (time zone, push time) group as stored ("" = the default) → the effective values."""
+    zone = timezone or config.push.timezone
+    when = dt.time.fromisoformat(push_time) if push_time else config.push.time
+    return zone, when
+
+
+def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
+    """Outbox rows for every chat whose edition is due (and not older than push.max_age)."""
+    max_age = config.push.max_age
+    since = (now - max_age).date() - dt.timedelta(days=1)
+    planned = 0
+    groups = store.push_groups()
+    with store.transaction():
+        for day, _, ingested in store.recent_editions(since):
+            for timezone, push_time in groups:
+                zone, when = group_settings(config, timezone, push_time)
+                due = due_at(day, when, zone)
+                if due > now or now - due > max_age:
+                    continue
+                planned += store.plan_group(
+                    day,
+                    timezone=timezone,
+                    push_time=push_time,
+                    due_at=due,
+                    available_at=max(due, ingested),
+                    now=now,
+                )
+    return planned
+
+
+def item_texts(edition: Edition) -> list[str]:
+    """What alerts and search match: the normalised title and text of each item."""
+    return [normalize(f"{item.title}\n{item.text}") for item in edition.items]
+
+
+def digest_positions(
+    edition: Edition, scopes: frozenset[str] | set[str], topics: Mapping[int, set[str]]
+) -> set[int]:
+    """Positions of the items a chat with these subscription scopes gets in its digest."""
+    if not scopes:
+        return set()
+    if ALL in scopes:
+        return {item.position for item in edition.items}
+    return {p for p, keys in topics.items() if keys & set(scopes)}
+
+
+def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
+    """Alert messages for matching items a chat will not get in its digest."""
+    if services.alerts is None:
+        return 0
+    store = services.store
+    matches = services.alerts.index.match_edition(item_texts(edition))
+    if not matches:
+        return 0
+    topics = store.edition_item_topics(edition.date)
+    ids = store.edition_item_ids(edition.date)
+    scopes = store.scopes_of(list(matches))
+    rows = []
+    for chat_id, hits in matches.items():
+        covered = digest_positions(edition, scopes.get(chat_id, set()), topics)
+        outside = sorted({edition.items[h.item].position for h in hits} - covered)
+        if outside:
+            items = tuple(ids[p] for p in outside if p in ids)
+            rows.append(Planned(chat_id, edition.date.isoformat(), ALERT, now, items))
+    return store.plan(rows, now=now)
+
+
+def is_fresh(edition_date: dt.date, config: Config, now: dt.datetime) -> bool:
+    """Not older than push.max_age (counted from the day's default push time)."""
+    due = due_at(edition_date, config.push.time, config.push.timezone)
+    return now - due <= config.push.max_age
+
+
+def tick(services: Services) -> TickReport:
+    """Scan the sources, plan alerts for new editions, plan what is due, requeue failures."""
+    store, config = services.store, services.config
+    report = scan_folder(store, config.digests_dir)
+    now = services.now()
+    alerts = 0
+    for day in report.new:
+        edition = store.get_edition(day)
+        if edition is not None and is_fresh(day, config, now):
+            alerts += plan_alerts(services, edition, now)
+    planned = plan_due(store, config, now)
+    requeued = store.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
+    if planned or alerts or requeued:
+        log.info("tick: %d deliveries planned, %d alerts, %d requeued", planned, alerts, requeued)
+    return TickReport(report, planned, alerts, requeued)
+
+
+# -- what one chat gets ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """One chat's view of an edition: the items it gets and the spans its alerts mark."""
+
+    edition: Edition
+    marks: Mapping[int, Sequence[tuple[int, int]]]
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Everything the rendering depends on besides the chat's language and format."""
+        positions = tuple(item.position for item in self.edition.items)
+        marks = tuple(sorted((p, tuple(s)) for p, s in self.marks.items()))
+        return (self.edition.date, self.edition.content_hash, positions, marks)
+
+
+def chat_content(
+    edition: Edition,
+    *,
+    scopes: frozenset[str],
+    topics: Mapping[int, set[str]],
+    ids: Mapping[int, int],
+    already: set[int],
+    matches: Sequence[AlertMatch],
+) -> Content:
+    """The items of ``edition`` for a chat (its topics, minus what it got by alert), marked."""
+    keep = digest_positions(edition, scopes or frozenset({ALL}), topics)
+    items: list[Item] = [
+        item
+        for item in edition.items
+        if item.position in keep and ids.get(item.position) not in already
+    ]
+    marks: dict[int, list[tuple[int, int]]] = {}
+    for match in matches:
+        position = edition.items[match.item].position
+        marks.setdefault(position, []).extend(match.spans)
+    kept = {item.position for item in items}
+    return Content(
+        replace(edition, items=tuple(items)),
+        {p: sorted(set(s)) for p, s in marks.items() if p in kept},
+    )
+
+
+def alert_items(edition: Edition, ids: Mapping[int, int], wanted: Sequence[int]) -> list[Item]:
+    """The items (by id) an alert message carries, in edition order."""
+    by_id = {ids[item.position]: item for item in edition.items if item.position in ids}
+    return [by_id[i] for i in wanted if i in by_id]

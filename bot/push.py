@@ -1,0 +1,337 @@
+"""Sending the outbox: every planned delivery once, part by part, at Telegram's pace.
+
+One task drains due rows, a bounded number at a time (enough in flight to keep the pace with
+real network latency); the rate limiter (ratelimit.py) spaces every message. Each part is
+recorded the moment Telegram confirms it, so a crash repeats at most the parts in flight.
+Errors are classified once, here: blocked / kicked / not found → the chat goes inactive;
+migrated → the row follows the chat; 5xx and network errors → backoff and bounded attempts;
+a read timeout → "ambiguous", never blindly resent; a bad message → failed, loudly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from telegram import Bot, LinkPreviewOptions
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from .i18n import t
+from .matching import AlertMatch
+from .models import Edition
+from .plan import alert_items, chat_content, item_texts
+from .ratelimit import BROADCAST, Send, retry_seconds
+from .render import escape, render_edition
+from .services import Services
+from .snippets import hit_html
+from .store_outbox import ALERT, Delivery
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # per round, for transient errors (then "failed", retried on a later tick)
+ROUND_PAUSE = dt.timedelta(minutes=10)
+RENDER_CACHE = 512
+
+
+@dataclass
+class _EditionView:
+    """An edition as the sender needs it, computed once per content (and alert) change."""
+
+    edition: Edition
+    content_hash: str
+    ids: dict[int, int]
+    topics: dict[int, set[str]]
+    alerts_version: int
+    matches: dict[int, list[AlertMatch]]
+
+
+class Pusher:
+    """The outbox sender: ``start``, ``wake`` after planning, ``stop`` (finishes in-flight)."""
+
+    def __init__(self, services: Services, bot: Bot, *, concurrency: int = 64) -> None:
+        self.services = services
+        self.bot = bot
+        self.concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._views: dict[str, _EditionView] = {}
+        self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
+        self._changed = asyncio.Condition()
+        self.sent = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="digestbot-push")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self, *, grace: float = 8.0) -> None:
+        """Take no new rows; let the parts in flight finish (up to ``grace`` seconds)."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        pending = list(self._inflight.values())
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
+    async def idle(self) -> None:
+        """Return once nothing is in flight and nothing is due (tests and `digestbot push`)."""
+        async with self._changed:
+            await self._changed.wait_for(
+                lambda: (
+                    not self._inflight
+                    and not self.services.store.due(self.services.now(), limit=1)
+                )
+            )
+
+    async def _run(self) -> None:
+        store = self.services.store
+        while not self._stopping:
+            self._wake.clear()
+            room = self.concurrency - len(self._inflight)
+            rows = store.due(self.services.now(), limit=max(room, 0), skip=list(self._inflight))
+            for row in rows:
+                await self._slots.acquire()
+                if self._stopping:
+                    self._slots.release()
+                    break
+                self._inflight[row.id] = asyncio.create_task(self._deliver_one(row))
+            if not rows or room <= 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    async def _deliver_one(self, row: Delivery) -> None:
+        try:
+            await self._deliver(row)
+        except Exception:  # one row must never stop the sender
+            log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
+            self.services.store.delivery_done(
+                row.id, "failed", now=self.services.now(), error="internal error"
+            )
+        finally:
+            self._inflight.pop(row.id, None)
+            self._slots.release()
+            self._wake.set()
+            async with self._changed:
+                self._changed.notify_all()
+
+    # -- one delivery ---------------------------------------------------------------------
+
+    async def _deliver(self, row: Delivery) -> None:
+        store, now = self.services.store, self.services.now
+        parts = self._parts(row)
+        if not parts:
+            store.delivery_done(row.id, "skipped", now=now(), error="nothing for this chat")
+            return
+        chat_id = row.chat.id
+        thread = row.chat.thread_id if row.chat.type == "supergroup" else None
+        previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
+        part = row.part
+        while part < len(parts):
+            try:
+                message = await self.bot.send_message(
+                    chat_id,
+                    parts[part],
+                    message_thread_id=thread,
+                    link_preview_options=previews,
+                    **self._lane(),
+                )
+            except ChatMigrated as exc:
+                store.migrate_chat(chat_id, exc.new_chat_id)
+                store.move_delivery(row.id, exc.new_chat_id)
+                self.services.alerts_changed(chat_id, exc.new_chat_id)
+                chat_id = exc.new_chat_id
+                continue
+            except BadRequest as exc:
+                if "thread not found" in exc.message.lower() and thread is not None:
+                    store.update_chat(chat_id, thread_id=None)
+                    thread = None
+                    continue
+                self._bad_request(row, chat_id, exc)
+                return
+            except Exception as exc:
+                self._failed(row, chat_id, exc)
+                return
+            part += 1
+            self.sent += 1
+            store.part_sent(row.id, message.message_id, last=part == len(parts), now=now())
+
+    def _lane(self) -> dict[str, Any]:
+        """The paid broadcast lane when configured and under today's cap, else the free one."""
+        push, store = self.services.config.push, self.services.store
+        if push.paid_broadcast:
+            day = self.services.now().astimezone(dt.UTC).date().isoformat()
+            if store.paid_used(day) < push.paid_daily_cap:
+                store.add_paid(day)
+                return {
+                    "allow_paid_broadcast": True,
+                    "rate_limit_args": Send(BROADCAST, paid=True),
+                }
+        return {"rate_limit_args": Send(BROADCAST)}
+
+    def _bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None:
+        store, now = self.services.store, self.services.now()
+        if "chat not found" in exc.message.lower():
+            self._inactive(row, chat_id, "chat not found")
+            return
+        log.error("Telegram refused delivery %s to %s: %s", row.id, chat_id, exc.message)
+        store.delivery_done(row.id, "failed", now=now, error=f"bad request: {exc.message}")
+
+    def _inactive(self, row: Delivery, chat_id: int, reason: str) -> None:
+        store = self.services.store
+        store.set_active(chat_id, False, reason=reason)
+        self.services.alerts_changed(chat_id)
+        store.delivery_done(row.id, "skipped", now=self.services.now(), error=reason)
+        log.info("chat %s inactive: %s", chat_id, reason)
+
+    def _failed(self, row: Delivery, chat_id: int, exc: Exception) -> None:
+        store, now = self.services.store, self.services.now()
+        if isinstance(exc, Forbidden):
+            self._inactive(row, chat_id, _forbidden_reason(exc.message))
+        elif isinstance(exc, RetryAfter):
+            at = now + dt.timedelta(seconds=retry_seconds(exc))
+            store.retry_later(row.id, at=at, error=f"retry after: {exc}", now=now, count=False)
+        elif isinstance(exc, TimedOut) and not _never_sent(exc):
+            log.warning("delivery %s to %s timed out: maybe delivered", row.id, chat_id)
+            store.delivery_done(
+                row.id, "ambiguous", now=now, error="read timeout: maybe delivered"
+            )
+        elif isinstance(exc, NetworkError):
+            attempts = row.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                store.retry_later(row.id, at=now + ROUND_PAUSE, error=f"transient: {exc}", now=now)
+                store.delivery_done(row.id, "failed", now=now, error=f"transient: {exc}")
+            else:
+                backoff = dt.timedelta(seconds=min(2**attempts, 60))
+                store.retry_later(row.id, at=now + backoff, error=f"transient: {exc}", now=now)
+        else:
+            log.error("delivery %s to %s failed: %r", row.id, chat_id, exc)
+            store.delivery_done(row.id, "failed", now=now, error=f"error: {exc}")
+
+    # -- content --------------------------------------------------------------------------
+
+    def _view(self, day: str) -> _EditionView | None:
+        store, alerts = self.services.store, self.services.alerts
+        date = dt.date.fromisoformat(day)
+        current = store.edition_hash(date)
+        version = alerts.version if alerts else 0
+        view = self._views.get(day)
+        if view is not None and view.content_hash == current and view.alerts_version == version:
+            return view
+        edition = store.get_edition(date)
+        if edition is None or current is None:
+            return None
+        matches = alerts.index.match_edition(item_texts(edition)) if alerts else {}
+        view = _EditionView(
+            edition,
+            current,
+            store.edition_item_ids(date),
+            store.edition_item_topics(date),
+            version,
+            matches,
+        )
+        self._views[day] = view
+        if len(self._views) > 8:
+            self._views.pop(next(iter(self._views)))
+        return view
+
+    def _parts(self, row: Delivery) -> list[str]:
+        view = self._view(row.edition_date)
+        if view is None:
+            return []
+        lang, chat = row.chat.language, row.chat
+        matches = view.matches.get(chat.id, [])
+        if row.kind == ALERT:
+            return self._alert_parts(view, row, matches)
+        already = self.services.store.sent_items(chat.id, row.edition_date)
+        content = chat_content(
+            view.edition,
+            scopes=row.scopes,
+            topics=view.topics,
+            ids=view.ids,
+            already=already,
+            matches=matches,
+        )
+        if not content.edition.items:
+            return []
+        key = (*content.key, lang, chat.format)
+        parts = self._renders.get(key)
+        if parts is None:
+            parts = render_edition(
+                content.edition, lang=lang, compact=chat.format == "compact", marks=content.marks
+            )
+            self._renders[key] = parts
+            if len(self._renders) > RENDER_CACHE:
+                self._renders.popitem(last=False)
+        return parts
+
+    def _alert_parts(
+        self, view: _EditionView, row: Delivery, matches: list[AlertMatch]
+    ) -> list[str]:
+        items = alert_items(view.edition, view.ids, row.items)
+        lang = row.chat.language
+        by_position = {view.edition.items[m.item].position: m for m in matches}
+        blocks = []
+        terms: list[str] = []
+        for item in items:
+            match = by_position.get(item.position)
+            if match is None:
+                continue
+            terms += [term for term in match.terms if term not in terms]
+            body = f"{item.title}\n{item.text}" if item.title else item.text
+            spans = match.spans if item.title else [(s - 1, e - 1) for s, e in match.spans]
+            blocks.append(
+                hit_html(
+                    date=view.edition.date,
+                    position=item.position,
+                    body=body,
+                    spans=spans,
+                    links=item.links,
+                    lang=lang,
+                )
+            )
+        if not blocks:
+            return []
+        header = t("alert_message", lang, terms=escape(" ".join(terms)))
+        return [header + "\n\n" + "\n\n".join(blocks)]
+
+
+def _forbidden_reason(message: str) -> str:
+    text = message.lower()
+    for key, reason in (
+        ("blocked", "blocked"),
+        ("deactivated", "deactivated"),
+        ("kicked", "kicked"),
+        ("not a member", "left"),
+    ):
+        if key in text:
+            return reason
+    return "forbidden"
+
+
+def _never_sent(exc: TimedOut) -> bool:
+    """A timeout while connecting: the request never reached Telegram, safe to retry."""
+    cause = exc.__cause__
+    return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)

@@ -1,0 +1,214 @@
+"""The push engine end to end: due times, late and stale editions, topics, alerts, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import Clock
+
+from bot.app import BotRunner
+from bot.config import Config, PushConfig
+from bot.sandbox import Sandbox
+from bot.store import Store
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+DAY = dt.date(2024, 3, 1)
+EDITION = (
+    "---\ntitle: 每日碳新闻 2024-03-01\n---\n==新闻==\n"
+    "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
+    "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
+    "3. 光伏组件价格下降，绿证交易活跃。 https://example.org/3\n"
+)
+
+
+def at(hour: int, minute: int = 0, *, day: dt.date = DAY) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def digests(tmp_path: Path) -> Path:
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    (folder / "2024-03-01.md").write_text(EDITION, "utf-8")
+    return folder
+
+
+@pytest.fixture
+def config(config: Config) -> Config:
+    """Fast ticks are driven by the tests; pace as Telegram allows."""
+    return replace(config, push=PushConfig(rate=28.0))
+
+
+@pytest.fixture
+async def app(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
+    """The bot with a clock the test moves; no repeating tick (the test calls ``tick``)."""
+    clock.set(at(6, 0))
+    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+def store_of(app: BotRunner) -> Store:
+    assert app.store is not None
+    return app.store
+
+
+def reader(tg: Sandbox, app: BotRunner, name: str = "Alice", **settings: object) -> int:
+    """A subscribed private chat (settings as Chat fields)."""
+    user = tg.add_user(name)
+    chat = tg.private_chat(user)
+    store = store_of(app)
+    store.ensure_chat(chat.id, type="private", title=name)
+    if settings:
+        store.update_chat(chat.id, **settings)
+    store.subscribe(chat.id)
+    return chat.id
+
+
+async def test_due_at_push_time_in_the_chats_zone(
+    tg: Sandbox, app: BotRunner, clock: Clock
+) -> None:
+    """08:00 Shanghai and 07:30 Berlin readers get the edition at their own times, once."""
+    shanghai = reader(tg, app, "Li")
+    berlin = reader(tg, app, "Hans", timezone="Europe/Berlin", push_time=dt.time(7, 30))
+    clock.set(at(7, 59))
+    assert (await app.tick()).planned == 0
+    clock.set(at(8, 0))
+    assert (await app.tick()).planned == 1
+    [message] = await tg.wait_messages(shanghai, 1)
+    assert message.text.startswith("每日碳新闻 · 2024年3月1日")
+    # 07:30 in Berlin (UTC+1 in March) is 14:30 in Shanghai
+    clock.set(at(14, 29))
+    assert (await app.tick()).planned == 0
+    clock.set(at(14, 30))
+    assert (await app.tick()).planned == 1
+    await tg.wait_messages(berlin, 1)
+    clock.set(at(20, 0))
+    assert (await app.tick()).planned == 0
+    assert len(tg.messages(shanghai)) == 1
+
+
+async def test_late_edition_goes_out_at_once(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """An edition ingested after the push time is sent on the next tick."""
+    chat = reader(tg, app)
+    (digests / "2024-03-02.md").write_text(EDITION.replace("2024-03-01", "2024-03-02"), "utf-8")
+    clock.set(at(11, 0, day=dt.date(2024, 3, 2)))
+    report = await app.tick()
+    assert report.scan.new == [dt.date(2024, 3, 2)]
+    messages = await tg.wait_messages(chat, 2)
+    assert {m.text.split("\n")[0] for m in messages} == {
+        "每日碳新闻 · 2024年3月1日",
+        "每日碳新闻 · 2024年3月2日",
+    }
+
+
+async def test_stale_edition_is_never_pushed(tg: Sandbox, app: BotRunner, clock: Clock) -> None:
+    """An edition older than push.max_age (2 days) is not pushed."""
+    reader(tg, app)
+    clock.set(at(8, 1, day=DAY + dt.timedelta(days=2)))
+    assert (await app.tick()).planned == 0
+    assert store_of(app).deliveries_summary()["deliveries"] == {}
+
+
+async def test_late_subscriber_waits_for_the_next_edition(
+    tg: Sandbox, app: BotRunner, clock: Clock
+) -> None:
+    """Subscribing after today's edition went out does not push it; /today still shows it."""
+    clock.set(at(10, 0))
+    reader(tg, app)
+    assert (await app.tick()).planned == 0
+
+
+async def test_topics_filter_and_alert_marks(tg: Sandbox, app: BotRunner, clock: Clock) -> None:
+    """A topic follower gets only its items; an alert term is marked 🔔 and bold."""
+    chat = reader(tg, app)
+    store = store_of(app)
+    store.set_scopes(chat, {"storage"})
+    store.add_alert(chat, ("100mw",), ())
+    assert app.services is not None
+    app.services.alerts_changed(chat)
+    clock.set(at(8, 0))
+    await app.tick()
+    [message] = await tg.wait_messages(chat, 1)
+    assert "2. " in message.text
+    assert "🔔 2. 新型储能电站并网" in message.text
+    assert "碳市场配额" not in message.text
+    assert "光伏" not in message.text
+    bold = message.text.encode("utf-16-le")
+    marked = [
+        bold[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.entities
+        if e["type"] == "bold"
+    ]
+    assert "100MW" in marked
+
+
+async def test_alert_outside_the_digest_is_sent_once(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """An alert item the chat will not get in its digest comes as an alert message, once."""
+    follower = reader(tg, app, "Fan")
+    store = store_of(app)
+    store.set_scopes(follower, {"storage"})
+    store.add_alert(follower, ("绿证",), ())
+    stranger = tg.private_chat(tg.add_user("Stranger"))
+    store.ensure_chat(stranger.id, type="private")
+    store.add_alert(stranger.id, ("碳市场",), ())
+    assert app.services is not None
+    app.services.alerts_changed(follower, stranger.id)
+    clock.set(at(9, 0, day=dt.date(2024, 3, 2)))
+    (digests / "2024-03-02.md").write_text(EDITION.replace("2024-03-01", "2024-03-02"), "utf-8")
+    report = await app.tick()
+    assert report.alerts == 2
+    [alert] = await tg.wait_messages(stranger.id, 1)
+    assert alert.text.startswith("🔔 提醒：碳市场")
+    assert "全国碳市场配额" in alert.text
+    fan = await tg.wait_messages(follower, 3)
+    texts = [m.text for m in fan]
+    alerts = [t for t in texts if t.startswith("🔔 提醒")]
+    assert len(alerts) == 1
+    assert "绿证交易活跃" in alerts[0]
+    digests_texts = [t for t in texts if t.startswith("每日碳新闻")]
+    assert all("绿证交易活跃" not in t for t in digests_texts)
+    await app.tick()
+    assert len(tg.messages(stranger.id)) == 1
+
+
+async def test_blocked_and_migrated_chats_mid_push(
+    tg: Sandbox, app: BotRunner, clock: Clock
+) -> None:
+    """A reader who blocked the bot goes inactive; a migrated group gets it at its new id."""
+    alice = reader(tg, app, "Alice")
+    bob_user = tg.add_user("Bob")
+    bob = tg.private_chat(bob_user)
+    store = store_of(app)
+    store.ensure_chat(bob.id, type="private")
+    store.subscribe(bob.id)
+    admin = tg.add_user("Ada")
+    group = tg.add_group("碳圈", admins=[admin])
+    store.ensure_chat(group.id, type="group", title="碳圈")
+    store.subscribe(group.id)
+    await tg.wait_messages(group, 1)
+    tg.block(bob_user)
+    supergroup = tg.migrate(group)
+    clock.set(at(8, 0))
+    await app.tick()
+    await tg.wait_messages(alice, 1)
+    await tg.wait_messages(supergroup, 1)
+    assert app.pusher is not None
+    await app.pusher.idle()
+    row = store.get_chat(bob.id)
+    assert row is not None
+    assert row.inactive_reason == "blocked"
+    summary = store.deliveries_summary(DAY.isoformat())
+    assert summary["deliveries"]["edition"]["sent"] == 2
+    assert summary["reasons"] == {"blocked": 1}
