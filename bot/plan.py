@@ -182,3 +182,42 @@ def alert_items(edition: Edition, ids: Mapping[int, int], wanted: Sequence[int])
     """The items (by id) an alert message carries, in edition order."""
     by_id = {ids[item.position]: item for item in edition.items if item.position in ids}
     return [by_id[i] for i in wanted if i in by_id]
+
+
+@dataclass(frozen=True, slots=True)
+class PushReport:
+    chats: int
+    variants: int
+    empty: int
+    planned: int
+
+
+def push_everyone(
+    store: Store, edition: Edition, *, dry_run: bool, now: dt.datetime | None = None
+) -> PushReport:
+    """Plan ``edition`` for every subscribed chat now (or only count, with ``dry_run``)."""
+    from .services import LiveAlerts
+
+    matches = LiveAlerts(store).index.match_edition(item_texts(edition))
+    topics = store.edition_item_topics(edition.date)
+    ids = store.edition_item_ids(edition.date)
+    variants: set[tuple[object, ...]] = set()
+    chats = empty = 0
+    for chat, scopes in store.subscribed_chats():
+        chats += 1
+        content = chat_content(
+            edition,
+            scopes=scopes,
+            topics=topics,
+            ids=ids,
+            already=set(),
+            matches=matches.get(chat.id, []),
+        )
+        if not content.edition.items:
+            empty += 1
+            continue
+        variants.add((*content.key, chat.language, chat.format))
+    planned = 0
+    if not dry_run:
+        planned = store.plan_everyone(edition.date, now=now or dt.datetime.now(dt.UTC))
+    return PushReport(chats, len(variants), empty, planned)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +91,27 @@ class OutboxStore:
                 push_time,
                 stamp(available_at),
             ],
+        )
+        return cur.rowcount
+
+    def subscribed_chats(self) -> Iterator[tuple[Chat, frozenset[str]]]:
+        """Every active subscribed chat with its scopes (streamed)."""
+        rows = self.db.execute(
+            "SELECT c.*, group_concat(s.scope, ' ') AS scopes FROM chats c "
+            "JOIN subscriptions s ON s.chat_id = c.id WHERE c.active = 1 GROUP BY c.id"
+        )
+        names = [c[0] for c in rows.description]
+        for values in rows:
+            row = dict(zip(names, values, strict=True))
+            yield chat_from_row(row), frozenset(str(row["scopes"]).split())
+
+    def plan_everyone(self, edition_date: dt.date, *, now: dt.datetime) -> int:
+        """Outbox rows for every active subscribed chat now (operator's push)."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
+            "next_attempt_at, created_at, updated_at) SELECT id, ?, 'edition', ?, ?, ?, ? "
+            "FROM chats WHERE active = 1 AND id IN (SELECT chat_id FROM subscriptions)",
+            [edition_date.isoformat(), *[stamp(now)] * 4],
         )
         return cur.rowcount
 

@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.sandbox.telegram_html import check_message
+from bot.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"
@@ -160,3 +161,34 @@ def test_console_entry_point_runs(workdir: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["date"] == "2024-01-08"
+
+
+def test_push_dry_run_counts_chats_and_variants(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`push --dry-run` says how many chats and variants the edition would go to."""
+    run(capsys, "ingest")
+    store = Store(workdir / "data" / "digestbot.sqlite3")
+    for chat_id, lang in ((1, "zh"), (2, "zh"), (3, "en")):
+        store.ensure_chat(chat_id, type="private", language=lang)
+        store.subscribe(chat_id)
+    store.ensure_chat(4, type="private")
+    store.set_scopes(4, {"finance"})
+    store.close()
+    code, out, _ = run(capsys, "push", "--dry-run", "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "date": "2024-01-08",
+        "chats": 4,
+        "variants": 3,
+        "skipped": 0,
+        "planned": 0,
+        "dry_run": True,
+    }
+    code, out, _ = run(capsys, "push")
+    assert "planned to 4 chats in 3 variants" in out
+    assert "4 new deliveries" in out
+    code, out, _ = run(capsys, "deliveries", "--json")
+    assert json.loads(out)["deliveries"] == {"edition": {"pending": 4}}
+    code, out, _ = run(capsys, "deliveries", "--date", "2024-01-08")
+    assert out.startswith("edition: 4 pending")

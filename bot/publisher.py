@@ -1,0 +1,363 @@
+"""The publisher's commands: ingest, check, editions, preview, search, push, deliveries.
+
+Each ``cmd_<name>(args, config) -> exit status`` prints for a person, or with ``--json`` one
+JSON document for scripts (shapes in DESIGN.md, "Interfaces").
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from .config import Config
+from .digest import DigestError, parse_file
+from .models import Edition
+from .query import QueryError
+from .render import render_edition
+from .sandbox.telegram_html import parse_html, utf16_len
+from .search import search
+from .sources import ScanReport, scan_folder
+from .store import Store
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PROGRESS_MIN_FILES = 100
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def out_json(doc: object) -> None:
+    out(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+def parse_date_arg(value: str) -> dt.date:
+    """``2024-01-08``, ``2024/1/8`` or ``2024年1月8日``."""
+    cleaned = value.strip().replace("/", "-").replace("年", "-").replace("月", "-").rstrip("日")
+    try:
+        y, m, d = (int(p) for p in cleaned.split("-"))
+        return dt.date(y, m, d)
+    except ValueError:
+        raise CliError(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
+
+
+# -- ingest / editions / preview ---------------------------------------------------------
+
+
+def _progress_bar() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    bar: list[tqdm[Any]] = []
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        if not bar:
+            bar.append(tqdm(total=total, unit="file", desc="ingest", file=sys.stderr))
+        bar[0].update(done - bar[0].n)
+
+    def close() -> None:
+        for b in bar:
+            b.close()
+
+    return update, close
+
+
+def _report_json(report: ScanReport, store: Store) -> dict[str, object]:
+    editions, items = store.counts()
+    return {
+        "files": report.files,
+        "new": [d.isoformat() for d in report.new],
+        "changed": [d.isoformat() for d in report.changed],
+        "removed": [d.isoformat() for d in report.removed],
+        "unchanged": report.unchanged,
+        "errors": [str(e) for e in report.errors],
+        "editions": editions,
+        "items": items,
+    }
+
+
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    folder = Path(args.dir) if args.dir else config.digests_dir
+    if not folder.is_dir():
+        raise CliError(f"{folder}: no such folder")
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        update, close = _progress_bar()
+        try:
+            report = scan_folder(store, folder, progress=update)
+        finally:
+            close()
+        if args.json:
+            out_json(_report_json(report, store))
+        else:
+            editions, items = store.counts()
+            out(
+                f"{report.files} files: {len(report.new)} new, {len(report.changed)} changed, "
+                f"{len(report.removed)} removed, {report.unchanged} unchanged"
+            )
+            out(f"store: {editions} editions, {items} items ({config.db_path})")
+            for error in report.errors:
+                out(f"error: {error}")
+    finally:
+        store.close()
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_editions(args: argparse.Namespace, config: Config) -> int:
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        rows = store.list_editions(limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        out_json(
+            [
+                {
+                    "date": r.date.isoformat(),
+                    "series": r.series,
+                    "title": r.title,
+                    "source": r.source,
+                    "item_count": r.items,
+                    "updated_at": r.updated_at.isoformat(),
+                }
+                for r in rows
+            ]
+        )
+    elif not rows:
+        out("no editions yet: run `digestbot ingest` first")
+    for r in [] if args.json else rows:
+        out(f"{r.date}  {r.items:3d} items  {r.series or '-'}  ({r.source})")
+    return EXIT_OK
+
+
+def plain_text(html: str) -> str:
+    """What a Telegram user sees of an HTML message, with link targets shown in brackets."""
+    parsed = parse_html(html)
+    units = parsed.text.encode("utf-16-le")
+    out: list[str] = []
+    pos = 0
+    links = sorted(
+        (e for e in parsed.entities if e.type == "text_link" and e.url), key=lambda e: e.offset
+    )
+    for entity in links:
+        end = (entity.offset + entity.length) * 2
+        out.append(units[pos:end].decode("utf-16-le"))
+        out.append(f" <{entity.url}>")
+        pos = end
+    out.append(units[pos:].decode("utf-16-le"))
+    return "".join(out).strip()
+
+
+def cmd_preview(args: argparse.Namespace, config: Config) -> int:
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        if args.date in (None, "latest"):
+            edition = store.latest_edition()
+            if edition is None:
+                raise CliError("no editions yet: run `digestbot ingest` first")
+        else:
+            day = parse_date_arg(args.date)
+            edition = store.get_edition(day)
+            if edition is None:
+                raise CliError(f"no edition for {day}")
+    finally:
+        store.close()
+    parts = render_edition(edition, lang=args.lang, compact=args.compact)
+    if args.json:
+        out_json({**edition.to_json(), "parts": parts})
+        return EXIT_OK
+    for n, part in enumerate(parts, 1):
+        body = part if args.html else plain_text(part)
+        size = utf16_len(parse_html(part).text)
+        out(f"──── part {n}/{len(parts)} · {size} chars · {len(part.encode())} bytes ────")
+        out(body)
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    text = " ".join(args.query)
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        result = search(store, text, topics=config.topics, limit=args.limit)
+    except QueryError as exc:
+        raise CliError(f"cannot search {text!r}: {exc.reason.replace('_', ' ')}") from None
+    finally:
+        store.close()
+    hits = result.page.hits
+    if args.json:
+        out_json(
+            {
+                "query": text,
+                "total": result.page.total,
+                "hits": [
+                    {
+                        "date": h.date.isoformat(),
+                        "position": h.position,
+                        "title": h.title,
+                        "text": h.text,
+                        "links": list(h.links),
+                    }
+                    for h in hits
+                ],
+            }
+        )
+        return EXIT_OK
+    out(f"{result.page.total} found for {text!r}" + (f", newest {len(hits)}:" if hits else ""))
+    for h in hits:
+        body = " ".join(f"{h.title}\n{h.text}".split()) if h.title else " ".join(h.text.split())
+        out(f"{h.date} #{h.position}  {body[:100]}")
+    return EXIT_OK
+
+
+# -- check / check-config ----------------------------------------------------------------
+
+
+def _check_doc(path: Path, edition: Edition | None, error: str | None) -> dict[str, object]:
+    if edition is None:
+        return {"file": str(path), "error": error}
+    return {"file": str(path), **edition.to_json(), "warnings": list(edition.warnings)}
+
+
+def _check_text(edition: Edition) -> None:
+    out(f"{edition.source}: {edition.date} · {edition.series or '(no series)'}")
+    if edition.title:
+        out(f"  title: {edition.title}")
+    out(f"  {len(edition.items)} items")
+    section = None
+    for item in edition.items:
+        if item.section != section and item.section:
+            out(f"  [{item.section}]")
+        section = item.section
+        head = item.title or item.text
+        short = head if len(head) <= 60 else head[:59] + "…"
+        links = ", ".join(item.links) if item.links else "no link"
+        out(f"  {item.position:3d}. {short}".replace("\n", " "))
+        out(f"       {links}")
+    for warning in edition.warnings:
+        out(f"  warning: {warning}")
+
+
+def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    docs: list[dict[str, object]] = []
+    failed = False
+    for name in args.files:
+        path = Path(name)
+        try:
+            edition = parse_file(path)
+        except DigestError as exc:
+            failed = True
+            docs.append(_check_doc(path, None, str(exc)))
+            if not args.json:
+                out(f"error: {exc}")
+            continue
+        docs.append(_check_doc(path, edition, None))
+        if not args.json:
+            _check_text(edition)
+    if args.json:
+        out_json(docs[0] if len(docs) == 1 else docs)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
+    summary = {
+        "file": str(config.file) if config.file else None,
+        "token": "set" if config.telegram.token else "not set (demo mode)",
+        "api_base_url": config.telegram.api_base_url or "https://api.telegram.org",
+        "admins": list(config.telegram.admins),
+        "data_dir": str(config.data_dir),
+        "database": str(config.db_path),
+        "digests_dir": str(config.digests_dir),
+        "mode": "webhook" if config.webhook.url else "polling",
+        "push": f"{config.push.time:%H:%M} {config.push.timezone}, {config.push.rate:g}/s",
+        "topics": [t.key for t in config.topics],
+        "sources": [s.url for s in config.sources],
+    }
+    problems = []
+    if not config.digests_dir.is_dir():
+        problems.append(f"digests.dir: folder {config.digests_dir} does not exist")
+    if args.json:
+        out_json({**summary, "problems": problems})
+    else:
+        for key, value in summary.items():
+            out(f"{key:13} {value}")
+        for p in problems:
+            out(f"problem: {p}")
+        out("config ok" if not problems else "config has problems")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+# -- push / deliveries ---------------------------------------------------------------------
+
+
+def _edition_arg(store: Store, value: str | None) -> Edition:
+    if value in (None, "latest"):
+        edition = store.latest_edition()
+    else:
+        edition = store.get_edition(parse_date_arg(value))
+    if edition is None:
+        raise CliError("no such edition (see `digestbot editions`)")
+    return edition
+
+
+def cmd_push(args: argparse.Namespace, config: Config) -> int:
+    from .plan import push_everyone  # the engine is only needed here
+
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        edition = _edition_arg(store, args.date)
+        report = push_everyone(store, edition, dry_run=args.dry_run)
+    finally:
+        store.close()
+    doc = {
+        "date": edition.date.isoformat(),
+        "chats": report.chats,
+        "variants": report.variants,
+        "skipped": report.empty,
+        "planned": report.planned,
+        "dry_run": args.dry_run,
+    }
+    if args.json:
+        out_json(doc)
+        return EXIT_OK
+    verb = "would go" if args.dry_run else "planned"
+    out(
+        f"{edition.date}: {verb} to {report.chats} chats in {report.variants} variants"
+        f" ({report.empty} chats with nothing to get)"
+    )
+    if not args.dry_run:
+        out(f"{report.planned} new deliveries; the running bot sends them on its next tick")
+    return EXIT_OK
+
+
+def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        day = parse_date_arg(args.date).isoformat() if args.date else None
+        summary = store.deliveries_summary(day)
+    finally:
+        store.close()
+    if args.json:
+        out_json({"date": day, **summary})
+        return EXIT_OK
+    if not summary["deliveries"]:
+        out("no deliveries" + (f" for {day}" if day else ""))
+    for kind, statuses in summary["deliveries"].items():
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+        out(f"{kind}: {counts}")
+    for reason, n in summary["reasons"].items():
+        out(f"  {n:5d} × {reason or '(no reason)'}")
+    return EXIT_OK
