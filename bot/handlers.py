@@ -18,9 +18,11 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     BotCommandScopeDefault,
     Update,
 )
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -34,7 +36,7 @@ from telegram.ext import (
     filters,
 )
 
-from . import alerting, preferences, reading, searching, subscribing
+from . import admin, alerting, preferences, reading, searching, subscribing
 from .callbacks import BadCallback, Press, decode
 from .chatctx import can_manage, chat_of, reply, say, user_language
 from .i18n import LANGUAGES
@@ -59,16 +61,18 @@ class Command:
     example: str
     manage: bool = False  # changes the chat: only admins in groups
     private_only: bool = False  # managing channels happens in a private chat
+    operator: bool = False  # only for the bot's admins (config telegram.admins)
 
 
 async def cmd_help(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     group = chat.type != "private"
+    operator = admin.is_admin_user(update, context)
     lines = [say("help_header", chat.language)]
     lines += [
         f"/{c.name} — {say(c.help_key, chat.language)}"
         for c in COMMANDS
-        if not (group and c.private_only)
+        if not (group and c.private_only) and (operator or not c.operator)
     ]
     await reply(update, context, "\n".join(lines))
 
@@ -90,6 +94,9 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("channels", subscribing.cmd_channels, "cmd_channels", "/channels", private_only=True),
     Command("help", cmd_help, "cmd_help", "/help"),
+    Command("stats", admin.cmd_stats, "cmd_stats", "/stats", operator=True),
+    Command("push", admin.cmd_push, "cmd_push", "/push", operator=True),
+    Command("reload", admin.cmd_reload, "cmd_reload", "/reload", operator=True),
 )
 
 # button actions; those in MANAGE change the chat (admins only in groups)
@@ -111,6 +118,12 @@ def guarded(command: Command) -> Callback:
     """The command's callback behind the admin check (for commands that change the chat)."""
 
     async def run(update: Update, context: BotContext) -> None:
+        operator = admin.is_admin_user(update, context)
+        if command.operator and not operator:
+            await on_unknown(update, context)  # for others it does not exist
+            return
+        if operator and update.effective_user:
+            await operator_menu(context, update.effective_user.id)
         if command.manage and not await can_manage(update, context):
             chat = chat_of(update, context)
             await reply(update, context, say("admins_only", chat.language))
@@ -212,11 +225,15 @@ def register(app: App) -> None:
 
 
 def menu(lang: str, scope: str) -> list[BotCommand]:
-    """The command menu for ``scope`` (private, admins, group) in one language."""
+    """The command menu for ``scope`` (private, admins, group, operator) in one language."""
     chosen = [
         c
         for c in COMMANDS
-        if scope == "private" or (not c.private_only and (scope == "admins" or not c.manage))
+        if (not c.operator or scope == "operator")
+        and (
+            scope in ("private", "operator")
+            or (not c.private_only and (scope == "admins" or not c.manage))
+        )
     ]
     return [BotCommand(c.name, say(c.help_key, lang)) for c in chosen]
 
@@ -235,3 +252,24 @@ async def publish_commands(app: App) -> None:
         await app.bot.set_my_commands(menu("zh", name), scope=scope)
         for lang in LANGUAGES:
             await app.bot.set_my_commands(menu(lang, name), scope=scope, language_code=lang)
+
+
+def operators(app: App) -> tuple[int, ...]:
+    return app.bot_data.services.config.telegram.admins
+
+
+async def operator_menu(context: BotContext, user_id: int) -> None:
+    """An admin's menu with the operator's commands, once the admin has a chat with the bot."""
+    done = context.bot_data.operator_menus
+    if user_id in done:
+        return
+    done.add(user_id)
+    scope = BotCommandScopeChat(user_id)
+    try:
+        await context.bot.set_my_commands(menu("zh", "operator"), scope=scope)
+        for lang in LANGUAGES:
+            await context.bot.set_my_commands(
+                menu(lang, "operator"), scope=scope, language_code=lang
+            )
+    except BadRequest as exc:
+        log.warning("no operator menu for %s: %s", user_id, exc.message)

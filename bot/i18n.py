@@ -245,6 +245,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "这个命令只能在与我的私聊中使用。",
         "en": "This command works in a private chat with me.",
     },
+    # the operator's commands
+    "stats_header": {"zh": "📊 统计", "en": "📊 Stats"},
+    "stats_chats": {
+        "zh": "{kind}：{active} 个活跃，{inactive} 个停用",
+        "en": "{kind}: {active} active, {inactive} inactive",
+    },
+    "stats_inactive": {
+        "zh": "  停用原因 {reason}：{count}",
+        "en": "  inactive, {reason}: {count}",
+    },
+    "stats_subscriptions": {"zh": "订阅：{topics}", "en": "Subscriptions: {topics}"},
+    "stats_alerts": {
+        "zh": "提醒：{alerts} 个（{chats} 个聊天）",
+        "en": "Alerts: {alerts} in {chats} chats",
+    },
+    "stats_editions": {
+        "zh": "往期：{editions} 期，{items} 条，最新 {latest}",
+        "en": "Editions: {editions}, {items} items, latest {latest}",
+    },
+    "stats_push": {"zh": "最近推送 {date}：{figures}", "en": "Last push {date}: {figures}"},
+    "push_planned": {
+        "zh": "已安排推送 {date}：新增 {planned} 条投递（共 {chats} 个聊天，{variants} 种版本）。",
+        "en": "Push of {date} planned: {planned} new deliveries "
+        "({chats} chats, {variants} variants).",
+    },
+    "reload_done": {
+        "zh": "已重新扫描 {files} 个文件：新增 {new}，更新 {changed}，"
+        "删除 {removed}（{seconds} 秒）。",
+        "en": "Rescanned {files} files: {new} new, {changed} changed, {removed} removed "
+        "({seconds} s).",
+    },
+    "cmd_stats": {"zh": "运行统计（管理员）", "en": "Statistics (admins)"},
+    "cmd_push": {"zh": "立即推送最新一期（管理员）", "en": "Push the latest edition now (admins)"},
+    "cmd_reload": {"zh": "重新扫描来源（管理员）", "en": "Rescan the sources (admins)"},
     # command menu (one line each)
     "help_header": {"zh": "可用命令：", "en": "Commands:"},
     "cmd_start": {"zh": "开始使用，订阅每日推送", "en": "Start, subscribe to the daily digest"},

@@ -72,6 +72,7 @@ class BotData:
         self.admin_cache: dict[tuple[int, int], tuple[float, bool]] = {}
         self.recent_commands: dict[int, list[float]] = {}
         self.warned_slow: set[int] = set()
+        self.operator_menus: set[int] = set()  # admins whose command menu was set
 
 
 BotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -36,6 +37,17 @@ def chat_from_row(row: dict[str, Any]) -> Chat:
         active=bool(row["active"]),
         inactive_reason=row["inactive_reason"] or "",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """What /stats shows of the chats."""
+
+    chats: dict[str, tuple[int, int]]  # type -> (active, inactive)
+    inactive_reasons: dict[str, int]
+    scopes: dict[str, int]  # "all" or topic key -> subscribed chats
+    alerts: int
+    alert_chats: int
 
 
 class ChatStore:
@@ -131,6 +143,29 @@ class ChatStore:
             "SELECT 1 FROM subscriptions WHERE chat_id = ? AND scope = ?", [chat_id, scope]
         ).fetchall()
         return bool(rows)
+
+    def stats(self) -> Stats:
+        chats: dict[str, tuple[int, int]] = {}
+        for kind, active, count in self.db.execute(
+            "SELECT type, active, count(*) FROM chats GROUP BY type, active"
+        ).fetchall():
+            on, off = chats.get(kind, (0, 0))
+            chats[kind] = (on + count, off) if active else (on, off + count)
+        reasons = dict(
+            self.db.execute(
+                "SELECT inactive_reason, count(*) FROM chats WHERE active = 0 GROUP BY 1"
+            ).fetchall()
+        )
+        scopes = dict(
+            self.db.execute(
+                "SELECT s.scope, count(*) FROM subscriptions s JOIN chats c ON c.id = s.chat_id "
+                "WHERE c.active = 1 GROUP BY 1"
+            ).fetchall()
+        )
+        alerts, alert_chats = self.db.execute(
+            "SELECT count(*), count(DISTINCT chat_id) FROM alerts"
+        ).fetchone()
+        return Stats(chats, reasons, scopes, int(alerts), int(alert_chats))
 
     # -- topics: subscription scopes other than "all" -------------------------------------
 
