@@ -16,6 +16,7 @@ from .publisher import (
     EXIT_OK,
     EXIT_USAGE,
     CliError,
+    cmd_backup,
     cmd_check,
     cmd_check_config,
     cmd_deliveries,
@@ -126,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("deliveries", cmd_deliveries, "summarise the outbox: statuses and failure reasons")
     p.add_argument("--date", help="one edition (default: all)")
     p.add_argument("--json", action="store_true")
+    p = add("backup", cmd_backup, "a consistent copy of the database (safe while the bot runs)")
+    p.add_argument("path", help="target file, or a folder for a time-stamped file")
     p = add("check-config", cmd_check_config, "validate the configuration and show it")
     p.add_argument("--json", action="store_true")
     return parser

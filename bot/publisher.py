@@ -361,3 +361,19 @@ def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
     for reason, n in summary["reasons"].items():
         out(f"  {n:5d} × {reason or '(no reason)'}")
     return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace, config: Config) -> int:
+    target = Path(args.path)
+    if target.is_dir():
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = target / f"digestbot-{stamp}.sqlite3"
+    if not config.db_path.exists():
+        raise CliError(f"{config.db_path}: no database yet")
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        store.backup(target)
+    finally:
+        store.close()
+    out(f"backed up {config.db_path} to {target} ({target.stat().st_size} bytes)")
+    return EXIT_OK

@@ -90,6 +90,19 @@ class Store(ChatStore, SearchStore, OutboxStore):
     def close(self) -> None:
         self.db.close()
 
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database at ``target`` (SQLite's online backup: the bot
+        may keep running and writing meanwhile)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(str(partial))
+        try:
+            self.db.conn.backup(copy, pages=1024)
+        finally:
+            copy.close()
+        partial.replace(target)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Group writes: one commit (and one fsync) for the whole block.

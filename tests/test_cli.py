@@ -192,3 +192,24 @@ def test_push_dry_run_counts_chats_and_variants(
     assert json.loads(out)["deliveries"] == {"edition": {"pending": 4}}
     code, out, _ = run(capsys, "deliveries", "--date", "2024-01-08")
     assert out.startswith("edition: 4 pending")
+
+
+def test_backup_is_a_consistent_copy_while_writing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`backup` copies the database while another connection writes; the copy opens whole."""
+    run(capsys, "ingest")
+    (workdir / "backups").mkdir()
+    writer = Store(workdir / "data" / "digestbot.sqlite3")
+    writer.db.execute("BEGIN IMMEDIATE")
+    writer.ensure_chat(99, type="private")
+    code, out, _ = run(capsys, "backup", str(workdir / "backups"))
+    writer.db.execute("COMMIT")
+    writer.close()
+    assert code == 0
+    [copy] = list((workdir / "backups").glob("digestbot-*.sqlite3"))
+    assert str(copy) in out
+    restored = Store(copy)
+    assert restored.counts() == (1, 10)
+    assert restored.get_chat(99) is None
+    restored.close()
