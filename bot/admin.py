@@ -82,7 +82,7 @@ async def cmd_reload(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     services = context.bot_data.services
     started = dt.datetime.now(dt.UTC)
-    report = plan.tick(services)
+    report = await plan.tick(services)
     if context.bot_data.pusher is not None:
         context.bot_data.pusher.wake()
     scan = report.scan

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
 
-from . import plan
+from . import __version__, plan
 from .config import Config, TelegramConfig
 from .digest import DigestError, parse_file
 from .handlers import App, publish_commands, register
@@ -60,7 +61,7 @@ def build_application(services: Services) -> App:
 async def job_tick(context: BotContext) -> None:
     """The one repeating job: scan the sources, plan what is due, wake the sender."""
     data = context.bot_data
-    plan.tick(data.services)
+    await plan.tick(data.services)
     if data.pusher is not None:
         data.pusher.wake()
 
@@ -84,20 +85,22 @@ class BotRunner:
         self.app: App | None = None
         self.pusher: Pusher | None = None
         self.services: Services | None = None
+        self.http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         store = self.store = Store(
             self.config.db_path, topics=self.config.topic_spec, now=self.now
         )
+        self.http = aiohttp.ClientSession(headers={"User-Agent": f"digestbot/{__version__}"})
         services = self.services = Services(
-            config=self.config, store=store, now=self.now, alerts=LiveAlerts(store)
+            config=self.config, store=store, now=self.now, alerts=LiveAlerts(store), http=self.http
         )
         app = self.app = build_application(services)
         await app.initialize()
         await publish_commands(app)
         pusher = self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
         app.bot_data.pusher = pusher
-        report = plan.tick(services).scan
+        report = (await plan.tick(services)).scan
         for error in report.errors:
             log.warning("digest not loaded: %s", error)
         await app.start()
@@ -114,7 +117,7 @@ class BotRunner:
     async def tick(self) -> plan.TickReport:
         """One planning round now (what the repeating job does), then wake the sender."""
         assert self.services is not None  # noqa: S101 - started
-        report = plan.tick(self.services)
+        report = await plan.tick(self.services)
         if self.pusher is not None:
             self.pusher.wake()
         return report
@@ -130,6 +133,9 @@ class BotRunner:
             if app.running:
                 await app.stop()
             await app.shutdown()
+        if self.http is not None:
+            await self.http.close()
+            self.http = None
         if self.store is not None:
             self.store.close()
             self.store = None

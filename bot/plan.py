@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from .config import Config
 from .matching import AlertMatch
 from .models import Edition, Item
+from .remote import RemoteReport, fetch_sources
 from .services import Services
 from .sources import ScanReport, scan_folder
 from .store import Store
@@ -35,6 +36,7 @@ class TickReport:
     planned: int
     alerts: int
     requeued: int
+    remote: RemoteReport | None = None
 
 
 def due_at(day: dt.date, push_time: dt.time, zone: str) -> dt.datetime:
@@ -116,13 +118,18 @@ def is_fresh(edition_date: dt.date, config: Config, now: dt.datetime) -> bool:
     return now - due <= config.push.max_age
 
 
-def tick(services: Services) -> TickReport:
+async def tick(services: Services) -> TickReport:
     """Scan the sources, plan alerts for new editions, plan what is due, requeue failures."""
     store, config = services.store, services.config
     report = scan_folder(store, config.digests_dir)
     now = services.now()
+    remote = None
+    if config.sources and services.http is not None:
+        remote = await fetch_sources(
+            store, config.sources, session=services.http, now=now.astimezone(config.zone)
+        )
     alerts = 0
-    for day in report.new:
+    for day in [*report.new, *(remote.new if remote else [])]:
         edition = store.get_edition(day)
         if edition is not None and is_fresh(day, config, now):
             alerts += plan_alerts(services, edition, now)
@@ -130,7 +137,7 @@ def tick(services: Services) -> TickReport:
     requeued = store.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
     if planned or alerts or requeued:
         log.info("tick: %d deliveries planned, %d alerts, %d requeued", planned, alerts, requeued)
-    return TickReport(report, planned, alerts, requeued)
+    return TickReport(report, planned, alerts, requeued, remote)
 
 
 # -- what one chat gets ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from telegram.ext import CallbackContext, ExtBot
 
 from .config import Config
@@ -52,6 +53,7 @@ class Services:
     store: Store
     now: Callable[[], dt.datetime] = utcnow
     alerts: LiveAlerts | None = None
+    http: aiohttp.ClientSession | None = None  # remote sources
 
     def alerts_changed(self, *chat_ids: int) -> None:
         if self.alerts is not None:

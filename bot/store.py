@@ -23,6 +23,7 @@ from sqlite_utils.db import NotFoundError, Table
 from .models import Edition, Item
 from .store_chats import ChatStore, stamp
 from .store_outbox import OutboxStore
+from .store_remote import RemoteStore
 from .store_schema import migrations
 from .store_search import SearchStore, TopicSpec
 
@@ -62,7 +63,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(ChatStore, SearchStore, OutboxStore):
+class Store(ChatStore, SearchStore, OutboxStore, RemoteStore):
     """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
 
     def __init__(

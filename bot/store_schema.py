@@ -202,3 +202,31 @@ _INDEX_TRIGGERS = (
             SELECT new.id, value FROM json_each(dg_topics(new.title, new.text));
     END""",
 )
+
+
+@migrations(name="0007_remote_sources")
+def _m0007(db: Database) -> None:
+    """Remote digest sources: what the last poll of each configured URL learned.
+
+    ``url`` is the source as configured (it may hold ``{date}``); ``fetched_url`` the address
+    the validators (ETag, Last-Modified) and ``content_hash`` belong to: the last body that
+    loaded. ``failing_since`` is set while the source fails, with the reason in ``error``.
+    """
+    db.table("sources").create(
+        {
+            "url": str,
+            "fetched_url": str,
+            "etag": str,
+            "last_modified": str,
+            "content_hash": str,
+            "edition_date": str,
+            "last_status": int,
+            "error": str,
+            "error_line": int,
+            "failing_since": str,
+            "checked_at": str,
+            "ok_at": str,
+            "created_at": str,
+        },
+        pk="url",
+    )
