@@ -19,10 +19,12 @@ from . import __version__, plan
 from .config import Config, TelegramConfig
 from .digest import DigestError, parse_file
 from .handlers import App, publish_commands, register
+from .health import Health, check_health
 from .push import Pusher
 from .ratelimit import Limiter
 from .services import BotContext, BotData, LiveAlerts, Services, utcnow
 from .store import Store
+from .web import WebServer, public_webhook_url, start_web, webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +40,11 @@ def file_url(api_base_url: str) -> str:
     return f"{head}/file/{tail}"
 
 
-def build_application(services: Services) -> App:
-    """A PTB Application wired to the services, with every handler registered."""
+def build_application(services: Services, *, polling: bool = True) -> App:
+    """A PTB Application wired to the services, with every handler registered.
+
+    ``polling=False``: no updater (webhook mode: the web server feeds the update queue).
+    """
     telegram = services.config.telegram
     context_types = ContextTypes(context=CallbackContext, bot_data=BotData)
     builder = (
@@ -50,12 +55,22 @@ def build_application(services: Services) -> App:
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .get_updates_read_timeout(30)
-        .rate_limiter(Limiter(rate=services.config.push.rate))
+        .rate_limiter(Limiter(rate=services.config.push.rate, on_throttled=_throttled(services)))
     )
+    if not polling:
+        builder = builder.updater(None)
     app: App = builder.build()  # type: ignore[assignment]
     app.bot_data.services = services
     register(app)
     return app
+
+
+def _throttled(services: Services) -> Callable[[float], None]:
+    def record(seconds: float) -> None:
+        services.metrics.throttled(seconds)
+        services.runtime.throttled(services.now())
+
+    return record
 
 
 async def job_tick(context: BotContext) -> None:
@@ -86,6 +101,7 @@ class BotRunner:
         self.pusher: Pusher | None = None
         self.services: Services | None = None
         self.http: aiohttp.ClientSession | None = None
+        self.web: WebServer | None = None
 
     async def start(self) -> None:
         store = self.store = Store(
@@ -95,7 +111,8 @@ class BotRunner:
         services = self.services = Services(
             config=self.config, store=store, now=self.now, alerts=LiveAlerts(store), http=self.http
         )
-        app = self.app = build_application(services)
+        webhook = bool(self.config.webhook.url)
+        app = self.app = build_application(services, polling=not webhook)
         await app.initialize()
         await publish_commands(app)
         pusher = self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
@@ -104,15 +121,39 @@ class BotRunner:
         for error in report.errors:
             log.warning("digest not loaded: %s", error)
         await app.start()
-        assert app.updater is not None  # noqa: S101 - the builder makes one
-        await app.updater.start_polling(
-            poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+        services.metrics.watch(store, runtime=services.runtime, now=self.now)
+        secret = webhook_secret(self.config) if webhook else ""
+        self.web = await start_web(
+            http=self.config.http,
+            webhook=self.config.webhook if webhook else None,
+            secret=secret,
+            application=app,
+            health=self.health,
+            metrics=services.metrics,
         )
+        if webhook:
+            url = public_webhook_url(self.config.webhook)
+            await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            log.info("receiving updates by webhook at %s", url)
+        else:
+            assert app.updater is not None  # noqa: S101 - the builder makes one
+            await app.updater.start_polling(
+                poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
         pusher.start()
         if self.auto_tick and app.job_queue is not None:
             tick = self.config.push.tick
             app.job_queue.run_repeating(job_tick, interval=tick, first=tick, name="tick")
         log.info("bot @%s is running", app.bot.username)
+
+    def health(self) -> Health:
+        assert self.services is not None  # noqa: S101 - started
+        return check_health(
+            self.services.store,
+            self.services.runtime,
+            now=self.now(),
+            tick=self.config.push.tick,
+        )
 
     async def tick(self) -> plan.TickReport:
         """One planning round now (what the repeating job does), then wake the sender."""
@@ -125,6 +166,9 @@ class BotRunner:
     async def stop(self) -> None:
         """Stop taking updates and rows, finish the messages in flight, shut down."""
         app, self.app = self.app, None
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         if app is not None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()

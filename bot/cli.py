@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import __version__, app
 from .config import Config, ConfigError, load_config
+from .logs import Redactor, setup_logging
 from .publisher import (
     EXIT_OK,
     EXIT_USAGE,
@@ -28,6 +29,7 @@ from .publisher import (
     err,
     out,
 )
+from .web import webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,9 @@ def _serve(work: Callable[[asyncio.Event], Awaitable[None]]) -> int:
     return EXIT_OK
 
 
-def _setup_logging(config: Config) -> None:
-    logging.getLogger().setLevel(config.log.level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+def _setup_logging(config: Config) -> Redactor:
+    """Text or JSON lines per config; the token (and later secrets) never appear."""
+    return setup_logging(config.log, token=config.telegram.token)
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
@@ -60,7 +62,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             out("No bot token configured (DIGESTBOT_TOKEN): starting the local sandbox instead.")
             return cmd_demo(args, config)
         raise CliError("no bot token: set DIGESTBOT_TOKEN (or run `digestbot demo`)")
-    _setup_logging(config)
+    redactor = _setup_logging(config)
+    if config.webhook.url:
+        redactor.add(webhook_secret(config))
     return _serve(lambda stop: app.run(config, stop))
 
 

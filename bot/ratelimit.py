@@ -65,8 +65,10 @@ class Limiter(BaseRateLimiter[Send]):
         private_interval: float = 1.0 * MARGIN,
         group_per_minute: int = 20,
         clock: Callable[[], float] = time.monotonic,
+        on_throttled: Callable[[float], None] | None = None,
     ) -> None:
         self.rate = rate
+        self.on_throttled = on_throttled  # told the retry_after of every 429
         self.paid_rate = paid_rate
         self.private_interval = private_interval
         self.group_per_minute = group_per_minute
@@ -174,6 +176,8 @@ class Limiter(BaseRateLimiter[Send]):
                 seconds = retry_seconds(exc)
                 self.throttled += 1
                 self.retry_after_total += seconds
+                if self.on_throttled is not None:
+                    self.on_throttled(seconds)
                 log.warning("Telegram asked to wait %.0f s (%s to %s)", seconds, endpoint, chat_id)
                 self.pause(seconds)
                 if attempt >= send.max_retries:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from telegram.ext import CallbackContext, ExtBot
 
 from .config import Config
+from .health import RuntimeState
 from .matching import AlertIndex
+from .metrics import Metrics
 from .store import Store
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ class Services:
     now: Callable[[], dt.datetime] = utcnow
     alerts: LiveAlerts | None = None
     http: aiohttp.ClientSession | None = None  # remote sources
+    metrics: Metrics = field(default_factory=Metrics)
+    runtime: RuntimeState = field(default_factory=lambda: RuntimeState(started_at=utcnow()))
 
     def alerts_changed(self, *chat_ids: int) -> None:
         if self.alerts is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.app import BotRunner
-from bot.config import Config, TelegramConfig
+from bot.config import Config, HttpConfig, TelegramConfig
 
 if TYPE_CHECKING:
     from bot.sandbox import Sandbox
@@ -73,6 +73,7 @@ def config(tmp_path: Path, emulator: Emulator, digests: Path) -> Config:
         digests_dir=digests,
         db_path=data / "digestbot.sqlite3",
         telegram=TelegramConfig(token=TOKEN, api_base_url=f"{emulator.url}/bot"),
+        http=HttpConfig(port=0),
     )
 
 

@@ -42,7 +42,8 @@ def write_config(tmp_path: Path, url: str, *, rate: float) -> Path:
     config.write_text(
         f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{url}/bot"\n'
         f'[digests]\ndir = "{digests}"\n[storage]\npath = "{tmp_path / "bot.sqlite3"}"\n'
-        f'[push]\ntime = "00:00"\nrate = {rate}\ntick = 1\nconcurrency = 4\n',
+        f'[push]\ntime = "00:00"\nrate = {rate}\ntick = 1\nconcurrency = 4\n'
+        "[http]\nport = 0\n",
         "utf-8",
     )
     return config

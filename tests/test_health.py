@@ -1,0 +1,210 @@
+"""The health document: ok while the bot does its job, degraded (with reasons) when not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.digest import parse_file
+from bot.health import HealthLimits, PushFigures, RuntimeState, check_health
+from bot.store import Store
+from bot.store_outbox import Planned
+
+SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
+NOW = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)
+TICK = 30.0
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """A store holding the sample edition, its clock at NOW."""
+    store = Store(":memory:", now=lambda: NOW)
+    store.put_edition(parse_file(SEED))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def state() -> RuntimeState:
+    """A bot started five minutes ago whose last scan was just now."""
+    state = RuntimeState(started_at=NOW - dt.timedelta(minutes=5))
+    state.scanned(NOW - dt.timedelta(seconds=10))
+    return state
+
+
+def plan_row(store: Store, chat_id: int, *, due: dt.datetime, kind: str = "edition") -> None:
+    store.ensure_chat(chat_id, type="private")
+    store.plan([Planned(chat_id, "2024-01-08", kind, due)], now=due)
+
+
+def test_a_working_bot_is_ok(store: Store, state: RuntimeState) -> None:
+    """Fresh scan, empty outbox, no 429s: status ok, HTTP-ready JSON with every section."""
+    health = check_health(store, state, now=NOW, tick=TICK)
+    assert health.ok
+    doc = health.to_json()
+    json.dumps(doc)  # serialisable as is
+    assert doc["status"] == "ok"
+    assert doc["reasons"] == []
+    assert doc["last_scan"]["age_seconds"] == 10.0
+    assert doc["latest_edition"]["date"] == "2024-01-08"
+    assert doc["latest_edition"]["deliveries"] == {}
+    assert doc["outbox"]["pending"] == 0
+    assert doc["last_push"] is None
+    assert doc["throttled_last_hour"] == 0
+
+
+def test_failing_sources_degrade(store: Store, state: RuntimeState) -> None:
+    """A remote source that fails makes the bot degraded, naming the source."""
+    state.scanned(NOW, failing_sources=["https://example.org/a.md", "https://example.org/b.md"])
+    health = check_health(store, state, now=NOW, tick=TICK)
+    assert health.status == "degraded"
+    assert health.reasons == (
+        "sources failing: https://example.org/a.md, https://example.org/b.md",
+    )
+
+
+def test_a_bad_digest_file_is_reported_but_not_degraded(store: Store, state: RuntimeState) -> None:
+    """A digest that does not parse is listed under last_scan.errors; the bot stays ok."""
+    state.scanned(NOW, errors=["2024-01-09.md: no date"])
+    health = check_health(store, state, now=NOW, tick=TICK)
+    assert health.ok
+    assert health.to_json()["last_scan"]["errors"] == ["2024-01-09.md: no date"]
+
+
+def test_a_stale_scan_degrades(store: Store, state: RuntimeState) -> None:
+    """No scan for more than three ticks means the tick job is stuck: degraded."""
+    assert check_health(store, state, now=NOW + dt.timedelta(seconds=80), tick=TICK).ok
+    late = check_health(store, state, now=NOW + dt.timedelta(seconds=81), tick=TICK)
+    assert late.reasons == ("last scan 91 s ago (expected every 30 s)",)
+
+
+def test_no_scan_since_the_start_degrades_after_three_ticks(store: Store) -> None:
+    """A bot that never scanned is fine just after the start, degraded three ticks later."""
+    state = RuntimeState(started_at=NOW)
+    assert check_health(store, state, now=NOW + dt.timedelta(seconds=60), tick=TICK).ok
+    late = check_health(store, state, now=NOW + dt.timedelta(seconds=100), tick=TICK)
+    assert late.reasons == ("no scan of the sources since the start (100 s ago)",)
+    assert late.to_json()["last_scan"] is None
+
+
+def test_an_overdue_outbox_degrades(store: Store, state: RuntimeState) -> None:
+    """A delivery waiting more than ten minutes past its time means the sender is stuck."""
+    plan_row(store, 1, due=NOW - dt.timedelta(minutes=9))
+    health = check_health(store, state, now=NOW, tick=TICK)
+    assert health.ok
+    assert health.to_json()["outbox"] == {
+        "pending": 1,
+        "pending_by_kind": {"edition": 1},
+        "next_due": "2024-01-08T08:51:00+00:00",
+        "lag_seconds": 540.0,
+    }
+    plan_row(store, 2, due=NOW - dt.timedelta(minutes=11), kind="alert")
+    health = check_health(store, state, now=NOW, tick=TICK)
+    assert health.reasons == ("outbox: a pending delivery is 660 s overdue",)
+    assert health.to_json()["outbox"]["pending_by_kind"] == {"edition": 1, "alert": 1}
+
+
+def test_rows_planned_for_later_are_not_late(store: Store, state: RuntimeState) -> None:
+    """Rows due in the future count as backlog, not as lag."""
+    plan_row(store, 1, due=NOW + dt.timedelta(hours=2))
+    doc = check_health(store, state, now=NOW, tick=TICK).to_json()
+    assert doc["status"] == "ok"
+    assert doc["outbox"]["pending"] == 1
+    assert doc["outbox"]["lag_seconds"] == 0.0
+
+
+def test_latest_edition_shows_its_deliveries(store: Store, state: RuntimeState) -> None:
+    """The latest edition's outbox rows are counted by kind and status."""
+    plan_row(store, 1, due=NOW)
+    plan_row(store, 2, due=NOW)
+    [first, _] = store.due(NOW, limit=2)
+    store.part_sent(first.id, 77, last=True, now=NOW)
+    doc = check_health(store, state, now=NOW, tick=TICK).to_json()
+    assert doc["latest_edition"]["deliveries"] == {"edition": {"pending": 1, "sent": 1}}
+
+
+def test_many_429s_in_the_last_hour_degrade(store: Store, state: RuntimeState) -> None:
+    """Telegram answering 429 again and again within an hour degrades; older ones expire."""
+    for minute in range(9):
+        state.throttled(NOW - dt.timedelta(minutes=50 - minute))
+    assert check_health(store, state, now=NOW, tick=TICK).ok
+    state.throttled(NOW)
+    health = check_health(store, state, now=NOW, tick=TICK)
+    assert health.to_json()["throttled_last_hour"] == 10
+    assert health.reasons == (
+        "Telegram answered 429 (too many requests) 10 times in the last hour",
+    )
+    later = NOW + dt.timedelta(minutes=15)
+    state.scanned(later)
+    health = check_health(store, state, now=later, tick=TICK)
+    assert health.ok
+    assert health.throttled_last_hour == 5  # 45, 44, 43, 42 min before NOW, and NOW
+
+
+def test_limits_are_adjustable(store: Store, state: RuntimeState) -> None:
+    """An operator can be stricter: one 429 an hour is already too many."""
+    state.throttled(NOW)
+    strict = HealthLimits(throttled_per_hour=1)
+    assert not check_health(store, state, now=NOW, tick=TICK, limits=strict).ok
+
+
+def test_last_push_figures(store: Store, state: RuntimeState) -> None:
+    """The last push shows what was sent, what failed, and how long it took."""
+    state.pushed(
+        PushFigures(
+            started_at=NOW - dt.timedelta(seconds=42), finished_at=NOW, sent=1200, failed=3
+        )
+    )
+    push = check_health(store, state, now=NOW, tick=TICK).to_json()["last_push"]
+    assert push == {
+        "started_at": "2024-01-08T08:59:18+00:00",
+        "finished_at": "2024-01-08T09:00:00+00:00",
+        "sent": 1200,
+        "failed": 3,
+        "duration_seconds": 42.0,
+    }
+
+
+def test_a_push_round_runs_from_first_send_until_drained(
+    store: Store, state: RuntimeState
+) -> None:
+    """Sends after idle start a round; when the outbox drains it becomes the last push."""
+    state.drained(NOW)  # idle: nothing to record
+    assert state.last_push is None
+    state.sending(NOW, sent=1)
+    state.sending(NOW + dt.timedelta(seconds=5), failed=1)
+    state.sending(NOW + dt.timedelta(seconds=9), sent=2)
+    doc = check_health(store, state, now=NOW + dt.timedelta(seconds=9), tick=TICK).to_json()
+    assert doc["last_push"] is None
+    assert doc["push_in_progress"]["sent"] == 3
+    state.drained(NOW + dt.timedelta(seconds=10))
+    doc = check_health(store, state, now=NOW + dt.timedelta(seconds=10), tick=TICK).to_json()
+    assert doc["push_in_progress"] is None
+    assert doc["last_push"]["sent"] == 3
+    assert doc["last_push"]["failed"] == 1
+    assert doc["last_push"]["duration_seconds"] == 10.0
+
+
+def test_scan_reports_only_new_errors(state: RuntimeState) -> None:
+    """Recording a scan returns just the errors that appeared since the previous one."""
+    assert state.scanned(NOW, errors=["a.md: no date"]) == ("a.md: no date",)
+    assert state.scanned(NOW, errors=["a.md: no date", "b.md: bad"]) == ("b.md: bad",)
+    assert state.scanned(NOW, errors=["b.md: bad"]) == ()
+    assert state.scanned(NOW, errors=["a.md: no date"]) == ("a.md: no date",)
+
+
+def test_empty_store_is_healthy(state: RuntimeState) -> None:
+    """A new bot without editions is ok and says there is no edition yet."""
+    store = Store(":memory:")
+    try:
+        doc = check_health(store, state, now=NOW, tick=TICK).to_json()
+    finally:
+        store.close()
+    assert doc["status"] == "ok"
+    assert doc["latest_edition"] is None
