@@ -115,4 +115,5 @@ async def test_deploy_section_works_as_written(world: tuple[Sandbox, str], tmp_p
     assert all(secret not in line for line in lines)
     code, out = await digestbot(env, "backup", str(tmp_path))
     assert code == 0, out
-    assert any(n.startswith("digestbot-") for n in os.listdir(tmp_path))
+    backups = await asyncio.to_thread(lambda: list(tmp_path.glob("digestbot-*.sqlite3")))
+    assert backups
