@@ -52,26 +52,31 @@ def group_settings(config: Config, timezone: str, push_time: str) -> tuple[str, 
 
 
 def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
-    """Outbox rows for every chat whose edition is due (and not older than push.max_age)."""
+    """Outbox rows for every chat whose edition is due (and not older than push.max_age).
+
+    Groups are planned in the order they fell due: the sender takes rows in planning order.
+    """
     max_age = config.push.max_age
     since = (now - max_age).date() - dt.timedelta(days=1)
-    planned = 0
     groups = store.push_groups()
+    work = []
+    for day, _, ingested in store.recent_editions(since):
+        for timezone, push_time in groups:
+            zone, when = group_settings(config, timezone, push_time)
+            due = due_at(day, when, zone)
+            if due <= now and now - due <= max_age:
+                work.append((due, day, timezone, push_time, max(due, ingested)))
+    planned = 0
     with store.transaction():
-        for day, _, ingested in store.recent_editions(since):
-            for timezone, push_time in groups:
-                zone, when = group_settings(config, timezone, push_time)
-                due = due_at(day, when, zone)
-                if due > now or now - due > max_age:
-                    continue
-                planned += store.plan_group(
-                    day,
-                    timezone=timezone,
-                    push_time=push_time,
-                    due_at=due,
-                    available_at=max(due, ingested),
-                    now=now,
-                )
+        for due, day, timezone, push_time, available in sorted(work):
+            planned += store.plan_group(
+                day,
+                timezone=timezone,
+                push_time=push_time,
+                due_at=due,
+                available_at=available,
+                now=now,
+            )
     return planned
 
 
@@ -128,6 +133,11 @@ async def tick(services: Services) -> TickReport:
         remote = await fetch_sources(
             store, config.sources, session=services.http, now=now.astimezone(config.zone)
         )
+    errors = [*report.errors, *(remote.errors if remote else [])]
+    appeared = services.runtime.scanned(
+        now, errors=errors, failing_sources=remote.failing if remote else ()
+    )
+    services.metrics.ingest_error(len(appeared))
     alerts = 0
     for day in [*report.new, *(remote.new if remote else [])]:
         edition = store.get_edition(day)

@@ -116,14 +116,17 @@ class OutboxStore:
         return cur.rowcount
 
     def plan(self, rows: Iterable[Planned], *, now: dt.datetime) -> int:
-        """Outbox rows as given (alerts); existing ones are left alone."""
+        """Outbox rows as given (alerts), queued ahead of every pending row; existing ones
+        are left alone."""
+        head = self.next_due_at()
+        ahead = min(now, head - dt.timedelta(seconds=1)) if head is not None else now
         values = [
             (
                 r.chat_id,
                 r.edition_date,
                 r.kind,
                 stamp(r.due_at),
-                stamp(now),
+                stamp(ahead),
                 json.dumps(list(r.items)),
                 stamp(now),
                 stamp(now),
@@ -140,14 +143,21 @@ class OutboxStore:
         return self.db.conn.total_changes - before
 
     def due(self, now: dt.datetime, *, limit: int, skip: Sequence[int] = ()) -> list[Delivery]:
-        """Pending rows whose time has come, alerts first, then by due time; with their chat."""
+        """Pending rows whose time has come, in queue order (``next_attempt_at``, then id); with
+        their chat.
+
+        The order is the (status, next_attempt_at) index's, so a call reads ``limit`` rows
+        however long the queue is (sorting by anything else read every pending row, per call).
+        Planning puts alerts at the head of the queue (``plan``); editions queue in the order
+        they were planned.
+        """
         marks = ", ".join("?" for _ in skip) or "-1"  # NOT IN (NULL) would drop every row
         rows = self.db.execute(
             "SELECT d.id, d.edition_date, d.kind, d.part, d.attempts, d.message_ids, d.items, "  # noqa: S608 - placeholders
             "c.*, (SELECT group_concat(scope, ' ') FROM subscriptions s WHERE s.chat_id = c.id)"
             " AS scopes FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.id NOT IN ({marks}) "
-            "ORDER BY CASE d.kind WHEN 'alert' THEN 0 ELSE 1 END, d.due_at, d.id LIMIT ?",
+            "ORDER BY d.next_attempt_at, d.id LIMIT ?",
             [stamp(now), *skip, limit],
         )
         names = [c[0] for c in rows.description]

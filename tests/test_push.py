@@ -212,3 +212,33 @@ async def test_blocked_and_migrated_chats_mid_push(
     summary = store.deliveries_summary(DAY.isoformat())
     assert summary["deliveries"]["edition"]["sent"] == 2
     assert summary["reasons"] == {"blocked": 1}
+
+
+async def test_push_time_set_in_the_chat_delivers_at_that_minute(
+    tg: Sandbox, config: Config, clock: Clock
+) -> None:
+    """/subscribe, /settings time a minute ahead: the repeating tick sends it at that minute."""
+    clock.set(at(6, 0))
+    config = replace(config, push=replace(config.push, tick=0.05))
+    runner = BotRunner(config, poll_timeout=1, now=clock)  # its own JobQueue tick
+    await runner.start()
+    try:
+        clock.set(at(10, 0, day=dt.date(2024, 3, 2)))  # the 2024-03-02 edition is not out yet
+        user = tg.add_user("Mei")
+        chat = tg.private_chat(user)
+        tg.send(chat, user, "/start")
+        tg.send(chat, user, "/subscribe")
+        await tg.wait_messages(chat, 2)
+        tg.send(chat, user, "/settings time 10:01")
+        await tg.wait_for(lambda sb: "10:01" in sb.messages(chat)[-1].text)
+        assert (await runner.tick()).planned == 0  # what the repeating tick does at 10:00
+        assert not any(m.text.startswith("每日碳新闻") for m in tg.messages(chat))
+        clock.set(at(10, 1, day=dt.date(2024, 3, 2)))
+        edition = EDITION.replace("2024-03-01", "2024-03-02")
+        (config.digests_dir / "2024-03-02.md").write_text(edition, "utf-8")
+        [pushed] = await tg.wait_for(
+            lambda sb: [m for m in sb.messages(chat) if m.text.startswith("每日碳新闻")]
+        )
+        assert pushed.text.startswith("每日碳新闻 · 2024年3月2日")
+    finally:
+        await runner.stop()

@@ -1,0 +1,167 @@
+"""kill -9 mid-push: the real bot in a subprocess, killed 5 times and restarted, loses no chat.
+
+The emulator runs in the test process; the bot is ``python -m bot --config … run`` with a
+config written here, its database seeded with 1000 subscribed private chats beforehand. The
+bot's log goes to ``bot.log`` in the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import datetime as dt
+import os
+import random
+import signal
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import ROOT, TOKEN, Emulator
+from push_world import PaceLog, add_readers
+
+from bot.config import Config
+from bot.sandbox import FaultConfig
+from bot.store import Store
+
+CHATS = 1000
+KILLS = 5
+CONCURRENCY = 16
+EDITION = (
+    "---\ntitle: 每日碳新闻\n---\n==新闻==\n"
+    "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
+    "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
+)
+
+
+class BotProcess:
+    """``python -m bot run`` as a subprocess: start, kill -9, stop (SIGTERM)."""
+
+    def __init__(self, config: Path, data: Path, log: Path) -> None:
+        self.config, self.data, self.log = config, data, log
+        self.proc: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    async def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGESTBOT_", "TELEGRAM"))}
+        env |= {"DIGESTBOT_DATA": str(self.data), "PYTHONPATH": str(ROOT)}
+        self.starts += 1
+        with self.log.open("ab") as log:
+            log.write(f"--- start {self.starts} ---\n".encode())
+            log.flush()
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "--config",
+                str(self.config),
+                "run",
+                cwd=self.data,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    async def stop(self, *, within: float) -> int:
+        """SIGTERM; the exit code (it must come within ``within`` seconds)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(within):
+            return await self.proc.wait()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, emulator: Emulator) -> AsyncIterator[BotProcess]:
+    """The bot's config and data folder; the subprocess is always killed at the end."""
+    data = tmp_path / "data"
+    data.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{emulator.url}/bot"\n'
+        f'[digests]\ndir = "{tmp_path / "digests"}"\n'
+        f'[storage]\npath = "{data / "digestbot.sqlite3"}"\n'
+        '[push]\ntime = "00:00"\ntimezone = "Asia/Shanghai"\n'
+        f"rate = 300\ntick = 0.5\nconcurrency = {CONCURRENCY}\n"
+        "[http]\nport = 0\n",  # any free port: tests run side by side
+        "utf-8",
+    )
+    process = BotProcess(config, data, tmp_path / "bot.log")
+    try:
+        yield process
+    finally:
+        await process.kill()
+
+
+async def test_kill_9_mid_push_loses_no_chat(
+    tmp_path: Path, emulator: Emulator, bot: BotProcess
+) -> None:
+    """Killed 5 times mid-push: every reader gets the edition, a few in-flight ones twice."""
+    tg = emulator.sandbox
+    tg.flood.global_per_s = 2000  # the bot's own pace (300/s) is the limit here
+    # every answer comes 50 ms after the message is delivered, like a real round trip to
+    # Telegram: at a kill, up to `concurrency` messages are delivered but not yet confirmed
+    tg.faults = FaultConfig(slow_rate=1.0, slow_seconds=0.05, methods=("sendMessage",))
+    pace = PaceLog(tg)
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    (digests / f"{today}.md").write_text(EDITION, "utf-8")
+    store = Store(bot.data / "digestbot.sqlite3", topics=Config().topic_spec)
+    chats = add_readers(tg, store, CHATS)
+    store.close()
+
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    why = f"seed {seed}, log {bot.log}"
+    kills: list[float] = []  # when each kill was sent (the emulator's clock)
+    restarts: list[float] = []
+    async with asyncio.timeout(150):
+        for _ in range(KILLS):
+            restarts.append(tg.clock())
+            await bot.start()
+            target = tg.counters.sent_messages + rng.randint(50, 170)
+            await tg.wait_for(lambda sb, n=target: sb.counters.sent_messages >= n, timeout=60)
+            kills.append(tg.clock())
+            await bot.kill()
+        assert len(tg.counters.per_chat) < CHATS, f"the push ended before the last kill ({why})"
+        restarts.append(tg.clock())
+        await bot.start()
+        await tg.wait_for(lambda sb: len(sb.counters.per_chat) == CHATS, timeout=90)
+        assert await bot.stop(within=10) == 0, why
+
+    copies = Counter({chat: len(tg.messages(chat)) for chat in chats})
+    assert min(copies.values()) == 1, why
+    assert max(copies.values()) <= 2, why
+    doubled = [chat for chat, n in copies.items() if n == 2]
+    assert len(doubled) <= KILLS * CONCURRENCY, why
+    # each repeat is of a message in flight at a kill: the killed bot's last requests (just
+    # before the kill, or just after it was sent), sent again by the next bot; per kill at most
+    # `concurrency` of them
+    per_kill = Counter[int]()
+    accepted = sorted(t for chat in chats for t in pace.by_chat[chat])
+    for chat in doubled:
+        first, second = sorted(pace.by_chat[chat])
+        run = bisect.bisect_right(restarts, second) - 1  # the bot that sent it again
+        assert 1 <= run <= KILLS, why
+        assert first < restarts[run], why
+        kill = kills[run - 1]
+        after = bisect.bisect_left(accepted, kill) - bisect.bisect_right(accepted, first)
+        assert after <= 2 * CONCURRENCY, (chat, after, why)
+        per_kill[run - 1] += 1
+    assert all(n <= CONCURRENCY for n in per_kill.values()), (per_kill, why)
+
+    store = Store(bot.data / "digestbot.sqlite3", topics=Config().topic_spec)
+    try:
+        summary = store.deliveries_summary(today.isoformat())
+    finally:
+        store.close()
+    assert summary["deliveries"] == {"edition": {"sent": CHATS}}, why
