@@ -24,6 +24,7 @@ from .push import Pusher
 from .ratelimit import Limiter
 from .services import BotContext, BotData, LiveAlerts, Services, utcnow
 from .store import Store
+from .tgrequest import AiohttpRequest
 from .web import WebServer, public_webhook_url, start_web, webhook_secret
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def build_application(services: Services, *, polling: bool = True) -> App:
         .base_file_url(file_url(telegram.api_base_url))
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .get_updates_read_timeout(30)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=30))
         .rate_limiter(Limiter(rate=services.config.push.rate, on_throttled=_throttled(services)))
     )
     if not polling:

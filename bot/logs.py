@@ -2,11 +2,11 @@
 
 ``setup_logging(config.log, token=...)`` installs one handler on the root logger (stderr by
 default). A ``Redactor`` filter on that handler rewrites every record before it is formatted:
-the token itself, the ``bot<token>`` URL form (httpx logs every request URL, PTB logs its base
-URL at DEBUG), anything shaped like a Bot API token (``123456:AA…``, 30+ characters after the
-colon), and any extra secrets (the webhook secret) are replaced, in the message, its
-arguments, the exception text and the stack. Records are rewritten in place, so any other
-handler that sees them afterwards sees them redacted too.
+the token itself, the ``bot<token>`` URL form (every Bot API request URL is logged at DEBUG,
+PTB logs its base URL too), anything shaped like a Bot API token (``123456:AA…``, 30+
+characters after the colon), and any extra secrets (the webhook secret) are replaced, in the
+message, its arguments, the exception text and the stack. Records are rewritten in place, so
+any other handler that sees them afterwards sees them redacted too.
 """
 
 from __future__ import annotations

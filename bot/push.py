@@ -18,7 +18,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from telegram import Bot, LinkPreviewOptions
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -31,12 +30,14 @@ from .render import escape, render_edition
 from .services import Services
 from .snippets import hit_html
 from .store_outbox import ALERT, Delivery
+from .tgrequest import NotSent
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # per round, for transient errors (then "failed", retried on a later tick)
 ROUND_PAUSE = dt.timedelta(minutes=10)
 RENDER_CACHE = 512
+REFILL = 4  # new rows are read once a quarter of the slots is free
 
 
 @dataclass
@@ -108,9 +109,14 @@ class Pusher:
 
     async def _run(self) -> None:
         store = self.services.store
+        refill = max(1, self.concurrency // REFILL)
         while not self._stopping:
             self._wake.clear()
             room = self.concurrency - len(self._inflight)
+            if room < refill and self._inflight:  # read rows in batches, not one per send
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                continue
             rows = store.due(self.services.now(), limit=max(room, 0), skip=list(self._inflight))
             for row in rows:
                 await self._slots.acquire()
@@ -333,5 +339,4 @@ def _forbidden_reason(message: str) -> str:
 
 def _never_sent(exc: TimedOut) -> bool:
     """A timeout while connecting: the request never reached Telegram, safe to retry."""
-    cause = exc.__cause__
-    return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+    return isinstance(exc, NotSent)

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 GROUP_WINDOW = 61.0  # Telegram's 60 s, plus a second for network jitter
 MARGIN = 1.03  # pace a little under the limits: requests arrive with jitter
+CATCH_UP = 0.02  # s: slots handed out this late (coarse timers, a busy loop) are made up for
+PRUNE_EVERY = 30.0  # s between sweeps of the per-chat state of chats that may be sent to now
 INTERACTIVE, BROADCAST = 0, 10
 
 
@@ -83,7 +85,9 @@ class Limiter(BaseRateLimiter[Send]):
         self._wake = asyncio.Event()
         self._chat_next: dict[int, float] = {}
         self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_turns: dict[int, int] = {}  # chat -> sends holding or awaiting its lock
         self._groups: dict[int, deque[float]] = {}
+        self._pruned_at = 0.0
         self._task: asyncio.Task[None] | None = None
 
     async def initialize(self) -> None:
@@ -123,7 +127,11 @@ class Limiter(BaseRateLimiter[Send]):
                 continue
             future.set_result(None)
             rate = self.paid_rate if paid else self.rate
-            self._next_slot = max(now, self._next_slot) + self._slow * MARGIN / rate
+            # Slots stay on their grid when handed out a little late (the loop wakes up to a
+            # millisecond or two after the timer, which at 1000/s would halve the pace); after
+            # an idle spell the grid restarts from now. The extra burst this allows is under
+            # CATCH_UP * rate messages: inside MARGIN for any one-second window.
+            self._next_slot = max(now - CATCH_UP, self._next_slot) + self._slow * MARGIN / rate
             self._slow = max(1.0, self._slow * 0.99)
 
     async def _slot(self, send: Send) -> None:
@@ -134,7 +142,34 @@ class Limiter(BaseRateLimiter[Send]):
 
     async def _chat_turn(self, chat_id: int, send: Send) -> None:
         """Wait until the chat may get another message, then take a global slot."""
+        self._prune()
         lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        self._chat_turns[chat_id] = self._chat_turns.get(chat_id, 0) + 1
+        try:
+            await self._chat_wait(chat_id, send, lock)
+        finally:
+            left = self._chat_turns.pop(chat_id) - 1
+            if left:
+                self._chat_turns[chat_id] = left
+            else:
+                del self._chat_locks[chat_id]
+
+    def _prune(self) -> None:
+        """Forget the pace of chats that may be sent to now (a push reaches every chat once:
+        kept, their state would grow with the number of chats)."""
+        now = self.clock()
+        if now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        busy = self._chat_turns
+        self._chat_next = {c: t for c, t in self._chat_next.items() if t > now or c in busy}
+        self._groups = {
+            c: w
+            for c, w in self._groups.items()
+            if (w and w[-1] > now - GROUP_WINDOW) or c in busy
+        }
+
+    async def _chat_wait(self, chat_id: int, send: Send, lock: asyncio.Lock) -> None:
         async with lock:
             group = chat_id < 0
             ready = self._chat_next.get(chat_id, 0.0)

@@ -1,0 +1,395 @@
+"""The push engine: Telegram's pace without a 429, and the bot's capacity and memory at scale.
+
+Prints one JSON line.
+
+1. Pace, side by side: two emulators enforcing Telegram's limits strictly (30/s overall,
+   1/s per private chat), 3000 private chats each. At the same time, in one the bot
+   (``push.rate = 30``) pushes an edition; in the other a baseline loop sends the same message
+   to the same chats with PTB's ``AIORateLimiter`` (defaults) and ``bot.send_message``, all
+   at once, resending what got a 429 until everything arrived. Goal: the bot >= 28.5 msg/s
+   with 0 × 429.
+2. Capacity: an emulator without limits in its own process; the real bot
+   (``python -m bot run``, paid broadcast lane) in a subprocess per size, 20 000 and 100 000
+   planned chats, each pushed to the end. Goals: >= 1000 msg/s the bot can send (the paid
+   cap, so the bot is never the bottleneck), and peak RSS (VmHWM) at 100 000 within 20 MB
+   of that at 20 000 (the sender streams rows, it does not load them all).
+
+The paid lane is paced at Telegram's 1000/s less the limiter's 3 % margin (~971/s), so the
+bot's own ceiling is measured too: the same push with the paid pace lifted to 5000/s in the
+bot's process (``capacity_msg_per_s``); the goal applies to that ceiling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from aiohttp import web
+from push_world import PaceLog, add_readers
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter, Defaults, ExtBot
+
+from bot.app import BotRunner
+from bot.config import Config, PushConfig, TelegramConfig
+from bot.digest import parse_file
+from bot.render import render_edition
+from bot.sandbox import Sandbox
+from bot.sandbox.server import make_app, start_sandbox
+from bot.store import Store
+from bot.store_chats import stamp
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456:BENCH-token-for-the-emulator"
+FIRST_ID = 200_000_001
+PACE_CHATS = 3000
+SIZES = (20_000, 100_000)
+LIFTED_PAID_RATE = 5000.0
+TARGETS = {
+    "pace_msg_per_s": 28.5,
+    "pace_429": 0,
+    "capacity_msg_per_s": 1000.0,
+    "rss_growth_mb": 20.0,
+}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EDITION = (
+    "---\ntitle: 每日碳新闻\n---\n==新闻==\n"
+    "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
+    "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
+    "3. 光伏组件价格下降，绿证交易活跃。 https://example.org/3\n"
+)
+
+
+# -- 1. pace against the strict emulator, side by side with AIORateLimiter --------------------
+
+
+def write_edition(folder: Path, day: dt.date) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{day}.md"
+    path.write_text(EDITION, "utf-8")
+    return path
+
+
+async def push_ours(tmp: Path, day: dt.date) -> dict[str, Any]:
+    """The bot pushes to PACE_CHATS chats through a strict emulator at push.rate = 30."""
+    sb = Sandbox(token=TOKEN, strict=True)
+    web_runner, url = await start_sandbox(sb)
+    pace = PaceLog(sb)
+    due = dt.datetime.combine(day, dt.time(9, 0), tzinfo=SHANGHAI)
+    config = Config(
+        data_dir=tmp / "pace",
+        digests_dir=tmp / "pace-digests",
+        db_path=tmp / "pace" / "bot.sqlite3",
+        telegram=TelegramConfig(token=TOKEN, api_base_url=f"{url}/bot"),
+        push=PushConfig(rate=30.0),
+    )
+    write_edition(config.digests_dir, day)
+    runner = BotRunner(config, poll_timeout=1, now=lambda: due, auto_tick=False)
+    await runner.start()
+    try:
+        assert runner.store is not None
+        assert runner.pusher is not None
+        chats = add_readers(sb, runner.store, PACE_CHATS)
+        t0 = time.monotonic()
+        report = await runner.tick()
+        assert report.planned == PACE_CHATS, report
+        await sb.wait_for(lambda s: s.counters.sent_messages >= PACE_CHATS, timeout=600)
+        elapsed = max(pace.accepted) - t0
+        await runner.pusher.idle()
+        assert all(len(sb.messages(c)) == 1 for c in chats)
+    finally:
+        await runner.stop()
+        await web_runner.cleanup()
+    return {
+        "msg_per_s": round(PACE_CHATS / elapsed, 2),
+        "http_429": sb.counters.http_429,
+        "seconds": round(elapsed, 1),
+        "max_in_1s": PaceLog.most_in(pace.accepted, 1.0),
+    }
+
+
+async def push_baseline(day: dt.date) -> dict[str, Any]:
+    """The same messages to the same chats: AIORateLimiter defaults, all sends at once."""
+    sb = Sandbox(token=TOKEN, strict=True)
+    for n in range(PACE_CHATS):
+        sb.private_chat(sb.add_user(f"reader{n}", user_id=FIRST_ID + n))
+    web_runner, url = await start_sandbox(sb)
+    edition = parse_file(write_edition(Path(tempfile.mkdtemp()), day))
+    [text] = render_edition(edition, lang="zh", compact=False)
+    logging.getLogger("telegram").setLevel(logging.CRITICAL)  # it logs every 429 it raises
+    bot = ExtBot(
+        TOKEN,
+        base_url=f"{url}/bot",
+        rate_limiter=AIORateLimiter(),
+        defaults=Defaults(parse_mode=ParseMode.HTML),
+    )
+    previews = LinkPreviewOptions(is_disabled=True)
+    pending = list(range(FIRST_ID, FIRST_ID + PACE_CHATS))
+    rounds = 0
+    try:
+        async with bot:
+            t0 = time.monotonic()
+            while pending:
+                rounds += 1
+                results = await asyncio.gather(
+                    *(
+                        bot.send_message(chat, text, link_preview_options=previews)
+                        for chat in pending
+                    ),
+                    return_exceptions=True,
+                )
+                for result in results:
+                    if isinstance(result, Exception) and not isinstance(result, RetryAfter):
+                        raise result
+                pending = [
+                    chat
+                    for chat, result in zip(pending, results, strict=True)
+                    if isinstance(result, RetryAfter)
+                ]
+            elapsed = time.monotonic() - t0
+    finally:
+        await web_runner.cleanup()
+    return {
+        "msg_per_s": round(PACE_CHATS / elapsed, 2),
+        "http_429": sb.counters.http_429,
+        "seconds": round(elapsed, 1),
+        "rounds": rounds,
+    }
+
+
+async def pace_side_by_side(tmp: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One after the other in this run: sharing one event loop, the baseline's thousands of
+    concurrent requests would delay the other emulator's clock readings and bunch its arrivals
+    (429s that Telegram, timing arrivals on its own servers, would not answer)."""
+    day = dt.datetime.now(SHANGHAI).date()
+    ours = await push_ours(tmp, day)
+    baseline = await push_baseline(day)
+    return ours, baseline
+
+
+# -- 2. capacity and memory: emulator and bot in their own processes ------------------------
+
+
+async def serve_emulator(count: int) -> None:
+    """``--emulator N``: an emulator without limits, N private chats; prints its URL."""
+    sb = Sandbox(token=TOKEN)
+    sb.flood.enabled = False
+    for n in range(count):
+        sb.private_chat(sb.add_user(f"r{n}", user_id=FIRST_ID + n))
+    pace = PaceLog(sb)
+
+    async def progress(request: web.Request) -> web.Response:
+        since = int(request.query.get("since", "0"))
+        times = pace.accepted[since:]
+        body = {
+            "sent": len(pace.accepted),
+            "first": times[0] if times else None,
+            "last": times[-1] if times else None,
+            "http_429": sb.counters.http_429,
+            "errors": sum(sb.counters.errors.values()),
+        }
+        return web.json_response(body)
+
+    app = make_app(sb)
+    app.router.add_get("/_bench/progress", progress)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    print(f"http://127.0.0.1:{port}", flush=True)
+    await asyncio.Event().wait()
+
+
+def get_json(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our emulator
+        body: dict[str, Any] = json.load(response)
+        return body
+
+
+def seed_store(path: Path, count: int) -> None:
+    """``count`` subscribed private chats, written in bulk (the Store's tables and columns)."""
+    store = Store(path, topics=Config().topic_spec)
+    now = stamp(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    chats = (
+        {
+            "id": FIRST_ID + n,
+            "type": "private",
+            "title": f"r{n}",
+            "language": "zh",
+            "format": "full",
+            "previews": 0,
+            "active": 1,
+            "inactive_reason": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(count)
+    )
+    subscriptions = (
+        {"chat_id": FIRST_ID + n, "scope": "all", "created_at": now} for n in range(count)
+    )
+    with store.transaction():
+        store.db.table("chats").insert_all(chats, batch_size=5000)
+        store.db.table("subscriptions").insert_all(subscriptions, batch_size=5000)
+    store.close()
+
+
+def proc_status(pid: int) -> tuple[float, float]:
+    """The process's peak RSS (VmHWM, MB) and CPU seconds so far."""
+    hwm = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            hwm = int(line.split()[1]) / 1024
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return hwm, cpu
+
+
+BOT_MAIN = """
+import sys
+import bot.ratelimit
+bot.ratelimit.Limiter.__init__.__kwdefaults__["paid_rate"] = float(sys.argv[1])
+from bot.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def run_bot(
+    tmp: Path,
+    url: str,
+    count: int,
+    *,
+    paid_rate: float | None = None,
+    concurrency: int = 64,
+) -> dict[str, Any]:
+    """Push an edition to ``count`` chats with the real bot; its rate, CPU and peak RSS.
+
+    ``paid_rate`` lifts the paid lane's pace in the bot's process (for the capacity run).
+    """
+    folder = tmp / f"bot-{count}-{paid_rate or 'paced'}-{concurrency}"
+    data = folder / "data"
+    data.mkdir(parents=True)
+    write_edition(folder / "digests", dt.datetime.now(SHANGHAI).date())
+    seed_store(data / "bot.sqlite3", count)
+    config = folder / "config.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{url}/bot"\n'
+        f'[digests]\ndir = "{folder / "digests"}"\n[storage]\npath = "{data / "bot.sqlite3"}"\n'
+        '[push]\ntime = "00:00"\ntimezone = "Asia/Shanghai"\n'
+        f"paid_broadcast = true\npaid_daily_cap = 10000000\nconcurrency = {concurrency}\n"
+        '[http]\nport = 0\n[log]\nlevel = "WARNING"\n',
+        "utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGESTBOT_", "TELEGRAM"))}
+    env |= {"DIGESTBOT_DATA": str(data), "PYTHONPATH": str(ROOT)}
+    args = ["--config", str(config), "run"]
+    command = [sys.executable, "-m", "bot", *args]
+    if paid_rate is not None:
+        command = [sys.executable, "-c", BOT_MAIN, str(paid_rate), *args]
+    before = get_json(f"{url}/_bench/progress")["sent"]
+    log = (folder / "bot.log").open("wb")
+    proc = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=log)
+    try:
+        started = time.monotonic()
+        cpu_at_first = None
+        while True:
+            time.sleep(0.25)
+            if proc.poll() is not None:
+                raise RuntimeError(f"the bot exited ({proc.returncode}); see {folder}/bot.log")
+            state = get_json(f"{url}/_bench/progress?since={before}")
+            sent = state["sent"] - before
+            if sent and cpu_at_first is None:
+                cpu_at_first = proc_status(proc.pid)[1]
+            if sent >= count:
+                break
+            if time.monotonic() - started > 60 + count / 200:
+                raise RuntimeError(f"{sent} of {count} sent in time; see {folder}/bot.log")
+        rss, cpu = proc_status(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+    seconds = state["last"] - state["first"]
+    return {
+        "chats": count,
+        "msg_per_s": round((count - 1) / seconds, 1),
+        "seconds": round(seconds, 2),
+        "cpu_share": round((cpu - (cpu_at_first or 0)) / seconds, 2),
+        "peak_rss_mb": round(rss, 1),
+        "http_429": state["http_429"],
+        "errors": state["errors"],
+    }
+
+
+def capacity(tmp: Path) -> dict[str, Any]:
+    emulator = subprocess.Popen(
+        [sys.executable, __file__, "--emulator", str(max(SIZES))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert emulator.stdout is not None
+        url = emulator.stdout.readline().strip()
+        if not url:
+            raise RuntimeError("the emulator did not start")
+        runs = [run_bot(tmp, url, count, paid_rate=None) for count in SIZES]
+        lifted = run_bot(tmp, url, SIZES[0], paid_rate=LIFTED_PAID_RATE)
+    finally:
+        emulator.terminate()
+        emulator.wait()
+    return {"paced": runs, "lifted": lifted}
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--emulator"]:
+        asyncio.run(serve_emulator(int(sys.argv[2])))
+        return
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        ours, baseline = asyncio.run(pace_side_by_side(tmp))
+        cap = capacity(tmp)
+    small, large = cap["paced"]
+    growth = large["peak_rss_mb"] - small["peak_rss_mb"]
+    figures = {
+        "bench": "push",
+        "pace": {"chats": PACE_CHATS, "ours": ours, "aioratelimiter": baseline},
+        "paid": {
+            "sizes": cap["paced"],
+            "capacity_msg_per_s": cap["lifted"]["msg_per_s"],
+            "capacity_run": cap["lifted"],
+            "rss_growth_mb": round(growth, 1),
+        },
+        "targets": TARGETS,
+    }
+    figures["pass"] = (
+        ours["msg_per_s"] >= TARGETS["pace_msg_per_s"]
+        and ours["http_429"] == TARGETS["pace_429"]
+        and cap["lifted"]["msg_per_s"] >= TARGETS["capacity_msg_per_s"]
+        and growth <= TARGETS["rss_growth_mb"]
+    )
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
