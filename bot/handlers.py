@@ -118,6 +118,14 @@ def guarded(command: Command) -> Callback:
     """The command's callback behind the admin check (for commands that change the chat)."""
 
     async def run(update: Update, context: BotContext) -> None:
+        started = time.perf_counter()
+        try:
+            await checked(update, context)
+        finally:
+            metrics = context.bot_data.services.metrics
+            metrics.command(command.name, time.perf_counter() - started)
+
+    async def checked(update: Update, context: BotContext) -> None:
         operator = admin.is_admin_user(update, context)
         if command.operator and not operator:
             await on_unknown(update, context)  # for others it does not exist

@@ -124,6 +124,8 @@ class Pusher:
                     self._slots.release()
                     break
                 self._inflight[row.id] = asyncio.create_task(self._deliver_one(row))
+            if not rows and not self._inflight:
+                self.services.runtime.drained(self.services.now())
             if not rows or room <= 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -133,9 +135,7 @@ class Pusher:
             await self._deliver(row)
         except Exception:  # one row must never stop the sender
             log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
-            self.services.store.delivery_done(
-                row.id, "failed", now=self.services.now(), error="internal error"
-            )
+            self._give_up(row, "failed", "internal error")
         finally:
             self._inflight.pop(row.id, None)
             self._slots.release()
@@ -182,7 +182,10 @@ class Pusher:
                 return
             part += 1
             self.sent += 1
-            store.part_sent(row.id, message.message_id, last=part == len(parts), now=now())
+            at = now()
+            store.part_sent(row.id, message.message_id, last=part == len(parts), now=at)
+            self.services.metrics.message_sent(row.kind)
+            self.services.runtime.sending(at, sent=1)
 
     def _lane(self) -> dict[str, Any]:
         """The paid broadcast lane when configured and under today's cap, else the free one."""
@@ -198,18 +201,17 @@ class Pusher:
         return {"rate_limit_args": Send(BROADCAST)}
 
     def _bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None:
-        store, now = self.services.store, self.services.now()
         if "chat not found" in exc.message.lower():
             self._inactive(row, chat_id, "chat not found")
             return
         log.error("Telegram refused delivery %s to %s: %s", row.id, chat_id, exc.message)
-        store.delivery_done(row.id, "failed", now=now, error=f"bad request: {exc.message}")
+        self._give_up(row, "failed", f"bad request: {exc.message}")
 
     def _inactive(self, row: Delivery, chat_id: int, reason: str) -> None:
         store = self.services.store
         store.set_active(chat_id, False, reason=reason)
         self.services.alerts_changed(chat_id)
-        store.delivery_done(row.id, "skipped", now=self.services.now(), error=reason)
+        self._give_up(row, "skipped", reason)
         log.info("chat %s inactive: %s", chat_id, reason)
 
     def _failed(self, row: Delivery, chat_id: int, exc: Exception) -> None:
@@ -221,20 +223,25 @@ class Pusher:
             store.retry_later(row.id, at=at, error=f"retry after: {exc}", now=now, count=False)
         elif isinstance(exc, TimedOut) and not _never_sent(exc):
             log.warning("delivery %s to %s timed out: maybe delivered", row.id, chat_id)
-            store.delivery_done(
-                row.id, "ambiguous", now=now, error="read timeout: maybe delivered"
-            )
+            self._give_up(row, "ambiguous", "read timeout: maybe delivered")
         elif isinstance(exc, NetworkError):
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 store.retry_later(row.id, at=now + ROUND_PAUSE, error=f"transient: {exc}", now=now)
-                store.delivery_done(row.id, "failed", now=now, error=f"transient: {exc}")
+                self._give_up(row, "failed", f"transient: {exc}")
             else:
                 backoff = dt.timedelta(seconds=min(2**attempts, 60))
                 store.retry_later(row.id, at=now + backoff, error=f"transient: {exc}", now=now)
         else:
             log.error("delivery %s to %s failed: %r", row.id, chat_id, exc)
-            store.delivery_done(row.id, "failed", now=now, error=f"error: {exc}")
+            self._give_up(row, "failed", f"error: {exc}")
+
+    def _give_up(self, row: Delivery, status: str, error: str) -> None:
+        """The row ends unsent (failed, skipped or ambiguous), counted for health and metrics."""
+        now = self.services.now()
+        self.services.store.delivery_done(row.id, status, now=now, error=error)
+        self.services.metrics.message_failed(error)
+        self.services.runtime.sending(now, failed=1)
 
     # -- content --------------------------------------------------------------------------
 

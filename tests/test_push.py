@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 import pytest
 from conftest import Clock
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
@@ -242,3 +244,36 @@ async def test_push_time_set_in_the_chat_delivers_at_that_minute(
         assert pushed.text.startswith("每日碳新闻 · 2024年3月2日")
     finally:
         await runner.stop()
+
+
+async def test_a_push_shows_in_metrics_and_health(
+    tg: Sandbox, app: BotRunner, clock: Clock
+) -> None:
+    """After a push /metrics counts sent, failed-by-reason and commands; /healthz the round."""
+    alice = reader(tg, app, "Alice")
+    store_of(app).ensure_chat(404, type="private")  # a chat Telegram does not know
+    store_of(app).subscribe(404)
+    alice_user = tg.chats[alice].user
+    tg.send(tg.chats[alice], alice_user, "/today")
+    await tg.wait_messages(alice, 1)
+    clock.set(at(8, 0))
+    await app.tick()
+    await tg.wait_messages(alice, 2)
+    assert app.pusher is not None
+    await app.pusher.idle()
+    assert app.web is not None
+    async with aiohttp.ClientSession() as http:
+        async with http.get(app.web.metrics_url) as response:
+            text = await response.text()
+        async with http.get(app.web.healthz_url) as response:
+            health = await response.json()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert samples[("digestbot_messages_sent_total", (("kind", "edition"),))] == 1
+    assert samples[("digestbot_messages_failed_total", (("reason", "chat not found"),))] == 1
+    assert samples[("digestbot_command_seconds_count", (("command", "today"),))] == 1
+    assert health["last_push"]["sent"] == 1
+    assert health["last_push"]["failed"] == 1
