@@ -1,4 +1,5 @@
-"""The operator's commands (user ids in ``[telegram] admins``): /stats, /push, /reload.
+"""The operator's commands (user ids in ``[telegram] admins``): /stats, /push, /reload,
+/broadcast.
 
 For anyone else they do not exist: the same answer as an unknown command, and they are not
 in that person's command menu (the menus with them are set per admin chat).
@@ -9,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
+import re
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from . import plan
+from .callbacks import BadCallback, Press, encode
 from .chatctx import chat_of, reply, say
+from .models import Chat
 from .services import BotContext
 
 log = logging.getLogger(__name__)
@@ -98,3 +102,64 @@ async def cmd_reload(update: Update, context: BotContext) -> None:
     )
     errors = [html.escape(str(e), quote=False) for e in scan.errors[:10]]
     await reply(update, context, "\n".join([text, *errors]))
+
+
+COMMAND_HEAD = re.compile(r"^/\w+(?:@\w+)?\s*")
+GO_NO = ("go", "no")
+
+
+async def cmd_broadcast(update: Update, context: BotContext) -> None:
+    """/broadcast TEXT: the announcement as subscribers will see it, with send / cancel."""
+    chat = chat_of(update, context)
+    message, user = update.effective_message, update.effective_user
+    services = context.bot_data.services
+    body = COMMAND_HEAD.sub("", message.text_html if message and message.text else "", count=1)
+    if not body.strip() or user is None:
+        await reply(update, context, say("broadcast_usage", chat.language))
+        return
+    draft = services.store.draft_broadcast(body, sender_id=user.id, now=services.now())
+    chats = services.store.audience()
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    say("broadcast_send", chat.language, chats=chats),
+                    callback_data=encode("bc", draft.id, "go"),
+                ),
+                InlineKeyboardButton(
+                    say("broadcast_cancel", chat.language),
+                    callback_data=encode("bc", draft.id, "no"),
+                ),
+            ]
+        ]
+    )
+    await reply(update, context, body, markup=markup)
+
+
+async def on_broadcast_button(
+    update: Update, context: BotContext, press: Press, chat: Chat
+) -> None:
+    """Send or cancel a draft, once; for anyone but an admin the button does not exist."""
+    query = update.callback_query
+    if query is None or not is_admin_user(update, context) or press.args[1] not in GO_NO:
+        raise BadCallback("not an operator's broadcast button")
+    services = context.bot_data.services
+    store, now = services.store, services.now()
+    draft = store.broadcast(press.int_arg(0))
+    if draft is None:
+        raise BadCallback("no such broadcast")
+    if press.args[1] == "go":
+        planned = store.plan_broadcast(draft.id, now=now)
+        done = draft.status == "draft"
+        if done and context.bot_data.pusher is not None:
+            context.bot_data.pusher.wake()
+        if done:
+            log.info("admin %s broadcast #%d to %d chats", draft.sender_id, draft.id, planned)
+        text = say("broadcast_planned", chat.language, planned=planned)
+    else:
+        done = store.cancel_broadcast(draft.id, now=now)
+        text = say("broadcast_cancelled", chat.language)
+    await query.answer(text if done else say("broadcast_handled", chat.language))
+    if done:
+        await query.edit_message_reply_markup(None)
+        await reply(update, context, text)

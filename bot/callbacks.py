@@ -26,6 +26,7 @@ ACTIONS: dict[str, int] = {
     "set": 2,  # a setting and its value: ("lang", "en"), ("tz", "3"), ("fmt", "compact") …
     "ch": 2,  # a managed channel: (channel id, action)
     "sr": 2,  # a search page: (query id, cursor)
+    "bc": 2,  # an operator's broadcast draft: (its id, "go" / "no")
 }
 
 

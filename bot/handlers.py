@@ -97,6 +97,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", admin.cmd_stats, "cmd_stats", "/stats", operator=True),
     Command("push", admin.cmd_push, "cmd_push", "/push", operator=True),
     Command("reload", admin.cmd_reload, "cmd_reload", "/reload", operator=True),
+    Command(
+        "broadcast",
+        admin.cmd_broadcast,
+        "cmd_broadcast",
+        "/broadcast 明天起推送改到 9:00",
+        operator=True,
+        private_only=True,
+    ),
 )
 
 # button actions; those in MANAGE change the chat (admins only in groups)
@@ -110,6 +118,7 @@ BUTTONS: dict[str, ButtonCallback] = {
     "set": preferences.on_setting_button,
     "alx": alerting.on_alert_delete,
     "sr": searching.on_search_page,
+    "bc": admin.on_broadcast_button,
 }
 MANAGE = {"sub", "undo", "tp", "tpall", "set", "alx"}
 

@@ -279,6 +279,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cmd_stats": {"zh": "运行统计（管理员）", "en": "Statistics (admins)"},
     "cmd_push": {"zh": "立即推送最新一期（管理员）", "en": "Push the latest edition now (admins)"},
     "cmd_reload": {"zh": "重新扫描来源（管理员）", "en": "Rescan the sources (admins)"},
+    "cmd_broadcast": {
+        "zh": "向所有订阅者发送公告（管理员）",
+        "en": "Announce to subscribers (admins)",
+    },
+    "broadcast_usage": {
+        "zh": "用法：/broadcast 公告内容（可带格式）。先显示预览，确认后才发送。",
+        "en": "Usage: /broadcast TEXT (formatting kept). You see a preview first; "
+        "nothing is sent until you confirm.",
+    },
+    "broadcast_send": {"zh": "📣 发送给 {chats} 个聊天", "en": "📣 Send to {chats} chats"},
+    "broadcast_cancel": {"zh": "✖️ 取消", "en": "✖️ Cancel"},
+    "broadcast_planned": {
+        "zh": "📣 公告已排入发送队列：{planned} 个聊天。",
+        "en": "📣 Announcement queued for {planned} chats.",
+    },
+    "broadcast_cancelled": {"zh": "已取消，没有发送。", "en": "Cancelled: nothing was sent."},
+    "broadcast_handled": {
+        "zh": "这条公告已经处理过了。",
+        "en": "This announcement was already sent or cancelled.",
+    },
     # command menu (one line each)
     "help_header": {"zh": "可用命令：", "en": "Commands:"},
     "cmd_start": {"zh": "开始使用，订阅每日推送", "en": "Start, subscribe to the daily digest"},

@@ -29,6 +29,7 @@ from .ratelimit import BROADCAST, Send, retry_seconds
 from .render import escape, render_edition
 from .services import Services
 from .snippets import hit_html
+from .store_broadcast import BROADCAST_KIND, broadcast_id
 from .store_outbox import ALERT, Delivery
 from .tgrequest import NotSent
 
@@ -271,6 +272,10 @@ class Pusher:
         return view
 
     def _parts(self, row: Delivery) -> list[str]:
+        if row.kind == BROADCAST_KIND:
+            number = broadcast_id(row.edition_date)
+            found = self.services.store.broadcast(number) if number is not None else None
+            return [found.html] if found is not None else []
         view = self._view(row.edition_date)
         if view is None:
             return []

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError, Table
 
 from .models import Edition, Item
+from .store_broadcast import BroadcastStore
 from .store_chats import ChatStore, stamp
 from .store_outbox import OutboxStore
 from .store_remote import RemoteStore
@@ -63,7 +64,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(ChatStore, SearchStore, OutboxStore, RemoteStore):
+class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
     """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
 
     def __init__(

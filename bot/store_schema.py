@@ -230,3 +230,26 @@ def _m0007(db: Database) -> None:
         },
         pk="url",
     )
+
+
+@migrations(name="0008_broadcasts")
+def _m0008(db: Database) -> None:
+    """Operator announcements (/broadcast): a draft until confirmed, then planned once.
+
+    The outbox rows of broadcast ``id`` have kind ``broadcast`` and ``broadcast-<id>`` in the
+    edition_date column (the outbox key is unique per chat, edition and kind).
+    """
+    db.table("broadcasts").create(
+        {
+            "id": int,
+            "html": str,
+            "sender_id": int,
+            "status": str,  # draft, planned, cancelled
+            "planned": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"html", "status", "created_at", "updated_at"},
+        defaults={"status": "draft", "planned": 0},
+    )

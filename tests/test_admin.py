@@ -60,12 +60,100 @@ async def test_admin_commands_do_not_exist_for_others(tg: Sandbox, app: BotRunne
     await tg.wait_messages(boss.id, 1)
     mallory = tg.add_user("Mallory")
     chat = tg.private_chat(mallory)
-    for command in ("/stats", "/push", "/reload"):
+    for command in ("/stats", "/push", "/reload", "/broadcast 中奖了"):
         tg.send(chat, mallory, command)
-    replies = await tg.wait_messages(chat, 3)
+    replies = await tg.wait_messages(chat, 4)
     assert {m.text for m in replies} == {"不认识这个命令。发送 /help 查看全部命令。"}
     operator = [c.name for c in COMMANDS if c.operator]
     public = [c["command"] for c in tg.commands[("all_private_chats", "zh")]]
     assert not set(operator) & set(public)
     mine = [c["command"] for c in tg.commands[(f"chat:{ADMIN_ID}", "zh")]]
     assert set(operator) <= set(mine)
+
+
+def subscribed_readers(tg: Sandbox, app: BotRunner, count: int) -> list[int]:
+    assert app.store is not None
+    chats = []
+    for n in range(count):
+        chat = tg.private_chat(tg.add_user(f"Reader{n}"))
+        app.store.ensure_chat(chat.id, type="private")
+        app.store.subscribe(chat.id)
+        chats.append(chat.id)
+    return chats
+
+
+async def test_broadcast_preview_then_send_once(tg: Sandbox, app: BotRunner) -> None:
+    """/broadcast shows the text with send/cancel; sending reaches each subscriber once."""
+    boss = tg.add_user("Boss")
+    chat = tg.private_chat(boss)
+    readers = subscribed_readers(tg, app, 3)
+    assert app.store is not None
+    quiet = tg.private_chat(tg.add_user("NotSubscribed"))
+    app.store.ensure_chat(quiet.id, type="private")
+    text = "明天起推送改到 9:00 <b>不是标签</b> & 谢谢"
+    tg.send(chat, boss, f"/broadcast {text}")
+    [preview] = await tg.wait_messages(chat, 1)
+    assert preview.text == text
+    labels = [b["text"] for row in preview.reply_markup["inline_keyboard"] for b in row]
+    assert labels == ["📣 发送给 3 个聊天", "✖️ 取消"]
+    assert all(not tg.messages(r) for r in readers)
+    tg.press(preview, boss, text="📣 发送给 3 个聊天")
+    _, queued = await tg.wait_messages(chat, 2)
+    assert queued.text == "📣 公告已排入发送队列：3 个聊天。"
+    for reader in readers:
+        [message] = await tg.wait_messages(reader, 1)
+        assert message.text == text
+    tg.press(preview, boss, data="bc:1:go")  # pressed again
+    await tg.wait_for(lambda sb: len(sb.callback_answers) == 2)
+    assert tg.callback_answers[-1]["text"] == "这条公告已经处理过了。"
+    assert app.pusher is not None
+    await app.pusher.idle()
+    assert all(len(tg.messages(r)) == 1 for r in readers)
+    assert not tg.messages(quiet)
+    assert app.store.deliveries_summary()["deliveries"]["broadcast"] == {"sent": 3}
+
+
+async def test_broadcast_cancel_sends_nothing(tg: Sandbox, app: BotRunner) -> None:
+    """Cancel drops the draft: nothing goes out, and its send button no longer works."""
+    boss = tg.add_user("Boss")
+    chat = tg.private_chat(boss)
+    [reader] = subscribed_readers(tg, app, 1)
+    tg.send(chat, boss, "/broadcast 测试")
+    [preview] = await tg.wait_messages(chat, 1)
+    tg.press(preview, boss, text="✖️ 取消")
+    _, cancelled = await tg.wait_messages(chat, 2)
+    assert cancelled.text == "已取消，没有发送。"
+    tg.press(preview, boss, data="bc:1:go")
+    await tg.wait_for(lambda sb: len(sb.callback_answers) == 2)
+    assert tg.callback_answers[-1]["text"] == "这条公告已经处理过了。"
+    assert not tg.messages(reader)
+    assert app.store is not None
+    assert "broadcast" not in app.store.deliveries_summary()["deliveries"]
+
+
+async def test_broadcast_needs_text_and_an_admin(tg: Sandbox, app: BotRunner) -> None:
+    """An empty /broadcast explains; someone else's forged send button is "expired"."""
+    boss = tg.add_user("Boss")
+    chat = tg.private_chat(boss)
+    [reader] = subscribed_readers(tg, app, 1)
+    tg.send(chat, boss, "/broadcast")
+    [usage] = await tg.wait_messages(chat, 1)
+    assert usage.text.startswith("用法：/broadcast")
+    tg.send(chat, boss, "/broadcast 只给管理员")
+    _, preview = await tg.wait_messages(chat, 2)
+    mallory = tg.add_user("Mallory")
+    own = tg.private_chat(mallory)
+    tg.send(own, mallory, "/start")
+    [welcome] = await tg.wait_messages(own, 1)
+    for data in ("bc:1:go", "bc:1:no", "bc:x:go", "bc:1:maybe", "bc:99:go"):
+        tg.press(welcome, mallory, data=data)
+    await tg.wait_for(lambda sb: len(sb.callback_answers) == 5)
+    assert {a["text"] for a in tg.callback_answers} == {"这个按钮已失效。"}
+    tg.press(preview, boss, data="bc:1:maybe")
+    await tg.wait_for(lambda sb: len(sb.callback_answers) == 6)
+    assert tg.callback_answers[-1]["text"] == "这个按钮已失效。"
+    assert not tg.messages(reader)
+    assert app.store is not None
+    draft = app.store.broadcast(1)
+    assert draft is not None
+    assert draft.status == "draft"
