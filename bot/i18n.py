@@ -191,14 +191,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "settings_usage": {
         "zh": "用法：/settings time HH:MM | tz 时区 | lang zh/en | format full/compact | "
-        "previews on/off",
+        "previews on/off | cadence daily/weekly | day 周一…周日",
         "en": "Usage: /settings time HH:MM | tz ZONE | lang zh/en | format full/compact | "
-        "previews on/off",
+        "previews on/off | cadence daily/weekly | day mon…sun",
     },
     "setting_bad": {
         "zh": "{key} 的值无效：{value}（应为 {expected}）。设置未改变。",
         "en": "Invalid {key}: {value} (expected {expected}). Nothing changed.",
     },
+    "settings_cadence": {"zh": "推送频率：{cadence}", "en": "Cadence: {cadence}"},
+    "cadence_daily": {"zh": "每日（每期一条）", "en": "daily (every edition)"},
+    "cadence_weekly": {
+        "zh": "每周回顾（{day} {time}）",
+        "en": "weekly roundup ({day} {time})",
+    },
+    "cadence_name_daily": {"zh": "改为每日推送", "en": "Switch to daily"},
+    "cadence_name_weekly": {"zh": "改为每周回顾", "en": "Switch to a weekly roundup"},
+    "day_mon": {"zh": "周一", "en": "Mon"},
+    "day_tue": {"zh": "周二", "en": "Tue"},
+    "day_wed": {"zh": "周三", "en": "Wed"},
+    "day_thu": {"zh": "周四", "en": "Thu"},
+    "day_fri": {"zh": "周五", "en": "Fri"},
+    "day_sat": {"zh": "周六", "en": "Sat"},
+    "day_sun": {"zh": "周日", "en": "Sun"},
     "setting_saved": {"zh": "✅ 已保存：{key} = {value}", "en": "✅ Saved: {key} = {value}"},
     "format_full": {"zh": "完整", "en": "full items"},
     "format_compact": {"zh": "仅标题", "en": "headlines"},
@@ -279,6 +294,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cmd_stats": {"zh": "运行统计（管理员）", "en": "Statistics (admins)"},
     "cmd_push": {"zh": "立即推送最新一期（管理员）", "en": "Push the latest edition now (admins)"},
     "cmd_reload": {"zh": "重新扫描来源（管理员）", "en": "Rescan the sources (admins)"},
+    "roundup_day": {"zh": "{month}月{day}日", "en": "{month}/{day}"},
+    "roundup_heading": {
+        "zh": "每周回顾 · {year}年{start_month}月{start_day}日–{end_month}月{end_day}日",
+        "en": "Weekly roundup · {start_month}/{start_day}–{end_month}/{end_day}/{year}",
+    },
     "cmd_broadcast": {
         "zh": "向所有订阅者发送公告（管理员）",
         "en": "Announce to subscribers (admins)",

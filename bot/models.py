@@ -74,6 +74,7 @@ class Edition:
 
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 FORMATS = ("full", "compact")
+CADENCES = ("daily", "weekly")  # every edition, or one roundup a week
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,8 @@ class Chat:
     previews: bool = False
     active: bool = True
     inactive_reason: str = ""
+    cadence: str = "daily"
+    week_day: int = 0  # weekly: the roundup's day, 0 = Monday … 6 = Sunday (at push_time)
 
     @property
     def is_private(self) -> bool:

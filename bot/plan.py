@@ -18,7 +18,8 @@ from .config import Config
 from .matching import AlertMatch
 from .models import Edition, Item
 from .remote import RemoteReport, fetch_sources
-from .services import Services
+from .roundup import WEEK, TopicName, last_due, roundup_edition, week_key, week_start
+from .services import LiveAlerts, Services
 from .sources import ScanReport, scan_folder
 from .store import Store
 from .store_chats import ALL
@@ -77,6 +78,30 @@ def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
                 available_at=available,
                 now=now,
             )
+        planned += plan_weekly(store, config, now)
+    return planned
+
+
+def plan_weekly(store: Store, config: Config, now: dt.datetime) -> int:
+    """Roundup rows for weekly chats whose day and time have come (within push.max_age),
+    when the week they cover has editions."""
+    planned = 0
+    for timezone, push_time, week_day in store.weekly_groups():
+        zone, when = group_settings(config, timezone, push_time)
+        due, start = last_due(now, week_day=week_day, at=when, zone=ZoneInfo(zone))
+        if now - due > config.push.max_age:
+            continue
+        days = [day for day, _, _ in store.recent_editions(start) if day < start + WEEK]
+        if not days:
+            continue
+        planned += store.plan_weekly_group(
+            week_key(start),
+            timezone=timezone,
+            push_time=push_time,
+            week_day=week_day,
+            due_at=due,
+            now=now,
+        )
     return planned
 
 
@@ -213,8 +238,6 @@ def push_everyone(
     store: Store, edition: Edition, *, dry_run: bool, now: dt.datetime | None = None
 ) -> PushReport:
     """Plan ``edition`` for every subscribed chat now (or only count, with ``dry_run``)."""
-    from .services import LiveAlerts
-
     matches = LiveAlerts(store).index.match_edition(item_texts(edition))
     topics = store.edition_item_topics(edition.date)
     ids = store.edition_item_ids(edition.date)
@@ -238,3 +261,38 @@ def push_everyone(
     if not dry_run:
         planned = store.plan_everyone(edition.date, now=now or dt.datetime.now(dt.UTC))
     return PushReport(chats, len(variants), empty, planned)
+
+
+# -- the weekly roundup ------------------------------------------------------------------
+
+
+def roundup_content(
+    store: Store,
+    config: Config,
+    *,
+    key: str,
+    scopes: frozenset[str],
+    lang: str,
+    alerts: LiveAlerts | None,
+) -> tuple[Edition, dict[int, list[AlertMatch]]] | None:
+    """A weekly chat's roundup for week ``key`` (None if ``key`` is not a week) and the alert
+    matches in it, by chat (the same for every chat of these scopes and language)."""
+    start = week_start(key)
+    if start is None:
+        return None
+    editions = []
+    topics_of: dict[tuple[dt.date, int], set[str]] = {}
+    for day, _, _ in store.recent_editions(start):
+        edition = store.get_edition(day) if day < start + WEEK else None
+        if edition is None:
+            continue
+        editions.append(edition)
+        for position, keys in store.edition_item_topics(day).items():
+            topics_of[(day, position)] = keys
+    names = [TopicName(t.key, t.name_en if lang == "en" else t.name_zh) for t in config.topics]
+    scopes = scopes or frozenset({ALL})
+    roundup = roundup_edition(
+        editions, topics_of, start=start, scopes=scopes, topics=names, lang=lang
+    )
+    matches = alerts.index.match_edition(item_texts(roundup)) if alerts else {}
+    return roundup, matches

@@ -42,7 +42,15 @@ SETTING_ALIASES = {
     "previews": "previews",
     "preview": "previews",
     "预览": "previews",
+    "cadence": "cadence",
+    "频率": "cadence",
+    "day": "day",
+    "星期": "day",
 }
+WEEK_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ZH_WEEK_DAYS = "一二三四五六日"
+CADENCE_WORDS = {"daily": "daily", "每日": "daily", "每天": "daily", "weekly": "weekly"}
+CADENCE_WORDS |= {"每周": "weekly"}
 SWITCH = {"on": True, "off": False, "yes": True, "no": False, "1": True, "0": False, "开": True}
 SWITCH |= {"关": False, "true": True, "false": False}
 
@@ -133,7 +141,14 @@ def _settings_text(chat: Chat, context: BotContext) -> str:
         format=say(f"format_{chat.format}", lang),
         previews=say("on" if chat.previews else "off", lang),
     )
-    return say("settings_header", lang) + "\n" + body
+    day = say(f"day_{WEEK_DAYS[chat.week_day]}", lang)
+    cadence = say(f"cadence_{chat.cadence}", lang, day=day, time=time)
+    return (
+        say("settings_header", lang)
+        + "\n"
+        + say("settings_cadence", lang, cadence=cadence)
+        + ("\n" + body)
+    )
 
 
 def _settings_markup(chat: Chat) -> InlineKeyboardMarkup:
@@ -154,6 +169,16 @@ def _settings_markup(chat: Chat) -> InlineKeyboardMarkup:
                 int(not chat.previews),
             ),
         ],
+        [
+            button("🗓 " + say("cadence_name_daily", lang), "cadence", "daily")
+            if chat.cadence == "weekly"
+            else button("🗓 " + say("cadence_name_weekly", lang), "cadence", "weekly")
+        ],
+        *(
+            [[button(say(f"day_{d}", lang), "day", d) for d in WEEK_DAYS]]
+            if chat.cadence == "weekly"
+            else []
+        ),
         [button(t, "time", t.replace(":", "")) for t in COMMON_TIMES[:4]],
         [button(t, "time", t.replace(":", "")) for t in COMMON_TIMES[4:]],
     ]
@@ -180,6 +205,23 @@ def parse_setting(key: str, value: str) -> tuple[str, object] | None:
     if key == "previews":
         flag = SWITCH.get(value.lower())
         return ("previews", flag) if flag is not None else None
+    if key == "cadence":
+        cadence = CADENCE_WORDS.get(value.lower())
+        return ("cadence", cadence) if cadence else None
+    if key == "day":
+        return ("week_day", week_day) if (week_day := parse_week_day(value)) is not None else None
+    return None
+
+
+def parse_week_day(value: str) -> int | None:
+    """0 (Monday) … 6 (Sunday) from mon…sun, monday…, 1…7, 一…日 / 周一 / 星期日 / 天."""
+    word = value.strip().lower().removeprefix("星期").removeprefix("周")
+    if word[:3] in WEEK_DAYS and (len(word) == 3 or word.endswith("day")):
+        return WEEK_DAYS.index(word[:3])
+    if word.isdigit() and 1 <= int(word) <= 7:
+        return int(word) - 1
+    if len(word) == 1 and word in ZH_WEEK_DAYS + "天":
+        return ZH_WEEK_DAYS.index(word) if word != "天" else 6
     return None
 
 
@@ -189,7 +231,17 @@ EXPECTED = {
     "lang": "zh | en",
     "format": "full | compact",
     "previews": "on | off",
+    "cadence": "daily | weekly",
+    "day": "mon … sun",
 }
+
+
+def _save(context: BotContext, chat: Chat, field: str, value: object) -> Chat:
+    """Store one setting; choosing a roundup day also switches the chat to weekly."""
+    values: dict[str, object] = {field: value}
+    if field == "week_day":
+        values["cadence"] = "weekly"
+    return context.bot_data.services.store.update_chat(chat.id, **values)
 
 
 async def cmd_settings(update: Update, context: BotContext) -> None:
@@ -209,11 +261,13 @@ async def cmd_settings(update: Update, context: BotContext) -> None:
         )
         await reply(update, context, text)
         return
+    chat = _save(context, chat, *parsed)
     field, value = parsed
-    chat = context.bot_data.services.store.update_chat(chat.id, **{field: value})
     shown = value.strftime("%H:%M") if isinstance(value, dt.time) else value
     if isinstance(value, bool):
         shown = say("on" if value else "off", chat.language)
+    elif field == "week_day" and isinstance(value, int):
+        shown = say(f"day_{WEEK_DAYS[value]}", chat.language)
     await reply(update, context, say("setting_saved", chat.language, key=key, value=shown))
 
 
@@ -231,8 +285,7 @@ async def on_setting_button(update: Update, context: BotContext, press: Press, c
     parsed = parse_setting(key, raw)
     if parsed is None:
         raise BadCallback("bad setting")
-    field, value = parsed
-    chat = context.bot_data.services.store.update_chat(chat.id, **{field: value})
+    chat = _save(context, chat, *parsed)
     query = update.callback_query
     if query is not None:
         await query.answer(say("topics_saved", chat.language))

@@ -24,16 +24,20 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from .i18n import t
 from .matching import AlertMatch
 from .models import Edition
-from .plan import alert_items, chat_content, item_texts
+from .plan import alert_items, chat_content, item_texts, roundup_content
 from .ratelimit import BROADCAST, Send, retry_seconds
 from .render import escape, render_edition
+from .roundup import roundup_heading, week_start
 from .services import Services
 from .snippets import hit_html
 from .store_broadcast import BROADCAST_KIND, broadcast_id
-from .store_outbox import ALERT, Delivery
+from .store_chats import ALL
+from .store_outbox import ALERT, ROUNDUP, Delivery
 from .tgrequest import NotSent
 
 log = logging.getLogger(__name__)
+
+Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
 
 MAX_ATTEMPTS = 5  # per round, for transient errors (then "failed", retried on a later tick)
 ROUND_PAUSE = dt.timedelta(minutes=10)
@@ -67,6 +71,7 @@ class Pusher:
         self._task: asyncio.Task[None] | None = None
         self._views: dict[str, _EditionView] = {}
         self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
+        self._roundups: OrderedDict[tuple[object, ...], Roundup | None] = OrderedDict()
         self._changed = asyncio.Condition()
         self.sent = 0
 
@@ -276,6 +281,8 @@ class Pusher:
             number = broadcast_id(row.edition_date)
             found = self.services.store.broadcast(number) if number is not None else None
             return [found.html] if found is not None else []
+        if row.kind == ROUNDUP:
+            return self._roundup_parts(row)
         view = self._view(row.edition_date)
         if view is None:
             return []
@@ -301,6 +308,50 @@ class Pusher:
                 content.edition, lang=lang, compact=chat.format == "compact", marks=content.marks
             )
             self._renders[key] = parts
+            if len(self._renders) > RENDER_CACHE:
+                self._renders.popitem(last=False)
+        return parts
+
+    def _roundup_parts(self, row: Delivery) -> list[str]:
+        services, chat = self.services, row.chat
+        version = services.alerts.version if services.alerts else 0
+        key = (row.edition_date, row.scopes, chat.language, version)
+        built = self._roundups.get(key)
+        if built is None:
+            built = roundup_content(
+                services.store,
+                services.config,
+                key=row.edition_date,
+                scopes=row.scopes,
+                lang=chat.language,
+                alerts=services.alerts,
+            )
+            self._roundups[key] = built
+            if len(self._roundups) > RENDER_CACHE:
+                self._roundups.popitem(last=False)
+        start = week_start(row.edition_date)
+        if built is None or start is None or not built[0].items:
+            return []
+        roundup, matches = built
+        content = chat_content(
+            roundup,
+            scopes=frozenset({ALL}),
+            topics={},
+            ids={},
+            already=set(),
+            matches=matches.get(chat.id, []),
+        )
+        render_key = (ROUNDUP, *content.key, chat.language, chat.format)
+        parts = self._renders.get(render_key)
+        if parts is None:
+            parts = render_edition(
+                content.edition,
+                lang=chat.language,
+                compact=chat.format == "compact",
+                marks=content.marks,
+                heading=roundup_heading(start, chat.language),
+            )
+            self._renders[render_key] = parts
             if len(self._renders) > RENDER_CACHE:
                 self._renders.popitem(last=False)
         return parts

@@ -375,15 +375,20 @@ def render_edition(
     max_visible: int = MAX_VISIBLE,
     max_raw: int = MAX_RAW,
     marks: Mapping[int, Sequence[tuple[int, int]]] | None = None,
+    heading: str | None = None,
 ) -> list[str]:
     """The edition as Telegram HTML message parts, in order, each within both limits.
 
     ``marks``: item position → spans to bold (in title + "\\n" + text); those items get 🔔.
+    ``heading``: a first line instead of "series · date" (the weekly roundup's).
     """
     if max_visible < MIN_VISIBLE or max_raw < MIN_RAW:
         raise ValueError(f"limits below {MIN_VISIBLE} visible units / {MIN_RAW} bytes")
     parts = _Parts(max_visible, max_raw)
-    parts.add(_header(edition, lang), _NONE)
+    if heading:
+        parts.add(_plain(_clip(heading, 2 * LABEL_CHARS), bold=True), _NONE)
+    else:
+        parts.add(_header(edition, lang), _NONE)
     if not edition.items:
         parts.add(_plain(t("no_items", lang)), _BLANK)
     previous, limits = "", _Html("", max_visible, max_raw)

@@ -36,6 +36,8 @@ def chat_from_row(row: dict[str, Any]) -> Chat:
         previews=bool(row["previews"]),
         active=bool(row["active"]),
         inactive_reason=row["inactive_reason"] or "",
+        cadence=row.get("cadence") or "daily",
+        week_day=row.get("week_day") or 0,
     )
 
 

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from .models import Chat
 from .store_chats import ALL, chat_from_row, stamp
 
-EDITION, ALERT = "edition", "alert"
+EDITION, ALERT, ROUNDUP = "edition", "alert", "roundup"
 PRIORITY = {ALERT: 0, EDITION: 1}  # alerts are short and time-critical
 
 
@@ -54,9 +54,53 @@ class OutboxStore:
         """The distinct (timezone, push_time) of subscribed active chats ("" = the default)."""
         rows = self.db.execute(
             "SELECT DISTINCT coalesce(timezone, ''), coalesce(push_time, '') FROM chats "
-            "WHERE active = 1 AND id IN (SELECT chat_id FROM subscriptions)"
+            "WHERE active = 1 AND cadence = 'daily' AND id IN (SELECT chat_id FROM subscriptions)"
         ).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+    def weekly_groups(self) -> list[tuple[str, str, int]]:
+        """The distinct (timezone, push_time, week_day) of subscribed active weekly chats."""
+        rows = self.db.execute(
+            "SELECT DISTINCT coalesce(timezone, ''), coalesce(push_time, ''), week_day "
+            "FROM chats WHERE active = 1 AND cadence = 'weekly' "
+            "AND id IN (SELECT chat_id FROM subscriptions)"
+        ).fetchall()
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def plan_weekly_group(
+        self,
+        key: str,
+        *,
+        timezone: str,
+        push_time: str,
+        week_day: int,
+        due_at: dt.datetime,
+        now: dt.datetime,
+    ) -> int:
+        """Roundup rows (``key``: the week) for the weekly chats of one group that subscribed
+        before it was due. Existing rows are left alone."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
+            "next_attempt_at, created_at, updated_at) "
+            "SELECT c.id, ?, ?, ?, ?, ?, ? FROM chats c "
+            "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
+            " ON s.chat_id = c.id "
+            "WHERE c.active = 1 AND c.cadence = 'weekly' AND coalesce(c.timezone, '') = ? "
+            "AND coalesce(c.push_time, '') = ? AND c.week_day = ? AND s.since <= ?",
+            [
+                key,
+                ROUNDUP,
+                stamp(due_at),
+                stamp(now),
+                stamp(now),
+                stamp(now),
+                timezone,
+                push_time,
+                week_day,
+                stamp(due_at),
+            ],
+        )
+        return cur.rowcount
 
     def plan_group(
         self,
@@ -79,8 +123,8 @@ class OutboxStore:
             "SELECT c.id, ?, 'edition', ?, ?, ?, ? FROM chats c "
             "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
             " ON s.chat_id = c.id "
-            "WHERE c.active = 1 AND coalesce(c.timezone, '') = ? AND coalesce(c.push_time, '') = ?"
-            " AND s.since <= ?",
+            "WHERE c.active = 1 AND c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
+            "AND coalesce(c.push_time, '') = ? AND s.since <= ?",
             [
                 edition_date.isoformat(),
                 stamp(due_at),
@@ -110,7 +154,8 @@ class OutboxStore:
         cur = self.db.execute(
             "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
             "next_attempt_at, created_at, updated_at) SELECT id, ?, 'edition', ?, ?, ?, ? "
-            "FROM chats WHERE active = 1 AND id IN (SELECT chat_id FROM subscriptions)",
+            "FROM chats WHERE active = 1 AND cadence = 'daily' "
+            "AND id IN (SELECT chat_id FROM subscriptions)",
             [edition_date.isoformat(), *[stamp(now)] * 4],
         )
         return cur.rowcount

@@ -253,3 +253,11 @@ def _m0008(db: Database) -> None:
         not_null={"html", "status", "created_at", "updated_at"},
         defaults={"status": "draft", "planned": 0},
     )
+
+
+@migrations(name="0009_cadence")
+def _m0009(db: Database) -> None:
+    """A chat's cadence: every edition (daily) or one roundup a week on ``week_day``."""
+    chats = db.table("chats")
+    chats.add_column("cadence", str, not_null_default="daily")
+    chats.add_column("week_day", int, not_null_default=0)

@@ -21,6 +21,7 @@ PURE_CORE = (
     "snippets",
     "callbacks",
     "i18n",
+    "roundup",
 )
 IO_LIBRARIES = {"telegram", "aiohttp", "sqlite3", "sqlite_utils", "apsw", "httpx", "requests"}
 # third-party libraries the pure core may use: parsing and matching, no I/O
