@@ -131,7 +131,7 @@ def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
         return 0
     topics = store.edition_item_topics(edition.date)
     ids = store.edition_item_ids(edition.date)
-    scopes = store.scopes_of(list(matches))
+    scopes = store.scopes_of(list(matches), daily=True)  # weekly chats get no digest today
     rows = []
     for chat_id, hits in matches.items():
         covered = digest_positions(edition, scopes.get(chat_id, set()), topics)

@@ -176,14 +176,16 @@ class ChatStore:
         rows = self.db.execute("SELECT scope FROM subscriptions WHERE chat_id = ?", [chat_id])
         return {r[0] for r in rows.fetchall()}
 
-    def scopes_of(self, chat_ids: list[int]) -> dict[int, set[str]]:
-        """Subscription scopes of many chats at once (chats without any are left out)."""
+    def scopes_of(self, chat_ids: list[int], *, daily: bool = False) -> dict[int, set[str]]:
+        """Subscription scopes of many chats at once (chats without any are left out);
+        ``daily``: only of chats that get every edition (not a weekly roundup)."""
         out: dict[int, set[str]] = {}
+        cadence = " AND chat_id IN (SELECT id FROM chats WHERE cadence = 'daily')" if daily else ""
         for start in range(0, len(chat_ids), 500):
             part = chat_ids[start : start + 500]
             marks = ", ".join("?" for _ in part)
             rows = self.db.execute(
-                f"SELECT chat_id, scope FROM subscriptions WHERE chat_id IN ({marks})",  # noqa: S608 - placeholders
+                f"SELECT chat_id, scope FROM subscriptions WHERE chat_id IN ({marks}){cadence}",  # noqa: S608 - placeholders
                 part,
             )
             for chat_id, scope in rows.fetchall():

@@ -245,3 +245,25 @@ async def test_cadence_and_day_in_settings(tg: Sandbox, app: BotRunner) -> None:
     tg.send(chat, user, "/settings cadence sometimes")
     *_, refused = await tg.wait_messages(chat, 3)
     assert "daily | weekly" in refused.text
+
+
+async def test_weekly_chats_get_their_alerts_when_the_edition_comes(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """A weekly chat gets no daily digest, so its alert matches come at once, as alerts."""
+    store = store_of(app)
+    weekly = tg.private_chat(tg.add_user("Wei")).id
+    store.ensure_chat(weekly, type="private")
+    store.update_chat(weekly, cadence="weekly", week_day=0)
+    store.subscribe(weekly)
+    store.add_alert(weekly, ("1100mw",), ())
+    assert app.services is not None
+    app.services.alerts_changed(weekly)
+    day = dt.date(2024, 3, 11)
+    (digests / f"{day}.md").write_text(digest(day), "utf-8")
+    clock.set(at(day, 7))
+    report = await app.tick()
+    assert report.alerts == 1
+    [alert] = await tg.wait_messages(weekly, 1)
+    assert alert.text.startswith("🔔 提醒：1100mw")
+    assert "容量 1100MW" in alert.text
