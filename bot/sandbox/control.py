@@ -2,8 +2,13 @@
 
 JSON in, JSON out; an unknown user, chat or message answers 404 ``{"error": …}``, a bad request
 400. The event stream sends one JSON object per ``data:`` line (message, edit, delete, chat,
-callback_answer, action, reset, and commands when the bot's command menu changes) and ends
-when the server stops.
+callback_answer, inline_answer, action, reset, and commands when the bot's command menu
+changes) and ends when the server stops.
+
+Inline mode: ``POST inline`` {user_id, query, offset?, chat_id?} → {inline_query_id};
+``GET inline/<id>?timeout=S`` → the bot's answer (waits up to S seconds, 408 without one);
+``POST inline/choose`` {user_id, chat_id, inline_query_id, result_id, message_thread_id?} →
+the message posted via the bot.
 """
 
 from __future__ import annotations
@@ -93,6 +98,8 @@ class Control:
             p("/_sandbox/bot_status", _guarded(self.bot_status)),
             p("/_sandbox/migrate", _guarded(self.migrate)),
             p("/_sandbox/inline", _guarded(self.inline)),
+            p("/_sandbox/inline/choose", _guarded(self.choose)),
+            g("/_sandbox/inline/{inline_query_id}", _guarded(self.inline_answer)),
             g("/_sandbox/messages", _guarded(self.messages)),
             g("/_sandbox/events", self.events),
             g("/_sandbox/files/{file_id}", _guarded(self.file)),
@@ -191,8 +198,41 @@ class Control:
 
     async def inline(self, request: web.Request) -> web.StreamResponse:
         body = await _body(request)
-        query_id = self.sb.inline_query(int(body["user_id"]), str(body.get("query", "")))
+        chat_id = body.get("chat_id")
+        query_id = self.sb.inline_query(
+            int(body["user_id"]),
+            str(body.get("query", "")),
+            offset=str(body.get("offset") or ""),
+            chat=None if chat_id is None else int(chat_id),
+        )
         return _json({"inline_query_id": query_id})
+
+    async def inline_answer(self, request: web.Request) -> web.StreamResponse:
+        """The bot's answer; with ``?timeout=S`` it waits for one (408 when none came)."""
+        query_id = request.match_info["inline_query_id"]
+        sb = self.sb
+        if query_id not in sb.inline_queries and query_id not in sb.inline_answers_by_id:
+            raise KeyError(f"no inline query {query_id}")
+        timeout = float(request.query.get("timeout", "0"))
+        if query_id in sb.inline_answers_by_id or timeout <= 0:
+            return _json(sb.inline_answer(query_id))
+        try:
+            return _json(await sb.wait_inline_answer(query_id, timeout=timeout))
+        except TimeoutError as error:
+            return _json({"error": str(error)}, 408)
+
+    async def choose(self, request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        thread_id = body.get("message_thread_id")
+        message = self.sb.choose_inline_result(
+            int(body["user_id"]),
+            int(body["chat_id"]),
+            str(body["inline_query_id"]),
+            str(body["result_id"]),
+            thread_id=None if thread_id is None else int(thread_id),
+            anonymous=bool(body.get("anonymous")),
+        )
+        return _json(self.sb.message_json(message))
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
         chat = self.sb.chat_of(int(request.query["chat_id"]))

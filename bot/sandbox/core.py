@@ -81,7 +81,12 @@ class SandboxCore:
         self._chat_numbers = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_000_000_001)
         self.callback_queries: dict[str, tuple[float, JSON]] = {}  # id → (created, query)
-        self.inline_queries: dict[str, float] = {}
+        # inline mode (see inline.py): queries not answered yet, id → (created, InlineQuery)
+        self.inline_queries: dict[str, tuple[float, JSON]] = {}
+        self.inline_answers_by_id: dict[str, JSON] = {}  # accepted answers (inline_answers)
+        self.inline_messages: dict[str, Message] = {}  # inline_message_id → the chosen result
+        self.inline_mode = True  # BotFather's /setinline: getMe's supports_inline_queries
+        self.inline_feedback = True  # /setinlinefeedback: chosen_inline_result updates
         self._subscribers: set[asyncio.Queue[JSON | None]] = set()
         self._change = asyncio.Event()
         self.version = 0
@@ -185,8 +190,11 @@ class SandboxCore:
         return self.users[user_id]
 
     def message_json(self, message: Message) -> JSON:
-        """The control API's SandboxMessage: the Bot API Message, ``outgoing``, ``photo_url``."""
+        """The control API's SandboxMessage: the Bot API Message, ``outgoing``, ``photo_url``
+        and the ``inline_message_id`` of a chosen inline result with buttons."""
         result = message.to_json() | {"outgoing": message.outgoing}
+        if message.inline_message_id:
+            result["inline_message_id"] = message.inline_message_id
         if message.photo:
             result["photo_url"] = f"/_sandbox/files/{message.photo[-1]['file_id']}"
         return result
@@ -261,6 +269,28 @@ class SandboxCore:
                 f"{timeout} s: {seen!r}"
             ) from None
 
+    def inline_answer(self, inline_query_id: str) -> JSON:
+        """The bot's accepted answer to an inline query (KeyError while it has none)."""
+        if inline_query_id not in self.inline_answers_by_id:
+            raise KeyError(f"no answer to inline query {inline_query_id}")
+        return self.inline_answers_by_id[inline_query_id]
+
+    async def wait_inline_answer(
+        self,
+        inline_query_id: str,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109 - like wait_for
+    ) -> JSON:
+        """The bot's answer to an inline query, once it has answered."""
+        try:
+            return await self.wait_for(
+                lambda sb: sb.inline_answers_by_id.get(inline_query_id), timeout=timeout
+            )
+        except TimeoutError:
+            raise TimeoutError(
+                f"the bot did not answer inline query {inline_query_id} in {timeout} s"
+            ) from None
+
     def state_json(self) -> JSON:
         """The control API's ``/_sandbox/state``."""
         return {
@@ -292,6 +322,8 @@ class SandboxCore:
         self.commands.clear()
         self.callback_queries.clear()
         self.inline_queries.clear()
+        self.inline_answers_by_id.clear()
+        self.inline_messages.clear()
         self.emit({"type": "reset"})
 
     def open(self) -> None:

@@ -229,12 +229,25 @@ def _own_message(sb: Sandbox, args: Args, *, what: str) -> Message:
     return message
 
 
-@method("editMessageText")
-def edit_message_text(sb: Sandbox, args: Args) -> JSON:
-    text, entities = formatted(args, "text", entities_field="entities")
+def _editable(sb: Sandbox, args: Args) -> tuple[Message, bool]:
+    """The message an edit names: by ``inline_message_id`` (True), or chat_id and message_id."""
+    inline_message_id = args.get("inline_message_id")
+    if inline_message_id:
+        message = sb.inline_messages.get(inline_message_id)
+        if message is None or message.deleted:
+            raise bad_request("MESSAGE_ID_INVALID")
+        return message, True
     message = _own_message(sb, args, what="edit")
     if not message.outgoing:
         raise bad_request("message can't be edited")
+    return message, False
+
+
+@method("editMessageText")
+def edit_message_text(sb: Sandbox, args: Args) -> JSON | bool:
+    """An edit by inline_message_id (a chosen inline result's message) answers True."""
+    text, entities = formatted(args, "text", entities_field="entities")
+    message, inline = _editable(sb, args)
     if message.text is None:
         raise bad_request("there is no text in the message to edit")
     markup = parse_reply_markup(args)
@@ -247,14 +260,12 @@ def edit_message_text(sb: Sandbox, args: Args) -> JSON:
     message.link_preview_disabled = _link_preview_disabled(args)
     message.edit_date = sb.now()
     sb.emit_message("edit", message)
-    return message.to_json()
+    return True if inline else message.to_json()
 
 
 @method("editMessageReplyMarkup")
-def edit_message_reply_markup(sb: Sandbox, args: Args) -> JSON:
-    message = _own_message(sb, args, what="edit")
-    if not message.outgoing:
-        raise bad_request("message can't be edited")
+def edit_message_reply_markup(sb: Sandbox, args: Args) -> JSON | bool:
+    message, inline = _editable(sb, args)
     markup = parse_reply_markup(args)
     check_buttons(markup)
     if same_markup(message.reply_markup, markup):
@@ -262,7 +273,7 @@ def edit_message_reply_markup(sb: Sandbox, args: Args) -> JSON:
     message.reply_markup = markup
     message.edit_date = sb.now()
     sb.emit_message("edit", message)
-    return message.to_json()
+    return True if inline else message.to_json()
 
 
 @method("deleteMessage")

@@ -125,7 +125,8 @@ class Message:
     """A message in a chat, sent by a user (incoming) or by the bot (``outgoing``).
 
     ``html`` is the text exactly as the bot sent it, ``text``/``entities`` what Telegram made of
-    it (entities are Bot API MessageEntity dicts with UTF-16 offsets).
+    it (entities are Bot API MessageEntity dicts with UTF-16 offsets). A user's message posted
+    from an inline result has ``via_bot``, and an ``inline_message_id`` if it has buttons.
     """
 
     message_id: int
@@ -148,6 +149,8 @@ class Message:
     outgoing: bool = False
     deleted: bool = False
     reply_to: Message | None = None
+    via_bot: User | None = None
+    inline_message_id: str | None = None
     service: JSON = field(default_factory=dict)  # new_chat_members, migrate_to_chat_id, ...
 
     @property
@@ -179,6 +182,8 @@ class Message:
                 result["is_topic_message"] = True
         if self.reply_to is not None and with_reply:
             result["reply_to_message"] = self.reply_to.to_json(with_reply=False)
+        if self.via_bot is not None:
+            result["via_bot"] = self.via_bot.to_json()
         if self.edit_date is not None:
             result["edit_date"] = self.edit_date
         if self.text is not None:

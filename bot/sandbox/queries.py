@@ -1,5 +1,6 @@
-"""Bot API methods that read or answer: getMe, chats and members, callback and inline query
-answers, files, and the update methods (getUpdates, webhooks) wired to their modules."""
+"""Bot API methods that read or answer: getMe, chats and members, callback query answers,
+files, and the update methods (getUpdates, webhooks) wired to their modules (answerInlineQuery
+is in ``inline.py``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from .world import Sandbox
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile's limit on the public Bot API
-INLINE_QUERY_TIMEOUT = 30.0  # seconds an inline query can be answered (its update lives 30 s)
 
 
 @method("getMe")
@@ -25,7 +25,7 @@ def get_me(sb: Sandbox, args: Args) -> JSON:
     return sb.bot.to_json() | {
         "can_join_groups": True,
         "can_read_all_group_messages": not sb.privacy_mode,
-        "supports_inline_queries": False,
+        "supports_inline_queries": sb.inline_mode,
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }
@@ -93,18 +93,6 @@ def answer_callback_query(sb: Sandbox, args: Args) -> bool:
             "show_alert": answer["show_alert"],
         }
     )
-    return True
-
-
-@method("answerInlineQuery")
-def answer_inline_query(sb: Sandbox, args: Args) -> bool:
-    query_id = args.get("inline_query_id")
-    created = sb.inline_queries.pop(query_id, None)
-    if created is None or sb.clock() - created > INLINE_QUERY_TIMEOUT:
-        raise bad_request(QUERY_TOO_OLD)
-    results = args.decoded("results", "inline query results") if args.has("results") else []
-    sb.inline_answers.append({"inline_query_id": query_id, "results": results})
-    sb.changed()
     return True
 
 

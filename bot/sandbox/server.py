@@ -24,7 +24,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import FileField
 
-from . import commands, methods, queries
+from . import commands, inline, methods, queries
 from .control import setup_control
 from .counters import RequestRecord
 from .errors import NOT_FOUND, UNAUTHORIZED, ApiError
@@ -44,7 +44,7 @@ PLACEHOLDER = (
     "<p>The digestbot sandbox is running. The web chat page is not installed; "
     "the control API is under <code>/_sandbox/</code>.</p>"
 )
-_REGISTERED = (commands, methods, queries)  # importing them fills METHODS
+_REGISTERED = (commands, inline, methods, queries)  # importing them fills METHODS
 
 
 def redact(path: str) -> str:

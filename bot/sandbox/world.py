@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from . import inline
 from .core import DEFAULT_TOKEN, SandboxCore
 from .members import member_json
 from .model import (
@@ -171,38 +172,17 @@ class Sandbox(SandboxCore):
         restarts it (unblocks) first, as Telegram's apps do.
         """
         chat = self.chat_of(chat)
-        if chat.migrated_to is not None:
-            raise ValueError(f"chat {chat.id} was upgraded to supergroup {chat.migrated_to}")
-        if thread_id is not None and chat.is_forum and thread_id not in chat.topics:
-            raise ValueError(f"chat {chat.id} has no topic {thread_id}")
-        entities = user_entities(text)
-        if chat.type == CHANNEL:
-            message = self.new_message(chat, sender_chat=chat, text=text, entities=entities)
-            self._deliver("channel_post", message)
-            return message
-        if user is None:
-            if chat.user is None:
-                raise ValueError("who sends it? pass a user")
-            user = chat.user
-        user = self.user_of(user)
-        if chat.type == PRIVATE and chat.user is not user:
-            raise ValueError(f"{user.first_name} is not in the private chat {chat.id}")
-        if chat.type == PRIVATE and chat.bot_status == "kicked":
-            self.unblock(user)  # a user who writes to a bot they blocked restarts it first
-        elif chat.type != PRIVATE and user.id not in chat.member_ids:
-            chat.member_ids.append(user.id)
-        anonymous = anonymous and chat.type != PRIVATE
-        sender, sender_chat = (ANONYMOUS_ADMIN, chat) if anonymous else (user, None)
+        kind, sender, sender_chat = self._author(chat, user, thread_id, anonymous=anonymous)
         message = self.new_message(
             chat,
             sender=sender,
             sender_chat=sender_chat,
             text=text,
-            entities=entities,
-            thread_id=thread_id,
-            reply_to=reply_to,
+            entities=user_entities(text),
+            thread_id=None if kind == "channel_post" else thread_id,
+            reply_to=None if kind == "channel_post" else reply_to,
         )
-        self._deliver("message", message)
+        self._deliver(kind, message)
         return message
 
     def press(
@@ -230,10 +210,12 @@ class Sandbox(SandboxCore):
                 raise ValueError(f"which button? {message.buttons}")
             data = str(callbacks[0]["callback_data"])
         query_id = self.next_query_id()
-        payload: JSON = {
-            "id": query_id,
-            "from": user.to_json(),
-            "message": message.to_json(),
+        payload: JSON = {"id": query_id, "from": user.to_json()}
+        if message.inline_message_id:  # a button of a message sent via the bot
+            payload["inline_message_id"] = message.inline_message_id
+        else:
+            payload["message"] = message.to_json()
+        payload |= {
             "chat_instance": str(-(abs(message.chat.id) * 2654435761 % 2**62)),
             "data": data,
         }
@@ -241,14 +223,61 @@ class Sandbox(SandboxCore):
         self.enqueue("callback_query", payload)
         return query_id
 
-    def inline_query(self, user: User | int, query: str, *, offset: str = "") -> str:
-        """An inline query from ``user``; its id is returned."""
+    def inline_query(
+        self,
+        user: User | int,
+        query: str,
+        *,
+        offset: str = "",
+        chat: Chat | int | None = None,
+    ) -> str:
+        """``user`` types ``@bot query`` in ``chat`` (default: their private chat with the bot).
+
+        The bot gets an inline_query update; its id is returned. ``offset`` is the answer's
+        next_offset when the user scrolls for more. See ``inline_answer`` and
+        ``choose_inline_result``.
+        """
         user = self.user_of(user)
+        if not self.inline_mode:
+            raise ValueError(f"@{self.bot.username} does not support inline mode")
+        if len(query) > inline.MAX_QUERY_CHARS:
+            raise ValueError(f"an inline query has at most {inline.MAX_QUERY_CHARS} characters")
+        where = "sender" if chat is None else inline.chat_type(self.chat_of(chat), user)
         query_id = self.next_query_id()
-        payload = {"id": query_id, "from": user.to_json(), "query": query, "offset": offset}
-        self.inline_queries[query_id] = self.clock()
-        self.enqueue("inline_query", payload | {"chat_type": "sender"})
+        payload: JSON = {"id": query_id, "from": user.to_json(), "query": query}
+        payload |= {"offset": offset, "chat_type": where}
+        self.inline_queries[query_id] = (self.clock(), payload)
+        self.enqueue("inline_query", payload)
         return query_id
+
+    def choose_inline_result(
+        self,
+        user: User | int,
+        chat: Chat | int,
+        inline_query_id: str,
+        result_id: str,
+        *,
+        thread_id: int | None = None,
+        anonymous: bool = False,
+    ) -> Message:
+        """``user`` picks a result of the bot's answer: it is posted in ``chat`` as their message
+        ``via_bot`` the bot, and the bot gets chosen_inline_result (with an inline_message_id
+        when the result has buttons). ValueError for a result that is not in the answer.
+        """
+        user = self.user_of(user)
+        answer, content = inline.chosen(self, user, inline_query_id, result_id)
+        chat = self.chat_of(chat)
+        kind, sender, sender_chat = self._author(chat, user, thread_id, anonymous=anonymous)
+        message = self.new_message(
+            chat,
+            sender=sender,
+            sender_chat=sender_chat,
+            thread_id=None if kind == "channel_post" else thread_id,
+            **inline.message_fields(self, content),
+        )
+        inline.feedback(self, answer, result_id, message)
+        self._deliver(kind, message)
+        return message
 
     def block(self, user: User | int) -> None:
         """The user blocks the bot: sends to them answer 403 "bot was blocked by the user"."""
@@ -305,6 +334,31 @@ class Sandbox(SandboxCore):
 
     # -- internals -------------------------------------------------------------------------
 
+    def _author(
+        self, chat: Chat, user: User | int | None, thread_id: int | None, *, anonymous: bool
+    ) -> tuple[str, User | None, Chat | None]:
+        """Who a user's new message in ``chat`` is from: (update kind, from, sender_chat)."""
+        if chat.migrated_to is not None:
+            raise ValueError(f"chat {chat.id} was upgraded to supergroup {chat.migrated_to}")
+        if thread_id is not None and chat.is_forum and thread_id not in chat.topics:
+            raise ValueError(f"chat {chat.id} has no topic {thread_id}")
+        if chat.type == CHANNEL:
+            return "channel_post", None, chat
+        if user is None:
+            if chat.user is None:
+                raise ValueError("who sends it? pass a user")
+            user = chat.user
+        user = self.user_of(user)
+        if chat.type == PRIVATE and chat.user is not user:
+            raise ValueError(f"{user.first_name} is not in the private chat {chat.id}")
+        if chat.type == PRIVATE and chat.bot_status == "kicked":
+            self.unblock(user)  # a user who writes to a bot they blocked restarts it first
+        elif chat.type != PRIVATE and user.id not in chat.member_ids:
+            chat.member_ids.append(user.id)
+        if anonymous and chat.type != PRIVATE:
+            return "message", ANONYMOUS_ADMIN, chat
+        return "message", user, None
+
     def _deliver(self, kind: str, message: Message) -> None:
         """Show a new message on the page and give it to the bot if the bot would see it."""
         self.emit_message("message", message)
@@ -319,7 +373,7 @@ class Sandbox(SandboxCore):
             return chat.bot_status == "administrator"
         if chat.type == PRIVATE or not self.privacy_mode or chat.bot_status == "administrator":
             return True
-        if message.service:
+        if message.service or (message.via_bot is not None and message.via_bot.id == self.bot.id):
             return True
         if command := COMMAND.match(text):
             return command[1] is None or command[1].lower() == (self.bot.username or "").lower()
