@@ -5,7 +5,9 @@ over getUpdates, webhooks, the control API and the web chat page."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -532,3 +534,148 @@ async def test_control_api_types_waits_and_chooses(tg: Sandbox, api: Api) -> Non
     assert "no result 'b'" in refused["error"]
     assert (await api.control("GET", "inline/123"))[0] == 404
     assert (await api.control("POST", "inline", {"user_id": 1, "query": "q"}))[0] == 404
+
+
+# -- the web chat page ------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [  # as in test_browser: no network on the test machine
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+USER_MESSAGE = '[data-testid="message"][data-sender="user"]'
+
+
+@pytest.fixture
+def under_ci() -> bool:
+    """Chromium and Playwright are a must under CI (``.ci/run`` installs them), else a skip."""
+    under_ci = os.environ.get("CI") == "true"
+    if not CHROMIUM.exists() and not under_ci:
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    return under_ci
+
+
+@pytest.fixture
+async def page(emulator: Emulator, under_ci: bool) -> AsyncIterator[Any]:
+    """The web chat in headless Chromium (skipped without it, except under CI)."""
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:  # pragma: no cover - depends on the machine
+        if under_ci:
+            raise
+        pytest.skip("playwright is not installed")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        context = await browser.new_context(
+            locale="zh-CN", viewport={"width": 1200, "height": 800}
+        )
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        try:
+            await page.goto(f"{emulator.url}/")
+            await page.get_by_test_id("composer").wait_for()
+            yield page
+            assert errors == [], f"the page logged errors: {errors}"
+        finally:
+            await context.close()
+            await browser.close()
+
+
+async def typed(tg: Sandbox, query: str, offset: str = "") -> str:
+    """The id of the inline query the page sends for ``query`` (and ``offset``)."""
+
+    def find(sb: Sandbox) -> str | None:
+        for query_id, (_, payload) in sb.inline_queries.items():
+            if (payload["query"], payload["offset"]) == (query, offset):
+                return query_id
+        return None
+
+    return await tg.wait_for(find)
+
+
+async def test_the_page_types_an_inline_query_and_posts_a_result(
+    tg: Sandbox, api: Api, page: Any
+) -> None:
+    """In the web chat "@bot 储能" lists the bot's results, "More" pages, a click posts one."""
+    from playwright.async_api import expect
+
+    composer = page.get_by_test_id("composer")
+    await expect(composer).to_be_enabled()
+    await composer.fill("@digest_test_bot 储能")
+    query_id = await typed(tg, "储能")
+    assert tg.inline_queries[query_id][1]["chat_type"] == "sender"
+    results = [
+        article("a1", "<b>储能</b>周报", content={"parse_mode": "HTML"}, description="第1期"),
+        article("a2", "电池", title="电池新闻"),
+    ]
+    start = {"text": "设置", "start_parameter": "inline"}
+    assert await api.answer(query_id, results, next_offset="2", button=start) is None
+    panel = page.get_by_test_id("inline-results")
+    items = panel.get_by_test_id("inline-result")
+    await expect(items).to_have_count(2)
+    await expect(items.first.get_by_test_id("inline-result-title")).to_have_text("Ta1")
+    await expect(items.first.get_by_test_id("inline-result-description")).to_have_text("第1期")
+    await expect(panel.get_by_test_id("inline-switch")).to_have_text("设置")
+
+    await panel.get_by_test_id("inline-more").click()
+    more_id = await typed(tg, "储能", offset="2")
+    assert (
+        await api.answer(more_id, [article("a3", "<i>第三条</i>", content={"parse_mode": "HTML"})])
+        is None
+    )
+    await expect(items).to_have_count(3)
+    await expect(panel.get_by_test_id("inline-more")).to_have_count(0)
+
+    await panel.locator('[data-result-id="a3"]').click()
+    posted = page.locator(USER_MESSAGE).filter(has_text="第三条")
+    await expect(posted.get_by_test_id("message-via")).to_have_text("via @digest_test_bot")
+    await expect(posted.get_by_test_id("message-text").locator("em, i")).to_have_text("第三条")
+    await expect(panel).to_be_hidden()
+    await expect(composer).to_have_value("")
+    [user] = tg.users.values()
+    [message] = tg.messages(user.id, outgoing=False)
+    assert (message.text, message.via_bot) == ("第三条", tg.bot)
+    kinds = [u.kind for u in tg.updates.first(100)]
+    assert kinds[-2:] == ["chosen_inline_result", "message"]
+
+
+async def test_the_inline_results_work_from_the_keyboard(tg: Sandbox, api: Api, page: Any) -> None:
+    """Arrow keys walk the results, Enter posts one, Escape closes; other @names ask nothing."""
+    from playwright.async_api import expect
+
+    composer = page.get_by_test_id("composer")
+    await expect(composer).to_be_enabled()
+    await composer.fill("@someone_else 储能")
+    await composer.fill("@digest_test_bot")  # the bare username is an empty query
+    query_id = await typed(tg, "")
+    assert [p["query"] for _, p in tg.inline_queries.values()] == [""]
+    assert await api.answer(query_id, [article("a"), article("b", "second")]) is None
+    items = page.get_by_test_id("inline-result")
+    await expect(items).to_have_count(2)
+    await composer.press("ArrowDown")
+    await expect(items.first).to_be_focused()
+    await page.keyboard.press("ArrowDown")
+    await expect(items.nth(1)).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_test_id("inline-results")).to_be_hidden()
+    await expect(composer).to_be_focused()
+    await composer.fill("@digest_test_bot 再来")
+    again = await typed(tg, "再来")
+    assert await api.answer(again, [article("a"), article("b", "second")]) is None
+    await expect(items).to_have_count(2)
+    await composer.press("ArrowDown")
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("Enter")
+    posted = page.locator(USER_MESSAGE).filter(has_text="second")
+    await expect(posted.get_by_test_id("message-via")).to_have_text("via @digest_test_bot")
+    assert [m.text for m in tg.messages(next(iter(tg.users)), outgoing=False)] == ["second"]

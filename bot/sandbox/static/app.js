@@ -12,6 +12,7 @@
 
 import { $, el } from "./dom.js";
 import { renderFormatted, safeUrl, withCommands } from "./format.js";
+import { createInline } from "./inline.js";
 
 const API = "/_sandbox";
 const PREFS_KEY = "digestbot-sandbox";
@@ -43,6 +44,7 @@ const state = {
 };
 
 const ui = {};
+let inline = null; // inline mode: "@bot query" in the composer (inline.js)
 
 // ---- the control API --------------------------------------------------------------------
 
@@ -307,6 +309,10 @@ function buildMessage(m) {
     bubble.append(name);
   } else {
     bubble.append(el("span", { class: "visually-hidden", text: `${senderLabel(m)}: ` }));
+  }
+  if (m.via_bot && typeof m.via_bot === "object") {
+    const handle = m.via_bot.username ? `@${m.via_bot.username}` : userName(m.via_bot);
+    bubble.append(el("div", { class: "via", "data-testid": "message-via", text: `via ${handle}` }));
   }
   const quote = replyQuote(m);
   if (quote) bubble.append(quote);
@@ -817,6 +823,7 @@ async function openChat(chatId) {
   }
   savePrefs();
   hideCommandMenu();
+  inline.hide();
   renderChatList();
   renderHeader();
   renderMessages({ toBottom: true });
@@ -940,7 +947,11 @@ function handleEvent(event) {
     case "action":
       if (event.chat_id === state.chatId && event.action) showTyping(event.action);
       break;
+    case "inline_answer":
+      inline.onEvent(event);
+      break;
     case "reset":
+      inline.hide();
       state.chatId = null;
       state.userId = null;
       state.messages = new Map();
@@ -1114,15 +1125,43 @@ function wire() {
     anonymous: $("[data-testid=anonymous]"),
     commandsButton: $("[data-testid=commands-button]"),
     commandMenu: $("[data-testid=command-menu]"),
+    inlineResults: $("[data-testid=inline-results]"),
     toast: $("[data-testid=toast]"),
     alert: $("[data-testid=alert]"),
     alertText: $("[data-testid=alert-text]"),
   });
   $(".chat-header").append(ui.actions);
+  inline = createInline({
+    api,
+    ui: { panel: ui.inlineResults, composer: ui.composer },
+    current: () => {
+      const chat = state.chats.get(state.chatId);
+      const threadId = chat && chat.is_forum ? state.threads[chat.id] ?? null : null;
+      return { bot: state.bot, userId: state.userId, chatId: state.chatId, threadId };
+    },
+    posted: (message, chatId) => {
+      if (message && message.message_id && state.chatId === chatId) {
+        upsertMessage(message);
+        renderMessages({ toBottom: true });
+      }
+    },
+    cleared: () => {
+      ui.composer.value = "";
+      autosize();
+      ui.composer.focus();
+    },
+    startBot: (parameter) => act(async () => {
+      const chat = await ensurePrivateChat(state.userId);
+      await openChat(chat.id);
+      await sendText(`/start ${parameter}`);
+    }),
+    toast,
+  });
 
   ui.whoami.addEventListener("change", () => act(async () => {
     const userId = Number(ui.whoami.value);
     const chat = state.chats.get(state.chatId);
+    inline.hide();
     setUser(userId);
     if (!chat || chat.type === "private") {
       const own = await ensurePrivateChat(userId);
@@ -1137,6 +1176,7 @@ function wire() {
     const text = ui.composer.value;
     if (!text.trim()) return;
     hideCommandMenu();
+    inline.hide();
     ui.composer.value = "";
     autosize();
     if (!(await sendText(text)) && !ui.composer.value) {
@@ -1146,7 +1186,9 @@ function wire() {
   });
 
   ui.composer.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    if (inline.onComposerKey(event)) {
+      event.preventDefault();
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       ui.form.requestSubmit();
     } else if (event.key === "Escape") {
@@ -1158,6 +1200,7 @@ function wire() {
     const value = ui.composer.value;
     if (/^\/\w*$/.test(value)) showCommandMenu(value);
     else hideCommandMenu();
+    inline.onInput(value);
   });
 
   ui.commandsButton.addEventListener("click", () => {
