@@ -31,7 +31,14 @@ log = logging.getLogger(__name__)
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 DEMO_TOKEN = "1000001:sandbox-demo-token"  # noqa: S105 - the local emulator's, not a secret
-ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "channel_post",
+    "callback_query",
+    "inline_query",
+    "my_chat_member",
+]
 
 
 def file_url(api_base_url: str) -> str:

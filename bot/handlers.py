@@ -30,13 +30,14 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ExtBot,
+    InlineQueryHandler,
     JobQueue,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from . import admin, alerting, preferences, reading, searching, subscribing
+from . import admin, alerting, inline, preferences, reading, searching, subscribing, trending
 from .callbacks import BadCallback, Press, decode
 from .chatctx import can_manage, chat_of, reply, say, user_language
 from .i18n import LANGUAGES
@@ -82,6 +83,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("today", reading.cmd_today, "cmd_today", "/today"),
     Command("day", reading.cmd_day, "cmd_day", "/day 2024-01-08"),
     Command("search", searching.cmd_search, "cmd_search", "/search 绿证 -煤炭"),
+    Command("trend", trending.cmd_trend, "cmd_trend", "/trend 储能 绿证"),
     Command("subscribe", subscribing.cmd_subscribe, "cmd_subscribe", "/subscribe", manage=True),
     Command(
         "unsubscribe", subscribing.cmd_unsubscribe, "cmd_unsubscribe", "/unsubscribe", manage=True
@@ -224,6 +226,7 @@ def register(app: App) -> None:
             CommandHandler(command.name, guarded(command), filters=filters.UpdateType.MESSAGE)
         )
     app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
     app.add_handler(
         ChatMemberHandler(subscribing.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
     )

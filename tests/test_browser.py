@@ -208,3 +208,24 @@ async def test_hostile_bot_text_stays_inert_text(page: Page, live_bot: LiveBot) 
     await expect(messages.locator('a[href^="javascript" i]')).to_have_count(0)
     await expect(first.locator("a")).to_have_attribute("href", "https://example.com/fine")
     assert await page.evaluate("typeof window.__pwned") == "undefined"
+
+
+async def test_inline_search_from_the_composer(page: Page, live_bot: LiveBot) -> None:
+    """Typing ``@bot 储能`` lists the bot's matches; clicking one posts the item via the bot."""
+    await _open_chat(page, live_bot)
+    username = live_bot.sandbox.bot.username
+    await page.get_by_test_id("composer").fill(f"@{username} 储能")
+    items = page.get_by_test_id("inline-results").get_by_test_id("inline-result")
+    await expect(items.first).to_be_visible(timeout=WAIT_MS)
+    await expect(items.first.get_by_test_id("inline-result-description")).to_contain_text(
+        "2024年1月8日"
+    )
+    title = await items.first.get_by_test_id("inline-result-title").inner_text()
+    assert "储能" in title
+    await items.first.click()
+    posted = page.locator(USER_MESSAGE).filter(has=page.get_by_test_id("message-via"))
+    await expect(posted).to_have_count(1, timeout=WAIT_MS)
+    await expect(posted.get_by_test_id("message-via")).to_have_text(f"via @{username}")
+    await expect(posted).to_contain_text("2024年1月8日 · 第")
+    await expect(posted.locator("strong").filter(has_text="储能").first).to_be_visible()
+    await expect(page.get_by_test_id("composer")).to_have_value("")
