@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,19 @@ class Filters:
     until: dt.date | None = None
     topics: tuple[str, ...] = ()
     residual: Callable[[str], bool] | None = None  # on normalize(title + "\n" + text)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStamp:
+    """The archive's span and a version that changes whenever an edition is added, edited or
+    removed (a cache key for answers computed from the whole archive, such as /trend)."""
+
+    first: dt.date
+    last: dt.date
+    editions: int
+    items: int
+    last_item: int  # the highest item id: changes whenever an item is added
+    changed: str  # the latest updated_at
 
 
 def _hit(row: sqlite3.Row | tuple[Any, ...]) -> Hit:
@@ -317,6 +331,49 @@ class SearchStore:
             rows = self.db.execute(sql, part)
             found.update((r[6], _hit(r)) for r in rows)
         return tuple(found[k] for k in keys if k in found)
+
+    def term_days(self, filters: Filters) -> Counter[dt.date]:
+        """How many items match, per edition day (the day is the sort key's upper digits).
+
+        The same expression and residual check as ``search_items``: a count here is the
+        total /search shows for the same query, split by day.
+        """
+        match = self._match(filters)
+        low, high = self._range(filters)
+        if filters.residual is None:
+            rows = self.db.execute(
+                "SELECT rowid / 1000000, count(*) FROM items_fts"
+                " WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ? GROUP BY 1",
+                [match, low, high],
+            )
+            return Counter({dt.date.fromordinal(day): n for day, n in rows})
+        keys = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?",
+                [match, low, high],
+            )
+        ]
+        keep = filters.residual
+        return Counter(h.date for h in self._hits(keys) if keep(normalize(f"{h.title}\n{h.text}")))
+
+    def archive_stamp(self) -> ArchiveStamp | None:
+        """The first and last edition dates and the archive's version; None when empty."""
+        row = self.db.execute(
+            "SELECT min(date), max(date), count(*), max(updated_at),"
+            " (SELECT count(*) FROM items), (SELECT max(id) FROM items) FROM editions"
+        ).fetchone()
+        if row is None or not row[2]:
+            return None
+        first, last, editions, changed, items, last_item = row
+        return ArchiveStamp(
+            first=dt.date.fromisoformat(first),
+            last=dt.date.fromisoformat(last),
+            editions=int(editions),
+            items=int(items),
+            last_item=int(last_item or 0),
+            changed=str(changed),
+        )
 
     def _sortkey(self, item_id: int) -> int | None:
         row = self.db.execute("SELECT sortkey FROM items WHERE id = ?", [item_id]).fetchone()
