@@ -26,6 +26,7 @@ from .publisher import (
     cmd_preview,
     cmd_push,
     cmd_search,
+    cmd_trend,
     err,
     out,
 )
@@ -124,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="+", help='words, "phrases", -excluded, 2024-01, #topic')
     p.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
     p.add_argument("--json", action="store_true")
+    p = add("trend", cmd_trend, "chart how often terms are mentioned, like /trend does")
+    p.add_argument("terms", nargs="+", metavar="TERM", help="a word, a quoted phrase or #topic")
+    p.add_argument("-o", "--output", default="trend.png", help="PNG file (default trend.png)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p = add("push", cmd_push, "plan an edition for every subscribed chat now")
     p.add_argument("--date", help="the edition (default: the latest)")
     p.add_argument("--dry-run", action="store_true", help="show what would go out, plan nothing")

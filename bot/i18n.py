@@ -179,6 +179,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "搜索全部往期，例如 /search 储能",
         "en": "Search the archive: /search WORDS",
     },
+    # trend charts
+    "cmd_trend": {
+        "zh": "关键词提及趋势图，例如 /trend 储能 绿证",
+        "en": "Chart how often words are mentioned: /trend WORDS",
+    },
+    "trend_usage": {
+        "zh": "用法：/trend 词语（最多 {max} 个），例如 /trend 储能 绿证、/trend #储能 #绿电绿证、"
+        '/trend "碳市场" CCER',
+        "en": "Usage: /trend WORDS (up to {max}), e.g. /trend 储能 绿证, "
+        '/trend #storage #green-power, /trend "carbon market" CCER',
+    },
+    "trend_too_many": {"zh": "一次最多比较 {max} 个词。", "en": "{max} words at most."},
+    "trend_not_a_term": {
+        "zh": "「{term}」不是可以比较的词：/trend 只比较词语和 #话题，日期和排除词请用 /search。",
+        "en": "“{term}” is not a word to chart: /trend compares words and #topics; "
+        "dates and exclusions are for /search.",
+    },
+    "trend_per_week": {"zh": "每周提及条数", "en": "Mentions per week"},
+    "trend_per_month": {"zh": "每月提及条数", "en": "Mentions per month"},
+    "trend_caption": {"zh": "📈 {unit}：{first} – {last}", "en": "📈 {unit}: {first} – {last}"},
+    "trend_line": {"zh": "{n}. {term}：{total} 条", "en": "{n}. {term}: {total} found"},
     # settings
     "settings_header": {"zh": "当前设置：", "en": "Settings:"},
     "settings_body": {

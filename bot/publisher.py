@@ -1,4 +1,4 @@
-"""The publisher's commands: ingest, check, editions, preview, search, push, deliveries.
+"""The publisher's commands: ingest, check, editions, preview, search, trend, push, deliveries.
 
 Each ``cmd_<name>(args, config) -> exit status`` prints for a person, or with ``--json`` one
 JSON document for scripts (shapes in DESIGN.md, "Interfaces").
@@ -25,6 +25,7 @@ from .sandbox.telegram_html import parse_html, utf16_len
 from .search import search
 from .sources import ScanReport, scan_folder
 from .store import Store
+from .trend import TrendError, caption_html, render_png, terms_of
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROGRESS_MIN_FILES = 100
@@ -220,6 +221,31 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     for h in hits:
         body = " ".join(f"{h.title}\n{h.text}".split()) if h.title else " ".join(h.text.split())
         out(f"{h.date} #{h.position}  {body[:100]}")
+    return EXIT_OK
+
+
+def cmd_trend(args: argparse.Namespace, config: Config) -> int:
+    """The /trend chart as a PNG file; its caption printed as text."""
+    from .trending import chart_for  # the bot's own glue (it imports telegram)
+
+    store = Store(config.db_path, topics=config.topic_spec)
+    try:
+        terms = terms_of(args.terms)  # one shell argument a term: "a phrase" stays one
+        stamp = store.archive_stamp()
+        if stamp is None:
+            raise CliError("no editions yet: run `digestbot ingest` first")
+        chart = chart_for(store, terms, topics=config.topics, stamp=stamp)
+    except (QueryError, TrendError) as exc:
+        reason = str(exc).replace("_", " ") + (
+            f" ({exc.term})" if isinstance(exc, TrendError) else ""
+        )
+        raise CliError(f"cannot chart {' '.join(args.terms)!r}: {reason}") from None
+    finally:
+        store.close()
+    png = render_png(chart, args.lang)
+    Path(args.output).write_bytes(png)
+    out(plain_text(caption_html(chart, args.lang)))
+    out(f"chart: {args.output} ({len(png)} bytes)")
     return EXIT_OK
 
 

@@ -22,10 +22,11 @@ PURE_CORE = (
     "callbacks",
     "i18n",
     "roundup",
+    "trend",
 )
 IO_LIBRARIES = {"telegram", "aiohttp", "sqlite3", "sqlite_utils", "apsw", "httpx", "requests"}
-# third-party libraries the pure core may use: parsing and matching, no I/O
-PURE_LIBRARIES = {"yaml", "frontmatter", "ahocorasick", "opencc"}
+# third-party libraries the pure core may use: parsing, matching and drawing, no network or SQL
+PURE_LIBRARIES = {"yaml", "frontmatter", "ahocorasick", "opencc", "matplotlib"}
 MAX_MODULE_LINES = 450
 
 
