@@ -241,7 +241,7 @@ def render_png(chart: Chart, lang: str = "zh", *, family: str | None = None) -> 
     """The chart as PNG bytes, 1200×675; ``family`` defaults to the CJK font found."""
     family = family or cjk_family() or FALLBACK_FAMILY
     families = [family, FALLBACK_FAMILY]
-    figure = Figure(figsize=(9.6, 5.4), dpi=125, layout="constrained")
+    figure = Figure(figsize=(8, 4.5), dpi=150, layout="constrained")  # big text on a phone
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
     many = len(chart.starts) > 40
@@ -253,7 +253,7 @@ def render_png(chart: Chart, lang: str = "zh", *, family: str | None = None) -> 
             line.counts,
             label=f"{label} ({line.total})",
             color=COLOURS[n % len(COLOURS)],
-            linewidth=1.8 if many else 2.2,
+            linewidth=1.6 if many else 2,
             marker=None if many else "o",
             markersize=4,
         )
@@ -280,11 +280,23 @@ def render_png(chart: Chart, lang: str = "zh", *, family: str | None = None) -> 
         prop=FontProperties(family=families, size=12),
         frameon=False,
         loc="outside lower center",
-        ncols=len(chart.lines),
+        ncols=legend_columns([f"{line.label} ({line.total})" for line in chart.lines]),
     )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None}, facecolor="white")
     return buffer.getvalue()
+
+
+def legend_columns(labels: Sequence[str]) -> int:
+    """As many legend columns as fit the width (about 88 Latin or 44 Han characters a row)."""
+    width = [sum(2 if ord(c) > 0x2E7F else 1 for c in label) + 6 for label in labels]
+    for columns in range(len(labels), 1, -1):
+        size, extra = divmod(len(labels), columns)  # split as matplotlib splits the entries
+        ends = [(n + 1) * size + min(n + 1, extra) for n in range(columns)]
+        starts = [0, *ends[:-1]]
+        if sum(max(width[a:b]) for a, b in zip(starts, ends, strict=True)) <= 88:
+            return columns
+    return 1
 
 
 def x_ticks(starts: Sequence[dt.date], unit: str) -> dict[int, str]:

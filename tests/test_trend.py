@@ -360,6 +360,15 @@ def test_parse_terms() -> None:
     assert len(long_term.label) == trend.MAX_LABEL
 
 
+def test_legend_columns_fit_the_width() -> None:
+    """Five short terms share one legend row; long ones stack so nothing is cut off."""
+    assert trend.legend_columns(["储能 (3)", "绿证 (3)", "光伏 (3)", "风电 (3)", "CCER (3)"]) == 5
+    long = ["长" * 24 + " (100000)", "绿证 (1)", "碳市场 (1)", "风电 (1)", "长" * 6 + " (100000)"]
+    assert trend.legend_columns(long) == 1
+    assert trend.legend_columns(long[:3]) == 2
+    assert trend.legend_columns(["a" * 30, "b" * 30, "c" * 30, "d" * 30]) == 2
+
+
 def test_caption_fits_telegram() -> None:
     """Five long terms with big counts still make a caption under Telegram's 1024."""
     chart = trend.build_chart(
