@@ -216,7 +216,8 @@ def _ingest_one(
     if (
         owner not in (None, rel)
         and owner in present
-        and states[owner].edition_date == edition.date
+        # an owner without an earlier state took the date in this very scan
+        and (owner not in states or states[owner].edition_date == edition.date)
     ):
         reason = f"date {edition.date} is already the edition of {owner}"
         report.errors.append(FileError(shown, reason))

@@ -133,6 +133,20 @@ def test_second_file_for_same_date_is_an_error(store: Store, folder: Path) -> No
     assert e.source == "2024-01-08.md"
 
 
+def test_two_new_files_for_one_date_in_a_first_scan(store: Store, folder: Path) -> None:
+    """A first scan that meets two files of one date keeps one and reports the other."""
+    sub = folder / "ios"
+    sub.mkdir()
+    (sub / "2024-01-08.md").write_text(digest("2024-01-08", "别的内容"), "utf-8")
+    report = scan_folder(store, folder)
+    assert report.new == [DAY]
+    assert len(report.errors) == 1
+    e = store.get_edition(DAY)
+    assert e is not None
+    assert f"already the edition of {e.source}" in str(report.errors[0])
+    assert scan_folder(store, folder).new == []
+
+
 def test_renamed_file_keeps_item_ids(store: Store, folder: Path) -> None:
     """Renaming a digest file keeps its edition and item ids."""
     scan_folder(store, folder)
