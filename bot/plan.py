@@ -244,6 +244,8 @@ def push_everyone(
     variants: set[tuple[object, ...]] = set()
     chats = empty = 0
     for chat, scopes in store.subscribed_chats():
+        if chat.cadence != "daily":  # weekly chats get their roundup, not the edition
+            continue
         chats += 1
         content = chat_content(
             edition,

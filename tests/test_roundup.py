@@ -14,6 +14,7 @@ from conftest import Clock
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
 from bot.models import Edition, Item
+from bot.plan import push_everyone
 from bot.preferences import parse_week_day
 from bot.roundup import TopicName, last_due, roundup_edition, week_key, week_start
 from bot.sandbox import Sandbox
@@ -187,6 +188,9 @@ async def test_weekly_chats_get_one_roundup_on_their_day(
         await tg.wait_messages(daily, day.toordinal() - MONDAY.toordinal() + 1)
     assert not tg.messages(weekly)
     assert not tg.messages(everything)
+    latest = store.latest_edition()
+    assert latest is not None
+    assert push_everyone(store, latest, dry_run=True).chats == 1  # /push: the daily chat only
     next_monday = MONDAY + dt.timedelta(days=7)
     clock.set(at(next_monday, 7, 59))
     await app.tick()
