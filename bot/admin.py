@@ -7,12 +7,14 @@ in that person's command menu (the menus with them are set per admin chat).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import logging
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from . import plan
 from .callbacks import BadCallback, Press, encode
@@ -150,7 +152,8 @@ async def on_broadcast_button(
         raise BadCallback("no such broadcast")
     if press.args[1] == "go":
         planned = store.plan_broadcast(draft.id, now=now)
-        done = draft.status == "draft"
+        claimed = store.broadcast(draft.id)
+        done = draft.status == "draft" and claimed is not None and claimed.status == "planned"
         if done and context.bot_data.pusher is not None:
             context.bot_data.pusher.wake()
         if done:
@@ -159,7 +162,8 @@ async def on_broadcast_button(
     else:
         done = store.cancel_broadcast(draft.id, now=now)
         text = say("broadcast_cancelled", chat.language)
-    await query.answer(text if done else say("broadcast_handled", chat.language))
+    with contextlib.suppress(BadRequest):  # a stale query: the confirmation still comes
+        await query.answer(text if done else say("broadcast_handled", chat.language))
     if done:
         await query.edit_message_reply_markup(None)
         await reply(update, context, text)

@@ -101,11 +101,16 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
             if found.page.more_after and found.page.hits:
                 next_offset = f"a{found.page.hits[-1].id}"
     await query.answer(
-        results, cache_time=CACHE_SECONDS, is_personal=False, next_offset=next_offset or None
+        # personal: dates and labels are in the user's language
+        results,
+        cache_time=CACHE_SECONDS,
+        is_personal=True,
+        next_offset=next_offset or None,
     )
 
 
 def _number(offset: str, prefix: str) -> int:
     """The cursor in ``offset`` when it is ours (``<prefix><digits>``), else 0."""
     digits = offset[len(prefix) :] if offset.startswith(prefix) else ""
-    return int(digits) if digits.isdigit() and len(digits) <= 12 else 0
+    ok = digits.isascii() and digits.isdecimal() and len(digits) <= 12
+    return int(digits) if ok else 0

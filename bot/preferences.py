@@ -13,7 +13,7 @@ from .config import Topic, parse_hhmm, parse_timezone
 from .i18n import LANGUAGES
 from .models import FORMATS, Chat
 from .services import BotContext
-from .store_chats import ALL
+from .store_chats import ALL, stamp
 
 COMMON_ZONES = (
     "Asia/Shanghai",
@@ -218,7 +218,7 @@ def parse_week_day(value: str) -> int | None:
     word = value.strip().lower().removeprefix("星期").removeprefix("周")
     if word[:3] in WEEK_DAYS and (len(word) == 3 or word.endswith("day")):
         return WEEK_DAYS.index(word[:3])
-    if word.isdigit() and 1 <= int(word) <= 7:
+    if word.isascii() and word.isdecimal() and 1 <= int(word) <= 7:
         return int(word) - 1
     if len(word) == 1 and word in ZH_WEEK_DAYS + "天":
         return ZH_WEEK_DAYS.index(word) if word != "天" else 6
@@ -241,6 +241,8 @@ def _save(context: BotContext, chat: Chat, field: str, value: object) -> Chat:
     values: dict[str, object] = {field: value}
     if field == "week_day":
         values["cadence"] = "weekly"
+    if field in ("cadence", "week_day"):  # no roundup that fell due before this change
+        values["cadence_since"] = stamp(context.bot_data.services.now())
     return context.bot_data.services.store.update_chat(chat.id, **values)
 
 

@@ -27,7 +27,7 @@ from .models import Edition
 from .plan import alert_items, chat_content, item_texts, roundup_content
 from .ratelimit import BROADCAST, Send, retry_seconds
 from .render import escape, render_edition
-from .roundup import roundup_heading, week_start
+from .roundup import WEEK, roundup_heading, week_start
 from .services import Services
 from .snippets import hit_html
 from .store_broadcast import BROADCAST_KIND, broadcast_id
@@ -315,7 +315,13 @@ class Pusher:
     def _roundup_parts(self, row: Delivery) -> list[str]:
         services, chat = self.services, row.chat
         version = services.alerts.version if services.alerts else 0
-        key = (row.edition_date, row.scopes, chat.language, version)
+        start = week_start(row.edition_date)
+        if start is None:
+            return []
+        hashes = tuple(
+            h for day, h, _ in services.store.recent_editions(start) if day < start + WEEK
+        )
+        key = (row.edition_date, row.scopes, chat.language, version, hashes)
         built = self._roundups.get(key)
         if built is None:
             built = roundup_content(
@@ -329,8 +335,7 @@ class Pusher:
             self._roundups[key] = built
             if len(self._roundups) > RENDER_CACHE:
                 self._roundups.popitem(last=False)
-        start = week_start(row.edition_date)
-        if built is None or start is None or not built[0].items:
+        if built is None or not built[0].items:
             return []
         roundup, matches = built
         content = chat_content(

@@ -86,7 +86,8 @@ class OutboxStore:
             "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
             " ON s.chat_id = c.id "
             "WHERE c.active = 1 AND c.cadence = 'weekly' AND coalesce(c.timezone, '') = ? "
-            "AND coalesce(c.push_time, '') = ? AND c.week_day = ? AND s.since <= ?",
+            "AND coalesce(c.push_time, '') = ? AND c.week_day = ? AND s.since <= ? "
+            "AND coalesce(c.cadence_since, '') <= ?",
             [
                 key,
                 ROUNDUP,
@@ -97,6 +98,7 @@ class OutboxStore:
                 timezone,
                 push_time,
                 week_day,
+                stamp(due_at),
                 stamp(due_at),
             ],
         )

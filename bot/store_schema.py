@@ -261,3 +261,10 @@ def _m0009(db: Database) -> None:
     chats = db.table("chats")
     chats.add_column("cadence", str, not_null_default="daily")
     chats.add_column("week_day", int, not_null_default=0)
+
+
+@migrations(name="0010_cadence_since")
+def _m0010(db: Database) -> None:
+    """When a chat last changed its cadence or roundup day (NULL: never): a roundup that fell
+    due before the change is not sent (switching to weekly must not resend last week)."""
+    db.table("chats").add_column("cadence_since", str)

@@ -60,7 +60,10 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
             headers = {"User-Agent": self.USER_AGENT}
-            self._session = aiohttp.ClientSession(connector=connector, headers=headers)
+            # trust_env: HTTPS_PROXY / NO_PROXY from the environment, as PTB's httpx client did
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers=headers, trust_env=True
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None:

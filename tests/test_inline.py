@@ -96,7 +96,14 @@ async def test_choosing_a_result_posts_the_item(tg: Sandbox, app: BotRunner) -> 
 
 @pytest.mark.parametrize(
     ("query", "offset"),
-    [("储能", "zzz"), ("储能", "a-5"), ("储能", "e99999999999999999"), ('"储能', ""), ("-", "")],
+    [
+        ("储能", "zzz"),
+        ("储能", "a-5"),
+        ("储能", "e99999999999999999"),
+        ("储能", "a²"),
+        ('"储能', ""),
+        ("-", ""),
+    ],
 )
 async def test_odd_queries_and_forged_offsets_answer_safely(
     tg: Sandbox, app: BotRunner, query: str, offset: str

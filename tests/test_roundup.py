@@ -70,7 +70,7 @@ def test_week_days_in_both_languages(text: str, day: int) -> None:
     assert parse_week_day(text) == day
 
 
-@pytest.mark.parametrize("text", ["", "8", "0", "someday", "周八", "mond"])
+@pytest.mark.parametrize("text", ["", "8", "0", "someday", "周八", "mond", "²", "周³"])
 def test_odd_week_days_are_refused(text: str) -> None:
     """Anything else is not a day."""
     assert parse_week_day(text) is None
@@ -271,3 +271,26 @@ async def test_weekly_chats_get_their_alerts_when_the_edition_comes(
     [alert] = await tg.wait_messages(weekly, 1)
     assert alert.text.startswith("🔔 提醒：1100mw")
     assert "容量 1100MW" in alert.text
+
+
+async def test_switching_to_weekly_does_not_resend_last_week(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """A daily reader who picks Monday on Monday 09:00 gets no roundup of the week just read."""
+    user = tg.add_user("Zhou")
+    chat = tg.private_chat(user)
+    store = store_of(app)
+    store.ensure_chat(chat.id, type="private")
+    store.subscribe(chat.id)
+    next_monday = MONDAY + dt.timedelta(days=7)
+    clock.set(at(next_monday, 9))
+    tg.send(chat, user, "/settings day mon")
+    [saved] = await tg.wait_messages(chat, 1)
+    assert saved.text == "✅ 已保存：day = 周一"
+    assert (await app.tick()).planned == 0
+    day = next_monday + dt.timedelta(days=2)
+    (digests / f"{day}.md").write_text(digest(day), "utf-8")
+    clock.set(at(next_monday + dt.timedelta(days=7), 8))
+    assert (await app.tick()).planned == 1  # the next Monday's roundup does come
+    _, roundup = await tg.wait_messages(chat, 2)
+    assert roundup.text.startswith("每周回顾 · 2024年3月11日–3月17日")
