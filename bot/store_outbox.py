@@ -20,7 +20,16 @@ from .models import Chat
 from .store_chats import ALL, chat_from_row, stamp
 
 EDITION, ALERT, ROUNDUP = "edition", "alert", "roundup"
-PRIORITY = {ALERT: 0, EDITION: 1}  # alerts are short and time-critical
+# outbox rows (edition_date, kind, due_at, next_attempt_at, created_at, updated_at as
+# parameters) for active subscribed chats ``c``, ``s.since`` the time each first subscribed;
+# the caller appends the rest of the WHERE clause
+PLAN_SUBSCRIBERS = (
+    "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
+    "next_attempt_at, created_at, updated_at) "
+    "SELECT c.id, ?, ?, ?, ?, ?, ? FROM chats c "
+    "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
+    " ON s.chat_id = c.id WHERE c.active = 1 AND "
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +89,7 @@ class OutboxStore:
         """Roundup rows (``key``: the week) for the weekly chats of one group that subscribed
         before it was due. Existing rows are left alone."""
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
-            "next_attempt_at, created_at, updated_at) "
-            "SELECT c.id, ?, ?, ?, ?, ?, ? FROM chats c "
-            "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
-            " ON s.chat_id = c.id "
-            "WHERE c.active = 1 AND c.cadence = 'weekly' AND coalesce(c.timezone, '') = ? "
+            PLAN_SUBSCRIBERS + "c.cadence = 'weekly' AND coalesce(c.timezone, '') = ? "
             "AND coalesce(c.push_time, '') = ? AND c.week_day = ? AND s.since <= ? "
             "AND coalesce(c.cadence_since, '') <= ?",
             [
@@ -120,15 +124,11 @@ class OutboxStore:
         whichever is later) does not get it pushed. Existing rows are left alone.
         """
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
-            "next_attempt_at, created_at, updated_at) "
-            "SELECT c.id, ?, 'edition', ?, ?, ?, ? FROM chats c "
-            "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
-            " ON s.chat_id = c.id "
-            "WHERE c.active = 1 AND c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
+            PLAN_SUBSCRIBERS + "c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
             "AND coalesce(c.push_time, '') = ? AND s.since <= ?",
             [
                 edition_date.isoformat(),
+                EDITION,
                 stamp(due_at),
                 stamp(now),
                 stamp(now),

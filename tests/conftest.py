@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import BotRunner
 from bot.config import Config, HttpConfig, TelegramConfig
@@ -157,3 +158,12 @@ def settle(tg: Sandbox, processed: Processed) -> Callable[[], Awaitable[None]]:
 async def live_bot(emulator: Emulator, app: BotRunner) -> LiveBot:
     """The emulator with its web chat and the bot answering in it."""
     return LiveBot(url=emulator.url, sandbox=emulator.sandbox, runner=app)
+
+
+def metric_samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Prometheus exposition text as {(sample name, sorted labels): value}."""
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import Clock
-from prometheus_client.parser import text_string_to_metric_families
+from conftest import Clock, metric_samples
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
@@ -267,11 +266,7 @@ async def test_a_push_shows_in_metrics_and_health(
             text = await response.text()
         async with http.get(app.web.healthz_url) as response:
             health = await response.json()
-    samples = {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
+    samples = metric_samples(text)
     assert samples[("digestbot_messages_sent_total", (("kind", "edition"),))] == 1
     assert samples[("digestbot_messages_failed_total", (("reason", "chat not found"),))] == 1
     assert samples[("digestbot_command_seconds_count", (("command", "today"),))] == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+from conftest import metric_samples
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
@@ -409,11 +409,7 @@ async def test_metrics_are_prometheus_text(bot: WebhookBot) -> None:
     status, content_type, text = await get(bot.server.metrics_url)
     assert status == 200
     assert content_type.startswith("text/plain")
-    samples = {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
+    samples = metric_samples(text)
     assert samples[("digestbot_messages_sent_total", (("kind", "edition"),))] == 1
     assert samples[("digestbot_messages_sent_total", (("kind", "alert"),))] == 2
     assert samples[("digestbot_messages_failed_total", (("reason", "transient"),))] == 1
