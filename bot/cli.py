@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__, app
@@ -146,9 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(Path(args.config) if args.config else None)
+        # the one logging set-up (run and demo redo it at the configured level): one handler,
+        # every record redacted; the publisher's tools show warnings and errors only
+        quiet = config.log.level if config.log.level in ("ERROR", "CRITICAL") else "WARNING"
+        setup_logging(replace(config.log, level=quiet), token=config.telegram.token)
         code: int = args.func(args, config)
     except (ConfigError, CliError) as exc:
         err(f"digestbot: {exc}")

@@ -1,12 +1,14 @@
-"""Logging for operators: readable text or JSON lines, and never the bot token.
+"""Logging for operators: readable text or JSON lines, each line once, never a secret.
 
-``setup_logging(config.log, token=...)`` installs one handler on the root logger (stderr by
-default). A ``Redactor`` filter on that handler rewrites every record before it is formatted:
-the token itself, the ``bot<token>`` URL form (every Bot API request URL is logged at DEBUG,
-PTB logs its base URL too), anything shaped like a Bot API token (``123456:AA…``, 30+
-characters after the colon), and any extra secrets (the webhook secret) are replaced, in the
-message, its arguments, the exception text and the stack. Records are rewritten in place, so
-any other handler that sees them afterwards sees them redacted too.
+``setup_logging(config.log, token=...)`` is the process's one logging set-up: it installs one
+handler on the root logger (stderr by default; a second call replaces it) and a ``Redactor``
+that rewrites every record of every logger (PTB, aiohttp, ours) the moment it is created,
+whatever its level: the token itself, the ``bot<token>`` URL form (every Bot API request URL
+is logged at DEBUG, PTB logs its base URL too), anything shaped like a Bot API token
+(``123456:AA…``, 30+ characters after the colon), and any extra secrets (the webhook secret,
+``.add(secret)``) are replaced, in the message, its arguments, the exception text and the
+stack. The redaction is a log-record factory, so a handler that some library (or pytest) adds
+beside ours never sees a secret either; ``reset_logging`` undoes it all.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from .config import LogConfig
@@ -55,6 +57,9 @@ class Redactor(logging.Filter):
         return TOKEN_SHAPE.sub(lambda m: f"{m[1]}:{REDACTED}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite ``record`` in place without secrets (once: a redacted record is marked)."""
+        if getattr(record, _SCRUBBED, False):
+            return True
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: keep what there is, redacted
@@ -66,7 +71,18 @@ class Redactor(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
+        setattr(record, _SCRUBBED, True)
         return True
+
+    def factory(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        """A log-record factory: the standard record, redacted as it is made."""
+        record = _BASE_FACTORY(*args, **kwargs)
+        self.filter(record)
+        return record
+
+
+_SCRUBBED = "_digestbot_redacted"
+_BASE_FACTORY = logging.getLogRecordFactory()
 
 
 def _shown(secret: str) -> str:
@@ -105,11 +121,13 @@ def setup_logging(
 ) -> Redactor:
     """Log to ``stream`` (stderr) at ``config.level``, as text or JSON, without secrets.
 
-    Idempotent: a second call replaces the handler the first one installed (other handlers,
-    e.g. pytest's, are left alone). Returns the redaction filter, so a secret learnt later
-    (the generated webhook secret) can be added with ``.add(secret)``.
+    Idempotent: a second call replaces the handler and the redactor the first one installed
+    (other handlers, e.g. pytest's, are left alone, and see redacted records too). Returns the
+    redactor, so a secret learnt later (the generated webhook secret) can be added with
+    ``.add(secret)``.
     """
     redactor = Redactor([token, *secrets])
+    logging.setLogRecordFactory(redactor.factory)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name(HANDLER_NAME)
     handler.addFilter(redactor)
@@ -128,3 +146,12 @@ def setup_logging(
     for name in NOISY:
         logging.getLogger(name).setLevel(quiet)
     return redactor
+
+
+def reset_logging() -> None:
+    """Undo ``setup_logging``: remove its handler and the redacting record factory."""
+    logging.setLogRecordFactory(_BASE_FACTORY)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
+        root.removeHandler(old)
+        old.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,14 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"
 TOKEN = "123456:TEST-token-for-the-emulator"
+
+
+def free_port() -> int:
+    """A port that was free a moment ago (the OS picks it: bind to port 0), for a process
+    that must be told its port before it starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True, slots=True)

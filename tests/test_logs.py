@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import os
+import re
+import signal
+import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from bot.app import BotRunner
 from bot.config import Config, LogConfig, TelegramConfig
-from bot.logs import HANDLER_NAME, NOISY, REDACTED, setup_logging
+from bot.logs import NOISY, REDACTED, reset_logging, setup_logging
 from bot.sandbox import Sandbox, start_sandbox
 
 TOKEN = "7312345678:AAH5k3JqZ1mM0nB9xYt2vR8sQw4eL6pC0dF"
@@ -29,9 +36,7 @@ def restore_logging() -> Iterator[None]:
     level, handlers = root.level, list(root.handlers)
     noisy = {name: logging.getLogger(name).level for name in NOISY}
     yield
-    for handler in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
-        root.removeHandler(handler)
-        handler.close()
+    reset_logging()
     root.setLevel(level)
     assert root.handlers == handlers
     for name, old in noisy.items():
@@ -165,3 +170,79 @@ def test_bad_format_arguments_are_still_redacted() -> None:
     assert redactor.filter(record)
     assert SECRET_PART not in record.getMessage()
     assert record.getMessage().startswith("one ")
+
+
+async def test_a_debug_run_by_webhook_logs_each_line_once_without_secrets(
+    world: tuple[Sandbox, Config], tmp_path: Path
+) -> None:
+    """`digestbot run` by webhook at DEBUG, read line by line: no token, no webhook secret,
+    and every line is the bot's one format, printed once."""
+    tg, config = world
+    hook = free_port()
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "{config.telegram.api_base_url}"\n'
+        f'[digests]\ndir = "{config.digests_dir}"\n'
+        f'[webhook]\nurl = "http://127.0.0.1:{hook}/telegram"\nport = {hook}\n'
+        '[http]\nport = 0\n[log]\nlevel = "DEBUG"\n',
+        "utf-8",
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DIGESTBOT_")},
+        "DIGESTBOT_TOKEN": TOKEN,
+        "DIGESTBOT_DATA": str(config.data_dir),
+        "DIGESTBOT_CONFIG": str(tmp_path / "config.toml"),
+    }
+    log_path = tmp_path / "bot.log"
+    with log_path.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, stdout=out, stderr=out
+        )
+        try:
+            await tg.wait_for(lambda sb: bool(sb.webhook.url), timeout=30)
+            alice = tg.add_user("Alice", language_code="en")
+            chat = tg.private_chat(alice)
+            tg.send(chat, alice, "/start")
+            await tg.wait_messages(chat, 1, timeout=20)
+            proc.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(proc.wait(), timeout=20) == 0
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    secret = (config.data_dir / "webhook_secret").read_text("ascii").strip()
+    lines = log_path.read_text("utf-8").splitlines()
+    assert len(lines) > 20
+    for line in lines:
+        assert SECRET_PART not in line, line
+        assert secret not in line, line
+    # the lines that carried them, there and redacted
+    assert any("Set Bot API URL" in line and REDACTED in line for line in lines)
+    assert any("setWebhook" in line and "secret_token" in line for line in lines)
+    # one handler: each line in the bot's format (time, level, logger), none twice
+    starts = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING) ")
+    records = [line for line in lines if not line.startswith((" ", "Traceback"))]
+    assert all(starts.match(line) for line in records), [
+        line for line in records if not starts.match(line)
+    ][:3]
+    running = [line for line in records if "is running" in line]
+    assert len(running) == 1
+    messages = Counter(line.split(": ", 1)[-1] for line in records if "Set Bot API URL" in line)
+    assert list(messages.values()) == [1]
+
+
+def test_a_handler_beside_ours_sees_redacted_records_too() -> None:
+    """A library's own handler (not ours, on a logger that does not propagate) never gets a
+    secret either: records are redacted when they are made, at every level."""
+    setup_logging(LogConfig(level="DEBUG"), token=TOKEN, stream=io.StringIO())
+    theirs = io.StringIO()
+    handler = logging.StreamHandler(theirs)
+    library = logging.getLogger("some.library")
+    library.addHandler(handler)
+    library.propagate = False
+    try:
+        library.debug("GET https://api.telegram.org/bot%s/getMe", TOKEN)
+    finally:
+        library.removeHandler(handler)
+        library.propagate = True
+    assert SECRET_PART not in theirs.getvalue()
+    assert f"bot7312345678:{REDACTED}/getMe" in theirs.getvalue()
