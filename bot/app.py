@@ -20,6 +20,7 @@ from .config import Config, TelegramConfig
 from .digest import DigestError, parse_file
 from .handlers import App, publish_commands, register
 from .health import Health, check_health
+from .lockfile import DataLock
 from .push import Pusher
 from .ratelimit import Limiter
 from .services import BotContext, BotData, LiveAlerts, Services, utcnow
@@ -48,12 +49,20 @@ def file_url(api_base_url: str) -> str:
     return f"{head}/file/{tail}"
 
 
-def build_application(services: Services, *, polling: bool = True) -> App:
+def build_application(
+    services: Services,
+    *,
+    polling: bool = True,
+    requests: tuple[AiohttpRequest, AiohttpRequest] | None = None,
+) -> App:
     """A PTB Application wired to the services, with every handler registered.
 
     ``polling=False``: no updater (webhook mode: the web server feeds the update queue).
+    ``requests``: the (API calls, getUpdates) request backends, to close them even when the
+    application never finished initialising.
     """
     telegram = services.config.telegram
+    calls, polls = requests or (AiohttpRequest(), AiohttpRequest(pool_size=1, read_timeout=30))
     context_types = ContextTypes(context=CallbackContext, bot_data=BotData)
     builder = (
         ApplicationBuilder()
@@ -62,8 +71,8 @@ def build_application(services: Services, *, polling: bool = True) -> App:
         .base_file_url(file_url(telegram.api_base_url))
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=30))
+        .request(calls)
+        .get_updates_request(polls)
         .rate_limiter(Limiter(rate=services.config.push.rate, on_throttled=_throttled(services)))
     )
     if not polling:
@@ -100,19 +109,36 @@ class BotRunner:
         poll_timeout: int = 20,
         now: Callable[[], dt.datetime] = utcnow,
         auto_tick: bool = True,
+        role: str = "run",
     ) -> None:
         self.config = config
         self.poll_timeout = poll_timeout
         self.now = now
         self.auto_tick = auto_tick
+        self.role = role
+        self.lock: DataLock | None = None
         self.store: Store | None = None
         self.app: App | None = None
         self.pusher: Pusher | None = None
         self.services: Services | None = None
         self.http: aiohttp.ClientSession | None = None
         self.web: WebServer | None = None
+        self._requests = (AiohttpRequest(), AiohttpRequest(pool_size=1, read_timeout=30))
 
     async def start(self) -> None:
+        """Start everything; on any failure what was started is stopped again, then it raises
+        (``LockHeld`` when another bot has the database)."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        # one bot per database: a second one would deliver everything twice
+        self.lock = await asyncio.to_thread(
+            DataLock.acquire, self.config.db_path, role=self.role, wait=10.0
+        )
         store = self.store = Store(
             self.config.db_path, topics=self.config.topic_spec, now=self.now
         )
@@ -121,7 +147,7 @@ class BotRunner:
             config=self.config, store=store, now=self.now, alerts=LiveAlerts(store), http=self.http
         )
         webhook = bool(self.config.webhook.url)
-        app = self.app = build_application(services, polling=not webhook)
+        app = self.app = build_application(services, polling=not webhook, requests=self._requests)
         await app.initialize()
         await publish_commands(app)
         pusher = self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
@@ -186,12 +212,17 @@ class BotRunner:
             if app.running:
                 await app.stop()
             await app.shutdown()
+        for request in self._requests:  # closed already, unless initialising failed
+            await request.shutdown()
         if self.http is not None:
             await self.http.close()
             self.http = None
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
 
 async def run(config: Config, stop: asyncio.Event) -> None:
@@ -254,7 +285,7 @@ async def run_demo(
 
     sandbox = Sandbox(token=DEMO_TOKEN, bot_username="digestbot_demo_bot")
     web, url = await start_sandbox(sandbox, host=host, port=port)
-    runner = BotRunner(demo_config(config, url, sandbox.token), poll_timeout=10)
+    runner = BotRunner(demo_config(config, url, sandbox.token), poll_timeout=10, role="demo")
     try:
         await runner.start()
         announce(url)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__, app
 from .config import Config, ConfigError, load_config
+from .lockfile import LockHeld
 from .logs import Redactor, setup_logging
 from .publisher import (
     EXIT_OK,
@@ -154,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet = config.log.level if config.log.level in ("ERROR", "CRITICAL") else "WARNING"
         setup_logging(replace(config.log, level=quiet), token=config.telegram.token)
         code: int = args.func(args, config)
-    except (ConfigError, CliError) as exc:
+    except (ConfigError, CliError, LockHeld) as exc:
         err(f"digestbot: {exc}")
         return EXIT_USAGE
     except BrokenPipeError:

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .config import Config
 from .digest import DigestError, parse_file
+from .lockfile import DataLock
 from .models import Edition
 from .query import QueryError
 from .render import render_edition
@@ -29,6 +30,7 @@ from .trend import TrendError, caption_html, render_png, terms_of
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROGRESS_MIN_FILES = 100
+LOCK_WAIT = 30.0  # s a writer waits for another writer (never for a running bot)
 
 
 class CliError(Exception):
@@ -95,6 +97,11 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     folder = Path(args.dir) if args.dir else config.digests_dir
     if not folder.is_dir():
         raise CliError(f"{folder}: no such folder")
+    with DataLock.acquire(config.db_path, role="ingest", wait=LOCK_WAIT):
+        return _ingest(args, config, folder)
+
+
+def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
     store = Store(config.db_path, topics=config.topic_spec)
     try:
         update, close = _progress_bar()
@@ -342,12 +349,15 @@ def _edition_arg(store: Store, value: str | None) -> Edition:
 def cmd_push(args: argparse.Namespace, config: Config) -> int:
     from .plan import push_everyone  # the engine is only needed here
 
+    lock = None if args.dry_run else DataLock.acquire(config.db_path, role="push", wait=LOCK_WAIT)
     store = Store(config.db_path, topics=config.topic_spec)
     try:
         edition = _edition_arg(store, args.date)
         report = push_everyone(store, edition, dry_run=args.dry_run)
     finally:
         store.close()
+        if lock is not None:
+            lock.release()
     doc = {
         "date": edition.date.isoformat(),
         "chats": report.chats,
@@ -365,7 +375,7 @@ def cmd_push(args: argparse.Namespace, config: Config) -> int:
         f" ({report.empty} chats with nothing to get)"
     )
     if not args.dry_run:
-        out(f"{report.planned} new deliveries; the running bot sends them on its next tick")
+        out(f"{report.planned} new deliveries; the bot sends them once it runs")
     return EXIT_OK
 
 

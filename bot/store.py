@@ -10,9 +10,10 @@ import datetime as dt
 import enum
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
     ) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
         self.db = Database(conn)
         self.now = now
@@ -371,6 +372,14 @@ class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
 
     def delete_file_state(self, path: str) -> None:
         self.db.execute("DELETE FROM files WHERE path = ?", [path])
+
+
+def _create_private(path: Path) -> None:
+    """The database's folder (0700) and file (0600), when they do not exist yet: it holds
+    every reader's chat id and settings. SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _date_or_none(value: str | None) -> dt.date | None:
