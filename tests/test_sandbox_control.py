@@ -109,6 +109,40 @@ async def test_users_act_and_the_page_sees_every_message(sb: Sandbox, control: C
     assert (await control.get("messages", chat_id=999))[0] == 404
 
 
+async def test_user_text_that_is_not_utf8_is_refused(sb: Sandbox, control: Control) -> None:
+    """A user's text with a lone surrogate is a ValueError in Python and a 400 over HTTP; the
+    world stays as it was (a blocked user is not restarted) and everything is still served."""
+    alice = sb.add_user("Alice")
+    chat = sb.private_chat(alice)
+    sb.block(alice)
+    updates = sb.updates.pending_count
+    with pytest.raises(ValueError, match=r"U\+D83D"):
+        sb.send(chat, alice, "lone \ud83d")
+    with pytest.raises(ValueError, match=r"U\+DC00"):
+        sb.inline_query(alice, "\udc00")
+    with pytest.raises(ValueError, match="first_name"):
+        sb.add_user("\ud83d")
+    send = {"chat_id": chat.id, "user_id": alice.id, "text": "lone \ud83d"}
+    status, body = await control.post("send", send)  # aiohttp sends the JSON escape "\ud83d"
+    assert status == 400
+    assert "U+D83D" in body["error"]
+    assert (await control.post("users", {"first_name": "\udc00"}))[0] == 400
+    assert (await control.post("config", {"faults": {"methods": ["\ud83d"]}}))[0] == 400
+    assert sb.faults.methods == ()
+    assert [u.first_name for u in sb.users.values()] == ["Alice"]
+    assert chat.bot_status == "kicked"
+    assert sb.messages(chat, outgoing=None) == []
+    assert sb.updates.pending_count == updates
+    for path in ("state", "counters", "config"):
+        assert (await control.get(path))[0] == 200
+    assert (await control.get("messages", chat_id=chat.id)) == (200, [])
+    _, sent = await control.post("send", send | {"text": "hello 🌍"})
+    assert sent["text"] == "hello 🌍"
+    assert [u["message"]["text"] for u in await control.bot("getUpdates") if "message" in u] == [
+        "hello 🌍"
+    ]
+
+
 async def test_membership_changes_over_http(sb: Sandbox, control: Control) -> None:
     """block, bot_status and migrate change the world as their Python twins do."""
     alice = sb.add_user("Alice")

@@ -1,17 +1,22 @@
 """Flood limits and faults, seen through the real PTB ``telegram.Bot``: 429 with a retry_after
-that works when waited out (on an injected clock, so nothing sleeps), 5xx, timeouts, drops."""
+that works when waited out (on an injected clock, so nothing sleeps), 5xx, timeouts, drops;
+and over raw HTTP the throttle fault's exact 429 body and a network partition."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.sandbox import FaultConfig, Sandbox, start_sandbox
+from bot.sandbox import FaultConfig, Sandbox, make_app, start_sandbox
 
 TOKEN = "123456:TEST-token"
 
@@ -209,3 +214,126 @@ async def test_dropped_connection_is_a_network_error(sb: Sandbox, bot: Bot) -> N
     assert not isinstance(dropped.value, TimedOut)
     assert sb.counters.faults_dropped == 1
     assert sb.messages(alice.id) == []
+
+
+async def post(session: aiohttp.ClientSession, url: str, method: str, **params: Any) -> Any:
+    """(status, body) of a raw Bot API call."""
+    async with session.post(f"{url}/bot{TOKEN}/{method}", json=params) as response:
+        return response.status, await response.json()
+
+
+def test_throttle_is_drawn_after_the_other_faults() -> None:
+    """Adding a throttle share keeps every 5xx, drop and slow answer a seed gave before."""
+    config = FaultConfig(error_rate=0.2, drop_rate=0.1, slow_rate=0.1, seed=11)
+    draws = []
+    for throttle_rate in (0.0, 0.3):
+        sb = Sandbox(token=TOKEN)
+        sb.faults = FaultConfig(**vars(config) | {"throttle_rate": throttle_rate})
+        draws.append([sb.fault_injector.draw("sendMessage") for _ in range(60)])
+    before, after = draws
+    assert [a for b, a in zip(before, after, strict=True) if b is not None] == [
+        b for b in before if b is not None
+    ]
+    assert {a for b, a in zip(before, after, strict=True) if b is None} == {"throttle", None}
+
+
+async def test_throttle_fault_answers_telegrams_429_and_sends_nothing(
+    sb: Sandbox, url: str, bot: Bot
+) -> None:
+    """A throttled request gets Telegram's 429 body with retry_after (PTB: RetryAfter) and has
+    no effect; it is counted apart from flood-limit 429s."""
+    alice = sb.add_user("Alice")
+    sb.private_chat(alice)
+    async with aiohttp.ClientSession() as session:
+        throttle = {"faults": {"throttle_rate": 1, "throttle_retry_after": 7}}
+        async with session.post(f"{url}/_sandbox/config", json=throttle) as response:
+            assert response.status == 200
+        assert (sb.faults.throttle_rate, sb.faults.throttle_retry_after) == (1.0, 7)
+        assert await post(session, url, "sendMessage", chat_id=alice.id, text="no") == (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 7",
+                "parameters": {"retry_after": 7},
+            },
+        )
+    with pytest.raises(RetryAfter) as refused:
+        await bot.send_message(alice.id, "nor this")
+    assert refused.value.retry_after == dt.timedelta(seconds=7)
+    assert sb.messages(alice.id) == []
+    assert (sb.counters.faults_throttled, sb.counters.http_429) == (2, 0)
+    assert [r.status for r in sb.requests if r.method == "sendMessage"] == [429, 429]
+    sb.faults.throttle_rate = 0.0
+    await bot.send_message(alice.id, "now")
+    assert [m.text for m in sb.messages(alice.id)] == ["now"]
+
+
+async def _end_by_assignment(sb: Sandbox, session: aiohttp.ClientSession, url: str) -> None:
+    sb.faults.partition = False
+
+
+async def _end_by_new_config(sb: Sandbox, session: aiohttp.ClientSession, url: str) -> None:
+    sb.faults = FaultConfig()
+
+
+async def _end_over_http(sb: Sandbox, session: aiohttp.ClientSession, url: str) -> None:
+    async with session.post(f"{url}/_sandbox/config", json={"faults": {"partition": False}}) as r:
+        assert (await r.json())["faults"]["partition"] is False
+
+
+ENDINGS: dict[str, Callable[[Sandbox, aiohttp.ClientSession, str], Awaitable[None]]] = {
+    "assignment": _end_by_assignment,
+    "new_config": _end_by_new_config,
+    "control_api": _end_over_http,
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+async def test_partition_holds_requests_and_drops_them_when_it_ends(
+    sb: Sandbox, url: str, ending: str
+) -> None:
+    """During a partition sendMessage and getUpdates get no answer and do nothing; when it ends
+    they are disconnected, the message was never sent, and new requests work again."""
+    alice = sb.add_user("Alice")
+    chat = sb.private_chat(alice)
+    sb.faults.partition = True
+    async with aiohttp.ClientSession() as session:
+        held = [
+            asyncio.create_task(post(session, url, "sendMessage", chat_id=chat.id, text="lost")),
+            asyncio.create_task(post(session, url, "getUpdates", timeout=0)),
+        ]
+        await sb.wait_for(lambda sb: sb.counters.faults_partitioned == 2, timeout=5)
+        sb.send(chat, alice, "written during the partition")
+        assert not any(task.done() for task in held)
+        assert (sb.counters["sendMessage"], sb.counters["getUpdates"]) == (0, 0)
+        assert sorted(r.method for r in sb.requests) == ["getUpdates", "sendMessage"]
+        assert {r.status for r in sb.requests} == {0}
+        await ENDINGS[ending](sb, session, url)
+        for task in held:
+            with pytest.raises(aiohttp.ClientError):
+                await asyncio.wait_for(task, 5)
+        status, body = await post(session, url, "getUpdates")
+        assert (status, [u["message"]["text"] for u in body["result"]]) == (
+            200,
+            ["written during the partition"],
+        )
+        assert (await post(session, url, "sendMessage", chat_id=chat.id, text="after"))[0] == 200
+    assert [m.text for m in sb.messages(chat)] == ["after"]
+    assert sb.counters.faults_partitioned == 2
+
+
+async def test_partition_does_not_hold_up_the_server_stopping(sb: Sandbox) -> None:
+    """Stopping the server ends the requests a partition holds, without waiting for them."""
+    runner = web.AppRunner(make_app(sb), shutdown_timeout=60)  # a held request would wait 60 s
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    sb.faults.partition = True
+    async with aiohttp.ClientSession() as session:
+        held = asyncio.create_task(post(session, f"http://{host}:{port}", "getMe"))
+        await sb.wait_for(lambda sb: sb.counters.faults_partitioned == 1, timeout=5)
+        await asyncio.wait_for(runner.cleanup(), 10)
+        with pytest.raises(aiohttp.ClientError):
+            await asyncio.wait_for(held, 5)
+    assert sb.counters["getMe"] == 0

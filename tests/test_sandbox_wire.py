@@ -10,10 +10,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from bot.sandbox import Sandbox, start_sandbox
 
@@ -175,6 +177,66 @@ async def test_send_errors_are_telegrams(sb: Sandbox, api: Api, case: str) -> No
     params = ERROR_CASES[case](sb)
     expected = fixture(case)
     assert await api.json("sendMessage", **params) == (expected["error_code"], expected)
+
+
+NOT_UTF8 = {
+    "ok": False,
+    "error_code": 400,
+    "description": "Bad Request: strings must be encoded in UTF-8",
+}
+
+
+def wire(value: Any) -> bytes:
+    """What a client that never checks its strings sends: a lone surrogate as its 3 bytes."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text.encode("utf-8", "surrogatepass")
+
+
+async def send_unchecked(api: Api, encoding: str, params: dict[str, Any]) -> tuple[int, Any]:
+    """sendMessage with ``params`` in ``encoding``, lone surrogates and all."""
+    url, raw = f"{api.url}/bot{TOKEN}/sendMessage", {wire(k): wire(v) for k, v in params.items()}
+    if encoding == "json":  # json.dumps writes "\ud83d"
+        return await api.call("sendMessage", json=params)
+    if encoding == "query":
+        request = api.session.get(URL(f"{url}?{urlencode(raw)}", encoded=True))
+    elif encoding == "form":
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        request = api.session.post(url, data=urlencode(raw).encode(), headers=form)
+    else:
+        with aiohttp.MultipartWriter("form-data") as writer:
+            for key, value in raw.items():
+                part = writer.append(value, {"Content-Type": "text/plain"})
+                part.set_content_disposition("form-data", name=key.decode())
+        request = api.session.post(url, data=writer)
+    async with request as response:
+        return response.status, await response.json()
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+async def test_strings_that_are_not_utf8_are_refused(sb: Sandbox, api: Api, encoding: str) -> None:
+    """A lone surrogate in any argument is 400 "strings must be encoded in UTF-8", nothing is
+    sent, and every later answer (getUpdates, sendMessage, the control API) is still served."""
+    alice = sb.add_user("Alice")
+    chat = sb.private_chat(alice)
+    button = {"inline_keyboard": [[{"text": "\ud83d", "callback_data": "x"}]]}
+    refused = [
+        {"chat_id": chat.id, "text": "lone \ud83d"},
+        {"chat_id": chat.id, "text": "menu", "reply_markup": button},
+    ]
+    if encoding != "multipart":  # a multipart part's name cannot hold one
+        refused.append({"chat_id": chat.id, "text": "hi", "\udc00": "a name that is not UTF-8"})
+    for params in refused:
+        assert await send_unchecked(api, encoding, params) == (400, NOT_UTF8)
+    assert sb.messages(chat) == []
+    assert (sb.counters["sendMessage"], sb.requests) == (0, [])  # refused before it counts
+    sb.send(chat, alice, "hello")
+    status, body = await api.json("sendMessage", chat_id=chat.id, text="still here 🌍")
+    assert (status, body["result"]["text"]) == (200, "still here 🌍")
+    status, body = await api.json("getUpdates")
+    assert (status, [u["message"]["text"] for u in body["result"]]) == (200, ["hello"])
+    for path in ("state", f"messages?chat_id={chat.id}", "counters"):
+        async with api.session.get(f"{api.url}/_sandbox/{path}") as response:
+            assert response.status == 200, path
 
 
 async def test_unknown_token_and_method(sb: Sandbox, api: Api) -> None:

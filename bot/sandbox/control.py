@@ -1,9 +1,14 @@
 """The HTTP control API under ``/_sandbox/`` and its Server-Sent Events stream.
 
 JSON in, JSON out; an unknown user, chat or message answers 404 ``{"error": …}``, a bad request
-400. The event stream sends one JSON object per ``data:`` line (message, edit, delete, chat,
-callback_answer, inline_answer, action, reset, and commands when the bot's command menu
-changes) and ends when the server stops.
+400 (so does a body holding a string that is not UTF-8, a lone surrogate such as ``"\\ud83d"``:
+nothing changes). The event stream sends one JSON object per ``data:`` line (message, edit,
+delete, chat, callback_answer, inline_answer, action, reset, and commands when the bot's
+command menu changes) and ends when the server stops.
+
+``POST config`` {flood: {…}, faults: {…}} sets fields of FloodConfig and FaultConfig (any of
+them, e.g. faults ``throttle_rate``, ``throttle_retry_after`` or ``partition``: false ends a
+partition at once); ``GET config`` shows them.
 
 Inline mode: ``POST inline`` {user_id, query, offset?, chat_id?} → {inline_query_id};
 ``GET inline/<id>?timeout=S`` → the bot's answer (waits up to S seconds, 408 without one);
@@ -23,6 +28,7 @@ from aiohttp import web
 
 from .faults import FaultConfig
 from .flood import FloodConfig
+from .texts import check_json
 from .world import Sandbox
 
 KEEPALIVE = 15.0  # seconds between SSE comments when nothing happens
@@ -56,6 +62,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
         raise ValueError("the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
+    check_json(body)
     return body
 
 

@@ -114,6 +114,7 @@ class SandboxCore:
     def faults(self, config: FaultConfig) -> None:
         self._faults.config = config
         self._faults.reseed()
+        self._faults.wake()  # a partition that this config ends ends now
 
     @property
     def fault_injector(self) -> Faults:
@@ -332,8 +333,10 @@ class SandboxCore:
         self.webhook.resume()
 
     async def close(self) -> None:
-        """End long polls, SSE streams and webhook delivery (the server is stopping)."""
+        """End long polls, SSE streams, webhook delivery and the requests a partition holds
+        (the server is stopping)."""
         self.updates.close()
+        self._faults.wake()
         for queue in self._subscribers:
             queue.put_nowait(None)
         await self.webhook.stop()

@@ -11,7 +11,7 @@ from typing import Any
 class RequestRecord:
     """One Bot API request: the method, its arguments as Telegram read them, the HTTP status.
 
-    ``status`` is 0 for a connection the sandbox dropped on purpose.
+    ``status`` is 0 for a connection the sandbox dropped on purpose (a drop, a partition).
     """
 
     method: str
@@ -24,7 +24,11 @@ class Counters:
     """Running totals; ``counters["http_429"]`` works as well as ``counters.http_429``.
 
     ``requests`` counts requests per method (also readable as ``counters["sendMessage"]``),
-    ``per_chat`` the messages delivered to each chat, ``retry_afters`` every 429's retry_after.
+    ``per_chat`` the messages delivered to each chat, ``retry_afters`` every flood-limit 429's
+    retry_after. The injected faults are counted apart, one counter each (``faults_5xx``,
+    ``faults_slow``, ``faults_dropped``, ``faults_throttled``: 429s of the throttle fault, not
+    in ``http_429``); ``faults_partitioned`` counts the requests a partition held, which
+    Telegram never saw (not in ``requests``).
     """
 
     requests: Counter[str] = field(default_factory=Counter)
@@ -34,6 +38,8 @@ class Counters:
     faults_5xx: int = 0
     faults_slow: int = 0
     faults_dropped: int = 0
+    faults_throttled: int = 0
+    faults_partitioned: int = 0
     sent_messages: int = 0
     per_chat: Counter[int] = field(default_factory=Counter)
     errors: Counter[int] = field(default_factory=Counter)  # answers by HTTP error status
@@ -63,6 +69,8 @@ class Counters:
             "faults_5xx": self.faults_5xx,
             "faults_slow": self.faults_slow,
             "faults_dropped": self.faults_dropped,
+            "faults_throttled": self.faults_throttled,
+            "faults_partitioned": self.faults_partitioned,
             "sent_messages": self.sent_messages,
             "per_chat": {str(k): v for k, v in self.per_chat.items()},
             "errors": {str(k): v for k, v in self.errors.items()},

@@ -56,6 +56,7 @@ def too_many_requests(retry_after: int) -> ApiError:
 UNAUTHORIZED = ApiError(401, "Unauthorized")
 NOT_FOUND = ApiError(404, "Not Found")
 CHAT_NOT_FOUND = "chat not found"
+NOT_UTF8 = "strings must be encoded in UTF-8"
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "

@@ -2,7 +2,8 @@
 
 Whatever the encoding (query string, form, JSON body, multipart), Telegram turns each argument
 into a string (a JSON object or array back into its JSON text) and parses it per method; doing
-the same here is what makes the four encodings give the same result.
+the same here is what makes the four encodings give the same result. Bytes that are not UTF-8
+are read as surrogate escapes, so ``check_utf8`` refuses them like a JSON ``"\\ud83d"``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
-from .errors import ApiError, bad_request
+from .errors import NOT_UTF8, ApiError, bad_request
+from .texts import surrogate_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +131,17 @@ def check_json_body(text: str) -> Any:
         return json.loads(text) if text.strip() else {}
     except ValueError:
         raise ApiError(400, "Bad Request: can't parse JSON object") from None
+
+
+def from_form(data: bytes | str) -> list[tuple[str, str]]:
+    """The pairs of a query string or an application/x-www-form-urlencoded body, in order."""
+    text = data if isinstance(data, str) else data.decode("utf-8", "surrogateescape")
+    return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
+
+
+def check_utf8(args: Args) -> None:
+    """400 "strings must be encoded in UTF-8" for an argument (or its name) that is not UTF-8."""
+    uploads = args.files.items()
+    strings = [*args.values.keys(), *args.values.values(), *(k + u.filename for k, u in uploads)]
+    if any(surrogate_in(value) for value in strings):
+        raise bad_request(NOT_UTF8)

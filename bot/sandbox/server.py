@@ -3,9 +3,16 @@
 - ``/bot<token>/<method>``: GET or POST, method names case-insensitive; arguments from the
   query string, a form, a multipart form (files) or a JSON body, all read as Telegram reads
   them. A token that is not the sandbox's answers 401 "Unauthorized" (404 "Not Found" if it is
-  not even shaped like a token), an unknown method 404 "Not Found".
+  not even shaped like a token), an unknown method 404 "Not Found", an argument that is not
+  UTF-8 (a lone surrogate such as a JSON ``"\\ud83d"``, or bytes that do not decode) 400
+  "Bad Request: strings must be encoded in UTF-8", with no effect.
 - ``/file/bot<token>/<file_path>``: what getFile points at.
 - ``/_sandbox/…``: the control API (``control.py``); ``/`` and ``/static/…``: the web page.
+
+Faults (``faults.py``) wrap the Bot API: a drawn 5xx, drop or throttle (429 with
+``retry_after``) answers before the method runs, a slow answer after it; while
+``sb.faults.partition`` is true every request (file downloads too) is held without effect or
+answer, and its connection is closed when the partition ends or the server stops.
 
 Requests are logged with the token redacted (``bot<redacted>``); so is the access log.
 """
@@ -13,6 +20,7 @@ Requests are logged with the token redacted (``bot<redacted>``); so is the acces
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
@@ -27,8 +35,8 @@ from aiohttp.web_request import FileField
 from . import commands, inline, methods, queries
 from .control import setup_control
 from .counters import RequestRecord
-from .errors import NOT_FOUND, UNAUTHORIZED, ApiError
-from .params import Args, Upload, check_json_body, from_json_body
+from .errors import NOT_FOUND, NOT_UTF8, UNAUTHORIZED, ApiError, bad_request, too_many_requests
+from .params import Args, Upload, check_json_body, check_utf8, from_form, from_json_body
 from .registry import METHODS, Reply
 from .world import Sandbox
 
@@ -39,6 +47,7 @@ STATIC = Path(__file__).with_name("static")
 TOKEN_SHAPE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 MAX_UPLOAD = 50 * 1024 * 1024
 MAX_LOGGED = 10_000  # requests kept in sb.requests
+ESCAPE = "surrogateescape"  # bytes that are not UTF-8 → lone surrogates, refused by check_utf8
 PLACEHOLDER = (
     "<!doctype html><meta charset=utf-8><title>digestbot sandbox</title>"
     "<p>The digestbot sandbox is running. The web chat page is not installed; "
@@ -70,32 +79,48 @@ def json_response(body: Any, status: int = 200) -> web.Response:
 
 
 async def read_args(request: web.Request) -> Args:
-    """The request's arguments: the query string first, then the body."""
+    """The request's arguments: the query string first, then the body.
+
+    Like a body that cannot be parsed, one that is not UTF-8 (bytes that do not decode become
+    surrogate escapes) or holds a lone surrogate is refused before anything is counted.
+    """
     values: dict[str, str] = {}
-    for key, value in request.query.items():
+    for key, value in from_form(request.rel_url.raw_query_string):
         values.setdefault(key, value)
     files: dict[str, Upload] = {}
     if request.method == "POST" and request.can_read_body:
         body: dict[str, str] = {}
         if request.content_type == "application/json":
-            body = from_json_body(check_json_body(await request.text()))
-        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            for key, part in (await request.post()).items():
+            text = (await request.read()).decode(errors=ESCAPE)
+            body = from_json_body(check_json_body(text))
+        elif request.content_type == "application/x-www-form-urlencoded":
+            body = dict(from_form((await request.read()).rstrip()))
+        elif request.content_type == "multipart/form-data":
+            try:
+                parts = await request.post()
+            except UnicodeDecodeError:  # aiohttp decodes text parts strictly
+                raise bad_request(NOT_UTF8) from None
+            for key, part in parts.items():
                 if isinstance(part, FileField):
                     content_type = part.content_type or "application/octet-stream"
                     files[key] = Upload(
                         part.filename, content_type=content_type, data=part.file.read()
                     )
                 else:
-                    body[key] = part if isinstance(part, str) else bytes(part).decode()
+                    text = part if isinstance(part, str) else bytes(part).decode(errors=ESCAPE)
+                    body[key] = text
         for key, value in body.items():
             values.setdefault(key, value)
-    return Args(values, files)
+    args = Args(values, files)
+    check_utf8(args)
+    return args
 
 
 async def bot_api(request: web.Request) -> web.StreamResponse:
     """One Bot API request, with the faults and logs the sandbox adds around it."""
     sb = request.app[SANDBOX]
+    if sb.faults.partition:
+        return await _partitioned(request, sb)
     token, name = request.match_info["token"], request.match_info["method"]
     if token != sb.token:
         error = UNAUTHORIZED if TOKEN_SHAPE.fullmatch(token) else NOT_FOUND
@@ -120,6 +145,11 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
         body = sb.fault_injector.server_error()
         _record(sb, method_name, args, body["error_code"])
         return json_response(body, body["error_code"])
+    if fault == "throttle":
+        sb.counters.faults_throttled += 1
+        throttled = too_many_requests(sb.faults.throttle_retry_after)
+        _record(sb, method_name, args, throttled.code)
+        return json_response(throttled.to_json(), throttled.code)
     try:
         result = handler(sb, args)
         if inspect.isawaitable(result):
@@ -153,6 +183,23 @@ def _record(sb: Sandbox, method_name: str, args: Args, status: int) -> None:
     sb.changed()
 
 
+async def _partitioned(request: web.Request, sb: Sandbox) -> web.StreamResponse:
+    """Hold a request a partition keeps from Telegram; close its connection when it ends."""
+    sb.counters.faults_partitioned += 1
+    name = request.match_info.get("method")
+    if name is not None:  # a Bot API call (a file download is not logged)
+        args = Args()
+        with contextlib.suppress(ApiError):
+            args = await read_args(request)
+        entry = METHODS.get(name.lower())
+        _record(sb, entry[0] if entry else name, args, 0)
+    else:
+        sb.changed()
+    log.info("a partition holds %s", redact(request.path))
+    await sb.fault_injector.partitioned(lambda: sb.updates.closed)
+    return _drop(request)
+
+
 def _drop(request: web.Request) -> web.StreamResponse:
     """Close the connection without an answer (the client sees a disconnect)."""
     transport = request.transport
@@ -164,6 +211,8 @@ def _drop(request: web.Request) -> web.StreamResponse:
 async def download(request: web.Request) -> web.StreamResponse:
     """``/file/bot<token>/<file_path>``: the bytes of a file getFile described."""
     sb = request.app[SANDBOX]
+    if sb.faults.partition:
+        return await _partitioned(request, sb)
     if request.match_info["token"] != sb.token:
         return json_response(UNAUTHORIZED.to_json(), UNAUTHORIZED.code)
     stored = sb.files.by_path(request.match_info["path"])

@@ -1,6 +1,7 @@
 """The Python API of the sandbox: build a world, act as its users, watch what the bot does.
 
-Every user action enqueues the update Telegram would send the bot and returns what it made.
+Every user action enqueues the update Telegram would send the bot and returns what it made;
+text that is not UTF-8 (a lone surrogate) is refused with a ValueError before anything changes.
 Groups have ids -1001, -1002, …; supergroups and channels -1001000000001, …; the bot sees group
 messages as a bot in privacy mode does unless ``sb.privacy_mode = False`` (or it is an admin):
 commands (for it), replies to it, mentions of it and service messages.
@@ -8,7 +9,6 @@ commands (for it), replies to it, mentions of it and service messages.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from . import inline
@@ -26,26 +26,13 @@ from .model import (
     Topic,
     User,
 )
-from .telegram_html import utf16_len
+from .texts import COMMAND, check_text, user_entities
 
 __all__ = ["DEFAULT_TOKEN", "Sandbox"]
 
-COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@([A-Za-z0-9_]{1,32}))?")
-MENTION = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}")
 BOT_STATUSES = ("member", "administrator", "left", "kicked")
 GROUP_ID_BASE, SUPERGROUP_ID_BASE = 1000, 1_001_000_000_000
 TOPIC_ICON_COLOR = 0x6FB9F0
-
-
-def user_entities(text: str) -> list[JSON]:
-    """The entities Telegram finds in a user's text: a leading command, @mentions."""
-    entities: list[JSON] = []
-    if command := COMMAND.match(text):
-        entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(command[0])})
-    for mention in MENTION.finditer(text):
-        offset = utf16_len(text[: mention.start()])
-        entities.append({"type": "mention", "offset": offset, "length": utf16_len(mention[0])})
-    return entities
 
 
 class Sandbox(SandboxCore):
@@ -63,6 +50,7 @@ class Sandbox(SandboxCore):
         last_name: str | None = None,
     ) -> User:
         """A new Telegram user."""
+        check_text(first_name=first_name, username=username, last_name=last_name)
         if user_id is None:
             user_id = next(self._user_ids)
             while user_id in self.users:
@@ -100,6 +88,7 @@ class Sandbox(SandboxCore):
         username: str | None = None,
     ) -> Chat:
         """A group (or supergroup, maybe a forum) the bot is added to by ``added_by``."""
+        check_text(title=title, username=username)
         members = list(members)
         supergroup = supergroup or forum
         n = next(self._chat_numbers)
@@ -129,6 +118,7 @@ class Sandbox(SandboxCore):
         bot_admin: bool = True,
     ) -> Chat:
         """A channel with the bot in it (an admin by default: only then it sees posts)."""
+        check_text(title=title, username=username)
         chat_id = -(SUPERGROUP_ID_BASE + next(self._chat_numbers))
         admin_ids = [u.id for u in admins]
         chat = Chat(chat_id, CHANNEL, title=title, username=username, bot_status="left")
@@ -140,6 +130,7 @@ class Sandbox(SandboxCore):
 
     def add_topic(self, chat: Chat | int, name: str) -> int:
         """A forum topic; its id (the message_thread_id of its messages) is returned."""
+        check_text(name=name)
         chat = self.chat_of(chat)
         if not chat.is_forum:
             raise ValueError(f"chat {chat.id} is not a forum")
@@ -171,6 +162,7 @@ class Sandbox(SandboxCore):
         A user who is not a member of the group joins it first; one who blocked the bot
         restarts it (unblocks) first, as Telegram's apps do.
         """
+        check_text(text=text)
         chat = self.chat_of(chat)
         kind, sender, sender_chat = self._author(chat, user, thread_id, anonymous=anonymous)
         message = self.new_message(
@@ -194,6 +186,7 @@ class Sandbox(SandboxCore):
         text: str | None = None,
     ) -> str:
         """Press a button of a bot message (by callback_data or by text; data may be forged)."""
+        check_text(data=data, text=text)
         if message.deleted:
             raise ValueError(f"message {message.message_id} was deleted")
         user = self.user_of(user)
@@ -237,6 +230,7 @@ class Sandbox(SandboxCore):
         next_offset when the user scrolls for more. See ``inline_answer`` and
         ``choose_inline_result``.
         """
+        check_text(query=query, offset=offset)
         user = self.user_of(user)
         if not self.inline_mode:
             raise ValueError(f"@{self.bot.username} does not support inline mode")
