@@ -14,8 +14,10 @@ from pathlib import Path
 from . import __version__, app
 from .config import Config, ConfigError, load_config
 from .lockfile import LockHeld
+from .store_faults import DatabaseError, describe
 from .logs import Redactor, setup_logging
 from .publisher import (
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     CliError,
@@ -158,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, CliError, LockHeld) as exc:
         err(f"digestbot: {exc}")
         return EXIT_USAGE
+    except DatabaseError as exc:  # locked, read-only, full, corrupt: one line, no traceback
+        err(f"digestbot: {describe(config.db_path, exc)}")
+        return EXIT_FAILED
     except BrokenPipeError:
         return EXIT_OK
     return code

@@ -43,6 +43,7 @@ from .chatctx import can_manage, chat_of, reply, say, user_language
 from .i18n import LANGUAGES
 from .models import Chat
 from .services import BotContext, BotData
+from .store_faults import DatabaseError, describe
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +209,16 @@ async def throttle(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log with the update's context (never the token) and apologise to the user."""
+    """Log with the update's context (never the token) and apologise to the user; a database
+    fault is one line (and /healthz says so) instead of a traceback per update."""
     update_id = getattr(update, "update_id", "?")
-    log.error("handler failed for update %s", update_id, exc_info=context.error)
+    services = context.bot_data.services
+    if isinstance(context.error, DatabaseError):
+        reason = describe(services.store.path, context.error)
+        if services.runtime.store_failed(services.now(), reason):
+            log.error("handler failed for update %s: %s", update_id, reason)
+    else:
+        log.error("handler failed for update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await reply(update, context, say("error", user_language(update)))

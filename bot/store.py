@@ -28,8 +28,11 @@ from .store_outbox import OutboxStore
 from .store_remote import RemoteStore
 from .store_schema import migrations
 from .store_search import SearchStore, TopicSpec
+from .store_tx import immediate
 
 log = logging.getLogger(__name__)
+
+UPDATES_KEPT = dt.timedelta(days=2)  # how long a webhook update id is remembered
 
 
 class Change(enum.Enum):
@@ -112,12 +115,10 @@ class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
 
         Inside an open transaction this joins it instead of opening a savepoint: FTS5 writes
         its pending index data at every savepoint, which made a bulk ingest several times
-        slower. A failure still rolls back the whole outer transaction.
+        slower. A failure still rolls back the whole outer transaction. The write lock is
+        taken first (``BEGIN IMMEDIATE``): another writer is waited for (busy_timeout).
         """
-        if self.db.conn.in_transaction:
-            yield
-            return
-        with self.db.atomic():
+        with immediate(self.db):
             yield
 
     def _t(self, name: str) -> Table:
@@ -372,6 +373,24 @@ class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
 
     def delete_file_state(self, path: str) -> None:
         self.db.execute("DELETE FROM files WHERE path = ?", [path])
+
+    # -- webhook updates ------------------------------------------------------------------
+
+    def update_seen(self, update_id: int) -> bool:
+        """Record a webhook update id: True when it was recorded before (a replay).
+
+        Ids older than ``UPDATES_KEPT`` are forgotten (Telegram keeps an update 24 h).
+        """
+        now = self.now()
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO webhook_updates (update_id, received_at) VALUES (?, ?)",
+            [update_id, stamp(now)],
+        )
+        if cur.rowcount and update_id % 256 == 0:
+            self.db.execute(
+                "DELETE FROM webhook_updates WHERE received_at < ?", [stamp(now - UPDATES_KEPT)]
+            )
+        return cur.rowcount == 0
 
 
 def _create_private(path: Path) -> None:

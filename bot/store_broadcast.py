@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from .store_chats import stamp
+from .store_tx import immediate
 
 BROADCAST_KIND = "broadcast"
 KEY_PREFIX = "broadcast-"
@@ -52,7 +53,7 @@ class BroadcastStore:
 
     def draft_broadcast(self, html: str, *, sender_id: int, now: dt.datetime) -> Broadcast:
         at = stamp(now)
-        with self.db.atomic():
+        with immediate(self.db):
             cur = self.db.execute(
                 "INSERT INTO broadcasts (html, sender_id, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?)",
@@ -75,7 +76,7 @@ class BroadcastStore:
         """Outbox rows for every active subscribed chat, if the draft is still a draft;
         the number planned (0 when it was planned or cancelled before)."""
         at = stamp(now)
-        with self.db.atomic():
+        with immediate(self.db):
             claimed = self.db.execute(
                 "UPDATE broadcasts SET status = 'planned', updated_at = ? "
                 "WHERE id = ? AND status = 'draft'",
@@ -96,7 +97,7 @@ class BroadcastStore:
 
     def cancel_broadcast(self, broadcast_id: int, *, now: dt.datetime) -> bool:
         """Drop a draft; False when it was not a draft any more."""
-        with self.db.atomic():
+        with immediate(self.db):
             return bool(
                 self.db.execute(
                     "UPDATE broadcasts SET status = 'cancelled', updated_at = ? "

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from .models import Alert, Chat
+from .store_tx import immediate
 
 ALL = "all"  # the subscription scope for the whole edition
 
@@ -194,7 +195,7 @@ class ChatStore:
 
     def set_scopes(self, chat_id: int, scopes: set[str]) -> None:
         """Replace the chat's scopes (an empty set unsubscribes)."""
-        with self.db.atomic():
+        with immediate(self.db):
             self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
             now = stamp(self.now())
             self.db.table("subscriptions").insert_all(
@@ -209,7 +210,7 @@ class ChatStore:
         old = self.get_chat(old_id)
         if old is None:
             return False
-        with self.db.atomic():
+        with immediate(self.db):
             if self.get_chat(new_id) is None:
                 row = dict(self.db.table("chats").get(old_id))
                 row.update(id=new_id, type="supergroup", updated_at=stamp(self.now()))

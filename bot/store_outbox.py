@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from .models import Chat
 from .store_chats import ALL, chat_from_row, stamp
+from .store_tx import immediate
 
 EDITION, ALERT, ROUNDUP = "edition", "alert", "roundup"
 # outbox rows (edition_date, kind, due_at, next_attempt_at, created_at, updated_at as
@@ -43,6 +44,7 @@ class Delivery:
     message_ids: tuple[int, ...]
     items: tuple[int, ...]  # item ids this delivery carries (alerts)
     scopes: frozenset[str]  # the chat's subscription scopes: {"all"} or topic keys
+    due_at: dt.datetime  # when it was due: how old it is (push.max_age)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,7 @@ class OutboxStore:
             for r in rows
         ]
         before = self.db.conn.total_changes
-        with self.db.atomic():
+        with immediate(self.db):
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
                 "next_attempt_at, items, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -201,6 +203,7 @@ class OutboxStore:
         marks = ", ".join("?" for _ in skip) or "-1"  # NOT IN (NULL) would drop every row
         rows = self.db.execute(
             "SELECT d.id, d.edition_date, d.kind, d.part, d.attempts, d.message_ids, d.items, "  # noqa: S608 - placeholders
+            "d.due_at, "
             "c.*, (SELECT group_concat(scope, ' ') FROM subscriptions s WHERE s.chat_id = c.id)"
             " AS scopes FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.id NOT IN ({marks}) "
@@ -222,6 +225,7 @@ class OutboxStore:
                     message_ids=tuple(json.loads(values[5])),
                     items=tuple(json.loads(values[6])),
                     scopes=frozenset((row["scopes"] or ALL).split()),
+                    due_at=dt.datetime.fromisoformat(values[7]),
                 )
             )
         return out
@@ -269,6 +273,15 @@ class OutboxStore:
         )
         row = self.db.execute("SELECT attempts FROM deliveries WHERE id = ?", [delivery_id])
         return int(row.fetchone()[0])
+
+    def retry_transient_now(self, *, now: dt.datetime) -> int:
+        """Rows waiting out a transient error are due now (the Bot API answers again)."""
+        cur = self.db.execute(
+            "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE status = 'pending' "
+            "AND error LIKE 'transient:%' AND next_attempt_at > ?",
+            [stamp(now), stamp(now), stamp(now)],
+        )
+        return cur.rowcount
 
     def move_delivery(self, delivery_id: int, chat_id: int) -> None:
         """The chat migrated: the row follows it (or goes, when the new chat already has one)."""

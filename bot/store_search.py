@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .matching import TopicTagger
+from .store_tx import immediate
 from .textnorm import index_text, normalize
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ class SearchStore:
         wanted = self._wanted_topics
         if wanted is None or self._meta("topics") == wanted:
             return
-        with self.db.atomic():  # topic tokens live in the index too: rebuild both
+        with immediate(self.db):  # topic tokens live in the index too: rebuild both
             self.db.execute("DELETE FROM item_topics")
             self.db.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
             self.db.execute(

@@ -1,0 +1,74 @@
+"""Database faults in words: one line naming the file, the cause and the fix.
+
+Part of the store. ``describe(path, exc)`` turns a ``sqlite3.Error`` into what an operator can
+act on — ``data/digestbot.sqlite3: the database is locked by another process (waited 10 s):
+…`` — from its SQLite error code (Python ≥ 3.11 gives it), falling back to the message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+# SQLite primary result codes (the low byte of an extended code) → what it means, what to do
+_CAUSES: dict[str, str] = {
+    "SQLITE_BUSY": "the database is locked by another process: stop it, or try again",
+    "SQLITE_LOCKED": "the database is locked by another process: stop it, or try again",
+    "SQLITE_READONLY": (
+        "the database is read-only: give the bot's user write access to the file and its folder"
+    ),
+    "SQLITE_FULL": "the disk is full: free some space (the bot carries on once it can write)",
+    "SQLITE_CORRUPT": (
+        "the database file is corrupt: stop the bot and restore a backup (digestbot backup)"
+    ),
+    "SQLITE_NOTADB": (
+        "this is not a digestbot database (not SQLite, or damaged): restore a backup, or point "
+        "storage.path elsewhere"
+    ),
+    "SQLITE_CANTOPEN": "cannot open the database: check that its folder exists and is writable",
+    "SQLITE_IOERR": "the disk reported an I/O error: check the disk (dmesg), then restart",
+    "SQLITE_PERM": "access to the database was denied: check its permissions",
+}
+_BY_CODE = {
+    5: "SQLITE_BUSY",
+    6: "SQLITE_LOCKED",
+    8: "SQLITE_READONLY",
+    10: "SQLITE_IOERR",
+    11: "SQLITE_CORRUPT",
+    13: "SQLITE_FULL",
+    14: "SQLITE_CANTOPEN",
+    3: "SQLITE_PERM",
+    26: "SQLITE_NOTADB",
+}
+
+
+DatabaseError = sqlite3.Error  # what the store raises when the database fails
+
+
+def cause(exc: sqlite3.Error) -> str:
+    """What went wrong and the fix, without the file name."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    name = _BY_CODE.get(code & 0xFF) if isinstance(code, int) else None
+    if name is None:
+        text = str(exc).lower()
+        name = next(
+            (
+                n
+                for n, words in (
+                    ("SQLITE_BUSY", "locked"),
+                    ("SQLITE_READONLY", "readonly"),
+                    ("SQLITE_FULL", "full"),
+                    ("SQLITE_NOTADB", "not a database"),
+                    ("SQLITE_CORRUPT", "malformed"),
+                    ("SQLITE_CANTOPEN", "unable to open"),
+                )
+                if words in text
+            ),
+            None,
+        )
+    return _CAUSES[name] if name else f"database error: {exc}"
+
+
+def describe(path: Path | str, exc: sqlite3.Error) -> str:
+    """``<path>: <cause and fix>``: the one line a user sees."""
+    return f"{path}: {cause(exc)}"
