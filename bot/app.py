@@ -21,6 +21,7 @@ from .digest import DigestError, parse_file
 from .handlers import App, publish_commands, register
 from .health import Health, check_health
 from .lockfile import DataLock
+from .outage import api_outcome
 from .push import Pusher
 from .ratelimit import Limiter
 from .services import BotContext, BotData, LiveAlerts, Services, utcnow
@@ -94,7 +95,7 @@ def _throttled(services: Services) -> Callable[[float], None]:
 async def job_tick(context: BotContext) -> None:
     """The one repeating job: scan the sources, plan what is due, wake the sender."""
     data = context.bot_data
-    await plan.tick(data.services)
+    await plan.guarded_tick(data.services)
     if data.pusher is not None:
         data.pusher.wake()
 
@@ -146,6 +147,8 @@ class BotRunner:
         services = self.services = Services(
             config=self.config, store=store, now=self.now, alerts=LiveAlerts(store), http=self.http
         )
+        for request in self._requests:
+            request.on_outcome = api_outcome(services.runtime, services.metrics, self.now)
         webhook = bool(self.config.webhook.url)
         app = self.app = build_application(services, polling=not webhook, requests=self._requests)
         await app.initialize()
@@ -165,6 +168,7 @@ class BotRunner:
             application=app,
             health=self.health,
             metrics=services.metrics,
+            seen=store.update_seen,
         )
         if webhook:
             url = public_webhook_url(self.config.webhook)

@@ -5,10 +5,11 @@
 push, recent 429s) and says ``ok`` or ``degraded`` with the reasons. It only reads: the bot's
 jobs record into ``RuntimeState`` as they work.
 
-Degraded when a source is failing, the last scan is older than three ticks (or none ran since
-three ticks after the start), the outbox holds a row overdue by more than ten minutes, or
-Telegram answered 429 many times in the last hour. A digest file that does not parse is
-reported (``last_scan.errors``) but is the publisher's to fix, not a sign the bot is unwell.
+Degraded when a source is failing, the last scan reported errors (a digest file or folder
+that did not load: ``last_scan.errors``), the last tick failed, the database failed, the Bot
+API is failing (several calls in a row ended in 5xx or network errors), the last scan is older
+than three ticks (or none ran since three ticks after the start), the outbox holds a row
+overdue by more than ten minutes, or Telegram answered 429 many times in the last hour.
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ from .store import EditionInfo, Store
 
 THROTTLE_WINDOW = dt.timedelta(hours=1)
 MAX_REMEMBERED_THROTTLES = 10_000
+API_FAILING_AFTER = 3  # Bot API calls in a row that failed: the API counts as failing
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """Something that failed and has not worked since: what, since when, how often."""
+
+    reason: str
+    since: dt.datetime
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +111,41 @@ class RuntimeState:
     throttles: deque[dt.datetime] = field(
         default_factory=lambda: deque(maxlen=MAX_REMEMBERED_THROTTLES)
     )
+    tick_fault: Fault | None = None  # the last tick raised
+    store_fault: Fault | None = None  # the database failed (cleared by the next good tick)
+    api_fault: Fault | None = None  # Bot API calls failing in a row (cleared by a success)
+
+    def tick_failed(self, at: dt.datetime, reason: str) -> bool:
+        """The tick raised; True when this is news (a new reason), to log it once."""
+        self.tick_fault, new = _again(self.tick_fault, at, reason)
+        return new
+
+    def store_failed(self, at: dt.datetime, reason: str) -> bool:
+        """The database failed (a handler, the sender, the tick); True when this is news."""
+        self.store_fault, new = _again(self.store_fault, at, reason)
+        return new
+
+    def tick_done(self) -> None:
+        """A tick ran through: the store works again."""
+        self.tick_fault = None
+        self.store_fault = None
+
+    def api_failed(self, at: dt.datetime, reason: str) -> bool:
+        """A Bot API call failed (5xx, network); True when the API has just become failing."""
+        before = self.api_fault.count if self.api_fault else 0
+        since = self.api_fault.since if self.api_fault else at
+        self.api_fault = Fault(reason, since, before + 1)
+        return before + 1 == API_FAILING_AFTER
+
+    def api_ok(self) -> bool:
+        """A Bot API call worked; True when the API was failing until now."""
+        was = self.api_failing
+        self.api_fault = None
+        return was
+
+    @property
+    def api_failing(self) -> bool:
+        return self.api_fault is not None and self.api_fault.count >= API_FAILING_AFTER
 
     def scanned(
         self,
@@ -142,6 +188,13 @@ class RuntimeState:
 
     def throttled_since(self, since: dt.datetime) -> int:
         return sum(1 for at in self.throttles if at >= since)
+
+
+def _again(fault: Fault | None, at: dt.datetime, reason: str) -> tuple[Fault, bool]:
+    """The fault after one more failure for ``reason``, and whether the reason is new."""
+    if fault is not None and fault.reason == reason:
+        return Fault(reason, fault.since, fault.count + 1), False
+    return Fault(reason, at), True
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +315,17 @@ def _reasons(
     limits: HealthLimits,
 ) -> tuple[str, ...]:
     reasons: list[str] = []
+    if (fault := state.store_fault) is not None:
+        reasons.append(f"database failing since {_ago(fault.since, now)}: {fault.reason}")
+    if (fault := state.tick_fault) is not None:
+        since = _ago(fault.since, now)
+        reasons.append(f"the last tick failed ({fault.count}× since {since}): {fault.reason}")
+    if state.api_failing and (fault := state.api_fault) is not None:
+        since = _ago(fault.since, now)
+        reasons.append(
+            f"Telegram Bot API failing: {fault.count} calls in a row since {since},"
+            f" last: {fault.reason}"
+        )
     scan = state.last_scan
     stale = dt.timedelta(seconds=tick * limits.stale_ticks)
     if scan is None:
@@ -274,6 +338,9 @@ def _reasons(
             reasons.append(f"last scan {_ago(scan.at, now)} (expected every {tick:g} s)")
         if scan.failing_sources:
             reasons.append(f"sources failing: {', '.join(scan.failing_sources)}")
+        if scan.errors:
+            more = f" (and {len(scan.errors) - 1} more)" if len(scan.errors) > 1 else ""
+            reasons.append(f"the last scan did not load: {scan.errors[0]}{more}")
     lag = outbox.lag(now)
     if lag > limits.overdue.total_seconds():
         reasons.append(f"outbox: a pending delivery is {lag:.0f} s overdue")

@@ -10,9 +10,11 @@ Exported (``digestbot_`` prefix):
 
 - ``messages_sent_total{kind}``, ``messages_failed_total{reason}``
 - ``throttled_total`` (429 answers), ``retry_after_seconds_total``
-- ``command_seconds{command}`` (histogram), ``ingest_errors_total``
+- ``command_seconds{command}`` (histogram), ``ingest_errors_total``, ``tick_failures_total``,
+  ``api_errors_total`` (Bot API calls that ended in 5xx or a network error)
 - ``outbox_pending{kind}``, ``push_lag_seconds``, ``chats{type,state}``, ``alerts``
-- ``last_scan_timestamp_seconds``, ``failing_sources``, ``digest_errors``, ``store_up``
+- ``last_scan_timestamp_seconds``, ``failing_sources``, ``digest_errors``, ``store_up``,
+  ``api_failing`` and ``store_failing`` (1 while so)
 """
 
 from __future__ import annotations
@@ -88,6 +90,14 @@ class Metrics:
         self._ingest_errors = Counter(
             f"{PREFIX}_ingest_errors", "Digests that could not be loaded", registry=r
         )
+        self._tick_failures = Counter(
+            f"{PREFIX}_tick_failures", "Ticks (scan and plan) that failed", registry=r
+        )
+        self._api_errors = Counter(
+            f"{PREFIX}_api_errors",
+            "Bot API calls that ended in a 5xx answer or a network error",
+            registry=r,
+        )
         self._watched = False
 
     # -- events (called by the bot) -------------------------------------------------------
@@ -113,6 +123,12 @@ class Metrics:
         """``count`` new digest or source errors (count each problem once, when it appears)."""
         if count > 0:
             self._ingest_errors.inc(count)
+
+    def tick_failed(self) -> None:
+        self._tick_failures.inc()
+
+    def api_error(self) -> None:
+        self._api_errors.inc()
 
     # -- scrape ---------------------------------------------------------------------------
 
@@ -190,7 +206,19 @@ class StoreCollector:
         )
 
     def _runtime_families(self) -> Iterator[Metric]:
-        scan = self.runtime.last_scan if self.runtime else None
+        if self.runtime is None:
+            return
+        yield GaugeMetricFamily(
+            f"{PREFIX}_api_failing",
+            "1 while Bot API calls keep failing (5xx, network errors)",
+            value=float(self.runtime.api_failing),
+        )
+        yield GaugeMetricFamily(
+            f"{PREFIX}_store_failing",
+            "1 while the database fails (until a tick runs through)",
+            value=float(self.runtime.store_fault is not None),
+        )
+        scan = self.runtime.last_scan
         if scan is None:
             return
         yield GaugeMetricFamily(

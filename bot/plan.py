@@ -23,6 +23,7 @@ from .services import LiveAlerts, Services
 from .sources import ScanReport, scan_folder
 from .store import Store
 from .store_chats import ALL
+from .store_faults import DatabaseError, describe
 from .store_outbox import ALERT, Planned
 from .textnorm import normalize
 
@@ -172,7 +173,27 @@ async def tick(services: Services) -> TickReport:
     requeued = store.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
     if planned or alerts or requeued:
         log.info("tick: %d deliveries planned, %d alerts, %d requeued", planned, alerts, requeued)
+    services.runtime.tick_done()
     return TickReport(report, planned, alerts, requeued, remote)
+
+
+async def guarded_tick(services: Services) -> TickReport | None:
+    """``tick`` for the repeating job: a failure never escapes. It is recorded for /healthz
+    (degraded, with the reason) and /metrics, and logged once per new reason; the next tick
+    tries again."""
+    try:
+        return await tick(services)
+    except Exception as exc:
+        now = services.now()
+        services.metrics.tick_failed()
+        if isinstance(exc, DatabaseError):
+            reason = describe(services.store.path, exc)
+            services.runtime.store_failed(now, reason)
+            if services.runtime.tick_failed(now, reason):
+                log.error("tick failed: %s", reason)
+        elif services.runtime.tick_failed(now, f"{type(exc).__name__}: {exc}"):
+            log.exception("tick failed")
+        return None
 
 
 # -- what one chat gets ------------------------------------------------------------------

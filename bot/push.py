@@ -4,8 +4,11 @@ One task drains due rows, a bounded number at a time (enough in flight to keep t
 real network latency); the rate limiter (ratelimit.py) spaces every message. Each part is
 recorded the moment Telegram confirms it, so a crash repeats at most the parts in flight.
 Errors are classified once, here: blocked / kicked / not found → the chat goes inactive;
-migrated → the row follows the chat; 5xx and network errors → backoff and bounded attempts;
-a read timeout → "ambiguous", never blindly resent; a bad message → failed, loudly.
+migrated → the row follows the chat; 5xx and network errors → a jittered backoff (≤ 60 s),
+tried again until the row is older than push.max_age, while the whole outbox waits out an
+API outage (outage.py); a read timeout → held and decided (outage.py), never blindly resent;
+a bad message → failed, loudly. A database fault never stops the sender: the row stays as it
+was, the fault is reported (health, metrics) and the sender tries again a little later.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from .i18n import t
 from .matching import AlertMatch
 from .models import Edition
+from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 from .plan import alert_items, chat_content, item_texts, roundup_content
 from .ratelimit import BROADCAST, Send, retry_seconds
 from .render import escape, render_edition
@@ -32,6 +36,7 @@ from .services import Services
 from .snippets import hit_html
 from .store_broadcast import BROADCAST_KIND, broadcast_id
 from .store_chats import ALL
+from .store_faults import DatabaseError, describe
 from .store_outbox import ALERT, ROUNDUP, Delivery
 from .tgrequest import NotSent
 
@@ -39,8 +44,7 @@ log = logging.getLogger(__name__)
 
 Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
 
-MAX_ATTEMPTS = 5  # per round, for transient errors (then "failed", retried on a later tick)
-ROUND_PAUSE = dt.timedelta(minutes=10)
+STORE_PAUSE = 2.0  # s the sender waits after a database fault before trying again
 RENDER_CACHE = 512
 REFILL = 4  # new rows are read once a quarter of the slots is free
 
@@ -60,7 +64,9 @@ class _EditionView:
 class Pusher:
     """The outbox sender: ``start``, ``wake`` after planning, ``stop`` (finishes in-flight)."""
 
-    def __init__(self, services: Services, bot: Bot, *, concurrency: int = 64) -> None:
+    def __init__(
+        self, services: Services, bot: Bot, *, concurrency: int = 64, probe_cap: float = 15.0
+    ) -> None:
         self.services = services
         self.bot = bot
         self.concurrency = concurrency
@@ -68,6 +74,8 @@ class Pusher:
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
+        self._stopped = asyncio.Event()
+        self.gate = ApiGate(services.runtime, bot, probe_cap=probe_cap, stopping=self._stopped)
         self._task: asyncio.Task[None] | None = None
         self._views: dict[str, _EditionView] = {}
         self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
@@ -87,7 +95,10 @@ class Pusher:
     async def stop(self, *, grace: float = 8.0) -> None:
         """Take no new rows; let the parts in flight finish (up to ``grace`` seconds)."""
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
+        if self._task is not None and not self.gate.open:
+            self._task.cancel()  # probing a failing API: nothing of its own is in flight
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -118,12 +129,25 @@ class Pusher:
         refill = max(1, self.concurrency // REFILL)
         while not self._stopping:
             self._wake.clear()
+            if not self.gate.open:  # the API is failing: send nothing until it answers
+                if await self.gate.ride_out() and not self._stopping:
+                    waiting = store.retry_transient_now(now=self.services.now())
+                    log.info("Telegram Bot API answers again: %d deliveries resume", waiting)
+                continue
             room = self.concurrency - len(self._inflight)
             if room < refill and self._inflight:  # read rows in batches, not one per send
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
                 continue
-            rows = store.due(self.services.now(), limit=max(room, 0), skip=list(self._inflight))
+            try:
+                rows = store.due(
+                    self.services.now(), limit=max(room, 0), skip=list(self._inflight)
+                )
+            except DatabaseError as exc:
+                self._store_fault(exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), timeout=STORE_PAUSE)
+                continue
             for row in rows:
                 await self._slots.acquire()
                 if self._stopping:
@@ -139,6 +163,9 @@ class Pusher:
     async def _deliver_one(self, row: Delivery) -> None:
         try:
             await self._deliver(row)
+        except DatabaseError as exc:  # the row stays as it is: sent again when it works
+            self._store_fault(exc)
+            await asyncio.sleep(STORE_PAUSE)
         except Exception:  # one row must never stop the sender
             log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
             self._give_up(row, "failed", "internal error")
@@ -151,8 +178,16 @@ class Pusher:
 
     # -- one delivery ---------------------------------------------------------------------
 
+    def _store_fault(self, exc: DatabaseError) -> None:
+        reason = describe(self.services.store.path, exc)
+        if self.services.runtime.store_failed(self.services.now(), reason):
+            log.error("sender: %s", reason)
+
     async def _deliver(self, row: Delivery) -> None:
         store, now = self.services.store, self.services.now
+        if self.gate.resend(row.id) is False:  # timed out, and no outage since: it arrived
+            self._give_up(row, "ambiguous", "read timeout: maybe delivered")
+            return
         parts = self._parts(row)
         if not parts:
             store.delivery_done(row.id, "skipped", now=now(), error="nothing for this chat")
@@ -227,20 +262,25 @@ class Pusher:
         elif isinstance(exc, RetryAfter):
             at = now + dt.timedelta(seconds=retry_seconds(exc))
             store.retry_later(row.id, at=at, error=f"retry after: {exc}", now=now, count=False)
-        elif isinstance(exc, TimedOut) and not _never_sent(exc):
-            log.warning("delivery %s to %s timed out: maybe delivered", row.id, chat_id)
-            self._give_up(row, "ambiguous", "read timeout: maybe delivered")
-        elif isinstance(exc, NetworkError):
-            attempts = row.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                store.retry_later(row.id, at=now + ROUND_PAUSE, error=f"transient: {exc}", now=now)
-                self._give_up(row, "failed", f"transient: {exc}")
-            else:
-                backoff = dt.timedelta(seconds=min(2**attempts, 60))
-                store.retry_later(row.id, at=now + backoff, error=f"transient: {exc}", now=now)
+        elif isinstance(exc, NetworkError):  # 5xx, network, timeouts: TimedOut is one too
+            self._transient(row, chat_id, exc)
         else:
             log.error("delivery %s to %s failed: %r", row.id, chat_id, exc)
             self._give_up(row, "failed", f"error: {exc}")
+
+    def _transient(self, row: Delivery, chat_id: int, exc: NetworkError) -> None:
+        """Try again later, backing off, for as long as the row is not too old to send."""
+        store, now = self.services.store, self.services.now()
+        if isinstance(exc, TimedOut) and not _never_sent(exc):
+            log.info("delivery %s to %s timed out: maybe delivered, held", row.id, chat_id)
+            self.gate.timed_out(row.id)
+            error, wait = "transient: read timeout, maybe delivered", AMBIGUOUS_HOLD
+        else:
+            error, wait = f"transient: {exc}", backoff(row.attempts)
+        if now - row.due_at > self.services.config.push.max_age:
+            self._give_up(row, "failed", f"{error} (given up: older than push.max_age)")
+            return
+        store.retry_later(row.id, at=now + wait, error=error, now=now)
 
     def _give_up(self, row: Delivery, status: str, error: str) -> None:
         """The row ends unsent (failed, skipped or ambiguous), counted for health and metrics."""

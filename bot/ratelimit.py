@@ -6,6 +6,11 @@ waits for that chat (>= 1 s after the previous message to a private chat; at mos
 configured rate, interactive replies (priority 0) ahead of broadcasts (higher numbers). A
 ``RetryAfter`` pauses all sending until its deadline and the request is tried again, and the
 pace slows down, speeding back up gradually as sends succeed.
+
+A new limiter starts as if the second before it had been full (the same bot may have been
+sending at full pace until a ``kill -9`` a moment ago, and Telegram still counts that): for
+its first second, broadcasts wait and every private chat's first message waits a chat
+interval; messages to groups are not held.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ class Limiter(BaseRateLimiter[Send]):
         self._groups: dict[int, deque[float]] = {}
         self._pruned_at = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._born = clock()  # as if the second before this had been full (module doc)
 
     async def initialize(self) -> None:
         if self._task is None:
@@ -117,6 +123,8 @@ class Limiter(BaseRateLimiter[Send]):
                 await self._wake.wait()
             now = self.clock()
             start = max(now, self._next_slot, self._paused_until)
+            if self._heap[0][0] >= BROADCAST:
+                start = max(start, self._born + 1.0)
             if start > now:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -172,7 +180,8 @@ class Limiter(BaseRateLimiter[Send]):
     async def _chat_wait(self, chat_id: int, send: Send, lock: asyncio.Lock) -> None:
         async with lock:
             group = chat_id < 0
-            ready = self._chat_next.get(chat_id, 0.0)
+            first = 0.0 if group else self._born + self.private_interval  # see the module doc
+            ready = self._chat_next.get(chat_id, first)
             window = self._groups.setdefault(chat_id, deque()) if group else None
             if window is not None:
                 while window and window[0] <= self.clock() - GROUP_WINDOW:

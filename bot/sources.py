@@ -9,6 +9,7 @@ takes its edition with it.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import logging
 import multiprocessing
@@ -59,20 +60,84 @@ class ScanReport:
         return bool(self.new or self.changed or self.removed)
 
 
-def _walk(folder: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """(relative posix path, stat) of every digest file under folder; hidden entries skipped."""
+@dataclass(slots=True)
+class _Listing:
+    """What a walk of the digests folder found: the files, and where it could not look."""
+
+    files: dict[str, os.stat_result] = field(default_factory=dict)
+    errors: list[FileError] = field(default_factory=list)
+    blind: list[str] = field(default_factory=list)  # relative paths that could not be read
+
+    def covers(self, rel: str) -> bool:
+        """Whether ``rel`` was seen, or lies where the walk could not look (so it may still
+        be there: its edition must not be removed for it)."""
+        return rel in self.files or any(
+            rel == b or rel.startswith(f"{b}/") or not b for b in self.blind
+        )
+
+
+def _walk(folder: Path) -> _Listing:
+    """Every digest file under ``folder`` (relative posix path → stat); hidden entries skipped.
+
+    Never raises for one entry: an unreadable sub-folder or file, a symlink loop, a file gone
+    mid-walk is a per-file error and the rest is listed; a symlink that resolves outside the
+    folder is skipped with an error (its target is not the publisher's to publish). Symlinked
+    folders inside the folder are walked once each.
+    """
+    listing = _Listing()
+    root = folder.resolve()
+    seen = {root}
     stack = [folder]
     while stack:
         current = stack.pop()
-        with os.scandir(current) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
+        rel_dir = Path(current).relative_to(folder).as_posix()
+        try:
+            with os.scandir(current) as it:
+                entries = list(it)
+        except OSError as exc:
+            listing.blind.append("" if rel_dir == "." else rel_dir)
+            listing.errors.append(FileError(str(current), f"cannot read folder: {_why(exc)}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = Path(entry.path).relative_to(folder).as_posix()
+            try:
+                if entry.is_symlink():
+                    try:
+                        target = Path(entry.path).resolve(strict=True)
+                    except FileNotFoundError:
+                        listing.errors.append(FileError(entry.path, "skipped: a broken symlink"))
+                        continue
+                    if not target.is_relative_to(root):
+                        reason = f"skipped: a symlink to {target}, outside the digests folder"
+                        listing.errors.append(FileError(entry.path, reason))
+                        log.warning("%s: %s", entry.path, reason)
+                        continue
+                    if target.is_dir():
+                        if target not in seen:
+                            seen.add(target)
+                            stack.append(Path(entry.path))
+                        continue
+                elif entry.is_dir(follow_symlinks=False):
+                    seen.add(Path(entry.path).resolve())
                     stack.append(Path(entry.path))
-                elif entry.name.endswith(SUFFIXES) and entry.is_file():
-                    rel = Path(entry.path).relative_to(folder).as_posix()
-                    yield rel, entry.stat()
+                    continue
+                if entry.name.endswith(SUFFIXES) and entry.is_file():
+                    listing.files[rel] = entry.stat()
+            except (OSError, RuntimeError) as exc:  # RuntimeError: pathlib's symlink loop
+                listing.blind.append(rel)
+                listing.errors.append(FileError(entry.path, f"cannot read: {_why(exc)}"))
+    return listing
+
+
+def _why(exc: BaseException) -> str:
+    """A short reason: "Permission denied", "Too many levels of symbolic links", …"""
+    if isinstance(exc, FileNotFoundError):
+        return "it vanished during the scan"
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "a symlink loop"
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
 
 
 def file_hash(data: bytes) -> str:
@@ -92,8 +157,10 @@ def scan_folder(
         report.errors.append(FileError(str(folder), "digests folder not found"))
         return report
     states = store.file_states()
-    present: dict[str, os.stat_result] = dict(_walk(folder))
+    listing = _walk(folder)
+    present = listing.files
     report.files = len(present)
+    report.errors.extend(listing.errors)
 
     todo: list[tuple[str, os.stat_result, bytes, str]] = []
     for rel, st in sorted(present.items()):
@@ -106,7 +173,8 @@ def scan_folder(
         try:
             data = (folder / rel).read_bytes()
         except OSError as exc:
-            report.errors.append(FileError(str(folder / rel), f"cannot read: {exc.strerror}"))
+            listing.blind.append(rel)
+            report.errors.append(FileError(str(folder / rel), f"cannot read: {_why(exc)}"))
             continue
         digest = file_hash(data)
         if old and old.hash == digest:
@@ -130,7 +198,7 @@ def scan_folder(
         if progress:
             progress(done, len(todo))
 
-    gone = [rel for rel in states if rel not in present]
+    gone = [rel for rel in states if not listing.covers(rel)]
     if gone:
         with store.transaction():
             for rel in gone:

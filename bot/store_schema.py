@@ -268,3 +268,10 @@ def _m0010(db: Database) -> None:
     """When a chat last changed its cadence or roundup day (NULL: never): a roundup that fell
     due before the change is not sent (switching to weekly must not resend last week)."""
     db.table("chats").add_column("cadence_since", str)
+
+
+@migrations(name="0011_webhook_updates")
+def _m0011(db: Database) -> None:
+    """Update ids received by webhook (the last two days), so a replay is not run twice."""
+    db.table("webhook_updates").create({"update_id": int, "received_at": str}, pk="update_id")
+    db.table("webhook_updates").create_index(["received_at"])

@@ -15,6 +15,7 @@ a ``NetworkError``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -50,6 +51,8 @@ class AiohttpRequest(BaseRequest):
         self._write_timeout = write_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        # told every call's outcome: None for an answer, else why it failed (5xx, network)
+        self.on_outcome: Callable[[str | None], None] | None = None
 
     @property
     def read_timeout(self) -> float:
@@ -112,13 +115,21 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 status, payload = response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as exc:
+            self._outcome("connect timeout")
             raise NotSent(f"not sent: {exc or 'connect or pool timeout'}") from exc
         except TimeoutError as exc:
+            self._outcome("read timeout")
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
+            self._outcome(f"{type(exc).__name__}")
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
         log.debug("HTTP Request: %s %s %s", method, url, status)
+        self._outcome(f"HTTP {status}" if status >= 500 else None)
         return status, payload
+
+    def _outcome(self, failure: str | None) -> None:
+        if self.on_outcome is not None:
+            self.on_outcome(failure)
 
 
 def _form(request_data: RequestData) -> aiohttp.FormData:

@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import metric_samples
 
+from bot import plan
+from bot.app import BotRunner
 from bot.digest import parse_file
 from bot.health import HealthLimits, PushFigures, RuntimeState, check_health
+from bot.plan import guarded_tick
 from bot.store import Store
 from bot.store_outbox import Planned
 
@@ -69,12 +73,49 @@ def test_failing_sources_degrade(store: Store, state: RuntimeState) -> None:
     )
 
 
-def test_a_bad_digest_file_is_reported_but_not_degraded(store: Store, state: RuntimeState) -> None:
-    """A digest that does not parse is listed under last_scan.errors; the bot stays ok."""
-    state.scanned(NOW, errors=["2024-01-09.md: no date"])
+def test_a_scan_with_errors_degrades(store: Store, state: RuntimeState) -> None:
+    """A digest that does not load is listed under last_scan.errors and named as the reason."""
+    state.scanned(NOW, errors=["2024-01-09.md: no date", "2024-01-10.md: cannot read"])
     health = check_health(store, state, now=NOW, tick=TICK)
-    assert health.ok
-    assert health.to_json()["last_scan"]["errors"] == ["2024-01-09.md: no date"]
+    assert health.status == "degraded"
+    assert health.reasons == ("the last scan did not load: 2024-01-09.md: no date (and 1 more)",)
+    assert health.to_json()["last_scan"]["errors"] == [
+        "2024-01-09.md: no date",
+        "2024-01-10.md: cannot read",
+    ]
+    state.scanned(NOW)
+    assert check_health(store, state, now=NOW, tick=TICK).ok
+
+
+def test_a_failed_tick_and_database_degrade_until_a_tick_works(
+    store: Store, state: RuntimeState
+) -> None:
+    """A tick that raised, or a database fault, is a reason until a tick runs through."""
+    assert state.tick_failed(NOW, "database is locked")
+    assert not state.tick_failed(NOW + dt.timedelta(seconds=30), "database is locked")
+    assert state.store_failed(NOW, "db: the disk is full")
+    later = NOW + dt.timedelta(seconds=60)
+    health = check_health(store, state, now=later, tick=TICK)
+    assert health.reasons == (
+        "database failing since 60 s ago: db: the disk is full",
+        "the last tick failed (2× since 60 s ago): database is locked",
+    )
+    state.tick_done()
+    assert check_health(store, state, now=later, tick=TICK).ok
+
+
+def test_a_failing_bot_api_degrades_until_a_call_works(store: Store, state: RuntimeState) -> None:
+    """Three Bot API calls failing in a row make the bot degraded; one success ends it."""
+    assert not state.api_failed(NOW, "Bad Gateway")
+    assert not state.api_failed(NOW, "Bad Gateway")
+    assert check_health(store, state, now=NOW, tick=TICK).ok
+    assert state.api_failed(NOW + dt.timedelta(seconds=5), "Connection reset")
+    health = check_health(store, state, now=NOW + dt.timedelta(seconds=5), tick=TICK)
+    assert health.reasons == (
+        "Telegram Bot API failing: 3 calls in a row since 5 s ago, last: Connection reset",
+    )
+    assert state.api_ok()
+    assert check_health(store, state, now=NOW, tick=TICK).ok
 
 
 def test_a_stale_scan_degrades(store: Store, state: RuntimeState) -> None:
@@ -208,3 +249,33 @@ def test_empty_store_is_healthy(state: RuntimeState) -> None:
         store.close()
     assert doc["status"] == "ok"
     assert doc["latest_edition"] is None
+
+
+async def test_a_running_bot_whose_tick_fails_or_misses_files_is_degraded(
+    app: BotRunner, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The repeating tick never raises: a symlink loop in the digests folder, then a tick that
+    fails outright, each make /healthz degraded naming it and count in /metrics; the failure
+    is logged once however often it repeats, and the next good tick clears it."""
+    assert app.services is not None
+    services = app.services
+    (services.config.digests_dir / "loop.md").symlink_to(services.config.digests_dir / "loop.md")
+    assert await guarded_tick(services) is not None
+    [reason] = app.health().reasons
+    assert reason.startswith("the last scan did not load: ")
+    assert "a symlink loop" in reason
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(plan, "scan_folder", broken)
+    for _ in range(3):
+        assert await guarded_tick(services) is None
+    assert any(r.startswith("the last tick failed (3×") for r in app.health().reasons)
+    assert sum("tick failed" in r.getMessage() for r in caplog.records) == 1
+    samples = metric_samples(services.metrics.exposition()[0].decode())
+    assert samples[("digestbot_tick_failures_total", ())] == 3
+    monkeypatch.undo()
+    (services.config.digests_dir / "loop.md").unlink()
+    assert await guarded_tick(services) is not None
+    assert app.health().ok

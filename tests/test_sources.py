@@ -187,3 +187,116 @@ def test_missing_folder_is_reported(store: Store, tmp_path: Path) -> None:
     report = scan_folder(store, tmp_path / "nope")
     assert not report.ok
     assert "not found" in str(report.errors[0])
+
+
+def unreadable(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Make ``path`` (a folder or file) unreadable: chmod 000, and for root (who reads it
+    anyway) the refusal a normal user would get from scandir and open."""
+    path.chmod(0)
+    if os.geteuid() != 0:
+        return
+    real_scandir, real_read = os.scandir, Path.read_bytes
+
+    def scandir(p: str | os.PathLike[str] = ".") -> object:
+        if Path(p) == path:
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_scandir(p)
+
+    def read_bytes(self: Path) -> bytes:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+def test_symlink_loops_are_reported_and_the_rest_loads(store: Store, folder: Path) -> None:
+    """A self-referencing symlink is one error, a folder linked back up is not walked again."""
+    (folder / "loop.md").symlink_to(folder / "loop.md")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to(folder)
+    (folder / "sub" / "2024-01-10.md").write_text(digest("2024-01-10", "光伏"), "utf-8")
+    report = scan_folder(store, folder)
+    assert sorted(report.new) == [DAY, dt.date(2024, 1, 10)]
+    assert [str(e) for e in report.errors] == [
+        f"{folder / 'loop.md'}: cannot read: a symlink loop"
+    ]
+
+
+def test_an_unreadable_folder_keeps_its_editions_and_the_rest_loads(
+    store: Store, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sub-folder that becomes unreadable is one error; its editions stay, others load."""
+    archive = folder / "archive"
+    archive.mkdir()
+    (archive / "2024-01-05.md").write_text(digest("2024-01-05", "储能"), "utf-8")
+    assert scan_folder(store, folder).ok
+    (folder / "2024-01-10.md").write_text(digest("2024-01-10", "光伏"), "utf-8")
+    unreadable(monkeypatch, archive)
+    try:
+        report = scan_folder(store, folder)
+    finally:
+        archive.chmod(0o755)
+    assert report.new == [dt.date(2024, 1, 10)]
+    assert report.removed == []
+    assert [str(e) for e in report.errors] == [f"{archive}: cannot read folder: Permission denied"]
+    assert store.get_edition(dt.date(2024, 1, 5)) is not None
+
+
+def test_an_unreadable_file_is_one_error(
+    store: Store, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A digest the bot may not read is reported; the others load."""
+    locked = folder / "2024-01-10.md"
+    locked.write_text(digest("2024-01-10", "光伏"), "utf-8")
+    unreadable(monkeypatch, locked)
+    try:
+        report = scan_folder(store, folder)
+    finally:
+        locked.chmod(0o644)
+    assert report.new == [DAY]
+    assert [str(e) for e in report.errors] == [f"{locked}: cannot read: Permission denied"]
+
+
+def test_a_file_vanishing_mid_scan_is_one_error(
+    store: Store, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file deleted between listing and reading is reported; the rest loads."""
+    gone = folder / "2024-01-10.md"
+    gone.write_text(digest("2024-01-10", "光伏"), "utf-8")
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self == gone:
+            self.unlink()
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    report = scan_folder(store, folder)
+    assert report.new == [DAY]
+    assert [str(e) for e in report.errors] == [f"{gone}: cannot read: it vanished during the scan"]
+
+
+def test_symlinks_out_of_the_folder_are_skipped(
+    store: Store, folder: Path, tmp_path: Path
+) -> None:
+    """A symlink to a file outside the digests folder is never published; links inside are."""
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "2024-01-10.md").write_text(digest("2024-01-10", "机密"), "utf-8")
+    (folder / "2024-01-10.md").symlink_to(private / "2024-01-10.md")
+    (folder / "outside").symlink_to(private)
+    (folder / "again.md").symlink_to(folder / SEED.name)
+    (folder / "dangling.md").symlink_to(folder / "nothing.md")
+    report = scan_folder(store, folder)
+    assert report.new == [DAY]
+    assert store.get_edition(dt.date(2024, 1, 10)) is None
+    errors = sorted(str(e) for e in report.errors)
+    assert errors[0].startswith(f"{folder / '2024-01-10.md'}: skipped: a symlink to ")
+    assert errors[0].endswith("outside the digests folder")
+    assert errors[1] == f"{folder / 'again.md'}: date 2024-01-08 is already the edition of " + (
+        f"{SEED.name}"
+    )
+    assert errors[2] == f"{folder / 'dangling.md'}: skipped: a broken symlink"
+    assert errors[3].startswith(f"{folder / 'outside'}: skipped: a symlink to ")

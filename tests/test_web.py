@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
@@ -298,6 +299,43 @@ async def test_same_address_serves_everything_on_one_port(
         await app.stop()
         await app.shutdown()
         store.close()
+
+
+async def test_slow_bodies_and_connection_floods_are_cut_off(
+    bot: WebhookBot, hook_config: Config
+) -> None:
+    """A client that sends its headers and then its body too slowly gets 408 and is
+    disconnected; one opening more connections than the cap gets the extra ones closed."""
+    server = await start_web(
+        http=hook_config.http,
+        health=lambda: check_health(bot.store, bot.state, now=utcnow(), tick=30.0),
+        metrics=Metrics(),
+        webhook=hook_config.webhook,
+        secret=bot.secret,
+        application=bot.app,
+        body_deadline=0.3,
+        max_connections=4,
+    )
+    try:
+        assert server.webhook_port is not None
+        port = server.webhook_port
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            "POST /telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"{SECRET_HEADER}: {bot.secret}\r\nContent-Length: 100\r\n\r\n{{".encode()
+        )
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), timeout=10)  # read until closed
+        assert answer.startswith(b"HTTP/1.1 408")
+        writer.close()
+        idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(4)]
+        extra_reader, extra_writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await asyncio.wait_for(extra_reader.read(), timeout=10) == b""  # closed at once
+        extra_writer.close()
+        for _, w in idle:
+            w.close()
+    finally:
+        await server.stop()
 
 
 def test_public_webhook_url_adds_the_path_when_the_url_has_none() -> None:

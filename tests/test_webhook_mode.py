@@ -2,35 +2,55 @@
 
 from __future__ import annotations
 
-import socket
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import aiohttp
 import pytest
-from conftest import Clock
+from conftest import Clock, free_port
 
 from bot.app import BotRunner
 from bot.config import Config, WebhookConfig
 from bot.sandbox import Sandbox
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bot.web import SECRET_HEADER, webhook_secret
 
 
 @pytest.fixture
-async def app(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
+def hook_config(config: Config) -> Config:
     port = free_port()
     webhook = WebhookConfig(url=f"http://127.0.0.1:{port}", listen="127.0.0.1", port=port)
-    runner = BotRunner(replace(config, webhook=webhook), now=clock, auto_tick=False)
+    return replace(config, webhook=webhook)
+
+
+@pytest.fixture
+async def app(hook_config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
+    runner = BotRunner(hook_config, now=clock, auto_tick=False)
     await runner.start()
     try:
         yield runner
     finally:
         await runner.stop()
+
+
+def update(update_id: int, user_id: int, text: str) -> bytes:
+    """An Update as Telegram posts it: a private message from ``user_id``."""
+    user = {"id": user_id, "is_bot": False, "first_name": "Eve", "language_code": "en"}
+    message = {
+        "message_id": update_id,
+        "date": 1_700_000_000,
+        "chat": {"id": user_id, "type": "private", "first_name": "Eve"},
+        "from": user,
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+    }
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+async def post(url: str, body: bytes, secret: str) -> int:
+    headers = {"Content-Type": "application/json", SECRET_HEADER: secret}
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+        return r.status
 
 
 async def test_webhook_mode_answers_commands(tg: Sandbox, app: BotRunner) -> None:
@@ -60,3 +80,47 @@ async def test_health_and_metrics_are_served(tg: Sandbox, app: BotRunner) -> Non
     assert health["latest_edition"]["date"] == "2024-01-08"
     assert "digestbot_outbox_pending" in text
     assert "digestbot_messages_sent_total" in text
+
+
+async def test_a_replayed_update_is_answered_once_even_after_a_restart(
+    tg: Sandbox, app: BotRunner, hook_config: Config, clock: Clock
+) -> None:
+    """The same update_id posted three times gets one reply; after a restart, still none."""
+    user = tg.add_user("Eve", language_code="en")
+    tg.private_chat(user)
+    url, secret = tg.webhook.url, webhook_secret(hook_config)
+    body = update(777, user.id, "/help")
+    assert [await post(url, body, secret) for _ in range(3)] == [200, 200, 200]
+    await tg.wait_messages(user.id, 1)
+    await app.stop()
+    again = BotRunner(hook_config, now=clock, auto_tick=False)
+    await again.start()
+    try:
+        assert await post(tg.webhook.url, body, secret) == 200
+        assert await post(tg.webhook.url, update(778, user.id, "/start"), secret) == 200
+        await tg.wait_messages(user.id, 2)
+    finally:
+        await again.stop()
+    texts = [m.text for m in tg.messages(user.id)]
+    assert len(texts) == 2
+    assert texts[1].startswith("Hello, Eve!")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 200_000 + b"]" * 200_000, b'{"update_id": true}', b'{"update_id": -5}'],
+    ids=["200k-deep", "boolean-id", "negative-id"],
+)
+async def test_hostile_bodies_are_400_not_500(
+    tg: Sandbox, app: BotRunner, hook_config: Config, body: bytes
+) -> None:
+    """Deeply nested JSON and update ids that are not whole numbers get 400, and the bot still
+    answers the next real update."""
+    secret = webhook_secret(hook_config)
+    deep = b'{"update_id": 1, "x": ' + b"[" * 100 + b"]" * 100 + b"}"
+    assert await post(tg.webhook.url, body, secret) == 400
+    assert await post(tg.webhook.url, deep, secret) == 400
+    user = tg.add_user("Eve", language_code="en")
+    tg.private_chat(user)
+    assert await post(tg.webhook.url, update(5, user.id, "/start"), secret) == 200
+    await tg.wait_messages(user.id, 1)
