@@ -13,7 +13,9 @@ import errno
 import hashlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -222,6 +224,15 @@ _worker_indexer: ItemIndexer | None = None
 def _init_worker(indexer: ItemIndexer) -> None:
     global _worker_indexer
     _worker_indexer = indexer
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a worker outlives a killed ingest by no more than a moment
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    """Wait for the parent process to end (kill -9 too), then end this worker at once."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def prepare_file(job: tuple[str, bytes, str], indexer: ItemIndexer | None = None) -> Prepared:

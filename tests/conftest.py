@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import shutil
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import BotRunner
 from bot.config import Config, HttpConfig, TelegramConfig
+from bot.logs import NOISY, reset_logging
 
 if TYPE_CHECKING:
     from bot.sandbox import Sandbox
@@ -23,6 +25,17 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"
 TOKEN = "123456:TEST-token-for-the-emulator"
+
+
+@pytest.fixture(autouse=True)
+def own_logging() -> Iterator[None]:
+    """What a test's logging set-up changed (``digestbot`` commands run in-process install the
+    bot's handler, its redaction and levels) is undone after it."""
+    levels = {name: logging.getLogger(name).level for name in ("", *NOISY)}
+    yield
+    reset_logging()
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ from conftest import free_port
 
 from bot.app import BotRunner
 from bot.config import Config, LogConfig, TelegramConfig
-from bot.logs import NOISY, REDACTED, reset_logging, setup_logging
+from bot.logs import REDACTED, reset_logging, setup_logging
 from bot.sandbox import Sandbox, start_sandbox
 
 TOKEN = "7312345678:AAH5k3JqZ1mM0nB9xYt2vR8sQw4eL6pC0dF"
@@ -31,16 +31,11 @@ log = logging.getLogger("digestbot.test")
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
-    """Each test's setup_logging is undone afterwards (handlers and levels)."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    noisy = {name: logging.getLogger(name).level for name in NOISY}
+    """Each test's setup_logging is undone afterwards: the handlers are as they were."""
+    handlers = list(logging.getLogger().handlers)
     yield
     reset_logging()
-    root.setLevel(level)
-    assert root.handlers == handlers
-    for name, old in noisy.items():
-        logging.getLogger(name).setLevel(old)
+    assert logging.getLogger().handlers == handlers
 
 
 @pytest.fixture

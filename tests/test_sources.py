@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
+import select
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -300,3 +303,48 @@ def test_symlinks_out_of_the_folder_are_skipped(
     )
     assert errors[2] == f"{folder / 'dangling.md'}: skipped: a broken symlink"
     assert errors[3].startswith(f"{folder / 'outside'}: skipped: a symlink to ")
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux: /proc/<pid>/task/*/children)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+async def test_ingest_workers_end_with_a_killed_ingest(tmp_path: Path) -> None:
+    """kill -9 of `digestbot ingest` mid-way: its parser processes end with it."""
+    if not hasattr(os, "pidfd_open"):
+        pytest.skip("needs pidfd_open (Linux)")
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    body = "\n".join(
+        f"{n}. 储能电站第 {n} 期并网，容量 {n}00MW。 https://e.org/{n}" for n in range(150)
+    )
+    day = dt.date(2020, 1, 1)
+    for n in range(450):
+        (folder / f"{day + dt.timedelta(days=n)}.md").write_text(f"# 日报\n{body}\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGESTBOT_")}
+    env["DIGESTBOT_DATA"] = str(tmp_path / "data")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "ingest", str(folder), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        await asyncio.wait_for(proc.stderr.readuntil(b"file/s"), timeout=60)  # progress: parsing
+        workers = children(proc.pid)
+        assert workers
+        pidfds = [os.pidfd_open(pid) for pid in workers]
+    finally:
+        proc.kill()
+        await proc.wait()
+    try:
+        ends = [asyncio.get_running_loop().run_in_executor(None, select.select, [fd], [], [], 10)
+                for fd in pidfds]  # fmt: skip
+        for ready, _, _ in await asyncio.gather(*ends):
+            assert ready, "a worker outlived the ingest by 10 s"
+    finally:
+        for fd in pidfds:
+            os.close(fd)
