@@ -18,6 +18,7 @@ from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defa
 from . import __version__, plan
 from .config import Config, TelegramConfig
 from .digest import DigestError, parse_file
+from .flood import ChatOrdered
 from .handlers import App, publish_commands, register
 from .health import Health, check_health
 from .lockfile import DataLock
@@ -75,6 +76,7 @@ def build_application(
         .request(calls)
         .get_updates_request(polls)
         .rate_limiter(Limiter(rate=services.config.push.rate, on_throttled=_throttled(services)))
+        .concurrent_updates(ChatOrdered())  # one chat's flood never waits on another's
     )
     if not polling:
         builder = builder.updater(None)

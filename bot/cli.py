@@ -14,7 +14,6 @@ from pathlib import Path
 from . import __version__, app
 from .config import Config, ConfigError, load_config
 from .lockfile import LockHeld
-from .store_faults import DatabaseError, describe
 from .logs import Redactor, setup_logging
 from .publisher import (
     EXIT_FAILED,
@@ -34,6 +33,7 @@ from .publisher import (
     err,
     out,
 )
+from .store_faults import DatabaseError, describe
 from .web import webhook_secret
 
 log = logging.getLogger(__name__)

@@ -70,6 +70,17 @@ DEFAULT_TOPICS: tuple[Topic, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
+class DigestLimits:
+    """How big one digest may be: beyond, it is refused with a clear error (check, ingest)."""
+
+    max_items: int = 500  # items in one file
+    max_parts: int = 30  # Telegram messages one edition becomes for a reader
+
+
+DEFAULT_LIMITS = DigestLimits()
+
+
+@dataclass(frozen=True, slots=True)
 class TelegramConfig:
     token: str = field(default="", repr=False)
     api_base_url: str = ""
@@ -118,6 +129,7 @@ class Source:
 class Config:
     data_dir: Path = Path("data")
     digests_dir: Path = Path("digests")
+    limits: DigestLimits = DigestLimits()
     db_path: Path = Path("data/digestbot.sqlite3")
     telegram: TelegramConfig = TelegramConfig()
     push: PushConfig = PushConfig()
@@ -138,10 +150,10 @@ class Config:
         return zoneinfo.ZoneInfo(self.push.timezone)
 
 
-_P, _W, _H = PushConfig(), WebhookConfig(), HttpConfig()
+_P, _W, _H, _L = PushConfig(), WebhookConfig(), HttpConfig(), DigestLimits()
 _SECTIONS: dict[str, frozenset[str]] = {
     "telegram": frozenset({"token", "api_base_url", "admins"}),
-    "digests": frozenset({"dir"}),
+    "digests": frozenset({"dir", "max_items", "max_parts"}),
     "storage": frozenset({"path"}),
     "push": frozenset(
         {"time", "timezone", "rate", "paid_broadcast", "paid_daily_cap", "max_age", "tick"}
@@ -260,6 +272,11 @@ def _positive(raw: object) -> float | None:
 
 def _slots(raw: object) -> int | None:
     ok = isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 1000
+    return raw if ok and isinstance(raw, int) else None
+
+
+def _at_least_one(raw: object) -> int | None:
+    ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1
     return raw if ok and isinstance(raw, int) else None
 
 
@@ -414,6 +431,10 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
     return Config(
         data_dir=data_dir,
         digests_dir=Path(d.get("dir", "digests", _str, "a folder path")),
+        limits=DigestLimits(
+            max_items=d.get("max_items", _L.max_items, _at_least_one, "a whole number >= 1"),
+            max_parts=d.get("max_parts", _L.max_parts, _at_least_one, "a whole number >= 1"),
+        ),
         db_path=Path(s.get("path", str(data_dir / "digestbot.sqlite3"), _str, "a file path")),
         telegram=telegram,
         push=push,

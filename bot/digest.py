@@ -10,16 +10,15 @@ or in a document with no numbered or heading items at all. Line numbers are the 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import unquote
 
 from frontmatter.default_handlers import YAMLHandler
 
+from bot.editiondate import bad_date, edition_date, edition_series, meta_text
 from bot.mdtext import Inline, Line, clean, inline, lex, ref_label
 from bot.models import Edition, Item
 
@@ -61,13 +60,6 @@ class DigestError(Exception):
 
 
 _NEWLINES = re.compile(rb"\r\n|\r|\n")
-_DATE = re.compile(
-    r"(?<!\d)(\d{4})(?:[ \t]*年[ \t]*(\d{1,2})[ \t]*月[ \t]*(\d{1,2})(?!\d)[ \t]*[日号]?"
-    r"|([-/.])(\d{1,2})\4(\d{1,2})(?!\d))"
-)
-_COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
-_EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】")
-_DANGLING = " \t-–—|·•:：#,，/_~"
 _TITLE_END = re.compile(r"[ \t*_]*(?:$|[：:|(（—–]|-[ \t])")
 _BOLD_LEAD = re.compile(r"\*\*(\S.{0,300}?)([：:]?)\*\*[ \t]*($|[：:—–]|-[ \t])?")
 _META = re.compile(  # item body lines that are metadata, not reading
@@ -104,13 +96,37 @@ class _Draft:
     body: list[Line] = field(default_factory=list)
 
 
-def parse(text: str, *, source: str = "<text>", default_series: str = "") -> Edition:
-    """Read one digest; raise DigestError (naming ``source``) when it yields no edition."""
+class _TooMany(Exception):
+    """More items than the limit: raised as soon as they are counted, before any is read."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(count, limit)
+        self.count, self.limit = count, limit
+
+
+def too_many_items(count: int, limit: int) -> str:
+    return (
+        f"{count} items, more than digests.max_items ({limit}) allows: "
+        "split the file, or raise digests.max_items"
+    )
+
+
+def parse(
+    text: str,
+    *,
+    source: str = "<text>",
+    default_series: str = "",
+    max_items: int | None = None,
+) -> Edition:
+    """Read one digest; raise DigestError (naming ``source``) when it yields no edition, or
+    more than ``max_items`` items (counted before they are read, so a huge file fails fast)."""
     size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > MAX_FILE_BYTES else 0
     if size > MAX_FILE_BYTES:
         raise DigestError(source, f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
     try:
-        return _parse(text, source, default_series)
+        return _parse(text, source, default_series, max_items)
+    except _TooMany as exc:
+        raise DigestError(source, too_many_items(exc.count, exc.limit)) from None
     except DigestError:
         raise
     except Exception as exc:  # a parser bug must not stop the other files from loading
@@ -118,7 +134,9 @@ def parse(text: str, *, source: str = "<text>", default_series: str = "") -> Edi
         raise DigestError(source, f"internal parser error: {exc!r}") from exc
 
 
-def parse_bytes(data: bytes, *, source: str, default_series: str = "") -> Edition:
+def parse_bytes(
+    data: bytes, *, source: str, default_series: str = "", max_items: int | None = None
+) -> Edition:
     """Read a UTF-8 digest (a BOM is fine); undecodable bytes are an error with a line."""
     if len(data) > MAX_FILE_BYTES:
         raise DigestError(source, f"file too large ({len(data)} bytes, limit {MAX_FILE_BYTES})")
@@ -128,10 +146,10 @@ def parse_bytes(data: bytes, *, source: str, default_series: str = "") -> Editio
         line = sum(1 for _ in _NEWLINES.finditer(data, 0, exc.start)) + 1
         reason = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         raise DigestError(source, reason, line=line) from None
-    return parse(text, source=source, default_series=default_series)
+    return parse(text, source=source, default_series=default_series, max_items=max_items)
 
 
-def parse_file(path: Path, *, default_series: str = "") -> Edition:
+def parse_file(path: Path, *, default_series: str = "", max_items: int | None = None) -> Edition:
     """Read a digest file; unreadable, too large or undecodable files raise DigestError."""
     source = str(path)
     try:
@@ -141,28 +159,34 @@ def parse_file(path: Path, *, default_series: str = "") -> Edition:
         data = path.read_bytes()
     except OSError as exc:
         raise DigestError(source, f"cannot read file: {exc.strerror or exc}") from None
-    return parse_bytes(data, source=source, default_series=default_series)
+    return parse_bytes(data, source=source, default_series=default_series, max_items=max_items)
 
 
-def _parse(text: str, source: str, default_series: str) -> Edition:
+def _parse(text: str, source: str, default_series: str, max_items: int | None) -> Edition:
     lines = clean(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     warnings: list[str] = []
     meta, body_at = _frontmatter(lines, warnings)
     parsed = lex(body := lines[body_at:], body_at + 1, warnings)
     refs = {ref_label(ln.content): ln.raw for ln in reversed(parsed) if ln.kind == "ref"}
     h1 = [ln for ln in parsed if ln.kind == "heading" and ln.level == 1]
-    title = _text(meta.get("title")) or (inline(h1[0].raw).text if h1 else "")
+    title = meta_text(meta.get("title")) or (inline(h1[0].raw).text if h1 else "")
     heading = next((ln.raw for ln in parsed if ln.kind == "heading"), "")
-    places = [_text(meta.get("permalink")), title, Path(source).name, heading]
+    places = [meta_text(meta.get("permalink")), title, Path(source).name, heading]
     date_line = next((k + 1 for k in range(body_at) if lines[k].startswith("date:")), 2)
-    date = _edition_date(meta, places, date_line, warnings)
+    date = edition_date(meta, places, date_line, warnings)
     if date is None:
+        if (why := bad_date(meta_text(meta.get("date")), compact=True)) is not None:
+            raise DigestError(source, f"{why} (frontmatter 'date')", line=date_line)
+        names = ("permalink", "title", "file name", "first heading")
+        for name, place in zip(names, places, strict=True):
+            if (why := bad_date(place, compact=name == "file name")) is not None:
+                raise DigestError(source, f"{why} (in the {name})")
         where = "frontmatter 'date', permalink, title, file name or first heading"
         raise DigestError(source, f"no date: none in the {where}")
-    series = _series(meta, title) or default_series
+    series = edition_series(meta, title) or default_series
     if len(h1) == 1:  # the document's title, not a section
         parsed = [replace(ln, kind="blank") if ln is h1[0] else ln for ln in parsed]
-    items = _items(parsed, refs, warnings)
+    items = _items(parsed, refs, warnings, max_items)
     if not items:
         warnings.append("no items found" if any(body) else "file is empty")
     elif not any(item.links for item in items):
@@ -172,10 +196,6 @@ def _parse(text: str, source: str, default_series: str) -> Edition:
     if len(warnings) > _MAX_WARNINGS:
         warnings[_MAX_WARNINGS:] = [f"… and {len(warnings) - _MAX_WARNINGS} more warnings"]
     return Edition(date, series, tuple(items), title, source, tuple(warnings))
-
-
-def _text(value: object) -> str:
-    return clean(str(value)).strip() if isinstance(value, str | int | float) else ""
 
 
 def _frontmatter(lines: list[str], warnings: list[str]) -> tuple[dict[str, object], int]:
@@ -199,58 +219,6 @@ def _frontmatter(lines: list[str], warnings: list[str]) -> tuple[dict[str, objec
     if data is not None and not isinstance(data, dict):
         warnings.append("line 2: frontmatter is not a mapping of keys to values, ignored")
     return ({str(k): v for k, v in data.items()} if isinstance(data, dict) else {}), body_at
-
-
-def _find_date(text: str, *, compact: bool = False) -> tuple[dt.date, int, int] | None:
-    """The first real calendar date written in ``text``: (date, start, end)."""
-    for m in _DATE.finditer(text):
-        month, day = (m.group(2), m.group(3)) if m.group(2) else (m.group(5), m.group(6))
-        if (found := _date(m.group(1), month, day)) is not None:
-            return found, m.start(), m.end()
-    for m in _COMPACT_DATE.finditer(text) if compact else ():
-        if (found := _date(m.group(1), m.group(2), m.group(3))) is not None:
-            return found, m.start(), m.end()
-    return None
-
-
-def _date(year: str, month: str, day: str) -> dt.date | None:
-    try:
-        found = dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-    return found if 1900 <= found.year <= 2999 else None
-
-
-def _edition_date(
-    meta: Mapping[str, object], places: list[str], date_line: int, warnings: list[str]
-) -> dt.date | None:
-    """The frontmatter date, else the first date in the permalink, title, file name, heading."""
-    value = meta.get("date")
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if value is not None and value != "":
-        found = _find_date(_text(value), compact=True)
-        if found is not None:
-            return found[0]
-        warnings.append(f"line {date_line}: frontmatter date {_text(value)[:40]!r} is not a date")
-    for k, place in enumerate(places):
-        if (found := _find_date(place, compact=k == 2)) is not None:  # 20240108.md
-            return found[0]
-    return None
-
-
-def _series(meta: Mapping[str, object], title: str) -> str:
-    if series := _text(meta.get("series")):
-        return series
-    segments = [unquote(s) for s in _text(meta.get("permalink")).split("/") if s.strip()]
-    if len(segments) > 1 and any(_find_date(s) for s in segments[1:]):
-        return segments[0].strip()
-    found = _find_date(title)
-    if found is not None:
-        title = f"{title[: found[1]]} {title[found[2] :]}"
-    return " ".join(_EMPTY_BRACKETS.sub(" ", title).split()).strip(_DANGLING)
 
 
 class _Numbering:
@@ -361,9 +329,14 @@ def _section_lines(lines: list[Line]) -> list[Line]:
     return [replace(ln, kind="section") if k in outline else ln for k, ln in enumerate(lines)]
 
 
-def _items(lines: list[Line], refs: Mapping[str, str], warnings: list[str]) -> list[Item]:
+def _items(
+    lines: list[Line], refs: Mapping[str, str], warnings: list[str], max_items: int | None
+) -> list[Item]:
     lines = _section_lines(lines)
     layout = _layout(lines, refs, warnings)
+    found = len(layout.heads | layout.starts)
+    if max_items is not None and found > max_items:
+        raise _TooMany(found, max_items)
     drafts: list[_Draft] = []
     section = ""
     draft: _Draft | None = None

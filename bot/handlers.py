@@ -52,7 +52,6 @@ ButtonCallback = Callable[[Update, BotContext, Press, Chat], Coroutine[Any, Any,
 App = Application[
     ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[BotContext]
 ]
-THROTTLE_COMMANDS, THROTTLE_WINDOW = 6, 10.0  # more commands than this in the window: ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,21 +188,20 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 
 async def throttle(update: Update, context: BotContext) -> None:
-    """A chat sending too many commands gets one "slow down", then is ignored until calm."""
+    """A sender of too many commands gets one "slow down", then is ignored until calm; a group
+    past what the bot could answer is ignored a while (flood.py). Other senders carry on."""
     chat = update.effective_chat
     message = update.message
     if chat is None or message is None or not (message.text or "").startswith("/"):
         return
-    now = time.monotonic()
-    recent = context.bot_data.recent_commands.setdefault(chat.id, [])
-    recent[:] = [t for t in recent if now - t < THROTTLE_WINDOW]
-    recent.append(now)
-    warned = context.bot_data.warned_slow
-    if len(recent) <= THROTTLE_COMMANDS:
-        warned.discard(chat.id)
+    sender = message.sender_chat or message.from_user
+    verdict = context.bot_data.throttle.check(
+        sender.id if sender is not None else chat.id,
+        None if chat.type == "private" else chat.id,
+    )
+    if verdict == "ok":
         return
-    if chat.id not in warned:
-        warned.add(chat.id)
+    if verdict == "warn":
         await reply(update, context, say("slow_down", user_language(update)))
     raise ApplicationHandlerStop
 

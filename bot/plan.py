@@ -152,12 +152,16 @@ def is_fresh(edition_date: dt.date, config: Config, now: dt.datetime) -> bool:
 async def tick(services: Services) -> TickReport:
     """Scan the sources, plan alerts for new editions, plan what is due, requeue failures."""
     store, config = services.store, services.config
-    report = scan_folder(store, config.digests_dir)
+    report = scan_folder(store, config.digests_dir, limits=config.limits)
     now = services.now()
     remote = None
     if config.sources and services.http is not None:
         remote = await fetch_sources(
-            store, config.sources, session=services.http, now=now.astimezone(config.zone)
+            store,
+            config.sources,
+            session=services.http,
+            now=now.astimezone(config.zone),
+            limits=config.limits,
         )
     errors = [*report.errors, *(remote.errors if remote else [])]
     appeared = services.runtime.scanned(

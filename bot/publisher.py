@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .config import Config
 from .digest import DigestError, parse_file
+from .limits import check_limits
 from .lockfile import DataLock
 from .models import Edition
 from .query import QueryError
@@ -106,7 +107,7 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
     try:
         update, close = _progress_bar()
         try:
-            report = scan_folder(store, folder, progress=update)
+            report = scan_folder(store, folder, limits=config.limits, progress=update)
         finally:
             close()
         if args.json:
@@ -290,7 +291,8 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            edition = parse_file(path)
+            edition = parse_file(path, max_items=config.limits.max_items)
+            check_limits(edition, config.limits)
         except DigestError as exc:
             failed = True
             docs.append(_check_doc(path, None, str(exc)))

@@ -9,8 +9,8 @@ pace slows down, speeding back up gradually as sends succeed.
 
 A new limiter starts as if the second before it had been full (the same bot may have been
 sending at full pace until a ``kill -9`` a moment ago, and Telegram still counts that): for
-its first second, broadcasts wait and every private chat's first message waits a chat
-interval; messages to groups are not held.
+its first second, broadcasts wait (a broadcast to a private chat a chat interval); replies
+to commands are not held.
 """
 
 from __future__ import annotations
@@ -180,7 +180,9 @@ class Limiter(BaseRateLimiter[Send]):
     async def _chat_wait(self, chat_id: int, send: Send, lock: asyncio.Lock) -> None:
         async with lock:
             group = chat_id < 0
-            first = 0.0 if group else self._born + self.private_interval  # see the module doc
+            # see the module doc: a broadcast's first message to a private chat, just started
+            fresh = not group and send.priority >= BROADCAST
+            first = self._born + self.private_interval if fresh else 0.0
             ready = self._chat_next.get(chat_id, first)
             window = self._groups.setdefault(chat_id, deque()) if group else None
             if window is not None:

@@ -26,8 +26,9 @@ from typing import Protocol
 
 import aiohttp
 
-from .config import Source
-from .digest import DigestError, parse_bytes
+from .config import DEFAULT_LIMITS, DigestLimits, Source
+from .digest import DigestError
+from .limits import read_digest
 from .models import Edition
 from .sources import file_hash
 from .store import Change
@@ -138,6 +139,7 @@ class _Poll:
     backoff: float
     default_series: str
     targets: frozenset[str]  # the addresses polled this run (live edition sources)
+    limits: DigestLimits
 
 
 def expand(url: str, day: dt.date) -> str:
@@ -152,6 +154,7 @@ async def fetch_sources(
     session: aiohttp.ClientSession,
     now: dt.datetime,
     default_series: str = "",
+    limits: DigestLimits = DEFAULT_LIMITS,
     timeout: float = 10.0,  # noqa: ASYNC109 - bounds each request, not the whole poll
     max_bytes: int = 2 * 1024 * 1024,
     retries: int = 2,
@@ -179,6 +182,7 @@ async def fetch_sources(
         backoff=backoff,
         default_series=default_series,
         targets=frozenset(expand(u, now.date()) for u in urls),
+        limits=limits,
     )
     gate = asyncio.Semaphore(max(1, concurrency))
 
@@ -286,7 +290,11 @@ def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:
 async def _parse(poll: _Poll, body: bytes, target: str) -> Edition:
     try:  # in a thread: a big digest takes a while, and the bot has chats to answer
         return await asyncio.to_thread(
-            parse_bytes, body, source=target, default_series=poll.default_series
+            read_digest,
+            body,
+            source=target,
+            default_series=poll.default_series,
+            limits=poll.limits,
         )
     except DigestError as exc:
         raise _Failure(exc.reason, status=200, line=exc.line) from None

@@ -11,6 +11,7 @@ import aiohttp
 from telegram.ext import CallbackContext, ExtBot
 
 from .config import Config
+from .flood import Throttle
 from .health import RuntimeState
 from .matching import AlertIndex
 from .metrics import Metrics
@@ -76,8 +77,7 @@ class BotData:
     def __init__(self) -> None:
         self.pusher: Pusher | None = None
         self.admin_cache: dict[tuple[int, int], tuple[float, bool]] = {}
-        self.recent_commands: dict[int, list[float]] = {}
-        self.warned_slow: set[int] = set()
+        self.throttle = Throttle()
         self.operator_menus: set[int] = set()  # admins whose command menu was set
 
 

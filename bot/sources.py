@@ -21,7 +21,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .digest import DigestError, parse_bytes
+from .config import DEFAULT_LIMITS, DigestLimits
+from .digest import DigestError
+from .limits import read_digest
 from .models import Edition
 from .store import Change, FileState, Store
 from .store_search import ItemIndexer
@@ -151,6 +153,7 @@ def scan_folder(
     folder: Path,
     *,
     default_series: str = "",
+    limits: DigestLimits = DEFAULT_LIMITS,
     progress: Callable[[int, int], None] | None = None,
 ) -> ScanReport:
     """Bring the store in line with ``folder``; never raises for a bad digest file."""
@@ -159,6 +162,8 @@ def scan_folder(
         report.errors.append(FileError(str(folder), "digests folder not found"))
         return report
     states = store.file_states()
+    if store.reading_changed(f"max_items={limits.max_items} max_parts={limits.max_parts}"):
+        states = {r: replace(s, size=-1, hash="") if s.error else s for r, s in states.items()}
     listing = _walk(folder)
     present = listing.files
     report.files = len(present)
@@ -187,7 +192,7 @@ def scan_folder(
             continue
         todo.append((rel, st, data, digest))
 
-    jobs = [(str(folder / rel), data, default_series) for rel, _, data, _ in todo]
+    jobs = [(str(folder / rel), data, default_series, limits) for rel, _, data, _ in todo]
     done = 0
     for batch in _prepare(jobs, store.indexer):
         with store.transaction():
@@ -235,11 +240,14 @@ def _exit_with(sentinel: int) -> None:
     os._exit(1)
 
 
-def prepare_file(job: tuple[str, bytes, str], indexer: ItemIndexer | None = None) -> Prepared:
+Job = tuple[str, bytes, str, DigestLimits]  # (shown path, content, default series, limits)
+
+
+def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
     """Parse one digest and compute its items' index values (runs in a worker process)."""
-    shown, data, default_series = job
+    shown, data, default_series, limits = job
     try:
-        edition = parse_bytes(data, source=shown, default_series=default_series)
+        edition = read_digest(data, source=shown, default_series=default_series, limits=limits)
     except DigestError as exc:
         return FileError(shown, exc.reason, exc.line), {}
     index = indexer or _worker_indexer
@@ -249,7 +257,7 @@ def prepare_file(job: tuple[str, bytes, str], indexer: ItemIndexer | None = None
     return edition, values
 
 
-def _prepare(jobs: list[tuple[str, bytes, str]], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
+def _prepare(jobs: list[Job], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
     """Prepared files in order, BATCH at a time; a big ingest uses every core."""
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_MIN or workers < 2:

@@ -374,6 +374,16 @@ class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
     def delete_file_state(self, path: str) -> None:
         self.db.execute("DELETE FROM files WHERE path = ?", [path])
 
+    def reading_changed(self, fingerprint: str) -> bool:
+        """Whether digests were last read with other settings (limits) than ``fingerprint``;
+        records it. Files that failed must then be read again: they may pass now."""
+        if self._meta("reading") == fingerprint:
+            return False
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('reading', ?)", [fingerprint]
+        )
+        return True
+
     # -- webhook updates ------------------------------------------------------------------
 
     def update_seen(self, update_id: int) -> bool:

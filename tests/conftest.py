@@ -101,29 +101,45 @@ def config(tmp_path: Path, emulator: Emulator, digests: Path) -> Config:
 
 
 class Processed:
-    """Which updates the bot has finished handling (so a test can wait for silent effects)."""
+    """Which updates the bot has finished handling (so a test can wait for silent effects).
+
+    Updates of different chats are handled side by side, so "done up to N" means: the bot
+    has taken update N and every update it took up to N has finished.
+    """
 
     def __init__(self) -> None:
-        self.last = 0
+        self.taken = 0
+        self.pending: set[int] = set()
         self.changed = asyncio.Condition()
 
     def track(self, runner: BotRunner) -> None:
         assert runner.app is not None
-        process = runner.app.process_update
+        processor = runner.app.update_processor
+        process = processor.process_update
 
-        async def tracked(update: object) -> None:
-            try:
-                await process(update)
-            finally:
-                async with self.changed:
-                    self.last = max(self.last, getattr(update, "update_id", 0))
-                    self.changed.notify_all()
+        async def tracked(update: object, coroutine: Awaitable[object]) -> None:
+            update_id = getattr(update, "update_id", 0)
+            self.taken = max(self.taken, update_id)
+            self.pending.add(update_id)
 
-        runner.app.process_update = tracked  # type: ignore[method-assign]
+            async def run() -> None:
+                try:
+                    await coroutine
+                finally:
+                    async with self.changed:
+                        self.pending.discard(update_id)
+                        self.changed.notify_all()
+
+            await process(update, run())
+
+        processor.process_update = tracked  # type: ignore[method-assign]
+
+    def done(self, update_id: int) -> bool:
+        return self.taken >= update_id and not any(p <= update_id for p in self.pending)
 
     async def through(self, update_id: int) -> None:
         async with asyncio.timeout(10), self.changed:
-            await self.changed.wait_for(lambda: self.last >= update_id)
+            await self.changed.wait_for(lambda: self.done(update_id))
 
 
 @pytest.fixture

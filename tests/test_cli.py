@@ -213,3 +213,40 @@ def test_backup_is_a_consistent_copy_while_writing(
     assert restored.counts() == (1, 10)
     assert restored.get_chat(99) is None
     restored.close()
+
+
+def numbered(count: int, text: str = "储能电站并网") -> str:
+    items = "".join(f"{n}. {text} {n}。 https://example.org/{n}\n" for n in range(1, count + 1))
+    return f"---\ntitle: 日报 2024-01-09\n---\n{items}"
+
+
+@pytest.mark.parametrize(
+    ("body", "limit"),
+    [
+        (numbered(600), "600 items, more than digests.max_items (500) allows"),
+        (
+            numbered(200, "很长的摘要" * 150),
+            "messages per reader, more than digests.max_parts (30)",
+        ),
+    ],
+    ids=["items", "parts"],
+)
+def test_a_digest_past_the_limits_is_refused_by_check_and_ingest(
+    workdir: Path, capsys: pytest.CaptureFixture[str], body: str, limit: str
+) -> None:
+    """Too many items, or an edition that would be too many messages: `check` and `ingest` say
+    which limit and how to change it, and nothing is loaded."""
+    big = workdir / "digests" / "2024-01-09.md"
+    big.write_text(body, "utf-8")
+    code, out, _ = run(capsys, "check", str(big))
+    assert code == 1
+    assert out.startswith(f"error: {big}: ")
+    assert limit in out
+    code, out, _ = run(capsys, "ingest")
+    assert code == 1
+    assert limit in out
+    assert "1 editions, 10 items" in out  # only the seed
+    (workdir / "config.toml").write_text("[digests]\nmax_items = 1000\nmax_parts = 100\n")
+    code, out, _ = run(capsys, "ingest")
+    assert code == 0
+    assert "1 new" in out

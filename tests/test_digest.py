@@ -337,7 +337,7 @@ def test_impossible_date_is_no_date() -> None:
     """`2024-02-30` is not a date: the publisher is warned and the next place is used."""
     edition = parse("---\ndate: 2024-02-30\n---\n# 2024-03-01\n1. a\n", source="x.md")
     assert edition.date == dt.date(2024, 3, 1)
-    assert "line 2: frontmatter date '2024-02-30' is not a date" in edition.warnings
+    assert "line 2: frontmatter date 2024-02-30 is not a valid date" in edition.warnings
 
 
 def test_no_date_is_an_error_naming_the_file() -> None:
@@ -634,3 +634,31 @@ def test_any_bytes_give_an_edition_or_a_digest_error(data: bytes) -> None:
 def test_markdown_soup_gives_an_edition_or_a_digest_error(text: str) -> None:
     """Random mixes of markdown pieces never crash the parser."""
     _check(lambda: parse(text, source=_SOURCE))
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "error"),
+    [
+        (
+            "---\ndate: 2024-02-30\n---\n1. 储能 https://example.org/1\n",
+            "a.md",
+            "a.md:2: date 2024-02-30 is not a valid date (frontmatter 'date')",
+        ),
+        (
+            "1. 储能 https://example.org/1\n",
+            "digests/2024-02-30.md",
+            "digests/2024-02-30.md: date 2024-02-30 is not a valid date (in the file name)",
+        ),
+        (
+            "# 碳日报 9999-12-31\n\n1. 储能 https://example.org/1\n",
+            "a.md",
+            "a.md: date 9999-12-31 is out of range (years 1900 to 2999) (in the title)",
+        ),
+    ],
+    ids=["frontmatter", "file-name", "out-of-range"],
+)
+def test_an_impossible_date_is_named_as_such(text: str, source: str, error: str) -> None:
+    """A date that is no calendar date is reported as that date, not as "no date"."""
+    with pytest.raises(DigestError) as caught:
+        parse(text, source=source)
+    assert str(caught.value) == error

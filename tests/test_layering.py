@@ -12,6 +12,9 @@ BOT = Path(__file__).resolve().parents[1] / "bot"
 PURE_CORE = (
     "models",
     "digest",
+    "editiondate",
+    "limits",
+    "config",
     "mdtext",
     "dates",
     "textnorm",
