@@ -132,7 +132,7 @@ class Pusher:
             if not self.gate.open:  # the API is failing: send nothing until it answers
                 if await self.gate.ride_out() and not self._stopping:
                     waiting = store.retry_transient_now(now=self.services.now())
-                    log.info("Telegram Bot API answers again: %d deliveries resume", waiting)
+                    log.info("outbox resumes: %d deliveries waiting out errors are due", waiting)
                 continue
             room = self.concurrency - len(self._inflight)
             if room < refill and self._inflight:  # read rows in batches, not one per send
@@ -272,7 +272,7 @@ class Pusher:
         """Try again later, backing off, for as long as the row is not too old to send."""
         store, now = self.services.store, self.services.now()
         if isinstance(exc, TimedOut) and not _never_sent(exc):
-            log.info("delivery %s to %s timed out: maybe delivered, held", row.id, chat_id)
+            log.debug("delivery %s to %s timed out: maybe delivered, held", row.id, chat_id)
             self.gate.timed_out(row.id)
             error, wait = "transient: read timeout, maybe delivered", AMBIGUOUS_HOLD
         else:
