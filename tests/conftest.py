@@ -8,6 +8,7 @@ import logging
 import shutil
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -168,6 +169,28 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@asynccontextmanager
+async def manual_bot(
+    config: Config,
+    clock: Clock,
+    at: dt.datetime | None = None,
+    *,
+    processed: Processed | None = None,
+) -> AsyncIterator[BotRunner]:
+    """The bot on the test's clock (set to ``at``) with no repeating tick: the test calls
+    ``runner.tick()`` when it wants a planning round."""
+    if at is not None:
+        clock.set(at)
+    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
+    await runner.start()
+    if processed is not None:
+        processed.track(runner)
+    try:
+        yield runner
+    finally:
+        await runner.stop()
 
 
 @pytest.fixture

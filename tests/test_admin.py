@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-from conftest import Clock, Processed
+from conftest import Clock, Processed, manual_bot
 
 from bot.app import BotRunner
 from bot.config import Config
@@ -20,13 +20,8 @@ ADMIN_ID = 200_000_001  # the emulator's first user
 async def app(config: Config, processed: Processed, clock: Clock) -> AsyncIterator[BotRunner]:
     """The bot with the first emulator user as its admin."""
     config = replace(config, telegram=replace(config.telegram, admins=(ADMIN_ID,)))
-    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
-    await runner.start()
-    processed.track(runner)
-    try:
+    async with manual_bot(config, clock, processed=processed) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 async def test_admin_gets_stats_push_and_reload(tg: Sandbox, app: BotRunner) -> None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import Clock
+from conftest import Clock, manual_bot
 from push_world import add_readers, editions
 
 from bot.app import BotRunner
@@ -49,13 +49,8 @@ def config(config: Config) -> Config:
 async def app(config: Config, clock: Clock, tg: Sandbox) -> AsyncIterator[BotRunner]:
     """The bot at 06:00 on the edition's day (nothing due yet); the test calls ``tick``."""
     tg.flood.global_per_s = 1000
-    clock.set(at(6, 0))
-    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
-    await runner.start()
-    try:
+    async with manual_bot(config, clock, at(6, 0)) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 def store_of(app: BotRunner) -> Store:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import Clock, metric_samples
+from conftest import Clock, manual_bot, metric_samples
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
@@ -47,13 +47,8 @@ def config(config: Config) -> Config:
 @pytest.fixture
 async def app(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
     """The bot with a clock the test moves; no repeating tick (the test calls ``tick``)."""
-    clock.set(at(6, 0))
-    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
-    await runner.start()
-    try:
+    async with manual_bot(config, clock, at(6, 0)) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 def store_of(app: BotRunner) -> Store:

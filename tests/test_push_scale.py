@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import Clock
+from conftest import Clock, manual_bot
 from push_world import (
     PaceLog,
     add_channel,
@@ -72,13 +72,8 @@ def config(config: Config) -> Config:
 async def app(config: Config, clock: Clock, tg: Sandbox) -> AsyncIterator[BotRunner]:
     """The bot against the strict emulator, its clock at 06:00; the test calls ``tick``."""
     tg.flood.strict = True
-    clock.set(at(6, 0))
-    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
-    await runner.start()
-    try:
+    async with manual_bot(config, clock, at(6, 0)) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 def parts(app: BotRunner) -> tuple[Store, Services]:

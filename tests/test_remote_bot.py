@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 from aiohttp import web
-from conftest import Clock
+from conftest import Clock, manual_bot
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig, Source
@@ -54,14 +54,9 @@ async def publisher() -> AsyncIterator[tuple[Publisher, str]]:
 async def app(
     config: Config, clock: Clock, publisher: tuple[Publisher, str]
 ) -> AsyncIterator[BotRunner]:
-    clock.set(NOW)
     config = replace(config, sources=(Source(publisher[1]),), push=PushConfig(time=dt.time(8)))
-    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
-    await runner.start()
-    try:
+    async with manual_bot(config, clock, NOW) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 async def test_remote_edition_is_fetched_and_pushed(

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Clock
+from conftest import Clock, manual_bot
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
@@ -148,13 +148,8 @@ def config(config: Config) -> Config:
 @pytest.fixture
 async def app(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
     """The bot with a clock the test moves; the test calls ``tick``."""
-    clock.set(at(MONDAY, 6))
-    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
-    await runner.start()
-    try:
+    async with manual_bot(config, clock, at(MONDAY, 6)) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 def store_of(app: BotRunner) -> Store:

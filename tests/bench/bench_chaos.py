@@ -68,13 +68,13 @@ async def chaos(tmp: Path) -> dict[str, Any]:
         digests_dir=digests,
         db_path=tmp / "data" / "bot.sqlite3",
         telegram=TelegramConfig(token=TOKEN, api_base_url=f"{url}/bot"),
-        push=PushConfig(rate=RATE, concurrency=CONCURRENCY, time=dt.time(0, 0)),
+        push=PushConfig(rate=RATE, concurrency=CONCURRENCY, time=dt.time(0, 0), tick=5.0),
     )
     store = Store(config.db_path, topics=config.topic_spec)
     chats = add_readers(sb, store, CHATS)  # subscribed before the edition comes
     store.close()
     (digests / f"{day}.md").write_text(EDITION, "utf-8")
-    runner = BotRunner(config, poll_timeout=10, auto_tick=False)
+    runner = BotRunner(config, poll_timeout=10)
     await runner.start()  # its first tick plans the edition for every chat
     health: dict[str, list[str]] = {}
     try:
