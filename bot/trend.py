@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -210,8 +211,17 @@ def find_cjk_family(preferred: Sequence[str] | None = None) -> str | None:
 
 @functools.cache
 def cjk_family() -> str | None:
-    """find_cjk_family, looked up once; a missing CJK font is logged once."""
+    """find_cjk_family, looked up once; a missing CJK font is logged once.
+
+    matplotlib keeps its font list in a cache: a CJK font installed after that was written is
+    not in it, so before giving up the system's font files are looked at again."""
     found = find_cjk_family()
+    if found is None:
+        known = {f.fname for f in font_manager.fontManager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known and _CJK_NAME.search(Path(path).name):
+                font_manager.fontManager.addfont(path)
+        found = find_cjk_family()
     if found is None:
         log.warning(
             "no CJK font found (install fonts-noto-cjk): /trend charts draw Han text as numbers"
