@@ -1,0 +1,36 @@
+"""Reading digest files: markdown (markdown-it), HTML, dates, layouts → an Edition (pure).
+
+Owns everything between a file's bytes and its ``Edition``: normalisation (text), the header
+(meta), the date and series (dating), one markdown parse (tree, inline, htmlblock), item
+numbers (numbers), the layout that carries the stories (layout) and the items (items);
+``reading`` ties them together. May import: the standard library, markdown-it-pyrs, PyYAML
+and python-frontmatter, ``bot.models``. Never Telegram, aiohttp or SQLite.
+"""
+
+from .reading import (
+    MAX_FILE_BYTES,
+    DigestError,
+    Reading,
+    not_a_digest,
+    parse,
+    parse_bytes,
+    parse_file,
+    read,
+    read_bytes,
+    read_file,
+    too_many_items,
+)
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "DigestError",
+    "Reading",
+    "not_a_digest",
+    "parse",
+    "parse_bytes",
+    "parse_file",
+    "read",
+    "read_bytes",
+    "read_file",
+    "too_many_items",
+]

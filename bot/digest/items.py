@@ -1,0 +1,122 @@
+"""Items from their heads: title, plain text and links, read from the units (pure).
+
+A heading item's title is its link text (or its text, without its number); a list item's or
+numbered line's is the link or bold run that opens it, when a separator or the line's end
+follows (``[t](u) — src``, ``**t**：…``). The text is everything a reader reads of the item,
+paragraphs on lines of their own and wrapped lines joined, without 来源/发布时间 metadata,
+``摘要：`` labels or machine timestamps; the links are every http(s) link in it, once each,
+in order.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Item
+from .inline import Inline
+from .layout import META, Head, Layout
+from .numbers import number
+from .outline import How, heading_text
+from .text import join
+from .tree import Kind, Unit
+
+_SUMMARY = re.compile(r"(?:摘要|概要|简介|summary)[ \t]?[：:][ \t]*", re.IGNORECASE)
+_MACHINE_TIME = re.compile(
+    r" ?[·|]? ?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+_NUMBERED_TITLE = re.compile(r"[0-9０-９]{1,4}[.．、)）]\s*|[(（][0-9０-９]{1,3}[)）]\s*")
+
+
+def _unnumbered(text: str) -> str:
+    found = number(text)
+    return found.rest if found else text
+
+
+def title_of(unit: Unit, how: How) -> str:
+    first = unit.first
+    if how is How.HEADING:
+        if first.lead is not None and not first.bold:
+            return (
+                _NUMBERED_TITLE.sub("", first.lead, count=1) if number(first.lead) else first.lead
+            )
+        return heading_text(unit)
+    if how is How.ROW:
+        for cell in unit.lines:
+            if cell.links:
+                return cell.lead or cell.text
+        return ""
+    title = first.title or ""
+    return _unnumbered(title) if title else ""
+
+
+def _line_text(line: Inline) -> str:
+    text = line.text
+    if (m := _SUMMARY.match(text)) is not None:
+        text = text[m.end() :]
+    if not text or META.match(text):
+        return ""
+    return _MACHINE_TIME.sub("", text).strip().lstrip("—–|·:：,， ")
+
+
+def build(units: list[Unit], layout: Layout) -> list[Item]:
+    """The items of a digest, numbered from 1; heads whose item has no text or link go (with
+    a warning)."""
+    items: list[Item] = []
+    for head in layout.heads:
+        title, text, links = _read(units, head)
+        if not text and not links:
+            layout.warnings.append(f"line {units[head.index].no}: empty item skipped")
+            continue
+        items.append(Item(len(items) + 1, text, links, head.section, title))
+    return items
+
+
+def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
+    unit = units[head.index]
+    links: dict[str, None] = {}
+    blocks: list[str] = []
+    para = -2
+
+    def add(line: Inline, *, new_block: bool) -> None:
+        links.update(dict.fromkeys(line.links))
+        text = _line_text(line)
+        if not text:
+            return
+        if new_block or not blocks:
+            blocks.append(text)
+        else:
+            blocks[-1] = join(blocks[-1], text)
+
+    if head.how is How.HEADING:
+        first = unit.first
+        links.update(dict.fromkeys(first.links))
+        blocks.append(heading_text(unit))
+    elif head.how is How.ROW:
+        cells = [c for c in unit.lines if c.text or c.links]
+        for cell in cells:
+            links.update(dict.fromkeys(cell.links))
+        blocks.append(" | ".join(c.text for c in cells if c.text))
+    else:
+        for n, line in enumerate(unit.lines):
+            if n == 0 and unit.kind is Kind.LINE:
+                line = Inline(_unnumbered(line.text), line.links, line.lead, line.rest, line.bold)
+            add(line, new_block=n == 0)
+        para = unit.para if unit.kind is Kind.LINE else -2
+    for body in units[head.index + 1 : head.end]:
+        if body.kind is Kind.LINE:
+            add(body.first, new_block=body.para != para)
+            para = body.para
+        elif body.kind in (Kind.ITEM, Kind.HEADING):
+            for n, line in enumerate(body.lines):
+                add(line, new_block=n == 0)
+            para = -2
+        elif body.kind is Kind.ROW:
+            for cell in body.lines:
+                links.update(dict.fromkeys(cell.links))
+            row = " | ".join(c.text for c in body.lines if c.text)
+            if row:
+                blocks.append(row)
+            para = -2
+    title = title_of(unit, head.how)
+    text = "\n".join(b for b in blocks if b)
+    return title, text, tuple(links)

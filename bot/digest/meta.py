@@ -1,0 +1,87 @@
+"""A digest's header: YAML front matter or Pelican-style ``Key: value`` lines (pure).
+
+``header(lines)`` returns the mapping and where the body starts. YAML front matter (between
+``---`` lines; Obsidian Digital Garden's one-line JSON map is YAML too) is read safely with
+timestamps kept as written (a date is never shifted by a time zone); one that does not parse
+is a warning and the body is read anyway. Pelican headers (``Title:``, ``Date:``, ``Number:``,
+``Category:`` … up to the first blank line, as This Week in Rust writes them) give lower-case
+keys.
+"""
+
+from __future__ import annotations
+
+import re
+
+from frontmatter.default_handlers import YAMLHandler
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+MAX_LINES = 2000  # a longer block is not front matter
+_FM = YAMLHandler()
+_PELICAN = re.compile(r"([A-Z][A-Za-z]{1,20}):[ \t]+(\S.*)")
+_PELICAN_KEYS = frozenset(
+    [
+        "title",
+        "date",
+        "number",
+        "category",
+        "tags",
+        "slug",
+        "author",
+        "authors",
+        "summary",
+        "modified",
+        "status",
+        "lang",
+    ]
+)
+
+
+class _Loader(_BaseLoader):
+    """Safe YAML, but timestamps stay strings: a date is read as written, never shifted."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+def header(lines: list[str], warnings: list[str]) -> tuple[dict[str, object], int, str]:
+    """(keys, index of the first body line, what the header was: "yaml", "pelican" or "")."""
+    found = _yaml(lines, warnings)
+    if found is not None:
+        return found[0], found[1], "yaml"
+    keys: dict[str, object] = {}
+    k = 0
+    while k < min(len(lines), 40) and (m := _PELICAN.fullmatch(lines[k].strip())):
+        keys[m.group(1).lower()] = m.group(2).strip()
+        k += 1
+    if keys and ("title" in keys or "date" in keys) and set(keys) <= _PELICAN_KEYS:
+        return keys, k, "pelican"
+    return {}, 0, ""
+
+
+def _yaml(lines: list[str], warnings: list[str]) -> tuple[dict[str, object], int] | None:
+    text = "\n".join(lines[:MAX_LINES])
+    if not _FM.detect(text):
+        return None
+    try:
+        block, content = _FM.split(text)
+    except ValueError:  # no closing "---"
+        warnings.append("line 1: frontmatter is never closed, read as text")
+        return None
+    body_at = text.count("\n", 0, len(text) - len(content))
+    data = None
+    try:
+        data = _FM.load(block, Loader=_Loader)
+    except Exception as exc:  # YAMLError, or a constructor's ValueError/RecursionError
+        mark = getattr(exc, "problem_mark", None)
+        line = 2 + mark.line if mark is not None else 2
+        warnings.append(f"line {line}: frontmatter is not valid YAML, ignored")
+    if data is not None and not isinstance(data, dict):
+        warnings.append("line 2: frontmatter is not a mapping of keys to values, ignored")
+    return ({str(k): v for k, v in data.items()} if isinstance(data, dict) else {}), body_at

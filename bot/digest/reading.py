@@ -1,0 +1,239 @@
+"""Reading one digest file: what the bot understands of it (pure).
+
+``read(text, source=…)`` gives a ``Reading``: the date and where it came from, the series,
+the title, the items and the rule they were found by, what was skipped and why, warnings.
+``Reading.edition()`` is the Edition the bot stores; ``parse`` / ``parse_bytes`` /
+``parse_file`` do both and raise ``DigestError`` (naming the file, and the line when known)
+for a file that gives no edition: not a digest, no date, not UTF-8, too large, too many
+items. A file with no date is not an error to ``read``: its reading says so, and the caller
+decides (``check`` reports it; ingest dates it the day it first sees it, or skips it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from ..models import Edition, Item
+from .dating import edition_date, edition_series, meta_text
+from .inline import Inline
+from .items import build
+from .layout import infer
+from .meta import header
+from .text import clean
+from .tree import Kind, Unit, units
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_WARNINGS = 100
+_NEWLINES = re.compile(rb"\r\n|\r|\n")
+_TIGHT_HEADING = re.compile(r"(?m)^( {0,3}#{2,6})(?=[^#\s])(?=.{1,80}$)")
+_FENCE = re.compile(r"(?m)^ {0,3}(?:`{3,}|~{3,})")
+# file names that are not digests (an index page, a README, licences); a dated path is one
+NOT_DIGESTS = re.compile(
+    r"(?i)(?:readme|_index|index|summary|changelog|changes|license|licence|contributing"
+    r"|code_of_conduct|source|about|template|todo|sidebar|_sidebar|navigation)\.(?:md|markdown)"
+)
+
+
+class DigestError(Exception):
+    """A digest that yields no edition; ``str()`` names the source and, if known, the line."""
+
+    def __init__(self, source: str, reason: str, *, line: int | None = None) -> None:
+        super().__init__(source, reason)
+        self.source = source
+        self.reason = reason
+        self.line = line
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.reason}"
+
+
+def too_many_items(count: int, limit: int) -> str:
+    return (
+        f"{count} items, more than digests.max_items ({limit}) allows: "
+        "split the file, or raise digests.max_items"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the bot understands of one digest file."""
+
+    source: str
+    date: dt.date | None
+    date_source: str  # "frontmatter 'date'", "the file name", …; "" when there is no date
+    series: str
+    title: str
+    items: tuple[Item, ...]
+    rule: str  # how the items were found: "12 items: level-4 headings with links"
+    skipped: tuple[str, ...] = ()  # what was read but is not items, and why
+    warnings: tuple[str, ...] = ()
+    no_date: str = ""  # why there is no date (where the bot looked, or the bad date)
+    no_date_line: int | None = None  # the line of a bad date, when it has one
+    meta: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+    def edition(self, date: dt.date | None = None) -> Edition:
+        """The edition, dated ``date`` when the file gives none; DigestError without one."""
+        day = self.date or date
+        if day is None:
+            raise DigestError(self.source, self.no_date, line=self.no_date_line)
+        return Edition(day, self.series, self.items, self.title, self.source, self.warnings)
+
+
+def not_a_digest(source: str) -> str | None:
+    """Why a file with this name is no digest (README.md, _index.md…), else None."""
+    path = PurePosixPath(source.replace("\\", "/"))
+    if not NOT_DIGESTS.fullmatch(path.name):
+        return None
+    if path.name.lower().startswith("index.") and re.search(r"\d{4}/\d{1,2}/\d{1,2}/", str(path)):
+        return None  # 2024/01/08/index.md is the digest of that day
+    return f"not a digest: {path.name} is an index or project page"
+
+
+def read(
+    text: str, *, source: str = "<text>", default_series: str = "", max_items: int | None = None
+) -> Reading:
+    """Read one digest (see the module doc); DigestError only for what cannot be read."""
+    size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > MAX_FILE_BYTES else 0
+    if size > MAX_FILE_BYTES:
+        raise DigestError(source, f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
+    try:
+        return _read(text, source, default_series, max_items)
+    except DigestError:
+        raise
+    except Exception as exc:  # a parser bug must not stop the other files from loading
+        log.exception("digest parser failed on %s", source)
+        raise DigestError(source, f"internal parser error: {exc!r}") from exc
+
+
+def _tighten(body: str) -> str:
+    """``###2015-08-18`` and ``####python`` (no space after the marks) are headings: digests
+    write them so; code blocks are left alone."""
+    if "#" not in body:
+        return body
+    out, fenced = [], False
+    for part in re.split(r"(\n)", body):
+        if _FENCE.match(part):
+            fenced = not fenced
+        out.append(part if fenced else _TIGHT_HEADING.sub(r"\1 ", part))
+    return "".join(out)
+
+
+def _read(text: str, source: str, default_series: str, max_items: int | None) -> Reading:
+    lines = clean(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    warnings: list[str] = []
+    meta, body_at, kind = header(lines, warnings)
+    body = "\n".join(lines[body_at:])
+    tree = units(_tighten(body), first_line=body_at + 1)
+    warnings.extend(tree.warnings)
+    headings = [u for u in tree.units if u.kind is Kind.HEADING]
+    h1 = [u for u in headings if u.level == 1]
+    top = h1[0] if h1 and headings[0] is h1[0] else None  # a title heading opens the document
+    title = meta_text(meta.get("title")) or (top.first.text if top else "")
+    first_heading = headings[0].first.text if headings else _first_text(tree.units)
+    date_line = next((k + 1 for k in range(body_at) if lines[k].lower().startswith("date:")), 2)
+    dated = edition_date(meta, title=title, heading=first_heading, source=source,
+                         pelican=kind == "pelican", date_line=date_line,
+                         warnings=warnings)  # fmt: skip
+    where = "frontmatter 'date', permalink, title, first heading, file name or path"
+    no_date = "" if dated.date else (dated.problem or f"no date: none in the {where}")
+    series = edition_series(meta, title, pelican=kind == "pelican") or default_series
+    body_units = _without_title(tree.units, h1)
+    layout = infer(body_units)
+    if max_items is not None and len(layout.heads) > max_items:
+        raise DigestError(source, too_many_items(len(layout.heads), max_items))
+    items = build(body_units, layout)
+    warnings.extend(layout.warnings)
+    if not items:
+        warnings.append("no items found" if body.strip() else "file is empty")
+    elif not any(item.links for item in items):
+        warnings.append("no item has a link")
+    else:
+        warnings.extend(f"item {it.position} has no link" for it in items if not it.links)
+    if len(warnings) > MAX_WARNINGS:
+        warnings[MAX_WARNINGS:] = [f"… and {len(warnings) - MAX_WARNINGS} more warnings"]
+    return Reading(
+        source=source,
+        date=dated.date,
+        date_source=dated.source,
+        series=series,
+        title=title,
+        items=tuple(items),
+        rule=layout.rule,
+        skipped=tuple(tree.skipped + layout.skipped),
+        warnings=tuple(warnings),
+        no_date=no_date,
+        no_date_line=date_line if "(frontmatter" in no_date or "(Pelican" in no_date else None,
+        meta=tuple(meta.items()),
+    )
+
+
+def _first_text(found: list[Unit]) -> str:
+    return next((u.first.text for u in found if u.kind is Kind.LINE and u.first.text), "")
+
+
+def _without_title(found: list[Unit], h1: list[Unit]) -> list[Unit]:
+    """The document's one H1, when it is its first heading, is its title, not a section: it
+    reads as a blank line."""
+    first = next((u for u in found if u.kind is Kind.HEADING), None)
+    if len(h1) != 1 or first is not h1[0]:
+        return found
+    return [replace(u, kind=Kind.RULE, lines=[Inline("", ())]) if u is h1[0] else u for u in found]
+
+
+def read_bytes(
+    data: bytes, *, source: str, default_series: str = "", max_items: int | None = None
+) -> Reading:
+    """Read a UTF-8 digest (a BOM is fine); undecodable bytes are an error with a line."""
+    if len(data) > MAX_FILE_BYTES:
+        raise DigestError(source, f"file too large ({len(data)} bytes, limit {MAX_FILE_BYTES})")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = sum(1 for _ in _NEWLINES.finditer(data, 0, exc.start)) + 1
+        reason = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        raise DigestError(source, reason, line=line) from None
+    return read(text, source=source, default_series=default_series, max_items=max_items)
+
+
+def read_file(path: Path, *, default_series: str = "", max_items: int | None = None) -> Reading:
+    """Read a digest file; unreadable, too large or undecodable files raise DigestError."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DigestError(source, f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DigestError(source, f"cannot read file: {exc.strerror or exc}") from None
+    return read_bytes(data, source=source, default_series=default_series, max_items=max_items)
+
+
+def parse(
+    text: str, *, source: str = "<text>", default_series: str = "", max_items: int | None = None
+) -> Edition:
+    """The edition of a digest; DigestError when it gives none (no date among others)."""
+    return _edition(read(text, source=source, default_series=default_series, max_items=max_items))
+
+
+def parse_bytes(
+    data: bytes, *, source: str, default_series: str = "", max_items: int | None = None
+) -> Edition:
+    reading = read_bytes(data, source=source, default_series=default_series, max_items=max_items)
+    return _edition(reading)
+
+
+def parse_file(path: Path, *, default_series: str = "", max_items: int | None = None) -> Edition:
+    return _edition(read_file(path, default_series=default_series, max_items=max_items))
+
+
+def _edition(reading: Reading) -> Edition:
+    if (why := not_a_digest(reading.source)) is not None and not reading.date:
+        raise DigestError(reading.source, why)
+    return reading.edition()

@@ -1,0 +1,117 @@
+"""What is not a story: what the layout's candidates lose before they become items (pure).
+
+A table of contents (a list repeating the items' titles), sections of events, jobs, calls for
+participation, analysis and the like (by their headings, in English and Chinese), job offers
+(by a section's own words), changelogs (lists, and top-level sections, whose links are mostly
+to pull requests, issues and commits), sponsored items. Each is dropped only when other items
+remain, and noted in ``skipped`` for ``digestbot check``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .outline import How, Outline
+from .tree import Kind, Unit
+
+# sections that list something other than stories (matched against the heading path)
+_NOT_STORIES = re.compile(
+    r"(?i)\b(?:upcoming events?|events?|meetups?|conferences?|jobs?|hiring|careers?"
+    r"|call(?:s)? for [\w ]{2,30}|cfps?"
+    r"|quotes? of the week|sponsors?(?:ed)?|advertis\w*|subscribe|about (?:us|this)"
+    r"|contribut\w+|feedback|credits?)\b"
+    r"|\b(?:analysis|commentary|takeaways|editorial|opinion)\b"
+    r"|活动预告|活动|会议预告|招聘|广告|赞助|关于我们|订阅|往期回顾|往期|目录|免责声明"
+    r"|分析|点评|洞察|评论|总结|小结|前瞻|导读|总览"
+)
+_JOBS_TEXT = re.compile(r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b|招聘")
+_CHANGE_LINK = re.compile(
+    r"(?i)^https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org|bitbucket\.org)/"
+    r"[^/]+/[^/]+/(?:-/)?(?:pull|pulls|issues|commit|commits|compare|merge_requests)(?:/|$|\?)"
+)
+_SPONSOR = re.compile(
+    r"(?i)^[\W_]*(?:\[|【|\()?\s*(?:sponsor(?:ed)?|ad|advertisement|赞助|广告|推广)\s*(?:\]|】|\))"
+    r"|\((?:sponsor(?:ed)?|赞助|广告)\)"
+)
+
+
+class Curation:
+    """The story filter of one file (see the module doc)."""
+
+    def __init__(self, outline: Outline) -> None:
+        self.outline = outline
+        self.units = outline.units
+        self.skipped: list[str] = []
+        self._jobs: dict[int, bool] = {}
+
+    def prune(self, found: list[tuple[int, How]]) -> list[tuple[int, How]]:
+        """Drop tables of contents, non-story sections, changelogs and sponsors, when
+        something else remains; each drop is noted in ``skipped``."""
+        units = self.units
+        titles = {
+            self._key(units[k]) for k, how in found if how is How.HEADING or units[k].first.links
+        }
+        changelogs = self._changelogs(found)
+        heads = {k for k, _ in found}
+        keep: list[tuple[int, How]] = []
+        dropped: dict[str, int] = {}
+        for k, how in found:
+            unit = units[k]
+            why = None
+            path = self.outline.section_path(k)
+            named = [self.outline.name(j) for j in path]
+            if how is not How.HEADING and not unit.first.links and self._key(unit) in titles:
+                why = "a table of contents (it repeats the items' titles)"
+            elif any(_NOT_STORIES.search(n) for n in named):
+                why = f"section {named[-1]!r}: not stories (events, jobs, calls…)"
+            elif path and self._jobs_section(path[-1], heads):
+                why = f"section {named[-1]!r}: job offers"
+            elif k in changelogs:
+                where = f" under {named[0]!r}" if named else ""
+                why = f"a changelog{where} (links to pull requests and issues)"
+            elif _SPONSOR.search(unit.first.text):
+                why = "sponsored"
+            if why is None:
+                keep.append((k, how))
+            else:
+                dropped[why] = dropped.get(why, 0) + 1
+        if not keep:
+            return found  # nothing else: better the lot than nothing
+        self.skipped.extend(f"{n} × {why}" for why, n in dropped.items())
+        return keep
+
+    def _changelogs(self, found: list[tuple[int, How]]) -> set[int]:
+        """Items of lists, and of top-level sections, whose links are mostly to pull requests,
+        issues and commits: a changelog, not stories."""
+        groups: dict[tuple[str, int], list[int]] = {}
+        for k, _ in found:
+            unit = self.units[k]
+            path = self.outline.section_path(k)
+            groups.setdefault(("section", path[0] if path else -1), []).append(k)
+            if unit.kind is Kind.ITEM:
+                groups.setdefault(("list", unit.list_id), []).append(k)
+        out: set[int] = set()
+        for ks in groups.values():
+            links = [u for k in ks for line in self.units[k].lines for u in line.links]
+            if links and sum(1 for u in links if _CHANGE_LINK.match(u)) >= 0.7 * len(links):
+                out.update(ks)
+        return out
+
+    def _key(self, unit: Unit) -> str:
+        return " ".join((unit.first.title or unit.first.text).split()).casefold()
+
+    def _jobs_section(self, k: int, heads: set[int]) -> bool:
+        """Whether the section's own words (not its items) say it lists job offers."""
+        if k not in self._jobs:
+            items = {self.units[h].para for h in heads if self.units[h].kind is Kind.LINE}
+            self._jobs[k] = any(
+                u.kind is Kind.LINE
+                and u.owner < 0
+                and self.outline.paths[j]
+                and self.outline.paths[j][-1] == k
+                and j not in heads
+                and u.para not in items
+                and _JOBS_TEXT.search(u.first.text)
+                for j, u in enumerate(self.units[k + 1 : self.outline.end_of(k)], start=k + 1)
+            )
+        return self._jobs[k]

@@ -1,0 +1,107 @@
+"""Plain text as a reader sees it: normalisation, URLs, and what markup leaves behind (pure).
+
+``clean`` drops control and zero-width characters and turns no-break spaces into spaces (run
+first on the whole file); ``http_url`` / ``bare_urls`` find http(s) links; ``tidy`` squeezes
+what is left of a line once its markup is gone; ``join`` joins wrapped lines (Chinese wraps
+without a space, other scripts with one). Every pattern is anchored or bounded: linear time.
+"""
+
+from __future__ import annotations
+
+import re
+
+DROP = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
+_NBSP = re.compile("[\u00a0\u2007\u202f\u2028\u2029\u3000]")
+URL = re.compile(
+    r"https?://[^\s<>\"'`\[\]{}|\\^\u2018-\u201f\u2026\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+",
+    re.IGNORECASE,
+)
+_CUT_URL = re.compile(r"(?i:https?:/{0,2})(?=…|\.\.\.|$)|(?i:https?)(?=…)")  # "https:……"
+_HTTP = re.compile(r"https?://[^\s/?#]\S*", re.IGNORECASE)
+_WS = re.compile(r"[ \t]+")
+GONE = "\ue001"  # marks where a URL, an image or a link's own text was taken out
+# what a removal leaves behind: brackets holding nothing else, a space before punctuation
+_LEFT_OVER = re.compile(
+    "[\\[(（【][ \t" + GONE + "]*" + GONE + "[ \t" + GONE + "]*[\\])）】](?:\\( ?\\))?"
+    "|[ \t]*" + GONE + "+(?=[ \t]*[.,;:!?。，；：！？、）)\\]】])"
+    "|" + GONE + "+[ \t]*\\( ?\\)"
+)
+# a link CommonMark did not take ("[x](javascript:…)"): its text stays, the rest goes
+_DEAD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\((?:[^()\s]|\([^()\s]{0,300}\)){0,600}\)")
+_HIGHLIGHT = re.compile(r"==(?=\S)([^=\n]{1,300}?)(?<=\S)==")  # Obsidian's ==highlight==
+# _emphasis_ and __strong__ that CommonMark leaves as text beside Chinese (not snake_case)
+_UNDERSCORES = re.compile(
+    r"(?<![A-Za-z0-9_])(__?)(?=[^\s_])([^_\n]{1,300}?)(?<=[^\s_])\1(?![A-Za-z0-9_])"
+)
+_STARS = re.compile(r"\*\*+")
+_WIDE = re.compile("[\u2e80-\u9fff\uff00-\uffef“”‘’]")
+
+
+def clean(text: str) -> str:
+    """Drop control and zero-width characters; no-break and ideographic spaces become spaces."""
+    return _NBSP.sub(" ", DROP.sub("", text))
+
+
+def http_url(dest: str) -> str | None:
+    """The http(s) URL ``dest`` names, or None (relative, ``javascript:``, ``mailto:``…)."""
+    dest = dest.strip()
+    if dest.startswith("<") and dest.endswith(">"):
+        dest = dest[1:-1].strip()
+    return dest if _HTTP.fullmatch(dest) else None
+
+
+def trim_url(url: str) -> str:
+    """Cut the punctuation that ends a sentence, not the bare URL before it."""
+    while url:
+        last = url[-1]
+        if last in ".,;:!?*_~'\"" or (last == ")" and url.count("(") < url.count(")")):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def bare_urls(text: str) -> tuple[str, list[str]]:
+    """``text`` without its bare URLs (and URLs cut short by "…"), and those URLs in order."""
+    if "http" not in text.lower():
+        return text, []
+    found: list[str] = []
+    out: list[str] = []
+    pos = 0
+    for m in URL.finditer(text):
+        url = trim_url(m.group())
+        out.append(text[pos : m.start()])
+        out.append(GONE)
+        if (link := http_url(url)) is not None:
+            found.append(link)
+        pos = m.start() + len(url)
+    out.append(text[pos:])
+    return _CUT_URL.sub(GONE, "".join(out)), found
+
+
+def unmark(text: str) -> str:
+    """What plain text keeps of markup markdown itself does not know: dead links, highlights."""
+    if "](" in text:
+        text = _DEAD_LINK.sub(r"\1", text)
+    if "==" in text:
+        text = _HIGHLIGHT.sub(r"\1", text)
+    if "_" in text:
+        text = _UNDERSCORES.sub(r"\2", text)
+    return text
+
+
+def tidy(text: str) -> str:
+    """One line of text: single spaces, no stray ``**``, nothing a removal left behind (the
+    brackets around a URL that went, the space before its full stop)."""
+    text = _STARS.sub("", text) if "**" in text else text
+    if GONE in text:
+        text = _LEFT_OVER.sub("", text).replace(GONE, "")
+    return _WS.sub(" ", text).strip()
+
+
+def join(before: str, after: str) -> str:
+    """Join wrapped lines: Chinese wraps without a space, other scripts with one."""
+    if not before or not after:
+        return before + after
+    wide = _WIDE.match(before[-1]) or _WIDE.match(after[0])
+    return before + after if wide else f"{before} {after}"
