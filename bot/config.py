@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .taxonomy import DEFAULT_TOPICS, Topic
+
 T = TypeVar("T")
 
 ENV_CONFIG = "DIGESTBOT_CONFIG"
@@ -29,44 +31,6 @@ DEFAULT_CONFIG_FILE = Path("config.toml")
 
 class ConfigError(ValueError):
     """A configuration value that cannot be used; the message says where and why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Topic:
-    key: str
-    name_zh: str
-    name_en: str
-    keywords: tuple[str, ...]
-
-
-# The carbon-news taxonomy: used when the config file defines no [[topics]].
-# config.example.toml carries the same table (a test keeps the two equal).
-DEFAULT_TOPICS: tuple[Topic, ...] = (
-    Topic(
-        "carbon-market",
-        "碳市场",
-        "Carbon market",
-        ("碳市场", "配额", "CCER", "碳排放权", "CBAM", "碳价"),
-    ),
-    Topic(
-        "green-power",
-        "绿电绿证",
-        "Green power",
-        ("绿证", "绿电", "可再生能源", "风电", "光伏", "绿色用电"),
-    ),
-    Topic("storage", "储能", "Energy storage", ("储能", "电池", "抽水蓄能", "虚拟电厂", "微电网")),
-    Topic("transport", "交通", "Transport", ("新能源汽车", "充电", "氢能", "机动车")),
-    Topic(
-        "industry", "工业减碳", "Industry", ("钢铁", "煤炭", "水泥", "焦化", "绿色制造", "用电量")
-    ),
-    Topic(
-        "finance",
-        "绿色金融",
-        "Green finance",
-        ("绿色债券", "绿色贷款", "碳减排挂钩", "ESG", "绿色金融"),
-    ),
-    Topic("policy", "政策", "Policy", ("通知", "方案", "办法", "意见", "规划", "报告")),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +94,7 @@ class Config:
     data_dir: Path = Path("data")
     digests_dir: Path = Path("digests")
     limits: DigestLimits = DigestLimits()
+    undated: str = "first-seen"  # a digest with no date: dated the day first seen, or "skip"
     db_path: Path = Path("data/digestbot.sqlite3")
     telegram: TelegramConfig = TelegramConfig()
     push: PushConfig = PushConfig()
@@ -153,7 +118,7 @@ class Config:
 _P, _W, _H, _L = PushConfig(), WebhookConfig(), HttpConfig(), DigestLimits()
 _SECTIONS: dict[str, frozenset[str]] = {
     "telegram": frozenset({"token", "api_base_url", "admins"}),
-    "digests": frozenset({"dir", "max_items", "max_parts"}),
+    "digests": frozenset({"dir", "max_items", "max_parts", "undated"}),
     "storage": frozenset({"path"}),
     "push": frozenset(
         {"time", "timezone", "rate", "paid_broadcast", "paid_daily_cap", "max_age", "tick"}
@@ -278,6 +243,10 @@ def _slots(raw: object) -> int | None:
 def _at_least_one(raw: object) -> int | None:
     ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1
     return raw if ok and isinstance(raw, int) else None
+
+
+def _undated(raw: object) -> str | None:
+    return raw if raw in ("first-seen", "skip") and isinstance(raw, str) else None
 
 
 def _bool(raw: object) -> bool | None:
@@ -435,6 +404,7 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
             max_items=d.get("max_items", _L.max_items, _at_least_one, "a whole number >= 1"),
             max_parts=d.get("max_parts", _L.max_parts, _at_least_one, "a whole number >= 1"),
         ),
+        undated=d.get("undated", "first-seen", _undated, '"first-seen" or "skip"'),
         db_path=Path(s.get("path", str(data_dir / "digestbot.sqlite3"), _str, "a file path")),
         telegram=telegram,
         push=push,

@@ -8,8 +8,10 @@ the edition as a reader gets it — only when a cheap estimate says it might be 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from .config import DigestLimits
-from .digest import DigestError, parse_bytes, too_many_items
+from .digest import DigestError, Reading, read_bytes, too_many_items
 from .models import Edition
 from .render import render_edition
 
@@ -18,7 +20,7 @@ ITEM_OVERHEAD = 24  # numbering, labels and spacing an item adds, about
 LINK_CHARS = 12  # a link's visible label, about
 
 
-def check_limits(edition: Edition, limits: DigestLimits) -> None:
+def check_limits(edition: Edition | Reading, limits: DigestLimits) -> None:
     """Raise DigestError when ``edition`` is larger than ``limits`` allow."""
     if len(edition.items) > limits.max_items:
         raise DigestError(edition.source, too_many_items(len(edition.items), limits.max_items))
@@ -28,6 +30,8 @@ def check_limits(edition: Edition, limits: DigestLimits) -> None:
     )
     if 2 * (rough // PART_CHARS + 1) + 1 <= limits.max_parts:  # far below: no need to render
         return
+    if isinstance(edition, Reading):
+        edition = edition.edition(dt.date.min)  # the date does not change the length
     parts = len(render_edition(edition, lang="zh"))
     if parts > limits.max_parts:
         raise DigestError(
@@ -40,10 +44,10 @@ def check_limits(edition: Edition, limits: DigestLimits) -> None:
 
 def read_digest(
     data: bytes, *, source: str, limits: DigestLimits, default_series: str = ""
-) -> Edition:
-    """Parse a digest and check it against ``limits`` (DigestError on either)."""
-    edition = parse_bytes(
+) -> Reading:
+    """Read a digest and check it against ``limits`` (DigestError on either)."""
+    reading = read_bytes(
         data, source=source, default_series=default_series, max_items=limits.max_items
     )
-    check_limits(edition, limits)
-    return edition
+    check_limits(reading, limits)
+    return reading

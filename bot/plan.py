@@ -152,8 +152,14 @@ def is_fresh(edition_date: dt.date, config: Config, now: dt.datetime) -> bool:
 async def tick(services: Services) -> TickReport:
     """Scan the sources, plan alerts for new editions, plan what is due, requeue failures."""
     store, config = services.store, services.config
-    report = scan_folder(store, config.digests_dir, limits=config.limits)
     now = services.now()
+    report = scan_folder(
+        store,
+        config.digests_dir,
+        limits=config.limits,
+        undated=config.undated,
+        today=now.astimezone(config.zone).date(),
+    )
     remote = None
     if config.sources and services.http is not None:
         remote = await fetch_sources(

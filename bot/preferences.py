@@ -9,11 +9,12 @@ from telegram.error import BadRequest
 
 from .callbacks import BadCallback, Press, encode
 from .chatctx import chat_of, push_time, reply, say
-from .config import Topic, parse_hhmm, parse_timezone
+from .config import parse_hhmm, parse_timezone
 from .i18n import LANGUAGES
 from .models import FORMATS, Chat
 from .services import BotContext
 from .store_chats import ALL, stamp
+from .taxonomy import Topic
 
 COMMON_ZONES = (
     "Asia/Shanghai",

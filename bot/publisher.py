@@ -16,9 +16,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from .check import examine, files_of
 from .config import Config
-from .digest import DigestError, parse_file
-from .limits import check_limits
 from .lockfile import DataLock
 from .models import Edition
 from .query import QueryError
@@ -89,6 +88,8 @@ def _report_json(report: ScanReport, store: Store) -> dict[str, object]:
         "removed": [d.isoformat() for d in report.removed],
         "unchanged": report.unchanged,
         "errors": [str(e) for e in report.errors],
+        "skipped": [str(e) for e in report.skipped],
+        "warnings": list(report.warnings),
         "editions": editions,
         "items": items,
     }
@@ -107,7 +108,15 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
     try:
         update, close = _progress_bar()
         try:
-            report = scan_folder(store, folder, limits=config.limits, progress=update)
+            today = dt.datetime.now(config.zone).date()
+            report = scan_folder(
+                store,
+                folder,
+                limits=config.limits,
+                undated=config.undated,
+                today=today,
+                progress=update,
+            )
         finally:
             close()
         if args.json:
@@ -119,6 +128,10 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
                 f"{len(report.removed)} removed, {report.unchanged} unchanged"
             )
             out(f"store: {editions} editions, {items} items ({config.db_path})")
+            for warning in report.warnings:
+                out(f"warning: {warning}")
+            for skipped in report.skipped:
+                out(f"skipped: {skipped.path}: {skipped.reason.removeprefix('skipped: ')}")
             for error in report.errors:
                 out(f"error: {error}")
     finally:
@@ -260,48 +273,15 @@ def cmd_trend(args: argparse.Namespace, config: Config) -> int:
 # -- check / check-config ----------------------------------------------------------------
 
 
-def _check_doc(path: Path, edition: Edition | None, error: str | None) -> dict[str, object]:
-    if edition is None:
-        return {"file": str(path), "error": error}
-    return {"file": str(path), **edition.to_json(), "warnings": list(edition.warnings)}
-
-
-def _check_text(edition: Edition) -> None:
-    out(f"{edition.source}: {edition.date} · {edition.series or '(no series)'}")
-    if edition.title:
-        out(f"  title: {edition.title}")
-    out(f"  {len(edition.items)} items")
-    section = None
-    for item in edition.items:
-        if item.section != section and item.section:
-            out(f"  [{item.section}]")
-        section = item.section
-        head = item.title or item.text
-        short = head if len(head) <= 60 else head[:59] + "…"
-        links = ", ".join(item.links) if item.links else "no link"
-        out(f"  {item.position:3d}. {short}".replace("\n", " "))
-        out(f"       {links}")
-    for warning in edition.warnings:
-        out(f"  warning: {warning}")
-
-
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
     docs: list[dict[str, object]] = []
     failed = False
-    for name in args.files:
-        path = Path(name)
-        try:
-            edition = parse_file(path, max_items=config.limits.max_items)
-            check_limits(edition, config.limits)
-        except DigestError as exc:
-            failed = True
-            docs.append(_check_doc(path, None, str(exc)))
-            if not args.json:
-                out(f"error: {exc}")
-            continue
-        docs.append(_check_doc(path, edition, None))
+    for path in files_of(args.files):
+        doc, lines, bad = examine(path, config)
+        docs.append(doc)
+        failed = failed or bad
         if not args.json:
-            _check_text(edition)
+            out("\n".join(lines))
     if args.json:
         out_json(docs[0] if len(docs) == 1 else docs)
     return EXIT_FAILED if failed else EXIT_OK

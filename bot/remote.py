@@ -27,7 +27,7 @@ from typing import Protocol
 import aiohttp
 
 from .config import DEFAULT_LIMITS, DigestLimits, Source
-from .digest import DigestError
+from .digest import DigestError, Reading
 from .limits import read_digest
 from .models import Edition
 from .sources import file_hash
@@ -124,6 +124,9 @@ class _Outcome:
     date: dt.date | None = None
     waiting: bool = False
     error: SourceError | None = None
+
+
+NO_ITEMS = "no items found: not a digest, or not written yet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +257,12 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         if current and digest == state.content_hash:
             _settle(poll, old, loaded)
             return _Outcome(url, Change.UNCHANGED, state.edition_date)
-        edition = await _parse(poll, answer.body, target)
+        reading = await _parse(poll, answer.body, target)
+        if not reading.items:  # a page that is no digest, or one still empty: keep what was
+            raise _Failure(NO_ITEMS, status=200)
+        # a digest that names no date is the edition of the day it was first fetched
+        kept = state.edition_date if state.fetched_url == target else None
+        edition = reading.edition(kept or now.date())
         owner = store.edition_source(edition.date)
         if owner not in (None, target) and (owner in poll.targets or store.is_digest_file(owner)):
             raise _Failure(f"date {edition.date} is already the edition of {owner}", status=200)
@@ -287,7 +295,7 @@ def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:
     poll.store.put_source_state(new)
 
 
-async def _parse(poll: _Poll, body: bytes, target: str) -> Edition:
+async def _parse(poll: _Poll, body: bytes, target: str) -> Reading:
     try:  # in a thread: a big digest takes a while, and the bot has chats to answer
         return await asyncio.to_thread(
             read_digest,

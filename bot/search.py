@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .config import Topic
 from .query import Query, QueryError, fts_plan, parse_query
 from .store import Store
 from .store_search import Filters, SearchPage
+from .taxonomy import Topic
 from .textnorm import normalize
 
 PAGE_SIZE = 5

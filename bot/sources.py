@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import DEFAULT_LIMITS, DigestLimits
-from .digest import DigestError
+from .digest import DigestError, Reading, not_a_digest
 from .limits import read_digest
 from .models import Edition
 from .store import Change, FileState, Store
@@ -54,6 +54,8 @@ class ScanReport:
     changed: list[dt.date] = field(default_factory=list)
     removed: list[dt.date] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    skipped: list[FileError] = field(default_factory=list)  # not digests, no items, undated
+    warnings: list[str] = field(default_factory=list)  # undated files dated when first seen
 
     @property
     def ok(self) -> bool:
@@ -154,9 +156,16 @@ def scan_folder(
     *,
     default_series: str = "",
     limits: DigestLimits = DEFAULT_LIMITS,
+    undated: str = "first-seen",
+    today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ScanReport:
-    """Bring the store in line with ``folder``; never raises for a bad digest file."""
+    """Bring the store in line with ``folder``; never raises for a bad digest file.
+
+    ``today``: the date an undated digest is given when first seen (``undated`` "skip": not
+    loaded); files that are not digests, or have no items yet, are skipped, not errors.
+    """
+    policy = Policy(today or dt.datetime.now(dt.UTC).date(), undated)
     report = ScanReport()
     if not folder.is_dir():
         report.errors.append(FileError(str(folder), "digests folder not found"))
@@ -175,7 +184,7 @@ def scan_folder(
         if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
             report.unchanged += 1
             if old.error:
-                report.errors.append(_stored_error(folder, old))
+                _stored(folder, old, report)
             continue
         try:
             data = (folder / rel).read_bytes()
@@ -188,7 +197,7 @@ def scan_folder(
             store.put_file_state(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
             report.unchanged += 1
             if old.error:
-                report.errors.append(_stored_error(folder, old))
+                _stored(folder, old, report)
             continue
         todo.append((rel, st, data, digest))
 
@@ -199,7 +208,7 @@ def scan_folder(
             for (rel, st, _, digest), (parsed, index) in zip(todo[done:], batch, strict=False):
                 store.prime(index)
                 state = FileState(rel, st.st_size, st.st_mtime_ns, digest)
-                _ingest_one(store, folder, state, parsed, states, present, report)
+                _ingest_one(store, folder, state, parsed, states, present, report, policy)
         store.prime({})
         done += len(batch)
         if progress:
@@ -218,11 +227,14 @@ def scan_folder(
     return report
 
 
-def _stored_error(folder: Path, state: FileState) -> FileError:
-    return FileError(str(folder / state.path), state.error or "", state.error_line)
+def _stored(folder: Path, state: FileState, report: ScanReport) -> None:
+    """Report again what an unchanged file's last reading found wrong (or skipped)."""
+    error = FileError(str(folder / state.path), state.error or "", state.error_line)
+    (report.skipped if error.reason.startswith(SKIPPED) else report.errors).append(error)
 
 
-Prepared = tuple[Edition | FileError, dict[tuple[str, str], tuple[str, str]]]
+Prepared = tuple[Reading | FileError, dict[tuple[str, str], tuple[str, str]]]
+SKIPPED = "skipped: "  # a file state error that is no error: the file is not published
 _worker_indexer: ItemIndexer | None = None
 
 
@@ -246,15 +258,20 @@ Job = tuple[str, bytes, str, DigestLimits]  # (shown path, content, default seri
 def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
     """Parse one digest and compute its items' index values (runs in a worker process)."""
     shown, data, default_series, limits = job
+    if (why := not_a_digest(shown)) is not None:
+        return FileError(shown, SKIPPED + why), {}
     try:
-        edition = read_digest(data, source=shown, default_series=default_series, limits=limits)
+        reading = read_digest(data, source=shown, default_series=default_series, limits=limits)
     except DigestError as exc:
         return FileError(shown, exc.reason, exc.line), {}
+    if not reading.items:
+        why = "file is empty" if not data.strip() else "no items yet (a day being written?)"
+        return FileError(shown, SKIPPED + why), {}
     index = indexer or _worker_indexer
     values = {}
     if index is not None:
-        values = {(i.title, i.text): index(i.title, i.text) for i in edition.items}
-    return edition, values
+        values = {(i.title, i.text): index(i.title, i.text) for i in reading.items}
+    return reading, values
 
 
 def _prepare(jobs: list[Job], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
@@ -278,27 +295,49 @@ def _prepare(jobs: list[Job], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
             yield batch
 
 
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How a scan treats undated digests: dated ``today`` (the day the bot first sees them),
+    or skipped (``digests.undated = "skip"``)."""
+
+    today: dt.date
+    undated: str = "first-seen"
+
+
 def _ingest_one(
     store: Store,
     folder: Path,
     state: FileState,
-    parsed: Edition | FileError,
+    parsed: Reading | FileError,
     states: dict[str, FileState],
     present: dict[str, os.stat_result],
     report: ScanReport,
+    policy: Policy,
 ) -> None:
     rel = state.path
     old = states.get(rel)
     kept_date = old.edition_date if old else None
     shown = str(folder / rel)
+    if isinstance(parsed, Reading) and parsed.date is None and policy.undated == "skip":
+        parsed = FileError(shown, f'{SKIPPED}no date (digests.undated = "skip")')
     if isinstance(parsed, FileError):
-        report.errors.append(parsed)
+        if parsed.reason.startswith(SKIPPED):
+            report.skipped.append(parsed)
+        else:
+            report.errors.append(parsed)
+            log.warning("%s", parsed)
         store.put_file_state(
             replace(state, edition_date=kept_date, error=parsed.reason, error_line=parsed.line)
         )
-        log.warning("%s", parsed)
         return
-    edition = parsed
+    if parsed.date is None:
+        first_seen = kept_date or policy.today
+        report.warnings.append(
+            f"{shown}: no date in the file: dated {first_seen}, the day the bot first saw it"
+        )
+        edition = parsed.edition(first_seen)
+    else:
+        edition = parsed.edition()
     owner = store.edition_source(edition.date)
     if (
         owner not in (None, rel)

@@ -22,12 +22,12 @@ from telegram.error import BadRequest, TelegramError
 
 from . import trend
 from .chatctx import chat_of, reply, say, thread_of
-from .config import Topic
 from .query import QueryError
 from .search import filters_for, topic_keys
 from .services import BotContext
 from .store import Store
 from .store_search import ArchiveStamp
+from .taxonomy import Topic
 
 log = logging.getLogger(__name__)
 

@@ -112,24 +112,31 @@ def test_check_needs_no_database(workdir: Path, capsys: pytest.CaptureFixture[st
     """`check` reports date, series and items of a file without creating a database."""
     code, out, _ = run(capsys, "check", str(SEED))
     assert code == 0
-    assert "2024-01-08 · 每日碳新闻" in out
-    assert "10 items" in out
+    assert "  date     2024-01-08 (from the permalink)" in out
+    assert "  series   每日碳新闻" in out
+    assert "  items    10 items: numbered paragraphs" in out
     assert not (workdir / "data").exists()
 
 
 def test_check_json_lists_files_in_order_with_failures(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`check --json` on several files prints a list in file order; a failure is {file, error}."""
+    """`check --json` on several files prints a list in file order; a failure is {file, error};
+    a file with no date is no failure: its date is null."""
+    broken = workdir / "broken.md"
+    broken.write_bytes(b"1. \xff\xfe")
     empty = workdir / "empty.md"
     empty.write_bytes(b"")
-    code, out, _ = run(capsys, "check", "--json", str(empty), str(SEED))
+    code, out, _ = run(capsys, "check", "--json", str(broken), str(SEED), str(empty))
     assert code == 1
-    first, second = json.loads(out)
-    assert first["file"] == str(empty)
-    assert str(empty) in first["error"]
+    first, second, third = json.loads(out)
+    assert first["file"] == str(broken)
+    assert str(broken) in first["error"]
     assert second["date"] == "2024-01-08"
+    assert second["date_source"] == "the permalink"
+    assert second["rule"] == "10 items: numbered paragraphs"
     assert len(second["items"]) == 10
+    assert (third["date"], third["items"], third["warnings"]) == (None, [], ["file is empty"])
     code, out, _ = run(capsys, "check", "--json", str(SEED))
     assert json.loads(out)["series"] == "每日碳新闻"
 
@@ -250,3 +257,26 @@ def test_a_digest_past_the_limits_is_refused_by_check_and_ingest(
     code, out, _ = run(capsys, "ingest")
     assert code == 0
     assert "1 new" in out
+
+
+def test_check_explains_an_unusual_layout_and_lists_what_it_skipped(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check FOLDER`: each digest's date and where it came from, the rule its items were
+    found by, items with their links; an undated file says what ingest will do with it;
+    a README is listed as skipped; nothing of this is an error."""
+    folder = workdir / "weekly"
+    folder.mkdir()
+    (folder / "README.md").write_text("# About this folder\n")
+    (folder / "issue-7.md").write_text(
+        "# 周刊 第 7 期\n\n<div>\n<h4>储能电站并网</h4>\n"
+        '<p>容量 100MW。<a href="https://example.org/a">原文</a></p>\n</div>\n'
+    )
+    code, out, _ = run(capsys, "check", str(folder))
+    assert code == 0
+    assert f"{folder / 'README.md'}: skipped, not a digest" in out
+    assert "  date     none: no date: none in the" in out
+    assert "ingest dates it the day it first sees it" in out
+    assert "  items    1 item: level-4 headings each with its body" in out
+    assert "      1. 储能电站并网" in out
+    assert "         https://example.org/a" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections import Counter
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.digest import DigestError, parse_file
+from bot.check import examine, files_of
+from bot.config import Config
+from bot.digest import DigestError, parse_file, read_file
 from bot.models import Edition
 
 # ../shared/corpus next to the checkout; DIGESTBOT_CORPUS points elsewhere (a clone in /tmp)
@@ -185,3 +188,45 @@ def test_series_names_of_the_corpus(corpus: Path) -> None:
     names = Counter(edition(path).series for path in original_digests(corpus))
     assert set(names) >= {"My Daily News", "Bubble's Brain", "Bubble's Brain 阅读手册"}
     assert all(name and not re.search(r"\d{4}-\d{2}-\d{2}", name) for name in names), names
+
+
+# -- the archives with hand-checked truths (truths.json) --------------------------------------
+
+TRUTHS = ("github-trending", "weibo-trending-hot-search", "this-week-in-rust")
+
+
+@pytest.mark.parametrize("archive", TRUTHS)
+def test_hand_checked_files_read_as_their_truths(corpus: Path, archive: str) -> None:
+    """Each file of the archive's truths.json: its date exactly, its item count within ±5 %,
+    its first item's title and link (a null title: the item has none)."""
+    truths = json.loads((corpus / archive / "truths.json").read_text("utf-8"))
+    assert truths["files"]
+    for entry in truths["files"]:
+        reading = read_file(corpus / archive / entry["path"])
+        where = f"{archive}/{entry['path']}: {reading.rule}"
+        assert reading.date is not None, where
+        assert reading.date.isoformat() == entry["date"], where
+        count, want = len(reading.items), entry["items"]
+        assert abs(count - want) <= 0.05 * want, (count, want, where)
+        first = entry.get("first_item")
+        if first is None:
+            assert reading.items == (), where
+            continue
+        item = reading.items[0]
+        assert item.title == (first["title"] or ""), where
+        assert item.links[0] == first["link"], where
+
+
+@pytest.mark.parametrize("archive", TRUTHS)
+def test_every_file_of_the_new_archives_checks_without_an_exception(
+    corpus: Path, archive: str
+) -> None:
+    """`digestbot check` of every file of the archive gives a report or a clear error."""
+    files = files_of([str(corpus / archive)])
+    assert len(files) >= 20
+    for path in files:
+        doc, lines, _ = examine(path, Config())
+        assert doc["file"] == str(path)
+        assert lines
+        if "error" in doc:
+            assert str(doc["error"]).startswith(str(path)), doc

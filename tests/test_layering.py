@@ -14,6 +14,7 @@ PURE_CORE = (
     "digest",
     "limits",
     "config",
+    "taxonomy",
     "dates",
     "textnorm",
     "query",

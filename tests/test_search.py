@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import DEFAULT_TOPICS
 from bot.query import QueryError
 from bot.search import search
 from bot.sources import scan_folder
 from bot.store import Store
 from bot.store_search import Filters
+from bot.taxonomy import DEFAULT_TOPICS
 from bot.textnorm import normalize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))

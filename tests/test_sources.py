@@ -348,3 +348,53 @@ async def test_ingest_workers_end_with_a_killed_ingest(tmp_path: Path) -> None:
     finally:
         for fd in pidfds:
             os.close(fd)
+
+
+def test_an_undated_digest_is_dated_the_day_it_is_first_seen(store: Store, folder: Path) -> None:
+    """A digest with no date anywhere loads as the edition of the day the scan first sees it,
+    with a warning; edited later, it keeps that day."""
+    (folder / "issue-42.md").write_text("# Rust 周刊\n\n1. [Tokio](https://tokio.rs) 发布\n")
+    report = scan_folder(store, folder, today=dt.date(2024, 9, 2))
+    assert sorted(report.new) == [DAY, dt.date(2024, 9, 2)]
+    assert report.ok
+    assert report.warnings == [
+        f"{folder / 'issue-42.md'}: no date in the file: dated 2024-09-02, the day the bot "
+        "first saw it"
+    ]
+    (folder / "issue-42.md").write_text("# Rust 周刊\n\n1. [Tokio 1.40](https://tokio.rs) 发布\n")
+    bump_mtime(folder / "issue-42.md")
+    report = scan_folder(store, folder, today=dt.date(2024, 9, 9))
+    assert report.changed == [dt.date(2024, 9, 2)]
+
+
+def test_undated_digests_can_be_skipped(store: Store, folder: Path) -> None:
+    """With digests.undated = "skip" an undated digest is listed as skipped, not loaded."""
+    (folder / "issue-42.md").write_text("# Rust 周刊\n\n1. [Tokio](https://tokio.rs) 发布\n")
+    report = scan_folder(store, folder, undated="skip", today=dt.date(2024, 9, 2))
+    assert report.new == [DAY]
+    assert report.ok
+    assert [(e.path, e.reason) for e in report.skipped] == [
+        (str(folder / "issue-42.md"), 'skipped: no date (digests.undated = "skip")')
+    ]
+
+
+def test_pages_that_are_no_digests_and_empty_days_are_skipped(store: Store, folder: Path) -> None:
+    """README.md and _index.md are no digests, a file with no items yet (a day still being
+    written) is no edition: all listed as skipped, none an error, an earlier edition kept."""
+    (folder / "README.md").write_text("# About\n\n- [site](https://example.org)\n")
+    (folder / "_index.md").write_text("---\ntitle: Archive\n---\n")
+    scan_folder(store, folder)
+    ids = store.item_ids(DAY)
+    (folder / SEED.name).write_text("---\ntitle: 每日碳新闻 2024-01-08\n---\n", "utf-8")
+    bump_mtime(folder / SEED.name)
+    report = scan_folder(store, folder)
+    assert report.ok
+    assert sorted(Path(e.path).name for e in report.skipped) == [
+        "2024-01-08.md",
+        "README.md",
+        "_index.md",
+    ]
+    assert store.item_ids(DAY) == ids  # the edition before stays
+    again = scan_folder(store, folder)  # unchanged files: still listed, still no error
+    assert len(again.skipped) == 3
+    assert again.ok

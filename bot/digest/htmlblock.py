@@ -10,7 +10,9 @@ the same markdown parser as the rest. Scripts, styles, comments and images leave
 
 from __future__ import annotations
 
+import html
 import re
+import string
 from html.parser import HTMLParser
 
 from .text import http_url
@@ -44,11 +46,12 @@ _BLOCKS = frozenset(
 )
 _SKIP = frozenset({"script", "style", "template", "noscript", "head", "title"})
 _PIPE = re.compile(r"\s*\|\s*")
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
 
 
 class _Writer(HTMLParser):
     def __init__(self, autolinks: list[str]) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__(convert_charrefs=False)
         self.autolinks = autolinks
         self.out: list[str] = []
         self.hrefs: list[str | None] = []
@@ -130,6 +133,17 @@ class _Writer(HTMLParser):
         if _MARK in data:
             data = _MARKED.sub(self._autolink, data)
         self.emit(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self._character(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self._character(html.unescape(f"&#{name};"))
+
+    def _character(self, char: str) -> None:
+        """A character written as an entity is text, never markup: escaped for markdown."""
+        if not self.skip:
+            self.emit("".join(f"\\{c}" if c in _ASCII_PUNCTUATION else c for c in char))
 
     def _autolink(self, m: re.Match[str]) -> str:
         n = int(m.group(1))

@@ -49,13 +49,14 @@ def title_of(unit: Unit, how: How) -> str:
     return _unnumbered(title) if title else ""
 
 
-def _line_text(line: Inline) -> str:
+def _line_text(line: Inline, *, head: bool = False) -> str:
+    """A line's text as the item reads it: no labels, metadata or machine timestamps."""
     text = line.text
     if (m := _SUMMARY.match(text)) is not None:
         text = text[m.end() :]
-    if not text or META.match(text):
+    if not text or (META.match(text) and not head):
         return ""
-    return _MACHINE_TIME.sub("", text).strip().lstrip("—–|·:：,， ")
+    return _MACHINE_TIME.sub("", text).strip()
 
 
 def build(units: list[Unit], layout: Layout) -> list[Item]:
@@ -77,9 +78,9 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
     blocks: list[str] = []
     para = -2
 
-    def add(line: Inline, *, new_block: bool) -> None:
+    def add(line: Inline, *, new_block: bool, head: bool = False) -> None:
         links.update(dict.fromkeys(line.links))
-        text = _line_text(line)
+        text = _line_text(line, head=head)
         if not text:
             return
         if new_block or not blocks:
@@ -100,7 +101,7 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
         for n, line in enumerate(unit.lines):
             if n == 0 and unit.kind is Kind.LINE:
                 line = Inline(_unnumbered(line.text), line.links, line.lead, line.rest, line.bold)
-            add(line, new_block=n == 0)
+            add(line, new_block=n == 0, head=n == 0)
         para = unit.para if unit.kind is Kind.LINE else -2
     for body in units[head.index + 1 : head.end]:
         if body.kind is Kind.LINE:

@@ -67,7 +67,9 @@ class _Infer(Outline):
 
     # -- 1. heading items ------------------------------------------------------------------
 
-    def heading_items(self) -> set[int]:
+    def heading_items(self, *, lone: bool = False) -> set[int]:
+        """Heading item heads; ``lone``: one heading with a linked body is enough (a file
+        with nothing else)."""
         heads = [k for k in range(len(self.units)) if 0 < self.level[k] < 7]
         strong: set[int] = set()
         weak: dict[int, list[int]] = {}
@@ -87,7 +89,7 @@ class _Infer(Outline):
         per_level = Counter(self.units[k].level for k in heads)
         for level, found_weak in weak.items():
             share = len(found_weak) + sum(1 for k in strong if self.units[k].level == level)
-            if len(found_weak) >= 2 and share >= 0.6 * per_level[level]:
+            if len(found_weak) >= (1 if lone else 2) and share >= 0.6 * per_level[level]:
                 strong.update(found_weak)
         # a heading over item headings, or over a list of stories, is a section
         items = set()
@@ -244,7 +246,11 @@ def infer(units: list[Unit]) -> Layout:
     headings = it.heading_items()
     spans = [range(k, it.end_of(k)) for k in headings]
     curation = Curation(it)
-    starts = curation.prune(sorted([(k, How.HEADING) for k in headings] + it.section_items(spans)))
+    found = it.section_items(spans)
+    if not headings and not found:  # a single story under a heading, its link in its body
+        it.numbering = Numbering([])
+        headings = it.heading_items(lone=True)
+    starts = curation.prune(sorted([(k, How.HEADING) for k in headings] + found))
     heads = []
     for n, (k, how) in enumerate(starts):
         stop = starts[n + 1][0] if n + 1 < len(starts) else len(units)

@@ -1,0 +1,192 @@
+"""Layouts real digests use, one small file each: the stories are found, the rest is not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.digest import DigestError, Reading, read, read_file
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "layouts"
+
+
+def layout(name: str) -> Reading:
+    return read_file(FIXTURES / name)
+
+
+def titles(reading: Reading) -> list[str]:
+    return [item.title for item in reading.items]
+
+
+def test_headings_in_divs_with_span_autolinks() -> None:
+    """`<div>` blocks of `#### Title` + `<span><https://…></span>` + `<p>` are items, their
+    text free of HTML, the entity read as a character."""
+    reading = layout("div-headings.md")
+    assert reading.rule == "3 items: level-4 headings each with its body"
+    assert titles(reading) == [
+        "Chrome ships View Transitions for multi-page apps",
+        "Deno 2 is out",
+        "Safari 18 beta adds anchor positioning",
+    ]
+    first = reading.items[0]
+    assert first.links == ("https://developer.chrome.com/blog/view-transitions-mpa",)
+    assert first.text.endswith(
+        "Cross-document transitions land in Chrome 126 & need no framework."
+    )
+
+
+def test_an_undated_weekly_issue_is_read_and_says_it_has_no_date() -> None:
+    """`issue-42.md` with no date anywhere: its numbered items are read; the reading has no
+    date (ingest dates it when first seen) and the series has no issue number."""
+    reading = layout("issue-42.md")
+    assert reading.date is None
+    assert reading.no_date.startswith("no date: none in the frontmatter")
+    assert reading.series == "Rust 周刊"
+    assert titles(reading) == ["Tokio 1.40 发布", "Cargo 支持工作区继承", "Bevy 0.14"]
+    assert reading.edition(dt.date(2024, 9, 2)).date == dt.date(2024, 9, 2)
+    with pytest.raises(DigestError, match="no date"):
+        reading.edition()
+
+
+def test_bold_numbered_paragraphs_without_links() -> None:
+    """`**1、Title**` paragraphs are items with that title and the paragraph after as body."""
+    reading = layout("bold-numbered.md")
+    assert reading.rule == "3 items: numbered paragraphs"
+    assert titles(reading)[0] == "国家能源局发布新型储能项目管理规范"
+    assert reading.items[0].text.split("\n") == [
+        "国家能源局发布新型储能项目管理规范",
+        "规范明确了新型储能项目的备案、建设和并网要求，自7月1日起施行。",
+    ]
+    assert "no item has a link" in reading.warnings
+
+
+def test_html_table_rows_with_links() -> None:
+    """`<table>` rows with a link are items; the header row is not."""
+    reading = layout("table-rows.md")
+    assert reading.rule == "2 items: table rows with links"
+    assert titles(reading) == ["高效长上下文推理", "多模态检索增强"]
+    assert reading.items[1].text == "多模态检索增强 | 北京大学"
+    assert reading.items[1].links == ("https://arxiv.org/abs/2406.00002",)
+
+
+def test_headings_written_inside_links_and_a_sponsor_section() -> None:
+    """`[### Title (2 minute read)](url)` lines are items titled without the reading time;
+    the sponsor's section is not an item."""
+    reading = layout("linked-headings.md")
+    assert titles(reading) == [
+        "Apple unveils its on-device models",
+        "Nvidia becomes the most valuable company",
+    ]
+    assert reading.items[0].links == ("https://example.com/apple?utm_source=tldr",)
+    assert any("'Sponsor'" in why for why in reading.skipped)
+
+
+def test_story_headings_with_a_read_more_link_and_a_footer() -> None:
+    """`### story` + `[查看原文](url)`: the link is the item's, the label is not its text; the
+    share/subscribe footer after `---` belongs to no item."""
+    reading = layout("story-original.md")
+    assert titles(reading) == ["小米发布首款自研芯片", "比亚迪海外销量创新高"]
+    assert [item.links for item in reading.items] == [
+        ("https://example.cn/news/1",),
+        ("https://example.cn/news/2",),
+    ]
+    assert "查看原文" not in reading.items[0].text
+    assert "订阅" not in reading.items[1].text
+
+
+@pytest.mark.parametrize(
+    ("data", "warning"),
+    [
+        (b"", "file is empty"),
+        (b"\n", "file is empty"),
+        (b"None", "no items found"),
+        (b"# \xe6\x97\xa5\xe6\x8a\xa5 2024-01-08\n", "no items found"),
+        (b"---\ntitle: x\n---\n", "file is empty"),
+        (b"# 2024-01-08\n\n1. [", "no item has a link"),
+    ],
+    ids=["0-bytes", "newline", "None", "heading-only", "frontmatter-only", "being-written"],
+)
+def test_degenerate_files_read_with_a_clear_message(data: bytes, warning: str) -> None:
+    """Tiny, empty or half-written files give a reading that says so, never an exception."""
+    from bot.digest import read_bytes
+
+    reading = read_bytes(data, source="digests/2024-01-08.md")
+    assert reading.date == dt.date(2024, 1, 8)
+    assert warning in reading.warnings
+
+
+# -- generated documents: no markup in any item, no link in the item region lost -------------
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list("碳市场储能绿证光伏风电abcXYZ 0123456789😀🔋<>&\"'，。：")),
+    min_size=1,
+    max_size=24,
+).map(lambda s: s.strip() if re.search(r"\w", s) else f"储能{s}".strip())
+_URL = st.integers(1, 10**6).map(lambda n: f"https://example.org/a/{n}")
+
+
+Story = tuple[str, str, str]  # title, body, link
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[str, list[Story]]:
+    """A digest in one of the layouts, with random text; and its stories."""
+    kind = draw(st.sampled_from(["list", "bullets", "headings", "lines", "bold", "table", "div"]))
+    count = draw(st.integers(1, 6))
+    stories = [(draw(_TEXT), draw(_TEXT), draw(_URL)) for _ in range(count)]
+    md = lambda s: re.sub(r"([\\`*_\[\]<>#&|])", r"\\\1", s)  # noqa: E731 - escaped text
+    h = lambda s: html.escape(s, quote=True)  # noqa: E731
+    blocks = ["---\ndate: 2024-01-08\n---\n"]
+    for n, (title, body, url) in enumerate(stories, 1):
+        if kind == "list":
+            blocks.append(f"{n}. [{md(title)}]({url}) {md(body)}\n")
+        elif kind == "bullets":
+            blocks.append(f"- [{md(title)}](<{url}>) — {md(body)}\n")
+        elif kind == "headings":
+            blocks.append(f"### [{md(title)}]({url})\n\n{md(body)}\n\n")
+        elif kind == "lines":
+            blocks.append(f"{n}、{md(title)}，{md(body)} {url}\n")
+        elif kind == "bold":
+            blocks.append(f"**{n}、{md(title)}**\n\n{md(body)} [原文]({url})\n\n")
+        elif kind == "table":
+            if n == 1:
+                blocks.append("| 标题 | 摘要 |\n|---|---|\n")
+            blocks.append(f"| [{md(title)}]({url}) | {md(body)} |\n")
+        else:
+            link = f'<a href="{url}">link</a>'
+            blocks.append(f"<div>\n<h4>{h(title)}</h4>\n<p>{h(body)} {link}</p>\n</div>\n\n")
+    return "".join(blocks), stories
+
+
+# what markup leaves when it is not read: marks, escapes, entities, tags, list and table syntax
+_SYNTAX = re.compile(
+    r"\*\*|\]\(|\\[<>&*_#\[\]`|]|&(?:amp|lt|gt|quot|#\d+);|</?(?:a|p|div|h4)[ >]|<!--"
+    r"|^#{1,6} |^\s*[-*+] |\|---|\]\(https?",
+    re.M,
+)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_generated_digests_keep_every_link_and_no_markup(doc: tuple[str, list[Story]]) -> None:
+    """Whatever the layout and text (CJK, emoji, `<>&"`), every story is an item with its
+    link and its text as written, and no item text holds markdown or HTML syntax."""
+    text, stories = doc
+    reading = read(text, source="gen.md")
+    assert len(reading.items) == len(stories), (reading.rule, text)
+    for item, (title, body, url) in zip(reading.items, stories, strict=True):
+        assert url in item.links, (item, text)
+        assert _plain(body) in _plain(item.text), (item.text, text)
+        assert _plain(title) in _plain(item.text), (item.text, text)
+        assert _SYNTAX.search(item.text) is None, (item.text, text)
+        assert _SYNTAX.search(item.title) is None, (item.title, text)
