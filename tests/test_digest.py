@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.digest import MAX_FILE_BYTES, DigestError, parse, parse_bytes, parse_file
+from bot.digest import MAX_FILE_BYTES, DigestError, parse, parse_bytes, parse_file, read
 from bot.digest.tree import inline
 from bot.models import Edition
 
@@ -672,3 +672,43 @@ def test_an_impossible_date_is_named_as_such(text: str, source: str, error: str)
     with pytest.raises(DigestError) as caught:
         parse(text, source=source)
     assert str(caught.value) == error
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "date", "where"),
+    [
+        (
+            "Title: TWiR 116\nDate: 2016-02-01 10:00\n\n* [a](https://a.example)\n",
+            "x.md",
+            dt.date(2016, 2, 1),
+            "Pelican 'Date:' line",
+        ),
+        ("# 碳日报（20240108）\n\n1. a\n", "x.md", dt.date(2024, 1, 8), "the title"),
+        (
+            "###2015-08-18\n\n* [a](https://a.example)\n",
+            "x.md",
+            dt.date(2015, 8, 18),
+            "the first heading",
+        ),
+        ("1. a\n", "digests/2024/01/08.md", dt.date(2024, 1, 8), "the path"),
+        ("1. a\n", "site/2024/01/08/index.md", dt.date(2024, 1, 8), "the path"),
+    ],
+    ids=["pelican", "compact-in-brackets", "tight-heading", "path", "dated-index"],
+)
+def test_dates_are_found_where_publishers_put_them(
+    text: str, source: str, date: dt.date, where: str
+) -> None:
+    """Pelican headers, `（20240108）`, `###2015-08-18`, `2024/01/08.md` all date the edition."""
+    reading = read(text, source=source)
+    assert (reading.date, reading.date_source) == (date, where)
+
+
+def test_a_date_that_disagrees_with_the_file_name_is_a_warning() -> None:
+    """The front matter says one day, the file name another: the front matter wins, and the
+    publisher is told both."""
+    reading = read("---\ndate: 2024-01-09\n---\n1. a\n", source="2024-01-08.md")
+    assert reading.date == dt.date(2024, 1, 9)
+    assert (
+        "the date 2024-01-09 (frontmatter 'date') disagrees with the file name's 2024-01-08: "
+        "2024-01-09 is used"
+    ) in reading.warnings
