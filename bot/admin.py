@@ -48,6 +48,10 @@ async def cmd_stats(update: Update, context: BotContext) -> None:
     latest = store.latest_edition()
     when = latest.date.isoformat() if latest else "-"
     lines.append(say("stats_editions", chat.language, editions=editions, items=items, latest=when))
+    held = store.held()
+    if held:
+        days = ", ".join(h.date.isoformat() for h in held[:5]) + ("…" if len(held) > 5 else "")
+        lines.append(say("stats_scheduled", chat.language, count=len(held), days=days))
     if latest is not None:
         summary = store.deliveries_summary(latest.date.isoformat())["deliveries"]
         figures = "; ".join(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
-import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +15,6 @@ from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defa
 
 from . import __version__, plan
 from .config import Config, TelegramConfig
-from .digest import DigestError, parse_file
 from .flood import ChatOrdered
 from .handlers import App, publish_commands, register
 from .health import Health, check_health
@@ -241,37 +238,13 @@ async def run(config: Config, stop: asyncio.Event) -> None:
         await runner.stop()
 
 
-def demo_digests(source: Path, target: Path, today: dt.date) -> None:
-    """The demo's digests: a copy of ``source``, and its newest edition again as today's.
-
-    So a visitor can subscribe, set the push time a minute ahead and watch it arrive.
-    """
-    target.mkdir(parents=True, exist_ok=True)
-    files = sorted(source.glob("*.md")) if source.is_dir() else []
-    for path in files:
-        shutil.copyfile(path, target / path.name)
-    today_file = target / f"{today.isoformat()}.md"
-    if files and not (source / today_file.name).exists():
-        try:
-            series = parse_file(files[-1]).series
-        except DigestError:
-            return
-        body = files[-1].read_text("utf-8")
-        if body.startswith("---"):
-            body = body.split("---", 2)[-1]
-        head = f"---\ndate: {today.isoformat()}\nseries: {json.dumps(series)}\n---\n"
-        today_file.write_text(head + body.lstrip(), "utf-8")
-
-
 def demo_config(config: Config, url: str, token: str) -> Config:
-    """The config for the bot in demo mode: the sandbox's API and its own data folder."""
+    """The config for the bot in demo mode: the sandbox's API, its own data folder (the
+    sandbox's chats never mix with a real bot's), the digests folder itself, read live."""
     data = Path(config.data_dir) / "demo"
-    today = dt.datetime.now(config.zone).date()
-    demo_digests(config.digests_dir, data / "digests", today)
     return replace(
         config,
         data_dir=data,
-        digests_dir=data / "digests",
         db_path=data / "digestbot.sqlite3",
         telegram=TelegramConfig(token=token, api_base_url=f"{url}/bot", admins=()),
         push=replace(config.push, tick=min(config.push.tick, 10.0)),

@@ -10,6 +10,7 @@ a limit) make the exit status 1. ``--json``: one document per file (DESIGN.md, I
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,14 @@ def examine(path: Path, config: Config) -> tuple[dict[str, Any], list[str], bool
         check_limits(reading, config.limits)
     except DigestError as exc:
         return {"file": str(path), "error": str(exc)}, [f"error: {exc}"], True
-    return _doc(path, reading), _lines(reading, config), False
+    return _doc(path, reading, config), _lines(reading, config), False
 
 
-def _doc(path: Path, reading: Reading) -> dict[str, Any]:
+def _today(config: Config) -> dt.date:
+    return dt.datetime.now(config.zone).date()
+
+
+def _doc(path: Path, reading: Reading, config: Config) -> dict[str, Any]:
     return {
         "file": str(path),
         "date": reading.date.isoformat() if reading.date else None,
@@ -62,13 +67,20 @@ def _doc(path: Path, reading: Reading) -> dict[str, Any]:
         "items": [item.to_json() for item in reading.items],
         "skipped": list(reading.skipped),
         "warnings": list(reading.warnings),
+        **({"draft": True} if reading.draft else {}),
+        **({"scheduled": True} if reading.date and reading.date > _today(config) else {}),
     }
 
 
 def _lines(reading: Reading, config: Config) -> list[str]:
     out = [reading.source]
+    if reading.draft:
+        shown = "`digestbot preview FILE` shows it"
+        out.append(f"  draft    not published ({reading.draft}): {shown}")
     if reading.date:
         out.append(f"  date     {reading.date} (from {reading.date_source})")
+        if reading.date > _today(config):
+            out.append("  scheduled  dated after today: held back, published on that day")
     else:
         then = (
             'ingest leaves it out (digests.undated = "skip")'

@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
     p = add("preview", cmd_preview, "print an edition as its Telegram message parts")
-    p.add_argument("date", nargs="?", help="YYYY-MM-DD or latest (default)")
+    p.add_argument(
+        "date", nargs="?", help="YYYY-MM-DD, latest (default), or a digest FILE (drafts too)"
+    )
     p.add_argument("--html", action="store_true", help="print the HTML that is sent")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--compact", action="store_true", help="headlines only")

@@ -300,6 +300,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "往期：{editions} 期，{items} 条，最新 {latest}",
         "en": "Editions: {editions}, {items} items, latest {latest}",
     },
+    "stats_scheduled": {
+        "zh": "待发布：{count} 期（{days}），到期当天推送",
+        "en": "Scheduled: {count} ({days}), published on their day",
+    },
     "stats_push": {"zh": "最近推送 {date}：{figures}", "en": "Last push {date}: {figures}"},
     "push_planned": {
         "zh": "已安排推送 {date}：新增 {planned} 条投递（共 {chats} 个聊天，{variants} 种版本）。",

@@ -174,8 +174,11 @@ async def tick(services: Services) -> TickReport:
         now, errors=errors, failing_sources=remote.failing if remote else ()
     )
     services.metrics.ingest_error(len(appeared))
+    released = store.release(now.astimezone(config.zone).date())  # embargoes that ended
+    for day in released:
+        log.info("edition %s published: its day has begun", day)
     alerts = 0
-    for day in [*report.new, *(remote.new if remote else [])]:
+    for day in [*report.new, *(remote.new if remote else []), *released]:
         edition = store.get_edition(day)
         if edition is not None and is_fresh(day, config, now):
             alerts += plan_alerts(services, edition, now)

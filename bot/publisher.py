@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .check import examine, files_of
 from .config import Config
+from .digest import DigestError, read_file
 from .lockfile import DataLock
 from .models import Edition
 from .query import QueryError
@@ -143,25 +144,41 @@ def cmd_editions(args: argparse.Namespace, config: Config) -> int:
     store = Store(config.db_path, topics=config.topic_spec)
     try:
         rows = store.list_editions(limit=args.limit)
+        held = store.held()
     finally:
         store.close()
     if args.json:
         out_json(
             [
                 {
+                    "date": h.date.isoformat(),
+                    "series": h.series,
+                    "title": h.title,
+                    "source": h.source,
+                    "item_count": h.items,
+                    "status": "scheduled",
+                }
+                for h in reversed(held)
+            ]
+            + [
+                {
                     "date": r.date.isoformat(),
                     "series": r.series,
                     "title": r.title,
                     "source": r.source,
                     "item_count": r.items,
+                    "status": "published",
                     "updated_at": r.updated_at.isoformat(),
                 }
                 for r in rows
             ]
         )
-    elif not rows:
+        return EXIT_OK
+    if not rows and not held:
         out("no editions yet: run `digestbot ingest` first")
-    for r in [] if args.json else rows:
+    for h in reversed(held):
+        out(f"{h.date}  {h.items:3d} items  {h.series or '-'}  ({h.source})  scheduled")
+    for r in rows:
         out(f"{r.date}  {r.items:3d} items  {r.series or '-'}  ({r.source})")
     return EXIT_OK
 
@@ -184,20 +201,37 @@ def plain_text(html: str) -> str:
     return "".join(out).strip()
 
 
+def _file_edition(path: Path, config: Config) -> Edition:
+    """A digest file's edition, as it would be published — drafts and future days too."""
+    try:
+        reading = read_file(path, max_items=config.limits.max_items)
+    except DigestError as exc:
+        raise CliError(str(exc)) from None
+    if reading.draft:
+        err(f"{path}: a draft ({reading.draft}): not published, shown as it would be")
+    return reading.edition(dt.datetime.now(config.zone).date())
+
+
 def cmd_preview(args: argparse.Namespace, config: Config) -> int:
+    if args.date and Path(args.date).suffix in (".md", ".markdown"):
+        return _show_parts(args, _file_edition(Path(args.date), config))
     store = Store(config.db_path, topics=config.topic_spec)
     try:
         if args.date in (None, "latest"):
-            edition = store.latest_edition()
-            if edition is None:
+            found = store.latest_edition()
+            if found is None:
                 raise CliError("no editions yet: run `digestbot ingest` first")
         else:
             day = parse_date_arg(args.date)
-            edition = store.get_edition(day)
-            if edition is None:
+            found = store.get_edition(day)
+            if found is None:
                 raise CliError(f"no edition for {day}")
     finally:
         store.close()
+    return _show_parts(args, found)
+
+
+def _show_parts(args: argparse.Namespace, edition: Edition) -> int:
     parts = render_edition(edition, lang=args.lang, compact=args.compact)
     if args.json:
         out_json({**edition.to_json(), "parts": parts})

@@ -52,7 +52,7 @@ _BOM = b"\xef\xbb\xbf"
 class SourceStore(Protocol):
     """What polling needs of the store: Store with RemoteStore mixed in."""
 
-    def put_edition(self, edition: Edition) -> Change: ...
+    def publish(self, edition: Edition, *, today: dt.date) -> Change: ...
     def edition_source(self, date: dt.date) -> str | None: ...
     def source_states(self) -> dict[str, SourceState]: ...
     def put_source_state(self, state: SourceState) -> None: ...
@@ -81,6 +81,7 @@ class RemoteReport:
     errors: list[SourceError] = field(default_factory=list)
     failing: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)  # {date} sources: today's file not out yet
+    scheduled: list[dt.date] = field(default_factory=list)  # dated after today: held back
 
     @property
     def ok(self) -> bool:
@@ -206,6 +207,8 @@ async def fetch_sources(
             report.new.append(outcome.date)
         elif outcome.change is Change.CHANGED and outcome.date:
             report.changed.append(outcome.date)
+        elif outcome.change is Change.SCHEDULED and outcome.date:
+            report.scheduled.append(outcome.date)
         else:
             unchanged += 1
     return replace(report, unchanged=unchanged)
@@ -258,6 +261,9 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             _settle(poll, old, loaded)
             return _Outcome(url, Change.UNCHANGED, state.edition_date)
         reading = await _parse(poll, answer.body, target)
+        if reading.draft:  # not published yet: wait for it, keep what there was
+            _settle(poll, old, replace(checked, last_status=answer.status))
+            return _Outcome(url, waiting=True)
         if not reading.items:  # a page that is no digest, or one still empty: keep what was
             raise _Failure(NO_ITEMS, status=200)
         # a digest that names no date is the edition of the day it was first fetched
@@ -266,7 +272,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         owner = store.edition_source(edition.date)
         if owner not in (None, target) and (owner in poll.targets or store.is_digest_file(owner)):
             raise _Failure(f"date {edition.date} is already the edition of {owner}", status=200)
-        change = store.put_edition(replace(edition, source=target))
+        change = store.publish(replace(edition, source=target), today=now.date())
         if change is not Change.UNCHANGED:
             log.info("edition %s %s from %s", edition.date, change.value, target)
         _settle(poll, old, replace(loaded, edition_date=edition.date))

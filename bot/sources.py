@@ -55,6 +55,7 @@ class ScanReport:
     removed: list[dt.date] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     skipped: list[FileError] = field(default_factory=list)  # not digests, no items, undated
+    scheduled: list[dt.date] = field(default_factory=list)  # dated after today: held back
     warnings: list[str] = field(default_factory=list)  # undated files dated when first seen
 
     @property
@@ -264,6 +265,8 @@ def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
         reading = read_digest(data, source=shown, default_series=default_series, limits=limits)
     except DigestError as exc:
         return FileError(shown, exc.reason, exc.line), {}
+    if reading.draft:
+        return FileError(shown, f"{SKIPPED}draft, not published ({reading.draft})"), {}
     if not reading.items:
         why = "file is empty" if not data.strip() else "no items yet (a day being written?)"
         return FileError(shown, SKIPPED + why), {}
@@ -321,6 +324,11 @@ def _ingest_one(
     if isinstance(parsed, Reading) and parsed.date is None and policy.undated == "skip":
         parsed = FileError(shown, f'{SKIPPED}no date (digests.undated = "skip")')
     if isinstance(parsed, FileError):
+        if parsed.reason.startswith(SKIPPED + "draft"):  # unpublished again: it goes
+            if kept_date and store.edition_source(kept_date) == rel:
+                store.delete_edition(kept_date)
+                report.removed.append(kept_date)
+            kept_date = None
         if parsed.reason.startswith(SKIPPED):
             report.skipped.append(parsed)
         else:
@@ -352,8 +360,10 @@ def _ingest_one(
     if kept_date and kept_date != edition.date and store.edition_source(kept_date) == rel:
         store.delete_edition(kept_date)  # the publisher corrected the file's date
         report.removed.append(kept_date)
-    change = store.put_edition(_with_source(edition, rel))
-    if change is Change.NEW:
+    change = store.publish(_with_source(edition, rel), today=policy.today)
+    if change is Change.SCHEDULED:
+        report.scheduled.append(edition.date)
+    elif change is Change.NEW:
         report.new.append(edition.date)
     elif change is Change.CHANGED:
         report.changed.append(edition.date)

@@ -26,6 +26,7 @@ from .store_broadcast import BroadcastStore
 from .store_chats import ChatStore, stamp
 from .store_outbox import OutboxStore
 from .store_remote import RemoteStore
+from .store_scheduled import ScheduleStore
 from .store_schema import migrations
 from .store_search import SearchStore, TopicSpec
 from .store_tx import immediate
@@ -39,6 +40,7 @@ class Change(enum.Enum):
     NEW = "new"
     CHANGED = "changed"
     UNCHANGED = "unchanged"
+    SCHEDULED = "scheduled"  # dated after today: held back until its day
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
+class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore, ScheduleStore):
     """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
 
     def __init__(
@@ -218,11 +220,32 @@ class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
             self.index_new_items(key, after_id=before)
 
     def delete_edition(self, date: dt.date) -> bool:
+        """Remove the edition of ``date``, published or still held back."""
         key = date.isoformat()
         with self.transaction():
             self.db.execute("DELETE FROM items WHERE edition_date = ?", [key])
             cur = self.db.execute("DELETE FROM editions WHERE date = ?", [key])
-        return cur.rowcount > 0
+            held = self.unhold(date)
+        return cur.rowcount > 0 or held
+
+    def publish(self, edition: Edition, *, today: dt.date) -> Change:
+        """Store ``edition``: published, or held back until its day when it is dated after
+        ``today`` (an edition already out stays out: its date is not in the future)."""
+        if edition.date > today and self.edition_hash(edition.date) is None:
+            changed = self.hold(edition, now=self.now())
+            return Change.SCHEDULED if changed else Change.UNCHANGED
+        self.unhold(edition.date)
+        return self.put_edition(edition)
+
+    def release(self, today: dt.date) -> list[dt.date]:
+        """Publish the held editions whose day has begun; their dates."""
+        out = []
+        for edition in self.due_held(today):
+            with self.transaction():
+                self.unhold(edition.date)
+                self.put_edition(edition)
+            out.append(edition.date)
+        return out
 
     def get_edition(self, date: dt.date) -> Edition | None:
         row = self._get("editions", date.isoformat())
@@ -275,10 +298,11 @@ class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore):
         return {int(p): int(i) for p, i in rows}
 
     def edition_source(self, date: dt.date) -> str | None:
+        """The source of the edition of ``date``, published or held back."""
         row = self.db.execute(
             "SELECT source FROM editions WHERE date = ?", [date.isoformat()]
         ).fetchone()
-        return None if row is None else str(row[0])
+        return str(row[0]) if row is not None else self.held_source(date)
 
     def _edition(self, row: dict[str, Any]) -> Edition:
         items = tuple(

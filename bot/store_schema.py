@@ -275,3 +275,22 @@ def _m0011(db: Database) -> None:
     """Update ids received by webhook (the last two days), so a replay is not run twice."""
     db.table("webhook_updates").create({"update_id": int, "received_at": str}, pk="update_id")
     db.table("webhook_updates").create_index(["received_at"])
+
+
+@migrations(name="0012_scheduled")
+def _m0012(db: Database) -> None:
+    """Editions dated after today: held here, out of every reader's sight (search, /day,
+    alerts), until their day begins and they are published like a new edition."""
+    db.table("scheduled").create(
+        {
+            "date": str,
+            "series": str,
+            "title": str,
+            "source": str,
+            "edition": str,  # the edition as JSON
+            "content_hash": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="date",
+    )

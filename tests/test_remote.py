@@ -181,11 +181,14 @@ async def test_new_then_unchanged_then_changed(
 async def test_several_sources_in_one_poll(
     store: _Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
-    """Every configured source is polled; each brings its own edition."""
+    """Every configured source is polled; each brings its own edition (tomorrow's is held
+    back until its day)."""
     one = remote.serve("/a.md", Reply(FIRST))
     two = remote.serve("/b.md", Reply(digest("2024-01-09", "光伏装机")))
     report = await poll(store, session, one, two, one)
-    assert sorted(report.new) == [DAY, dt.date(2024, 1, 9)]
+    assert report.new == [DAY]
+    assert report.scheduled == [dt.date(2024, 1, 9)]
+    assert store.get_edition(dt.date(2024, 1, 9)) is None
     assert len(remote.requests("/a.md")) == 1
 
 

@@ -12,12 +12,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import conftest
 import pytest
+from conftest import Emulator
 
 from bot.sandbox import Sandbox, start_sandbox
 from bot.store import Store
 
 TOKEN = "123456:TEST-token-for-run"
+TOKEN_DEMO = conftest.TOKEN  # the test emulator's
 CHATS = 40
 
 
@@ -97,14 +100,50 @@ async def test_sigterm_mid_push_exits_zero_quickly(
     assert len(sent) < CHATS
 
 
-def test_demo_offers_todays_edition(tmp_path: Path) -> None:
-    """The demo copies the digests and adds the newest edition as today's, series kept."""
-    from bot.app import demo_digests
-    from bot.digest import parse_file
+def test_demo_reads_the_digests_folder_itself(tmp_path: Path) -> None:
+    """The sandbox bot reads the configured digests folder live (an edition added there is
+    the sandbox's too, with its own date) and keeps its data in data/demo."""
+    from bot.app import demo_config
+    from bot.config import Config
 
-    source = Path(__file__).resolve().parents[1] / "digests"
-    today = dt.date(2030, 5, 6)
-    demo_digests(source, tmp_path / "d", today)
-    edition = parse_file(tmp_path / "d" / "2030-05-06.md")
-    assert (edition.date, edition.series, len(edition.items)) == (today, "每日碳新闻", 10)
-    assert (tmp_path / "d" / "2024-01-08.md").exists()
+    config = Config(data_dir=tmp_path / "data", digests_dir=tmp_path / "digests")
+    demo = demo_config(config, "http://127.0.0.1:1", "1:x")
+    assert demo.digests_dir == config.digests_dir
+    assert demo.db_path == tmp_path / "data" / "demo" / "digestbot.sqlite3"
+    assert demo.telegram.api_base_url == "http://127.0.0.1:1/bot"
+    assert demo.push.tick <= 10
+
+
+async def test_a_file_added_to_digests_appears_in_the_sandbox(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """`make run` without a token: a digest saved into digests/ is the sandbox's /today after
+    the next tick, dated as it is written (no copy, no re-dating)."""
+    from bot.app import BotRunner, demo_config
+    from bot.config import Config
+
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    (digests / "2024-01-08.md").write_text(
+        "# 碳日报 2024-01-08\n\n1. 光伏装机 https://example.org/1\n", "utf-8"
+    )
+    config = demo_config(
+        Config(data_dir=tmp_path / "data", digests_dir=digests), emulator.url, TOKEN_DEMO
+    )
+    runner = BotRunner(config, poll_timeout=1, auto_tick=False, role="demo")
+    await runner.start()
+    try:
+        (digests / "2024-03-01.md").write_text(
+            "# 碳日报 2024-03-01\n\n1. 新型储能电站并网 https://example.org/2\n", "utf-8"
+        )
+        await runner.tick()
+        tg = emulator.sandbox
+        user = tg.add_user("Vis")
+        chat = tg.private_chat(user)
+        tg.send(chat, user, "/today")
+        note, edition = await tg.wait_messages(chat, 2)
+        assert "2024年3月1日" in note.text
+        assert "新型储能电站并网" in edition.text
+    finally:
+        await runner.stop()
+    assert (tmp_path / "data" / "demo" / "digestbot.sqlite3").exists()

@@ -76,6 +76,7 @@ class Reading:
     warnings: tuple[str, ...] = ()
     no_date: str = ""  # why there is no date (where the bot looked, or the bad date)
     no_date_line: int | None = None  # the line of a bad date, when it has one
+    draft: str = ""  # why it is not published ("draft: true", "dg-publish: false"…), or ""
     meta: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 
     def edition(self, date: dt.date | None = None) -> Edition:
@@ -84,6 +85,24 @@ class Reading:
         if day is None:
             raise DigestError(self.source, self.no_date, line=self.no_date_line)
         return Edition(day, self.series, self.items, self.title, self.source, self.warnings)
+
+
+_DRAFT_KEYS = (("draft", True), ("dg-publish", False), ("publish", False), ("published", False))
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def draft_flag(meta: dict[str, object]) -> str:
+    """The front matter key that keeps a digest unpublished (``draft: true``,
+    ``dg-publish: false``, ``publish: false``, ``published: false``), as written; or ""."""
+    for key, unpublished in _DRAFT_KEYS:
+        value = meta.get(key)
+        if isinstance(value, str):
+            word = value.strip().lower()
+            value = True if word in _TRUE else False if word in _FALSE else None
+        if isinstance(value, bool) and value is unpublished:
+            return f"{key}: {str(value).lower()}"
+    return ""
 
 
 def not_a_digest(source: str) -> str | None:
@@ -170,6 +189,7 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
         warnings=tuple(warnings),
         no_date=no_date,
         no_date_line=date_line if "(frontmatter" in no_date or "(Pelican" in no_date else None,
+        draft=draft_flag(meta),
         meta=tuple(meta.items()),
     )
 

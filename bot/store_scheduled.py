@@ -1,0 +1,104 @@
+"""Editions dated after today (an embargo): held apart until their day begins.
+
+Part of the store. A held edition is in no reader's sight — not /today, /day, search, inline
+answers, trends or alerts — because it is not in ``editions`` at all; ``release`` moves the
+ones whose day has begun into the store like a newly ingested edition, so they are pushed at
+each chat's time and their alerts go out then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from .models import Edition, Item
+from .store_chats import stamp
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A scheduled edition as ``editions`` and /stats list it."""
+
+    date: dt.date
+    series: str
+    title: str
+    source: str
+    items: int
+
+
+def _dump(edition: Edition) -> str:
+    return json.dumps(
+        {**edition.to_json(), "source": edition.source, "warnings": list(edition.warnings)},
+        ensure_ascii=False,
+    )
+
+
+def _load(text: str) -> Edition:
+    doc: dict[str, Any] = json.loads(text)
+    items = tuple(
+        Item(i["position"], i["text"], tuple(i["links"]), i["section"], i["title"])
+        for i in doc["items"]
+    )
+    return Edition(
+        dt.date.fromisoformat(doc["date"]),
+        doc["series"],
+        items,
+        doc["title"],
+        doc["source"],
+        tuple(doc["warnings"]),
+    )
+
+
+class ScheduleStore:
+    """Held editions; mixed into Store, which provides ``db`` and ``now``."""
+
+    db: Database
+
+    def hold(self, edition: Edition, *, now: dt.datetime) -> bool:
+        """Keep ``edition`` back until its day; True when it is new or changed."""
+        key = edition.date.isoformat()
+        digest = edition.content_hash
+        row = self.db.execute(
+            "SELECT content_hash, source FROM scheduled WHERE date = ?", [key]
+        ).fetchone()
+        if row is not None and tuple(row) == (digest, edition.source):
+            return False
+        self.db.execute(
+            "INSERT INTO scheduled (date, series, title, source, edition, content_hash, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(date) DO "
+            "UPDATE SET series = excluded.series, title = excluded.title, source = "
+            "excluded.source, edition = excluded.edition, content_hash = excluded.content_hash,"
+            " updated_at = excluded.updated_at",
+            [key, edition.series, edition.title, edition.source, _dump(edition), digest,
+             stamp(now), stamp(now)],
+        )  # fmt: skip
+        return True
+
+    def held(self) -> list[Held]:
+        """The scheduled editions, soonest first."""
+        rows = self.db.execute(
+            "SELECT date, series, title, source, json_array_length(edition, '$.items') "
+            "FROM scheduled ORDER BY date"
+        ).fetchall()
+        return [Held(dt.date.fromisoformat(r[0]), r[1], r[2], r[3], int(r[4])) for r in rows]
+
+    def held_source(self, date: dt.date) -> str | None:
+        row = self.db.execute(
+            "SELECT source FROM scheduled WHERE date = ?", [date.isoformat()]
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def unhold(self, date: dt.date) -> bool:
+        cur = self.db.execute("DELETE FROM scheduled WHERE date = ?", [date.isoformat()])
+        return cur.rowcount > 0
+
+    def due_held(self, today: dt.date) -> list[Edition]:
+        """The held editions whose day has begun (``release`` them one by one)."""
+        rows = self.db.execute(
+            "SELECT edition FROM scheduled WHERE date <= ? ORDER BY date", [today.isoformat()]
+        ).fetchall()
+        return [_load(r[0]) for r in rows]
