@@ -1,0 +1,145 @@
+"""The publisher's side, end to end through the emulator: drafts stay private, editions dated
+after today wait for their day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from conftest import Clock, manual_bot
+from push_world import add_readers, editions
+
+from bot.app import BotRunner
+from bot.config import Config
+from bot.sandbox import Sandbox
+from bot.store import Store
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+DAY = dt.date(2024, 3, 1)
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
+
+
+def digest(day: dt.date, text: str, *, front: str = "") -> str:
+    return f"---\ntitle: 每日碳新闻 {day}\n{front}---\n1. {text} https://example.org/{day}\n"
+
+
+def touch(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+
+@pytest.fixture
+def digests(tmp_path: Path) -> Path:
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    (folder / f"{DAY}.md").write_text(digest(DAY, "全国碳市场配额成交量创新高。"), "utf-8")
+    return folder
+
+
+@pytest.fixture
+async def app(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
+    async with manual_bot(config, clock, at(DAY, 6)) as runner:
+        yield runner
+
+
+def store_of(app: BotRunner) -> Store:
+    assert app.store is not None
+    return app.store
+
+
+async def ask(tg: Sandbox, chat: int, user: int, text: str, count: int) -> list[str]:
+    before = len(tg.messages(chat))
+    tg.send(chat, user, text)
+    return [m.text for m in (await tg.wait_messages(chat, before + count))[before:]]
+
+
+async def test_a_draft_is_never_sent_searched_or_listed_until_its_flag_flips(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """`draft: true` (and Digital Garden's `dg-publish: false`): not pushed, not found, not the
+    latest; once the flag flips it is published and pushed like any edition."""
+    store = store_of(app)
+    [reader] = add_readers(tg, store, 1)
+    day = DAY + dt.timedelta(days=1)
+    draft = digests / f"{day}.md"
+    draft.write_text(digest(day, "绝密储能项目草稿。", front="draft: true\n"), "utf-8")
+    clock.set(at(day, 9))
+    report = await app.tick()
+    assert report.scan.new == []
+    assert [e.reason for e in report.scan.skipped] == [
+        "skipped: draft, not published (draft: true)"
+    ]
+    assert store.get_edition(day) is None
+    assert [e.date for e in store.list_editions()] == [DAY]
+    user = tg.users[reader]
+    assert "草稿" not in " ".join(await ask(tg, reader, user.id, "/search 绝密", 1))
+    assert "2024年3月1日" in " ".join(await ask(tg, reader, user.id, "/today", 2))
+    draft.write_text(digest(day, "绝密储能项目草稿。", front='"dg-publish": false\n'), "utf-8")
+    touch(draft)
+    assert (await app.tick()).scan.new == []
+    draft.write_text(digest(day, "储能项目正式发布。", front="draft: false\n"), "utf-8")
+    touch(draft)
+    report = await app.tick()
+    assert report.scan.new == [day]
+    [pushed] = await tg.wait_for(
+        lambda sb: [m for m in sb.messages(reader) if "储能项目正式发布" in (m.text or "")]
+    )
+    assert "2024年3月2日" in pushed.text
+
+
+async def test_a_published_edition_turned_back_into_a_draft_is_withdrawn(
+    app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """Flipping a published edition back to `draft: true` takes it out of the archive."""
+    store = store_of(app)
+    assert store.get_edition(DAY) is not None
+    path = digests / f"{DAY}.md"
+    path.write_text(digest(DAY, "全国碳市场。", front="draft: true\n"), "utf-8")
+    touch(path)
+    report = await app.tick()
+    assert report.scan.removed == [DAY]
+    assert store.get_edition(DAY) is None
+
+
+async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """An edition dated next week: not /today, /day, search or alerts, and shown as scheduled;
+    on its day it is published, pushed at the push time once, and its alerts go out."""
+    store = store_of(app)
+    [reader] = add_readers(tg, store, 1, alerts=["氢能"])
+    assert app.services is not None
+    app.services.alerts_changed(reader)
+    user = tg.users[reader]
+    later = DAY + dt.timedelta(days=7)
+    (digests / f"{later}.md").write_text(digest(later, "氢能重卡示范线开通。"), "utf-8")
+    report = await app.tick()
+    assert report.scan.scheduled == [later]
+    assert [h.date for h in store.held()] == [later]
+    assert store.get_edition(later) is None
+    assert "氢能重卡" not in " ".join(await ask(tg, reader, user.id, "/search 氢能", 1))
+    assert "没有一期" in " ".join(await ask(tg, reader, user.id, f"/day {later}", 1))
+    assert "2024年3月1日" in " ".join(await ask(tg, reader, user.id, "/today", 1))
+    clock.set(at(later - dt.timedelta(days=1), 23, 59))
+    await app.tick()
+    assert not any("氢能重卡" in (m.text or "") for m in tg.messages(reader))
+    clock.set(at(later, 0, 1))
+    report = await app.tick()
+    assert report.alerts == 0  # it is in the chat's digest: the digest marks it
+    assert store.held() == []
+    assert store.get_edition(later) is not None
+    clock.set(at(later, 8))
+    await app.tick()
+    [pushed] = await tg.wait_for(
+        lambda sb: [m for m in sb.messages(reader) if "氢能重卡" in (m.text or "")]
+    )
+    assert "🔔" in pushed.text
+    await app.tick()
+    assert editions(tg, reader)[-1] == pushed.text
+    assert sum("氢能重卡" in (m.text or "") for m in tg.messages(reader)) == 1
