@@ -61,6 +61,8 @@ class PushConfig:
     max_age: dt.timedelta = dt.timedelta(days=2)
     tick: float = 30.0  # seconds between scans of the sources / planning rounds
     concurrency: int = 64  # sends in flight at once
+    corrections: str = "edit"  # an edition changed after its push: "edit" the sent messages, "off"
+    approve: bool = False  # hold each new edition until a bot admin presses "send"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,7 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "storage": frozenset({"path"}),
     "push": frozenset(
         {"time", "timezone", "rate", "paid_broadcast", "paid_daily_cap", "max_age", "tick"}
-        | {"concurrency"}
+        | {"concurrency", "corrections", "approve"}
     ),
     "webhook": frozenset({"url", "listen", "port", "path", "secret_token"}),
     "http": frozenset({"listen", "port"}),
@@ -243,6 +245,10 @@ def _slots(raw: object) -> int | None:
 def _at_least_one(raw: object) -> int | None:
     ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1
     return raw if ok and isinstance(raw, int) else None
+
+
+def _corrections(raw: object) -> str | None:
+    return raw if raw in ("edit", "off") and isinstance(raw, str) else None
 
 
 def _undated(raw: object) -> str | None:
@@ -373,6 +379,8 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
         max_age=p.get("max_age", _P.max_age, _parse_age, 'a duration like "2d" or "36h"'),
         tick=p.get("tick", _P.tick, _positive, "seconds > 0"),
         concurrency=p.get("concurrency", _P.concurrency, _slots, "a number from 1 to 1000"),
+        corrections=p.get("corrections", _P.corrections, _corrections, '"edit" or "off"'),
+        approve=p.get("approve", False, _bool, "true or false"),
     )
     w = _table(label, doc, "webhook")
     webhook = WebhookConfig(

@@ -300,6 +300,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "往期：{editions} 期，{items} 条，最新 {latest}",
         "en": "Editions: {editions}, {items} items, latest {latest}",
     },
+    "edition_updated": {
+        "zh": "✏️ 本期（{date}）已更新，以上消息已改为最新内容。",
+        "en": "✏️ This edition ({date}) was updated: the messages above now say what it says.",
+    },
     "stats_scheduled": {
         "zh": "待发布：{count} 期（{days}），到期当天推送",
         "en": "Scheduled: {count} ({days}), published on their day",

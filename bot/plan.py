@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from .config import Config
+from .correcting import EDIT_WINDOW
 from .matching import AlertMatch
 from .models import Edition, Item
 from .remote import RemoteReport, fetch_sources
@@ -177,15 +178,22 @@ async def tick(services: Services) -> TickReport:
     released = store.release(now.astimezone(config.zone).date())  # embargoes that ended
     for day in released:
         log.info("edition %s published: its day has begun", day)
-    alerts = 0
-    for day in [*report.new, *(remote.new if remote else []), *released]:
+    alerts = corrected = 0
+    changed = [*report.changed, *(remote.changed if remote else [])]
+    for day in [*report.new, *(remote.new if remote else []), *released, *changed]:
         edition = store.get_edition(day)
         if edition is not None and is_fresh(day, config, now):
-            alerts += plan_alerts(services, edition, now)
+            alerts += plan_alerts(services, edition, now)  # new items: their alerts as usual
+    if config.push.corrections == "edit":
+        for day in changed:  # what readers got of it is edited to what it says now
+            corrected += store.plan_corrections(day, since=now - EDIT_WINDOW, now=now)
     planned = plan_due(store, config, now)
     requeued = store.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
-    if planned or alerts or requeued:
-        log.info("tick: %d deliveries planned, %d alerts, %d requeued", planned, alerts, requeued)
+    if planned or alerts or requeued or corrected:
+        log.info(
+            "tick: %d deliveries planned, %d alerts, %d corrections, %d requeued",
+            planned, alerts, corrected, requeued,
+        )  # fmt: skip
     services.runtime.tick_done()
     return TickReport(report, planned, alerts, requeued, remote)
 

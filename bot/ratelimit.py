@@ -56,8 +56,11 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 def is_counted(endpoint: str) -> bool:
-    """Calls that put a message into a chat (Telegram's flood limits apply to these)."""
+    """Calls that put a message into a chat, or change one there (Telegram's flood limits
+    apply to these)."""
     name = endpoint.lower()
+    if name.startswith("edit"):
+        return name in ("editmessagetext", "editmessagereplymarkup", "editmessagecaption")
     return name.startswith(("send", "copymessage", "forwardmessage")) and name != "sendchataction"
 
 

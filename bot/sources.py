@@ -25,7 +25,8 @@ from .config import DEFAULT_LIMITS, DigestLimits
 from .digest import DigestError, Reading, not_a_digest
 from .limits import read_digest
 from .models import Edition
-from .store import Change, FileState, Store
+from .store import Change, Store
+from .store_files import FileState
 from .store_search import ItemIndexer
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,8 @@ from sqlite_utils.db import NotFoundError, Table
 from .models import Edition, Item
 from .store_broadcast import BroadcastStore
 from .store_chats import ChatStore, stamp
+from .store_corrections import CorrectionStore
+from .store_files import FileStore
 from .store_outbox import OutboxStore
 from .store_remote import RemoteStore
 from .store_scheduled import ScheduleStore
@@ -53,24 +55,14 @@ class EditionInfo:
     updated_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class FileState:
-    """What the last scan learned of one digest file (path relative to the digests folder)."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    hash: str
-    edition_date: dt.date | None = None
-    error: str | None = None
-    error_line: int | None = None
-
-
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore, ScheduleStore):
+class Store(
+    ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore, ScheduleStore,
+    CorrectionStore, FileStore,
+):  # fmt: skip
     """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
 
     def __init__(
@@ -360,53 +352,6 @@ class Store(ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore, Sc
     def counts(self) -> tuple[int, int]:
         """(editions, items) in the store."""
         return self._t("editions").count, self._t("items").count
-
-    # -- digest files ---------------------------------------------------------------------
-
-    def file_states(self) -> dict[str, FileState]:
-        return {
-            r["path"]: FileState(
-                path=r["path"],
-                size=r["size"],
-                mtime_ns=r["mtime_ns"],
-                hash=r["hash"],
-                edition_date=dt.date.fromisoformat(r["edition_date"])
-                if r["edition_date"]
-                else None,
-                error=r["error"],
-                error_line=r["error_line"],
-            )
-            for r in self._t("files").rows
-        }
-
-    def put_file_state(self, state: FileState) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, edition_date, error,"
-            " error_line, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                state.path,
-                state.size,
-                state.mtime_ns,
-                state.hash,
-                state.edition_date.isoformat() if state.edition_date else None,
-                state.error,
-                state.error_line,
-                stamp(self.now()),
-            ],
-        )
-
-    def delete_file_state(self, path: str) -> None:
-        self.db.execute("DELETE FROM files WHERE path = ?", [path])
-
-    def reading_changed(self, fingerprint: str) -> bool:
-        """Whether digests were last read with other settings (limits) than ``fingerprint``;
-        records it. Files that failed must then be read again: they may pass now."""
-        if self._meta("reading") == fingerprint:
-            return False
-        self.db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('reading', ?)", [fingerprint]
-        )
-        return True
 
     # -- webhook updates ------------------------------------------------------------------
 

@@ -237,14 +237,21 @@ class OutboxStore:
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def part_sent(
-        self, delivery_id: int, message_id: int, *, last: bool, now: dt.datetime
+        self,
+        delivery_id: int,
+        message_id: int,
+        *,
+        last: bool,
+        now: dt.datetime,
+        part_hash: str = "",
     ) -> None:
         """One more part delivered (committed at once: a crash repeats at most this part)."""
         self.db.execute(
             "UPDATE deliveries SET part = part + 1, attempts = 0, error = NULL, "
-            "message_ids = json_insert(message_ids, '$[#]', ?), status = ?, updated_at = ? "
+            "message_ids = json_insert(message_ids, '$[#]', ?), "
+            "part_hashes = json_insert(part_hashes, '$[#]', ?), status = ?, updated_at = ? "
             "WHERE id = ?",
-            [message_id, "sent" if last else "pending", stamp(now), delivery_id],
+            [message_id, part_hash, "sent" if last else "pending", stamp(now), delivery_id],
         )
 
     def delivery_done(

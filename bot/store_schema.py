@@ -294,3 +294,10 @@ def _m0012(db: Database) -> None:
         },
         pk="date",
     )
+
+
+@migrations(name="0013_part_hashes")
+def _m0013(db: Database) -> None:
+    """What each sent part said (a hash of its HTML), so a correction edits only the parts
+    that changed."""
+    db.table("deliveries").add_column("part_hashes", str, not_null_default="[]")

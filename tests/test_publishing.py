@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot
 from push_world import add_readers, editions
+from telegram.error import BadRequest
 
 from bot.app import BotRunner
 from bot.config import Config
@@ -143,3 +145,109 @@ async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
     await app.tick()
     assert editions(tg, reader)[-1] == pushed.text
     assert sum("氢能重卡" in (m.text or "") for m in tg.messages(reader)) == 1
+
+
+# -- corrections ------------------------------------------------------------------------------
+
+LONG = "核查后的数据显示新型储能累计装机规模持续增长，" * 40  # a long item: an edition of 2+ parts
+
+
+def long_digest(day: dt.date, first: str, *, items: int = 12) -> str:
+    body = "".join(
+        f"{n}. {first if n == 1 else LONG}第{n}条。 https://example.org/{day}/{n}\n"
+        for n in range(1, items + 1)
+    )
+    return f"---\ntitle: 每日碳新闻 {day}\n---\n{body}"
+
+
+async def pushed(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path, readers: list[int]
+) -> int:
+    """Push the long edition of DAY to ``readers``; the number of parts each got."""
+    (digests / f"{DAY}.md").write_text(long_digest(DAY, "储能电站并网，容量 100MW。"), "utf-8")
+    touch(digests / f"{DAY}.md")
+    clock.set(at(DAY, 8))
+    await app.tick()
+    assert app.pusher is not None
+    await app.pusher.idle()
+    parts = len(tg.messages(readers[0]))
+    assert parts >= 2
+    assert all(len(tg.messages(r)) == parts for r in readers)
+    return parts
+
+
+async def test_an_edited_edition_edits_the_sent_parts_in_place(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """A typo fixed after the push: each reader's message with it is edited (same message,
+    new text), the parts that did not change are not touched, no new message is sent."""
+    tg.flood.strict = True  # edits are paced like sends: one a second per private chat
+    readers = add_readers(tg, store_of(app), 3)
+    parts = await pushed(tg, app, clock, digests, readers)
+    ids = {r: [m.message_id for m in tg.messages(r)] for r in readers}
+    clock.advance(dt.timedelta(hours=3))
+    path = digests / f"{DAY}.md"
+    path.write_text(long_digest(DAY, "储能电站并网，容量 200MW（更正）。"), "utf-8")
+    touch(path)
+    report = await app.tick()
+    assert report.scan.changed == [DAY]
+    assert app.pusher is not None
+    await app.pusher.idle()
+    for reader in readers:
+        messages = tg.messages(reader)
+        assert [m.message_id for m in messages] == ids[reader]  # edited, none new
+        assert "200MW（更正）" in messages[0].text
+        assert messages[0].edit_date is not None
+        assert all(m.edit_date is None for m in messages[1:])  # unchanged parts untouched
+    assert tg.counters.edited_messages == len(readers)
+    assert tg.flood_control.hits == []
+    summary = store_of(app).deliveries_summary(DAY.isoformat())["deliveries"]
+    assert summary["correction"] == {"sent": len(readers)}
+    assert parts == len(tg.messages(readers[0]))
+
+
+async def test_a_correction_that_changes_the_part_count_edits_and_adds_a_note(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """When the corrected edition has fewer parts, the parts that remain are edited and one
+    short "updated" note is sent."""
+    [reader] = add_readers(tg, store_of(app), 1)
+    parts = await pushed(tg, app, clock, digests, [reader])
+    path = digests / f"{DAY}.md"
+    path.write_text(long_digest(DAY, "储能电站并网（更正）。", items=2), "utf-8")
+    touch(path)
+    await app.tick()
+    assert app.pusher is not None
+    await app.pusher.idle()
+    messages = tg.messages(reader)
+    assert len(messages) == parts + 1
+    assert messages[-1].text.startswith("✏️ 本期（2024-03-01）已更新")
+    assert "储能电站并网（更正）" in messages[0].text
+
+
+async def test_messages_older_than_48_hours_are_not_edited(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """A correction two days after the push: Telegram would refuse the edit, so none is
+    tried; the emulator refuses an edit past 48 h too."""
+    [reader] = add_readers(tg, store_of(app), 1)
+    await pushed(tg, app, clock, digests, [reader])
+    clock.advance(dt.timedelta(hours=49))
+    path = digests / f"{DAY}.md"
+    path.write_text(long_digest(DAY, "储能电站并网（迟到的更正）。"), "utf-8")
+    touch(path)
+    await app.tick()
+    assert app.pusher is not None
+    await app.pusher.idle()
+    assert tg.counters.edited_messages == 0
+    assert all(m.edit_date is None for m in tg.messages(reader))
+    assert (
+        store_of(app).deliveries_summary(DAY.isoformat())["reasons"]
+        == {"older than 48 h: not edited": 0}
+        or "correction" not in store_of(app).deliveries_summary(DAY.isoformat())["deliveries"]
+    )
+    tg.wall_clock = lambda: time.time() + 49 * 3600
+    assert app.app is not None
+    first = tg.messages(reader)[0]
+    with pytest.raises(BadRequest, match="can't be edited"):
+        await app.app.bot.edit_message_text("x", chat_id=reader, message_id=first.message_id)

@@ -165,3 +165,41 @@ async def test_kill_9_mid_push_loses_no_chat(
     finally:
         store.close()
     assert summary["deliveries"] == {"edition": {"sent": CHATS}}, why
+
+
+async def test_kill_9_during_corrections_loses_none(
+    tmp_path: Path, emulator: Emulator, bot: BotProcess
+) -> None:
+    """An edition corrected after its push, the bot killed twice while it edits: every reader
+    ends with the corrected text in the message they got (no new message), and edits beyond
+    one per reader are only the ones in flight at a kill."""
+    tg = emulator.sandbox
+    tg.flood.global_per_s = 2000
+    tg.faults = FaultConfig(slow_rate=1.0, slow_seconds=0.05, methods=("editMessageText",))
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    path = digests / f"{today}.md"
+    path.write_text(EDITION, "utf-8")
+    readers = 300
+    store = Store(bot.data / "digestbot.sqlite3", topics=Config().topic_spec)
+    chats = add_readers(tg, store, readers)
+    store.close()
+    async with asyncio.timeout(150):
+        await bot.start()
+        await tg.wait_for(lambda sb: len(sb.counters.per_chat) == readers, timeout=60)
+        path.write_text(EDITION.replace("100MW", "200MW（更正）"), "utf-8")
+        kills = 0
+        for target in (60, 160):
+            await tg.wait_for(lambda sb, n=target: sb.counters.edited_messages >= n, timeout=60)
+            await bot.kill()
+            kills += 1
+            await bot.start()
+        await tg.wait_for(
+            lambda sb: all("200MW（更正）" in sb.messages(c)[0].text for c in chats), timeout=60
+        )
+        assert await bot.stop(within=10) == 0
+    assert all(len(tg.messages(chat)) == 1 for chat in chats)
+    assert tg.counters.edited_messages == readers
+    repeats = tg.counters["editMessageText"] - readers  # "not modified": done before a kill
+    assert repeats <= kills * CONCURRENCY

@@ -41,6 +41,7 @@ class Counters:
     faults_throttled: int = 0
     faults_partitioned: int = 0
     sent_messages: int = 0
+    edited_messages: int = 0  # editMessageText calls that changed a message
     per_chat: Counter[int] = field(default_factory=Counter)
     errors: Counter[int] = field(default_factory=Counter)  # answers by HTTP error status
 

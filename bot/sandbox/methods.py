@@ -243,6 +243,23 @@ def _editable(sb: Sandbox, args: Args) -> tuple[Message, bool]:
     return message, False
 
 
+EDIT_WINDOW = 48 * 3600  # s: a message the bot sent can be edited this long
+
+
+def _may_edit(sb: Sandbox, message: Message, *, inline: bool, method: str) -> None:
+    """A chat message older than EDIT_WINDOW cannot be edited; an edit counts against the
+    chat's flood limits like a message sent (a 429 costs nothing)."""
+    if inline:
+        return
+    if sb.now() - message.date > EDIT_WINDOW:
+        raise bad_request("message can't be edited")
+    chat = message.chat
+    retry_after = sb.flood_control.check(method, chat.id, private=chat.type == PRIVATE)
+    if retry_after is not None:
+        sb.counters.count_429(retry_after)
+        raise too_many_requests(retry_after)
+
+
 @method("editMessageText")
 def edit_message_text(sb: Sandbox, args: Args) -> JSON | bool:
     """An edit by inline_message_id (a chosen inline result's message) answers True."""
@@ -255,6 +272,8 @@ def edit_message_text(sb: Sandbox, args: Args) -> JSON | bool:
     same_text = (message.text, message.entities) == (text, entities)
     if same_text and same_markup(message.reply_markup, markup):
         raise bad_request(NOT_MODIFIED)
+    _may_edit(sb, message, inline=inline, method="editMessageText")
+    sb.counters.edited_messages += 1
     message.text, message.entities, message.reply_markup = text, entities, markup
     message.html, message.parse_mode = args.get("text"), args.get("parse_mode") or None
     message.link_preview_disabled = _link_preview_disabled(args)
@@ -270,6 +289,7 @@ def edit_message_reply_markup(sb: Sandbox, args: Args) -> JSON | bool:
     check_buttons(markup)
     if same_markup(message.reply_markup, markup):
         raise bad_request(NOT_MODIFIED)
+    _may_edit(sb, message, inline=inline, method="editMessageReplyMarkup")
     message.reply_markup = markup
     message.edit_date = sb.now()
     sb.emit_message("edit", message)

@@ -1,0 +1,200 @@
+"""What each delivery says: the message parts of an outbox row, rendered once per variant.
+
+An edition as a chat gets it (its topics, its alert marks, without what it got by alert), an
+alert message, a weekly roundup, a broadcast. The edition views (item ids, topics, alert
+matches) are computed once per content and alert change, the rendered parts once per variant
+(content, language, format): a push to a hundred thousand chats renders a handful of times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .i18n import t
+from .matching import AlertMatch
+from .models import Chat, Edition
+from .plan import alert_items, chat_content, item_texts, roundup_content
+from .render import escape, render_edition
+from .roundup import WEEK, roundup_heading, week_start
+from .services import Services
+from .snippets import hit_html
+from .store_broadcast import BROADCAST_KIND, broadcast_id
+from .store_chats import ALL
+from .store_outbox import ALERT, ROUNDUP, Delivery
+
+Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
+RENDER_CACHE = 512
+
+
+@dataclass
+class _EditionView:
+    """An edition as the sender needs it, computed once per content (and alert) change."""
+
+    edition: Edition
+    content_hash: str
+    ids: dict[int, int]
+    topics: dict[int, set[str]]
+    alerts_version: int
+    matches: dict[int, list[AlertMatch]]
+
+
+class Parts:
+    """The renderer and its caches (see the module doc)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._views: dict[str, _EditionView] = {}
+        self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
+        self._roundups: OrderedDict[tuple[object, ...], Roundup | None] = OrderedDict()
+
+    def _view(self, day: str) -> _EditionView | None:
+        store, alerts = self.services.store, self.services.alerts
+        date = dt.date.fromisoformat(day)
+        current = store.edition_hash(date)
+        version = alerts.version if alerts else 0
+        view = self._views.get(day)
+        if view is not None and view.content_hash == current and view.alerts_version == version:
+            return view
+        edition = store.get_edition(date)
+        if edition is None or current is None:
+            return None
+        matches = alerts.index.match_edition(item_texts(edition)) if alerts else {}
+        view = _EditionView(
+            edition,
+            current,
+            store.edition_item_ids(date),
+            store.edition_item_topics(date),
+            version,
+            matches,
+        )
+        self._views[day] = view
+        if len(self._views) > 8:
+            self._views.pop(next(iter(self._views)))
+        return view
+
+    def parts(self, row: Delivery) -> list[str]:
+        if row.kind == BROADCAST_KIND:
+            number = broadcast_id(row.edition_date)
+            found = self.services.store.broadcast(number) if number is not None else None
+            return [found.html] if found is not None else []
+        if row.kind == ROUNDUP:
+            return self._roundup_parts(row)
+        view = self._view(row.edition_date)
+        if view is None:
+            return []
+        if row.kind == ALERT:
+            return self._alert_parts(view, row, view.matches.get(row.chat.id, []))
+        return self.edition_parts(row.chat, row.scopes, row.edition_date, view)
+
+    def edition_parts(
+        self, chat: Chat, scopes: frozenset[str], day: str, view: _EditionView | None = None
+    ) -> list[str]:
+        """The message parts of edition ``day`` as this chat gets it (its topics, its alert
+        marks, without what it got by alert): the push's, and a correction's."""
+        view = view or self._view(day)
+        if view is None:
+            return []
+        lang = chat.language
+        matches = view.matches.get(chat.id, [])
+        already = self.services.store.sent_items(chat.id, day)
+        content = chat_content(
+            view.edition,
+            scopes=scopes,
+            topics=view.topics,
+            ids=view.ids,
+            already=already,
+            matches=matches,
+        )
+        if not content.edition.items:
+            return []
+        key = (*content.key, lang, chat.format)
+        parts = self._renders.get(key)
+        if parts is None:
+            parts = render_edition(
+                content.edition, lang=lang, compact=chat.format == "compact", marks=content.marks
+            )
+            self._renders[key] = parts
+            if len(self._renders) > RENDER_CACHE:
+                self._renders.popitem(last=False)
+        return parts
+
+    def _roundup_parts(self, row: Delivery) -> list[str]:
+        services, chat = self.services, row.chat
+        version = services.alerts.version if services.alerts else 0
+        start = week_start(row.edition_date)
+        if start is None:
+            return []
+        hashes = tuple(
+            h for day, h, _ in services.store.recent_editions(start) if day < start + WEEK
+        )
+        key = (row.edition_date, row.scopes, chat.language, version, hashes)
+        built = self._roundups.get(key)
+        if built is None:
+            built = roundup_content(
+                services.store,
+                services.config,
+                key=row.edition_date,
+                scopes=row.scopes,
+                lang=chat.language,
+                alerts=services.alerts,
+            )
+            self._roundups[key] = built
+            if len(self._roundups) > RENDER_CACHE:
+                self._roundups.popitem(last=False)
+        if built is None or not built[0].items:
+            return []
+        roundup, matches = built
+        content = chat_content(
+            roundup,
+            scopes=frozenset({ALL}),
+            topics={},
+            ids={},
+            already=set(),
+            matches=matches.get(chat.id, []),
+        )
+        render_key = (ROUNDUP, *content.key, chat.language, chat.format)
+        parts = self._renders.get(render_key)
+        if parts is None:
+            parts = render_edition(
+                content.edition,
+                lang=chat.language,
+                compact=chat.format == "compact",
+                marks=content.marks,
+                heading=roundup_heading(start, chat.language),
+            )
+            self._renders[render_key] = parts
+            if len(self._renders) > RENDER_CACHE:
+                self._renders.popitem(last=False)
+        return parts
+
+    def _alert_parts(
+        self, view: _EditionView, row: Delivery, matches: list[AlertMatch]
+    ) -> list[str]:
+        items = alert_items(view.edition, view.ids, row.items)
+        lang = row.chat.language
+        by_position = {view.edition.items[m.item].position: m for m in matches}
+        blocks = []
+        terms: list[str] = []
+        for item in items:
+            match = by_position.get(item.position)
+            if match is None:
+                continue
+            terms += [term for term in match.terms if term not in terms]
+            body = f"{item.title}\n{item.text}" if item.title else item.text
+            spans = match.spans if item.title else [(s - 1, e - 1) for s, e in match.spans]
+            blocks.append(
+                hit_html(
+                    date=view.edition.date,
+                    position=item.position,
+                    body=body,
+                    spans=spans,
+                    links=item.links,
+                    lang=lang,
+                )
+            )
+        if not blocks:
+            return []
+        header = t("alert_message", lang, terms=escape(" ".join(terms)))
+        return [header + "\n\n" + "\n\n".join(blocks)]
