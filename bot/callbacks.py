@@ -27,6 +27,8 @@ ACTIONS: dict[str, int] = {
     "ch": 2,  # a managed channel: (channel id, action)
     "sr": 2,  # a search page: (query id, cursor)
     "bc": 2,  # an operator's broadcast draft: (its id, "go" / "no")
+    "ss": 1,  # the series a chat gets: a series number (toggle) or "all"
+    "ap": 2,  # an admin's approval of a new edition: (its token, "go" / "no")
 }
 
 

@@ -8,18 +8,18 @@ matches) are computed once per content and alert change, the rendered parts once
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from .i18n import t
 from .matching import AlertMatch
-from .models import Chat, Edition
+from .models import Chat, Edition, EditionKey
 from .plan import alert_items, chat_content, item_texts, roundup_content
 from .render import escape, render_edition
 from .roundup import WEEK, roundup_heading, week_start
 from .services import Services
 from .snippets import hit_html
+from .store_approvals import APPROVAL
 from .store_broadcast import BROADCAST_KIND, broadcast_id
 from .store_chats import ALL
 from .store_outbox import ALERT, ROUNDUP, Delivery
@@ -49,12 +49,14 @@ class Parts:
         self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
         self._roundups: OrderedDict[tuple[object, ...], Roundup | None] = OrderedDict()
 
-    def _view(self, day: str) -> _EditionView | None:
+    def _view(self, ref: str) -> _EditionView | None:
         store, alerts = self.services.store, self.services.alerts
-        date = dt.date.fromisoformat(day)
+        date = EditionKey.from_ref(ref)
+        if date is None:
+            return None
         current = store.edition_hash(date)
         version = alerts.version if alerts else 0
-        view = self._views.get(day)
+        view = self._views.get(ref)
         if view is not None and view.content_hash == current and view.alerts_version == version:
             return view
         edition = store.get_edition(date)
@@ -69,7 +71,7 @@ class Parts:
             version,
             matches,
         )
-        self._views[day] = view
+        self._views[ref] = view
         if len(self._views) > 8:
             self._views.pop(next(iter(self._views)))
         return view
@@ -84,6 +86,10 @@ class Parts:
         view = self._view(row.edition_date)
         if view is None:
             return []
+        if row.kind == APPROVAL:  # an admin's preview: the edition as every reader gets it
+            parts = self.edition_parts(row.chat, frozenset({ALL}), row.edition_date, view)
+            note = t("approve_note", row.chat.language)
+            return [note, *parts] if parts else []
         if row.kind == ALERT:
             return self._alert_parts(view, row, view.matches.get(row.chat.id, []))
         return self.edition_parts(row.chat, row.scopes, row.edition_date, view)
@@ -127,9 +133,11 @@ class Parts:
         if start is None:
             return []
         hashes = tuple(
-            h for day, h, _ in services.store.recent_editions(start) if day < start + WEEK
+            h
+            for key, h, _ in services.store.recent_editions(start)
+            if key.date < start + WEEK and (not row.series or key.series in row.series)
         )
-        key = (row.edition_date, row.scopes, chat.language, version, hashes)
+        key = (row.edition_date, row.scopes, row.series, chat.language, version, hashes)
         built = self._roundups.get(key)
         if built is None:
             built = roundup_content(
@@ -137,6 +145,7 @@ class Parts:
                 services.config,
                 key=row.edition_date,
                 scopes=row.scopes,
+                series=row.series,
                 lang=chat.language,
                 alerts=services.alerts,
             )

@@ -37,7 +37,18 @@ from telegram.ext import (
     filters,
 )
 
-from . import admin, alerting, inline, preferences, reading, searching, subscribing, trending
+from . import (
+    admin,
+    alerting,
+    approving,
+    choosing,
+    inline,
+    preferences,
+    reading,
+    searching,
+    subscribing,
+    trending,
+)
 from .callbacks import BadCallback, Press, decode
 from .chatctx import can_manage, chat_of, reply, say, user_language
 from .i18n import LANGUAGES
@@ -121,8 +132,10 @@ BUTTONS: dict[str, ButtonCallback] = {
     "alx": alerting.on_alert_delete,
     "sr": searching.on_search_page,
     "bc": admin.on_broadcast_button,
+    "ss": choosing.on_series_button,
+    "ap": approving.on_approval_button,
 }
-MANAGE = {"sub", "undo", "tp", "tpall", "set", "alx"}
+MANAGE = {"sub", "undo", "tp", "tpall", "set", "alx", "ss"}
 
 
 def guarded(command: Command) -> Callback:

@@ -169,6 +169,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "没有这个话题。/topics 查看全部话题。",
         "en": "There is no such topic. /topics lists them.",
     },
+    "query_unknown_series": {
+        "zh": "没有这个系列。发送 /subscribe 查看全部系列。",
+        "en": "There is no such series. /subscribe lists them.",
+    },
     "search_header": {"zh": "🔍 {query}：共 {total} 条", "en": "🔍 {query}: {total} found"},
     "search_none": {"zh": "🔍 没有找到：{query}", "en": "🔍 Nothing found for {query}"},
     "item_n": {"zh": "第 {n} 条", "en": "item {n}"},
@@ -344,6 +348,43 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "📣 Announcement queued for {planned} chats.",
     },
     "broadcast_cancelled": {"zh": "已取消，没有发送。", "en": "Cancelled: nothing was sent."},
+    # several series per bot
+    "series_choose": {
+        "zh": "本机器人有多个系列。点选要订阅的系列（✓ 表示本聊天会收到）：",
+        "en": "This bot has several series. Tap the ones this chat should get (✓: it gets it):",
+    },
+    "series_every": {"zh": "全部系列", "en": "Every series"},
+    "series_chosen": {
+        "zh": "✅ 已订阅：{names}。每天 {time}（{tz}）推送。",
+        "en": "✅ Subscribed to {names}: every day at {time} ({tz}).",
+    },
+    "series_all_chosen": {
+        "zh": "✅ 已订阅全部系列（{names}）。每天 {time}（{tz}）推送。",
+        "en": "✅ Subscribed to every series ({names}): every day at {time} ({tz}).",
+    },
+    "no_such_series": {
+        "zh": "没有叫“{name}”的系列。现有：{names}",
+        "en": "There is no series called “{name}”. There are: {names}",
+    },
+    # approval of new editions (push.approve)
+    "approve_note": {
+        "zh": "🕓 新一期等待你的批准：按“发送”之前，不会推送给任何读者。",
+        "en": "🕓 A new edition waits for your approval: no reader gets it until you press Send.",
+    },
+    "approve_send": {"zh": "✅ 发送给 {chats} 个聊天", "en": "✅ Send to {chats} chats"},
+    "approve_hold": {"zh": "⏸ 暂缓", "en": "⏸ Hold"},
+    "approve_sent": {
+        "zh": "✅ 已批准：{planned} 条投递已排入队列，其余聊天在各自的推送时间收到。",
+        "en": "✅ Approved: {planned} deliveries queued; other chats get it at their push time.",
+    },
+    "approve_held": {
+        "zh": "⏸ 已暂缓：不会推送。改主意时按“发送”。",
+        "en": "⏸ Held back: it is not pushed. Press Send when it may go.",
+    },
+    "approve_decided": {"zh": "这一期已经{status}。", "en": "This edition was already {status}."},
+    "approval_approved": {"zh": "批准发送", "en": "approved"},
+    "approval_held": {"zh": "暂缓", "en": "held back"},
+    "approval_pending": {"zh": "等待批准", "en": "waiting"},
     "broadcast_handled": {
         "zh": "这条公告已经处理过了。",
         "en": "This announcement was already sent or cancelled.",

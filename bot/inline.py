@@ -36,9 +36,12 @@ CACHE_SECONDS = 30  # the archive changes once a day; new editions show within h
 MESSAGE_CHARS = 3500  # the posted item's text, well within a message's 4096
 
 
-def _article(entry: Hit, spans: list[tuple[int, int]], lang: str) -> InlineQueryResultArticle:
+def _article(
+    entry: Hit, spans: list[tuple[int, int]], lang: str, series: str = ""
+) -> InlineQueryResultArticle:
     body = f"{entry.title}\n{entry.text}" if entry.title else entry.text
     day = format_date(entry.date, lang)
+    day = f"{series} · {day}" if series else day
     head = f"<b>{html.escape(day, quote=False)}</b> · {t('item_n', lang, n=entry.position)}"
     links = anchors(entry.links, lang)
     message = f"{head}\n{snippet(body, spans, width=MESSAGE_CHARS)}" + (
@@ -72,7 +75,7 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
         latest = store.latest_edition()
         start = _number(query.offset, "e")
         if latest is not None:
-            ids = store.edition_item_ids(latest.date)
+            ids = store.edition_item_ids(latest.key)
             items = latest.items[start : start + PAGE]
             for item in items:
                 entry = Hit(
@@ -82,6 +85,7 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
                     item.title,
                     item.text,
                     item.links,
+                    latest.series_id,
                 )
                 results.append(_article(entry, [], lang))
             if start + PAGE < len(latest.items):
@@ -97,7 +101,7 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
             for hit in found.page.hits:
                 body = f"{hit.title}\n{hit.text}" if hit.title else hit.text
                 spans = found.query.spans(normalize(" ".join(body.split("\n"))))
-                results.append(_article(hit, spans, lang))
+                results.append(_article(hit, spans, lang, found.series_of(hit)))
             if found.page.more_after and found.page.hits:
                 next_offset = f"a{found.page.hits[-1].id}"
     await query.answer(

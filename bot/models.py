@@ -43,9 +43,56 @@ class Item:
         }
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class EditionKey:
+    """What identifies an edition: its series (0 = the bot's first) and its date.
+
+    ``ref`` is how the outbox and the files table write it (the date alone for series 0, so
+    rows written before there were series still mean the same edition); ``token`` is the
+    shorter form buttons carry.
+    """
+
+    series: int
+    date: dt.date
+
+    @property
+    def ref(self) -> str:
+        day = self.date.isoformat()
+        return f"{day}+{self.series}" if self.series else day
+
+    @property
+    def token(self) -> str:
+        day = f"{self.date:%Y%m%d}"
+        return f"{day}.{self.series}" if self.series else day
+
+    @classmethod
+    def from_ref(cls, ref: str) -> EditionKey | None:
+        """The key a ``ref`` (or a ``token``) stands for; None for anything else."""
+        day, _, series = ref.replace(".", "+").partition("+")
+        try:
+            date = dt.date.fromisoformat(day) if "-" in day else _compact(day)
+            number = int(series) if series else 0
+        except ValueError:
+            return None
+        return cls(number, date) if 0 <= number < MAX_SERIES else None
+
+
+MAX_SERIES = 1000  # series one bot may have (an item's sort key has three digits for it)
+
+
+def _compact(day: str) -> dt.date:
+    if len(day) != 8 or not day.isdigit():
+        raise ValueError(day)
+    return dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))
+
+
 @dataclass(frozen=True, slots=True)
 class Edition:
-    """One day's digest: a date, the series it belongs to, and its items in order."""
+    """One day's digest: a date, the series it belongs to, and its items in order.
+
+    ``series`` is the series' display name as the file gives it ("" when none);
+    ``series_id`` the series the store filed it under (0 until it is stored).
+    """
 
     date: dt.date
     series: str
@@ -53,6 +100,11 @@ class Edition:
     title: str = ""
     source: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    series_id: int = 0
+
+    @property
+    def key(self) -> EditionKey:
+        return EditionKey(self.series_id, self.date)
 
     @property
     def content_hash(self) -> str:

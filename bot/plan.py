@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 from .config import Config
 from .correcting import EDIT_WINDOW
 from .matching import AlertMatch
-from .models import Edition, Item
+from .models import Edition, EditionKey, Item
 from .remote import RemoteReport, fetch_sources
 from .roundup import WEEK, TopicName, last_due, roundup_edition, week_key, week_start
 from .services import LiveAlerts, Services
 from .sources import ScanReport, scan_folder
 from .store import Store
+from .store_approvals import APPROVAL
 from .store_chats import ALL
 from .store_faults import DatabaseError, describe
 from .store_outbox import ALERT, Planned
@@ -63,17 +64,20 @@ def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
     since = (now - max_age).date() - dt.timedelta(days=1)
     groups = store.push_groups()
     work = []
-    for day, _, ingested in store.recent_editions(since):
+    held = store.unapproved()
+    for key, _, ingested in store.recent_editions(since):
+        if key in held:
+            continue  # waits for an admin's "send" (push.approve)
         for timezone, push_time in groups:
             zone, when = group_settings(config, timezone, push_time)
-            due = due_at(day, when, zone)
+            due = due_at(key.date, when, zone)
             if due <= now and now - due <= max_age:
-                work.append((due, day, timezone, push_time, max(due, ingested)))
+                work.append((due, key, timezone, push_time, max(due, ingested)))
     planned = 0
     with store.transaction():
-        for due, day, timezone, push_time, available in sorted(work):
+        for due, key, timezone, push_time, available in sorted(work):
             planned += store.plan_group(
-                day,
+                key,
                 timezone=timezone,
                 push_time=push_time,
                 due_at=due,
@@ -93,7 +97,7 @@ def plan_weekly(store: Store, config: Config, now: dt.datetime) -> int:
         due, start = last_due(now, week_day=week_day, at=when, zone=ZoneInfo(zone))
         if now - due > config.push.max_age:
             continue
-        days = [day for day, _, _ in store.recent_editions(start) if day < start + WEEK]
+        days = [key for key, _, _ in store.recent_editions(start) if key.date < start + WEEK]
         if not days:
             continue
         planned += store.plan_weekly_group(
@@ -131,17 +135,40 @@ def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
     matches = services.alerts.index.match_edition(item_texts(edition))
     if not matches:
         return 0
-    topics = store.edition_item_topics(edition.date)
-    ids = store.edition_item_ids(edition.date)
+    topics = store.edition_item_topics(edition.key)
+    ids = store.edition_item_ids(edition.key)
     scopes = store.scopes_of(list(matches), daily=True)  # weekly chats get no digest today
+    chosen = store.chats_series(matches)
     rows = []
     for chat_id, hits in matches.items():
-        covered = digest_positions(edition, scopes.get(chat_id, set()), topics)
+        gets = not chosen.get(chat_id) or edition.series_id in chosen[chat_id]
+        covered = digest_positions(edition, scopes.get(chat_id, set()) if gets else set(), topics)
         outside = sorted({edition.items[h.item].position for h in hits} - covered)
         if outside:
             items = tuple(ids[p] for p in outside if p in ids)
-            rows.append(Planned(chat_id, edition.date.isoformat(), ALERT, now, items))
+            rows.append(Planned(chat_id, edition.key.ref, ALERT, now, items))
     return store.plan(rows, now=now)
+
+
+def ask_approval(
+    store: Store, config: Config, keys: Sequence[EditionKey], now: dt.datetime
+) -> list[EditionKey]:
+    """Hold each new edition (still fresh enough to be pushed) for an admin's "send": a
+    preview for every admin the bot can write to. The editions asked about now."""
+    admins = [a for a in config.telegram.admins if store.get_chat(a) is not None]
+    asked = []
+    with store.transaction():
+        for key in keys:
+            if is_fresh(key.date, config, now) and store.ask(key, now=now):
+                asked.append(key)
+                store.plan([Planned(a, key.ref, APPROVAL, now) for a in admins], now=now)
+    if asked and not admins:
+        log.warning(
+            "%d editions wait for approval, but no admin of [telegram] admins has started "
+            "the bot: send it /start to get the previews",
+            len(asked),
+        )
+    return asked
 
 
 def is_fresh(edition_date: dt.date, config: Config, now: dt.datetime) -> bool:
@@ -176,23 +203,27 @@ async def tick(services: Services) -> TickReport:
     )
     services.metrics.ingest_error(len(appeared))
     released = store.release(now.astimezone(config.zone).date())  # embargoes that ended
-    for day in released:
-        log.info("edition %s published: its day has begun", day)
+    for key in released:
+        log.info("edition %s published: its day has begun", key.ref)
     alerts = corrected = 0
     changed = [*report.changed, *(remote.changed if remote else [])]
-    for day in [*report.new, *(remote.new if remote else []), *released, *changed]:
-        edition = store.get_edition(day)
-        if edition is not None and is_fresh(day, config, now):
+    fresh = [*report.new, *(remote.new if remote else []), *released]
+    asked = ask_approval(store, config, fresh, now) if config.push.approve else []
+    held = store.unapproved()
+    for key in [*fresh, *changed]:
+        edition = store.get_edition(key)
+        if edition is not None and key not in held and is_fresh(key.date, config, now):
             alerts += plan_alerts(services, edition, now)  # new items: their alerts as usual
     if config.push.corrections == "edit":
-        for day in changed:  # what readers got of it is edited to what it says now
-            corrected += store.plan_corrections(day, since=now - EDIT_WINDOW, now=now)
+        for key in changed:  # what readers got of it is edited to what it says now
+            corrected += store.plan_corrections(key, since=now - EDIT_WINDOW, now=now)
     planned = plan_due(store, config, now)
     requeued = store.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
-    if planned or alerts or requeued or corrected:
+    if planned or alerts or requeued or corrected or asked:
         log.info(
-            "tick: %d deliveries planned, %d alerts, %d corrections, %d requeued",
-            planned, alerts, corrected, requeued,
+            "tick: %d deliveries planned, %d alerts, %d corrections, %d requeued, "
+            "%d waiting for approval",
+            planned, alerts, corrected, requeued, len(asked),
         )  # fmt: skip
     services.runtime.tick_done()
     return TickReport(report, planned, alerts, requeued, remote)
@@ -232,7 +263,7 @@ class Content:
         """Everything the rendering depends on besides the chat's language and format."""
         positions = tuple(item.position for item in self.edition.items)
         marks = tuple(sorted((p, tuple(s)) for p, s in self.marks.items()))
-        return (self.edition.date, self.edition.content_hash, positions, marks)
+        return (self.edition.key, self.edition.content_hash, positions, marks)
 
 
 def chat_content(
@@ -281,13 +312,15 @@ def push_everyone(
 ) -> PushReport:
     """Plan ``edition`` for every subscribed chat now (or only count, with ``dry_run``)."""
     matches = LiveAlerts(store).index.match_edition(item_texts(edition))
-    topics = store.edition_item_topics(edition.date)
-    ids = store.edition_item_ids(edition.date)
+    topics = store.edition_item_topics(edition.key)
+    ids = store.edition_item_ids(edition.key)
     variants: set[tuple[object, ...]] = set()
     chats = empty = 0
-    for chat, scopes in store.subscribed_chats():
+    for chat, scopes, series in store.subscribed_chats():
         if chat.cadence != "daily":  # weekly chats get their roundup, not the edition
             continue
+        if series and edition.series_id not in series:
+            continue  # the chat chose other series
         chats += 1
         content = chat_content(
             edition,
@@ -303,7 +336,7 @@ def push_everyone(
         variants.add((*content.key, chat.language, chat.format))
     planned = 0
     if not dry_run:
-        planned = store.plan_everyone(edition.date, now=now or dt.datetime.now(dt.UTC))
+        planned = store.plan_everyone(edition.key, now=now or dt.datetime.now(dt.UTC))
     return PushReport(chats, len(variants), empty, planned)
 
 
@@ -316,18 +349,22 @@ def roundup_content(
     *,
     key: str,
     scopes: frozenset[str],
+    series: frozenset[int] = frozenset(),
     lang: str,
     alerts: LiveAlerts | None,
 ) -> tuple[Edition, dict[int, list[AlertMatch]]] | None:
     """A weekly chat's roundup for week ``key`` (None if ``key`` is not a week) and the alert
-    matches in it, by chat (the same for every chat of these scopes and language)."""
+    matches in it, by chat (the same for every chat of these scopes, series and language)."""
     start = week_start(key)
     if start is None:
         return None
     editions = []
-    topics_of: dict[tuple[dt.date, int], set[str]] = {}
+    topics_of: dict[tuple[EditionKey, int], set[str]] = {}
+    held = store.unapproved()
     for day, _, _ in store.recent_editions(start):
-        edition = store.get_edition(day) if day < start + WEEK else None
+        if day.date >= start + WEEK or day in held or (series and day.series not in series):
+            continue
+        edition = store.get_edition(day)
         if edition is None:
             continue
         editions.append(edition)

@@ -20,11 +20,12 @@ from .check import examine, files_of
 from .config import Config
 from .digest import DigestError, read_file
 from .lockfile import DataLock
-from .models import Edition
+from .models import Edition, EditionKey
 from .query import QueryError
 from .render import render_edition
 from .sandbox.telegram_html import parse_html, utf16_len
 from .search import search
+from .series import find
 from .sources import ScanReport, scan_folder
 from .store import Store
 from .trend import TrendError, caption_html, render_png, terms_of
@@ -84,9 +85,9 @@ def _report_json(report: ScanReport, store: Store) -> dict[str, object]:
     editions, items = store.counts()
     return {
         "files": report.files,
-        "new": [d.isoformat() for d in report.new],
-        "changed": [d.isoformat() for d in report.changed],
-        "removed": [d.isoformat() for d in report.removed],
+        "new": [k.ref for k in report.new],
+        "changed": [k.ref for k in report.changed],
+        "removed": [k.ref for k in report.removed],
         "unchanged": report.unchanged,
         "errors": [str(e) for e in report.errors],
         "skipped": [str(e) for e in report.skipped],
@@ -217,15 +218,9 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
         return _show_parts(args, _file_edition(Path(args.date), config))
     store = Store(config.db_path, topics=config.topic_spec)
     try:
-        if args.date in (None, "latest"):
-            found = store.latest_edition()
-            if found is None:
-                raise CliError("no editions yet: run `digestbot ingest` first")
-        else:
-            day = parse_date_arg(args.date)
-            found = store.get_edition(day)
-            if found is None:
-                raise CliError(f"no edition for {day}")
+        if args.date in (None, "latest") and store.latest_edition() is None:
+            raise CliError("no editions yet: run `digestbot ingest` first")
+        found = _edition_arg(store, args.date, args.series)
     finally:
         store.close()
     return _show_parts(args, found)
@@ -262,6 +257,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
                 "hits": [
                     {
                         "date": h.date.isoformat(),
+                        "series": result.series_of(h),
                         "position": h.position,
                         "title": h.title,
                         "text": h.text,
@@ -275,7 +271,8 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     out(f"{result.page.total} found for {text!r}" + (f", newest {len(hits)}:" if hits else ""))
     for h in hits:
         body = " ".join(f"{h.title}\n{h.text}".split()) if h.title else " ".join(h.text.split())
-        out(f"{h.date} #{h.position}  {body[:100]}")
+        where = f"{result.series_of(h)} · {h.date}" if result.series_of(h) else str(h.date)
+        out(f"{where} #{h.position}  {body[:100]}")
     return EXIT_OK
 
 
@@ -352,11 +349,31 @@ def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
 # -- push / deliveries ---------------------------------------------------------------------
 
 
-def _edition_arg(store: Store, value: str | None) -> Edition:
+def _series_arg(store: Store, name: str | None) -> int | None:
+    """The series ``--series NAME`` names (None: not given)."""
+    if name is None:
+        return None
+    known = store.all_series()
+    found = find(known, name)
+    if found is None:
+        names = ", ".join(s.key for s in known) or "none yet"
+        raise CliError(f"no series {name!r} (there are: {names})")
+    return found.id
+
+
+def _edition_arg(store: Store, value: str | None, series_name: str | None = None) -> Edition:
+    """The edition of ``--date`` (default the latest) in ``--series`` (needed only when the
+    day has editions of several series)."""
+    series = _series_arg(store, series_name)
     if value in (None, "latest"):
-        edition = store.latest_edition()
+        edition = store.latest_edition(series)
     else:
-        edition = store.get_edition(parse_date_arg(value))
+        day = parse_date_arg(value)
+        found = store.editions_on(day, () if series is None else (series,))
+        if len(found) > 1:
+            keys = ", ".join(store.series_names()[e.series_id] or str(e.series_id) for e in found)
+            raise CliError(f"{day} has an edition in several series ({keys}): add --series NAME")
+        edition = found[0] if found else None
     if edition is None:
         raise CliError("no such edition (see `digestbot editions`)")
     return edition
@@ -368,7 +385,7 @@ def cmd_push(args: argparse.Namespace, config: Config) -> int:
     lock = None if args.dry_run else DataLock.acquire(config.db_path, role="push", wait=LOCK_WAIT)
     store = Store(config.db_path, topics=config.topic_spec)
     try:
-        edition = _edition_arg(store, args.date)
+        edition = _edition_arg(store, args.date, args.series)
         report = push_everyone(store, edition, dry_run=args.dry_run)
     finally:
         store.close()
@@ -398,7 +415,8 @@ def cmd_push(args: argparse.Namespace, config: Config) -> int:
 def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
     store = Store(config.db_path, topics=config.topic_spec)
     try:
-        day = parse_date_arg(args.date).isoformat() if args.date else None
+        series = _series_arg(store, args.series) or 0
+        day = EditionKey(series, parse_date_arg(args.date)).ref if args.date else None
         summary = store.deliveries_summary(day)
     finally:
         store.close()

@@ -19,17 +19,19 @@ import datetime as dt
 import logging
 from typing import Any
 
-from telegram import LinkPreviewOptions
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
+from .approving import approval_markup
 from .correcting import correct, part_hash
 from .delivery_parts import Parts
 from .matching import AlertMatch
-from .models import Edition
+from .models import Edition, EditionKey
 from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 from .ratelimit import BROADCAST, Send, retry_seconds
 from .services import Services
+from .store_approvals import APPROVAL
 from .store_corrections import CORRECTION
 from .store_faults import DatabaseError, describe
 from .store_outbox import Delivery
@@ -185,6 +187,7 @@ class Pusher:
         thread = row.chat.thread_id if row.chat.type == "supergroup" else None
         previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
         part = row.part
+        markup = self._buttons(row)
         while part < len(parts):
             try:
                 message = await self.bot.send_message(
@@ -192,6 +195,7 @@ class Pusher:
                     parts[part],
                     message_thread_id=thread,
                     link_preview_options=previews,
+                    reply_markup=markup if part == len(parts) - 1 else None,
                     **self._lane(),
                 )
             except ChatMigrated as exc:
@@ -222,6 +226,14 @@ class Pusher:
             )
             self.services.metrics.message_sent(row.kind)
             self.services.runtime.sending(at, sent=1)
+
+    def _buttons(self, row: Delivery) -> InlineKeyboardMarkup | None:
+        """What goes under a delivery's last part: "send" / "hold" under an admin's preview."""
+        key = EditionKey.from_ref(row.edition_date) if row.kind == APPROVAL else None
+        if key is None:
+            return None
+        audience = self.services.store.audience()
+        return approval_markup(key, row.chat.language, chats=audience, held=False)
 
     def _lane(self) -> dict[str, Any]:
         """The paid broadcast lane when configured and under today's cap, else the free one."""

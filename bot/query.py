@@ -55,6 +55,7 @@ class Query:
     since: dt.date | None = None
     until: dt.date | None = None
     topics: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()  # series:NAME, as written (the caller maps it)
 
     @property
     def has_text(self) -> bool:
@@ -108,6 +109,9 @@ def match_expression(query: Query) -> str | None:
     return fts_plan(query).match
 
 
+SERIES_WORDS = frozenset({"series", "系列"})  # series:NAME narrows to one series
+
+
 def parse_query(text: str) -> Query:
     """Parse a /search query; raises QueryError (never anything else) for unusable input."""
     if len(text.strip()) > MAX_QUERY_CHARS:
@@ -118,12 +122,17 @@ def parse_query(text: str) -> Query:
     terms: list[str] = []
     excluded: list[str] = []
     topics: list[str] = []
+    series: list[str] = []
     since: dt.date | None = None
     until: dt.date | None = None
     for negative, quoted, word in _words(cleaned):
         if not quoted and not negative:
             if word.startswith("#") and len(word) > 1:
                 _add(topics, word[1:])
+                continue
+            head, colon, name = word.partition(":")
+            if colon and name and head.lower() in SERIES_WORDS:
+                _add(series, name)
                 continue
             window = _date_filter(word)
             if window is not None:
@@ -134,8 +143,8 @@ def parse_query(text: str) -> Query:
             _add(excluded if negative else terms, word)
     if since is not None and until is not None and since > until:
         raise QueryError("bad_range")
-    query = Query(tuple(terms), tuple(excluded), since, until, tuple(topics))
-    if not (terms or excluded or topics or since or until):
+    query = Query(tuple(terms), tuple(excluded), since, until, tuple(topics), tuple(series))
+    if not (terms or excluded or topics or since or until or series):
         raise QueryError("no_terms")
     return query
 

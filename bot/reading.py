@@ -1,25 +1,29 @@
-"""Reading editions in a chat: /today, /day DATE, and the ◀ / ▶ buttons between editions."""
+"""Reading editions in a chat: /today, /day DATE, and the ◀ / ▶ buttons between editions.
+
+With several series, /today sends the latest edition of each series the chat gets (every
+series when it chose none), ``/today NAME`` one series' latest, and /day the editions of that
+day; ◀ / ▶ stay within the edition's series.
+"""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 
 from .callbacks import BadCallback, Press, encode
 from .chatctx import chat_of, chat_today, reply, say, thread_of
 from .dates import parse_day
-from .models import Chat, Edition
+from .models import Chat, Edition, EditionKey
 from .render import format_date, render_edition
+from .series import Series, find
 from .services import BotContext
 
 
-def _edition_button(day: dt.date, label: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=encode("ed", f"{day:%Y%m%d}"))
+def _edition_button(key: EditionKey, label: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode("ed", key.token))
 
 
 def _navigation(edition: Edition, chat: Chat, context: BotContext) -> InlineKeyboardMarkup | None:
-    older, newer = context.bot_data.services.store.neighbours(edition.date)
+    older, newer = context.bot_data.services.store.neighbours(edition.key)
     row = []
     if older:
         row.append(_edition_button(older, say("button_older", chat.language)))
@@ -47,16 +51,36 @@ async def send_edition(
         )
 
 
+def _reading_series(context: BotContext, chat: Chat, name: str) -> list[int] | None:
+    """The series to read from: ``name``'s, else the chat's (every series when it chose
+    none); None when ``name`` names no series."""
+    store = context.bot_data.services.store
+    known = store.all_series()
+    if name and len(known) > 1:
+        found = find(known, name)
+        return None if found is None else [found.id]
+    chosen = store.chat_series(chat.id)
+    return [s.id for s in known if not chosen or s.id in chosen] or [s.id for s in known]
+
+
 async def cmd_today(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
-    edition = context.bot_data.services.store.latest_edition()
-    if edition is None:
+    store = context.bot_data.services.store
+    name = " ".join(context.args or [])
+    series = _reading_series(context, chat, name)
+    if series is None:
+        await reply(update, context, unknown_series(store.all_series(), name, chat.language))
+        return
+    editions = [e for n in series if (e := store.latest_edition(n)) is not None]
+    if not editions:
         await reply(update, context, say("no_editions", chat.language))
         return
-    note = ""
-    if edition.date != chat_today(chat, context):
-        note = say("not_today", chat.language, date=format_date(edition.date, chat.language))
-    await send_edition(update, context, chat, edition, note=note)
+    today = chat_today(chat, context)
+    for edition in editions:
+        note = ""
+        if edition.date != today:
+            note = say("not_today", chat.language, date=format_date(edition.date, chat.language))
+        await send_edition(update, context, chat, edition, note=note)
 
 
 async def cmd_day(update: Update, context: BotContext) -> None:
@@ -71,15 +95,18 @@ async def cmd_day(update: Update, context: BotContext) -> None:
         await reply(update, context, say("bad_date", chat.language, value=text[:40]) + usage)
         return
     store = context.bot_data.services.store
-    edition = store.get_edition(day)
-    if edition is not None:
+    series = _reading_series(context, chat, "")
+    found = store.editions_on(day, series or ())
+    for edition in found:
         await send_edition(update, context, chat, edition)
+    if found:
         return
-    nearest = store.nearest_dates(day)
+    nearest = store.nearest_dates(day, series or ())
     if not nearest:
         await reply(update, context, say("no_editions", chat.language))
         return
-    buttons = [_edition_button(d, format_date(d, chat.language)) for d in nearest]
+    names = store.series_names() if len(store.all_series()) > 1 else {}
+    buttons = [_edition_button(k, _label(k, names, chat.language)) for k in nearest]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     text = say("no_edition_on", chat.language, date=format_date(day, chat.language))
     await reply(update, context, text, markup=InlineKeyboardMarkup(rows))
@@ -87,13 +114,25 @@ async def cmd_day(update: Update, context: BotContext) -> None:
 
 async def on_edition_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
     """◀ / ▶ or a nearest-date button: send that edition."""
-    try:
-        day = dt.datetime.strptime(press.args[0], "%Y%m%d").date()  # noqa: DTZ007 - a date
-    except ValueError:
-        raise BadCallback("not a date") from None
-    edition = context.bot_data.services.store.get_edition(day)
+    key = EditionKey.from_ref(press.args[0])
+    if key is None:
+        raise BadCallback("not an edition")
+    edition = context.bot_data.services.store.get_edition(key)
     if edition is None:
         raise BadCallback("no such edition")
     if update.callback_query:
         await update.callback_query.answer()
     await send_edition(update, context, chat, edition)
+
+
+def _label(key: EditionKey, names: dict[int, str], lang: str) -> str:
+    """A nearest-date button: the date, after the series' name when there are several."""
+    when = format_date(key.date, lang)
+    name = names.get(key.series, "")
+    return f"{name} · {when}" if name else when
+
+
+def unknown_series(known: list[Series], name: str, lang: str) -> str:
+    """The answer to a series name that matches none: the names there are."""
+    names = ", ".join(s.label() for s in known) or "-"
+    return say("no_such_series", lang, name=name[:40], names=names)

@@ -29,10 +29,12 @@ import aiohttp
 from .config import DEFAULT_LIMITS, DigestLimits, Source
 from .digest import DigestError, Reading
 from .limits import read_digest
-from .models import Edition
+from .models import Edition, EditionKey
+from .series import origin
 from .sources import file_hash
 from .store import Change
 from .store_remote import SourceState
+from .store_series import TooManySeries
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,8 @@ class SourceStore(Protocol):
     """What polling needs of the store: Store with RemoteStore mixed in."""
 
     def publish(self, edition: Edition, *, today: dt.date) -> Change: ...
-    def edition_source(self, date: dt.date) -> str | None: ...
+    def edition_source(self, key: EditionKey) -> str | None: ...
+    def series_for(self, origin: str, *, name: str, now: dt.datetime) -> int: ...
     def source_states(self) -> dict[str, SourceState]: ...
     def put_source_state(self, state: SourceState) -> None: ...
     def forget_sources(self, keep: Collection[str]) -> int: ...
@@ -75,13 +78,13 @@ class SourceError:
 class RemoteReport:
     """One poll of every source. ``failing``: configured URLs failing now (health degrades)."""
 
-    new: list[dt.date] = field(default_factory=list)
-    changed: list[dt.date] = field(default_factory=list)
+    new: list[EditionKey] = field(default_factory=list)
+    changed: list[EditionKey] = field(default_factory=list)
     unchanged: int = 0
     errors: list[SourceError] = field(default_factory=list)
     failing: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)  # {date} sources: today's file not out yet
-    scheduled: list[dt.date] = field(default_factory=list)  # dated after today: held back
+    scheduled: list[EditionKey] = field(default_factory=list)  # dated after today: held back
 
     @property
     def ok(self) -> bool:
@@ -122,7 +125,7 @@ class _Answer:
 class _Outcome:
     url: str
     change: Change | None = None
-    date: dt.date | None = None
+    date: EditionKey | None = None
     waiting: bool = False
     error: SourceError | None = None
 
@@ -223,8 +226,8 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
     current = (
         state.fetched_url == target
         and state.content_hash is not None
-        and state.edition_date is not None
-        and store.edition_source(state.edition_date) == target
+        and state.edition is not None
+        and store.edition_source(state.edition) == target
     )  # the stored edition is this body's: a 304 (or the same bytes) means nothing to do
     headers = {"Accept": ACCEPT}
     if current and state.etag:
@@ -234,7 +237,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
     try:
         answer = await _fetch(poll, target, headers, missing_ok=DATE_FIELD in url)
         if answer.status in (404, 410):
-            last = state.edition_date or (state.created_at or now).date()
+            last = state.edition.date if state.edition else (state.created_at or now).date()
             if now.date() - last > MISSING_GRACE:
                 reason = f"HTTP {answer.status}: nothing published since {last}"
                 raise _Failure(reason, status=answer.status)
@@ -247,7 +250,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             modified = answer.last_modified or state.last_modified
             unchanged = replace(checked, last_status=304, etag=etag, last_modified=modified)
             _settle(poll, old, unchanged)
-            return _Outcome(url, Change.UNCHANGED, state.edition_date)
+            return _Outcome(url, Change.UNCHANGED, state.edition)
         digest = file_hash(answer.body)
         loaded = replace(
             checked,
@@ -259,7 +262,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         )
         if current and digest == state.content_hash:
             _settle(poll, old, loaded)
-            return _Outcome(url, Change.UNCHANGED, state.edition_date)
+            return _Outcome(url, Change.UNCHANGED, state.edition)
         reading = await _parse(poll, answer.body, target)
         if reading.draft:  # not published yet: wait for it, keep what there was
             _settle(poll, old, replace(checked, last_status=answer.status))
@@ -267,16 +270,22 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         if not reading.items:  # a page that is no digest, or one still empty: keep what was
             raise _Failure(NO_ITEMS, status=200)
         # a digest that names no date is the edition of the day it was first fetched
-        kept = state.edition_date if state.fetched_url == target else None
-        edition = reading.edition(kept or now.date())
-        owner = store.edition_source(edition.date)
+        kept = state.edition if state.fetched_url == target else None
+        edition = reading.edition(kept.date if kept else now.date())
+        try:
+            number = store.series_for(origin(dict(reading.meta), target), name=edition.series,
+                                      now=now)  # fmt: skip
+        except TooManySeries as exc:
+            raise _Failure(str(exc), status=200) from None
+        edition = replace(edition, series_id=number, source=target)
+        owner = store.edition_source(edition.key)
         if owner not in (None, target) and (owner in poll.targets or store.is_digest_file(owner)):
             raise _Failure(f"date {edition.date} is already the edition of {owner}", status=200)
-        change = store.publish(replace(edition, source=target), today=now.date())
+        change = store.publish(edition, today=now.date())
         if change is not Change.UNCHANGED:
-            log.info("edition %s %s from %s", edition.date, change.value, target)
-        _settle(poll, old, replace(loaded, edition_date=edition.date))
-        return _Outcome(url, change, edition.date)
+            log.info("edition %s %s from %s", edition.key.ref, change.value, target)
+        _settle(poll, old, replace(loaded, edition=edition.key))
+        return _Outcome(url, change, edition.key)
     except _Failure as exc:
         failed = replace(
             checked,

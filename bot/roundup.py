@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .i18n import t
-from .models import Edition, Item
+from .models import Edition, EditionKey, Item
 
 KEY_PREFIX = "week-"
 WEEK = dt.timedelta(days=7)
@@ -60,7 +60,7 @@ class TopicName:
 
 def roundup_edition(
     editions: Sequence[Edition],
-    topics_of: Mapping[tuple[dt.date, int], set[str]],
+    topics_of: Mapping[tuple[EditionKey, int], set[str]],
     *,
     start: dt.date,
     scopes: frozenset[str],
@@ -69,30 +69,30 @@ def roundup_edition(
 ) -> Edition:
     """The week's items for a chat with these subscription ``scopes``, grouped by topic.
 
-    ``topics_of``: (edition date, item position) → the item's topic keys; ``topics``: every
+    ``topics_of``: (edition key, item position) → the item's topic keys; ``topics``: every
     topic in display order, with its name in ``lang``.
     """
     everything = ALL in scopes
     chosen: list[tuple[str, dt.date, Item]] = []
-    used: set[tuple[dt.date, int]] = set()
+    used: set[tuple[EditionKey, int]] = set()
     for topic in topics:
         if not everything and topic.key not in scopes:
             continue
         found = [
-            (edition.date, item)
+            (edition.key, item)
             for edition in editions
             for item in edition.items
-            if topic.key in topics_of.get((edition.date, item.position), set())
-            and (edition.date, item.position) not in used
+            if topic.key in topics_of.get((edition.key, item.position), set())
+            and (edition.key, item.position) not in used
         ]
         if everything:
-            found.sort(key=lambda hit: (hit[1].position, -hit[0].toordinal()))
+            found.sort(key=lambda hit: (hit[1].position, -hit[0].date.toordinal(), hit[0]))
             found = found[:TOP_PER_TOPIC]
         else:
-            found.sort(key=lambda hit: (hit[0], hit[1].position))
-        for day, item in found:
-            used.add((day, item.position))
-            chosen.append((topic.name, day, item))
+            found.sort(key=lambda hit: (hit[0].date, hit[1].position, hit[0].series))
+        for key, item in found:
+            used.add((key, item.position))
+            chosen.append((topic.name, key.date, item))
     items = tuple(
         Item(
             position=number,

@@ -6,12 +6,13 @@ names become keys, inexact terms get a residual check, pages are keyset pages by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from .query import Query, QueryError, fts_plan, parse_query
+from .series import Series, find
 from .store import Store
-from .store_search import Filters, SearchPage
+from .store_search import Filters, Hit, SearchPage
 from .taxonomy import Topic
 from .textnorm import normalize
 
@@ -22,6 +23,19 @@ PAGE_SIZE = 5
 class Result:
     query: Query
     page: SearchPage
+    series_names: Mapping[int, str] = field(default_factory=dict)  # when there are several
+
+    def series_of(self, hit: Hit) -> str:
+        """The name of the hit's series, when the bot has several ("" otherwise)."""
+        return self.series_names.get(hit.series, "")
+
+
+def series_ids(labels: Sequence[str], known: Sequence[Series]) -> frozenset[int]:
+    """``series:NAME`` → series numbers; a name that matches none → QueryError."""
+    found = [find(known, label) for label in labels]
+    if any(s is None for s in found):
+        raise QueryError("unknown_series")
+    return frozenset(s.id for s in found if s is not None)
 
 
 def topic_keys(labels: Sequence[str], topics: Sequence[Topic]) -> tuple[str, ...]:
@@ -44,7 +58,7 @@ def topic_keys(labels: Sequence[str], topics: Sequence[Topic]) -> tuple[str, ...
     return tuple(dict.fromkeys(keys))
 
 
-def filters_for(query: Query, topics: Sequence[Topic]) -> Filters:
+def filters_for(query: Query, topics: Sequence[Topic], series: Sequence[Series] = ()) -> Filters:
     plan = fts_plan(query)
     return Filters(
         match=plan.match,
@@ -52,6 +66,7 @@ def filters_for(query: Query, topics: Sequence[Topic]) -> Filters:
         since=query.since,
         until=query.until,
         topics=topic_keys(query.topics, topics),
+        series=series_ids(query.series, series),
         residual=None if plan.exact else query.matches,
     )
 
@@ -67,5 +82,8 @@ def search(
 ) -> Result:
     """One page of hits for a reader's query (QueryError when it cannot run)."""
     query = parse_query(text)
-    page = store.search_items(filters_for(query, topics), after=after, before=before, limit=limit)
-    return Result(query, page)
+    known = store.all_series()
+    filters = filters_for(query, topics, known)
+    page = store.search_items(filters, after=after, before=before, limit=limit)
+    names = {s.id: s.label() for s in known} if len(known) > 1 else {}
+    return Result(query, page, names)

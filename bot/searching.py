@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from .callbacks import BadCallback, Press, encode
 from .chatctx import chat_of, reply, say
 from .i18n import t
-from .models import Chat
+from .models import Chat, EditionKey
 from .query import MAX_QUERY_CHARS, QueryError
 from .render import format_date
 from .search import Result, search
@@ -44,6 +44,7 @@ def page_html(text: str, result: Result, lang: str) -> str:
                 spans=spans,
                 links=hit.links,
                 lang=lang,
+                series=result.series_of(hit),
             )
         )
     return "\n\n".join(lines)
@@ -61,13 +62,13 @@ def page_markup(search_id: int, result: Result, lang: str) -> InlineKeyboardMark
         nav.append(InlineKeyboardButton(say("button_next_page", lang), callback_data=data))
     if nav:
         rows.append(nav)
-    dates = list(dict.fromkeys(hit.date for hit in page.hits))
+    editions = list(dict.fromkeys((hit.series, hit.date) for hit in page.hits))
     opens = [
         InlineKeyboardButton(
             say("button_open_edition", lang, date=format_date(d, lang)),
-            callback_data=encode("ed", f"{d:%Y%m%d}"),
+            callback_data=encode("ed", EditionKey(s, d).token),
         )
-        for d in dates
+        for s, d in editions
     ]
     rows += [opens[i : i + 2] for i in range(0, len(opens), 2)]
     return InlineKeyboardMarkup(rows) if rows else None

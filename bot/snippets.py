@@ -54,8 +54,11 @@ def hit_html(
     spans: Sequence[tuple[int, int]],
     links: Sequence[str],
     lang: str,
+    series: str = "",
 ) -> str:
-    """One hit: the edition date and item number, the snippet, the links."""
-    head = f"<b>{escape(format_date(date, lang))}</b> · {escape(t('item_n', lang, n=position))}"
+    """One hit: its series (when the bot has several), the edition date and item number, the
+    snippet, the links."""
+    where = f"{series} · {format_date(date, lang)}" if series else format_date(date, lang)
+    head = f"<b>{escape(where)}</b> · {escape(t('item_n', lang, n=position))}"
     links_html = anchors(links, lang)
     return f"{head}\n{snippet(body, spans)}" + (f" {links_html}" if links_html else "")

@@ -24,10 +24,12 @@ from pathlib import Path
 from .config import DEFAULT_LIMITS, DigestLimits
 from .digest import DigestError, Reading, not_a_digest
 from .limits import read_digest
-from .models import Edition
+from .models import EditionKey
+from .series import origin
 from .store import Change, Store
 from .store_files import FileState
 from .store_search import ItemIndexer
+from .store_series import TooManySeries
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +53,12 @@ class FileError:
 class ScanReport:
     files: int = 0
     unchanged: int = 0
-    new: list[dt.date] = field(default_factory=list)
-    changed: list[dt.date] = field(default_factory=list)
-    removed: list[dt.date] = field(default_factory=list)
+    new: list[EditionKey] = field(default_factory=list)
+    changed: list[EditionKey] = field(default_factory=list)
+    removed: list[EditionKey] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     skipped: list[FileError] = field(default_factory=list)  # not digests, no items, undated
-    scheduled: list[dt.date] = field(default_factory=list)  # dated after today: held back
+    scheduled: list[EditionKey] = field(default_factory=list)  # dated after today: held back
     warnings: list[str] = field(default_factory=list)  # undated files dated when first seen
 
     @property
@@ -175,7 +177,11 @@ def scan_folder(
     states = store.file_states()
     if store.reading_changed(f"max_items={limits.max_items} max_parts={limits.max_parts}"):
         states = {r: replace(s, size=-1, hash="") if s.error else s for r, s in states.items()}
+    reread = store.reread_wanted()
+    if reread:  # every file once more: each edition learns its series from its file
+        states = {r: replace(s, size=-1, hash="") for r, s in states.items()}
     listing = _walk(folder)
+    _bind_series(store, folder, listing.files, limits)
     present = listing.files
     report.files = len(present)
     report.errors.extend(listing.errors)
@@ -221,12 +227,36 @@ def scan_folder(
         with store.transaction():
             for rel in gone:
                 old = states[rel]
-                if old.edition_date and store.edition_source(old.edition_date) == rel:
-                    store.delete_edition(old.edition_date)
-                    report.removed.append(old.edition_date)
-                    log.info("edition %s removed with its file %s", old.edition_date, rel)
+                if old.edition and store.edition_source(old.edition) == rel:
+                    store.delete_edition(old.edition)
+                    report.removed.append(old.edition)
+                    log.info("edition %s removed with its file %s", old.edition.ref, rel)
                 store.delete_file_state(rel)
+    if reread:
+        store.reread_done()
     return report
+
+
+def _bind_series(
+    store: Store, folder: Path, present: dict[str, os.stat_result], limits: DigestLimits
+) -> None:
+    """The series the existing editions were moved into by the migration learns its origin
+    from the file behind its latest edition (so that file's series, and every later digest of
+    it, stays the one readers have)."""
+    pending = store.unbound_series()
+    if pending is None:
+        return
+    number, source = pending
+    found: str | None = None
+    if source is not None and source in present:
+        try:
+            reading = read_digest((folder / source).read_bytes(), source=source, limits=limits)
+            found = origin(dict(reading.meta), source)
+        except (OSError, DigestError):
+            found = None
+    if found is None:  # no file to learn it from: the folder's own digests
+        found = origin({}, source or "")
+    store.bind(number, found, name="")
 
 
 def _stored(folder: Path, state: FileState, report: ScanReport) -> None:
@@ -320,58 +350,72 @@ def _ingest_one(
 ) -> None:
     rel = state.path
     old = states.get(rel)
-    kept_date = old.edition_date if old else None
+    kept = old.edition if old else None
     shown = str(folder / rel)
     if isinstance(parsed, Reading) and parsed.date is None and policy.undated == "skip":
         parsed = FileError(shown, f'{SKIPPED}no date (digests.undated = "skip")')
     if isinstance(parsed, FileError):
         if parsed.reason.startswith(SKIPPED + "draft"):  # unpublished again: it goes
-            if kept_date and store.edition_source(kept_date) == rel:
-                store.delete_edition(kept_date)
-                report.removed.append(kept_date)
-            kept_date = None
+            if kept and store.edition_source(kept) == rel:
+                store.delete_edition(kept)
+                report.removed.append(kept)
+            kept = None
         if parsed.reason.startswith(SKIPPED):
             report.skipped.append(parsed)
         else:
             report.errors.append(parsed)
             log.warning("%s", parsed)
         store.put_file_state(
-            replace(state, edition_date=kept_date, error=parsed.reason, error_line=parsed.line)
+            replace(state, edition=kept, error=parsed.reason, error_line=parsed.line)
         )
         return
     if parsed.date is None:
-        first_seen = kept_date or policy.today
+        first_seen = kept.date if kept else policy.today
         report.warnings.append(
             f"{shown}: no date in the file: dated {first_seen}, the day the bot first saw it"
         )
         edition = parsed.edition(first_seen)
     else:
         edition = parsed.edition()
-    owner = store.edition_source(edition.date)
+    try:
+        number = store.series_for(origin(dict(parsed.meta), rel), name=edition.series,
+                                  now=store.now())  # fmt: skip
+    except TooManySeries as exc:
+        report.errors.append(FileError(shown, str(exc)))
+        store.put_file_state(replace(state, edition=kept, error=str(exc)))
+        return
+    edition = replace(edition, series_id=number, source=rel)
+    key = edition.key
+    owner = store.edition_source(key)
     if (
         owner not in (None, rel)
         and owner in present
         # an owner without an earlier state took the date in this very scan
-        and (owner not in states or states[owner].edition_date == edition.date)
+        and (owner not in states or states[owner].edition == key)
     ):
         reason = f"date {edition.date} is already the edition of {owner}"
+        if store.all_series()[1:]:
+            reason += " in the same series"
+        reason += ": give one of them a `series:` in its front matter, or its own folder"
         report.errors.append(FileError(shown, reason))
-        store.put_file_state(replace(state, edition_date=kept_date, error=reason))
+        store.put_file_state(replace(state, edition=kept, error=reason))
         return
-    if kept_date and kept_date != edition.date and store.edition_source(kept_date) == rel:
-        store.delete_edition(kept_date)  # the publisher corrected the file's date
-        report.removed.append(kept_date)
-    change = store.publish(_with_source(edition, rel), today=policy.today)
+    # the file now names another series: its edition moves; or the publisher corrected its date
+    if (
+        kept
+        and kept != key
+        and store.edition_source(kept) == rel
+        and not store.move_edition(kept, key)
+    ):
+        store.delete_edition(kept)
+        report.removed.append(kept)
+    change = store.publish(edition, today=policy.today)
     if change is Change.SCHEDULED:
-        report.scheduled.append(edition.date)
+        report.scheduled.append(key)
     elif change is Change.NEW:
-        report.new.append(edition.date)
+        report.new.append(key)
     elif change is Change.CHANGED:
-        report.changed.append(edition.date)
+        report.changed.append(key)
     else:
         report.unchanged += 1
-    store.put_file_state(replace(state, edition_date=edition.date))
-
-
-def _with_source(edition: Edition, source: str) -> Edition:
-    return replace(edition, source=source)
+    store.put_file_state(replace(state, edition=key))

@@ -7,12 +7,11 @@ always. Everything important lives here so a restart (or ``kill -9``) resumes wh
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,38 +20,40 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError, Table
 
-from .models import Edition, Item
+from .models import Edition, EditionKey, Item
+from .store_approvals import ApprovalStore
 from .store_broadcast import BroadcastStore
 from .store_chats import ChatStore, stamp
 from .store_corrections import CorrectionStore
+from .store_editions import Change, EditionStore
 from .store_files import FileStore
 from .store_outbox import OutboxStore
 from .store_remote import RemoteStore
 from .store_scheduled import ScheduleStore
 from .store_schema import migrations
 from .store_search import SearchStore, TopicSpec
+from .store_series import SeriesStore
 from .store_tx import immediate
+
+__all__ = ["Change", "EditionInfo", "Store", "utcnow"]
 
 log = logging.getLogger(__name__)
 
 UPDATES_KEPT = dt.timedelta(days=2)  # how long a webhook update id is remembered
 
 
-class Change(enum.Enum):
-    NEW = "new"
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    SCHEDULED = "scheduled"  # dated after today: held back until its day
-
-
 @dataclass(frozen=True, slots=True)
 class EditionInfo:
-    date: dt.date
+    key: EditionKey
     series: str
     title: str
     source: str
     items: int
     updated_at: dt.datetime
+
+    @property
+    def date(self) -> dt.date:
+        return self.key.date
 
 
 def utcnow() -> dt.datetime:
@@ -60,8 +61,8 @@ def utcnow() -> dt.datetime:
 
 
 class Store(
-    ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore, ScheduleStore,
-    CorrectionStore, FileStore,
+    EditionStore, ChatStore, SearchStore, OutboxStore, RemoteStore, BroadcastStore,
+    ScheduleStore, CorrectionStore, FileStore, SeriesStore, ApprovalStore,
 ):  # fmt: skip
     """The database of one bot. Not thread-safe: use it from one thread (the event loop)."""
 
@@ -124,177 +125,102 @@ class Store(
         except NotFoundError:
             return None
 
-    # -- editions -------------------------------------------------------------------------
+    # -- editions (writes: store_editions) -----------------------------------------------
 
-    def put_edition(self, edition: Edition) -> Change:
-        """Insert or update an edition in place; unchanged items keep their ids.
-
-        The hot path of an ingest: plain parameterised statements, no introspection.
-        """
-        key = edition.date.isoformat()
-        now = stamp(self.now())
-        digest = edition.content_hash
-        row = self.db.execute(
-            "SELECT content_hash, source FROM editions WHERE date = ?", [key]
-        ).fetchone()
-        if row is not None and tuple(row) == (digest, edition.source):
-            return Change.UNCHANGED
-        values = [edition.series, edition.title, edition.source, digest, now, key]
-        with self.transaction():
-            if row is None:
-                self.db.execute(
-                    "INSERT INTO editions (series, title, source, content_hash, updated_at, date,"
-                    " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [*values, now],
-                )
-            else:
-                self.db.execute(
-                    "UPDATE editions SET series = ?, title = ?, source = ?, content_hash = ?,"
-                    " updated_at = ? WHERE date = ?",
-                    values,
-                )
-            self._reconcile_items(key, edition.items)
-        return Change.NEW if row is None else Change.CHANGED
-
-    def _reconcile_items(self, key: str, items: tuple[Item, ...]) -> None:
-        """Make the edition's items ``items``: unchanged ones keep their ids (maybe moved)."""
-        old = self.db.execute(
-            "SELECT id, position, content_hash FROM items WHERE edition_date = ?", [key]
-        ).fetchall()
-        by_hash: dict[str, list[tuple[int, int]]] = {}
-        for item_id, position, digest in old:
-            by_hash.setdefault(digest, []).append((item_id, position))
-        kept: dict[int, int] = {}  # old id -> new position
-        unmatched: list[Item] = []
-        for item in items:
-            candidates = by_hash.get(item.content_hash)
-            if candidates:
-                same = next((c for c in candidates if c[1] == item.position), None)
-                chosen = same or candidates[0]
-                candidates.remove(chosen)
-                kept[chosen[0]] = item.position
-            else:
-                unmatched.append(item)
-        free = {position: item_id for item_id, position, _ in old if item_id not in kept}
-        reused = {
-            item.position: free.pop(item.position) for item in unmatched if item.position in free
-        }
-        day = dt.date.fromisoformat(key).toordinal()
-        run = self.db.conn.executemany
-        run("DELETE FROM items WHERE id = ?", [(item_id,) for item_id in free.values()])
-        was = {item_id: position for item_id, position, _ in old}
-        moved = [(p, i) for i, p in kept.items() if was[i] != p]
-        # two steps, so no sort key is ever held twice (it is unique, and the index's rowid)
-        run("UPDATE items SET sortkey = -sortkey WHERE id = ?", [(i,) for _, i in moved])
-        run(
-            "UPDATE items SET position = ?, sortkey = ? WHERE id = ?",
-            [(p, sortkey(day, p), i) for p, i in moved],
-        )
-        fresh: list[tuple[object, ...]] = []
-        for item in unmatched:
-            values = (*_item_row(key, item), sortkey(day, item.position))
-            if item.position in reused:
-                self.db.execute(
-                    "UPDATE items SET edition_date = ?, position = ?, section = ?, title = ?,"
-                    " text = ?, links = ?, content_hash = ?, sortkey = ? WHERE id = ?",
-                    [*values, reused[item.position]],
-                )
-            else:
-                fresh.append(values)
-        if fresh:
-            last = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'items'")
-            before = (last.fetchone() or (0,))[0]
-            run(
-                "INSERT INTO items (edition_date, position, section, title, text, links,"
-                " content_hash, sortkey) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                fresh,
+    def get_edition(self, key: EditionKey) -> Edition | None:
+        rows = list(
+            self._t("editions").rows_where(
+                "series_id = ? AND date = ?", [key.series, key.date.isoformat()]
             )
-            self.index_new_items(key, after_id=before)
-
-    def delete_edition(self, date: dt.date) -> bool:
-        """Remove the edition of ``date``, published or still held back."""
-        key = date.isoformat()
-        with self.transaction():
-            self.db.execute("DELETE FROM items WHERE edition_date = ?", [key])
-            cur = self.db.execute("DELETE FROM editions WHERE date = ?", [key])
-            held = self.unhold(date)
-        return cur.rowcount > 0 or held
-
-    def publish(self, edition: Edition, *, today: dt.date) -> Change:
-        """Store ``edition``: published, or held back until its day when it is dated after
-        ``today`` (an edition already out stays out: its date is not in the future)."""
-        if edition.date > today and self.edition_hash(edition.date) is None:
-            changed = self.hold(edition, now=self.now())
-            return Change.SCHEDULED if changed else Change.UNCHANGED
-        self.unhold(edition.date)
-        return self.put_edition(edition)
-
-    def release(self, today: dt.date) -> list[dt.date]:
-        """Publish the held editions whose day has begun; their dates."""
-        out = []
-        for edition in self.due_held(today):
-            with self.transaction():
-                self.unhold(edition.date)
-                self.put_edition(edition)
-            out.append(edition.date)
-        return out
-
-    def get_edition(self, date: dt.date) -> Edition | None:
-        row = self._get("editions", date.isoformat())
-        return None if row is None else self._edition(row)
-
-    def latest_edition(self, *, on_or_before: dt.date | None = None) -> Edition | None:
-        where, args = ("date <= ?", [on_or_before.isoformat()]) if on_or_before else (None, [])
-        rows = list(self._t("editions").rows_where(where, args, order_by="date DESC", limit=1))
+        )
         return self._edition(rows[0]) if rows else None
 
-    def neighbours(self, date: dt.date) -> tuple[dt.date | None, dt.date | None]:
-        """The editions just before and just after ``date``."""
-        key = date.isoformat()
-        before = self.db.execute("SELECT max(date) FROM editions WHERE date < ?", [key])
-        after = self.db.execute("SELECT min(date) FROM editions WHERE date > ?", [key])
-        return _date_or_none(before.fetchone()[0]), _date_or_none(after.fetchone()[0])
+    def latest_edition(
+        self, series: int | None = None, *, on_or_before: dt.date | None = None
+    ) -> Edition | None:
+        """The newest edition (of one series, or of any)."""
+        where, args = _where(series, on_or_before=on_or_before)
+        rows = list(
+            self._t("editions").rows_where(where, args, order_by="date DESC, series_id", limit=1)
+        )
+        return self._edition(rows[0]) if rows else None
 
-    def nearest_dates(self, date: dt.date, *, count: int = 4) -> list[dt.date]:
-        """Up to ``count`` edition dates closest to ``date``, in date order."""
-        key = date.isoformat()
-        older = self.db.execute(
-            "SELECT date FROM editions WHERE date < ? ORDER BY date DESC LIMIT ?", [key, count]
-        ).fetchall()
-        newer = self.db.execute(
-            "SELECT date FROM editions WHERE date > ? ORDER BY date LIMIT ?", [key, count]
-        ).fetchall()
-        dates = [dt.date.fromisoformat(r[0]) for r in older + newer]
-        dates.sort(key=lambda d: (abs((d - date).days), d))
-        return sorted(dates[:count])
+    def editions_on(self, day: dt.date, series: Collection[int] = ()) -> list[Edition]:
+        """The editions dated ``day`` (of these series; empty: of every series)."""
+        where, args = _where(None, series_in=series)
+        where = " AND ".join(filter(None, [where, "date = ?"]))
+        rows = self._t("editions").rows_where(
+            where, [*args, day.isoformat()], order_by="series_id"
+        )
+        return [self._edition(r) for r in rows]
 
-    def recent_editions(self, since: dt.date) -> list[tuple[dt.date, str, dt.datetime]]:
-        """(date, content hash, ingested at) of the editions dated ``since`` or later."""
+    def neighbours(self, key: EditionKey) -> tuple[EditionKey | None, EditionKey | None]:
+        """The editions of the same series just before and just after ``key``."""
+        args = [key.series, key.date.isoformat()]
+        before = self.db.execute(
+            "SELECT max(date) FROM editions WHERE series_id = ? AND date < ?", args
+        ).fetchone()[0]
+        after = self.db.execute(
+            "SELECT min(date) FROM editions WHERE series_id = ? AND date > ?", args
+        ).fetchone()[0]
+        return (
+            EditionKey(key.series, dt.date.fromisoformat(before)) if before else None,
+            EditionKey(key.series, dt.date.fromisoformat(after)) if after else None,
+        )
+
+    def nearest_dates(
+        self, date: dt.date, series: Collection[int] = (), *, count: int = 4
+    ) -> list[EditionKey]:
+        """Up to ``count`` editions (of these series; empty: any) closest to ``date``, in date
+        order."""
+        where, args = _where(None, series_in=series)
+        where = f"{where} AND " if where else ""
+        key = date.isoformat()
+        found = []
+        head = f"SELECT series_id, date FROM editions WHERE {where}"  # noqa: S608 - placeholders
+        for sql in (
+            f"{head}date < ? ORDER BY date DESC LIMIT ?",
+            f"{head}date > ? ORDER BY date LIMIT ?",
+        ):
+            found += self.db.execute(sql, [*args, key, count]).fetchall()
+        keys = [EditionKey(int(s), dt.date.fromisoformat(d)) for s, d in found]
+        keys.sort(key=lambda k: (abs((k.date - date).days), k.date, k.series))
+        return sorted(keys[:count], key=lambda k: (k.date, k.series))
+
+    def recent_editions(self, since: dt.date) -> list[tuple[EditionKey, str, dt.datetime]]:
+        """(key, content hash, ingested at) of the editions dated ``since`` or later."""
         rows = self.db.execute(
-            "SELECT date, content_hash, ingested_at FROM editions WHERE date >= ? ORDER BY date",
+            "SELECT series_id, date, content_hash, ingested_at FROM editions WHERE date >= ? "
+            "ORDER BY date, series_id",
             [since.isoformat()],
         ).fetchall()
-        return [(dt.date.fromisoformat(d), h, dt.datetime.fromisoformat(i)) for d, h, i in rows]
+        return [
+            (EditionKey(int(s), dt.date.fromisoformat(d)), h, dt.datetime.fromisoformat(i))
+            for s, d, h, i in rows
+        ]
 
-    def edition_hash(self, date: dt.date) -> str | None:
+    def edition_hash(self, key: EditionKey) -> str | None:
         row = self.db.execute(
-            "SELECT content_hash FROM editions WHERE date = ?", [date.isoformat()]
+            "SELECT content_hash FROM editions WHERE series_id = ? AND date = ?",
+            [key.series, key.date.isoformat()],
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def edition_item_ids(self, date: dt.date) -> dict[int, int]:
+    def edition_item_ids(self, key: EditionKey) -> dict[int, int]:
         """position → item id, for one edition."""
         rows = self.db.execute(
-            "SELECT position, id FROM items WHERE edition_date = ?", [date.isoformat()]
+            "SELECT position, id FROM items WHERE series_id = ? AND edition_date = ?",
+            [key.series, key.date.isoformat()],
         ).fetchall()
         return {int(p): int(i) for p, i in rows}
 
-    def edition_source(self, date: dt.date) -> str | None:
-        """The source of the edition of ``date``, published or held back."""
+    def edition_source(self, key: EditionKey) -> str | None:
+        """The source of the edition of ``key``, published or held back."""
         row = self.db.execute(
-            "SELECT source FROM editions WHERE date = ?", [date.isoformat()]
+            "SELECT source FROM editions WHERE series_id = ? AND date = ?",
+            [key.series, key.date.isoformat()],
         ).fetchone()
-        return str(row[0]) if row is not None else self.held_source(date)
+        return str(row[0]) if row is not None else self.held_source(key)
 
     def _edition(self, row: dict[str, Any]) -> Edition:
         items = tuple(
@@ -306,7 +232,9 @@ class Store(
                 title=r["title"],
             )
             for r in self._t("items").rows_where(
-                "edition_date = ?", [row["date"]], order_by="position"
+                "series_id = ? AND edition_date = ?",
+                [row["series_id"], row["date"]],
+                order_by="position",
             )
         )
         return Edition(
@@ -315,14 +243,15 @@ class Store(
             items=items,
             title=row["title"],
             source=row["source"],
+            series_id=row["series_id"],
         )
 
     def list_editions(self, *, limit: int | None = None) -> list[EditionInfo]:
         """Editions newest first, with their item counts."""
         sql = (
-            "SELECT e.date, e.series, e.title, e.source, e.updated_at, "
-            "(SELECT count(*) FROM items i WHERE i.edition_date = e.date) AS n "
-            "FROM editions e ORDER BY e.date DESC"
+            "SELECT e.series_id, e.date, e.series, e.title, e.source, e.updated_at, "
+            "(SELECT count(*) FROM items i WHERE i.series_id = e.series_id AND "
+            "i.edition_date = e.date) AS n FROM editions e ORDER BY e.date DESC, e.series_id"
         )
         args: list[object] = []
         if limit is not None:
@@ -330,7 +259,7 @@ class Store(
             args.append(limit)
         return [
             EditionInfo(
-                date=dt.date.fromisoformat(r["date"]),
+                key=EditionKey(r["series_id"], dt.date.fromisoformat(r["date"])),
                 series=r["series"],
                 title=r["title"],
                 source=r["source"],
@@ -340,12 +269,13 @@ class Store(
             for r in self.db.query(sql, args)
         ]
 
-    def item_ids(self, date: dt.date) -> list[int]:
+    def item_ids(self, key: EditionKey) -> list[int]:
         """Item ids of an edition in position order."""
         return [
             r["id"]
             for r in self.db.query(
-                "SELECT id FROM items WHERE edition_date = ? ORDER BY position", [date.isoformat()]
+                "SELECT id FROM items WHERE series_id = ? AND edition_date = ? ORDER BY position",
+                [key.series, key.date.isoformat()],
             )
         ]
 
@@ -380,15 +310,19 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def _date_or_none(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
-def sortkey(day: int, position: int) -> int:
-    """An item's place in "newest first" order: its edition's day number, then position."""
-    return day * 1_000_000 + position
-
-
-def _item_row(key: str, item: Item) -> tuple[object, ...]:
-    links = json.dumps(list(item.links), ensure_ascii=False)
-    return (key, item.position, item.section, item.title, item.text, links, item.content_hash)
+def _where(
+    series: int | None, *, series_in: Collection[int] = (), on_or_before: dt.date | None = None
+) -> tuple[str | None, list[object]]:
+    """A WHERE clause (and its parameters) for editions of a series (or several) and dates."""
+    parts: list[str] = []
+    args: list[object] = []
+    if series is not None:
+        parts.append("series_id = ?")
+        args.append(series)
+    if series_in:
+        parts.append(f"series_id IN ({', '.join('?' for _ in series_in)})")
+        args.extend(sorted(series_in))
+    if on_or_before is not None:
+        parts.append("date <= ?")
+        args.append(on_or_before.isoformat())
+    return (" AND ".join(parts) or None), args

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .models import EditionKey
 from .store_chats import stamp
 
 CORRECTION = "correction"
@@ -36,7 +37,7 @@ class CorrectionStore:
     db: Database
 
     def plan_corrections(
-        self, edition_date: dt.date, *, since: dt.datetime, now: dt.datetime
+        self, edition: EditionKey, *, since: dt.datetime, now: dt.datetime
     ) -> int:
         """A correction row for every chat that got the edition after ``since`` (the editing
         window's start); an old correction row is pending again."""
@@ -47,7 +48,7 @@ class CorrectionStore:
             " ON CONFLICT (chat_id, edition_date, kind) DO UPDATE SET status = 'pending', "
             "part = 0, attempts = 0, error = NULL, next_attempt_at = excluded.next_attempt_at, "
             "due_at = excluded.due_at, updated_at = excluded.updated_at",
-            [CORRECTION, *[stamp(now)] * 4, edition_date.isoformat(), stamp(since)],
+            [CORRECTION, *[stamp(now)] * 4, edition.ref, stamp(since)],
         )
         return cur.rowcount
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .models import EditionKey
 from .store_chats import stamp
 
 
@@ -23,7 +24,7 @@ class FileState:
     size: int
     mtime_ns: int
     hash: str
-    edition_date: dt.date | None = None
+    edition: EditionKey | None = None  # the edition it gave (kept while it fails)
     error: str | None = None
     error_line: int | None = None
 
@@ -41,9 +42,7 @@ class FileStore:
                 size=r["size"],
                 mtime_ns=r["mtime_ns"],
                 hash=r["hash"],
-                edition_date=dt.date.fromisoformat(r["edition_date"])
-                if r["edition_date"]
-                else None,
+                edition=EditionKey.from_ref(r["edition_date"]) if r["edition_date"] else None,
                 error=r["error"],
                 error_line=r["error_line"],
             )
@@ -59,7 +58,7 @@ class FileStore:
                 state.size,
                 state.mtime_ns,
                 state.hash,
-                state.edition_date.isoformat() if state.edition_date else None,
+                state.edition.ref if state.edition else None,
                 state.error,
                 state.error_line,
                 stamp(self.now()),
@@ -79,3 +78,10 @@ class FileStore:
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('reading', ?)", [fingerprint]
         )
         return True
+
+    def reread_wanted(self) -> bool:
+        """Whether every file must be read again once (a migration asked for it)."""
+        return bool(self.db.execute("SELECT 1 FROM meta WHERE key = 'reread'").fetchone())
+
+    def reread_done(self) -> None:
+        self.db.execute("DELETE FROM meta WHERE key = 'reread'")

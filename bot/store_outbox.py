@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .models import Chat
+from .models import Chat, EditionKey
 from .store_chats import ALL, chat_from_row, stamp
 from .store_tx import immediate
 
@@ -30,6 +30,11 @@ PLAN_SUBSCRIBERS = (
     "SELECT c.id, ?, ?, ?, ?, ?, ? FROM chats c "
     "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
     " ON s.chat_id = c.id WHERE c.active = 1 AND "
+)
+# ... and that get the series of the edition (a parameter): every series, or it among theirs
+GETS_SERIES = (
+    " AND (NOT EXISTS (SELECT 1 FROM chat_series x WHERE x.chat_id = c.id) OR EXISTS "
+    "(SELECT 1 FROM chat_series x WHERE x.chat_id = c.id AND x.series_id = ?))"
 )
 
 
@@ -45,6 +50,7 @@ class Delivery:
     items: tuple[int, ...]  # item ids this delivery carries (alerts)
     scopes: frozenset[str]  # the chat's subscription scopes: {"all"} or topic keys
     due_at: dt.datetime  # when it was due: how old it is (push.max_age)
+    series: frozenset[int] = frozenset()  # the series the chat gets (empty: every series)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +118,7 @@ class OutboxStore:
 
     def plan_group(
         self,
-        edition_date: dt.date,
+        edition: EditionKey,
         *,
         timezone: str,
         push_time: str,
@@ -123,13 +129,14 @@ class OutboxStore:
         """Outbox rows for the subscribed chats of one (timezone, push time) group.
 
         A chat that subscribed after the edition became available (its due time or its ingest,
-        whichever is later) does not get it pushed. Existing rows are left alone.
+        whichever is later) does not get it pushed, nor does a chat that chose other series.
+        Existing rows are left alone.
         """
         cur = self.db.execute(
             PLAN_SUBSCRIBERS + "c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
-            "AND coalesce(c.push_time, '') = ? AND s.since <= ?",
+            "AND coalesce(c.push_time, '') = ? AND s.since <= ?" + GETS_SERIES,
             [
-                edition_date.isoformat(),
+                edition.ref,
                 EDITION,
                 stamp(due_at),
                 stamp(now),
@@ -138,29 +145,33 @@ class OutboxStore:
                 timezone,
                 push_time,
                 stamp(available_at),
+                edition.series,
             ],
         )
         return cur.rowcount
 
-    def subscribed_chats(self) -> Iterator[tuple[Chat, frozenset[str]]]:
-        """Every active subscribed chat with its scopes (streamed)."""
+    def subscribed_chats(self) -> Iterator[tuple[Chat, frozenset[str], frozenset[int]]]:
+        """Every active subscribed chat with its scopes and chosen series (streamed)."""
         rows = self.db.execute(
-            "SELECT c.*, group_concat(s.scope, ' ') AS scopes FROM chats c "
+            "SELECT c.*, group_concat(s.scope, ' ') AS scopes, (SELECT group_concat(series_id, "
+            "' ') FROM chat_series x WHERE x.chat_id = c.id) AS chosen FROM chats c "
             "JOIN subscriptions s ON s.chat_id = c.id WHERE c.active = 1 GROUP BY c.id"
         )
         names = [c[0] for c in rows.description]
         for values in rows:
             row = dict(zip(names, values, strict=True))
-            yield chat_from_row(row), frozenset(str(row["scopes"]).split())
+            chosen = frozenset(int(n) for n in (row["chosen"] or "").split())
+            yield chat_from_row(row), frozenset(str(row["scopes"]).split()), chosen
 
-    def plan_everyone(self, edition_date: dt.date, *, now: dt.datetime) -> int:
-        """Outbox rows for every active subscribed chat now (operator's push)."""
+    def plan_everyone(self, edition: EditionKey, *, now: dt.datetime) -> int:
+        """Outbox rows for every active subscribed chat that gets the edition's series, now
+        (operator's push)."""
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
-            "next_attempt_at, created_at, updated_at) SELECT id, ?, 'edition', ?, ?, ?, ? "
-            "FROM chats WHERE active = 1 AND cadence = 'daily' "
-            "AND id IN (SELECT chat_id FROM subscriptions)",
-            [edition_date.isoformat(), *[stamp(now)] * 4],
+            "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "  # noqa: S608 - constant
+            "next_attempt_at, created_at, updated_at) SELECT c.id, ?, 'edition', ?, ?, ?, ? "
+            "FROM chats c WHERE c.active = 1 AND c.cadence = 'daily' "
+            "AND c.id IN (SELECT chat_id FROM subscriptions)" + GETS_SERIES,
+            [edition.ref, *[stamp(now)] * 4, edition.series],
         )
         return cur.rowcount
 
@@ -205,7 +216,8 @@ class OutboxStore:
             "SELECT d.id, d.edition_date, d.kind, d.part, d.attempts, d.message_ids, d.items, "  # noqa: S608 - placeholders
             "d.due_at, "
             "c.*, (SELECT group_concat(scope, ' ') FROM subscriptions s WHERE s.chat_id = c.id)"
-            " AS scopes FROM deliveries d JOIN chats c ON c.id = d.chat_id "
+            " AS scopes, (SELECT group_concat(series_id, ' ') FROM chat_series x "
+            "WHERE x.chat_id = c.id) AS chosen FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.id NOT IN ({marks}) "
             "ORDER BY d.next_attempt_at, d.id LIMIT ?",
             [stamp(now), *skip, limit],
@@ -226,6 +238,7 @@ class OutboxStore:
                     items=tuple(json.loads(values[6])),
                     scopes=frozenset((row["scopes"] or ALL).split()),
                     due_at=dt.datetime.fromisoformat(values[7]),
+                    series=frozenset(int(n) for n in (row["chosen"] or "").split()),
                 )
             )
         return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .models import EditionKey
 from .store_chats import stamp
 
 _COLUMNS = (
@@ -27,7 +28,7 @@ class SourceState:
     """What the polls of one remote source learned.
 
     ``fetched_url``, ``etag``, ``last_modified`` and ``content_hash`` describe the last body
-    that loaded (so a 304 means "what you have is current"); ``edition_date`` is its edition.
+    that loaded (so a 304 means "what you have is current"); ``edition`` is its edition.
     ``error`` is set, and ``failing_since`` kept, while the source fails.
     """
 
@@ -36,7 +37,7 @@ class SourceState:
     etag: str | None = None
     last_modified: str | None = None
     content_hash: str | None = None
-    edition_date: dt.date | None = None
+    edition: EditionKey | None = None
     last_status: int | None = None  # HTTP status of the last answer; None: no answer
     error: str | None = None
     error_line: int | None = None
@@ -81,7 +82,7 @@ class RemoteStore:
                 state.etag,
                 state.last_modified,
                 state.content_hash,
-                state.edition_date.isoformat() if state.edition_date else None,
+                state.edition.ref if state.edition else None,
                 state.last_status,
                 state.error,
                 state.error_line,
@@ -127,7 +128,7 @@ def _state(row: dict[str, Any]) -> SourceState:
         etag=row["etag"],
         last_modified=row["last_modified"],
         content_hash=row["content_hash"],
-        edition_date=dt.date.fromisoformat(row["edition_date"]) if row["edition_date"] else None,
+        edition=EditionKey.from_ref(row["edition_date"]) if row["edition_date"] else None,
         last_status=row["last_status"],
         error=row["error"],
         error_line=row["error_line"],

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .models import Edition, Item
+from .models import Edition, EditionKey, Item
 from .store_chats import stamp
 
 
@@ -23,11 +23,15 @@ from .store_chats import stamp
 class Held:
     """A scheduled edition as ``editions`` and /stats list it."""
 
-    date: dt.date
+    key: EditionKey
     series: str
     title: str
     source: str
     items: int
+
+    @property
+    def date(self) -> dt.date:
+        return self.key.date
 
 
 def _dump(edition: Edition) -> str:
@@ -37,7 +41,7 @@ def _dump(edition: Edition) -> str:
     )
 
 
-def _load(text: str) -> Edition:
+def _load(text: str, series_id: int) -> Edition:
     doc: dict[str, Any] = json.loads(text)
     items = tuple(
         Item(i["position"], i["text"], tuple(i["links"]), i["section"], i["title"])
@@ -50,6 +54,7 @@ def _load(text: str) -> Edition:
         doc["title"],
         doc["source"],
         tuple(doc["warnings"]),
+        series_id,
     )
 
 
@@ -60,20 +65,20 @@ class ScheduleStore:
 
     def hold(self, edition: Edition, *, now: dt.datetime) -> bool:
         """Keep ``edition`` back until its day; True when it is new or changed."""
-        key = edition.date.isoformat()
+        where = [edition.series_id, edition.date.isoformat()]
         digest = edition.content_hash
         row = self.db.execute(
-            "SELECT content_hash, source FROM scheduled WHERE date = ?", [key]
+            "SELECT content_hash, source FROM scheduled WHERE series_id = ? AND date = ?", where
         ).fetchone()
         if row is not None and tuple(row) == (digest, edition.source):
             return False
         self.db.execute(
-            "INSERT INTO scheduled (date, series, title, source, edition, content_hash, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(date) DO "
+            "INSERT INTO scheduled (series_id, date, series, title, source, edition, content_hash,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO "
             "UPDATE SET series = excluded.series, title = excluded.title, source = "
             "excluded.source, edition = excluded.edition, content_hash = excluded.content_hash,"
             " updated_at = excluded.updated_at",
-            [key, edition.series, edition.title, edition.source, _dump(edition), digest,
+            [*where, edition.series, edition.title, edition.source, _dump(edition), digest,
              stamp(now), stamp(now)],
         )  # fmt: skip
         return True
@@ -81,24 +86,32 @@ class ScheduleStore:
     def held(self) -> list[Held]:
         """The scheduled editions, soonest first."""
         rows = self.db.execute(
-            "SELECT date, series, title, source, json_array_length(edition, '$.items') "
-            "FROM scheduled ORDER BY date"
+            "SELECT series_id, date, series, title, source, "
+            "json_array_length(edition, '$.items') FROM scheduled ORDER BY date, series_id"
         ).fetchall()
-        return [Held(dt.date.fromisoformat(r[0]), r[1], r[2], r[3], int(r[4])) for r in rows]
+        return [
+            Held(EditionKey(int(r[0]), dt.date.fromisoformat(r[1])), r[2], r[3], r[4], int(r[5]))
+            for r in rows
+        ]
 
-    def held_source(self, date: dt.date) -> str | None:
+    def held_source(self, key: EditionKey) -> str | None:
         row = self.db.execute(
-            "SELECT source FROM scheduled WHERE date = ?", [date.isoformat()]
+            "SELECT source FROM scheduled WHERE series_id = ? AND date = ?",
+            [key.series, key.date.isoformat()],
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def unhold(self, date: dt.date) -> bool:
-        cur = self.db.execute("DELETE FROM scheduled WHERE date = ?", [date.isoformat()])
+    def unhold(self, key: EditionKey) -> bool:
+        cur = self.db.execute(
+            "DELETE FROM scheduled WHERE series_id = ? AND date = ?",
+            [key.series, key.date.isoformat()],
+        )
         return cur.rowcount > 0
 
     def due_held(self, today: dt.date) -> list[Edition]:
         """The held editions whose day has begun (``release`` them one by one)."""
         rows = self.db.execute(
-            "SELECT edition FROM scheduled WHERE date <= ? ORDER BY date", [today.isoformat()]
+            "SELECT edition, series_id FROM scheduled WHERE date <= ? ORDER BY date, series_id",
+            [today.isoformat()],
         ).fetchall()
-        return [_load(r[0]) for r in rows]
+        return [_load(r[0], int(r[1])) for r in rows]

@@ -20,13 +20,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from .matching import TopicTagger
+from .models import EditionKey
+from .store_editions import SORT_DAY, SORT_SERIES
 from .store_tx import immediate
 from .textnorm import index_text, normalize
 
 log = logging.getLogger(__name__)
 
 TopicSpec = Sequence[tuple[str, Sequence[str]]]  # (key, keywords)
-_ORDER = "i.edition_date DESC, i.position ASC, i.id ASC"
 
 
 def item_tokens(title: str | None, text: str | None) -> str:
@@ -80,6 +81,7 @@ class Hit:
     title: str
     text: str
     links: tuple[str, ...]
+    series: int = 0  # the series of its edition
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,7 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None
     topics: tuple[str, ...] = ()
+    series: frozenset[int] = frozenset()  # editions of these series only (empty: any)
     residual: Callable[[str], bool] | None = None  # on normalize(title + "\n" + text)
 
 
@@ -123,6 +126,7 @@ def _hit(row: sqlite3.Row | tuple[Any, ...]) -> Hit:
         title=row[3],
         text=row[4],
         links=tuple(json.loads(row[5])),
+        series=row[7],
     )
 
 
@@ -158,11 +162,12 @@ class SearchStore:
         )
         self._wanted_topics = None if wanted is None else json.dumps(wanted, ensure_ascii=False)
 
-    def index_new_items(self, date: str, *, after_id: int) -> None:
+    def index_new_items(self, key: EditionKey, *, after_id: int) -> None:
         """Index the items of an edition inserted with ids above ``after_id``."""
         rows = self.db.execute(
-            "SELECT id, sortkey, title, text FROM items WHERE edition_date = ? AND id > ?",
-            [date, after_id],
+            "SELECT id, sortkey, title, text FROM items WHERE series_id = ? AND edition_date = ?"
+            " AND id > ?",
+            [key.series, key.date.isoformat(), after_id],
         ).fetchall()
         tokens, topics = [], []
         for item_id, key, title, text in rows:
@@ -205,12 +210,12 @@ class SearchStore:
         rows = self.db.execute("SELECT topic FROM item_topics WHERE item_id = ?", [item_id])
         return {r[0] for r in rows.fetchall()}
 
-    def edition_item_topics(self, date: dt.date) -> dict[int, set[str]]:
+    def edition_item_topics(self, key: EditionKey) -> dict[int, set[str]]:
         """position → topic keys, for the items of one edition."""
         rows = self.db.execute(
             "SELECT i.position, t.topic FROM items i JOIN item_topics t ON t.item_id = i.id "
-            "WHERE i.edition_date = ?",
-            [date.isoformat()],
+            "WHERE i.series_id = ? AND i.edition_date = ?",
+            [key.series, key.date.isoformat()],
         ).fetchall()
         out: dict[int, set[str]] = {}
         for position, topic in rows:
@@ -255,9 +260,17 @@ class SearchStore:
     @staticmethod
     def _range(f: Filters) -> tuple[int, int]:
         """Sort keys of the date filter (inclusive)."""
-        low = f.since.toordinal() * 1_000_000 if f.since else 0
-        high = (f.until.toordinal() + 1) * 1_000_000 - 1 if f.until else 2**62
+        low = f.since.toordinal() * SORT_DAY if f.since else 0
+        high = (f.until.toordinal() + 1) * SORT_DAY - 1 if f.until else 2**62
         return low, high
+
+    @staticmethod
+    def _in_series(f: Filters) -> str:
+        """The series filter on sort keys (their middle digits), as SQL ("" for none)."""
+        if not f.series:
+            return ""
+        numbers = ", ".join(str(int(n)) for n in sorted(f.series))
+        return f" AND (rowid / {SORT_SERIES}) % {SORT_DAY // SORT_SERIES} IN ({numbers})"
 
     def search_items(
         self, filters: Filters, *, after: int | None = None, before: int | None = None, limit: int
@@ -271,8 +284,10 @@ class SearchStore:
         low, high = self._range(filters)
         if filters.residual is not None:
             return self._residual_page(filters, match, (low, high), after, before, limit)
+        within = self._in_series(filters)
         total = self.db.execute(
-            "SELECT count(*) FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?",
+            "SELECT count(*) FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
+            + within,
             [match, low, high],
         ).fetchone()[0]
         anchor = after if after is not None else before
@@ -284,8 +299,8 @@ class SearchStore:
         else:
             high, order = (key - 1 if key is not None else high), "DESC"
         sql = (
-            "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - ASC/DESC
-            f" ORDER BY rowid {order} LIMIT ?"
+            "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - ASC/DESC, numbers
+            f"{within} ORDER BY rowid {order} LIMIT ?"
         )
         keys = [r[0] for r in self.db.execute(sql, [match, low, high, limit + 1])]
         more = len(keys) > limit
@@ -307,8 +322,8 @@ class SearchStore:
         keys = [
             r[0]
             for r in self.db.execute(
-                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"
-                " ORDER BY rowid DESC",
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
+                f"{self._in_series(filters)} ORDER BY rowid DESC",
                 [match, *bounds],
             )
         ]
@@ -326,8 +341,8 @@ class SearchStore:
             part = keys[chunk : chunk + 500]
             marks = ", ".join("?" for _ in part)
             sql = (
-                "SELECT id, edition_date, position, title, text, links, sortkey FROM items"  # noqa: S608 - placeholders
-                f" WHERE sortkey IN ({marks})"
+                "SELECT id, edition_date, position, title, text, links, sortkey, series_id"  # noqa: S608 - placeholders
+                f" FROM items WHERE sortkey IN ({marks})"
             )
             rows = self.db.execute(sql, part)
             found.update((r[6], _hit(r)) for r in rows)
@@ -341,17 +356,19 @@ class SearchStore:
         """
         match = self._match(filters)
         low, high = self._range(filters)
+        within = self._in_series(filters)
         if filters.residual is None:
             rows = self.db.execute(
-                "SELECT rowid / 1000000, count(*) FROM items_fts"
-                " WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ? GROUP BY 1",
+                f"SELECT rowid / {SORT_DAY}, count(*) FROM items_fts"  # noqa: S608 - numbers
+                f" WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?{within} GROUP BY 1",
                 [match, low, high],
             )
             return Counter({dt.date.fromordinal(day): n for day, n in rows})
         keys = [
             r[0]
             for r in self.db.execute(
-                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?",
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
+                + within,
                 [match, low, high],
             )
         ]

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden
 
 from .callbacks import BadCallback, Press, encode
 from .chatctx import ADMIN_STATUSES, can_manage, chat_of, push_time, reply, say, thread_of
+from .choosing import offer, several, subscribe_chat, subscribe_to
 from .models import Chat
 from .services import BotContext
 from .store_chats import ALL
@@ -26,18 +27,6 @@ def _undo(action: str, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button]])
 
 
-def subscribe_chat(update: Update, context: BotContext, chat: Chat) -> bool:
-    """Subscribe to everything (keeping followed topics); remember a forum thread."""
-    store = context.bot_data.services.store
-    thread = thread_of(update)
-    if chat.type == "supergroup" and thread != chat.thread_id:
-        store.update_chat(chat.id, thread_id=thread)
-    if store.scopes(chat.id):
-        return False
-    store.subscribe(chat.id, ALL)
-    return True
-
-
 async def confirm_subscribed(update: Update, context: BotContext, chat: Chat, fresh: bool) -> None:
     time, tz = push_time(chat, context)
     key = "subscribed" if fresh else "already_subscribed"
@@ -45,6 +34,8 @@ async def confirm_subscribed(update: Update, context: BotContext, chat: Chat, fr
         key = "subscribed_topic"
     markup = _undo("sub", chat.language) if fresh else None
     await reply(update, context, say(key, chat.language, time=time, tz=tz), markup=markup)
+    if known := several(context):  # which series: every one, until the chat chooses
+        await offer(update, context, chat, known)
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -80,10 +71,12 @@ async def _deep_link(update: Update, context: BotContext, chat: Chat, payload: s
         await confirm_subscribed(update, context, chat, subscribe_chat(update, context, chat))
         return True
     kind, _, value = payload.partition("-")
+    if kind == "sub" and value:
+        return await subscribe_to(update, context, chat, value)
     if kind == "topic" and value:
         await follow_topic(update, context, chat, value)
         return True
-    if kind == "alert" and value.isdigit():
+    if kind == "alert" and value.isascii() and value.isdigit():
         await copy_shared_alert(update, context, chat, int(value))
         return True
     return False
@@ -93,6 +86,9 @@ async def cmd_subscribe(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     if context.args:
         await _channel(update, context, chat, context.args[0], subscribe=True)
+        return
+    if known := several(context):
+        await offer(update, context, chat, known)
         return
     await confirm_subscribed(update, context, chat, subscribe_chat(update, context, chat))
 
@@ -176,7 +172,8 @@ async def _channel(
     if chat.type != "private" or user is None:
         await reply(update, context, say("channel_usage", lang))
         return
-    ref: int | str = int(target) if target.lstrip("-").isdigit() else target
+    numeric = target.lstrip("-")
+    ref: int | str = int(target) if numeric.isascii() and numeric.isdigit() else target
     if isinstance(ref, str) and not ref.startswith("@"):
         ref = "@" + ref
     try:

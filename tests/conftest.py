@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import shutil
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import BotRunner
 from bot.config import Config, HttpConfig, TelegramConfig
 from bot.logs import NOISY, reset_logging
+from bot.models import EditionKey
 
 if TYPE_CHECKING:
     from bot.sandbox import Sandbox
@@ -228,3 +229,8 @@ def metric_samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], f
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
+
+
+def days(keys: Iterable[EditionKey]) -> list[dt.date]:
+    """The dates of these editions (a scan report lists edition keys)."""
+    return [key.date for key in keys]

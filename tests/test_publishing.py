@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import Clock, manual_bot
+from conftest import Clock, days, manual_bot
 from push_world import add_readers, editions
 from telegram.error import BadRequest
 
 from bot.app import BotRunner
 from bot.config import Config
+from bot.models import EditionKey
 from bot.sandbox import Sandbox
 from bot.store import Store
 
@@ -73,11 +74,11 @@ async def test_a_draft_is_never_sent_searched_or_listed_until_its_flag_flips(
     draft.write_text(digest(day, "绝密储能项目草稿。", front="draft: true\n"), "utf-8")
     clock.set(at(day, 9))
     report = await app.tick()
-    assert report.scan.new == []
+    assert days(report.scan.new) == []
     assert [e.reason for e in report.scan.skipped] == [
         "skipped: draft, not published (draft: true)"
     ]
-    assert store.get_edition(day) is None
+    assert store.get_edition(EditionKey(0, day)) is None
     assert [e.date for e in store.list_editions()] == [DAY]
     user = tg.users[reader]
     assert "草稿" not in " ".join(await ask(tg, reader, user.id, "/search 绝密", 1))
@@ -88,7 +89,7 @@ async def test_a_draft_is_never_sent_searched_or_listed_until_its_flag_flips(
     draft.write_text(digest(day, "储能项目正式发布。", front="draft: false\n"), "utf-8")
     touch(draft)
     report = await app.tick()
-    assert report.scan.new == [day]
+    assert days(report.scan.new) == [day]
     [pushed] = await tg.wait_for(
         lambda sb: [m for m in sb.messages(reader) if "储能项目正式发布" in (m.text or "")]
     )
@@ -100,13 +101,13 @@ async def test_a_published_edition_turned_back_into_a_draft_is_withdrawn(
 ) -> None:
     """Flipping a published edition back to `draft: true` takes it out of the archive."""
     store = store_of(app)
-    assert store.get_edition(DAY) is not None
+    assert store.get_edition(EditionKey(0, DAY)) is not None
     path = digests / f"{DAY}.md"
     path.write_text(digest(DAY, "全国碳市场。", front="draft: true\n"), "utf-8")
     touch(path)
     report = await app.tick()
-    assert report.scan.removed == [DAY]
-    assert store.get_edition(DAY) is None
+    assert days(report.scan.removed) == [DAY]
+    assert store.get_edition(EditionKey(0, DAY)) is None
 
 
 async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
@@ -122,9 +123,9 @@ async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
     later = DAY + dt.timedelta(days=7)
     (digests / f"{later}.md").write_text(digest(later, "氢能重卡示范线开通。"), "utf-8")
     report = await app.tick()
-    assert report.scan.scheduled == [later]
+    assert days(report.scan.scheduled) == [later]
     assert [h.date for h in store.held()] == [later]
-    assert store.get_edition(later) is None
+    assert store.get_edition(EditionKey(0, later)) is None
     assert "氢能重卡" not in " ".join(await ask(tg, reader, user.id, "/search 氢能", 1))
     assert "没有一期" in " ".join(await ask(tg, reader, user.id, f"/day {later}", 1))
     assert "2024年3月1日" in " ".join(await ask(tg, reader, user.id, "/today", 1))
@@ -135,7 +136,7 @@ async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
     report = await app.tick()
     assert report.alerts == 0  # it is in the chat's digest: the digest marks it
     assert store.held() == []
-    assert store.get_edition(later) is not None
+    assert store.get_edition(EditionKey(0, later)) is not None
     clock.set(at(later, 8))
     await app.tick()
     [pushed] = await tg.wait_for(
@@ -190,7 +191,7 @@ async def test_an_edited_edition_edits_the_sent_parts_in_place(
     path.write_text(long_digest(DAY, "储能电站并网，容量 200MW（更正）。"), "utf-8")
     touch(path)
     report = await app.tick()
-    assert report.scan.changed == [DAY]
+    assert days(report.scan.changed) == [DAY]
     assert app.pusher is not None
     await app.pusher.idle()
     for reader in readers:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import Clock, manual_bot, metric_samples
+from conftest import Clock, days, manual_bot, metric_samples
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
@@ -99,7 +99,7 @@ async def test_late_edition_goes_out_at_once(
     (digests / "2024-03-02.md").write_text(EDITION.replace("2024-03-01", "2024-03-02"), "utf-8")
     clock.set(at(11, 0, day=dt.date(2024, 3, 2)))
     report = await app.tick()
-    assert report.scan.new == [dt.date(2024, 3, 2)]
+    assert days(report.scan.new) == [dt.date(2024, 3, 2)]
     messages = await tg.wait_messages(chat, 2)
     assert {m.text.split("\n")[0] for m in messages} == {
         "每日碳新闻 · 2024年3月1日",

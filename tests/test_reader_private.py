@@ -334,7 +334,7 @@ async def test_failing_handler_apologises_and_logs(
 ) -> None:
     """When a handler fails the user gets a short apology and the error is logged."""
 
-    def broken(**_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(store_of(app), "latest_edition", broken)

@@ -17,9 +17,11 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from conftest import days
 from multidict import CIMultiDictProxy
 
 from bot.config import Source
+from bot.models import EditionKey
 from bot.remote import HTML, NO_ITEMS, RemoteReport, fetch_sources
 from bot.sources import scan_folder
 from bot.store import Store
@@ -160,20 +162,20 @@ async def test_new_then_unchanged_then_changed(
     """A published digest loads once; republishing it changes nothing; an edit updates it."""
     url = remote.serve("/latest.md", Reply(FIRST))
     report = await poll(store, session, url)
-    assert (report.new, report.changed, report.errors) == ([DAY], [], [])
-    assert store.edition_source(DAY) == url
-    ids = store.item_ids(DAY)
+    assert (days(report.new), days(report.changed), report.errors) == ([DAY], [], [])
+    assert store.edition_source(EditionKey(0, DAY)) == url
+    ids = store.item_ids(EditionKey(0, DAY))
     assert len(ids) == 3
 
     report = await poll(store, session, url)
-    assert (report.new, report.changed, report.unchanged) == ([], [], 1)
+    assert (days(report.new), days(report.changed), report.unchanged) == ([], [], 1)
 
     remote.serve("/latest.md", Reply(SECOND))
     report = await poll(store, session, url)
-    assert report.changed == [DAY]
-    after = store.item_ids(DAY)
+    assert days(report.changed) == [DAY]
+    after = store.item_ids(EditionKey(0, DAY))
     assert (after[0], after[2]) == (ids[0], ids[2])
-    edition = store.get_edition(DAY)
+    edition = store.get_edition(EditionKey(0, DAY))
     assert edition is not None
     assert edition.items[1].text.startswith("绿证交易规则修订")
 
@@ -186,9 +188,9 @@ async def test_several_sources_in_one_poll(
     one = remote.serve("/a.md", Reply(FIRST))
     two = remote.serve("/b.md", Reply(digest("2024-01-09", "光伏装机")))
     report = await poll(store, session, one, two, one)
-    assert report.new == [DAY]
-    assert report.scheduled == [dt.date(2024, 1, 9)]
-    assert store.get_edition(dt.date(2024, 1, 9)) is None
+    assert days(report.new) == [DAY]
+    assert days(report.scheduled) == [dt.date(2024, 1, 9)]
+    assert store.get_edition(EditionKey(0, dt.date(2024, 1, 9))) is None
     assert len(remote.requests("/a.md")) == 1
 
 
@@ -199,7 +201,7 @@ async def test_etag_answers_304(
     url = remote.serve("/d.md", Reply(FIRST, etag='"v1"'))
     await poll(store, session, url)
     report = await poll(store, session, url)
-    assert (report.new, report.changed, report.unchanged) == ([], [], 1)
+    assert (days(report.new), days(report.changed), report.unchanged) == ([], [], 1)
     (first, status1), (second, status2) = remote.requests("/d.md")
     assert "If-None-Match" not in first
     assert (second.get("If-None-Match"), status2) == ('"v1"', 304)
@@ -224,9 +226,9 @@ async def test_deleted_edition_is_fetched_again(
     """An edition that went from the store is fetched in full again, not trusted to a 304."""
     url = remote.serve("/d.md", Reply(FIRST, etag='"v1"'))
     await poll(store, session, url)
-    store.delete_edition(DAY)
+    store.delete_edition(EditionKey(0, DAY))
     report = await poll(store, session, url)
-    assert report.new == [DAY]
+    assert days(report.new) == [DAY]
     assert "If-None-Match" not in remote.requests("/d.md")[1][0]
 
 
@@ -246,7 +248,7 @@ async def test_server_errors_are_retried_then_failing_then_recover(
 
     later = NOW + dt.timedelta(minutes=1)
     report = await poll(store, session, url, now=later)
-    assert (report.new, report.failing, report.errors) == ([DAY], [], [])
+    assert (days(report.new), report.failing, report.errors) == ([DAY], [], [])
     assert store.failing_sources() == []
 
 
@@ -256,7 +258,7 @@ async def test_one_server_error_is_retried_in_the_same_poll(
     """A single 503 costs a retry, not a failing source."""
     url = remote.serve("/d.md", Reply(status=503), Reply(FIRST))
     report = await poll(store, session, url)
-    assert (report.new, report.failing) == ([DAY], [])
+    assert (days(report.new), report.failing) == ([DAY], [])
 
 
 async def test_client_errors_are_not_retried(
@@ -290,7 +292,7 @@ async def test_slow_answer_times_out_and_keeps_the_edition(
     report = await poll(store, session, url, timeout=0.3)
     assert time.monotonic() - started < 1.5
     assert [e.reason for e in report.errors] == ["timed out after 0.3 s"]
-    edition = store.get_edition(DAY)
+    edition = store.get_edition(EditionKey(0, DAY))
     assert edition is not None
     assert edition.items[1].text.startswith("绿证交易")
     assert not edition.items[1].text.startswith("绿证交易规则修订")
@@ -305,7 +307,7 @@ async def test_oversized_body_is_refused(
     url = remote.serve("/d.md", Reply(big, chunked=chunked))
     report = await poll(store, session, url, max_bytes=64 * 1024)
     assert [e.reason for e in report.errors] == [f"too large (over {64 * 1024} bytes)"]
-    assert store.get_edition(DAY) is None
+    assert store.get_edition(EditionKey(0, DAY)) is None
 
 
 @pytest.mark.parametrize(
@@ -323,7 +325,7 @@ async def test_html_instead_of_markdown(
     url = remote.serve("/d.md", reply)
     report = await poll(store, session, url)
     assert [e.reason for e in report.errors] == [HTML]
-    assert store.get_edition(DAY) is None
+    assert store.get_edition(EditionKey(0, DAY)) is None
 
 
 async def test_other_content_types_are_refused(
@@ -343,8 +345,8 @@ async def test_declared_charset_is_honoured(
         "/d.md", Reply(FIRST.encode("gb18030"), content_type="text/plain; charset=gb18030")
     )
     report = await poll(store, session, url)
-    assert report.new == [DAY]
-    edition = store.get_edition(DAY)
+    assert days(report.new) == [DAY]
+    edition = store.get_edition(EditionKey(0, DAY))
     assert edition is not None
     assert edition.items[0].text.startswith("碳市场扩容")
 
@@ -356,12 +358,12 @@ async def test_body_that_is_not_a_digest_keeps_the_edition(
     junk = b"just some words, no date anywhere\n"
     url = remote.serve("/d.md", Reply(FIRST), Reply(junk))
     await poll(store, session, url)
-    ids = store.item_ids(DAY)
+    ids = store.item_ids(EditionKey(0, DAY))
     report = await poll(store, session, url)
     assert [e.reason for e in report.errors] == [NO_ITEMS]
     assert report.failing == [url]
-    assert store.item_ids(DAY) == ids
-    assert store.edition_source(DAY) == url
+    assert store.item_ids(EditionKey(0, DAY)) == ids
+    assert store.edition_source(EditionKey(0, DAY)) == url
 
 
 async def test_date_in_url_fetches_todays_file(
@@ -373,11 +375,13 @@ async def test_date_in_url_fetches_todays_file(
     remote.serve("/daily/2024-01-09.md", Reply(digest("2024-01-09", "光伏装机")))
     template = remote.url("/daily/{date}.md")
     report = await poll(store, session, template, now=now)
-    assert report.new == [dt.date(2024, 1, 9)]
-    assert store.edition_source(dt.date(2024, 1, 9)) == remote.url("/daily/2024-01-09.md")
+    assert days(report.new) == [dt.date(2024, 1, 9)]
+    assert store.edition_source(EditionKey(0, dt.date(2024, 1, 9))) == remote.url(
+        "/daily/2024-01-09.md"
+    )
     state = store.source_state(template)
     assert state is not None
-    assert state.edition_date == dt.date(2024, 1, 9)
+    assert state.edition == EditionKey(0, dt.date(2024, 1, 9))
 
 
 async def test_date_url_not_published_yet_is_waiting(
@@ -391,7 +395,7 @@ async def test_date_url_not_published_yet_is_waiting(
     assert (report.waiting, report.errors, report.failing) == ([template], [], [])
     report = await poll(store, session, template, now=NOW + dt.timedelta(days=4))
     assert [e.reason for e in report.errors] == ["HTTP 404: nothing published since 2024-01-08"]
-    assert store.get_edition(DAY) is not None
+    assert store.get_edition(EditionKey(0, DAY)) is not None
 
 
 async def test_date_already_owned_by_a_local_file(
@@ -407,7 +411,7 @@ async def test_date_already_owned_by_a_local_file(
     assert [e.reason for e in report.errors] == [
         "date 2024-01-08 is already the edition of 2024-01-08.md"
     ]
-    assert store.edition_source(DAY) == "2024-01-08.md"
+    assert store.edition_source(EditionKey(0, DAY)) == "2024-01-08.md"
 
 
 async def test_failures_are_logged_once_per_state_change(
@@ -443,4 +447,4 @@ async def test_unconfigured_sources_are_forgotten(
     await poll(store, session, good)
     assert store.failing_sources() == []
     assert set(store.source_states()) == {good}
-    assert store.get_edition(DAY) is not None
+    assert store.get_edition(EditionKey(0, DAY)) is not None

@@ -12,6 +12,7 @@ from conftest import Clock, manual_bot
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig, Source
+from bot.models import EditionKey
 from bot.sandbox import Sandbox
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -65,7 +66,9 @@ async def test_remote_edition_is_fetched_and_pushed(
     """The {date} URL is fetched on the tick; subscribers get its edition; a 500 keeps it."""
     site, _ = publisher
     assert app.store is not None
-    assert app.store.get_edition(NOW.date()) is not None  # the start-up tick fetched it
+    assert (
+        app.store.get_edition(EditionKey(0, NOW.date())) is not None
+    )  # the start-up tick fetched it
     reader = tg.private_chat(tg.add_user("Alice"))
     app.store.ensure_chat(reader.id, type="private")
     app.store.subscribe(reader.id)
@@ -76,4 +79,4 @@ async def test_remote_edition_is_fetched_and_pushed(
     assert report.remote.failing
     [message] = await tg.wait_messages(reader.id, 1)
     assert message.text.startswith("远程日报 · 2024年3月5日")
-    assert app.store.get_edition(NOW.date()) is not None
+    assert app.store.get_edition(EditionKey(0, NOW.date())) is not None

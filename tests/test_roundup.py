@@ -13,7 +13,7 @@ from conftest import Clock, manual_bot
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
-from bot.models import Edition, Item
+from bot.models import Edition, EditionKey, Item
 from bot.plan import push_everyone
 from bot.preferences import parse_week_day
 from bot.roundup import TopicName, last_due, roundup_edition, week_key, week_start
@@ -76,13 +76,15 @@ def test_odd_week_days_are_refused(text: str) -> None:
     assert parse_week_day(text) is None
 
 
-def _editions() -> tuple[list[Edition], dict[tuple[dt.date, int], set[str]]]:
+def _editions() -> tuple[list[Edition], dict[tuple[EditionKey, int], set[str]]]:
     editions, topics = [], {}
     for day in WEEK[:3]:
         items = tuple(Item(position=p, text=f"{day.day}-{p}") for p in range(1, 6))
         editions.append(Edition(date=day, series="每日碳新闻", items=items))
         for p in range(1, 6):
-            topics[(day, p)] = {"storage"} if p % 2 else {"storage", "carbon-market"}
+            topics[(EditionKey(0, day), p)] = (
+                {"storage"} if p % 2 else {"storage", "carbon-market"}
+            )
     return editions, topics
 
 

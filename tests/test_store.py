@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Edition, Item
+from bot.models import Edition, EditionKey, Item
 from bot.store import Change, Store
 
 DAY = dt.date(2024, 1, 8)
@@ -47,10 +47,10 @@ def test_edition_round_trips(store: Store) -> None:
     """What goes in comes back: items, order, sections, links, series."""
     e = edition("一、碳市场扩容", "二、储能 <b>&</b> 绿证")
     assert store.put_edition(e) is Change.NEW
-    back = store.get_edition(DAY)
+    back = store.get_edition(EditionKey(0, DAY))
     assert back == e
     assert store.latest_edition() == e
-    assert store.get_edition(DAY + dt.timedelta(days=1)) is None
+    assert store.get_edition(EditionKey(0, DAY + dt.timedelta(days=1))) is None
 
 
 def test_unchanged_edition_writes_nothing(store: Store) -> None:
@@ -64,12 +64,12 @@ def test_unchanged_edition_writes_nothing(store: Store) -> None:
 def test_changed_edition_keeps_ids_of_unchanged_items(store: Store) -> None:
     """Editing one item, inserting one and dropping one keeps the ids of the items left alone."""
     store.put_edition(edition("甲", "乙", "丙", "丁"))
-    ids = dict(zip("甲乙丙丁", store.item_ids(DAY), strict=True))
+    ids = dict(zip("甲乙丙丁", store.item_ids(EditionKey(0, DAY)), strict=True))
     assert store.put_edition(edition("新", "甲", "乙（更正）", "丙")) is Change.CHANGED
-    after = store.get_edition(DAY)
+    after = store.get_edition(EditionKey(0, DAY))
     assert after is not None
     assert [i.text for i in after.items] == ["新", "甲", "乙（更正）", "丙"]
-    new_ids = store.item_ids(DAY)
+    new_ids = store.item_ids(EditionKey(0, DAY))
     assert new_ids[1] == ids["甲"]
     assert new_ids[3] == ids["丙"]
     assert ids["丁"] not in new_ids
@@ -79,10 +79,10 @@ def test_changed_edition_keeps_ids_of_unchanged_items(store: Store) -> None:
 def test_item_ids_are_never_reused(store: Store) -> None:
     """An id that belonged to a removed item never names another item later."""
     store.put_edition(edition("a", "b"))
-    old = set(store.item_ids(DAY))
-    store.delete_edition(DAY)
+    old = set(store.item_ids(EditionKey(0, DAY)))
+    store.delete_edition(EditionKey(0, DAY))
     store.put_edition(edition("c", "d"))
-    assert old.isdisjoint(store.item_ids(DAY))
+    assert old.isdisjoint(store.item_ids(EditionKey(0, DAY)))
 
 
 def test_list_editions_newest_first_with_counts(store: Store) -> None:
@@ -98,10 +98,10 @@ def test_list_editions_newest_first_with_counts(store: Store) -> None:
 def test_source_change_alone_is_recorded(store: Store) -> None:
     """A renamed file updates the edition's source without touching its items."""
     store.put_edition(edition("a"))
-    ids = store.item_ids(DAY)
+    ids = store.item_ids(EditionKey(0, DAY))
     assert store.put_edition(replace(edition("a"), source="renamed.md")) is Change.CHANGED
-    assert store.edition_source(DAY) == "renamed.md"
-    assert store.item_ids(DAY) == ids
+    assert store.edition_source(EditionKey(0, DAY)) == "renamed.md"
+    assert store.item_ids(EditionKey(0, DAY)) == ids
 
 
 def test_naive_datetimes_are_refused(tmp_path: Path) -> None:

@@ -1,0 +1,83 @@
+"""Several series per bot: which series a digest belongs to, and how readers name one (pure).
+
+A digest's *origin* says where its series comes from: its front matter (``series: Weekly``),
+else the folder it sits in under the digests folder (``iOSDailyNews/2024-01-08.md``), else
+nothing ("": the folder's own digests). Folders named like dates or numbers (``2024/``,
+``2024-01/``) and filing folders such as ``archive/`` or ``posts/`` are where an archive keeps
+its digests, not a series. The store gives each origin a number and a key, an ASCII word for
+deep links (``start=sub-<key>``) and ``series:KEY`` searches; the display name is what the
+digests themselves call the series (the title without its date), or the origin.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+SERIES_META = "series"
+KEY_CHARS = 24  # a key's length at most: "sub-" + key fits a deep link's 64 characters
+_NO_LETTERS = re.compile(r"[\d\W_]*")  # 2024, 2024-01, 01: an archive's filing by date
+# folders that file digests away rather than start a series of their own
+FILING = frozenset(
+    {"archive", "archives", "old", "past", "history", "backup", "posts", "_posts", "content",
+     "src", "docs", "notes", "digests", "daily", "issues", "归档", "往期", "历史", "存档"}
+)  # fmt: skip
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One series of the bot: its number, its key (ASCII) and its display name."""
+
+    id: int
+    key: str
+    name: str
+
+    def label(self) -> str:
+        return self.name or self.key
+
+
+def origin(meta: Mapping[str, object], path: str) -> str:
+    """Where the series of a digest with front matter ``meta`` at ``path`` (relative to the
+    digests folder, or a URL) comes from: ``series:<name>``, ``folder:<name>`` or ""."""
+    declared = meta.get(SERIES_META)
+    if isinstance(declared, str | int) and str(declared).strip():
+        return f"series:{' '.join(str(declared).split())}"
+    if "://" in path:
+        return ""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    if len(parts) > 1 and not _NO_LETTERS.fullmatch(parts[0]) and parts[0].lower() not in FILING:
+        return f"folder:{parts[0]}"
+    return ""
+
+
+def origin_name(value: str) -> str:
+    """The name an origin gives its series ("" for the folder's own digests)."""
+    return value.partition(":")[2]
+
+
+def slug(text: str) -> str:
+    """An ASCII key for ``text``: ``iOSDailyNews`` → ``iosdailynews``, ``This Week in Rust``
+    → ``this-week-in-rust``; "" when nothing ASCII is left (``碳中和日报``)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:KEY_CHARS].strip("-")
+
+
+def find(series: Sequence[Series], text: str) -> Series | None:
+    """The series a reader means by ``text``: its key or name (any case), else the one series
+    whose key or name starts with it; None when none or several do."""
+    wanted = " ".join(text.split()).casefold()
+    if not wanted:
+        return None
+    for s in series:
+        if wanted in (s.key.casefold(), s.name.casefold()):
+            return s
+    starts = [
+        s for s in series if s.key.startswith(wanted) or s.name.casefold().startswith(wanted)
+    ]
+    return starts[0] if len(starts) == 1 else None
