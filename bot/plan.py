@@ -154,14 +154,13 @@ def ask_approval(
     store: Store, config: Config, keys: Sequence[EditionKey], now: dt.datetime
 ) -> list[EditionKey]:
     """Hold each new edition (still fresh enough to be pushed) for an admin's "send": a
-    preview for every admin the bot can write to. The editions asked about now."""
+    preview for every admin the bot can write to (an admin who starts the bot later gets the
+    previews of what still waits at the next tick). The editions asked about now."""
     admins = [a for a in config.telegram.admins if store.get_chat(a) is not None]
-    asked = []
     with store.transaction():
-        for key in keys:
-            if is_fresh(key.date, config, now) and store.ask(key, now=now):
-                asked.append(key)
-                store.plan([Planned(a, key.ref, APPROVAL, now) for a in admins], now=now)
+        asked = [k for k in keys if is_fresh(k.date, config, now) and store.ask(k, now=now)]
+        waiting = [k for k in store.pending_approval() if is_fresh(k.date, config, now)]
+        store.plan([Planned(a, k.ref, APPROVAL, now) for k in waiting for a in admins], now=now)
     if asked and not admins:
         log.warning(
             "%d editions wait for approval, but no admin of [telegram] admins has started "

@@ -63,6 +63,7 @@ class Pusher:
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._chats: dict[int, int] = {}  # in-flight row id -> its chat (one at a time each)
         self._stopping = False
         self._stopped = asyncio.Event()
         self.gate = ApiGate(services.runtime, bot, probe_cap=probe_cap, stopping=self._stopped)
@@ -129,7 +130,7 @@ class Pusher:
                 continue
             try:
                 rows = store.due(
-                    self.services.now(), limit=max(room, 0), skip=list(self._inflight)
+                    self.services.now(), limit=max(room, 0), busy=[*self._chats.values()]
                 )
             except DatabaseError as exc:
                 self._store_fault(exc)
@@ -141,6 +142,7 @@ class Pusher:
                 if self._stopping:
                     self._slots.release()
                     break
+                self._chats[row.id] = row.chat.id
                 self._inflight[row.id] = asyncio.create_task(self._deliver_one(row))
             if not rows and not self._inflight:
                 self.services.runtime.drained(self.services.now())
@@ -159,6 +161,7 @@ class Pusher:
             self.give_up(row, "failed", "internal error")
         finally:
             self._inflight.pop(row.id, None)
+            self._chats.pop(row.id, None)
             self._slots.release()
             self._wake.set()
             async with self._changed:

@@ -59,6 +59,15 @@ class ApprovalStore:
         ).fetchone()
         return None if row is None else (Approval(row[0]), row[1])
 
+    def pending_approval(self) -> list[EditionKey]:
+        """Editions still waiting for an admin's decision, oldest first."""
+        rows = self.db.execute(
+            "SELECT series_id, edition_date FROM approvals WHERE status = ? "
+            "ORDER BY edition_date, series_id",
+            [Approval.PENDING],
+        ).fetchall()
+        return [EditionKey(int(r[0]), dt.date.fromisoformat(r[1])) for r in rows]
+
     def unapproved(self) -> set[EditionKey]:
         """Editions asked about and not approved (pending or held): not to be pushed."""
         rows = self.db.execute(

@@ -202,45 +202,49 @@ class OutboxStore:
             )
         return self.db.conn.total_changes - before
 
-    def due(self, now: dt.datetime, *, limit: int, skip: Sequence[int] = ()) -> list[Delivery]:
+    def due(self, now: dt.datetime, *, limit: int, busy: Sequence[int] = ()) -> list[Delivery]:
         """Pending rows whose time has come, in queue order (``next_attempt_at``, then id); with
-        their chat.
+        their chat. At most one row per chat, and none for the ``busy`` chats (those with a
+        delivery in flight): a chat gets one delivery after the other, never two interleaved.
 
         The order is the (status, next_attempt_at) index's, so a call reads ``limit`` rows
         however long the queue is (sorting by anything else read every pending row, per call).
         Planning puts alerts at the head of the queue (``plan``); editions queue in the order
         they were planned.
         """
-        marks = ", ".join("?" for _ in skip) or "-1"  # NOT IN (NULL) would drop every row
+        marks = ", ".join("?" for _ in busy)
+        besides = f"AND d.chat_id NOT IN ({marks}) " if busy else ""
         rows = self.db.execute(
             "SELECT d.id, d.edition_date, d.kind, d.part, d.attempts, d.message_ids, d.items, "  # noqa: S608 - placeholders
             "d.due_at, "
             "c.*, (SELECT group_concat(scope, ' ') FROM subscriptions s WHERE s.chat_id = c.id)"
             " AS scopes, (SELECT group_concat(series_id, ' ') FROM chat_series x "
             "WHERE x.chat_id = c.id) AS chosen FROM deliveries d JOIN chats c ON c.id = d.chat_id "
-            f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.id NOT IN ({marks}) "
+            f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? {besides}"
             "ORDER BY d.next_attempt_at, d.id LIMIT ?",
-            [stamp(now), *skip, limit],
+            [stamp(now), *busy, limit],
         )
         names = [c[0] for c in rows.description]
         out = []
+        taken: set[int] = set()
         for values in rows.fetchall():
             row: dict[str, Any] = dict(zip(names, values, strict=True))
-            out.append(
-                Delivery(
-                    id=values[0],
-                    chat=chat_from_row({k: row[k] for k in _CHAT_COLUMNS}),
-                    edition_date=values[1],
-                    kind=values[2],
-                    part=values[3],
-                    attempts=values[4],
-                    message_ids=tuple(json.loads(values[5])),
-                    items=tuple(json.loads(values[6])),
-                    scopes=frozenset((row["scopes"] or ALL).split()),
-                    due_at=dt.datetime.fromisoformat(values[7]),
-                    series=frozenset(int(n) for n in (row["chosen"] or "").split()),
-                )
+            delivery = Delivery(
+                id=values[0],
+                chat=chat_from_row({k: row[k] for k in _CHAT_COLUMNS}),
+                edition_date=values[1],
+                kind=values[2],
+                part=values[3],
+                attempts=values[4],
+                message_ids=tuple(json.loads(values[5])),
+                items=tuple(json.loads(values[6])),
+                scopes=frozenset((row["scopes"] or ALL).split()),
+                due_at=dt.datetime.fromisoformat(values[7]),
+                series=frozenset(int(n) for n in (row["chosen"] or "").split()),
             )
+            if delivery.chat.id not in taken:  # a chat's earliest row goes first, alone
+                taken.add(delivery.chat.id)
+                out.append(delivery)
         return out
 
     def next_due_at(self) -> dt.datetime | None:

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from bot.app import BotRunner
 from bot.config import Config
 from bot.models import EditionKey
 from bot.sandbox import Sandbox
+from bot.sandbox.model import Message
 from bot.store import Store
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -252,3 +254,69 @@ async def test_messages_older_than_48_hours_are_not_edited(
     first = tg.messages(reader)[0]
     with pytest.raises(BadRequest, match="can't be edited"):
         await app.app.bot.edit_message_text("x", chat_id=reader, message_id=first.message_id)
+
+
+# -- approval ---------------------------------------------------------------------------------
+
+ADMIN_ID = 200_000_001  # the emulator's first user
+
+
+def button_texts(message: Message) -> list[str]:
+    return [text for row in message.buttons for text, _ in row]
+
+
+async def test_approval_holds_a_new_edition_until_an_admin_presses_send(
+    tg: Sandbox, config: Config, clock: Clock, digests: Path
+) -> None:
+    """push.approve: the admin gets the edition as readers will see it with send / hold; held,
+    nothing goes out even past the push time; "send" pushes it to every reader once."""
+    config = replace(
+        config,
+        telegram=replace(config.telegram, admins=(ADMIN_ID,)),
+        push=replace(config.push, approve=True),
+    )
+    boss = tg.add_user("Boss")
+    assert boss.id == ADMIN_ID
+    admin_chat = tg.private_chat(boss).id
+    day = DAY + dt.timedelta(days=1)
+    async with manual_bot(config, clock, at(day, 6)) as app:
+        store = store_of(app)
+        readers = add_readers(tg, store, 2)
+        await ask(tg, admin_chat, boss.id, "/start", 1)
+        (digests / f"{day}.md").write_text(digest(day, "氢能重卡示范线开通。"), "utf-8")
+        await app.tick()
+        [preview] = await tg.wait_for(
+            lambda sb: [m for m in sb.messages(admin_chat) if "氢能重卡" in m.text]
+        )
+        messages = tg.messages(admin_chat)
+        note = messages[messages.index(preview) - 1]
+        assert note.text.startswith("🕓 新一期等待你的批准")
+        assert button_texts(preview) == ["✅ 发送给 2 个聊天", "⏸ 暂缓"]
+        tg.press(preview, boss, text="⏸ 暂缓")
+        await tg.wait_for(lambda sb: sb.callback_answers)
+        assert tg.callback_answers[-1]["text"].startswith("⏸ 已暂缓")
+        clock.set(at(day, 9))
+        await app.tick()
+        assert app.pusher is not None
+        await app.pusher.idle()
+        assert all(not any("氢能" in m.text for m in tg.messages(r)) for r in readers)
+        [held] = await tg.wait_for(
+            lambda sb: [
+                m
+                for m in sb.messages(admin_chat)
+                if m.message_id == preview.message_id and len(button_texts(m)) == 1
+            ]
+        )
+        assert button_texts(held) == ["✅ 发送给 2 个聊天"]
+        tg.press(held, boss, text="✅ 发送给 2 个聊天")
+        for reader in readers:
+            [got] = await tg.wait_for(
+                lambda sb, r=reader: [m for m in sb.messages(r) if "氢能重卡" in m.text]
+            )
+            assert got.text.startswith("每日碳新闻 · 2024年3月2日")
+        tg.press(held, boss, data=f"ap:{day:%Y%m%d}:go")  # pressed again: nothing more
+        await tg.wait_for(lambda sb: len(sb.callback_answers) == 3)
+        assert tg.callback_answers[-1]["text"] == "这一期已经批准发送。"
+        await app.tick()
+        await app.pusher.idle()
+        assert all(sum("氢能" in m.text for m in tg.messages(r)) == 1 for r in readers)
