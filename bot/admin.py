@@ -53,7 +53,7 @@ async def cmd_stats(update: Update, context: BotContext) -> None:
         days = ", ".join(h.date.isoformat() for h in held[:5]) + ("…" if len(held) > 5 else "")
         lines.append(say("stats_scheduled", chat.language, count=len(held), days=days))
     if latest is not None:
-        summary = store.deliveries_summary(latest.date.isoformat())["deliveries"]
+        summary = store.deliveries_summary(latest.key.ref)["deliveries"]
         figures = "; ".join(
             f"{kind}: " + ", ".join(f"{n} {s}" for s, n in sorted(by.items()))
             for kind, by in sorted(summary.items())
@@ -63,28 +63,34 @@ async def cmd_stats(update: Update, context: BotContext) -> None:
 
 
 async def cmd_push(update: Update, context: BotContext) -> None:
-    """Plan the latest edition for every subscribed chat that has not had it, now."""
+    """Plan the latest edition (of each series) for every subscribed chat that has not had it,
+    now."""
     chat = chat_of(update, context)
     services = context.bot_data.services
-    latest = services.store.latest_edition()
-    if latest is None:
+    store = services.store
+    latest = [e for s in store.all_series() if (e := store.latest_edition(s.id)) is not None]
+    if not latest:
         await reply(update, context, say("no_editions", chat.language))
         return
-    report = plan.push_everyone(services.store, latest, dry_run=False, now=services.now())
+    lines = []
+    for edition in latest:
+        report = plan.push_everyone(store, edition, dry_run=False, now=services.now())
+        log.info("admin %s pushed %s: %d new deliveries", update.effective_user,
+                 edition.key.ref, report.planned)  # fmt: skip
+        when = edition.date.isoformat()
+        lines.append(
+            say(
+                "push_planned",
+                chat.language,
+                date=f"{edition.series} {when}" if len(latest) > 1 else when,
+                planned=report.planned,
+                chats=report.chats,
+                variants=report.variants,
+            )
+        )
     if context.bot_data.pusher is not None:
         context.bot_data.pusher.wake()
-    log.info(
-        "admin %s pushed %s: %d new deliveries", update.effective_user, latest.date, report.planned
-    )
-    text = say(
-        "push_planned",
-        chat.language,
-        date=latest.date.isoformat(),
-        planned=report.planned,
-        chats=report.chats,
-        variants=report.variants,
-    )
-    await reply(update, context, text)
+    await reply(update, context, "\n".join(lines))
 
 
 async def cmd_reload(update: Update, context: BotContext) -> None:
