@@ -13,19 +13,21 @@ import aiohttp
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
 
-from . import __version__, plan
+from bot.chat.handlers import App, publish_commands, register
+from bot.delivery.limiter import Limiter
+from bot.delivery.outage import api_outcome
+from bot.delivery.sender import Pusher
+from bot.ops.flood import ChatOrdered
+from bot.ops.health import Health, check_health
+from bot.ops.lockfile import DataLock
+from bot.ops.tgrequest import AiohttpRequest
+from bot.ops.web import WebServer, public_webhook_url, start_web, webhook_secret
+from bot.store.database import Store
+
+from . import __version__
 from .config import Config, TelegramConfig
-from .flood import ChatOrdered
-from .handlers import App, publish_commands, register
-from .health import Health, check_health
-from .lockfile import DataLock
-from .outage import api_outcome
-from .push import Pusher
-from .ratelimit import Limiter
+from .delivery import plan
 from .services import BotContext, BotData, LiveAlerts, Services, utcnow
-from .store import Store
-from .tgrequest import AiohttpRequest
-from .web import WebServer, public_webhook_url, start_web, webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +262,7 @@ async def run_demo(
     announce: Callable[[str], None] = lambda url: None,
 ) -> None:
     """The sandbox emulator with its web chat, and the bot running against it."""
-    from .sandbox import Sandbox, start_sandbox
+    from tgsandbox import Sandbox, start_sandbox
 
     sandbox = Sandbox(token=DEMO_TOKEN, bot_username="digestbot_demo_bot")
     web, url = await start_sandbox(sandbox, host=host, port=port)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .taxonomy import DEFAULT_TOPICS, Topic
+from bot.search.taxonomy import DEFAULT_TOPICS, Topic
 
 T = TypeVar("T")
 

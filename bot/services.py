@@ -5,20 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import aiohttp
 from telegram.ext import CallbackContext, ExtBot
 
-from .config import Config
-from .flood import Throttle
-from .health import RuntimeState
-from .matching import AlertIndex
-from .metrics import Metrics
-from .store import Store
+from bot.ops.flood import Throttle
+from bot.ops.health import RuntimeState
+from bot.ops.metrics import Metrics
+from bot.search.matching import AlertIndex
+from bot.store.database import Store
 
-if TYPE_CHECKING:
-    from .push import Pusher
+from .config import Config
+
+
+class Waker(Protocol):
+    """The sender, as handlers see it: told that the outbox has new rows."""
+
+    def wake(self) -> None: ...
 
 
 def utcnow() -> dt.datetime:
@@ -75,7 +79,7 @@ class BotData:
     services: Services
 
     def __init__(self) -> None:
-        self.pusher: Pusher | None = None
+        self.pusher: Waker | None = None
         self.admin_cache: dict[tuple[int, int], tuple[float, bool]] = {}
         self.throttle = Throttle()
         self.operator_menus: set[int] = set()  # admins whose command menu was set

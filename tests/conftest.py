@@ -18,11 +18,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import BotRunner
 from bot.config import Config, HttpConfig, TelegramConfig
-from bot.logs import NOISY, reset_logging
-from bot.models import EditionKey
+from bot.digest.models import EditionKey
+from bot.ops.logs import NOISY, reset_logging
 
 if TYPE_CHECKING:
-    from bot.sandbox import Sandbox
+    from tgsandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"
@@ -64,7 +64,7 @@ class LiveBot:
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
     """The Bot API emulator on 127.0.0.1, a free port."""
-    from bot.sandbox import Sandbox, start_sandbox  # imported late: collection stays light
+    from tgsandbox import Sandbox, start_sandbox
 
     sandbox = Sandbox(token=TOKEN, bot_username="digest_test_bot")
     web, url = await start_sandbox(sandbox, host="127.0.0.1", port=0)

@@ -12,10 +12,10 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from bot.sandbox import Sandbox
-from bot.sandbox.model import Chat, User
-from bot.store import Store
-from bot.store_chats import ALL
+from bot.store.chats import ALL
+from bot.store.database import Store
+from tgsandbox import Sandbox
+from tgsandbox.model import Chat, User
 
 EDITION_HEADER = "每日碳新闻 · "  # the first line of every edition message
 ALERT_HEADER = "🔔 提醒："  # the first line of an alert message

@@ -9,9 +9,9 @@ import pytest
 from conftest import Clock, Processed, manual_bot
 
 from bot.app import BotRunner
+from bot.chat.handlers import COMMANDS
 from bot.config import Config
-from bot.handlers import COMMANDS
-from bot.sandbox import Sandbox
+from tgsandbox import Sandbox
 
 ADMIN_ID = 200_000_001  # the emulator's first user
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.sandbox.telegram_html import check_message
-from bot.store import Store
+from bot.cli.main import main
+from bot.store.database import Store
+from tgsandbox.telegram_html import check_message
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"

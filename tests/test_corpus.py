@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.check import examine, files_of
+from bot.cli.check import examine, files_of
 from bot.config import Config
 from bot.digest import DigestError, parse_file, read_file
-from bot.models import Edition
+from bot.digest.models import Edition
 
 # ../shared/corpus next to the checkout; DIGESTBOT_CORPUS points elsewhere (a clone in /tmp)
 CORPUS = Path(

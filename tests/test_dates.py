@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dates import parse_day
+from bot.search.dates import parse_day
 
 TODAY = dt.date(2024, 3, 1)
 

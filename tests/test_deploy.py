@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.sandbox import Sandbox, start_sandbox
+from tgsandbox import Sandbox, start_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "7312345678:AAH5k3JqZ1mM0nB9xYt2vR8sQw4eL6pC0dF"

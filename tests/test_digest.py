@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.digest import MAX_FILE_BYTES, DigestError, parse, parse_bytes, parse_file, read
+from bot.digest.models import Edition
 from bot.digest.tree import inline
-from bot.models import Edition
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"

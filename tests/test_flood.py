@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.app import BotRunner
-from bot.flood import Throttle
-from bot.sandbox import Sandbox
+from bot.ops.flood import Throttle
+from tgsandbox import Sandbox
 
 HELP = "可用命令"  # how every /help answer starts (zh)
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import BotRunner
-from bot.handlers import COMMANDS
-from bot.sandbox import Sandbox
+from bot.chat.handlers import COMMANDS
+from tgsandbox import Sandbox
 
 NASTY = st.sampled_from(
     [

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import metric_samples
 
-from bot import plan
 from bot.app import BotRunner
+from bot.delivery import plan
+from bot.delivery.plan import guarded_tick
 from bot.digest import parse_file
-from bot.health import HealthLimits, PushFigures, RuntimeState, check_health
-from bot.plan import guarded_tick
-from bot.store import Store
-from bot.store_outbox import Planned
+from bot.ops.health import HealthLimits, PushFigures, RuntimeState, check_health
+from bot.store.database import Store
+from bot.store.outbox import Planned
 
 SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
 NOW = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import CATALOGUE, LANGUAGES, t
+from bot.render.i18n import CATALOGUE, LANGUAGES, t
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
 LOOKUPS = {"say", "t"}
@@ -27,7 +27,7 @@ def needs(key: str) -> set[str]:
 def uses() -> list[tuple[str, str, set[str] | None]]:
     """(file:line, key, keyword names passed — None when **values are passed on)."""
     found = []
-    for path in sorted(BOT.glob("*.py")):
+    for path in sorted(BOT.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in LOOKUPS):
                 continue
@@ -67,7 +67,7 @@ def test_every_lookup_names_a_key_and_fills_its_placeholders() -> None:
 def test_every_key_is_used() -> None:
     """No dead strings: each key is looked up somewhere (or by a known dynamic prefix)."""
     used = {key for _, key, _ in uses()}
-    sources = "".join(p.read_text("utf-8") for p in BOT.glob("*.py"))
+    sources = "".join(p.read_text("utf-8") for p in BOT.rglob("*.py"))
     dead = {
         k
         for k in CATALOGUE

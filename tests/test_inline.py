@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotRunner
-from bot.sandbox import Sandbox
-from bot.search import search
+from bot.store.lookup import search
+from tgsandbox import Sandbox
 
 FIRST = dt.date(2024, 3, 1)
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotRunner
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import Config
-from bot.lockfile import DataLock, LockHeld, lock_path
-from bot.sandbox import Sandbox
+from bot.ops.lockfile import DataLock, LockHeld, lock_path
+from tgsandbox import Sandbox
 
 
 async def test_a_second_bot_on_the_same_database_is_refused(config: Config) -> None:
@@ -105,7 +105,7 @@ def test_the_lock_file_is_private(tmp_path: Path) -> None:
 
 def test_the_database_is_created_private(tmp_path: Path) -> None:
     """A new database and its data folder are readable by the bot's user only (0600/0700)."""
-    from bot.store import Store
+    from bot.store.database import Store
 
     db = tmp_path / "data" / "digestbot.sqlite3"
     store = Store(db)

@@ -19,8 +19,8 @@ from conftest import free_port
 
 from bot.app import BotRunner
 from bot.config import Config, LogConfig, TelegramConfig
-from bot.logs import REDACTED, reset_logging, setup_logging
-from bot.sandbox import Sandbox, start_sandbox
+from bot.ops.logs import REDACTED, reset_logging, setup_logging
+from tgsandbox import Sandbox, start_sandbox
 
 TOKEN = "7312345678:AAH5k3JqZ1mM0nB9xYt2vR8sQw4eL6pC0dF"
 SECRET_PART = TOKEN.split(":")[1]

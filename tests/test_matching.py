@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from bot.config import DEFAULT_TOPICS
 from bot.digest import parse_file
-from bot.matching import AlertIndex, AlertMatch, TopicTagger
-from bot.models import Alert
-from bot.textnorm import contains, find, merge_spans, normalize
+from bot.digest.models import Alert
+from bot.search.matching import AlertIndex, AlertMatch, TopicTagger
+from bot.search.textnorm import contains, find, merge_spans, normalize
 
 SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
 Found = dict[int, set[tuple[int, tuple[tuple[int, int], ...]]]]  # chat -> {(alert id, spans)}

@@ -12,13 +12,13 @@ from conftest import SEED
 from sqlite_utils import Database
 
 from bot.config import Config
-from bot.models import EditionKey
-from bot.plan import plan_due
-from bot.search import search
-from bot.sources import scan_folder
-from bot.store import Store
-from bot.store_schema import migrations
-from bot.store_search import item_tokens
+from bot.delivery.plan import plan_due
+from bot.digest.models import EditionKey
+from bot.ingest.folder import scan_folder
+from bot.store.database import Store
+from bot.store.index import item_tokens
+from bot.store.lookup import search
+from bot.store.schema import migrations
 
 DAY = dt.date(2024, 1, 8)
 FIRST_WITH_SERIES = "0014_series"

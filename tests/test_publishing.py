@@ -17,10 +17,10 @@ from telegram.error import BadRequest
 
 from bot.app import BotRunner
 from bot.config import Config
-from bot.models import EditionKey
-from bot.sandbox import Sandbox
-from bot.sandbox.model import Message
-from bot.store import Store
+from bot.digest.models import EditionKey
+from bot.store.database import Store
+from tgsandbox import Sandbox
+from tgsandbox.model import Message
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 DAY = dt.date(2024, 3, 1)

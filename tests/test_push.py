@@ -13,8 +13,8 @@ from conftest import Clock, days, manual_bot, metric_samples
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
-from bot.sandbox import Sandbox
-from bot.store import Store
+from bot.store.database import Store
+from tgsandbox import Sandbox
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 DAY = dt.date(2024, 3, 1)

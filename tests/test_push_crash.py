@@ -24,8 +24,8 @@ from conftest import ROOT, TOKEN, Emulator
 from push_world import PaceLog, add_readers
 
 from bot.config import Config
-from bot.sandbox import FaultConfig
-from bot.store import Store
+from bot.store.database import Store
+from tgsandbox import FaultConfig
 
 CHATS = 1000
 KILLS = 5

@@ -27,9 +27,9 @@ from push_world import (
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
-from bot.sandbox import FaultConfig, Sandbox
 from bot.services import Services
-from bot.store import Store
+from bot.store.database import Store
+from tgsandbox import FaultConfig, Sandbox
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 DAY = dt.date(2024, 3, 1)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.query import (
+from bot.search.query import (
     MAX_QUERY_CHARS,
     QUERY_ERRORS,
     FtsPlan,
@@ -22,7 +22,7 @@ from bot.query import (
     fts_plan,
     parse_query,
 )
-from bot.textnorm import index_text, index_tokens, normalize
+from bot.search.textnorm import index_text, index_tokens, normalize
 
 # ---- a generated archive: Chinese words, Latin words, numbers, punctuation, variant forms
 

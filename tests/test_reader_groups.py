@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.app import BotRunner
-from bot.sandbox import Sandbox
-from bot.store import Store
+from bot.store.database import Store
+from tgsandbox import Sandbox
 
 Settle = Callable[[], Awaitable[None]]
 

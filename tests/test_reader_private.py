@@ -11,8 +11,8 @@ import pytest
 from conftest import Clock
 
 from bot.app import BotRunner
-from bot.sandbox import Sandbox
-from bot.store import Store
+from bot.store.database import Store
+from tgsandbox import Sandbox
 
 SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
 

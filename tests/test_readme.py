@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.handlers import COMMANDS
+from bot.chat.handlers import COMMANDS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 

@@ -21,11 +21,11 @@ from conftest import days
 from multidict import CIMultiDictProxy
 
 from bot.config import Source
-from bot.models import EditionKey
-from bot.remote import HTML, NO_ITEMS, RemoteReport, fetch_sources
-from bot.sources import scan_folder
-from bot.store import Store
-from bot.store_remote import RemoteStore
+from bot.digest.models import EditionKey
+from bot.ingest.folder import scan_folder
+from bot.ingest.remote import HTML, NO_ITEMS, RemoteReport, fetch_sources
+from bot.store.database import Store
+from bot.store.sources import RemoteStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"
@@ -418,7 +418,7 @@ async def test_failures_are_logged_once_per_state_change(
     store: _Store, remote: Remote, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An outage logs one warning, however long it lasts, and one line when it ends."""
-    caplog.set_level(logging.INFO, logger="bot.remote")
+    caplog.set_level(logging.INFO, logger="bot.ingest.remote")
     url = remote.serve("/d.md", Reply(status=502))
     for _ in range(3):
         await poll(store, session, url, retries=0)
@@ -427,7 +427,7 @@ async def test_failures_are_logged_once_per_state_change(
     remote.serve("/d.md", Reply(status=404))
     await poll(store, session, url)
     await poll(store, session, url)
-    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.remote"]
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.ingest.remote"]
     assert lines == [
         (logging.WARNING, f"remote source failing: {url}: HTTP 502 Bad Gateway"),
         (logging.INFO, f"edition 2024-01-08 new from {url}"),

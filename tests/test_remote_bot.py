@@ -12,8 +12,8 @@ from conftest import Clock, manual_bot
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig, Source
-from bot.models import EditionKey
-from bot.sandbox import Sandbox
+from bot.digest.models import EditionKey
+from tgsandbox import Sandbox
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2024, 3, 5, 9, 0, tzinfo=SHANGHAI)

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.i18n import CATALOGUE, LANGUAGES, t
-from bot.models import Edition, Item
-from bot.render import (
+from bot.digest.models import Edition, Item
+from bot.render.edition import (
     MAX_RAW,
     MAX_VISIBLE,
     MIN_RAW,
@@ -22,13 +21,8 @@ from bot.render import (
     format_date,
     render_edition,
 )
-from bot.sandbox.telegram_html import (
-    ParsedText,
-    check_message,
-    checked_link,
-    parse_html,
-    utf16_len,
-)
+from bot.render.i18n import CATALOGUE, LANGUAGES, t
+from tgsandbox.telegram_html import ParsedText, check_message, checked_link, parse_html, utf16_len
 
 DAY = dt.date(2024, 1, 8)
 SAMPLE_TEXTS = (

@@ -12,13 +12,13 @@ import pytest
 from conftest import Clock, manual_bot
 
 from bot.app import BotRunner
+from bot.chat.preferences import parse_week_day
 from bot.config import Config, PushConfig
-from bot.models import Edition, EditionKey, Item
-from bot.plan import push_everyone
-from bot.preferences import parse_week_day
-from bot.roundup import TopicName, last_due, roundup_edition, week_key, week_start
-from bot.sandbox import Sandbox
-from bot.store import Store
+from bot.delivery.plan import push_everyone
+from bot.delivery.roundup import TopicName, last_due, roundup_edition, week_key, week_start
+from bot.digest.models import Edition, EditionKey, Item
+from bot.store.database import Store
+from tgsandbox import Sandbox
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = dt.date(2024, 3, 4)

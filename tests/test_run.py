@@ -16,8 +16,8 @@ import conftest
 import pytest
 from conftest import Emulator
 
-from bot.sandbox import Sandbox, start_sandbox
-from bot.store import Store
+from bot.store.database import Store
+from tgsandbox import Sandbox, start_sandbox
 
 TOKEN = "123456:TEST-token-for-run"
 TOKEN_DEMO = conftest.TOKEN  # the test emulator's

@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot, ChatMemberUpdated, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
-from bot.sandbox import ANONYMOUS_ADMIN_ID, Sandbox, start_sandbox
+from tgsandbox import ANONYMOUS_ADMIN_ID, Sandbox, start_sandbox
 
 TOKEN = "123456:TEST-token"
 

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import Sandbox, start_sandbox
+from tgsandbox import Sandbox, start_sandbox
 
 TOKEN = "123456:TEST-token"
 

@@ -16,7 +16,7 @@ from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.sandbox import FaultConfig, Sandbox, make_app, start_sandbox
+from tgsandbox import FaultConfig, Sandbox, make_app, start_sandbox
 
 TOKEN = "123456:TEST-token"
 

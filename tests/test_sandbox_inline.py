@@ -26,8 +26,8 @@ from telegram import (
 from telegram.error import BadRequest
 
 if TYPE_CHECKING:
-    from bot.sandbox import Sandbox
     from tests.conftest import Emulator
+    from tgsandbox import Sandbox
 
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from bot.sandbox import Sandbox, start_sandbox
+from tgsandbox import Sandbox, start_sandbox
 
 TOKEN = "123456:TEST-token"
 FIXTURES = Path(__file__).parent / "fixtures" / "botapi"

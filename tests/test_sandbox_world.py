@@ -27,7 +27,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Conflict, InvalidToken
 
-from bot.sandbox import Sandbox, start_sandbox
+from tgsandbox import Sandbox, start_sandbox
 
 TOKEN = "123456:TEST-token"
 PNG = bytes.fromhex(

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.query import QueryError
-from bot.search import search
-from bot.sources import scan_folder
-from bot.store import Store
-from bot.store_search import Filters
-from bot.taxonomy import DEFAULT_TOPICS
-from bot.textnorm import normalize
+from bot.ingest.folder import scan_folder
+from bot.search.query import QueryError
+from bot.search.taxonomy import DEFAULT_TOPICS
+from bot.search.textnorm import normalize
+from bot.store.database import Store
+from bot.store.index import Filters
+from bot.store.lookup import search
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
 from archive import PLACES, VOCAB, write_archive

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotRunner
-from bot.sandbox import Sandbox
+from tgsandbox import Sandbox
 
 SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
 

@@ -13,8 +13,8 @@ from test_publishing import DAY, at, digest, store_of
 
 from bot.app import BotRunner
 from bot.config import Config
-from bot.sandbox import Sandbox
-from bot.sandbox.model import Message
+from tgsandbox import Sandbox
+from tgsandbox.model import Message
 
 WEEKLY = "---\ntitle: 碳周报 第9期\nseries: Carbon Weekly\n---\n1. 本周储能招标回顾。 https://example.org/w\n"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import days
 
-from bot.models import EditionKey
-from bot.sources import scan_folder
-from bot.store import Store
+from bot.digest.models import EditionKey
+from bot.ingest.folder import scan_folder
+from bot.store.database import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.app import BotRunner
-from bot.handlers import COMMANDS
-from bot.i18n import t
-from bot.sandbox import Sandbox
+from bot.chat.handlers import COMMANDS
+from bot.render.i18n import t
+from tgsandbox import Sandbox
 
 
 async def test_start_in_private_chat_gets_a_welcome(tg: Sandbox, app: BotRunner) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Edition, EditionKey, Item
-from bot.store import Change, Store
+from bot.digest.models import Edition, EditionKey, Item
+from bot.store.database import Change, Store
 
 DAY = dt.date(2024, 1, 8)
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotRunner
-from bot.cli import main
-from bot.plan import guarded_tick
-from bot.sandbox import Sandbox
-from bot.sources import scan_folder
-from bot.store import Store
-from bot.store_faults import describe
+from bot.cli.main import main
+from bot.delivery.plan import guarded_tick
+from bot.ingest.folder import scan_folder
+from bot.store.database import Store
+from bot.store.faults import describe
+from tgsandbox import Sandbox
 
 
 def hold_write_lock(db: Path, seconds: float) -> threading.Thread:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.telegram_html import (
+from tgsandbox.telegram_html import (
     MAX_RAW_BYTES,
     MAX_TEXT_UTF16,
     EntityParseError,

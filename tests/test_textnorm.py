@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.textnorm import (
+from bot.search.textnorm import (
     GAP,
     ZERO_WIDTH,
     contains,

@@ -14,7 +14,7 @@ from conftest import TOKEN, Emulator
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from bot.tgrequest import AiohttpRequest, NotSent
+from bot.ops.tgrequest import AiohttpRequest, NotSent
 
 
 def tiny_png(width: int = 3, height: int = 2) -> bytes:

@@ -19,15 +19,16 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.image import imread
 
-from bot import trend, trending
 from bot.app import BotRunner
-from bot.cli import main
+from bot.chat import trending
+from bot.cli.main import main
 from bot.config import DEFAULT_TOPICS
-from bot.query import QueryError
-from bot.sandbox import Sandbox
-from bot.search import search
-from bot.sources import scan_folder
-from bot.store import Store
+from bot.ingest.folder import scan_folder
+from bot.search import chart as trend
+from bot.search.query import QueryError
+from bot.store.database import Store
+from bot.store.lookup import search
+from tgsandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "digests" / "2024-01-08.md"
@@ -248,7 +249,7 @@ def test_without_a_cjk_font_the_chart_still_renders(
     monkeypatch.setattr(trend, "_CJK_NAME", trend.re.compile("no such font"))
     trend.cjk_family.cache_clear()
     try:
-        with caplog.at_level(logging.WARNING, logger="bot.trend"):
+        with caplog.at_level(logging.WARNING, logger="bot.search.chart"):
             assert trend.cjk_family() is None
             assert trend.cjk_family() is None
         assert [r.message for r in caplog.records].count(

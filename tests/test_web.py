@@ -20,16 +20,12 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
 
 from bot.app import ALLOWED_UPDATES, TELEGRAM_API, file_url
+from bot.chat.handlers import App, register
 from bot.config import Config, HttpConfig, WebhookConfig
-from bot.handlers import App, register
-from bot.health import RuntimeState, check_health
-from bot.metrics import Metrics, failure_reason
-from bot.sandbox import Sandbox
-from bot.services import BotData, LiveAlerts, Services, utcnow
-from bot.sources import scan_folder
-from bot.store import Store
-from bot.store_outbox import Planned
-from bot.web import (
+from bot.ingest.folder import scan_folder
+from bot.ops.health import RuntimeState, check_health
+from bot.ops.metrics import Metrics, failure_reason
+from bot.ops.web import (
     MAX_BODY,
     SECRET_FILE,
     SECRET_HEADER,
@@ -38,6 +34,10 @@ from bot.web import (
     start_web,
     webhook_secret,
 )
+from bot.services import BotData, LiveAlerts, Services, utcnow
+from bot.store.database import Store
+from bot.store.outbox import Planned
+from tgsandbox import Sandbox
 
 LOOPBACK = "127.0.0.1"
 START = {

@@ -12,8 +12,8 @@ from conftest import Clock, free_port
 
 from bot.app import BotRunner
 from bot.config import Config, WebhookConfig
-from bot.sandbox import Sandbox
-from bot.web import SECRET_HEADER, webhook_secret
+from bot.ops.web import SECRET_HEADER, webhook_secret
+from tgsandbox import Sandbox
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from ..models import Item
 from .inline import Inline
 from .layout import META, Head, Layout
+from .models import Item
 from .numbers import number
 from .outline import How, heading_text
 from .text import join

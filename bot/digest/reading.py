@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from ..models import Edition, Item
 from .dating import edition_date, edition_series, meta_text
 from .inline import Inline
 from .items import build
 from .layout import infer
 from .meta import header
+from .models import Edition, Item
 from .text import clean
 from .tree import Kind, Unit, units
 

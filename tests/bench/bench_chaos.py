@@ -34,9 +34,9 @@ from push_world import add_readers
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig, TelegramConfig
-from bot.sandbox import FaultConfig, Sandbox
-from bot.sandbox.server import start_sandbox
-from bot.store import Store
+from bot.store.database import Store
+from tgsandbox import FaultConfig, Sandbox
+from tgsandbox.server import start_sandbox
 
 TOKEN = "123456:CHAOS-token-for-the-emulator"
 CHATS = 1000

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from archive import write_archive
 
-from bot.sources import scan_folder
-from bot.store import Store
+from bot.ingest.folder import scan_folder
+from bot.store.database import Store
 
 DAYS = 3650
 TARGETS = {"cold_s": 10.0, "unchanged_s": 0.5, "one_changed_s": 0.5}

@@ -49,11 +49,11 @@ from telegram.ext import AIORateLimiter, Defaults, ExtBot
 from bot.app import BotRunner
 from bot.config import Config, PushConfig, TelegramConfig
 from bot.digest import parse_file
-from bot.render import render_edition
-from bot.sandbox import Sandbox
-from bot.sandbox.server import make_app, start_sandbox
-from bot.store import Store
-from bot.store_chats import stamp
+from bot.render.edition import render_edition
+from bot.store.chats import stamp
+from bot.store.database import Store
+from tgsandbox import Sandbox
+from tgsandbox.server import make_app, start_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:BENCH-token-for-the-emulator"
@@ -264,9 +264,9 @@ def proc_status(pid: int) -> tuple[float, float]:
 
 BOT_MAIN = """
 import sys
-import bot.ratelimit
-bot.ratelimit.Limiter.__init__.__kwdefaults__["paid_rate"] = float(sys.argv[1])
-from bot.cli import main
+import bot.delivery.limiter
+bot.delivery.limiter.Limiter.__init__.__kwdefaults__["paid_rate"] = float(sys.argv[1])
+from bot.cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
 

@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from archive import VOCAB, write_archive
 
+from bot.chat.searching import page_html
 from bot.config import DEFAULT_TOPICS
-from bot.search import search
-from bot.searching import page_html
-from bot.sources import scan_folder
-from bot.store import Store
+from bot.ingest.folder import scan_folder
+from bot.store.database import Store
+from bot.store.lookup import search
 
 DAYS = 4000  # ~10 items a day: ~40 000 items
 ROUNDS = 3

@@ -1,0 +1,180 @@
+"""The operator's commands (user ids in ``[telegram] admins``): /stats, /push, /reload,
+/broadcast.
+
+For anyone else they do not exist: the same answer as an unknown command, and they are not
+in that person's command menu (the menus with them are set per admin chat).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot.delivery import plan
+from bot.digest.models import Chat
+from bot.render.buttons import BadCallback, Press, encode
+from bot.services import BotContext
+
+from .context import chat_of, reply, say
+
+log = logging.getLogger(__name__)
+
+
+def is_admin_user(update: Update, context: BotContext) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in context.bot_data.services.config.telegram.admins
+
+
+async def cmd_stats(update: Update, context: BotContext) -> None:
+    chat = chat_of(update, context)
+    store = context.bot_data.services.store
+    stats = store.stats()
+    lines = [say("stats_header", chat.language)]
+    for kind, (active, inactive) in sorted(stats.chats.items()):
+        lines.append(
+            say("stats_chats", chat.language, kind=kind, active=active, inactive=inactive)
+        )
+    for reason, count in sorted(stats.inactive_reasons.items()):
+        lines.append(say("stats_inactive", chat.language, reason=reason or "-", count=count))
+    topics = ", ".join(f"{k} {n}" for k, n in sorted(stats.scopes.items())) or "-"
+    lines.append(say("stats_subscriptions", chat.language, topics=topics))
+    lines.append(say("stats_alerts", chat.language, alerts=stats.alerts, chats=stats.alert_chats))
+    editions, items = store.counts()
+    latest = store.latest_edition()
+    when = latest.date.isoformat() if latest else "-"
+    lines.append(say("stats_editions", chat.language, editions=editions, items=items, latest=when))
+    held = store.held()
+    if held:
+        days = ", ".join(h.date.isoformat() for h in held[:5]) + ("…" if len(held) > 5 else "")
+        lines.append(say("stats_scheduled", chat.language, count=len(held), days=days))
+    if latest is not None:
+        summary = store.deliveries_summary(latest.key.ref)["deliveries"]
+        figures = "; ".join(
+            f"{kind}: " + ", ".join(f"{n} {s}" for s, n in sorted(by.items()))
+            for kind, by in sorted(summary.items())
+        )
+        lines.append(say("stats_push", chat.language, date=when, figures=figures or "-"))
+    await reply(update, context, "\n".join(lines))
+
+
+async def cmd_push(update: Update, context: BotContext) -> None:
+    """Plan the latest edition (of each series) for every subscribed chat that has not had it,
+    now."""
+    chat = chat_of(update, context)
+    services = context.bot_data.services
+    store = services.store
+    latest = [e for s in store.all_series() if (e := store.latest_edition(s.id)) is not None]
+    if not latest:
+        await reply(update, context, say("no_editions", chat.language))
+        return
+    lines = []
+    for edition in latest:
+        report = plan.push_everyone(store, edition, dry_run=False, now=services.now())
+        log.info("admin %s pushed %s: %d new deliveries", update.effective_user,
+                 edition.key.ref, report.planned)  # fmt: skip
+        when = edition.date.isoformat()
+        lines.append(
+            say(
+                "push_planned",
+                chat.language,
+                date=f"{edition.series} {when}" if len(latest) > 1 else when,
+                planned=report.planned,
+                chats=report.chats,
+                variants=report.variants,
+            )
+        )
+    if context.bot_data.pusher is not None:
+        context.bot_data.pusher.wake()
+    await reply(update, context, "\n".join(lines))
+
+
+async def cmd_reload(update: Update, context: BotContext) -> None:
+    """Scan the sources now (what the tick does), and say what changed."""
+    chat = chat_of(update, context)
+    services = context.bot_data.services
+    started = dt.datetime.now(dt.UTC)
+    report = await plan.tick(services)
+    if context.bot_data.pusher is not None:
+        context.bot_data.pusher.wake()
+    scan = report.scan
+    seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    text = say(
+        "reload_done",
+        chat.language,
+        files=scan.files,
+        new=len(scan.new),
+        changed=len(scan.changed),
+        removed=len(scan.removed),
+        seconds=f"{seconds:.1f}",
+    )
+    errors = [html.escape(str(e), quote=False) for e in scan.errors[:10]]
+    await reply(update, context, "\n".join([text, *errors]))
+
+
+COMMAND_HEAD = re.compile(r"^/\w+(?:@\w+)?\s*")
+GO_NO = ("go", "no")
+
+
+async def cmd_broadcast(update: Update, context: BotContext) -> None:
+    """/broadcast TEXT: the announcement as subscribers will see it, with send / cancel."""
+    chat = chat_of(update, context)
+    message, user = update.effective_message, update.effective_user
+    services = context.bot_data.services
+    body = COMMAND_HEAD.sub("", message.text_html if message and message.text else "", count=1)
+    if not body.strip() or user is None:
+        await reply(update, context, say("broadcast_usage", chat.language))
+        return
+    draft = services.store.draft_broadcast(body, sender_id=user.id, now=services.now())
+    chats = services.store.audience()
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    say("broadcast_send", chat.language, chats=chats),
+                    callback_data=encode("bc", draft.id, "go"),
+                ),
+                InlineKeyboardButton(
+                    say("broadcast_cancel", chat.language),
+                    callback_data=encode("bc", draft.id, "no"),
+                ),
+            ]
+        ]
+    )
+    await reply(update, context, body, markup=markup)
+
+
+async def on_broadcast_button(
+    update: Update, context: BotContext, press: Press, chat: Chat
+) -> None:
+    """Send or cancel a draft, once; for anyone but an admin the button does not exist."""
+    query = update.callback_query
+    if query is None or not is_admin_user(update, context) or press.args[1] not in GO_NO:
+        raise BadCallback("not an operator's broadcast button")
+    services = context.bot_data.services
+    store, now = services.store, services.now()
+    draft = store.broadcast(press.int_arg(0))
+    if draft is None:
+        raise BadCallback("no such broadcast")
+    if press.args[1] == "go":
+        planned = store.plan_broadcast(draft.id, now=now)
+        claimed = store.broadcast(draft.id)
+        done = draft.status == "draft" and claimed is not None and claimed.status == "planned"
+        if done and context.bot_data.pusher is not None:
+            context.bot_data.pusher.wake()
+        if done:
+            log.info("admin %s broadcast #%d to %d chats", draft.sender_id, draft.id, planned)
+        text = say("broadcast_planned", chat.language, planned=planned)
+    else:
+        done = store.cancel_broadcast(draft.id, now=now)
+        text = say("broadcast_cancelled", chat.language)
+    with contextlib.suppress(BadRequest):  # a stale query: the confirmation still comes
+        await query.answer(text if done else say("broadcast_handled", chat.language))
+    if done:
+        await query.edit_message_reply_markup(None)
+        await reply(update, context, text)

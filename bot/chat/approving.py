@@ -1,0 +1,72 @@
+"""Approval (``push.approve = true``): each new edition waits for a bot admin's "send".
+
+The tick asks (``plan.ask_approval``): every admin who has started the bot gets the edition as
+readers will see it, through the outbox, with "send" and "hold" under its last part — the
+preview /broadcast gives. "send" plans it for every subscriber whose push time has come (and
+its alerts); "hold" keeps it back, and the preview keeps its "send". The first admin to decide
+decides; the others' buttons then say who did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.delivery import plan
+from bot.delivery.content import approval_markup
+from bot.digest.models import Chat, EditionKey
+from bot.render.buttons import BadCallback, Press
+from bot.services import BotContext
+from bot.store.approvals import Approval
+
+from .admin import is_admin_user
+from .context import reply, say
+
+log = logging.getLogger(__name__)
+
+
+async def on_approval_button(
+    update: Update, context: BotContext, press: Press, chat: Chat
+) -> None:
+    """Send or hold an edition waiting for approval; for anyone but an admin the button does
+    not exist."""
+    query, user = update.callback_query, update.effective_user
+    key = EditionKey.from_ref(press.args[0])
+    if query is None or user is None or not is_admin_user(update, context):
+        raise BadCallback("not an admin's approval button")
+    services = context.bot_data.services
+    store, now = services.store, services.now()
+    state = store.approval(key) if key is not None and press.args[1] in ("go", "no") else None
+    edition = store.get_edition(key) if key is not None else None
+    if key is None or state is None or edition is None:
+        raise BadCallback("no edition waits for this")
+    lang = chat.language
+    status = Approval.APPROVED if press.args[1] == "go" else Approval.HELD
+    if not store.decide(key, status, by=user.id, now=now):
+        decided = store.approval(key)
+        now_status = decided[0] if decided else status
+        text = say("approve_decided", lang, status=say(f"approval_{now_status}", lang))
+        with contextlib.suppress(BadRequest):
+            await query.answer(text[:200])
+        return
+    if status is Approval.APPROVED:
+        fresh = plan.is_fresh(key.date, services.config, now)
+        alerts = plan.plan_alerts(services, edition, now) if fresh else 0
+        planned = plan.plan_due(store, services.config, now)
+        if context.bot_data.pusher is not None:
+            context.bot_data.pusher.wake()
+        log.info("admin %s approved edition %s: %d deliveries, %d alerts planned",
+                 user.id, key.ref, planned, alerts)  # fmt: skip
+        text, markup = say("approve_sent", lang, planned=planned), None
+    else:
+        log.info("admin %s held edition %s back", user.id, key.ref)
+        text = say("approve_held", lang)
+        markup = approval_markup(key, lang, chats=store.audience(), held=True)
+    with contextlib.suppress(BadRequest):  # a stale query: the confirmation still comes
+        await query.answer(text[:200])
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(markup)
+    await reply(update, context, text)

@@ -1,0 +1,125 @@
+"""What every handler needs to know about the chat an update came from, and how to answer it.
+
+The chat row (created on first contact), its language, whether the sender may change the
+chat's subscription and settings (private chats: the user; groups: chat admins, anonymous
+admins included; admin status cached briefly), and replies that land in the right thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import time
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+
+from bot.digest.models import Chat
+from bot.render.i18n import t
+from bot.services import BotContext
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS_ADMIN = 1087968824  # GroupAnonymousBot: "from" of messages by anonymous admins
+ADMIN_TTL = 120.0  # seconds an admin check is trusted
+ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
+
+
+def user_language(update: Update) -> str:
+    """zh unless the user's client says another language (then en)."""
+    code = (update.effective_user.language_code if update.effective_user else None) or ""
+    return "en" if code and not code.lower().startswith("zh") else "zh"
+
+
+def say(key: str, lang: str, /, **values: object) -> str:
+    """A catalogue string as Telegram HTML: every inserted value escaped."""
+    return t(key, lang, **{k: html.escape(str(v), quote=False) for k, v in values.items()})
+
+
+def chat_of(update: Update, context: BotContext) -> Chat:
+    """The chat's row, created on first contact with the user's language."""
+    tg = update.effective_chat
+    if tg is None:  # pragma: no cover - only chat updates reach the handlers
+        raise ValueError("update without a chat")
+    title = tg.title or tg.full_name or tg.username or ""
+    store = context.bot_data.services.store
+    return store.ensure_chat(tg.id, type=tg.type, title=title, language=user_language(update))
+
+
+def push_time(chat: Chat, context: BotContext) -> tuple[str, str]:
+    """("08:00", "Asia/Shanghai"): when the chat gets its edition."""
+    push = context.bot_data.services.config.push
+    return (chat.push_time or push.time).strftime("%H:%M"), chat.timezone or push.timezone
+
+
+def chat_today(chat: Chat, context: BotContext) -> dt.date:
+    services = context.bot_data.services
+    zone = ZoneInfo(chat.timezone or services.config.push.timezone)
+    return services.now().astimezone(zone).date()
+
+
+def thread_of(update: Update) -> int | None:
+    message = update.effective_message
+    if message is not None and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
+async def is_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
+    """Whether the user administers the chat (getChatMember, cached for ADMIN_TTL)."""
+    key = (chat_id, user_id)
+    cache = context.bot_data.admin_cache
+    cached = cache.get(key)
+    now = time.monotonic()
+    if cached and now - cached[0] < ADMIN_TTL:
+        return cached[1]
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.info("admin check failed in %s: %s", chat_id, exc)
+        return False
+    admin = member.status in ADMIN_STATUSES
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (now, admin)
+    return admin
+
+
+async def can_manage(update: Update, context: BotContext) -> bool:
+    """May the sender change this chat's subscription, topics, alerts and settings?"""
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if chat.type == "private":
+        return True
+    message = update.effective_message
+    if update.callback_query is None and message is not None and message.sender_chat is not None:
+        return message.sender_chat.id == chat.id  # an anonymous admin posting as the group
+    user = update.effective_user
+    if user is None or user.id == ANONYMOUS_ADMIN:
+        return False
+    return await is_admin(context, chat.id, user.id)
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    text: str,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    preview: bool = False,
+) -> Message:
+    """Send ``text`` (HTML) to the update's chat, in its forum topic if it came from one."""
+    chat = update.effective_chat
+    if chat is None:  # pragma: no cover
+        raise ValueError("update without a chat")
+    return await context.bot.send_message(
+        chat.id,
+        text,
+        message_thread_id=thread_of(update),
+        reply_markup=markup,
+        link_preview_options=LinkPreviewOptions(is_disabled=not preview),
+    )

@@ -1,0 +1,133 @@
+"""/search in a chat (groups too, for everyone) and its ◀ / ▶ page buttons."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.error import BadRequest
+
+from bot.digest.models import Chat, EditionKey
+from bot.render.buttons import BadCallback, Press, encode
+from bot.render.edition import format_date
+from bot.render.i18n import t
+from bot.render.snippets import hit_html
+from bot.search.query import MAX_QUERY_CHARS, QueryError
+from bot.search.textnorm import normalize
+from bot.services import BotContext
+from bot.store.chats import stamp
+from bot.store.lookup import Result, search
+
+from .context import chat_of, reply, say
+
+
+def _query_text(update: Update) -> str:
+    """Everything after the command, spacing kept (quotes and phrases matter)."""
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def page_html(text: str, result: Result, lang: str) -> str:
+    page = result.page
+    shown = f"<b>{html.escape(text[:60], quote=False)}</b>"
+    if not page.hits:
+        return t("search_none", lang, query=shown)
+    lines = [t("search_header", lang, query=shown, total=page.total)]
+    for hit in page.hits:
+        body = f"{hit.title}\n{hit.text}" if hit.title else hit.text
+        spans = result.query.spans(normalize(" ".join(body.split("\n"))))
+        lines.append(
+            hit_html(
+                date=hit.date,
+                position=hit.position,
+                body=body,
+                spans=spans,
+                links=hit.links,
+                lang=lang,
+                series=result.series_of(hit),
+            )
+        )
+    return "\n\n".join(lines)
+
+
+def page_markup(search_id: int, result: Result, lang: str) -> InlineKeyboardMarkup | None:
+    page = result.page
+    rows: list[list[InlineKeyboardButton]] = []
+    nav = []
+    if page.more_before and page.hits:
+        data = encode("sr", search_id, f"b{page.hits[0].id}")
+        nav.append(InlineKeyboardButton(say("button_prev_page", lang), callback_data=data))
+    if page.more_after and page.hits:
+        data = encode("sr", search_id, f"a{page.hits[-1].id}")
+        nav.append(InlineKeyboardButton(say("button_next_page", lang), callback_data=data))
+    if nav:
+        rows.append(nav)
+    editions = list(dict.fromkeys((hit.series, hit.date) for hit in page.hits))
+    opens = [
+        InlineKeyboardButton(
+            say("button_open_edition", lang, date=format_date(d, lang)),
+            callback_data=encode("ed", EditionKey(s, d).token),
+        )
+        for s, d in editions
+    ]
+    rows += [opens[i : i + 2] for i in range(0, len(opens), 2)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def cmd_search(update: Update, context: BotContext) -> None:
+    chat = chat_of(update, context)
+    text = _query_text(update)
+    if not text:
+        await reply(update, context, say("search_usage", chat.language))
+        return
+    if len(text) > MAX_QUERY_CHARS:
+        await reply(update, context, say("query_too_long", chat.language))
+        return
+    services = context.bot_data.services
+    try:
+        result = search(services.store, text, topics=services.config.topics)
+    except QueryError as exc:
+        hint = say(f"query_{exc.reason}", chat.language)
+        await reply(update, context, hint + "\n" + say("search_usage", chat.language))
+        return
+    search_id = services.store.save_search(chat.id, text, at=stamp(services.now()))
+    markup = page_markup(search_id, result, chat.language)
+    await reply(update, context, page_html(text, result, chat.language), markup=markup)
+
+
+async def on_search_page(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
+    """◀ / ▶ under a result page: the page before / after, in place."""
+    services = context.bot_data.services
+    search_id = press.int_arg(0)
+    saved = services.store.saved_search(search_id)
+    cursor = press.args[1]
+    if (
+        saved is None
+        or saved[0] != chat.id
+        or cursor[:1] not in ("a", "b")
+        or not cursor[1:].isdigit()
+    ):
+        raise BadCallback("not this chat's search")
+    item_id = int(cursor[1:])
+    after, before = (item_id, None) if cursor[0] == "a" else (None, item_id)
+    try:
+        result = search(
+            services.store, saved[1], topics=services.config.topics, after=after, before=before
+        )
+    except QueryError:
+        raise BadCallback("saved query no longer parses") from None
+    if not result.page.hits:
+        raise BadCallback("page is gone")
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        try:
+            await query.edit_message_text(
+                page_html(saved[1], result, chat.language),
+                reply_markup=page_markup(search_id, result, chat.language),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc):
+                raise

@@ -1,0 +1,106 @@
+"""``digestbot check``: what the bot understands of digest files, told to their publisher.
+
+For each file (a folder: its ``.md`` / ``.markdown`` files): the date and where it came from,
+the series, the rule the items were found by ("12 items: level-4 headings with links"), each
+item's title (or first words) and links, what was skipped and why, the warnings. A file with
+no date is not an error here: the report says so and what ingest will do with it; a file that
+is no digest (README.md, _index.md) is listed as skipped. Errors (not UTF-8, too large, past
+a limit) make the exit status 1. ``--json``: one document per file (DESIGN.md, Interfaces).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config
+from bot.digest import DigestError, Reading, not_a_digest, read_file
+from bot.ingest.limits import check_limits
+
+SUFFIXES = (".md", ".markdown")
+SHOWN = 64  # characters of an item's title shown
+
+
+def files_of(names: list[str]) -> list[Path]:
+    """The files to check: each name, a folder's digest files (hidden ones left out)."""
+    found: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def examine(path: Path, config: Config) -> tuple[dict[str, Any], list[str], bool]:
+    """(the JSON document, the lines for a person, whether the file failed)."""
+    if (why := not_a_digest(str(path))) is not None:
+        return {"file": str(path), "skipped": why}, [f"{path}: skipped, {why}"], False
+    try:
+        reading = read_file(path, max_items=config.limits.max_items)
+        check_limits(reading, config.limits)
+    except DigestError as exc:
+        return {"file": str(path), "error": str(exc)}, [f"error: {exc}"], True
+    return _doc(path, reading, config), _lines(reading, config), False
+
+
+def _today(config: Config) -> dt.date:
+    return dt.datetime.now(config.zone).date()
+
+
+def _doc(path: Path, reading: Reading, config: Config) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "date": reading.date.isoformat() if reading.date else None,
+        "date_source": reading.date_source or None,
+        "series": reading.series,
+        "title": reading.title,
+        "rule": reading.rule,
+        "items": [item.to_json() for item in reading.items],
+        "skipped": list(reading.skipped),
+        "warnings": list(reading.warnings),
+        **({"draft": True} if reading.draft else {}),
+        **({"scheduled": True} if reading.date and reading.date > _today(config) else {}),
+    }
+
+
+def _lines(reading: Reading, config: Config) -> list[str]:
+    out = [reading.source]
+    if reading.draft:
+        shown = "`digestbot preview FILE` shows it"
+        out.append(f"  draft    not published ({reading.draft}): {shown}")
+    if reading.date:
+        out.append(f"  date     {reading.date} (from {reading.date_source})")
+        if reading.date > _today(config):
+            out.append("  scheduled  dated after today: held back, published on that day")
+    else:
+        then = (
+            'ingest leaves it out (digests.undated = "skip")'
+            if config.undated == "skip"
+            else "ingest dates it the day it first sees it"
+        )
+        out.append(f"  date     none: {reading.no_date}; {then}")
+    out.append(f"  series   {reading.series or '(none)'}")
+    if reading.title:
+        out.append(f"  title    {reading.title}")
+    out.append(f"  items    {reading.rule}")
+    section = None
+    for item in reading.items:
+        if item.section and item.section != section:
+            out.append(f"    [{item.section}]")
+        section = item.section
+        head = " ".join((item.title or item.text).split())
+        short = head if len(head) <= SHOWN else head[: SHOWN - 1] + "…"
+        out.append(f"    {item.position:3d}. {short}")
+        out.append(f"         {', '.join(item.links) if item.links else 'no link'}")
+    out += [f"  skipped  {why}" for why in reading.skipped]
+    out += [f"  warning  {warning}" for warning in reading.warnings]
+    return out

@@ -1,0 +1,341 @@
+"""What each delivery says: the message parts of an outbox row, rendered once per variant.
+
+An edition as a chat gets it (its topics, its alert marks, without what it got by alert), an
+alert message, a weekly roundup, a broadcast. The edition views (item ids, topics, alert
+matches) are computed once per content and alert change, the rendered parts once per variant
+(content, language, format): a push to a hundred thousand chats renders a handful of times.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.config import Config
+from bot.digest.models import Chat, Edition, EditionKey, Item
+from bot.render.buttons import encode
+from bot.render.edition import escape, render_edition
+from bot.render.i18n import t
+from bot.render.snippets import hit_html
+from bot.search.matching import AlertMatch
+from bot.search.textnorm import normalize
+from bot.services import LiveAlerts, Services
+from bot.store.approvals import APPROVAL
+from bot.store.broadcasts import BROADCAST_KIND, broadcast_id
+from bot.store.chats import ALL
+from bot.store.database import Store
+from bot.store.outbox import ALERT, ROUNDUP, Delivery
+
+from .roundup import WEEK, TopicName, roundup_edition, roundup_heading, week_start
+
+Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
+RENDER_CACHE = 512
+
+
+@dataclass
+class _EditionView:
+    """An edition as the sender needs it, computed once per content (and alert) change."""
+
+    edition: Edition
+    content_hash: str
+    ids: dict[int, int]
+    topics: dict[int, set[str]]
+    alerts_version: int
+    matches: dict[int, list[AlertMatch]]
+
+
+class Parts:
+    """The renderer and its caches (see the module doc)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._views: dict[str, _EditionView] = {}
+        self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
+        self._roundups: OrderedDict[tuple[object, ...], Roundup | None] = OrderedDict()
+
+    def _view(self, ref: str) -> _EditionView | None:
+        store, alerts = self.services.store, self.services.alerts
+        date = EditionKey.from_ref(ref)
+        if date is None:
+            return None
+        current = store.edition_hash(date)
+        version = alerts.version if alerts else 0
+        view = self._views.get(ref)
+        if view is not None and view.content_hash == current and view.alerts_version == version:
+            return view
+        edition = store.get_edition(date)
+        if edition is None or current is None:
+            return None
+        matches = alerts.index.match_edition(item_texts(edition)) if alerts else {}
+        view = _EditionView(
+            edition,
+            current,
+            store.edition_item_ids(date),
+            store.edition_item_topics(date),
+            version,
+            matches,
+        )
+        self._views[ref] = view
+        if len(self._views) > 8:
+            self._views.pop(next(iter(self._views)))
+        return view
+
+    def parts(self, row: Delivery) -> list[str]:
+        if row.kind == BROADCAST_KIND:
+            number = broadcast_id(row.edition_date)
+            found = self.services.store.broadcast(number) if number is not None else None
+            return [found.html] if found is not None else []
+        if row.kind == ROUNDUP:
+            return self._roundup_parts(row)
+        view = self._view(row.edition_date)
+        if view is None:
+            return []
+        if row.kind == APPROVAL:  # an admin's preview: the edition as every reader gets it
+            parts = self.edition_parts(row.chat, frozenset({ALL}), row.edition_date, view)
+            note = t("approve_note", row.chat.language)
+            return [note, *parts] if parts else []
+        if row.kind == ALERT:
+            return self._alert_parts(view, row, view.matches.get(row.chat.id, []))
+        return self.edition_parts(row.chat, row.scopes, row.edition_date, view)
+
+    def edition_parts(
+        self, chat: Chat, scopes: frozenset[str], day: str, view: _EditionView | None = None
+    ) -> list[str]:
+        """The message parts of edition ``day`` as this chat gets it (its topics, its alert
+        marks, without what it got by alert): the push's, and a correction's."""
+        view = view or self._view(day)
+        if view is None:
+            return []
+        lang = chat.language
+        matches = view.matches.get(chat.id, [])
+        already = self.services.store.sent_items(chat.id, day)
+        content = chat_content(
+            view.edition,
+            scopes=scopes,
+            topics=view.topics,
+            ids=view.ids,
+            already=already,
+            matches=matches,
+        )
+        if not content.edition.items:
+            return []
+        key = (*content.key, lang, chat.format)
+        parts = self._renders.get(key)
+        if parts is None:
+            parts = render_edition(
+                content.edition, lang=lang, compact=chat.format == "compact", marks=content.marks
+            )
+            self._renders[key] = parts
+            if len(self._renders) > RENDER_CACHE:
+                self._renders.popitem(last=False)
+        return parts
+
+    def _roundup_parts(self, row: Delivery) -> list[str]:
+        services, chat = self.services, row.chat
+        version = services.alerts.version if services.alerts else 0
+        start = week_start(row.edition_date)
+        if start is None:
+            return []
+        hashes = tuple(
+            h
+            for key, h, _ in services.store.recent_editions(start)
+            if key.date < start + WEEK and (not row.series or key.series in row.series)
+        )
+        key = (row.edition_date, row.scopes, row.series, chat.language, version, hashes)
+        built = self._roundups.get(key)
+        if built is None:
+            built = roundup_content(
+                services.store,
+                services.config,
+                key=row.edition_date,
+                scopes=row.scopes,
+                series=row.series,
+                lang=chat.language,
+                alerts=services.alerts,
+            )
+            self._roundups[key] = built
+            if len(self._roundups) > RENDER_CACHE:
+                self._roundups.popitem(last=False)
+        if built is None or not built[0].items:
+            return []
+        roundup, matches = built
+        content = chat_content(
+            roundup,
+            scopes=frozenset({ALL}),
+            topics={},
+            ids={},
+            already=set(),
+            matches=matches.get(chat.id, []),
+        )
+        render_key = (ROUNDUP, *content.key, chat.language, chat.format)
+        parts = self._renders.get(render_key)
+        if parts is None:
+            parts = render_edition(
+                content.edition,
+                lang=chat.language,
+                compact=chat.format == "compact",
+                marks=content.marks,
+                heading=roundup_heading(start, chat.language),
+            )
+            self._renders[render_key] = parts
+            if len(self._renders) > RENDER_CACHE:
+                self._renders.popitem(last=False)
+        return parts
+
+    def _alert_parts(
+        self, view: _EditionView, row: Delivery, matches: list[AlertMatch]
+    ) -> list[str]:
+        items = alert_items(view.edition, view.ids, row.items)
+        lang = row.chat.language
+        by_position = {view.edition.items[m.item].position: m for m in matches}
+        blocks = []
+        terms: list[str] = []
+        for item in items:
+            match = by_position.get(item.position)
+            if match is None:
+                continue
+            terms += [term for term in match.terms if term not in terms]
+            body = f"{item.title}\n{item.text}" if item.title else item.text
+            spans = match.spans if item.title else [(s - 1, e - 1) for s, e in match.spans]
+            blocks.append(
+                hit_html(
+                    date=view.edition.date,
+                    position=item.position,
+                    body=body,
+                    spans=spans,
+                    links=item.links,
+                    lang=lang,
+                )
+            )
+        if not blocks:
+            return []
+        header = t("alert_message", lang, terms=escape(" ".join(terms)))
+        return [header + "\n\n" + "\n\n".join(blocks)]
+
+
+def item_texts(edition: Edition) -> list[str]:
+    """What alerts and search match: the normalised title and text of each item."""
+    return [normalize(f"{item.title}\n{item.text}") for item in edition.items]
+
+
+def digest_positions(
+    edition: Edition, scopes: frozenset[str] | set[str], topics: Mapping[int, set[str]]
+) -> set[int]:
+    """Positions of the items a chat with these subscription scopes gets in its digest."""
+    if not scopes:
+        return set()
+    if ALL in scopes:
+        return {item.position for item in edition.items}
+    return {p for p, keys in topics.items() if keys & set(scopes)}
+
+
+# -- what one chat gets ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """One chat's view of an edition: the items it gets and the spans its alerts mark."""
+
+    edition: Edition
+    marks: Mapping[int, Sequence[tuple[int, int]]]
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Everything the rendering depends on besides the chat's language and format."""
+        positions = tuple(item.position for item in self.edition.items)
+        marks = tuple(sorted((p, tuple(s)) for p, s in self.marks.items()))
+        return (self.edition.key, self.edition.content_hash, positions, marks)
+
+
+def chat_content(
+    edition: Edition,
+    *,
+    scopes: frozenset[str],
+    topics: Mapping[int, set[str]],
+    ids: Mapping[int, int],
+    already: set[int],
+    matches: Sequence[AlertMatch],
+) -> Content:
+    """The items of ``edition`` for a chat (its topics, minus what it got by alert), marked."""
+    keep = digest_positions(edition, scopes or frozenset({ALL}), topics)
+    items: list[Item] = [
+        item
+        for item in edition.items
+        if item.position in keep and ids.get(item.position) not in already
+    ]
+    marks: dict[int, list[tuple[int, int]]] = {}
+    for match in matches:
+        position = edition.items[match.item].position
+        marks.setdefault(position, []).extend(match.spans)
+    kept = {item.position for item in items}
+    return Content(
+        replace(edition, items=tuple(items)),
+        {p: sorted(set(s)) for p, s in marks.items() if p in kept},
+    )
+
+
+def alert_items(edition: Edition, ids: Mapping[int, int], wanted: Sequence[int]) -> list[Item]:
+    """The items (by id) an alert message carries, in edition order."""
+    by_id = {ids[item.position]: item for item in edition.items if item.position in ids}
+    return [by_id[i] for i in wanted if i in by_id]
+
+
+# -- the weekly roundup ------------------------------------------------------------------
+
+
+def roundup_content(
+    store: Store,
+    config: Config,
+    *,
+    key: str,
+    scopes: frozenset[str],
+    series: frozenset[int] = frozenset(),
+    lang: str,
+    alerts: LiveAlerts | None,
+) -> tuple[Edition, dict[int, list[AlertMatch]]] | None:
+    """A weekly chat's roundup for week ``key`` (None if ``key`` is not a week) and the alert
+    matches in it, by chat (the same for every chat of these scopes, series and language)."""
+    start = week_start(key)
+    if start is None:
+        return None
+    editions = []
+    topics_of: dict[tuple[EditionKey, int], set[str]] = {}
+    held = store.unapproved()
+    for day, _, _ in store.recent_editions(start):
+        if day.date >= start + WEEK or day in held or (series and day.series not in series):
+            continue
+        edition = store.get_edition(day)
+        if edition is None:
+            continue
+        editions.append(edition)
+        for position, keys in store.edition_item_topics(day).items():
+            topics_of[(day, position)] = keys
+    names = [TopicName(t.key, t.name_en if lang == "en" else t.name_zh) for t in config.topics]
+    scopes = scopes or frozenset({ALL})
+    roundup = roundup_edition(
+        editions, topics_of, start=start, scopes=scopes, topics=names, lang=lang
+    )
+    matches = alerts.index.match_edition(item_texts(roundup)) if alerts else {}
+    return roundup, matches
+
+
+# -- what an admin is asked -------------------------------------------------------------
+
+
+def approval_markup(key: EditionKey, lang: str, *, chats: int, held: bool) -> InlineKeyboardMarkup:
+    """The buttons under an edition waiting for approval ("hold" is gone once it is held)."""
+    row = [
+        InlineKeyboardButton(
+            t("approve_send", lang, chats=chats), callback_data=encode("ap", key.token, "go")
+        )
+    ]
+    if not held:
+        row.append(
+            InlineKeyboardButton(
+                t("approve_hold", lang), callback_data=encode("ap", key.token, "no")
+            )
+        )
+    return InlineKeyboardMarkup([row])

@@ -1,0 +1,271 @@
+"""Planning the push: what each chat gets of an edition, and when.
+
+One tick (a single repeating job) scans the sources, plans alert messages for new editions,
+and plans every (time zone, push time) group of subscribed chats whose push time has come.
+A chat's content is worked out here too (its topics, the items it already got by alert, its
+alert marks), once per edition and chat variant, so the sender only renders and sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.digest.models import Edition, EditionKey
+from bot.ingest.folder import ScanReport, scan_folder
+from bot.ingest.remote import RemoteReport, fetch_sources
+from bot.services import LiveAlerts, Services
+from bot.store.approvals import APPROVAL
+from bot.store.database import Store
+from bot.store.faults import DatabaseError, describe
+from bot.store.outbox import ALERT, Planned
+
+from .content import chat_content, digest_positions, item_texts
+from .corrections import EDIT_WINDOW
+from .roundup import WEEK, last_due, week_key
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 3  # rounds of attempts for a row that keeps failing transiently
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    scan: ScanReport
+    planned: int
+    alerts: int
+    requeued: int
+    remote: RemoteReport | None = None
+
+
+def due_at(day: dt.date, push_time: dt.time, zone: str) -> dt.datetime:
+    """When an edition dated ``day`` is due for chats with this push time and time zone."""
+    return dt.datetime.combine(day, push_time, tzinfo=ZoneInfo(zone))
+
+
+def group_settings(config: Config, timezone: str, push_time: str) -> tuple[str, dt.time]:
+    """A (time zone, push time) group as stored ("" = the default) → the effective values."""
+    zone = timezone or config.push.timezone
+    when = dt.time.fromisoformat(push_time) if push_time else config.push.time
+    return zone, when
+
+
+def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
+    """Outbox rows for every chat whose edition is due (and not older than push.max_age).
+
+    Groups are planned in the order they fell due: the sender takes rows in planning order.
+    """
+    max_age = config.push.max_age
+    since = (now - max_age).date() - dt.timedelta(days=1)
+    groups = store.push_groups()
+    work = []
+    held = store.unapproved()
+    for key, _, ingested in store.recent_editions(since):
+        if key in held:
+            continue  # waits for an admin's "send" (push.approve)
+        for timezone, push_time in groups:
+            zone, when = group_settings(config, timezone, push_time)
+            due = due_at(key.date, when, zone)
+            if due <= now and now - due <= max_age:
+                work.append((due, key, timezone, push_time, max(due, ingested)))
+    planned = 0
+    with store.transaction():
+        for due, key, timezone, push_time, available in sorted(work):
+            planned += store.plan_group(
+                key,
+                timezone=timezone,
+                push_time=push_time,
+                due_at=due,
+                available_at=available,
+                now=now,
+            )
+        planned += plan_weekly(store, config, now)
+    return planned
+
+
+def plan_weekly(store: Store, config: Config, now: dt.datetime) -> int:
+    """Roundup rows for weekly chats whose day and time have come (within push.max_age),
+    when the week they cover has editions."""
+    planned = 0
+    for timezone, push_time, week_day in store.weekly_groups():
+        zone, when = group_settings(config, timezone, push_time)
+        due, start = last_due(now, week_day=week_day, at=when, zone=ZoneInfo(zone))
+        if now - due > config.push.max_age:
+            continue
+        days = [key for key, _, _ in store.recent_editions(start) if key.date < start + WEEK]
+        if not days:
+            continue
+        planned += store.plan_weekly_group(
+            week_key(start),
+            timezone=timezone,
+            push_time=push_time,
+            week_day=week_day,
+            due_at=due,
+            now=now,
+        )
+    return planned
+
+
+def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
+    """Alert messages for matching items a chat will not get in its digest."""
+    if services.alerts is None:
+        return 0
+    store = services.store
+    matches = services.alerts.index.match_edition(item_texts(edition))
+    if not matches:
+        return 0
+    topics = store.edition_item_topics(edition.key)
+    ids = store.edition_item_ids(edition.key)
+    scopes = store.scopes_of(list(matches), daily=True)  # weekly chats get no digest today
+    chosen = store.chats_series(matches)
+    rows = []
+    for chat_id, hits in matches.items():
+        gets = not chosen.get(chat_id) or edition.series_id in chosen[chat_id]
+        covered = digest_positions(edition, scopes.get(chat_id, set()) if gets else set(), topics)
+        outside = sorted({edition.items[h.item].position for h in hits} - covered)
+        if outside:
+            items = tuple(ids[p] for p in outside if p in ids)
+            rows.append(Planned(chat_id, edition.key.ref, ALERT, now, items))
+    return store.plan(rows, now=now)
+
+
+def ask_approval(
+    store: Store, config: Config, keys: Sequence[EditionKey], now: dt.datetime
+) -> list[EditionKey]:
+    """Hold each new edition (still fresh enough to be pushed) for an admin's "send": a
+    preview for every admin the bot can write to (an admin who starts the bot later gets the
+    previews of what still waits at the next tick). The editions asked about now."""
+    admins = [a for a in config.telegram.admins if store.get_chat(a) is not None]
+    with store.transaction():
+        asked = [k for k in keys if is_fresh(k.date, config, now) and store.ask(k, now=now)]
+        waiting = [k for k in store.pending_approval() if is_fresh(k.date, config, now)]
+        store.plan([Planned(a, k.ref, APPROVAL, now) for k in waiting for a in admins], now=now)
+    if asked and not admins:
+        log.warning(
+            "%d editions wait for approval, but no admin of [telegram] admins has started "
+            "the bot: send it /start to get the previews",
+            len(asked),
+        )
+    return asked
+
+
+def is_fresh(edition_date: dt.date, config: Config, now: dt.datetime) -> bool:
+    """Not older than push.max_age (counted from the day's default push time)."""
+    due = due_at(edition_date, config.push.time, config.push.timezone)
+    return now - due <= config.push.max_age
+
+
+async def tick(services: Services) -> TickReport:
+    """Scan the sources, plan alerts for new editions, plan what is due, requeue failures."""
+    store, config = services.store, services.config
+    now = services.now()
+    report = scan_folder(
+        store,
+        config.digests_dir,
+        limits=config.limits,
+        undated=config.undated,
+        today=now.astimezone(config.zone).date(),
+    )
+    remote = None
+    if config.sources and services.http is not None:
+        remote = await fetch_sources(
+            store,
+            config.sources,
+            session=services.http,
+            now=now.astimezone(config.zone),
+            limits=config.limits,
+        )
+    errors = [*report.errors, *(remote.errors if remote else [])]
+    appeared = services.runtime.scanned(
+        now, errors=errors, failing_sources=remote.failing if remote else ()
+    )
+    services.metrics.ingest_error(len(appeared))
+    released = store.release(now.astimezone(config.zone).date())  # embargoes that ended
+    for key in released:
+        log.info("edition %s published: its day has begun", key.ref)
+    alerts = corrected = 0
+    changed = [*report.changed, *(remote.changed if remote else [])]
+    fresh = [*report.new, *(remote.new if remote else []), *released]
+    asked = ask_approval(store, config, fresh, now) if config.push.approve else []
+    held = store.unapproved()
+    for key in [*fresh, *changed]:
+        edition = store.get_edition(key)
+        if edition is not None and key not in held and is_fresh(key.date, config, now):
+            alerts += plan_alerts(services, edition, now)  # new items: their alerts as usual
+    if config.push.corrections == "edit":
+        for key in changed:  # what readers got of it is edited to what it says now
+            corrected += store.plan_corrections(key, since=now - EDIT_WINDOW, now=now)
+    planned = plan_due(store, config, now)
+    requeued = store.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
+    if planned or alerts or requeued or corrected or asked:
+        log.info(
+            "tick: %d deliveries planned, %d alerts, %d corrections, %d requeued, "
+            "%d waiting for approval",
+            planned, alerts, corrected, requeued, len(asked),
+        )  # fmt: skip
+    services.runtime.tick_done()
+    return TickReport(report, planned, alerts, requeued, remote)
+
+
+async def guarded_tick(services: Services) -> TickReport | None:
+    """``tick`` for the repeating job: a failure never escapes. It is recorded for /healthz
+    (degraded, with the reason) and /metrics, and logged once per new reason; the next tick
+    tries again."""
+    try:
+        return await tick(services)
+    except Exception as exc:
+        now = services.now()
+        services.metrics.tick_failed()
+        if isinstance(exc, DatabaseError):
+            reason = describe(services.store.path, exc)
+            services.runtime.store_failed(now, reason)
+            if services.runtime.tick_failed(now, reason):
+                log.error("tick failed: %s", reason)
+        elif services.runtime.tick_failed(now, f"{type(exc).__name__}: {exc}"):
+            log.exception("tick failed")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PushReport:
+    chats: int
+    variants: int
+    empty: int
+    planned: int
+
+
+def push_everyone(
+    store: Store, edition: Edition, *, dry_run: bool, now: dt.datetime | None = None
+) -> PushReport:
+    """Plan ``edition`` for every subscribed chat now (or only count, with ``dry_run``)."""
+    matches = LiveAlerts(store).index.match_edition(item_texts(edition))
+    topics = store.edition_item_topics(edition.key)
+    ids = store.edition_item_ids(edition.key)
+    variants: set[tuple[object, ...]] = set()
+    chats = empty = 0
+    for chat, scopes, series in store.subscribed_chats():
+        if chat.cadence != "daily":  # weekly chats get their roundup, not the edition
+            continue
+        if series and edition.series_id not in series:
+            continue  # the chat chose other series
+        chats += 1
+        content = chat_content(
+            edition,
+            scopes=scopes,
+            topics=topics,
+            ids=ids,
+            already=set(),
+            matches=matches.get(chat.id, []),
+        )
+        if not content.edition.items:
+            empty += 1
+            continue
+        variants.add((*content.key, chat.language, chat.format))
+    planned = 0
+    if not dry_run:
+        planned = store.plan_everyone(edition.key, now=now or dt.datetime.now(dt.UTC))
+    return PushReport(chats, len(variants), empty, planned)

@@ -1,0 +1,121 @@
+"""The weekly roundup: a week's items for one chat, grouped by topic, as one edition (pure).
+
+A weekly chat gets, once a week on its day at its push time, the items of the seven days
+before: everything in the topics it follows, or, when it follows everything, the top items
+of each topic (a digest puts its lead stories first, so "top" is the earliest position, the
+newest day first on a tie). Each item appears once, under its first topic, with its day
+after the text. The result is an ``Edition`` so rendering, splitting and alert marks are
+the same as for a daily edition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.digest.models import Edition, EditionKey, Item
+from bot.render.i18n import t
+
+KEY_PREFIX = "week-"
+WEEK = dt.timedelta(days=7)
+TOP_PER_TOPIC = 3
+ALL = "all"
+
+
+def week_key(start: dt.date) -> str:
+    """The outbox key of the roundup that covers the seven days from ``start``."""
+    return f"{KEY_PREFIX}{start.isoformat()}"
+
+
+def week_start(key: str) -> dt.date | None:
+    """The first day a roundup key covers, or None when ``key`` is not one."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    try:
+        return dt.date.fromisoformat(key.removeprefix(KEY_PREFIX))
+    except ValueError:
+        return None
+
+
+def last_due(
+    now: dt.datetime, *, week_day: int, at: dt.time, zone: dt.tzinfo
+) -> tuple[dt.datetime, dt.date]:
+    """The latest roundup time at or before ``now`` (its day is ``week_day`` at ``at`` in
+    ``zone``) and the first day of the week it covers (the seven days before it)."""
+    local = now.astimezone(zone)
+    day = local.date() - dt.timedelta(days=(local.weekday() - week_day) % 7)
+    due = dt.datetime.combine(day, at, tzinfo=zone)
+    if due > now:
+        day -= WEEK
+        due = dt.datetime.combine(day, at, tzinfo=zone)
+    return due, day - WEEK
+
+
+@dataclass(frozen=True, slots=True)
+class TopicName:
+    key: str
+    name: str
+
+
+def roundup_edition(
+    editions: Sequence[Edition],
+    topics_of: Mapping[tuple[EditionKey, int], set[str]],
+    *,
+    start: dt.date,
+    scopes: frozenset[str],
+    topics: Sequence[TopicName],
+    lang: str,
+) -> Edition:
+    """The week's items for a chat with these subscription ``scopes``, grouped by topic.
+
+    ``topics_of``: (edition key, item position) → the item's topic keys; ``topics``: every
+    topic in display order, with its name in ``lang``.
+    """
+    everything = ALL in scopes
+    chosen: list[tuple[str, dt.date, Item]] = []
+    used: set[tuple[EditionKey, int]] = set()
+    for topic in topics:
+        if not everything and topic.key not in scopes:
+            continue
+        found = [
+            (edition.key, item)
+            for edition in editions
+            for item in edition.items
+            if topic.key in topics_of.get((edition.key, item.position), set())
+            and (edition.key, item.position) not in used
+        ]
+        if everything:
+            found.sort(key=lambda hit: (hit[1].position, -hit[0].date.toordinal(), hit[0]))
+            found = found[:TOP_PER_TOPIC]
+        else:
+            found.sort(key=lambda hit: (hit[0].date, hit[1].position, hit[0].series))
+        for key, item in found:
+            used.add((key, item.position))
+            chosen.append((topic.name, key.date, item))
+    items = tuple(
+        Item(
+            position=number,
+            text=f"{item.text}（{t('roundup_day', lang, month=day.month, day=day.day)}）",
+            links=item.links,
+            section=name,
+            title=item.title,
+        )
+        for number, (name, day, item) in enumerate(chosen, start=1)
+    )
+    series = editions[0].series if editions else ""
+    return Edition(date=start, series=series, items=items, title=series)
+
+
+def roundup_heading(start: dt.date, lang: str) -> str:
+    """The first line of a roundup: the week it covers."""
+    end = start + WEEK - dt.timedelta(days=1)
+    return t(
+        "roundup_heading",
+        lang,
+        start_month=start.month,
+        start_day=start.day,
+        end_month=end.month,
+        end_day=end.day,
+        year=end.year,
+    )

@@ -1,0 +1,318 @@
+"""Sending the outbox: every planned delivery once, part by part, at Telegram's pace.
+
+One task drains due rows, a bounded number at a time (enough in flight to keep the pace with
+real network latency); the rate limiter (ratelimit.py) spaces every message. Each part is
+recorded the moment Telegram confirms it, so a crash repeats at most the parts in flight.
+Errors are classified once, here: blocked / kicked / not found → the chat goes inactive;
+migrated → the row follows the chat; 5xx and network errors → a jittered backoff (≤ 60 s),
+tried again until the row is older than push.max_age, while the whole outbox waits out an
+API outage (outage.py); a read timeout → held and decided (outage.py), never blindly resent;
+a bad message → failed, loudly. A database fault never stops the sender: the row stays as it
+was, the fault is reported (health, metrics) and the sender tries again a little later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
+
+from bot.digest.models import Edition, EditionKey
+from bot.ops.tgrequest import NotSent
+from bot.search.matching import AlertMatch
+from bot.services import Services
+from bot.store.approvals import APPROVAL
+from bot.store.corrections import CORRECTION
+from bot.store.faults import DatabaseError, describe
+from bot.store.outbox import Delivery
+
+from .content import Parts, approval_markup
+from .corrections import correct, part_hash
+from .limiter import BROADCAST, Send, retry_seconds
+from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
+
+log = logging.getLogger(__name__)
+
+Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
+
+STORE_PAUSE = 2.0  # s the sender waits after a database fault before trying again
+RENDER_CACHE = 512
+REFILL = 4  # new rows are read once a quarter of the slots is free
+
+
+class Pusher:
+    """The outbox sender: ``start``, ``wake`` after planning, ``stop`` (finishes in-flight)."""
+
+    def __init__(
+        self,
+        services: Services,
+        bot: ExtBot[Any],
+        *,
+        concurrency: int = 64,
+        probe_cap: float = 15.0,
+    ) -> None:
+        self.services = services
+        self.bot = bot
+        self.concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._chats: dict[int, int] = {}  # in-flight row id -> its chat (one at a time each)
+        self._stopping = False
+        self._stopped = asyncio.Event()
+        self.gate = ApiGate(services.runtime, bot, probe_cap=probe_cap, stopping=self._stopped)
+        self._task: asyncio.Task[None] | None = None
+        self.content = Parts(services)
+        self._changed = asyncio.Condition()
+        self.sent = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="digestbot-push")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self, *, grace: float = 8.0) -> None:
+        """Take no new rows; let the parts in flight finish (up to ``grace`` seconds)."""
+        self._stopping = True
+        self._stopped.set()
+        self._wake.set()
+        if self._task is not None and not self.gate.open:
+            self._task.cancel()  # probing a failing API: nothing of its own is in flight
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        pending = list(self._inflight.values())
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
+    async def idle(self) -> None:
+        """Return once nothing is in flight and nothing is due (tests and `digestbot push`)."""
+        async with self._changed:
+            await self._changed.wait_for(
+                lambda: (
+                    not self._inflight
+                    and not self.services.store.due(self.services.now(), limit=1)
+                )
+            )
+
+    async def _run(self) -> None:
+        store = self.services.store
+        refill = max(1, self.concurrency // REFILL)
+        while not self._stopping:
+            self._wake.clear()
+            if not self.gate.open:  # the API is failing: send nothing until it answers
+                if await self.gate.ride_out() and not self._stopping:
+                    waiting = store.retry_transient_now(now=self.services.now())
+                    log.info("outbox resumes: %d deliveries waiting out errors are due", waiting)
+                continue
+            room = self.concurrency - len(self._inflight)
+            if room < refill and self._inflight:  # read rows in batches, not one per send
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                continue
+            try:
+                rows = store.due(
+                    self.services.now(), limit=max(room, 0), busy=[*self._chats.values()]
+                )
+            except DatabaseError as exc:
+                self._store_fault(exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), timeout=STORE_PAUSE)
+                continue
+            for row in rows:
+                await self._slots.acquire()
+                if self._stopping:
+                    self._slots.release()
+                    break
+                self._chats[row.id] = row.chat.id
+                self._inflight[row.id] = asyncio.create_task(self._deliver_one(row))
+            if not rows and not self._inflight:
+                self.services.runtime.drained(self.services.now())
+            if not rows or room <= 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    async def _deliver_one(self, row: Delivery) -> None:
+        try:
+            await self._deliver(row)
+        except DatabaseError as exc:  # the row stays as it is: sent again when it works
+            self._store_fault(exc)
+            await asyncio.sleep(STORE_PAUSE)
+        except Exception:  # one row must never stop the sender
+            log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
+            self.give_up(row, "failed", "internal error")
+        finally:
+            self._inflight.pop(row.id, None)
+            self._chats.pop(row.id, None)
+            self._slots.release()
+            self._wake.set()
+            async with self._changed:
+                self._changed.notify_all()
+
+    # -- one delivery ---------------------------------------------------------------------
+
+    def _store_fault(self, exc: DatabaseError) -> None:
+        reason = describe(self.services.store.path, exc)
+        if self.services.runtime.store_failed(self.services.now(), reason):
+            log.error("sender: %s", reason)
+
+    async def _deliver(self, row: Delivery) -> None:
+        store, now = self.services.store, self.services.now
+        if self.gate.resend(row.id) is False:  # timed out, and no outage since: it arrived
+            self.give_up(row, "ambiguous", "read timeout: maybe delivered")
+            return
+        if row.kind == CORRECTION:
+            await correct(self, row)
+            return
+        parts = self.content.parts(row)
+        if not parts:
+            store.delivery_done(row.id, "skipped", now=now(), error="nothing for this chat")
+            return
+        chat_id = row.chat.id
+        thread = row.chat.thread_id if row.chat.type == "supergroup" else None
+        previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
+        part = row.part
+        markup = self._buttons(row)
+        while part < len(parts):
+            try:
+                message = await self.bot.send_message(
+                    chat_id,
+                    parts[part],
+                    message_thread_id=thread,
+                    link_preview_options=previews,
+                    reply_markup=markup if part == len(parts) - 1 else None,
+                    **self._lane(),
+                )
+            except ChatMigrated as exc:
+                store.migrate_chat(chat_id, exc.new_chat_id)
+                store.move_delivery(row.id, exc.new_chat_id)
+                self.services.alerts_changed(chat_id, exc.new_chat_id)
+                chat_id = exc.new_chat_id
+                continue
+            except BadRequest as exc:
+                if "thread not found" in exc.message.lower() and thread is not None:
+                    store.update_chat(chat_id, thread_id=None)
+                    thread = None
+                    continue
+                self.bad_request(row, chat_id, exc)
+                return
+            except Exception as exc:
+                self.failed(row, chat_id, exc)
+                return
+            part += 1
+            self.sent += 1
+            at = now()
+            store.part_sent(
+                row.id,
+                message.message_id,
+                last=part == len(parts),
+                now=at,
+                part_hash=part_hash(parts[part - 1]),
+            )
+            self.services.metrics.message_sent(row.kind)
+            self.services.runtime.sending(at, sent=1)
+
+    def _buttons(self, row: Delivery) -> InlineKeyboardMarkup | None:
+        """What goes under a delivery's last part: "send" / "hold" under an admin's preview."""
+        key = EditionKey.from_ref(row.edition_date) if row.kind == APPROVAL else None
+        if key is None:
+            return None
+        audience = self.services.store.audience()
+        return approval_markup(key, row.chat.language, chats=audience, held=False)
+
+    def _lane(self) -> dict[str, Any]:
+        """The paid broadcast lane when configured and under today's cap, else the free one."""
+        push, store = self.services.config.push, self.services.store
+        if push.paid_broadcast:
+            day = self.services.now().astimezone(dt.UTC).date().isoformat()
+            if store.paid_used(day) < push.paid_daily_cap:
+                store.add_paid(day)
+                return {
+                    "allow_paid_broadcast": True,
+                    "rate_limit_args": Send(BROADCAST, paid=True),
+                }
+        return {"rate_limit_args": Send(BROADCAST)}
+
+    def bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None:
+        if "chat not found" in exc.message.lower():
+            self._inactive(row, chat_id, "chat not found")
+            return
+        log.error("Telegram refused delivery %s to %s: %s", row.id, chat_id, exc.message)
+        self.give_up(row, "failed", f"bad request: {exc.message}")
+
+    def _inactive(self, row: Delivery, chat_id: int, reason: str) -> None:
+        store = self.services.store
+        store.set_active(chat_id, False, reason=reason)
+        self.services.alerts_changed(chat_id)
+        self.give_up(row, "skipped", reason)
+        log.info("chat %s inactive: %s", chat_id, reason)
+
+    def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None:
+        store, now = self.services.store, self.services.now()
+        if isinstance(exc, Forbidden):
+            self._inactive(row, chat_id, _forbidden_reason(exc.message))
+        elif isinstance(exc, RetryAfter):
+            at = now + dt.timedelta(seconds=retry_seconds(exc))
+            store.retry_later(row.id, at=at, error=f"retry after: {exc}", now=now, count=False)
+        elif isinstance(exc, NetworkError):  # 5xx, network, timeouts: TimedOut is one too
+            self._transient(row, chat_id, exc)
+        else:
+            log.error("delivery %s to %s failed: %r", row.id, chat_id, exc)
+            self.give_up(row, "failed", f"error: {exc}")
+
+    def _transient(self, row: Delivery, chat_id: int, exc: NetworkError) -> None:
+        """Try again later, backing off, for as long as the row is not too old to send."""
+        store, now = self.services.store, self.services.now()
+        if isinstance(exc, TimedOut) and not _never_sent(exc):
+            log.debug("delivery %s to %s timed out: maybe delivered, held", row.id, chat_id)
+            self.gate.timed_out(row.id)
+            error, wait = "transient: read timeout, maybe delivered", AMBIGUOUS_HOLD
+        else:
+            error, wait = f"transient: {exc}", backoff(row.attempts)
+        if now - row.due_at > self.services.config.push.max_age:
+            self.give_up(row, "failed", f"{error} (given up: older than push.max_age)")
+            return
+        store.retry_later(row.id, at=now + wait, error=error, now=now)
+
+    def give_up(self, row: Delivery, status: str, error: str) -> None:
+        """The row ends unsent (failed, skipped or ambiguous), counted for health and metrics."""
+        now = self.services.now()
+        self.services.store.delivery_done(row.id, status, now=now, error=error)
+        self.services.metrics.message_failed(error)
+        self.services.runtime.sending(now, failed=1)
+
+
+def _forbidden_reason(message: str) -> str:
+    text = message.lower()
+    for key, reason in (
+        ("blocked", "blocked"),
+        ("deactivated", "deactivated"),
+        ("kicked", "kicked"),
+        ("not a member", "left"),
+    ):
+        if key in text:
+            return reason
+    return "forbidden"
+
+
+def _never_sent(exc: TimedOut) -> bool:
+    """A timeout while connecting: the request never reached Telegram, safe to retry."""
+    return isinstance(exc, NotSent)

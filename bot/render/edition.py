@@ -1,0 +1,409 @@
+"""An edition as Telegram HTML messages (``parse_mode=HTML``), split to Telegram's limits.
+
+Pure: standard library, ``bot.models`` and ``bot.i18n`` only (the sandbox validates, in tests).
+
+Layout of a message part, zh shown (en: "Source", "Source 1", "(cont.)", no 【】)::
+
+    <b>每日碳新闻</b> · 2024年1月8日          header, first part only
+
+    <b>【新闻】</b>                           when the section changes
+    1. <b>标题</b>                            the title when the item has one
+    正文…… <a href="https://…">原文</a>       one link "原文", several "原文1" "原文2"
+
+    2. 正文…… <a href="…">原文1</a> <a href="…">原文2</a>
+
+Compact mode puts one line per item: number, the title or the first sentence of the text cut to
+about 60 characters, the links. Parts split between items; an item too long for one part is cut
+at a sentence end, else at whitespace, else between two characters, its further pieces opening
+with "3.（续）" and its links riding with its last piece. Sizes are counted while building (visible
+UTF-16 units and raw UTF-8 bytes), never by re-parsing. Only http(s) links become anchors; a link
+that could not fit in any part on its own is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import accumulate
+from urllib.parse import urlsplit
+
+from bot.digest.models import Edition, Item
+
+from .i18n import EN_MONTHS, t
+
+MAX_VISIBLE = 4096  # UTF-16 units of visible text per message
+MAX_RAW = 32 * 1024  # UTF-8 bytes of HTML per message
+MIN_VISIBLE = 128  # smallest limits render_edition accepts: a header and a piece always fit
+MIN_RAW = 512
+COMPACT_CHARS = 60  # a compact headline is cut to this many characters
+LABEL_CHARS = 32  # series and section names longer than this are shortened
+ALERT_MARK = "🔔"  # before an item that matches one of the chat's alerts
+
+_CLOSERS = "”’」』》）)\"'"
+_SENTENCE_END = re.compile(f"[。！？；][{_CLOSERS}]*|[.!?;][{_CLOSERS}]*(?=\\s|$)")
+_SPACES = re.compile(r"\s+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def escape(text: str, *, quote: bool = False) -> str:
+    """Escape ``&``, ``<``, ``>`` for Telegram HTML; with ``quote`` also ``"`` (attributes)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
+
+
+def format_date(d: date, lang: str) -> str:
+    """The edition date as readers write it: zh "2024年1月8日", en "8 Jan 2024"."""
+    month_abbr = EN_MONTHS[d.month - 1]
+    return t("date", lang, year=d.year, month=d.month, day=d.day, month_abbr=month_abbr)
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _raw_cost(c: str) -> int:
+    """UTF-8 bytes of one character once escaped."""
+    if c < "\x80":
+        return 5 if c == "&" else 4 if c in "<>" else 1
+    return 2 if c < "\u0800" else 3 if c < "\U00010000" else 4
+
+
+@dataclass(frozen=True, slots=True)
+class _Html:
+    """A fragment of HTML with its cost: visible UTF-16 units and raw UTF-8 bytes."""
+
+    html: str = ""
+    visible: int = 0
+    raw: int = 0
+
+    def __add__(self, other: _Html) -> _Html:
+        return _Html(self.html + other.html, self.visible + other.visible, self.raw + other.raw)
+
+
+def _markup(html: str, visible: int) -> _Html:
+    return _Html(html, visible, len(html.encode("utf-8")))
+
+
+def _plain(text: str, *, bold: bool = False) -> _Html:
+    html = escape(text)
+    return _markup(f"<b>{html}</b>" if bold else html, _utf16(text))
+
+
+def _join(fragments: tuple[_Html, ...] | list[_Html]) -> _Html:
+    html = "".join(f.html for f in fragments)
+    return _Html(html, sum(f.visible for f in fragments), sum(f.raw for f in fragments))
+
+
+_NONE, _LINE, _BLANK = _Html(), _markup("\n", 1), _markup("\n\n", 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """One item, ready to place: ``runs`` may be cut anywhere, the other fragments never."""
+
+    head: _Html  # section line and number: opens the first piece
+    cont: _Html  # "3.（续）": opens every further piece
+    runs: tuple[tuple[str, bool], ...]  # (text, bold): title, line break, text
+    tail: tuple[_Html, ...]  # the anchors, each with the space before it
+
+
+class _Parts:
+    """Message parts being filled; a part is closed when the next fragment does not fit."""
+
+    def __init__(self, max_visible: int, max_raw: int) -> None:
+        self.max_visible, self.max_raw = max_visible, max_raw
+        self.done: list[str] = []
+        self._html: list[str] = []
+        self._visible = self._raw = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self._html
+
+    def room(self, sep: _Html) -> tuple[int, int]:
+        """What a fragment may cost to go into the current part after ``sep``."""
+        if not self._html:
+            return self.max_visible, self.max_raw
+        return (
+            self.max_visible - self._visible - sep.visible,
+            self.max_raw - self._raw - sep.raw,
+        )
+
+    def fits(self, fragment: _Html, sep: _Html) -> bool:
+        visible, raw = self.room(sep)
+        return fragment.visible <= visible and fragment.raw <= raw
+
+    def add(self, fragment: _Html, sep: _Html) -> None:
+        if self._html:
+            fragment = sep + fragment
+        self._html.append(fragment.html)
+        self._visible += fragment.visible
+        self._raw += fragment.raw
+
+    def flush(self) -> None:
+        if self._html:
+            self.done.append("".join(self._html))
+            self._html, self._visible, self._raw = [], 0, 0
+
+
+class _Cursor:
+    """Reads an item's runs piece by piece; cuts prefer sentence ends, then whitespace."""
+
+    def __init__(self, runs: tuple[tuple[str, bool], ...]) -> None:
+        self.runs = runs
+        self.costs = [_costs(text) for text, _ in runs]
+        self.index = self.offset = 0
+
+    def done(self) -> bool:
+        return self.index == len(self.runs)
+
+    def rest(self) -> tuple[int, int]:
+        """The cost of everything not yet taken."""
+        visible = raw = 0
+        for index in range(self.index, len(self.runs)):
+            cum_visible, cum_raw = self.costs[index]
+            start = self.offset if index == self.index else 0
+            visible += cum_visible[-1] - cum_visible[start]
+            raw += cum_raw[-1] - cum_raw[start] + 7 * self.runs[index][1]  # <b></b>
+        return visible, raw
+
+    def take(self, visible: int, raw: int) -> _Html:
+        """The longest well-cut piece costing at most ``visible`` and ``raw``."""
+        taken: list[_Html] = []
+        while not self.done():
+            text, bold = self.runs[self.index]
+            cum_visible, cum_raw = self.costs[self.index]
+            start, used = self.offset, _join(taken)
+            fit_visible = visible - used.visible + cum_visible[start]
+            fit_raw = raw - used.raw - 7 * bold + cum_raw[start]
+            limit = min(bisect_right(cum_visible, fit_visible), bisect_right(cum_raw, fit_raw)) - 1
+            if limit >= len(text):
+                taken.append(_plain(text[start:], bold=bold))
+                self.index, self.offset = self.index + 1, 0
+                continue
+            if limit > start:
+                end, self.offset = _cut(text, start, limit)
+                taken.append(_plain(text[start:end], bold=bold))
+            break
+        return _join(taken)
+
+    def skip_space(self) -> None:
+        """Drop whitespace at the start of what is left (a new piece starts there)."""
+        while not self.done():
+            text = self.runs[self.index][0]
+            match = _SPACES.match(text, self.offset)
+            self.offset = match.end() if match else self.offset
+            if self.offset < len(text):
+                return
+            self.index, self.offset = self.index + 1, 0
+
+
+def _costs(text: str) -> tuple[list[int], list[int]]:
+    """Cumulative visible units and escaped bytes of each prefix of ``text``."""
+    visible = list(accumulate((1 + (c > "\uffff") for c in text), initial=0))
+    return visible, list(accumulate(map(_raw_cost, text), initial=0))
+
+
+def _cut(text: str, start: int, limit: int) -> tuple[int, int]:
+    """Where a piece of ``text[start:limit]`` ends, and where the next one starts."""
+    end = start
+    for match in _SENTENCE_END.finditer(text, start, min(limit + 1, len(text))):
+        if match.end() <= limit:
+            end = match.end()
+    if end == start:
+        for match in _SPACES.finditer(text, start + 1, limit + 1):
+            end = match.start()
+    if end == start:
+        return limit, limit
+    after = _SPACES.match(text, end)
+    return end, after.end() if after else end
+
+
+def _place(parts: _Parts, layout: _Layout, sep: _Html) -> None:
+    """Put one item into the parts: whole if it fits in one part, else in pieces."""
+    whole = layout.head + _join([_plain(text, bold=bold) for text, bold in layout.runs])
+    whole += _join(layout.tail)
+    alone = whole.visible <= parts.max_visible and whole.raw <= parts.max_raw
+    if alone and not parts.fits(whole, sep):
+        parts.flush()  # the item starts the next part rather than being cut
+    if parts.fits(whole, sep):
+        parts.add(whole, sep)
+        return
+    cursor, tail = _Cursor(layout.runs), _join(layout.tail)
+    full = (parts.max_visible - layout.cont.visible, parts.max_raw - layout.cont.raw)
+    apart = tail.visible * 3 > full[0] or tail.raw * 3 > full[1]  # links too long to ride along
+    prefix = layout.head
+    while True:
+        visible, raw = parts.room(sep)
+        if not parts.empty and (2 * visible < parts.max_visible or 2 * raw < parts.max_raw):
+            parts.flush()
+            continue
+        visible, raw = visible - prefix.visible, raw - prefix.raw
+        rest_visible, rest_raw = cursor.rest()
+        fits_rest = rest_visible <= visible and rest_raw <= raw
+        if fits_rest and (
+            apart or (rest_visible + tail.visible <= visible and rest_raw + tail.raw <= raw)
+        ):
+            parts.add(prefix + cursor.take(visible, raw) + (_NONE if apart else tail), sep)
+            break
+        if fits_rest:  # the rest fits but not with the links: leave some text to go with them
+            visible, raw = visible - tail.visible, raw - tail.raw
+        body = cursor.take(visible, raw)
+        if not body.html and parts.empty:  # pragma: no cover - the minimum limits prevent it
+            raise RuntimeError("message limits too small for an item")
+        if body.html:
+            parts.add(prefix + body, sep)
+            prefix = layout.cont
+            cursor.skip_space()
+        parts.flush()
+    if apart:
+        _place_links(parts, layout.cont, layout.tail, sep)
+
+
+def _place_links(parts: _Parts, cont: _Html, anchors: tuple[_Html, ...], sep: _Html) -> None:
+    """Links too long to ride with the text: as many per part as fit, after "3.（续）"."""
+    piece = cont
+    for anchor in anchors:
+        if (
+            piece.visible + anchor.visible > parts.max_visible
+            or piece.raw + anchor.raw > parts.max_raw
+        ):
+            parts.flush()
+            parts.add(piece, sep)
+            piece = cont
+        piece += anchor
+    parts.flush()
+    parts.add(piece, sep)
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates (undecodable input) cannot be sent: they become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text)
+    return text
+
+
+def _clip(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def _is_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _runs(
+    item: Item, *, compact: bool, spans: Sequence[tuple[int, int]] = ()
+) -> tuple[tuple[str, bool], ...]:
+    """The cuttable part of an item: (text, bold) runs; ``spans`` of its text in bold.
+
+    Spans are offsets in ``item.title + "\n" + item.text`` (how alerts and search match).
+    """
+    title = " ".join(_clean(item.title).split())
+    raw = _clean(item.text)
+    text = raw.strip()
+    if compact:
+        first = _SENTENCE_END.search(text)
+        headline = title or " ".join((text[: first.end()] if first else text).split())
+        return ((_clip(headline, COMPACT_CHARS), bool(title)),) if headline else ()
+    shift = len(item.title) + 1 + (len(raw) - len(raw.lstrip()))
+    body: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted(spans):
+        start, end = max(start - shift, at), min(end - shift, len(text))
+        if start >= end:
+            continue
+        body += [(text[at:start], False), (text[start:end], True)]
+        at = end
+    body.append((text[at:], False))
+    runs = [(title, True), ("\n" if title and text else "", False), *body]
+    return tuple(run for run in runs if run[0])
+
+
+def _links(item: Item, lang: str) -> list[tuple[str, str]]:
+    """(label, url) for the item's http(s) links: "原文" alone, else "原文1", "原文2", …"""
+    links = dict.fromkeys(_clean(link).strip() for link in item.links)
+    urls = [url for url in links if _is_http(url)]
+    if len(urls) == 1:
+        return [(t("link", lang), urls[0])]
+    return [(t("link_n", lang, n=n), url) for n, url in enumerate(urls, 1)]
+
+
+def _layout(
+    item: Item,
+    lang: str,
+    *,
+    compact: bool,
+    section: str,
+    limits: _Html,
+    spans: Sequence[tuple[int, int]] | None = None,
+) -> _Layout:
+    head = _plain(t("section", lang, name=section), bold=True) + _LINE if section else _NONE
+    head += _plain(
+        f"{ALERT_MARK} {item.position}. " if spans is not None else f"{item.position}. "
+    )
+    cont = _plain(t("continued", lang, n=item.position))
+    runs = _runs(item, compact=compact, spans=spans or ())
+    tail: list[_Html] = []
+    for label, url in _links(item, lang):
+        space = " " if runs or tail else ""
+        html = f'{space}<a href="{escape(url, quote=True)}">{escape(label)}</a>'
+        anchor = _markup(html, len(space) + _utf16(label))
+        if cont.visible + anchor.visible <= limits.visible and cont.raw + anchor.raw <= limits.raw:
+            tail.append(anchor)
+    return _Layout(head, cont, runs, tuple(tail))
+
+
+def _header(edition: Edition, lang: str) -> _Html:
+    series = _clip(" ".join(_clean(edition.series).split()), LABEL_CHARS)
+    when = _plain(format_date(edition.date, lang), bold=not series)
+    return _plain(series, bold=True) + _plain(" · ") + when if series else when
+
+
+def render_edition(
+    edition: Edition,
+    *,
+    lang: str = "zh",
+    compact: bool = False,
+    max_visible: int = MAX_VISIBLE,
+    max_raw: int = MAX_RAW,
+    marks: Mapping[int, Sequence[tuple[int, int]]] | None = None,
+    heading: str | None = None,
+) -> list[str]:
+    """The edition as Telegram HTML message parts, in order, each within both limits.
+
+    ``marks``: item position → spans to bold (in title + "\\n" + text); those items get 🔔.
+    ``heading``: a first line instead of "series · date" (the weekly roundup's).
+    """
+    if max_visible < MIN_VISIBLE or max_raw < MIN_RAW:
+        raise ValueError(f"limits below {MIN_VISIBLE} visible units / {MIN_RAW} bytes")
+    parts = _Parts(max_visible, max_raw)
+    if heading:
+        parts.add(_plain(_clip(heading, 2 * LABEL_CHARS), bold=True), _NONE)
+    else:
+        parts.add(_header(edition, lang), _NONE)
+    if not edition.items:
+        parts.add(_plain(t("no_items", lang)), _BLANK)
+    previous, limits = "", _Html("", max_visible, max_raw)
+    for index, item in enumerate(edition.items):
+        section = _clip(" ".join(_clean(item.section).split()), LABEL_CHARS)
+        layout = _layout(
+            item,
+            lang,
+            compact=compact,
+            section=section if section != previous else "",
+            limits=limits,
+            spans=(marks or {}).get(item.position),
+        )
+        previous = section
+        _place(parts, layout, _LINE if compact and index else _BLANK)
+    parts.flush()
+    return parts.done

@@ -1,0 +1,285 @@
+"""Chats and their subscriptions: part of the store (the schema lives in store.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
+
+from bot.digest.models import Alert, Chat
+
+from .tx import immediate
+
+ALL = "all"  # the subscription scope for the whole edition
+
+
+def stamp(value: dt.datetime) -> str:
+    """A timezone-aware time as stored: ISO 8601 in UTC, to the second."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def chat_from_row(row: dict[str, Any]) -> Chat:
+    return Chat(
+        id=row["id"],
+        type=row["type"],
+        title=row["title"] or "",
+        language=row["language"],
+        timezone=row["timezone"] or "",
+        push_time=dt.time.fromisoformat(row["push_time"]) if row["push_time"] else None,
+        thread_id=row["thread_id"],
+        format=row["format"],
+        previews=bool(row["previews"]),
+        active=bool(row["active"]),
+        inactive_reason=row["inactive_reason"] or "",
+        cadence=row.get("cadence") or "daily",
+        week_day=row.get("week_day") or 0,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """What /stats shows of the chats."""
+
+    chats: dict[str, tuple[int, int]]  # type -> (active, inactive)
+    inactive_reasons: dict[str, int]
+    scopes: dict[str, int]  # "all" or topic key -> subscribed chats
+    alerts: int
+    alert_chats: int
+
+
+class ChatStore:
+    """Chat rows and subscriptions; mixed into Store, which provides ``db`` and ``now``."""
+
+    db: Database
+    now: Callable[[], dt.datetime]
+
+    def get_chat(self, chat_id: int) -> Chat | None:
+        try:
+            return chat_from_row(self.db.table("chats").get(chat_id))
+        except NotFoundError:
+            return None
+
+    def ensure_chat(
+        self, chat_id: int, *, type: str, title: str = "", language: str = "zh"
+    ) -> Chat:
+        """The chat's row, created on first contact (language from the first user's client)."""
+        existing = self.get_chat(chat_id)
+        if existing is not None:
+            if title and title != existing.title:
+                self.db.table("chats").update(chat_id, {"title": title})
+                existing = self.get_chat(chat_id) or existing
+            return existing
+        now = stamp(self.now())
+        self.db.table("chats").insert(
+            {
+                "id": chat_id,
+                "type": type,
+                "title": title,
+                "language": language,
+                "format": "full",
+                "previews": 0,
+                "active": 1,
+                "inactive_reason": "",
+                "created_at": now,
+                "updated_at": now,
+            },
+            pk="id",
+        )
+        chat = self.get_chat(chat_id)
+        assert chat is not None  # noqa: S101 - just inserted
+        return chat
+
+    def update_chat(self, chat_id: int, **values: object) -> Chat:
+        """Change settings of a chat (keys are Chat field names)."""
+        row: dict[str, object] = {}
+        for key, value in values.items():
+            if isinstance(value, dt.time):
+                value = value.strftime("%H:%M")
+            elif isinstance(value, bool):
+                value = int(value)
+            row[key] = value
+        row["updated_at"] = stamp(self.now())
+        self.db.table("chats").update(chat_id, row)
+        chat = self.get_chat(chat_id)
+        if chat is None:
+            raise KeyError(chat_id)
+        return chat
+
+    def set_active(self, chat_id: int, active: bool, *, reason: str = "") -> None:
+        self.db.table("chats").update(
+            chat_id,
+            {
+                "active": int(active),
+                "inactive_reason": "" if active else reason,
+                "updated_at": stamp(self.now()),
+            },
+        )
+
+    def subscribe(self, chat_id: int, scope: str = ALL) -> bool:
+        """Subscribe a chat; False when it already was."""
+        if self.is_subscribed(chat_id, scope):
+            return False
+        self.db.table("subscriptions").insert(
+            {"chat_id": chat_id, "scope": scope, "created_at": stamp(self.now())},
+            pk=("chat_id", "scope"),
+        )
+        return True
+
+    def unsubscribe(self, chat_id: int, scope: str | None = None) -> bool:
+        """Drop one scope, or every subscription of the chat; False when there was none."""
+        if scope is None:
+            cur = self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
+        else:
+            cur = self.db.execute(
+                "DELETE FROM subscriptions WHERE chat_id = ? AND scope = ?", [chat_id, scope]
+            )
+        return cur.rowcount > 0
+
+    def is_subscribed(self, chat_id: int, scope: str = ALL) -> bool:
+        rows = self.db.execute(
+            "SELECT 1 FROM subscriptions WHERE chat_id = ? AND scope = ?", [chat_id, scope]
+        ).fetchall()
+        return bool(rows)
+
+    def stats(self) -> Stats:
+        chats: dict[str, tuple[int, int]] = {}
+        for kind, active, count in self.db.execute(
+            "SELECT type, active, count(*) FROM chats GROUP BY type, active"
+        ).fetchall():
+            on, off = chats.get(kind, (0, 0))
+            chats[kind] = (on + count, off) if active else (on, off + count)
+        reasons = dict(
+            self.db.execute(
+                "SELECT inactive_reason, count(*) FROM chats WHERE active = 0 GROUP BY 1"
+            ).fetchall()
+        )
+        scopes = dict(
+            self.db.execute(
+                "SELECT s.scope, count(*) FROM subscriptions s JOIN chats c ON c.id = s.chat_id "
+                "WHERE c.active = 1 GROUP BY 1"
+            ).fetchall()
+        )
+        alerts, alert_chats = self.db.execute(
+            "SELECT count(*), count(DISTINCT chat_id) FROM alerts"
+        ).fetchone()
+        return Stats(chats, reasons, scopes, int(alerts), int(alert_chats))
+
+    # -- topics: subscription scopes other than "all" -------------------------------------
+
+    def scopes(self, chat_id: int) -> set[str]:
+        """The chat's subscription scopes: {} not subscribed, {"all"}, or topic keys."""
+        rows = self.db.execute("SELECT scope FROM subscriptions WHERE chat_id = ?", [chat_id])
+        return {r[0] for r in rows.fetchall()}
+
+    def scopes_of(self, chat_ids: list[int], *, daily: bool = False) -> dict[int, set[str]]:
+        """Subscription scopes of many chats at once (chats without any are left out);
+        ``daily``: only of chats that get every edition (not a weekly roundup)."""
+        out: dict[int, set[str]] = {}
+        cadence = " AND chat_id IN (SELECT id FROM chats WHERE cadence = 'daily')" if daily else ""
+        for start in range(0, len(chat_ids), 500):
+            part = chat_ids[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            rows = self.db.execute(
+                f"SELECT chat_id, scope FROM subscriptions WHERE chat_id IN ({marks}){cadence}",  # noqa: S608 - placeholders
+                part,
+            )
+            for chat_id, scope in rows.fetchall():
+                out.setdefault(chat_id, set()).add(scope)
+        return out
+
+    def set_scopes(self, chat_id: int, scopes: set[str]) -> None:
+        """Replace the chat's scopes (an empty set unsubscribes)."""
+        with immediate(self.db):
+            self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
+            now = stamp(self.now())
+            self.db.table("subscriptions").insert_all(
+                [{"chat_id": chat_id, "scope": s, "created_at": now} for s in sorted(scopes)],
+                pk=("chat_id", "scope"),
+            )
+
+    # -- moving and managing chats --------------------------------------------------------
+
+    def migrate_chat(self, old_id: int, new_id: int) -> bool:
+        """A group became a supergroup: its row, settings, subscriptions and alerts move over."""
+        old = self.get_chat(old_id)
+        if old is None:
+            return False
+        with immediate(self.db):
+            if self.get_chat(new_id) is None:
+                row = dict(self.db.table("chats").get(old_id))
+                row.update(id=new_id, type="supergroup", updated_at=stamp(self.now()))
+                self.db.table("chats").insert(row, pk="id")
+            for table in ("subscriptions", "alerts", "managers", "deliveries"):
+                self.db.execute(
+                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - fixed names
+                    [new_id, old_id],
+                )
+                self.db.execute(f"DELETE FROM {table} WHERE chat_id = ?", [old_id])  # noqa: S608
+            self.db.execute(
+                "UPDATE chats SET active = 0, inactive_reason = ? WHERE id = ?",
+                [f"migrated to {new_id}", old_id],
+            )
+        return True
+
+    def add_manager(self, chat_id: int, user_id: int) -> None:
+        self.db.table("managers").upsert(
+            {"chat_id": chat_id, "user_id": user_id, "created_at": stamp(self.now())},
+            pk=("chat_id", "user_id"),
+        )
+
+    def managed_chats(self, user_id: int) -> list[Chat]:
+        """Chats (channels) this user added from a private chat, by title."""
+        rows = self.db.query(
+            "SELECT c.* FROM chats c JOIN managers m ON m.chat_id = c.id "
+            "WHERE m.user_id = ? ORDER BY c.title",
+            [user_id],
+        )
+        return [chat_from_row(r) for r in rows]
+
+    # -- alerts ---------------------------------------------------------------------------
+
+    def add_alert(self, chat_id: int, terms: tuple[str, ...], excluded: tuple[str, ...]) -> Alert:
+        now = stamp(self.now())
+        cur = self.db.execute(
+            "INSERT INTO alerts (chat_id, terms, excluded, created_at) VALUES (?, ?, ?, ?)",
+            [chat_id, json.dumps(terms, ensure_ascii=False), json.dumps(excluded), now],
+        )
+        return Alert(int(cur.lastrowid or 0), chat_id, terms, excluded)
+
+    def alerts(self, chat_id: int | None = None) -> list[Alert]:
+        """A chat's alerts (or every alert of every active chat) in creation order."""
+        if chat_id is None:
+            rows = self.db.query(
+                "SELECT a.* FROM alerts a JOIN chats c ON c.id = a.chat_id "
+                "WHERE c.active = 1 ORDER BY a.id"
+            )
+        else:
+            rows = self.db.query("SELECT * FROM alerts WHERE chat_id = ? ORDER BY id", [chat_id])
+        return [_alert(r) for r in rows]
+
+    def get_alert(self, alert_id: int) -> Alert | None:
+        rows = list(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+        return _alert(rows[0]) if rows else None
+
+    def delete_alert(self, chat_id: int, alert_id: int) -> bool:
+        """Delete one of this chat's alerts; False when it is not this chat's (or gone)."""
+        cur = self.db.execute(
+            "DELETE FROM alerts WHERE id = ? AND chat_id = ?", [alert_id, chat_id]
+        )
+        return cur.rowcount > 0
+
+
+def _alert(row: dict[str, Any]) -> Alert:
+    return Alert(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        terms=tuple(json.loads(row["terms"])),
+        excluded=tuple(json.loads(row["excluded"])),
+    )

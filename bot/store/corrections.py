@@ -1,0 +1,86 @@
+"""Corrections: an edition edited after it was pushed is edited in the chats that got it.
+
+Part of the store. ``plan_corrections`` puts one outbox row (kind ``correction``) per chat that
+got the edition within the editing window, or re-arms the one it had; the sender edits the
+parts whose hash changed (``edition_sent`` says what was sent; ``part_edited`` records an
+edit at once, so a crash repeats at most the edit in flight).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.digest.models import EditionKey
+
+from .chats import stamp
+
+CORRECTION = "correction"
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """An edition as one chat got it: its outbox row, the message of each part, their hashes,
+    and when its last part went."""
+
+    delivery_id: int
+    message_ids: tuple[int, ...]
+    part_hashes: tuple[str, ...]
+    at: dt.datetime
+
+
+class CorrectionStore:
+    """Mixed into Store, which provides ``db``."""
+
+    db: Database
+
+    def plan_corrections(
+        self, edition: EditionKey, *, since: dt.datetime, now: dt.datetime
+    ) -> int:
+        """A correction row for every chat that got the edition after ``since`` (the editing
+        window's start); an old correction row is pending again."""
+        cur = self.db.execute(
+            "INSERT INTO deliveries (chat_id, edition_date, kind, due_at, next_attempt_at, "
+            "created_at, updated_at) SELECT chat_id, edition_date, ?, ?, ?, ?, ? FROM deliveries"
+            " WHERE edition_date = ? AND kind = 'edition' AND status = 'sent' AND updated_at >= ?"
+            " ON CONFLICT (chat_id, edition_date, kind) DO UPDATE SET status = 'pending', "
+            "part = 0, attempts = 0, error = NULL, next_attempt_at = excluded.next_attempt_at, "
+            "due_at = excluded.due_at, updated_at = excluded.updated_at",
+            [CORRECTION, *[stamp(now)] * 4, edition.ref, stamp(since)],
+        )
+        return cur.rowcount
+
+    def edition_sent(self, chat_id: int, edition_date: str) -> Sent | None:
+        row = self.db.execute(
+            "SELECT id, message_ids, part_hashes, updated_at FROM deliveries WHERE chat_id = ?"
+            " AND edition_date = ? AND kind = 'edition' AND status = 'sent'",
+            [chat_id, edition_date],
+        ).fetchone()
+        if row is None:
+            return None
+        return Sent(
+            int(row[0]),
+            tuple(json.loads(row[1])),
+            tuple(json.loads(row[2])),
+            dt.datetime.fromisoformat(row[3]),
+        )
+
+    def part_edited(self, delivery_id: int, index: int, part_hash: str) -> None:
+        """Part ``index`` of a sent edition now says what ``part_hash`` stands for."""
+        self.db.execute(
+            "UPDATE deliveries SET part_hashes = json_set(part_hashes, ?, ?) WHERE id = ?",
+            [f"$[{index}]", part_hash, delivery_id],
+        )
+
+    def correction_step(
+        self, delivery_id: int, step: int, *, last: bool, now: dt.datetime
+    ) -> None:
+        """A correction row has done ``step`` of its parts (and is done when ``last``)."""
+        self.db.execute(
+            "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "
+            "updated_at = ? WHERE id = ?",
+            [step, "sent" if last else "pending", stamp(now), delivery_id],
+        )

@@ -1,0 +1,88 @@
+"""What the last scan learned of each digest file (the ``files`` table): part of the store.
+
+``reading_changed`` remembers the settings digests were read with, so files that failed are read
+again when the limits change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.digest.models import EditionKey
+
+from .chats import stamp
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What the last scan learned of one digest file (path relative to the digests folder)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+    edition: EditionKey | None = None  # the edition it gave (kept while it fails)
+    error: str | None = None
+    error_line: int | None = None
+
+
+class FileStore:
+    """Mixed into Store, which provides ``db`` and ``now``."""
+
+    db: Database
+    now: Callable[[], dt.datetime]
+
+    def file_states(self) -> dict[str, FileState]:
+        return {
+            r["path"]: FileState(
+                path=r["path"],
+                size=r["size"],
+                mtime_ns=r["mtime_ns"],
+                hash=r["hash"],
+                edition=EditionKey.from_ref(r["edition_date"]) if r["edition_date"] else None,
+                error=r["error"],
+                error_line=r["error_line"],
+            )
+            for r in self.db.table("files").rows
+        }
+
+    def put_file_state(self, state: FileState) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, edition_date, error,"
+            " error_line, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                state.path,
+                state.size,
+                state.mtime_ns,
+                state.hash,
+                state.edition.ref if state.edition else None,
+                state.error,
+                state.error_line,
+                stamp(self.now()),
+            ],
+        )
+
+    def delete_file_state(self, path: str) -> None:
+        self.db.execute("DELETE FROM files WHERE path = ?", [path])
+
+    def reading_changed(self, fingerprint: str) -> bool:
+        """Whether digests were last read with other settings (limits) than ``fingerprint``;
+        records it. Files that failed must then be read again: they may pass now."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'reading'").fetchone()
+        if row is not None and row[0] == fingerprint:
+            return False
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('reading', ?)", [fingerprint]
+        )
+        return True
+
+    def reread_wanted(self) -> bool:
+        """Whether every file must be read again once (a migration asked for it)."""
+        return bool(self.db.execute("SELECT 1 FROM meta WHERE key = 'reread'").fetchone())
+
+    def reread_done(self) -> None:
+        self.db.execute("DELETE FROM meta WHERE key = 'reread'")

@@ -1,0 +1,415 @@
+"""The search index and item topics: part of the store (tables and triggers in store_schema).
+
+Items are indexed by SQLite triggers that call two Python functions registered on every
+connection: ``dg_tokens`` (textnorm's tokens of title and text) and ``dg_topics`` (the keys
+of the configured topics whose keywords occur). The topic configuration is kept in ``meta``;
+when it changes, every item is tagged again at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.digest.models import EditionKey
+from bot.search.matching import TopicTagger
+from bot.search.textnorm import index_text, normalize
+
+from .editions import SORT_DAY, SORT_SERIES
+from .tx import immediate
+
+log = logging.getLogger(__name__)
+
+TopicSpec = Sequence[tuple[str, Sequence[str]]]  # (key, keywords)
+
+
+def item_tokens(title: str | None, text: str | None) -> str:
+    """What the index stores for an item: tokens of its normalised title and text."""
+    return index_text(normalize(f"{title or ''}\n{text or ''}"))
+
+
+class ItemIndexer:
+    """(tokens, topic keys as JSON) of an item: what the index triggers store.
+
+    Pure and picklable, so an ingest can run it in worker processes and hand the results to
+    the store with ``prime`` (the triggers then find them instead of computing them again).
+    """
+
+    def __init__(self, topics: Sequence[tuple[str, Sequence[str]]]) -> None:
+        self.topics = [(str(k), [str(w) for w in words]) for k, words in topics]
+        self._tagger: TopicTagger | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"topics": self.topics}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.topics, self._tagger = state["topics"], None
+
+    def __call__(self, title: str | None, text: str | None) -> tuple[str, str]:
+        if self._tagger is None:
+            self._tagger = TopicTagger(self.topics)
+        normalized = normalize(f"{title or ''}\n{text or ''}")
+        found = sorted(self._tagger.tags(normalized))
+        tokens = " ".join([index_text(normalized), EVERY, *map(topic_token, found)])
+        return tokens, json.dumps(found)
+
+
+EVERY = "\ue004"  # an index token every item has: searches by date, topic or exclusion alone
+
+
+def topic_token(key: str) -> str:
+    """The index token of a topic (one token for the ascii tokenizer: no ASCII punctuation)."""
+    return "\ue001" + key.replace("-", "\ue002").replace("_", "\ue003")
+
+
+def _phrase(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: int
+    date: dt.date
+    position: int
+    title: str
+    text: str
+    links: tuple[str, ...]
+    series: int = 0  # the series of its edition
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    total: int
+    hits: tuple[Hit, ...]
+    more_before: bool
+    more_after: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What narrows a search besides the text: FTS5 expressions, dates, topics, a residual."""
+
+    match: str | None = None
+    exclude: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    topics: tuple[str, ...] = ()
+    series: frozenset[int] = frozenset()  # editions of these series only (empty: any)
+    residual: Callable[[str], bool] | None = None  # on normalize(title + "\n" + text)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStamp:
+    """The archive's span and a version that changes whenever an edition is added, edited or
+    removed (a cache key for answers computed from the whole archive, such as /trend)."""
+
+    first: dt.date
+    last: dt.date
+    editions: int
+    items: int
+    last_item: int  # the highest item id: changes whenever an item is added
+    changed: str  # the latest updated_at
+
+
+def _hit(row: sqlite3.Row | tuple[Any, ...]) -> Hit:
+    return Hit(
+        id=row[0],
+        date=dt.date.fromisoformat(row[1]),
+        position=row[2],
+        title=row[3],
+        text=row[4],
+        links=tuple(json.loads(row[5])),
+        series=row[7],
+    )
+
+
+class SearchStore:
+    """Indexing hooks and search queries; mixed into Store, which provides ``db``."""
+
+    db: Database
+
+    def _setup_search(self, topics: TopicSpec | None) -> None:
+        """Register the index functions (before migrations run: the triggers need them)."""
+        stored = self._meta("topics")
+        wanted = [[k, list(words)] for k, words in topics] if topics is not None else None
+        spec: list[list[Any]] = wanted if wanted is not None else json.loads(stored or "[]")
+        self.indexer = ItemIndexer([(k, words) for k, words in spec])
+        self._primed: dict[tuple[str, str], tuple[str, str]] = {}
+        last: list[tuple[tuple[str, str], tuple[str, str]]] = []
+
+        def index(title: str | None, text: str | None) -> tuple[str, str]:
+            key = (title or "", text or "")
+            if key in self._primed:
+                return self._primed[key]
+            if last and last[0][0] == key:  # tokens and topics of one row: computed once
+                return last[0][1]
+            value = self.indexer(title, text)
+            last[:] = [(key, value)]
+            return value
+
+        self.db.conn.create_function(
+            "dg_tokens", 2, lambda a, b: index(a, b)[0], deterministic=True
+        )
+        self.db.conn.create_function(
+            "dg_topics", 2, lambda a, b: index(a, b)[1], deterministic=True
+        )
+        self._wanted_topics = None if wanted is None else json.dumps(wanted, ensure_ascii=False)
+
+    def index_new_items(self, key: EditionKey, *, after_id: int) -> None:
+        """Index the items of an edition inserted with ids above ``after_id``."""
+        rows = self.db.execute(
+            "SELECT id, sortkey, title, text FROM items WHERE series_id = ? AND edition_date = ?"
+            " AND id > ?",
+            [key.series, key.date.isoformat(), after_id],
+        ).fetchall()
+        tokens, topics = [], []
+        for item_id, key, title, text in rows:
+            value = self._primed.get((title, text)) or self.indexer(title, text)
+            tokens.append((key, value[0]))
+            topics += [(item_id, topic) for topic in json.loads(value[1])]
+        self.db.conn.executemany("INSERT INTO items_fts(rowid, tokens) VALUES (?, ?)", tokens)
+        self.db.conn.executemany("INSERT INTO item_topics(item_id, topic) VALUES (?, ?)", topics)
+
+    def prime(self, computed: dict[tuple[str, str], tuple[str, str]]) -> None:
+        """Index values computed elsewhere (worker processes) for the next writes."""
+        self._primed = computed
+
+    def _retag_if_changed(self) -> None:
+        """After migrations: tag every item again when the topic configuration changed."""
+        wanted = self._wanted_topics
+        if wanted is None or self._meta("topics") == wanted:
+            return
+        with immediate(self.db):  # topic tokens live in the index too: rebuild both
+            self.db.execute("DELETE FROM item_topics")
+            self.db.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
+            self.db.execute(
+                "INSERT INTO items_fts(rowid, tokens) SELECT sortkey, dg_tokens(title, text) "
+                "FROM items"
+            )
+            self.db.execute(
+                "INSERT INTO item_topics(item_id, topic) SELECT i.id, j.value "
+                "FROM items i, json_each(dg_topics(i.title, i.text)) j"
+            )
+            self.db.table("meta").upsert({"key": "topics", "value": wanted}, pk="key")
+        log.info("topics changed: items tagged again")
+
+    def _meta(self, key: str) -> str | None:
+        if "meta" not in self.db.table_names():
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def item_topics(self, item_id: int) -> set[str]:
+        rows = self.db.execute("SELECT topic FROM item_topics WHERE item_id = ?", [item_id])
+        return {r[0] for r in rows.fetchall()}
+
+    def edition_item_topics(self, key: EditionKey) -> dict[int, set[str]]:
+        """position → topic keys, for the items of one edition."""
+        rows = self.db.execute(
+            "SELECT i.position, t.topic FROM items i JOIN item_topics t ON t.item_id = i.id "
+            "WHERE i.series_id = ? AND i.edition_date = ?",
+            [key.series, key.date.isoformat()],
+        ).fetchall()
+        out: dict[int, set[str]] = {}
+        for position, topic in rows:
+            out.setdefault(position, set()).add(topic)
+        return out
+
+    def index_size(self) -> int:
+        """Bytes the search index takes (its shadow tables)."""
+        row = self.db.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'items_fts%'"
+        ).fetchone()
+        return int(row[0] or 0)
+
+    # -- saved queries (for page buttons) ------------------------------------------------
+
+    def save_search(self, chat_id: int, query: str, *, at: str) -> int:
+        cur = self.db.execute(
+            "INSERT INTO searches (chat_id, query, created_at) VALUES (?, ?, ?)",
+            [chat_id, query, at],
+        )
+        return int(cur.lastrowid or 0)
+
+    def saved_search(self, search_id: int) -> tuple[int, str] | None:
+        """(chat id, query) of a saved search."""
+        row = self.db.execute(
+            "SELECT chat_id, query FROM searches WHERE id = ?", [search_id]
+        ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    # -- search ---------------------------------------------------------------------------
+
+    def _match(self, f: Filters) -> str:
+        """One FTS5 expression for text, exclusions and topics (every string quoted)."""
+        match = f.match or _phrase(EVERY)
+        if f.topics:
+            topics = " OR ".join(_phrase(topic_token(t)) for t in f.topics)
+            match = f"({match}) AND ({topics})"
+        if f.exclude:
+            match = f"({match}) NOT ({f.exclude})"
+        return match
+
+    @staticmethod
+    def _range(f: Filters) -> tuple[int, int]:
+        """Sort keys of the date filter (inclusive)."""
+        low = f.since.toordinal() * SORT_DAY if f.since else 0
+        high = (f.until.toordinal() + 1) * SORT_DAY - 1 if f.until else 2**62
+        return low, high
+
+    @staticmethod
+    def _in_series(f: Filters) -> str:
+        """The series filter on sort keys (their middle digits), as SQL ("" for none)."""
+        if not f.series:
+            return ""
+        numbers = ", ".join(str(int(n)) for n in sorted(f.series))
+        return f" AND (rowid / {SORT_SERIES}) % {SORT_DAY // SORT_SERIES} IN ({numbers})"
+
+    def search_items(
+        self, filters: Filters, *, after: int | None = None, before: int | None = None, limit: int
+    ) -> SearchPage:
+        """A page of matching items, newest first; keyset pages after/before an item id.
+
+        FTS5 returns rowids (sort keys) in order, so a page costs about its size however many
+        items match; the total is FTS5's count over the same expression.
+        """
+        match = self._match(filters)
+        low, high = self._range(filters)
+        if filters.residual is not None:
+            return self._residual_page(filters, match, (low, high), after, before, limit)
+        within = self._in_series(filters)
+        total = self.db.execute(
+            "SELECT count(*) FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
+            + within,
+            [match, low, high],
+        ).fetchone()[0]
+        anchor = after if after is not None else before
+        key = self._sortkey(anchor) if anchor is not None else None
+        if anchor is not None and key is None:
+            return SearchPage(total, (), False, False)
+        if before is not None and key is not None:
+            low, order = key + 1, "ASC"
+        else:
+            high, order = (key - 1 if key is not None else high), "DESC"
+        sql = (
+            "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - ASC/DESC, numbers
+            f"{within} ORDER BY rowid {order} LIMIT ?"
+        )
+        keys = [r[0] for r in self.db.execute(sql, [match, low, high, limit + 1])]
+        more = len(keys) > limit
+        if before is not None:
+            return SearchPage(total, self._hits(keys[:limit][::-1]), more, True)
+        hits = self._hits(keys[:limit])
+        return SearchPage(total, hits, after is not None, more)
+
+    def _residual_page(
+        self,
+        filters: Filters,
+        match: str,
+        bounds: tuple[int, int],
+        after: int | None,
+        before: int | None,
+        limit: int,
+    ) -> SearchPage:
+        """Terms with punctuation: FTS5 over-matches, every candidate is checked exactly."""
+        keys = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
+                f"{self._in_series(filters)} ORDER BY rowid DESC",
+                [match, *bounds],
+            )
+        ]
+        keep = filters.residual
+        assert keep is not None  # noqa: S101 - the caller checked
+        hits = [h for h in self._hits(keys) if keep(normalize(f"{h.title}\n{h.text}"))]
+        return _page_in_memory(hits, after=after, before=before, limit=limit)
+
+    def _hits(self, keys: list[int]) -> tuple[Hit, ...]:
+        """The items of these sort keys, in that order."""
+        if not keys:
+            return ()
+        found: dict[int, Hit] = {}
+        for chunk in range(0, len(keys), 500):
+            part = keys[chunk : chunk + 500]
+            marks = ", ".join("?" for _ in part)
+            sql = (
+                "SELECT id, edition_date, position, title, text, links, sortkey, series_id"  # noqa: S608 - placeholders
+                f" FROM items WHERE sortkey IN ({marks})"
+            )
+            rows = self.db.execute(sql, part)
+            found.update((r[6], _hit(r)) for r in rows)
+        return tuple(found[k] for k in keys if k in found)
+
+    def term_days(self, filters: Filters) -> Counter[dt.date]:
+        """How many items match, per edition day (the day is the sort key's upper digits).
+
+        The same expression and residual check as ``search_items``: a count here is the
+        total /search shows for the same query, split by day.
+        """
+        match = self._match(filters)
+        low, high = self._range(filters)
+        within = self._in_series(filters)
+        if filters.residual is None:
+            rows = self.db.execute(
+                f"SELECT rowid / {SORT_DAY}, count(*) FROM items_fts"  # noqa: S608 - numbers
+                f" WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?{within} GROUP BY 1",
+                [match, low, high],
+            )
+            return Counter({dt.date.fromordinal(day): n for day, n in rows})
+        keys = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
+                + within,
+                [match, low, high],
+            )
+        ]
+        keep = filters.residual
+        return Counter(h.date for h in self._hits(keys) if keep(normalize(f"{h.title}\n{h.text}")))
+
+    def archive_stamp(self) -> ArchiveStamp | None:
+        """The first and last edition dates and the archive's version; None when empty."""
+        row = self.db.execute(
+            "SELECT min(date), max(date), count(*), max(updated_at),"
+            " (SELECT count(*) FROM items), (SELECT max(id) FROM items) FROM editions"
+        ).fetchone()
+        if row is None or not row[2]:
+            return None
+        first, last, editions, changed, items, last_item = row
+        return ArchiveStamp(
+            first=dt.date.fromisoformat(first),
+            last=dt.date.fromisoformat(last),
+            editions=int(editions),
+            items=int(items),
+            last_item=int(last_item or 0),
+            changed=str(changed),
+        )
+
+    def _sortkey(self, item_id: int) -> int | None:
+        row = self.db.execute("SELECT sortkey FROM items WHERE id = ?", [item_id]).fetchone()
+        return None if row is None else int(row[0])
+
+
+def _page_in_memory(
+    hits: list[Hit], *, after: int | None, before: int | None, limit: int
+) -> SearchPage:
+    ids = [h.id for h in hits]
+    if after is not None and after in ids:
+        start = ids.index(after) + 1
+    elif before is not None and before in ids:
+        start = max(0, ids.index(before) - limit)
+    elif after is None and before is None:
+        start = 0
+    else:
+        return SearchPage(len(hits), (), False, False)
+    end = min(start + limit, ids.index(before) if before in ids else len(ids))
+    return SearchPage(len(hits), tuple(hits[start:end]), start > 0, end < len(hits))

@@ -1,0 +1,378 @@
+"""The outbox: deliveries planned once (unique per chat, edition and kind), sent part by part.
+
+Part of the store (the table is in store_schema). A row is ``pending`` until its last part is
+sent (``sent``), or it ends ``skipped`` (nothing for this chat, chat gone), ``failed`` (with
+the reason; transient failures come back on a later tick) or ``ambiguous`` (a read timeout:
+Telegram may have delivered it, so it is not sent blindly again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.digest.models import Chat, EditionKey
+
+from .chats import ALL, chat_from_row, stamp
+from .tx import immediate
+
+EDITION, ALERT, ROUNDUP = "edition", "alert", "roundup"
+# outbox rows (edition_date, kind, due_at, next_attempt_at, created_at, updated_at as
+# parameters) for active subscribed chats ``c``, ``s.since`` the time each first subscribed;
+# the caller appends the rest of the WHERE clause
+PLAN_SUBSCRIBERS = (
+    "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
+    "next_attempt_at, created_at, updated_at) "
+    "SELECT c.id, ?, ?, ?, ?, ?, ? FROM chats c "
+    "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
+    " ON s.chat_id = c.id WHERE c.active = 1 AND "
+)
+# ... and that get the series of the edition (a parameter): every series, or it among theirs
+GETS_SERIES = (
+    " AND (NOT EXISTS (SELECT 1 FROM chat_series x WHERE x.chat_id = c.id) OR EXISTS "
+    "(SELECT 1 FROM chat_series x WHERE x.chat_id = c.id AND x.series_id = ?))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    chat: Chat
+    edition_date: str
+    kind: str
+    part: int
+    attempts: int
+    message_ids: tuple[int, ...]
+    items: tuple[int, ...]  # item ids this delivery carries (alerts)
+    scopes: frozenset[str]  # the chat's subscription scopes: {"all"} or topic keys
+    due_at: dt.datetime  # when it was due: how old it is (push.max_age)
+    series: frozenset[int] = frozenset()  # the series the chat gets (empty: every series)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    chat_id: int
+    edition_date: str
+    kind: str
+    due_at: dt.datetime
+    items: tuple[int, ...] = ()
+
+
+class OutboxStore:
+    """Planning and sending bookkeeping; mixed into Store, which provides ``db`` and ``now``."""
+
+    db: Database
+
+    def push_groups(self) -> list[tuple[str, str]]:
+        """The distinct (timezone, push_time) of subscribed active chats ("" = the default)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT coalesce(timezone, ''), coalesce(push_time, '') FROM chats "
+            "WHERE active = 1 AND cadence = 'daily' AND id IN (SELECT chat_id FROM subscriptions)"
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def weekly_groups(self) -> list[tuple[str, str, int]]:
+        """The distinct (timezone, push_time, week_day) of subscribed active weekly chats."""
+        rows = self.db.execute(
+            "SELECT DISTINCT coalesce(timezone, ''), coalesce(push_time, ''), week_day "
+            "FROM chats WHERE active = 1 AND cadence = 'weekly' "
+            "AND id IN (SELECT chat_id FROM subscriptions)"
+        ).fetchall()
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def plan_weekly_group(
+        self,
+        key: str,
+        *,
+        timezone: str,
+        push_time: str,
+        week_day: int,
+        due_at: dt.datetime,
+        now: dt.datetime,
+    ) -> int:
+        """Roundup rows (``key``: the week) for the weekly chats of one group that subscribed
+        before it was due. Existing rows are left alone."""
+        cur = self.db.execute(
+            PLAN_SUBSCRIBERS + "c.cadence = 'weekly' AND coalesce(c.timezone, '') = ? "
+            "AND coalesce(c.push_time, '') = ? AND c.week_day = ? AND s.since <= ? "
+            "AND coalesce(c.cadence_since, '') <= ?",
+            [
+                key,
+                ROUNDUP,
+                stamp(due_at),
+                stamp(now),
+                stamp(now),
+                stamp(now),
+                timezone,
+                push_time,
+                week_day,
+                stamp(due_at),
+                stamp(due_at),
+            ],
+        )
+        return cur.rowcount
+
+    def plan_group(
+        self,
+        edition: EditionKey,
+        *,
+        timezone: str,
+        push_time: str,
+        due_at: dt.datetime,
+        available_at: dt.datetime,
+        now: dt.datetime,
+    ) -> int:
+        """Outbox rows for the subscribed chats of one (timezone, push time) group.
+
+        A chat that subscribed after the edition became available (its due time or its ingest,
+        whichever is later) does not get it pushed, nor does a chat that chose other series.
+        Existing rows are left alone.
+        """
+        cur = self.db.execute(
+            PLAN_SUBSCRIBERS + "c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
+            "AND coalesce(c.push_time, '') = ? AND s.since <= ?" + GETS_SERIES,
+            [
+                edition.ref,
+                EDITION,
+                stamp(due_at),
+                stamp(now),
+                stamp(now),
+                stamp(now),
+                timezone,
+                push_time,
+                stamp(available_at),
+                edition.series,
+            ],
+        )
+        return cur.rowcount
+
+    def subscribed_chats(self) -> Iterator[tuple[Chat, frozenset[str], frozenset[int]]]:
+        """Every active subscribed chat with its scopes and chosen series (streamed)."""
+        rows = self.db.execute(
+            "SELECT c.*, group_concat(s.scope, ' ') AS scopes, (SELECT group_concat(series_id, "
+            "' ') FROM chat_series x WHERE x.chat_id = c.id) AS chosen FROM chats c "
+            "JOIN subscriptions s ON s.chat_id = c.id WHERE c.active = 1 GROUP BY c.id"
+        )
+        names = [c[0] for c in rows.description]
+        for values in rows:
+            row = dict(zip(names, values, strict=True))
+            chosen = frozenset(int(n) for n in (row["chosen"] or "").split())
+            yield chat_from_row(row), frozenset(str(row["scopes"]).split()), chosen
+
+    def plan_everyone(self, edition: EditionKey, *, now: dt.datetime) -> int:
+        """Outbox rows for every active subscribed chat that gets the edition's series, now
+        (operator's push)."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "  # noqa: S608 - constant
+            "next_attempt_at, created_at, updated_at) SELECT c.id, ?, 'edition', ?, ?, ?, ? "
+            "FROM chats c WHERE c.active = 1 AND c.cadence = 'daily' "
+            "AND c.id IN (SELECT chat_id FROM subscriptions)" + GETS_SERIES,
+            [edition.ref, *[stamp(now)] * 4, edition.series],
+        )
+        return cur.rowcount
+
+    def plan(self, rows: Iterable[Planned], *, now: dt.datetime) -> int:
+        """Outbox rows as given (alerts), queued ahead of every pending row; existing ones
+        are left alone."""
+        head = self.next_due_at()
+        ahead = min(now, head - dt.timedelta(seconds=1)) if head is not None else now
+        values = [
+            (
+                r.chat_id,
+                r.edition_date,
+                r.kind,
+                stamp(r.due_at),
+                stamp(ahead),
+                json.dumps(list(r.items)),
+                stamp(now),
+                stamp(now),
+            )
+            for r in rows
+        ]
+        before = self.db.conn.total_changes
+        with immediate(self.db):
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
+                "next_attempt_at, items, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+        return self.db.conn.total_changes - before
+
+    def due(self, now: dt.datetime, *, limit: int, busy: Sequence[int] = ()) -> list[Delivery]:
+        """Pending rows whose time has come, in queue order (``next_attempt_at``, then id); with
+        their chat. At most one row per chat, and none for the ``busy`` chats (those with a
+        delivery in flight): a chat gets one delivery after the other, never two interleaved.
+
+        The order is the (status, next_attempt_at) index's, so a call reads ``limit`` rows
+        however long the queue is (sorting by anything else read every pending row, per call).
+        Planning puts alerts at the head of the queue (``plan``); editions queue in the order
+        they were planned.
+        """
+        marks = ", ".join("?" for _ in busy)
+        besides = f"AND d.chat_id NOT IN ({marks}) " if busy else ""
+        rows = self.db.execute(
+            "SELECT d.id, d.edition_date, d.kind, d.part, d.attempts, d.message_ids, d.items, "  # noqa: S608 - placeholders
+            "d.due_at, "
+            "c.*, (SELECT group_concat(scope, ' ') FROM subscriptions s WHERE s.chat_id = c.id)"
+            " AS scopes, (SELECT group_concat(series_id, ' ') FROM chat_series x "
+            "WHERE x.chat_id = c.id) AS chosen FROM deliveries d JOIN chats c ON c.id = d.chat_id "
+            f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? {besides}"
+            "ORDER BY d.next_attempt_at, d.id LIMIT ?",
+            [stamp(now), *busy, limit],
+        )
+        names = [c[0] for c in rows.description]
+        out = []
+        taken: set[int] = set()
+        for values in rows.fetchall():
+            row: dict[str, Any] = dict(zip(names, values, strict=True))
+            delivery = Delivery(
+                id=values[0],
+                chat=chat_from_row({k: row[k] for k in _CHAT_COLUMNS}),
+                edition_date=values[1],
+                kind=values[2],
+                part=values[3],
+                attempts=values[4],
+                message_ids=tuple(json.loads(values[5])),
+                items=tuple(json.loads(values[6])),
+                scopes=frozenset((row["scopes"] or ALL).split()),
+                due_at=dt.datetime.fromisoformat(values[7]),
+                series=frozenset(int(n) for n in (row["chosen"] or "").split()),
+            )
+            if delivery.chat.id not in taken:  # a chat's earliest row goes first, alone
+                taken.add(delivery.chat.id)
+                out.append(delivery)
+        return out
+
+    def next_due_at(self) -> dt.datetime | None:
+        row = self.db.execute(
+            "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def part_sent(
+        self,
+        delivery_id: int,
+        message_id: int,
+        *,
+        last: bool,
+        now: dt.datetime,
+        part_hash: str = "",
+    ) -> None:
+        """One more part delivered (committed at once: a crash repeats at most this part)."""
+        self.db.execute(
+            "UPDATE deliveries SET part = part + 1, attempts = 0, error = NULL, "
+            "message_ids = json_insert(message_ids, '$[#]', ?), "
+            "part_hashes = json_insert(part_hashes, '$[#]', ?), status = ?, updated_at = ? "
+            "WHERE id = ?",
+            [message_id, part_hash, "sent" if last else "pending", stamp(now), delivery_id],
+        )
+
+    def delivery_done(
+        self, delivery_id: int, status: str, *, now: dt.datetime, error: str = ""
+    ) -> None:
+        """Finish a row without (more) sending: skipped, failed or ambiguous, with the reason."""
+        self.db.execute(
+            "UPDATE deliveries SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+            [status, error or None, stamp(now), delivery_id],
+        )
+
+    def retry_later(
+        self,
+        delivery_id: int,
+        *,
+        at: dt.datetime,
+        error: str,
+        now: dt.datetime,
+        count: bool = True,
+    ) -> int:
+        """Back to pending at ``at``; returns the attempts so far."""
+        self.db.execute(
+            "UPDATE deliveries SET attempts = attempts + ?, next_attempt_at = ?, error = ?, "
+            "updated_at = ? WHERE id = ?",
+            [int(count), stamp(at), error, stamp(now), delivery_id],
+        )
+        row = self.db.execute("SELECT attempts FROM deliveries WHERE id = ?", [delivery_id])
+        return int(row.fetchone()[0])
+
+    def retry_transient_now(self, *, now: dt.datetime) -> int:
+        """Rows waiting out a transient error are due now (the Bot API answers again)."""
+        cur = self.db.execute(
+            "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE status = 'pending' "
+            "AND error LIKE 'transient:%' AND next_attempt_at > ?",
+            [stamp(now), stamp(now), stamp(now)],
+        )
+        return cur.rowcount
+
+    def move_delivery(self, delivery_id: int, chat_id: int) -> None:
+        """The chat migrated: the row follows it (or goes, when the new chat already has one)."""
+        self.db.execute(
+            "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE id = ?", [chat_id, delivery_id]
+        )
+
+    def requeue_failed(self, *, now: dt.datetime, max_rounds: int) -> int:
+        """Transient failures get another round of attempts on a later tick (bounded)."""
+        cur = self.db.execute(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, rounds = rounds + 1, "
+            "updated_at = ? WHERE status = 'failed' AND error LIKE 'transient:%' "
+            "AND rounds < ? AND next_attempt_at <= ?",
+            [stamp(now), max_rounds, stamp(now)],
+        )
+        return cur.rowcount
+
+    def sent_items(self, chat_id: int, edition_date: str) -> set[int]:
+        """Item ids this chat already got from this edition (by alert message)."""
+        rows = self.db.execute(
+            "SELECT items FROM deliveries WHERE chat_id = ? AND edition_date = ? "
+            "AND kind = 'alert' AND status = 'sent'",
+            [chat_id, edition_date],
+        ).fetchall()
+        return {i for r in rows for i in json.loads(r[0])}
+
+    def deliveries_summary(self, edition_date: str | None = None) -> dict[str, Any]:
+        """Counts by kind and status, and the failure reasons."""
+        where, args = ("WHERE edition_date = ?", [edition_date]) if edition_date else ("", [])
+        rows = self.db.execute(
+            f"SELECT kind, status, count(*) FROM deliveries {where} GROUP BY kind, status",  # noqa: S608
+            args,
+        ).fetchall()
+        reasons = self.db.execute(
+            f"SELECT coalesce(error, ''), count(*) FROM deliveries {where} "  # noqa: S608
+            f"{'AND' if where else 'WHERE'} status IN ('failed', 'skipped', 'ambiguous') "
+            "GROUP BY 1 ORDER BY 2 DESC",
+            args,
+        ).fetchall()
+        statuses: dict[str, dict[str, int]] = {}
+        for kind, status, count in rows:
+            statuses.setdefault(kind, {})[status] = count
+        return {"deliveries": statuses, "reasons": {r[0]: r[1] for r in reasons}}
+
+    def paid_used(self, day: str) -> int:
+        row = self.db.execute("SELECT count FROM paid_usage WHERE day = ?", [day]).fetchone()
+        return int(row[0]) if row else 0
+
+    def add_paid(self, day: str) -> None:
+        self.db.execute(
+            "INSERT INTO paid_usage (day, count) VALUES (?, 1) "
+            "ON CONFLICT(day) DO UPDATE SET count = count + 1",
+            [day],
+        )
+
+
+_CHAT_COLUMNS = (
+    "id",
+    "type",
+    "title",
+    "language",
+    "timezone",
+    "push_time",
+    "thread_id",
+    "format",
+    "previews",
+    "active",
+    "inactive_reason",
+)
