@@ -20,6 +20,7 @@ from bot.app import BotRunner
 from bot.config import Config, HttpConfig, TelegramConfig
 from bot.digest.models import EditionKey
 from bot.ops.logs import NOISY, reset_logging
+from bot.store.database import Store
 
 if TYPE_CHECKING:
     from tgsandbox import Sandbox
@@ -234,3 +235,22 @@ def metric_samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], f
 def days(keys: Iterable[EditionKey]) -> list[dt.date]:
     """The dates of these editions (a scan report lists edition keys)."""
     return [key.date for key in keys]
+
+
+def store_of(app: BotRunner) -> Store:
+    """The running bot's store (the app fixture has started it)."""
+    assert app.store is not None
+    return app.store
+
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """That day's hour in the default push time zone (Asia/Shanghai)."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
+
+
+def digest(day: dt.date, text: str, *, front: str = "") -> str:
+    """A one-item digest file for ``day`` (``front``: more front matter lines)."""
+    return f"---\ntitle: 每日碳新闻 {day}\n{front}---\n1. {text} https://example.org/{day}\n"

@@ -45,7 +45,7 @@ _BLOCK = frozenset(
 )
 _NUMBER = re.compile(rb"[ \t]*([0-9]{1,9})[.)]")
 _FENCE_CLOSE = re.compile(r"(?m)^[ \t]{0,3}(`{3,}|~{3,})[ \t]*$")
-_FENCE_LINE = re.compile(r"[ \t]{0,3}(?:`{3,}|~{3,})")
+_FENCE_LINE = re.compile(r"[ \t]{0,3}(?:`{3,}[^`]*|~{3,}.*)$")  # an opening fence: no ` after ```
 _HEADING_TEXT = re.compile(r"(#{1,6})\s+(\S.*)")
 _READ_TIME = re.compile(r"\s*[(（]\s*\d{1,3}\s*(?:minutes?|mins?)\s+read\s*[)）]\s*$", re.I)
 MAX_HTML_DEPTH = 3  # HTML inside HTML inside HTML: read that far, no further
@@ -258,6 +258,12 @@ def _tree(body: str, warnings: list[str], line: int) -> tuple[Any, str]:
     escaped = "\n".join(
         part if _FENCE_LINE.match(part) else part.replace("`", "\\`") for part in body.split("\n")
     )
+    try:
+        return _MD.tree(escaped), escaped
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+    escaped = body.replace("`", "\\`")  # fences too: the file reads as text, never a crash
     return _MD.tree(escaped), escaped
 
 

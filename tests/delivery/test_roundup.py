@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Clock, manual_bot
+from conftest import Clock, manual_bot, store_of
 
 from bot.app import BotRunner
 from bot.chat.preferences import parse_week_day
@@ -17,7 +17,6 @@ from bot.config import Config, PushConfig
 from bot.delivery.plan import push_everyone
 from bot.delivery.roundup import TopicName, last_due, roundup_edition, week_key, week_start
 from bot.digest.models import Edition, EditionKey, Item
-from bot.store.database import Store
 from tgsandbox import Sandbox
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -152,11 +151,6 @@ async def app(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
     """The bot with a clock the test moves; the test calls ``tick``."""
     async with manual_bot(config, clock, at(MONDAY, 6)) as runner:
         yield runner
-
-
-def store_of(app: BotRunner) -> Store:
-    assert app.store is not None
-    return app.store
 
 
 async def test_weekly_chats_get_one_roundup_on_their_day(

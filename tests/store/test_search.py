@@ -22,7 +22,7 @@ from bot.store.database import Store
 from bot.store.index import Filters
 from bot.store.lookup import search
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from archive import PLACES, VOCAB, write_archive
 
 TOPICS = tuple((t.key, t.keywords) for t in DEFAULT_TOPICS)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.render.i18n import CATALOGUE, LANGUAGES, t
 
-BOT = Path(__file__).resolve().parents[1] / "bot"
+BOT = Path(__file__).resolve().parents[2] / "bot"
 LOOKUPS = {"say", "t"}
 DYNAMIC_PREFIXES = ("format_",)  # looked up as f"format_{chat.format}"
 

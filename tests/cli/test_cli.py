@@ -14,7 +14,7 @@ from bot.cli.main import main
 from bot.store.database import Store
 from tgsandbox.telegram_html import check_message
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "digests" / "2024-01-08.md"
 
 

@@ -18,7 +18,7 @@ from bot.digest.models import Edition
 
 # ../shared/corpus next to the checkout; DIGESTBOT_CORPUS points elsewhere (a clone in /tmp)
 CORPUS = Path(
-    os.environ.get("DIGESTBOT_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    os.environ.get("DIGESTBOT_CORPUS") or Path(__file__).resolve().parents[3] / "shared" / "corpus"
 )
 DIGEST_NAME = re.compile(r"(?:(?:ios)?dailynews_)?(\d{4}-\d{2}-\d{2})\.md", re.IGNORECASE)
 MARKUP = re.compile(r"https?://|\*\*|\]\(|<!--")

@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import Clock
+from conftest import Clock, store_of
 
 from bot.app import BotRunner
 from bot.store.database import Store
 from tgsandbox import Sandbox
 
-SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
+SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 
 
 @pytest.fixture
@@ -29,11 +29,6 @@ def digests(tmp_path: Path) -> Path:
         )
         (folder / f"{day}.md").write_text(text, "utf-8")
     return folder
-
-
-def store_of(app: BotRunner) -> Store:
-    assert app.store is not None
-    return app.store
 
 
 async def talk(tg: Sandbox, text: str, *, user_name: str = "Alice", lang: str = "zh") -> list[str]:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from conftest import store_of
+
 from bot.app import BotRunner
-from bot.store.database import Store
 from tgsandbox import Sandbox
 
 Settle = Callable[[], Awaitable[None]]
-
-
-def store_of(app: BotRunner) -> Store:
-    assert app.store is not None
-    return app.store
 
 
 async def test_bot_added_to_group_greets(tg: Sandbox, app: BotRunner) -> None:

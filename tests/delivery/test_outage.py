@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import Clock, manual_bot
+from conftest import Clock, manual_bot, store_of
 from push_world import add_readers, editions
 
 from bot.app import BotRunner
@@ -51,11 +51,6 @@ async def app(config: Config, clock: Clock, tg: Sandbox) -> AsyncIterator[BotRun
     tg.flood.global_per_s = 1000
     async with manual_bot(config, clock, at(6, 0)) as runner:
         yield runner
-
-
-def store_of(app: BotRunner) -> Store:
-    assert app.store is not None
-    return app.store
 
 
 def health_reasons(app: BotRunner) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from yarl import URL
 from tgsandbox import Sandbox, start_sandbox
 
 TOKEN = "123456:TEST-token"
-FIXTURES = Path(__file__).parent / "fixtures" / "botapi"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "botapi"
 NOW = 1_700_000_000.0
 
 

@@ -11,27 +11,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import Clock, days, manual_bot
+from conftest import Clock, at, days, digest, manual_bot, store_of
 from push_world import add_readers, editions
 from telegram.error import BadRequest
 
 from bot.app import BotRunner
 from bot.config import Config
 from bot.digest.models import EditionKey
-from bot.store.database import Store
 from tgsandbox import Sandbox
 from tgsandbox.model import Message
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 DAY = dt.date(2024, 3, 1)
-
-
-def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
-
-
-def digest(day: dt.date, text: str, *, front: str = "") -> str:
-    return f"---\ntitle: 每日碳新闻 {day}\n{front}---\n1. {text} https://example.org/{day}\n"
 
 
 def touch(path: Path) -> None:
@@ -51,11 +41,6 @@ def digests(tmp_path: Path) -> Path:
 async def app(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
     async with manual_bot(config, clock, at(DAY, 6)) as runner:
         yield runner
-
-
-def store_of(app: BotRunner) -> Store:
-    assert app.store is not None
-    return app.store
 
 
 async def ask(tg: Sandbox, chat: int, user: int, text: str, count: int) -> list[str]:

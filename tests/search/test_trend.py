@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import store_of
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -30,7 +31,7 @@ from bot.store.database import Store
 from bot.store.lookup import search
 from tgsandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "digests" / "2024-01-08.md"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HAN = "储能绿证每周提及条数"
@@ -52,11 +53,6 @@ def digests(tmp_path: Path) -> Path:
         text = edition(day, f"第{n}个新型储能电站并网。", "光伏组件价格继续下降。")
         (folder / f"{day}.md").write_text(text, "utf-8")
     return folder
-
-
-def store_of(app: BotRunner) -> Store:
-    assert app.store is not None
-    return app.store
 
 
 def photo_bytes(tg: Sandbox, message: object) -> bytes:

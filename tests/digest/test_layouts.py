@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.digest import DigestError, Reading, read, read_file
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "layouts"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
 
 
 def layout(name: str) -> Reading:

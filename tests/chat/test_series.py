@@ -4,17 +4,19 @@ none of it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import Clock, manual_bot
-from test_publishing import DAY, at, digest, store_of
+from conftest import Clock, at, digest, manual_bot, store_of
 
 from bot.app import BotRunner
 from bot.config import Config
 from tgsandbox import Sandbox
 from tgsandbox.model import Message
+
+DAY = dt.date(2024, 3, 1)
 
 WEEKLY = "---\ntitle: 碳周报 第9期\nseries: Carbon Weekly\n---\n1. 本周储能招标回顾。 https://example.org/w\n"
 

@@ -156,7 +156,7 @@ def test_sample_edition_is_one_message_with_every_item_and_link() -> None:
 def test_sample_digest_file_renders_like_the_sample() -> None:
     """The real digests/2024-01-08.md, once parsed, is one message with all ten linked items."""
     digest = pytest.importorskip("bot.digest")
-    edition = digest.parse_file(Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md")
+    edition = digest.parse_file(Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md")
     parts = render_edition(edition)
     assert len(parts) == 1
     [message] = stored(parts)

@@ -18,7 +18,7 @@ from bot.ops.health import HealthLimits, PushFigures, RuntimeState, check_health
 from bot.store.database import Store
 from bot.store.outbox import Planned
 
-SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
+SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 NOW = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)
 TICK = 30.0
 

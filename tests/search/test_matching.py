@@ -14,7 +14,7 @@ from bot.digest.models import Alert
 from bot.search.matching import AlertIndex, AlertMatch, TopicTagger
 from bot.search.textnorm import contains, find, merge_spans, normalize
 
-SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
+SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 Found = dict[int, set[tuple[int, tuple[tuple[int, int], ...]]]]  # chat -> {(alert id, spans)}
 
 

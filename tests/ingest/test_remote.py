@@ -27,7 +27,7 @@ from bot.ingest.remote import HTML, NO_ITEMS, RemoteReport, fetch_sources
 from bot.store.database import Store
 from bot.store.sources import RemoteStore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "digests" / "2024-01-08.md"
 DAY = dt.date(2024, 1, 8)
 NOW = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import Clock, days, manual_bot, metric_samples
+from conftest import Clock, days, manual_bot, metric_samples, store_of
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
-from bot.store.database import Store
 from tgsandbox import Sandbox
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -49,11 +48,6 @@ async def app(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
     """The bot with a clock the test moves; no repeating tick (the test calls ``tick``)."""
     async with manual_bot(config, clock, at(6, 0)) as runner:
         yield runner
-
-
-def store_of(app: BotRunner) -> Store:
-    assert app.store is not None
-    return app.store
 
 
 def reader(tg: Sandbox, app: BotRunner, name: str = "Alice", **settings: object) -> int:

@@ -10,7 +10,7 @@ import pytest
 from bot.config import DEFAULT_TOPICS, ConfigError, load_config
 from bot.digest import parse_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path: Path, text: str) -> Path:

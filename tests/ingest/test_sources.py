@@ -18,7 +18,7 @@ from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
 from bot.store.database import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "digests" / "2024-01-08.md"
 DAY = dt.date(2024, 1, 8)
 

@@ -11,7 +11,7 @@ import pytest
 from bot.app import BotRunner
 from tgsandbox import Sandbox
 
-SEED = Path(__file__).resolve().parents[1] / "digests" / "2024-01-08.md"
+SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 
 
 @pytest.fixture
