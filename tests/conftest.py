@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import BotRunner
@@ -39,6 +40,12 @@ def own_logging() -> Iterator[None]:
     reset_logging()
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+
+
+# Deadlines are timings: the first example of a test may warm OpenCC, matplotlib or the
+# automaton, and a busy machine is slow. Properties are checked, not speed (tests/bench is).
+settings.register_profile("digestbot", deadline=None, print_blob=True)
+settings.load_profile("digestbot")
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ a limit) make the exit status 1. ``--json``: one document per file (DESIGN.md, I
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 from bot.config import Config
 from bot.digest import DigestError, Reading, not_a_digest, read_file
 from bot.ingest.limits import check_limits
+
+from .output import EXIT_FAILED, EXIT_OK, out, out_json
 
 SUFFIXES = (".md", ".markdown")
 SHOWN = 64  # characters of an item's title shown
@@ -104,3 +107,45 @@ def _lines(reading: Reading, config: Config) -> list[str]:
     out += [f"  skipped  {why}" for why in reading.skipped]
     out += [f"  warning  {warning}" for warning in reading.warnings]
     return out
+
+
+def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    docs: list[dict[str, object]] = []
+    failed = False
+    for path in files_of(args.files):
+        doc, lines, bad = examine(path, config)
+        docs.append(doc)
+        failed = failed or bad
+        if not args.json:
+            out("\n".join(lines))
+    if args.json:
+        out_json(docs[0] if len(docs) == 1 else docs)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
+    summary = {
+        "file": str(config.file) if config.file else None,
+        "token": "set" if config.telegram.token else "not set (demo mode)",
+        "api_base_url": config.telegram.api_base_url or "https://api.telegram.org",
+        "admins": list(config.telegram.admins),
+        "data_dir": str(config.data_dir),
+        "database": str(config.db_path),
+        "digests_dir": str(config.digests_dir),
+        "mode": "webhook" if config.webhook.url else "polling",
+        "push": f"{config.push.time:%H:%M} {config.push.timezone}, {config.push.rate:g}/s",
+        "topics": [t.key for t in config.topics],
+        "sources": [s.url for s in config.sources],
+    }
+    problems = []
+    if not config.digests_dir.is_dir():
+        problems.append(f"digests.dir: folder {config.digests_dir} does not exist")
+    if args.json:
+        out_json({**summary, "problems": problems})
+    else:
+        for key, value in summary.items():
+            out(f"{key:13} {value}")
+        for p in problems:
+            out(f"problem: {p}")
+        out("config ok" if not problems else "config has problems")
+    return EXIT_FAILED if problems else EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import signal
 import sys
@@ -11,31 +12,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot import __version__, app
+from bot import __version__
 from bot.config import Config, ConfigError, load_config
 from bot.ops.lockfile import LockHeld
 from bot.ops.logs import Redactor, setup_logging
-from bot.ops.web import webhook_secret
 from bot.store.faults import DatabaseError, describe
 
-from .commands import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
-    CliError,
-    cmd_backup,
-    cmd_check,
-    cmd_check_config,
-    cmd_deliveries,
-    cmd_editions,
-    cmd_ingest,
-    cmd_preview,
-    cmd_push,
-    cmd_search,
-    cmd_trend,
-    err,
-    out,
-)
+from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, err, out
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +51,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             out("No bot token configured (DIGESTBOT_TOKEN): starting the local sandbox instead.")
             return cmd_demo(args, config)
         raise CliError("no bot token: set DIGESTBOT_TOKEN (or run `digestbot demo`)")
+    from bot import app  # the bot itself: PTB, aiohttp, the handlers
+    from bot.ops.web import webhook_secret
+
     redactor = _setup_logging(config)
     if config.webhook.url:
         redactor.add(webhook_secret(config))
@@ -75,6 +61,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from bot import app
+
     _setup_logging(config)
 
     def announce(url: str) -> None:
@@ -91,6 +79,14 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 Command = Callable[[argparse.Namespace, Config], int]
 
 
+def _command(where: str) -> Command:
+    """``module:function`` of bot.cli, imported when the command runs (``--help``, ``check`` and
+    ``preview`` never load what ``run`` or ``trend`` need)."""
+    module, _, name = where.partition(":")
+    found: Command = getattr(importlib.import_module(f"bot.cli.{module}"), name)
+    return found
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digestbot", description="A Telegram bot for daily news digests."
@@ -99,21 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="TOML config (default: config.toml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, func: Command | str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
         return p
 
-    p = add("ingest", cmd_ingest, "load the digests folder into the database")
+    p = add("ingest", "archive:cmd_ingest", "load the digests folder into the database")
     p.add_argument("dir", nargs="?", help="digests folder (default: digests.dir)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p = add("check", cmd_check, "show what the bot understands of digest files")
+    p = add("check", "check:cmd_check", "show what the bot understands of digest files")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true")
-    p = add("editions", cmd_editions, "list the editions in the database")
+    p = add("editions", "archive:cmd_editions", "list the editions in the database")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
-    p = add("preview", cmd_preview, "print an edition as its Telegram message parts")
+    p = add("preview", "archive:cmd_preview", "print an edition as its Telegram message parts")
     p.add_argument(
         "date", nargs="?", help="YYYY-MM-DD, latest (default), or a digest FILE (drafts too)"
     )
@@ -129,26 +125,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "run the bot against the local sandbox with a web chat")
     p.add_argument("--host", default="127.0.0.1", help="address of the web chat")
     p.add_argument("--port", type=int, default=8080, help="port of the web chat")
-    p = add("search", cmd_search, "search the archive like /search does")
+    p = add("search", "archive:cmd_search", "search the archive like /search does")
     p.add_argument("query", nargs="+", help='words, "phrases", -excluded, 2024-01, #topic')
     p.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
     p.add_argument("--json", action="store_true")
-    p = add("trend", cmd_trend, "chart how often terms are mentioned, like /trend does")
+    p = add("trend", "trend:cmd_trend", "chart how often terms are mentioned, like /trend does")
     p.add_argument("terms", nargs="+", metavar="TERM", help="a word, a quoted phrase or #topic")
     p.add_argument("-o", "--output", default="trend.png", help="PNG file (default trend.png)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
-    p = add("push", cmd_push, "plan an edition for every subscribed chat now")
+    p = add("push", "archive:cmd_push", "plan an edition for every subscribed chat now")
     p.add_argument("--date", help="the edition (default: the latest)")
     p.add_argument("--series", metavar="NAME", help="the series, when there are several")
     p.add_argument("--dry-run", action="store_true", help="show what would go out, plan nothing")
     p.add_argument("--json", action="store_true")
-    p = add("deliveries", cmd_deliveries, "summarise the outbox: statuses and failure reasons")
+    p = add(
+        "deliveries",
+        "archive:cmd_deliveries",
+        "summarise the outbox: statuses and failure reasons",
+    )
     p.add_argument("--date", help="one edition (default: all)")
     p.add_argument("--series", metavar="NAME", help="the series, when there are several")
     p.add_argument("--json", action="store_true")
-    p = add("backup", cmd_backup, "a consistent copy of the database (safe while the bot runs)")
+    p = add(
+        "backup",
+        "archive:cmd_backup",
+        "a consistent copy of the database (safe while the bot runs)",
+    )
     p.add_argument("path", help="target file, or a folder for a time-stamped file")
-    p = add("check-config", cmd_check_config, "validate the configuration and show it")
+    p = add("check-config", "check:cmd_check_config", "validate the configuration and show it")
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -162,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # every record redacted; the publisher's tools show warnings and errors only
         quiet = config.log.level if config.log.level in ("ERROR", "CRITICAL") else "WARNING"
         setup_logging(replace(config.log, level=quiet), token=config.telegram.token)
-        code: int = args.func(args, config)
+        func = args.func if callable(args.func) else _command(args.func)
+        code: int = func(args, config)
     except (ConfigError, CliError, LockHeld) as exc:
         err(f"digestbot: {exc}")
         return EXIT_USAGE

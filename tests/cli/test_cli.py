@@ -170,6 +170,37 @@ def test_console_entry_point_runs(workdir: Path) -> None:
     assert json.loads(proc.stdout)["date"] == "2024-01-08"
 
 
+HEAVY = ("telegram", "aiohttp", "matplotlib", "apscheduler")
+LOADED = """
+import sys
+from bot.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = set(sys.argv[0].split(","))
+print("loaded:", ",".join(sorted({m.split(".")[0] for m in sys.modules} & heavy)))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["check", str(SEED)], ["editions"], ["preview", str(SEED)], ["search", "储能"]],
+    ids=lambda argv: argv[0],
+)
+def test_publisher_commands_load_no_bot_runtime(workdir: Path, argv: list[str]) -> None:
+    """`--help`, `check`, `editions`, `preview` and `search` start without loading
+    python-telegram-bot, aiohttp or matplotlib (what `run` and `trend` need)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", LOADED.replace("sys.argv[0]", repr(",".join(HEAVY))), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.stdout.splitlines()[-1] == "loaded: ", proc.stderr[-300:]
+
+
 def test_push_dry_run_counts_chats_and_variants(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -220,6 +251,25 @@ def test_backup_is_a_consistent_copy_while_writing(
     assert restored.counts() == (1, 10)
     assert restored.get_chat(99) is None
     restored.close()
+
+
+def test_backup_to_a_folder_path_creates_the_folder(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`backup backups/nightly/` makes the folder and says which file it wrote; a file path in a
+    folder that is not there is refused in one line, nothing written."""
+    run(capsys, "ingest")
+    code, out, _ = run(capsys, "backup", "backups/nightly/")
+    assert code == 0
+    [copy] = list((workdir / "backups" / "nightly").glob("digestbot-*.sqlite3"))
+    assert out.splitlines()[0] == f"created folder {Path('backups/nightly')}"
+    assert f"to {Path('backups/nightly') / copy.name} (" in out
+    code, _, error = run(capsys, "backup", "elsewhere/copy.sqlite3")
+    assert code == 2
+    assert error == (
+        "digestbot: elsewhere: no such folder (end the path with / to have it created)\n"
+    )
+    assert not (workdir / "elsewhere").exists()
 
 
 def numbered(count: int, text: str = "储能电站并网") -> str:

@@ -161,6 +161,9 @@ async def pushed(
     parts = len(tg.messages(readers[0]))
     assert parts >= 2
     assert all(len(tg.messages(r)) == parts for r in readers)
+    # the tests move the bot's clock hours on before a correction: Telegram's send windows,
+    # kept in real time by the emulator, have long emptied by then
+    tg.flood_control.reset()
     return parts
 
 

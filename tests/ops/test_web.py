@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import io
 import json
-import socket
 import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import metric_samples
+from conftest import free_port, metric_samples
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
@@ -259,12 +258,6 @@ async def test_webhook_port_serves_only_the_webhook(bot: WebhookBot) -> None:
     assert (await get(f"{base}/healthz"))[0] == 404
     status = await post(f"{bot.server.http_url}/telegram", b"{}", secret=bot.secret)
     assert status == 404
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_same_address_serves_everything_on_one_port(

@@ -1,4 +1,5 @@
-"""The publisher's commands: ingest, check, editions, preview, search, trend, push, deliveries.
+"""The publisher's commands on the archive: ingest, editions, preview, search, push, deliveries,
+backup.
 
 Each ``cmd_<name>(args, config) -> exit status`` prints for a person, or with ``--json`` one
 JSON document for scripts (shapes in DESIGN.md, "Interfaces").
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,43 +23,15 @@ from bot.digest.series import find
 from bot.ingest.folder import ScanReport, scan_folder
 from bot.ops.lockfile import DataLock
 from bot.render.edition import render_edition
-from bot.search.chart import TrendError, caption_html, render_png, terms_of
 from bot.search.query import QueryError
 from bot.store.database import Store
 from bot.store.lookup import search
 from tgsandbox.telegram_html import parse_html, utf16_len
 
-from .check import examine, files_of
+from .output import EXIT_FAILED, EXIT_OK, CliError, err, out, out_json, parse_date_arg
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROGRESS_MIN_FILES = 100
 LOCK_WAIT = 30.0  # s a writer waits for another writer (never for a running bot)
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed as one line, exit status 2."""
-
-
-def out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
-def err(text: str) -> None:
-    sys.stderr.write(text + "\n")
-
-
-def out_json(doc: object) -> None:
-    out(json.dumps(doc, ensure_ascii=False, indent=2))
-
-
-def parse_date_arg(value: str) -> dt.date:
-    """``2024-01-08``, ``2024/1/8`` or ``2024年1月8日``."""
-    cleaned = value.strip().replace("/", "-").replace("年", "-").replace("月", "-").rstrip("日")
-    try:
-        y, m, d = (int(p) for p in cleaned.split("-"))
-        return dt.date(y, m, d)
-    except ValueError:
-        raise CliError(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
 
 
 # -- ingest / editions / preview ---------------------------------------------------------
@@ -277,76 +249,6 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def cmd_trend(args: argparse.Namespace, config: Config) -> int:
-    """The /trend chart as a PNG file; its caption printed as text."""
-    from bot.chat.trending import chart_for
-
-    store = Store(config.db_path, topics=config.topic_spec)
-    try:
-        terms = terms_of(args.terms)  # one shell argument a term: "a phrase" stays one
-        stamp = store.archive_stamp()
-        if stamp is None:
-            raise CliError("no editions yet: run `digestbot ingest` first")
-        chart = chart_for(store, terms, topics=config.topics, stamp=stamp)
-    except (QueryError, TrendError) as exc:
-        reason = str(exc).replace("_", " ") + (
-            f" ({exc.term})" if isinstance(exc, TrendError) else ""
-        )
-        raise CliError(f"cannot chart {' '.join(args.terms)!r}: {reason}") from None
-    finally:
-        store.close()
-    png = render_png(chart, args.lang)
-    Path(args.output).write_bytes(png)
-    out(plain_text(caption_html(chart, args.lang)))
-    out(f"chart: {args.output} ({len(png)} bytes)")
-    return EXIT_OK
-
-
-# -- check / check-config ----------------------------------------------------------------
-
-
-def cmd_check(args: argparse.Namespace, config: Config) -> int:
-    docs: list[dict[str, object]] = []
-    failed = False
-    for path in files_of(args.files):
-        doc, lines, bad = examine(path, config)
-        docs.append(doc)
-        failed = failed or bad
-        if not args.json:
-            out("\n".join(lines))
-    if args.json:
-        out_json(docs[0] if len(docs) == 1 else docs)
-    return EXIT_FAILED if failed else EXIT_OK
-
-
-def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
-    summary = {
-        "file": str(config.file) if config.file else None,
-        "token": "set" if config.telegram.token else "not set (demo mode)",
-        "api_base_url": config.telegram.api_base_url or "https://api.telegram.org",
-        "admins": list(config.telegram.admins),
-        "data_dir": str(config.data_dir),
-        "database": str(config.db_path),
-        "digests_dir": str(config.digests_dir),
-        "mode": "webhook" if config.webhook.url else "polling",
-        "push": f"{config.push.time:%H:%M} {config.push.timezone}, {config.push.rate:g}/s",
-        "topics": [t.key for t in config.topics],
-        "sources": [s.url for s in config.sources],
-    }
-    problems = []
-    if not config.digests_dir.is_dir():
-        problems.append(f"digests.dir: folder {config.digests_dir} does not exist")
-    if args.json:
-        out_json({**summary, "problems": problems})
-    else:
-        for key, value in summary.items():
-            out(f"{key:13} {value}")
-        for p in problems:
-            out(f"problem: {p}")
-        out("config ok" if not problems else "config has problems")
-    return EXIT_FAILED if problems else EXIT_OK
-
-
 # -- push / deliveries ---------------------------------------------------------------------
 
 
@@ -436,11 +338,16 @@ def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     target = Path(args.path)
+    if not config.db_path.exists():
+        raise CliError(f"{config.db_path}: no database yet")
+    if args.path.endswith(("/", "\\")) and not target.exists():
+        target.mkdir(parents=True)  # "backups/": a folder, made for it
+        out(f"created folder {target}")
     if target.is_dir():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         target = target / f"digestbot-{stamp}.sqlite3"
-    if not config.db_path.exists():
-        raise CliError(f"{config.db_path}: no database yet")
+    elif not target.parent.is_dir():
+        raise CliError(f"{target.parent}: no such folder (end the path with / to have it created)")
     store = Store(config.db_path, topics=config.topic_spec)
     try:
         store.backup(target)
