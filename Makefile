@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## run: the bot (real Telegram with a token configured, else the local sandbox with a web chat)
 run: $(STAMP)
-	$(BIN)/digestbot run --or-demo
+	$(BIN)/digestbot run --or-demo $(ARGS)
 
 ## test: lint, then the whole test suite
 test: $(STAMP) lint

@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
 
 from bot.chat.handlers import App, publish_commands, register
 from bot.delivery.limiter import Limiter
 from bot.delivery.outage import api_outcome
 from bot.delivery.sender import Pusher
+from bot.ingest.folder import usable_folder
 from bot.ops.flood import ChatOrdered
 from bot.ops.health import Health, check_health
 from bot.ops.lockfile import DataLock
@@ -25,7 +28,7 @@ from bot.ops.web import WebServer, public_webhook_url, start_web, webhook_secret
 from bot.store.database import Store
 
 from . import __version__
-from .config import Config, TelegramConfig
+from .config import ENV_API_BASE_URL, Config, StartupError, TelegramConfig, port_taken
 from .delivery import plan
 from .services import BotContext, BotData, LiveAlerts, Services, utcnow
 
@@ -101,6 +104,41 @@ async def job_tick(context: BotContext) -> None:
         data.pusher.wake()
 
 
+class PollingErrors:
+    """getUpdates failing: said once per reason every ``every`` (PTB would log each retry with
+    its traceback; /healthz already says the Bot API is failing)."""
+
+    def __init__(self, every: float = 600.0) -> None:
+        self.every = every
+        self._said: dict[str, float] = {}
+
+    def seen(self, exc: TelegramError) -> None:
+        reason = f"{type(exc).__name__}: {exc.message}"
+        now = time.monotonic()
+        if now - self._said.get(reason, -self.every) >= self.every:
+            self._said[reason] = now
+            log.warning("polling for updates failed (%s); retrying", reason)
+
+
+async def _initialize(app: App, telegram: TelegramConfig) -> None:
+    """``app.initialize()`` (its getMe); a Bot API that refuses or does not answer ends the
+    start in one line naming the setting, never with the token in it."""
+    base = telegram.api_base_url or "https://api.telegram.org/bot"
+    try:
+        await app.initialize()
+    except InvalidToken:
+        raise StartupError(
+            f"the Bot API at {base} refused the token: check DIGESTBOT_TOKEN"
+            + (f" and {ENV_API_BASE_URL}" if telegram.api_base_url else "")
+        ) from None
+    except NetworkError as exc:
+        reason = exc.message.replace(telegram.token, "<token>") if telegram.token else exc.message
+        raise StartupError(
+            f"the Bot API at {base} does not answer ({reason}): check {ENV_API_BASE_URL} "
+            "(or telegram.api_base_url) and the network"
+        ) from None
+
+
 class BotRunner:
     """One running bot: the store, the digests loaded, PTB polling, the push engine."""
 
@@ -137,6 +175,7 @@ class BotRunner:
             raise
 
     async def _start(self) -> None:
+        usable_folder(self.config.digests_dir)
         # one bot per database: a second one would deliver everything twice
         self.lock = await asyncio.to_thread(
             DataLock.acquire, self.config.db_path, role=self.role, wait=10.0
@@ -152,7 +191,7 @@ class BotRunner:
             request.on_outcome = api_outcome(services.runtime, services.metrics, self.now)
         webhook = bool(self.config.webhook.url)
         app = self.app = build_application(services, polling=not webhook, requests=self._requests)
-        await app.initialize()
+        await _initialize(app, self.config.telegram)
         await publish_commands(app)
         pusher = self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
         app.bot_data.pusher = pusher
@@ -178,7 +217,10 @@ class BotRunner:
         else:
             assert app.updater is not None  # noqa: S101 - the builder makes one
             await app.updater.start_polling(
-                poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                poll_interval=0,
+                timeout=self.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=PollingErrors().seen,
             )
         pusher.start()
         if self.auto_tick and app.job_queue is not None:
@@ -265,7 +307,11 @@ async def run_demo(
     from tgsandbox import Sandbox, start_sandbox
 
     sandbox = Sandbox(token=DEMO_TOKEN, bot_username="digestbot_demo_bot")
-    web, url = await start_sandbox(sandbox, host=host, port=port)
+    try:
+        web, url = await start_sandbox(sandbox, host=host, port=port)
+    except OSError as exc:
+        key = '--port (make run ARGS="--port 8081")'
+        raise port_taken(host, port, exc, key=key) from None
     runner = BotRunner(demo_config(config, url, sandbox.token), poll_timeout=10, role="demo")
     try:
         await runner.start()

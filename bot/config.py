@@ -8,6 +8,7 @@ names the file, the key and what was expected, e.g.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -31,6 +32,20 @@ DEFAULT_CONFIG_FILE = Path("config.toml")
 
 class ConfigError(ValueError):
     """A configuration value that cannot be used; the message says where and why."""
+
+
+class StartupError(Exception):
+    """What the configuration names cannot be used at start (a port taken, a folder that
+    cannot be read, a Bot API that does not answer): one line naming it and the fix."""
+
+
+def port_taken(host: str, port: int, exc: OSError, *, key: str) -> StartupError:
+    """The one line for an address the bot cannot listen on (``key``: how to change it)."""
+    reason = "is taken" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+    return StartupError(
+        f"port {port} on {host} {reason}: stop what listens there, or set {key} to another "
+        "port (0: any free one)"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -272,7 +272,11 @@ async def start_sandbox(
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:  # the port is taken: nothing left open behind the error
+        await runner.cleanup()
+        raise
     bound_host, bound_port = runner.addresses[0][:2]
     shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
     url = f"http://{shown}:{bound_port}"

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot import __version__
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, StartupError, load_config
 from bot.ops.lockfile import LockHeld
 from bot.ops.logs import Redactor, setup_logging
 from bot.store.faults import DatabaseError, describe
@@ -171,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, CliError, LockHeld) as exc:
         err(f"digestbot: {exc}")
         return EXIT_USAGE
+    except StartupError as exc:  # a port taken, a folder unreadable, no Bot API: one line
+        err(f"digestbot: {exc}")
+        return EXIT_FAILED
     except DatabaseError as exc:  # locked, read-only, full, corrupt: one line, no traceback
         err(f"digestbot: {describe(config.db_path, exc)}")
         return EXIT_FAILED

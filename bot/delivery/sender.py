@@ -17,6 +17,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
@@ -46,6 +48,17 @@ RENDER_CACHE = 512
 REFILL = 4  # new rows are read once a quarter of the slots is free
 
 
+@dataclass
+class _Round:
+    """One push, from the first row taken to the outbox drained: what its summary line says."""
+
+    started: float  # time.monotonic()
+    throttled: int  # the limiter's 429 count when it began
+    chats: set[int] = field(default_factory=set)
+    rows: int = 0
+    parts: int = 0
+
+
 class Pusher:
     """The outbox sender: ``start``, ``wake`` after planning, ``stop`` (finishes in-flight)."""
 
@@ -71,6 +84,7 @@ class Pusher:
         self.content = Parts(services)
         self._changed = asyncio.Condition()
         self.sent = 0
+        self._round: _Round | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -137,6 +151,8 @@ class Pusher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), timeout=STORE_PAUSE)
                 continue
+            if rows and self._round is None:
+                self._round = _Round(time.monotonic(), self._throttled())
             for row in rows:
                 await self._slots.acquire()
                 if self._stopping:
@@ -146,6 +162,7 @@ class Pusher:
                 self._inflight[row.id] = asyncio.create_task(self._deliver_one(row))
             if not rows and not self._inflight:
                 self.services.runtime.drained(self.services.now())
+                self._round_done()
             if not rows or room <= 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -160,12 +177,32 @@ class Pusher:
             log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
             self.give_up(row, "failed", "internal error")
         finally:
+            if self._round is not None:
+                self._round.rows += 1
             self._inflight.pop(row.id, None)
             self._chats.pop(row.id, None)
             self._slots.release()
+            if not self._inflight and self._round is not None:
+                with contextlib.suppress(DatabaseError):
+                    if not self.services.store.due(self.services.now(), limit=1):
+                        self._round_done()  # the last one: said before idle() returns
             self._wake.set()
             async with self._changed:
                 self._changed.notify_all()
+
+    def _throttled(self) -> int:
+        return int(getattr(self.bot.rate_limiter, "throttled", 0))
+
+    def _round_done(self) -> None:
+        """The one summary line of a push, once the outbox has drained."""
+        done, self._round = self._round, None
+        if done is None or not done.rows:
+            return
+        log.info(
+            "push done: %d deliveries, %d messages to %d chats in %.1f s, %d × 429",
+            done.rows, done.parts, len(done.chats), time.monotonic() - done.started,
+            self._throttled() - done.throttled,
+        )  # fmt: skip
 
     # -- one delivery ---------------------------------------------------------------------
 
@@ -219,6 +256,9 @@ class Pusher:
                 return
             part += 1
             self.sent += 1
+            if self._round is not None:
+                self._round.parts += 1
+                self._round.chats.add(chat_id)
             at = now()
             store.part_sent(
                 row.id,

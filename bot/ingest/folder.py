@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.config import DEFAULT_LIMITS, DigestLimits
+from bot.config import DEFAULT_LIMITS, DigestLimits, StartupError
 from bot.digest import DigestError, Reading, not_a_digest
 from bot.digest.models import EditionKey
 from bot.digest.series import origin
@@ -153,6 +153,22 @@ def _why(exc: BaseException) -> str:
 
 def file_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def usable_folder(folder: Path) -> None:
+    """Refuse to start on a digests folder that is there but cannot be read (one line, the
+    key); a folder not there yet is only reported by each scan."""
+    try:
+        if folder.exists():
+            with os.scandir(folder):
+                pass
+    except OSError as exc:
+        reason = (
+            "is not a folder" if exc.errno == errno.ENOTDIR else f"cannot be read ({exc.strerror})"
+        )
+        raise StartupError(
+            f"digests folder {folder} {reason}: fix it, or set digests.dir to another folder"
+        ) from None
 
 
 def scan_folder(

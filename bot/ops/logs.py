@@ -30,7 +30,8 @@ REDACTED = "[REDACTED]"
 # what a Bot API token looks like: the bot's numeric id, a colon, 30+ url-safe characters
 TOKEN_SHAPE = re.compile(r"(?<!\d)(\d{6,}):[A-Za-z0-9_-]{30,}")
 # chatty at INFO (one line per HTTP request, every long poll); shown at DEBUG only
-NOISY = ("httpx", "httpcore", "hpack")
+# chatter at INFO: every job run, every Application start and stop (warnings still show)
+NOISY = ("httpx", "httpcore", "hpack", "apscheduler", "telegram.ext.Application")
 
 
 class Redactor(logging.Filter):

@@ -38,7 +38,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, ExtBot
 
-from bot.config import Config, HttpConfig, WebhookConfig
+from bot.config import Config, HttpConfig, WebhookConfig, port_taken
 
 from .health import Health
 from .metrics import Metrics
@@ -272,14 +272,16 @@ async def start_web(
         hook.router.add_post(webhook.path, routes.webhook)
     runners: list[web.AppRunner] = []
     try:
-        ops_runner, http_url = await _serve(ops, http.listen, http.port, cap=max_connections)
+        ops_runner, http_url = await _serve(
+            ops, http.listen, http.port, cap=max_connections, key="http.port"
+        )
         runners.append(ops_runner)
         webhook_url: str | None = None
         if webhook is not None and hook is not None:
             base = http_url
             if hook is not ops:
                 hook_runner, base = await _serve(
-                    hook, webhook.listen, webhook.port, cap=max_connections
+                    hook, webhook.listen, webhook.port, cap=max_connections, key="webhook.port"
                 )
                 runners.append(hook_runner)
             webhook_url = base + webhook.path
@@ -326,7 +328,7 @@ class _Refused(asyncio.Protocol):
 
 
 async def _serve(
-    app: web.Application, host: str, port: int, *, cap: int
+    app: web.Application, host: str, port: int, *, cap: int, key: str
 ) -> tuple[web.AppRunner, str]:
     # lingering_time=0: after answering a body it did not read (408, 413, 403) the connection
     # is closed at once instead of waiting for the rest
@@ -340,6 +342,9 @@ async def _serve(
     await runner.setup()
     try:
         await _CappedSite(runner, host, port, cap=cap).start()
+    except OSError as exc:  # taken, or not an address of this machine: one line, the key
+        await runner.cleanup()
+        raise port_taken(host, port, exc, key=key) from None
     except BaseException:
         await runner.cleanup()
         raise
