@@ -54,7 +54,7 @@ async def cmd_stats(update: Update, context: BotContext) -> None:
         days = ", ".join(h.date.isoformat() for h in held[:5]) + ("…" if len(held) > 5 else "")
         lines.append(say("stats_scheduled", chat.language, count=len(held), days=days))
     if latest is not None:
-        summary = store.deliveries_summary(latest.key.ref)["deliveries"]
+        summary = store.deliveries_summary(latest.key)["deliveries"]
         figures = "; ".join(
             f"{kind}: " + ", ".join(f"{n} {s}" for s, n in sorted(by.items()))
             for kind, by in sorted(summary.items())

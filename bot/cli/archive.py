@@ -319,15 +319,15 @@ def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
     store = Store(config.db_path, topics=config.topic_spec)
     try:
         series = _series_arg(store, args.series) or 0
-        day = EditionKey(series, parse_date_arg(args.date)).ref if args.date else None
-        summary = store.deliveries_summary(day)
+        key = EditionKey(series, parse_date_arg(args.date)) if args.date else None
+        summary = store.deliveries_summary(key)
     finally:
         store.close()
     if args.json:
-        out_json({"date": day, **summary})
+        out_json({"date": key.ref if key else None, **summary})
         return EXIT_OK
     if not summary["deliveries"]:
-        out("no deliveries" + (f" for {day}" if day else ""))
+        out("no deliveries" + (f" for {key.ref}" if key else ""))
     for kind, statuses in summary["deliveries"].items():
         counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
         out(f"{kind}: {counts}")

@@ -8,6 +8,7 @@ matches) are computed once per content and alert change, the rendered parts once
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -23,13 +24,11 @@ from bot.render.snippets import hit_html
 from bot.search.matching import AlertMatch
 from bot.search.textnorm import normalize
 from bot.services import LiveAlerts, Services
-from bot.store.approvals import APPROVAL
-from bot.store.broadcasts import BROADCAST_KIND, broadcast_id
 from bot.store.chats import ALL
 from bot.store.database import Store
-from bot.store.outbox import ALERT, ROUNDUP, Delivery
+from bot.store.outbox import Delivery, Kind
 
-from .roundup import WEEK, TopicName, roundup_edition, roundup_heading, week_start
+from .roundup import WEEK, TopicName, roundup_edition, roundup_heading
 
 Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
 RENDER_CACHE = 512
@@ -52,18 +51,17 @@ class Parts:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._views: dict[str, _EditionView] = {}
+        self._views: dict[EditionKey, _EditionView] = {}
         self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
         self._roundups: OrderedDict[tuple[object, ...], Roundup | None] = OrderedDict()
 
-    def _view(self, ref: str) -> _EditionView | None:
+    def _view(self, date: EditionKey | None) -> _EditionView | None:
         store, alerts = self.services.store, self.services.alerts
-        date = EditionKey.from_ref(ref)
         if date is None:
             return None
         current = store.edition_hash(date)
         version = alerts.version if alerts else 0
-        view = self._views.get(ref)
+        view = self._views.get(date)
         if view is not None and view.content_hash == current and view.alerts_version == version:
             return view
         edition = store.get_edition(date)
@@ -78,31 +76,31 @@ class Parts:
             version,
             matches,
         )
-        self._views[ref] = view
+        self._views[date] = view
         if len(self._views) > 8:
             self._views.pop(next(iter(self._views)))
         return view
 
     def parts(self, row: Delivery) -> list[str]:
-        if row.kind == BROADCAST_KIND:
-            number = broadcast_id(row.edition_date)
-            found = self.services.store.broadcast(number) if number is not None else None
+        if row.kind == Kind.BROADCAST:
+            found = self.services.store.broadcast(row.target.broadcast)
             return [found.html] if found is not None else []
-        if row.kind == ROUNDUP:
+        if row.kind == Kind.ROUNDUP:
             return self._roundup_parts(row)
-        view = self._view(row.edition_date)
-        if view is None:
+        key = row.target.edition
+        view = self._view(key)
+        if view is None or key is None:
             return []
-        if row.kind == APPROVAL:  # an admin's preview: the edition as every reader gets it
-            parts = self.edition_parts(row.chat, frozenset({ALL}), row.edition_date, view)
+        if row.kind == Kind.APPROVAL:  # an admin's preview: the edition as every reader gets it
+            parts = self.edition_parts(row.chat, frozenset({ALL}), key, view)
             note = t("approve_note", row.chat.language)
             return [note, *parts] if parts else []
-        if row.kind == ALERT:
+        if row.kind == Kind.ALERT:
             return self._alert_parts(view, row, view.matches.get(row.chat.id, []))
-        return self.edition_parts(row.chat, row.scopes, row.edition_date, view)
+        return self.edition_parts(row.chat, row.scopes, key, view)
 
     def edition_parts(
-        self, chat: Chat, scopes: frozenset[str], day: str, view: _EditionView | None = None
+        self, chat: Chat, scopes: frozenset[str], day: EditionKey, view: _EditionView | None = None
     ) -> list[str]:
         """The message parts of edition ``day`` as this chat gets it (its topics, its alert
         marks, without what it got by alert): the push's, and a correction's."""
@@ -136,7 +134,7 @@ class Parts:
     def _roundup_parts(self, row: Delivery) -> list[str]:
         services, chat = self.services, row.chat
         version = services.alerts.version if services.alerts else 0
-        start = week_start(row.edition_date)
+        start = row.target.week
         if start is None:
             return []
         hashes = tuple(
@@ -144,13 +142,13 @@ class Parts:
             for key, h, _ in services.store.recent_editions(start)
             if key.date < start + WEEK and (not row.series or key.series in row.series)
         )
-        key = (row.edition_date, row.scopes, row.series, chat.language, version, hashes)
+        key = (start, row.scopes, row.series, chat.language, version, hashes)
         built = self._roundups.get(key)
         if built is None:
             built = roundup_content(
                 services.store,
                 services.config,
-                key=row.edition_date,
+                start=start,
                 scopes=row.scopes,
                 series=row.series,
                 lang=chat.language,
@@ -170,7 +168,7 @@ class Parts:
             already=set(),
             matches=matches.get(chat.id, []),
         )
-        render_key = (ROUNDUP, *content.key, chat.language, chat.format)
+        render_key = (Kind.ROUNDUP, *content.key, chat.language, chat.format)
         parts = self._renders.get(render_key)
         if parts is None:
             parts = render_edition(
@@ -290,17 +288,14 @@ def roundup_content(
     store: Store,
     config: Config,
     *,
-    key: str,
+    start: dt.date,
     scopes: frozenset[str],
     series: frozenset[int] = frozenset(),
     lang: str,
     alerts: LiveAlerts | None,
-) -> tuple[Edition, dict[int, list[AlertMatch]]] | None:
-    """A weekly chat's roundup for week ``key`` (None if ``key`` is not a week) and the alert
-    matches in it, by chat (the same for every chat of these scopes, series and language)."""
-    start = week_start(key)
-    if start is None:
-        return None
+) -> tuple[Edition, dict[int, list[AlertMatch]]]:
+    """A weekly chat's roundup of the week from ``start`` and the alert matches in it, by
+    chat (the same for every chat of these scopes, series and language)."""
     editions = []
     topics_of: dict[tuple[EditionKey, int], set[str]] = {}
     held = store.unapproved()

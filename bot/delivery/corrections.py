@@ -24,7 +24,7 @@ from bot.render.edition import escape
 from bot.render.i18n import t
 from bot.services import Services
 from bot.store.corrections import Sent
-from bot.store.outbox import Delivery
+from bot.store.outbox import Delivery, Status
 
 from .content import Parts
 from .limiter import BROADCAST, Send
@@ -43,7 +43,7 @@ class Pusher(Protocol):
     bot: ExtBot[Any]
     content: Parts
 
-    def give_up(self, row: Delivery, status: str, error: str) -> None: ...
+    def give_up(self, row: Delivery, status: Status, error: str) -> None: ...
     def bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None: ...
     def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None: ...
 
@@ -61,14 +61,15 @@ async def correct(pusher: Pusher, row: Delivery) -> None:
     """Deliver one correction row (see the module doc)."""
     services, store = pusher.services, pusher.services.store
     now = services.now()
-    sent = store.edition_sent(row.chat.id, row.edition_date)
-    if sent is None:
-        store.delivery_done(row.id, "skipped", now=now, error="nothing was sent to correct")
+    key = row.target.edition
+    sent = store.edition_sent(row.chat.id, key) if key is not None else None
+    if sent is None or key is None:
+        store.delivery_done(row.id, Status.SKIPPED, now=now, error="nothing was sent to correct")
         return
     if not editable(sent, now):
-        store.delivery_done(row.id, "skipped", now=now, error="older than 48 h: not edited")
+        store.delivery_done(row.id, Status.SKIPPED, now=now, error="older than 48 h: not edited")
         return
-    parts = pusher.content.edition_parts(row.chat, row.scopes, row.edition_date)
+    parts = pusher.content.edition_parts(row.chat, row.scopes, key)
     common = min(len(parts), len(sent.message_ids))
     steps = common + (len(parts) != len(sent.message_ids))
     previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
@@ -81,7 +82,7 @@ async def correct(pusher: Pusher, row: Delivery) -> None:
                     return
                 store.part_edited(sent.delivery_id, step, digest)
                 services.metrics.message_sent(row.kind)
-        elif not await _note(pusher, row, previews):
+        elif not await _note(pusher, row, key.date, previews):
             return
         step += 1
         store.correction_step(row.id, step, last=step == steps, now=services.now())
@@ -106,7 +107,7 @@ async def _edit(
         if "not modified" in text:
             return True  # already says this (an edit repeated after a crash)
         if any(why in text for why in GONE):
-            pusher.give_up(row, "skipped", f"cannot edit: {exc.message}")
+            pusher.give_up(row, Status.SKIPPED, f"cannot edit: {exc.message}")
             return False
         pusher.bad_request(row, row.chat.id, exc)
         return False
@@ -116,9 +117,8 @@ async def _edit(
     return True
 
 
-async def _note(pusher: Pusher, row: Delivery, previews: LinkPreviewOptions) -> bool:
+async def _note(pusher: Pusher, row: Delivery, day: dt.date, previews: LinkPreviewOptions) -> bool:
     """The one short "this edition was updated" message, when its parts no longer match."""
-    day = dt.date.fromisoformat(row.edition_date)
     text = t("edition_updated", row.chat.language, date=escape(day.isoformat()))
     try:
         await pusher.bot.send_message(

@@ -19,14 +19,13 @@ from bot.digest.models import Edition, EditionKey
 from bot.ingest.folder import ScanReport, scan_folder
 from bot.ingest.remote import RemoteReport, fetch_sources
 from bot.services import LiveAlerts, Services
-from bot.store.approvals import APPROVAL
 from bot.store.database import Store
 from bot.store.faults import DatabaseError, describe
-from bot.store.outbox import ALERT, Planned
+from bot.store.outbox import Kind, Planned, Target
 
 from .content import chat_content, digest_positions, item_texts
 from .corrections import EDIT_WINDOW
-from .roundup import WEEK, last_due, week_key
+from .roundup import WEEK, last_due
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +99,7 @@ def plan_weekly(store: Store, config: Config, now: dt.datetime) -> int:
         if not days:
             continue
         planned += store.plan_weekly_group(
-            week_key(start),
+            start,
             timezone=timezone,
             push_time=push_time,
             week_day=week_day,
@@ -129,7 +128,7 @@ def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
         outside = sorted({edition.items[h.item].position for h in hits} - covered)
         if outside:
             items = tuple(ids[p] for p in outside if p in ids)
-            rows.append(Planned(chat_id, edition.key.ref, ALERT, now, items))
+            rows.append(Planned(chat_id, Target(edition.key), Kind.ALERT, now, items))
     return store.plan(rows, now=now)
 
 
@@ -143,7 +142,8 @@ def ask_approval(
     with store.transaction():
         asked = [k for k in keys if is_fresh(k.date, config, now) and store.ask(k, now=now)]
         waiting = [k for k in store.pending_approval() if is_fresh(k.date, config, now)]
-        store.plan([Planned(a, k.ref, APPROVAL, now) for k in waiting for a in admins], now=now)
+        rows = [Planned(a, Target(k), Kind.APPROVAL, now) for k in waiting for a in admins]
+        store.plan(rows, now=now)
     if asked and not admins:
         log.warning(
             "%d editions wait for approval, but no admin of [telegram] admins has started "

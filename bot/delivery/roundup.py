@@ -17,25 +17,9 @@ from dataclasses import dataclass
 from bot.digest.models import Edition, EditionKey, Item
 from bot.render.i18n import t
 
-KEY_PREFIX = "week-"
 WEEK = dt.timedelta(days=7)
 TOP_PER_TOPIC = 3
 ALL = "all"
-
-
-def week_key(start: dt.date) -> str:
-    """The outbox key of the roundup that covers the seven days from ``start``."""
-    return f"{KEY_PREFIX}{start.isoformat()}"
-
-
-def week_start(key: str) -> dt.date | None:
-    """The first day a roundup key covers, or None when ``key`` is not one."""
-    if not key.startswith(KEY_PREFIX):
-        return None
-    try:
-        return dt.date.fromisoformat(key.removeprefix(KEY_PREFIX))
-    except ValueError:
-        return None
 
 
 def last_due(

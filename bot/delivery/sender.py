@@ -25,14 +25,12 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.digest.models import Edition, EditionKey
+from bot.digest.models import Edition
 from bot.ops.tgrequest import NotSent
 from bot.search.matching import AlertMatch
 from bot.services import Services
-from bot.store.approvals import APPROVAL
-from bot.store.corrections import CORRECTION
 from bot.store.faults import DatabaseError, describe
-from bot.store.outbox import Delivery
+from bot.store.outbox import Delivery, Kind, Status
 
 from .content import Parts, approval_markup
 from .corrections import correct, part_hash
@@ -175,7 +173,7 @@ class Pusher:
             await asyncio.sleep(STORE_PAUSE)
         except Exception:  # one row must never stop the sender
             log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
-            self.give_up(row, "failed", "internal error")
+            self.give_up(row, Status.FAILED, "internal error")
         finally:
             if self._round is not None:
                 self._round.rows += 1
@@ -214,14 +212,14 @@ class Pusher:
     async def _deliver(self, row: Delivery) -> None:
         store, now = self.services.store, self.services.now
         if self.gate.resend(row.id) is False:  # timed out, and no outage since: it arrived
-            self.give_up(row, "ambiguous", "read timeout: maybe delivered")
+            self.give_up(row, Status.AMBIGUOUS, "read timeout: maybe delivered")
             return
-        if row.kind == CORRECTION:
+        if row.kind == Kind.CORRECTION:
             await correct(self, row)
             return
         parts = self.content.parts(row)
         if not parts:
-            store.delivery_done(row.id, "skipped", now=now(), error="nothing for this chat")
+            store.delivery_done(row.id, Status.SKIPPED, now=now(), error="nothing for this chat")
             return
         chat_id = row.chat.id
         thread = row.chat.thread_id if row.chat.type == "supergroup" else None
@@ -272,7 +270,7 @@ class Pusher:
 
     def _buttons(self, row: Delivery) -> InlineKeyboardMarkup | None:
         """What goes under a delivery's last part: "send" / "hold" under an admin's preview."""
-        key = EditionKey.from_ref(row.edition_date) if row.kind == APPROVAL else None
+        key = row.target.edition if row.kind == Kind.APPROVAL else None
         if key is None:
             return None
         audience = self.services.store.audience()
@@ -296,13 +294,13 @@ class Pusher:
             self._inactive(row, chat_id, "chat not found")
             return
         log.error("Telegram refused delivery %s to %s: %s", row.id, chat_id, exc.message)
-        self.give_up(row, "failed", f"bad request: {exc.message}")
+        self.give_up(row, Status.FAILED, f"bad request: {exc.message}")
 
     def _inactive(self, row: Delivery, chat_id: int, reason: str) -> None:
         store = self.services.store
         store.set_active(chat_id, False, reason=reason)
         self.services.alerts_changed(chat_id)
-        self.give_up(row, "skipped", reason)
+        self.give_up(row, Status.SKIPPED, reason)
         log.info("chat %s inactive: %s", chat_id, reason)
 
     def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None:
@@ -316,7 +314,7 @@ class Pusher:
             self._transient(row, chat_id, exc)
         else:
             log.error("delivery %s to %s failed: %r", row.id, chat_id, exc)
-            self.give_up(row, "failed", f"error: {exc}")
+            self.give_up(row, Status.FAILED, f"error: {exc}")
 
     def _transient(self, row: Delivery, chat_id: int, exc: NetworkError) -> None:
         """Try again later, backing off, for as long as the row is not too old to send."""
@@ -328,11 +326,11 @@ class Pusher:
         else:
             error, wait = f"transient: {exc}", backoff(row.attempts)
         if now - row.due_at > self.services.config.push.max_age:
-            self.give_up(row, "failed", f"{error} (given up: older than push.max_age)")
+            self.give_up(row, Status.FAILED, f"{error} (given up: older than push.max_age)")
             return
         store.retry_later(row.id, at=now + wait, error=error, now=now)
 
-    def give_up(self, row: Delivery, status: str, error: str) -> None:
+    def give_up(self, row: Delivery, status: Status, error: str) -> None:
         """The row ends unsent (failed, skipped or ambiguous), counted for health and metrics."""
         now = self.services.now()
         self.services.store.delivery_done(row.id, status, now=now, error=error)

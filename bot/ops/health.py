@@ -286,7 +286,7 @@ def check_health(
     editions = store.list_editions(limit=1)
     latest = editions[0] if editions else None
     deliveries: dict[str, dict[str, int]] = (
-        store.deliveries_summary(latest.date.isoformat())["deliveries"] if latest else {}
+        store.deliveries_summary(latest.key)["deliveries"] if latest else {}
     )
     outbox = read_outbox(store)
     throttled = state.throttled_since(now - THROTTLE_WINDOW)

@@ -17,8 +17,6 @@ from bot.digest.models import EditionKey
 from .chats import stamp
 from .tx import immediate
 
-APPROVAL = "approval"  # the outbox kind of an admin's preview
-
 
 class Approval(StrEnum):
     PENDING = "pending"

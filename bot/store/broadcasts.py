@@ -1,6 +1,6 @@
 """Operator broadcasts: a draft, confirmed once, then one outbox row per subscribed chat.
 
-Part of the store (the table is in store_schema). Confirming is idempotent: a second press
+Confirming is idempotent: a second press
 of the button, or a restart in between, plans nothing twice.
 """
 
@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from .chats import stamp
+from .outbox import KEY_COLUMNS, Kind, Target
 from .tx import immediate
-
-BROADCAST_KIND = "broadcast"
-KEY_PREFIX = "broadcast-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,17 +23,6 @@ class Broadcast:
     sender_id: int
     status: str  # draft, planned, cancelled
     planned: int
-
-
-def broadcast_key(broadcast_id: int) -> str:
-    """What the outbox rows of a broadcast hold in their edition_date column."""
-    return f"{KEY_PREFIX}{broadcast_id}"
-
-
-def broadcast_id(key: str) -> int | None:
-    """The broadcast an outbox key names, or None."""
-    number = key.removeprefix(KEY_PREFIX)
-    return int(number) if key.startswith(KEY_PREFIX) and number.isdigit() else None
 
 
 class BroadcastStore:
@@ -85,10 +72,10 @@ class BroadcastStore:
             if not claimed:
                 return 0
             planned = self.db.execute(
-                "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
-                "next_attempt_at, created_at, updated_at) SELECT id, ?, ?, ?, ?, ?, ? "
+                f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
+                "next_attempt_at, created_at, updated_at) SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ? "
                 "FROM chats WHERE active = 1 AND id IN (SELECT chat_id FROM subscriptions)",
-                [broadcast_key(broadcast_id), BROADCAST_KIND, at, at, at, at],
+                [Kind.BROADCAST, *Target.of_broadcast(broadcast_id).columns, at, at, at, at],
             ).rowcount
             self.db.execute(
                 "UPDATE broadcasts SET planned = ? WHERE id = ?", [planned, broadcast_id]

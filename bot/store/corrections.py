@@ -17,8 +17,7 @@ from sqlite_utils import Database
 from bot.digest.models import EditionKey
 
 from .chats import stamp
-
-CORRECTION = "correction"
+from .outbox import Kind, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +42,29 @@ class CorrectionStore:
         """A correction row for every chat that got the edition after ``since`` (the editing
         window's start); an old correction row is pending again."""
         cur = self.db.execute(
-            "INSERT INTO deliveries (chat_id, edition_date, kind, due_at, next_attempt_at, "
-            "created_at, updated_at) SELECT chat_id, edition_date, ?, ?, ?, ?, ? FROM deliveries"
-            " WHERE edition_date = ? AND kind = 'edition' AND status = 'sent' AND updated_at >= ?"
-            " ON CONFLICT (chat_id, edition_date, kind) DO UPDATE SET status = 'pending', "
-            "part = 0, attempts = 0, error = NULL, next_attempt_at = excluded.next_attempt_at, "
-            "due_at = excluded.due_at, updated_at = excluded.updated_at",
-            [CORRECTION, *[stamp(now)] * 4, edition.ref, stamp(since)],
+            "INSERT INTO deliveries (chat_id, kind, series_id, edition_date, due_at, "
+            "next_attempt_at, created_at, updated_at) SELECT chat_id, ?, series_id, "
+            "edition_date, ?, ?, ?, ? FROM deliveries WHERE series_id = ? AND edition_date = ? "
+            "AND kind = 'edition' AND status = 'sent' AND updated_at >= ? "
+            "ON CONFLICT (chat_id, kind, series_id, edition_date, week, broadcast_id) "
+            "DO UPDATE SET status = 'pending', part = 0, attempts = 0, error = NULL, "
+            "next_attempt_at = excluded.next_attempt_at, due_at = excluded.due_at, "
+            "updated_at = excluded.updated_at",
+            [
+                Kind.CORRECTION,
+                *[stamp(now)] * 4,
+                edition.series,
+                edition.date.isoformat(),
+                stamp(since),
+            ],
         )
         return cur.rowcount
 
-    def edition_sent(self, chat_id: int, edition_date: str) -> Sent | None:
+    def edition_sent(self, chat_id: int, edition: EditionKey) -> Sent | None:
         row = self.db.execute(
             "SELECT id, message_ids, part_hashes, updated_at FROM deliveries WHERE chat_id = ?"
-            " AND edition_date = ? AND kind = 'edition' AND status = 'sent'",
-            [chat_id, edition_date],
+            " AND series_id = ? AND edition_date = ? AND kind = 'edition' AND status = 'sent'",
+            [chat_id, edition.series, edition.date.isoformat()],
         ).fetchone()
         if row is None:
             return None
@@ -82,5 +89,5 @@ class CorrectionStore:
         self.db.execute(
             "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "
             "updated_at = ? WHERE id = ?",
-            [step, "sent" if last else "pending", stamp(now), delivery_id],
+            [step, Status.SENT if last else Status.PENDING, stamp(now), delivery_id],
         )

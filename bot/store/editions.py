@@ -173,8 +173,9 @@ class EditionStore:
                 [new.series, shift, *where],
             )
             self.db.execute(
-                "UPDATE OR IGNORE deliveries SET edition_date = ? WHERE edition_date = ?",
-                [new.ref, old.ref],
+                "UPDATE OR IGNORE deliveries SET series_id = ? "
+                "WHERE series_id = ? AND edition_date = ?",
+                [new.series, old.series, day],
             )
         return True
 

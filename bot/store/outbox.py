@@ -1,6 +1,7 @@
-"""The outbox: deliveries planned once (unique per chat, edition and kind), sent part by part.
+"""The outbox: deliveries planned once (unique per chat, kind and target), sent part by part.
 
-Part of the store (the table is in store_schema). A row is ``pending`` until its last part is
+A row's key is typed: its ``Kind`` and its ``Target`` (an edition, a roundup's week or a
+broadcast), in columns of their own (migration 0016). A row is ``pending`` until its last part is
 sent (``sent``), or it ends ``skipped`` (nothing for this chat, chat gone), ``failed`` (with
 the reason; transient failures come back on a later tick) or ``ambiguous`` (a read timeout:
 Telegram may have delivered it, so it is not sent blindly again).
@@ -12,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlite_utils import Database
@@ -21,14 +23,72 @@ from bot.digest.models import Chat, EditionKey
 from .chats import ALL, chat_from_row, stamp
 from .tx import immediate
 
-EDITION, ALERT, ROUNDUP = "edition", "alert", "roundup"
-# outbox rows (edition_date, kind, due_at, next_attempt_at, created_at, updated_at as
-# parameters) for active subscribed chats ``c``, ``s.since`` the time each first subscribed;
-# the caller appends the rest of the WHERE clause
+
+class Kind(StrEnum):
+    """What an outbox row delivers."""
+
+    EDITION = "edition"  # the edition, at the chat's push time (or an operator's push)
+    ALERT = "alert"  # the items of an edition that match the chat's alerts
+    CORRECTION = "correction"  # the parts already sent of an edition, edited
+    APPROVAL = "approval"  # an admin's preview of an edition waiting for "send"
+    ROUNDUP = "roundup"  # a weekly chat's roundup of a week
+    BROADCAST = "broadcast"  # an operator's announcement
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # to send (or to send the rest of)
+    SENT = "sent"  # every part delivered
+    SKIPPED = "skipped"  # nothing for this chat, the chat is gone, too old to edit
+    FAILED = "failed"  # with the reason; transient failures come back on a later tick
+    AMBIGUOUS = "ambiguous"  # a read timeout: Telegram may have delivered it
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The rest of a row's key: its edition, its week (a roundup) or its broadcast."""
+
+    edition: EditionKey | None = None
+    week: dt.date | None = None  # the first day a roundup covers
+    broadcast: int = 0
+
+    @classmethod
+    def of_week(cls, start: dt.date) -> Target:
+        return cls(week=start)
+
+    @classmethod
+    def of_broadcast(cls, number: int) -> Target:
+        return cls(broadcast=number)
+
+    @property
+    def columns(self) -> tuple[int, str, str, int]:
+        """series_id, edition_date, week, broadcast_id."""
+        edition = self.edition
+        return (
+            edition.series if edition else 0,
+            edition.date.isoformat() if edition else "",
+            self.week.isoformat() if self.week else "",
+            self.broadcast,
+        )
+
+    @classmethod
+    def from_columns(cls, series: int, day: str, week: str, broadcast: int) -> Target:
+        edition = EditionKey(series, dt.date.fromisoformat(day)) if day else None
+        return cls(edition, dt.date.fromisoformat(week) if week else None, broadcast)
+
+    def __str__(self) -> str:
+        if self.edition is not None:
+            return self.edition.ref
+        return f"week of {self.week}" if self.week else f"broadcast {self.broadcast}"
+
+
+KEY_COLUMNS = "series_id, edition_date, week, broadcast_id"
+# outbox rows (kind, series_id, edition_date, week, broadcast_id, due_at, next_attempt_at,
+# created_at, updated_at as parameters) for active subscribed chats ``c``, ``s.since`` the
+# time each first subscribed; the caller appends the rest of the WHERE clause
 PLAN_SUBSCRIBERS = (
-    "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
+    f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608
     "next_attempt_at, created_at, updated_at) "
-    "SELECT c.id, ?, ?, ?, ?, ?, ? FROM chats c "
+    "SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chats c "
     "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
     " ON s.chat_id = c.id WHERE c.active = 1 AND "
 )
@@ -43,8 +103,8 @@ GETS_SERIES = (
 class Delivery:
     id: int
     chat: Chat
-    edition_date: str
-    kind: str
+    target: Target
+    kind: Kind
     part: int
     attempts: int
     message_ids: tuple[int, ...]
@@ -57,8 +117,8 @@ class Delivery:
 @dataclass(frozen=True, slots=True)
 class Planned:
     chat_id: int
-    edition_date: str
-    kind: str
+    target: Target
+    kind: Kind
     due_at: dt.datetime
     items: tuple[int, ...] = ()
 
@@ -87,7 +147,7 @@ class OutboxStore:
 
     def plan_weekly_group(
         self,
-        key: str,
+        start: dt.date,
         *,
         timezone: str,
         push_time: str,
@@ -95,15 +155,15 @@ class OutboxStore:
         due_at: dt.datetime,
         now: dt.datetime,
     ) -> int:
-        """Roundup rows (``key``: the week) for the weekly chats of one group that subscribed
-        before it was due. Existing rows are left alone."""
+        """Roundup rows (of the week from ``start``) for the weekly chats of one group that
+        subscribed before it was due. Existing rows are left alone."""
         cur = self.db.execute(
             PLAN_SUBSCRIBERS + "c.cadence = 'weekly' AND coalesce(c.timezone, '') = ? "
             "AND coalesce(c.push_time, '') = ? AND c.week_day = ? AND s.since <= ? "
             "AND coalesce(c.cadence_since, '') <= ?",
             [
-                key,
-                ROUNDUP,
+                Kind.ROUNDUP,
+                *Target.of_week(start).columns,
                 stamp(due_at),
                 stamp(now),
                 stamp(now),
@@ -137,8 +197,8 @@ class OutboxStore:
             PLAN_SUBSCRIBERS + "c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
             "AND coalesce(c.push_time, '') = ? AND s.since <= ?" + GETS_SERIES,
             [
-                edition.ref,
-                EDITION,
+                Kind.EDITION,
+                *Target(edition).columns,
                 stamp(due_at),
                 stamp(now),
                 stamp(now),
@@ -168,11 +228,11 @@ class OutboxStore:
         """Outbox rows for every active subscribed chat that gets the edition's series, now
         (operator's push)."""
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "  # noqa: S608 - constant
-            "next_attempt_at, created_at, updated_at) SELECT c.id, ?, 'edition', ?, ?, ?, ? "
+            f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
+            "next_attempt_at, created_at, updated_at) SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ? "
             "FROM chats c WHERE c.active = 1 AND c.cadence = 'daily' "
             "AND c.id IN (SELECT chat_id FROM subscriptions)" + GETS_SERIES,
-            [edition.ref, *[stamp(now)] * 4, edition.series],
+            [Kind.EDITION, *Target(edition).columns, *[stamp(now)] * 4, edition.series],
         )
         return cur.rowcount
 
@@ -184,8 +244,8 @@ class OutboxStore:
         values = [
             (
                 r.chat_id,
-                r.edition_date,
                 r.kind,
+                *r.target.columns,
                 stamp(r.due_at),
                 stamp(ahead),
                 json.dumps(list(r.items)),
@@ -197,8 +257,9 @@ class OutboxStore:
         before = self.db.conn.total_changes
         with immediate(self.db):
             self.db.conn.executemany(
-                "INSERT OR IGNORE INTO deliveries (chat_id, edition_date, kind, due_at, "
-                "next_attempt_at, items, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
+                "next_attempt_at, items, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
         return self.db.conn.total_changes - before
@@ -216,8 +277,8 @@ class OutboxStore:
         marks = ", ".join("?" for _ in busy)
         besides = f"AND d.chat_id NOT IN ({marks}) " if busy else ""
         rows = self.db.execute(
-            "SELECT d.id, d.edition_date, d.kind, d.part, d.attempts, d.message_ids, d.items, "  # noqa: S608 - placeholders
-            "d.due_at, "
+            "SELECT d.id, d.kind, d.part, d.attempts, d.message_ids, d.items, d.due_at, "  # noqa: S608 - placeholders
+            "d.series_id, d.edition_date, d.week, d.broadcast_id, "
             "c.*, (SELECT group_concat(scope, ' ') FROM subscriptions s WHERE s.chat_id = c.id)"
             " AS scopes, (SELECT group_concat(series_id, ' ') FROM chat_series x "
             "WHERE x.chat_id = c.id) AS chosen FROM deliveries d JOIN chats c ON c.id = d.chat_id "
@@ -233,14 +294,14 @@ class OutboxStore:
             delivery = Delivery(
                 id=values[0],
                 chat=chat_from_row({k: row[k] for k in _CHAT_COLUMNS}),
-                edition_date=values[1],
-                kind=values[2],
-                part=values[3],
-                attempts=values[4],
-                message_ids=tuple(json.loads(values[5])),
-                items=tuple(json.loads(values[6])),
+                target=Target.from_columns(*values[7:11]),
+                kind=Kind(values[1]),
+                part=values[2],
+                attempts=values[3],
+                message_ids=tuple(json.loads(values[4])),
+                items=tuple(json.loads(values[5])),
                 scopes=frozenset((row["scopes"] or ALL).split()),
-                due_at=dt.datetime.fromisoformat(values[7]),
+                due_at=dt.datetime.fromisoformat(values[6]),
                 series=frozenset(int(n) for n in (row["chosen"] or "").split()),
             )
             if delivery.chat.id not in taken:  # a chat's earliest row goes first, alone
@@ -269,11 +330,17 @@ class OutboxStore:
             "message_ids = json_insert(message_ids, '$[#]', ?), "
             "part_hashes = json_insert(part_hashes, '$[#]', ?), status = ?, updated_at = ? "
             "WHERE id = ?",
-            [message_id, part_hash, "sent" if last else "pending", stamp(now), delivery_id],
+            [
+                message_id,
+                part_hash,
+                Status.SENT if last else Status.PENDING,
+                stamp(now),
+                delivery_id,
+            ],
         )
 
     def delivery_done(
-        self, delivery_id: int, status: str, *, now: dt.datetime, error: str = ""
+        self, delivery_id: int, status: Status, *, now: dt.datetime, error: str = ""
     ) -> None:
         """Finish a row without (more) sending: skipped, failed or ambiguous, with the reason."""
         self.db.execute(
@@ -324,18 +391,22 @@ class OutboxStore:
         )
         return cur.rowcount
 
-    def sent_items(self, chat_id: int, edition_date: str) -> set[int]:
+    def sent_items(self, chat_id: int, edition: EditionKey) -> set[int]:
         """Item ids this chat already got from this edition (by alert message)."""
         rows = self.db.execute(
-            "SELECT items FROM deliveries WHERE chat_id = ? AND edition_date = ? "
-            "AND kind = 'alert' AND status = 'sent'",
-            [chat_id, edition_date],
+            "SELECT items FROM deliveries WHERE chat_id = ? AND series_id = ? "
+            "AND edition_date = ? AND kind = 'alert' AND status = 'sent'",
+            [chat_id, edition.series, edition.date.isoformat()],
         ).fetchall()
         return {i for r in rows for i in json.loads(r[0])}
 
-    def deliveries_summary(self, edition_date: str | None = None) -> dict[str, Any]:
-        """Counts by kind and status, and the failure reasons."""
-        where, args = ("WHERE edition_date = ?", [edition_date]) if edition_date else ("", [])
+    def deliveries_summary(self, edition: EditionKey | None = None) -> dict[str, Any]:
+        """Counts by kind and status (of one edition's rows: its own, alerts, corrections,
+        approval previews), and the failure reasons."""
+        where, args = ("", [])
+        if edition is not None:
+            where = "WHERE series_id = ? AND edition_date = ?"
+            args = [edition.series, edition.date.isoformat()]
         rows = self.db.execute(
             f"SELECT kind, status, count(*) FROM deliveries {where} GROUP BY kind, status",  # noqa: S608
             args,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .schema_outbox import outbox_keys
+
 migrations = Migrations("digestbot")
 
 
@@ -406,3 +408,6 @@ def _m0015(db: Database) -> None:
             PRIMARY KEY (series_id, edition_date)
         )"""
     )
+
+
+migrations(name="0016_outbox_keys")(outbox_keys)

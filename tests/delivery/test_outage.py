@@ -15,6 +15,7 @@ from push_world import add_readers, editions
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
+from bot.digest.models import EditionKey
 from bot.store.database import Store
 from tgsandbox import FaultConfig, Sandbox
 
@@ -75,7 +76,7 @@ async def test_a_5xx_outage_then_dropped_connections_delays_but_loses_nothing(
     tg.faults = FaultConfig(drop_rate=1.0)
     dropped = tg.counters.faults_dropped
     await tg.wait_for(lambda sb: sb.counters.faults_dropped > dropped, timeout=20)
-    summary = store_of(app).deliveries_summary(DAY.isoformat())["deliveries"]
+    summary = store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"]
     assert set(summary["edition"]) == {"pending"}  # never a terminal "failed" meanwhile
     tg.faults = FaultConfig()
     await delivered(tg, readers)
@@ -84,7 +85,7 @@ async def test_a_5xx_outage_then_dropped_connections_delays_but_loses_nothing(
     assert app.pusher is not None
     async with asyncio.timeout(10):
         await app.pusher.idle()
-    assert store_of(app).deliveries_summary(DAY.isoformat())["deliveries"] == {
+    assert store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
         "edition": {"sent": READERS}
     }
 
@@ -123,12 +124,12 @@ async def test_an_edition_too_old_to_push_is_given_up(
     app.pusher.wake()
     await tg.wait_for(
         lambda sb: (
-            store_of(app).deliveries_summary(DAY.isoformat())["deliveries"]
+            store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"]
             == {"edition": {"failed": 1}}
         ),
         timeout=20,
     )
-    reasons = store_of(app).deliveries_summary(DAY.isoformat())["reasons"]
+    reasons = store_of(app).deliveries_summary(EditionKey(0, DAY))["reasons"]
     [reason] = reasons
     assert reason.endswith("(given up: older than push.max_age)")
     assert editions(tg, reader) == []

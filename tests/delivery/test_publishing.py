@@ -192,7 +192,7 @@ async def test_an_edited_edition_edits_the_sent_parts_in_place(
         assert all(m.edit_date is None for m in messages[1:])  # unchanged parts untouched
     assert tg.counters.edited_messages == len(readers)
     assert tg.flood_control.hits == []
-    summary = store_of(app).deliveries_summary(DAY.isoformat())["deliveries"]
+    summary = store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"]
     assert summary["correction"] == {"sent": len(readers)}
     assert parts == len(tg.messages(readers[0]))
 
@@ -233,9 +233,9 @@ async def test_messages_older_than_48_hours_are_not_edited(
     assert tg.counters.edited_messages == 0
     assert all(m.edit_date is None for m in tg.messages(reader))
     assert (
-        store_of(app).deliveries_summary(DAY.isoformat())["reasons"]
+        store_of(app).deliveries_summary(EditionKey(0, DAY))["reasons"]
         == {"older than 48 h: not edited": 0}
-        or "correction" not in store_of(app).deliveries_summary(DAY.isoformat())["deliveries"]
+        or "correction" not in store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"]
     )
     tg.wall_clock = lambda: time.time() + 49 * 3600
     assert app.app is not None

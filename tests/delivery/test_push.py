@@ -13,6 +13,7 @@ from conftest import Clock, days, manual_bot, metric_samples, store_of
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
+from bot.digest.models import EditionKey
 from tgsandbox import Sandbox
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -199,7 +200,7 @@ async def test_blocked_and_migrated_chats_mid_push(
     row = store.get_chat(bob.id)
     assert row is not None
     assert row.inactive_reason == "blocked"
-    summary = store.deliveries_summary(DAY.isoformat())
+    summary = store.deliveries_summary(EditionKey(0, DAY))
     assert summary["deliveries"]["edition"]["sent"] == 2
     assert summary["reasons"] == {"blocked": 1}
 

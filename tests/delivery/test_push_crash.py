@@ -24,6 +24,7 @@ from conftest import ROOT, TOKEN, Emulator
 from push_world import PaceLog, add_readers
 
 from bot.config import Config
+from bot.digest.models import EditionKey
 from bot.store.database import Store
 from tgsandbox import FaultConfig
 
@@ -161,7 +162,7 @@ async def test_kill_9_mid_push_loses_no_chat(
 
     store = Store(bot.data / "digestbot.sqlite3", topics=Config().topic_spec)
     try:
-        summary = store.deliveries_summary(today.isoformat())
+        summary = store.deliveries_summary(EditionKey(0, today))
     finally:
         store.close()
     assert summary["deliveries"] == {"edition": {"sent": CHATS}}, why

@@ -27,6 +27,7 @@ from push_world import (
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
+from bot.digest.models import EditionKey
 from bot.services import Services
 from bot.store.database import Store
 from tgsandbox import FaultConfig, Sandbox
@@ -170,7 +171,7 @@ async def test_every_chat_gets_its_edition_once_at_telegrams_pace(
         assert gap >= 1.0
     for chat in [*groups, *channels, forum]:
         assert PaceLog.most_in(pace.by_chat[chat.id], 60.0) <= 20
-    summary = store.deliveries_summary(DAY.isoformat())["deliveries"]
+    summary = store.deliveries_summary(EditionKey(0, DAY))["deliveries"]
     assert summary["edition"] == {
         "sent": len(digest_chats) - len(finance),
         "skipped": len(finance),
@@ -231,7 +232,7 @@ async def test_mid_push_trouble(tg: Sandbox, app: BotRunner, clock: Clock, diges
         assert moved.active
         assert store.scopes(new.id) == {"all"}
         assert store.scopes(old.id) == set()
-    summary = store.deliveries_summary(DAY.isoformat())
+    summary = store.deliveries_summary(EditionKey(0, DAY))
     assert summary["deliveries"]["edition"] == {"sent": len(active), "skipped": 1}
     assert summary["reasons"] == {"blocked": 1}
 
@@ -250,13 +251,13 @@ async def test_read_timeout_is_ambiguous_and_not_resent(
     clock.set(at(8, 0))
     await app.tick()
     await idle(app, timeout=30)
-    assert store.deliveries_summary(DAY.isoformat())["deliveries"] == {
+    assert store.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
         "edition": {"pending": len(readers)}  # held while the bot looks at the API
     }
     clock.advance(dt.timedelta(seconds=11))
     await app.tick()
     await idle(app)
-    assert store.deliveries_summary(DAY.isoformat())["deliveries"] == {
+    assert store.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
         "edition": {"ambiguous": len(readers)}
     }
     assert all(len(editions(tg, chat)) == 1 for chat in readers)

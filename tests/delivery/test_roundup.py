@@ -15,7 +15,7 @@ from bot.app import BotRunner
 from bot.chat.preferences import parse_week_day
 from bot.config import Config, PushConfig
 from bot.delivery.plan import push_everyone
-from bot.delivery.roundup import TopicName, last_due, roundup_edition, week_key, week_start
+from bot.delivery.roundup import TopicName, last_due, roundup_edition
 from bot.digest.models import Edition, EditionKey, Item
 from tgsandbox import Sandbox
 
@@ -51,13 +51,6 @@ def test_last_due_is_the_latest_day_and_time_not_after_now() -> None:
     assert (due, start) == (at(dt.date(2024, 3, 11), 8), MONDAY)
     friday = last_due(at(dt.date(2024, 3, 11), 9), week_day=4, at=dt.time(18), zone=SHANGHAI)
     assert friday == (at(dt.date(2024, 3, 8), 18), dt.date(2024, 3, 1))
-
-
-def test_week_keys_round_trip_and_reject_other_keys() -> None:
-    """A roundup's outbox key names the first day it covers; other keys are not weeks."""
-    assert week_start(week_key(MONDAY)) == MONDAY
-    assert week_start("2024-03-04") is None
-    assert week_start("week-2024-13-01") is None
 
 
 @pytest.mark.parametrize(

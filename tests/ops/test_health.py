@@ -14,9 +14,10 @@ from bot.app import BotRunner
 from bot.delivery import plan
 from bot.delivery.plan import guarded_tick
 from bot.digest import parse_file
+from bot.digest.models import EditionKey
 from bot.ops.health import HealthLimits, PushFigures, RuntimeState, check_health
 from bot.store.database import Store
-from bot.store.outbox import Planned
+from bot.store.outbox import Kind, Planned, Target
 
 SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 NOW = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)
@@ -42,9 +43,9 @@ def state() -> RuntimeState:
     return state
 
 
-def plan_row(store: Store, chat_id: int, *, due: dt.datetime, kind: str = "edition") -> None:
+def plan_row(store: Store, chat_id: int, *, due: dt.datetime, kind: Kind = Kind.EDITION) -> None:
     store.ensure_chat(chat_id, type="private")
-    store.plan([Planned(chat_id, "2024-01-08", kind, due)], now=due)
+    store.plan([Planned(chat_id, Target(EditionKey(0, dt.date(2024, 1, 8))), kind, due)], now=due)
 
 
 def test_a_working_bot_is_ok(store: Store, state: RuntimeState) -> None:
@@ -145,7 +146,7 @@ def test_an_overdue_outbox_degrades(store: Store, state: RuntimeState) -> None:
         "next_due": "2024-01-08T08:51:00+00:00",
         "lag_seconds": 540.0,
     }
-    plan_row(store, 2, due=NOW - dt.timedelta(minutes=11), kind="alert")
+    plan_row(store, 2, due=NOW - dt.timedelta(minutes=11), kind=Kind.ALERT)
     health = check_health(store, state, now=NOW, tick=TICK)
     assert health.reasons == ("outbox: a pending delivery is 660 s overdue",)
     assert health.to_json()["outbox"]["pending_by_kind"] == {"edition": 1, "alert": 1}

@@ -21,6 +21,7 @@ from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defa
 from bot.app import ALLOWED_UPDATES, TELEGRAM_API, file_url
 from bot.chat.handlers import App, register
 from bot.config import Config, HttpConfig, WebhookConfig
+from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
 from bot.ops.health import RuntimeState, check_health
 from bot.ops.metrics import Metrics, failure_reason
@@ -35,7 +36,7 @@ from bot.ops.web import (
 )
 from bot.services import BotData, LiveAlerts, Services, utcnow
 from bot.store.database import Store
-from bot.store.outbox import Planned
+from bot.store.outbox import Kind, Planned, Target
 from tgsandbox import Sandbox
 
 LOOPBACK = "127.0.0.1"
@@ -430,7 +431,8 @@ async def test_metrics_are_prometheus_text(bot: WebhookBot) -> None:
     store.set_active(-100, False, reason="kicked")
     store.add_alert(1, ("储能",), ())
     overdue = utcnow() - dt.timedelta(minutes=5)
-    store.plan([Planned(1, "2024-01-08", "edition", overdue)], now=overdue)
+    edition = Target(EditionKey(0, dt.date(2024, 1, 8)))
+    store.plan([Planned(1, edition, Kind.EDITION, overdue)], now=overdue)
     metrics.message_sent("edition")
     metrics.message_sent("alert", 2)
     metrics.message_failed("transient: connection reset by peer")

@@ -18,10 +18,12 @@ from bot.ingest.folder import scan_folder
 from bot.store.database import Store
 from bot.store.index import item_tokens
 from bot.store.lookup import search
+from bot.store.outbox import Kind, Planned, Target
 from bot.store.schema import migrations
 
 DAY = dt.date(2024, 1, 8)
 FIRST_WITH_SERIES = "0014_series"
+DAY_AT = dt.datetime(2024, 1, 8, 9, tzinfo=dt.UTC)
 
 
 def old_database(path: Path) -> None:
@@ -80,7 +82,7 @@ def test_an_old_database_keeps_its_editions_subscribers_and_deliveries(
         assert store.chat_series(7) == frozenset()  # every series
         now = dt.datetime(2024, 1, 8, 9, tzinfo=dt.UTC)
         assert plan_due(store, config, now) == 0  # it was sent: not again
-        assert store.deliveries_summary(key.ref)["deliveries"] == {"edition": {"sent": 1}}
+        assert store.deliveries_summary(key)["deliveries"] == {"edition": {"sent": 1}}
     finally:
         store.close()
 
@@ -103,5 +105,56 @@ def test_the_first_scan_after_the_migration_keeps_the_series(tmp_path: Path) -> 
         assert store.reread_wanted() is False
         again = scan_folder(store, folder)
         assert (again.new, again.changed, again.unchanged) == ([], [], 1)
+    finally:
+        store.close()
+
+
+def test_outbox_rows_keep_their_edition_week_or_broadcast(tmp_path: Path) -> None:
+    """The outbox key in its own columns (0016): pending rows written as one text key come
+    out with their typed target (an edition of series 2, a roundup's week, a broadcast), and
+    a delivery already sent still blocks planning it again."""
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.create_function("dg_tokens", 2, lambda a, b: item_tokens(a, b))
+    conn.create_function("dg_topics", 2, lambda a, b: "[]")
+    db = Database(conn)
+    migrations.apply(db, stop_before="0016_outbox_keys")
+    now = "2024-01-08T00:00:00+00:00"
+    db.execute(
+        "INSERT INTO chats (id, type, created_at, updated_at) VALUES (7, 'private', ?, ?)",
+        [now, now],
+    )
+    for chat, key, kind, status in (
+        (7, "2024-01-08+2", "alert", "pending"),
+        (8, "week-2024-01-01", "roundup", "pending"),
+        (9, "broadcast-3", "broadcast", "pending"),
+        (7, "2024-01-08", "edition", "sent"),
+    ):
+        if chat != 7:
+            db.execute(
+                "INSERT OR IGNORE INTO chats (id, type, created_at, updated_at) "
+                "VALUES (?, 'private', ?, ?)",
+                [chat, now, now],
+            )
+        db.execute(
+            "INSERT INTO deliveries (chat_id, edition_date, kind, status, due_at, "
+            "next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [chat, key, kind, status, now, now, now, now],
+        )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    try:
+        due = store.due(dt.datetime(2024, 1, 9, tzinfo=dt.UTC), limit=10)
+        assert {(d.chat.id, d.kind, d.target) for d in due} == {
+            (7, Kind.ALERT, Target(EditionKey(2, DAY))),
+            (8, Kind.ROUNDUP, Target.of_week(dt.date(2024, 1, 1))),
+            (9, Kind.BROADCAST, Target.of_broadcast(3)),
+        }
+        assert str(due[0].target) in {"2024-01-08+2", "week of 2024-01-01", "broadcast 3"}
+        store.plan([Planned(7, Target(EditionKey(0, DAY)), Kind.EDITION, DAY_AT)], now=DAY_AT)
+        assert store.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
+            "edition": {"sent": 1}
+        }
     finally:
         store.close()

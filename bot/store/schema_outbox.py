@@ -1,0 +1,69 @@
+"""Migration 0016: the outbox's key in columns of their own (registered by ``schema``).
+
+Until now one text column, ``edition_date``, named what a row delivers: an edition's ref
+(``2024-01-08``, ``2024-01-08+2`` for series 2), a roundup's week (``week-2024-03-04``) or a
+broadcast (``broadcast-7``). Now a row says it with ``kind`` and ``series_id`` +
+``edition_date`` (an edition: the edition itself, its alert, its correction, its approval
+preview), ``week`` (a weekly roundup: the first day it covers) or ``broadcast_id``; the
+columns that do not apply hold '' or 0, so the key (chat, kind, series, date, week,
+broadcast) stays unique. Every existing row is carried over with its status and parts.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+KEPT = (
+    "id, chat_id, kind, status, part, parts, attempts, rounds, due_at, next_attempt_at, error, "
+    "message_ids, items, created_at, updated_at, part_hashes"
+)
+
+
+def outbox_keys(db: Database) -> None:
+    """Split ``deliveries.edition_date`` into series, date, week and broadcast columns."""
+    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'").fetchone()
+    db.execute(
+        """CREATE TABLE deliveries_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            series_id INTEGER NOT NULL DEFAULT 0,
+            edition_date TEXT NOT NULL DEFAULT '',
+            week TEXT NOT NULL DEFAULT '',
+            broadcast_id INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending',
+            part INTEGER NOT NULL DEFAULT 0,
+            parts INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            rounds INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            error TEXT,
+            message_ids TEXT NOT NULL DEFAULT '[]',
+            items TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            part_hashes TEXT NOT NULL DEFAULT '[]',
+            UNIQUE (chat_id, kind, series_id, edition_date, week, broadcast_id)
+        )"""
+    )
+    plus = "instr(edition_date, '+')"
+    db.execute(
+        f"INSERT INTO deliveries_new ({KEPT}, series_id, edition_date, week, broadcast_id) "  # noqa: S608 - constants
+        f"SELECT {KEPT}, "
+        f"CASE WHEN kind IN ('roundup', 'broadcast') OR {plus} = 0 THEN 0 "
+        f"ELSE CAST(substr(edition_date, {plus} + 1) AS INTEGER) END, "
+        "CASE WHEN kind IN ('roundup', 'broadcast') THEN '' "
+        f"WHEN {plus} = 0 THEN edition_date ELSE substr(edition_date, 1, {plus} - 1) END, "
+        "CASE WHEN kind = 'roundup' THEN substr(edition_date, 6) ELSE '' END, "
+        "CASE WHEN kind = 'broadcast' THEN CAST(substr(edition_date, 11) AS INTEGER) ELSE 0 END "
+        "FROM deliveries"
+    )
+    db.execute("DROP TABLE deliveries")
+    db.execute("ALTER TABLE deliveries_new RENAME TO deliveries")
+    if seq is not None:
+        db.execute(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'deliveries'", [seq[0]]
+        )
+    db.table("deliveries").create_index(["status", "next_attempt_at"])
+    db.table("deliveries").create_index(["series_id", "edition_date", "status"])
