@@ -38,7 +38,7 @@ from telegram.ext import (
 )
 
 from bot.digest.models import Chat
-from bot.render.buttons import BadCallback, Press, decode
+from bot.render.buttons import ACTIONS, BadCallback, Press, decode
 from bot.render.i18n import LANGUAGES
 from bot.services import BotContext, BotData
 from bot.store.faults import DatabaseError, describe
@@ -121,7 +121,8 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-# button actions; those in MANAGE change the chat (admins only in groups)
+# the handler of each button action of bot.render.buttons.ACTIONS (which says what changes
+# the chat: admins only in groups)
 BUTTONS: dict[str, ButtonCallback] = {
     "sub": subscribing.on_subscribe_button,
     "undo": subscribing.on_undo_button,
@@ -136,7 +137,6 @@ BUTTONS: dict[str, ButtonCallback] = {
     "ss": choosing.on_series_button,
     "ap": approving.on_approval_button,
 }
-MANAGE = {"sub", "undo", "tp", "tpall", "set", "alx", "ss"}
 
 
 def guarded(command: Command) -> Callback:
@@ -174,7 +174,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     try:
         press = decode(query.data)
-        if press.action in MANAGE and not await can_manage(update, context):
+        if ACTIONS[press.action].manages and not await can_manage(update, context):
             await query.answer(say("admins_only", chat.language), show_alert=True)
             return
         await BUTTONS[press.action](update, context, press, chat)

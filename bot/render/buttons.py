@@ -14,22 +14,36 @@ from dataclasses import dataclass
 MAX_BYTES = 64
 _ARG = re.compile(r"[A-Za-z0-9_\-.@+]{0,40}")
 
-# action -> how many args it takes
-ACTIONS: dict[str, int] = {
-    "sub": 0,  # subscribe this chat
-    "unsub": 0,  # unsubscribe this chat
-    "undo": 1,  # undo an (un)subscription: "sub" / "unsub"
-    "ed": 1,  # open an edition: YYYYMMDD
-    "tp": 1,  # toggle a topic: its key
-    "tpall": 0,  # follow everything again
-    "alx": 1,  # delete an alert: its id
-    "set": 2,  # a setting and its value: ("lang", "en"), ("tz", "3"), ("fmt", "compact") …
-    "ch": 2,  # a managed channel: (channel id, action)
-    "sr": 2,  # a search page: (query id, cursor)
-    "bc": 2,  # an operator's broadcast draft: (its id, "go" / "no")
-    "ss": 1,  # the series a chat gets: a series number (toggle) or "all"
-    "ap": 2,  # an admin's approval of a new edition: (its token, "go" / "no")
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A kind of button: how many args its data carries, and whether pressing it changes the
+    chat (then, in groups, only admins may)."""
+
+    args: int
+    manages: bool = False
+
+
+# the one table of buttons (the chat's router maps each to its handler; a test checks both)
+ACTIONS: dict[str, Action] = {
+    "sub": Action(0, manages=True),  # subscribe this chat
+    "undo": Action(1, manages=True),  # undo an (un)subscription: "sub" / "unsub"
+    "ed": Action(1),  # open an edition: its token (YYYYMMDD, YYYYMMDD.N for series N)
+    "tp": Action(1, manages=True),  # toggle a topic: its key
+    "tpall": Action(0, manages=True),  # follow everything again
+    "alx": Action(1, manages=True),  # delete an alert: its id
+    "set": Action(2, manages=True),  # a setting and its value: ("lang", "en"), ("tz", "3") …
+    "ch": Action(2),  # a managed channel: (channel id, action); the handler checks the owner
+    "sr": Action(2),  # a search page: (query id, cursor)
+    "bc": Action(2),  # an operator's broadcast draft: (its id, "go" / "no")
+    "ss": Action(1, manages=True),  # the series a chat gets: a series number or "all"
+    "ap": Action(2),  # an admin's approval of a new edition: (its token, "go" / "no")
 }
+
+
+def _args(action: str) -> int | None:
+    found = ACTIONS.get(action)
+    return found.args if found else None
 
 
 class BadCallback(ValueError):
@@ -50,8 +64,8 @@ class Press:
 
 def encode(action: str, *args: object) -> str:
     """The callback_data of a button; raises ValueError for what must never be sent."""
-    if ACTIONS.get(action) != len(args):
-        raise ValueError(f"callback action {action!r} takes {ACTIONS.get(action)} args")
+    if _args(action) != len(args):
+        raise ValueError(f"callback action {action!r} takes {_args(action)} args")
     parts = [action, *(str(a) for a in args)]
     if not all(_ARG.fullmatch(p) for p in parts[1:]):
         raise ValueError(f"callback args must be short ids: {parts[1:]!r}")
@@ -66,6 +80,6 @@ def decode(data: str | None) -> Press:
     if not data or len(data.encode("utf-8", "replace")) > MAX_BYTES:
         raise BadCallback("empty or oversized callback_data")
     action, *args = data.split(":")
-    if ACTIONS.get(action) != len(args) or not all(_ARG.fullmatch(a) for a in args):
+    if _args(action) != len(args) or not all(_ARG.fullmatch(a) for a in args):
         raise BadCallback(f"unknown callback_data {data[:20]!r}")
     return Press(action, tuple(args))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.app import BotRunner
-from bot.chat.handlers import COMMANDS
+from bot.chat.handlers import BUTTONS, COMMANDS
+from bot.render.buttons import ACTIONS
 from bot.render.i18n import t
 from tgsandbox import Sandbox
 
@@ -88,6 +89,12 @@ async def test_help_menu_and_handlers_agree(tg: Sandbox, app: BotRunner) -> None
     handlers = [h for group in app.app.handlers.values() for h in group]
     registered = {name for h in handlers for name in getattr(h, "commands", ())}
     assert registered == {c.name for c in COMMANDS}
+
+
+def test_every_button_has_its_handler() -> None:
+    """The one table of buttons and the router agree: a button the bot can make is handled,
+    and the router handles nothing the bot cannot make."""
+    assert set(BUTTONS) == set(ACTIONS)
 
 
 async def test_not_today_note_is_dated(tg: Sandbox, app: BotRunner) -> None:
