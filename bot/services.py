@@ -34,7 +34,7 @@ class LiveAlerts:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        alerts = store.alerts()
+        alerts = store.chats.alerts()
         self.index = AlertIndex(alerts)
         self.version = 0  # changes whenever the index does
         self._by_chat: dict[int, set[int]] = {}
@@ -46,10 +46,10 @@ class LiveAlerts:
         self.version += 1
         for alert_id in self._by_chat.pop(chat_id, set()):
             self.index.remove(alert_id)
-        chat = self.store.get_chat(chat_id)
+        chat = self.store.chats.get_chat(chat_id)
         if chat is None or not chat.active:
             return
-        for alert in self.store.alerts(chat_id):
+        for alert in self.store.chats.alerts(chat_id):
             self.index.add(alert)
             self._by_chat.setdefault(chat_id, set()).add(alert.id)
 

@@ -40,7 +40,7 @@ def add_readers(
         for n in range(count):
             user = tg.add_user(f"{name}{n}")
             chat = tg.private_chat(user)
-            store.ensure_chat(chat.id, type="private", title=user.first_name)
+            store.chats.ensure_chat(chat.id, type="private", title=user.first_name)
             _settle(store, chat.id, scopes, alerts, push_time)
             ids.append(chat.id)
     return ids
@@ -58,7 +58,7 @@ def add_group(
 ) -> Chat:
     """A group the bot was added to, subscribed to ``scopes``."""
     group = tg.add_group(title, admins=[admin])
-    store.ensure_chat(group.id, type="group", title=title)
+    store.chats.ensure_chat(group.id, type="group", title=title)
     _settle(store, group.id, scopes, alerts, push_time)
     return group
 
@@ -66,8 +66,8 @@ def add_group(
 def add_channel(tg: Sandbox, store: Store, title: str, admin: User) -> Chat:
     """A channel with the bot as its admin, subscribed to everything."""
     channel = tg.add_channel(title, admins=[admin], bot_admin=True)
-    store.ensure_chat(channel.id, type="channel", title=title)
-    store.subscribe(channel.id)
+    store.chats.ensure_chat(channel.id, type="channel", title=title)
+    store.chats.subscribe(channel.id)
     return channel
 
 
@@ -77,8 +77,8 @@ def add_forum_topic(
     """A forum supergroup subscribed from one of its topics; the chat and the thread id."""
     forum = tg.add_group(title, admins=[admin], forum=True)
     thread = tg.add_topic(forum, topic)
-    store.ensure_chat(forum.id, type="supergroup", title=title)
-    store.update_chat(forum.id, thread_id=thread)
+    store.chats.ensure_chat(forum.id, type="supergroup", title=title)
+    store.chats.update_chat(forum.id, thread_id=thread)
     _settle(store, forum.id, scopes, (), None)
     return forum, thread
 
@@ -91,11 +91,11 @@ def _settle(
     push_time: str | None,
 ) -> None:
     if scopes is not None:
-        store.set_scopes(chat_id, set(scopes))
+        store.chats.set_scopes(chat_id, set(scopes))
     for term in alerts:
-        store.add_alert(chat_id, (term,), ())
+        store.chats.add_alert(chat_id, (term,), ())
     if push_time is not None:
-        store.update_chat(chat_id, push_time=push_time)
+        store.chats.update_chat(chat_id, push_time=push_time)
 
 
 def texts(tg: Sandbox, chat: Chat | int, *, thread_id: int | None = None) -> list[str]:

@@ -34,7 +34,7 @@ def is_admin_user(update: Update, context: BotContext) -> bool:
 async def cmd_stats(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     store = context.bot_data.services.store
-    stats = store.stats()
+    stats = store.chats.stats()
     lines = [say("stats_header", chat.language)]
     for kind, (active, inactive) in sorted(stats.chats.items()):
         lines.append(
@@ -45,16 +45,16 @@ async def cmd_stats(update: Update, context: BotContext) -> None:
     topics = ", ".join(f"{k} {n}" for k, n in sorted(stats.scopes.items())) or "-"
     lines.append(say("stats_subscriptions", chat.language, topics=topics))
     lines.append(say("stats_alerts", chat.language, alerts=stats.alerts, chats=stats.alert_chats))
-    editions, items = store.counts()
-    latest = store.latest_edition()
+    editions, items = store.editions.counts()
+    latest = store.editions.latest_edition()
     when = latest.date.isoformat() if latest else "-"
     lines.append(say("stats_editions", chat.language, editions=editions, items=items, latest=when))
-    held = store.held()
+    held = store.scheduled.held()
     if held:
         days = ", ".join(h.date.isoformat() for h in held[:5]) + ("…" if len(held) > 5 else "")
         lines.append(say("stats_scheduled", chat.language, count=len(held), days=days))
     if latest is not None:
-        summary = store.deliveries_summary(latest.key)["deliveries"]
+        summary = store.outbox.deliveries_summary(latest.key)["deliveries"]
         figures = "; ".join(
             f"{kind}: " + ", ".join(f"{n} {s}" for s, n in sorted(by.items()))
             for kind, by in sorted(summary.items())
@@ -69,7 +69,11 @@ async def cmd_push(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     services = context.bot_data.services
     store = services.store
-    latest = [e for s in store.all_series() if (e := store.latest_edition(s.id)) is not None]
+    latest = [
+        e
+        for s in store.series.all_series()
+        if (e := store.editions.latest_edition(s.id)) is not None
+    ]
     if not latest:
         await reply(update, context, say("no_editions", chat.language))
         return
@@ -130,8 +134,8 @@ async def cmd_broadcast(update: Update, context: BotContext) -> None:
     if not body.strip() or user is None:
         await reply(update, context, say("broadcast_usage", chat.language))
         return
-    draft = services.store.draft_broadcast(body, sender_id=user.id, now=services.now())
-    chats = services.store.audience()
+    draft = services.store.broadcasts.draft_broadcast(body, sender_id=user.id, now=services.now())
+    chats = services.store.broadcasts.audience()
     markup = InlineKeyboardMarkup(
         [
             [
@@ -158,12 +162,12 @@ async def on_broadcast_button(
         raise BadCallback("not an operator's broadcast button")
     services = context.bot_data.services
     store, now = services.store, services.now()
-    draft = store.broadcast(press.int_arg(0))
+    draft = store.broadcasts.broadcast(press.int_arg(0))
     if draft is None:
         raise BadCallback("no such broadcast")
     if press.args[1] == "go":
-        planned = store.plan_broadcast(draft.id, now=now)
-        claimed = store.broadcast(draft.id)
+        planned = store.broadcasts.plan_broadcast(draft.id, now=now)
+        claimed = store.broadcasts.broadcast(draft.id)
         done = draft.status == "draft" and claimed is not None and claimed.status == "planned"
         if done and context.bot_data.pusher is not None:
             context.bot_data.pusher.wake()
@@ -171,7 +175,7 @@ async def on_broadcast_button(
             log.info("admin %s broadcast #%d to %d chats", draft.sender_id, draft.id, planned)
         text = say("broadcast_planned", chat.language, planned=planned)
     else:
-        done = store.cancel_broadcast(draft.id, now=now)
+        done = store.broadcasts.cancel_broadcast(draft.id, now=now)
         text = say("broadcast_cancelled", chat.language)
     with contextlib.suppress(BadRequest):  # a stale query: the confirmation still comes
         await query.answer(text if done else say("broadcast_handled", chat.language))

@@ -67,7 +67,7 @@ def _same(alert: Alert, spec: AlertSpec) -> bool:
 
 async def add_alert(update: Update, context: BotContext, chat: Chat, spec: AlertSpec) -> None:
     store = context.bot_data.services.store
-    existing = store.alerts(chat.id)
+    existing = store.chats.alerts(chat.id)
     duplicate = next((a for a in existing if _same(a, spec)), None)
     if duplicate is not None:
         await reply(
@@ -77,7 +77,7 @@ async def add_alert(update: Update, context: BotContext, chat: Chat, spec: Alert
     if len(existing) >= MAX_ALERTS:
         await reply(update, context, say("alert_limit", chat.language, n=MAX_ALERTS))
         return
-    alert = store.add_alert(chat.id, spec.terms, spec.excluded)
+    alert = store.chats.add_alert(chat.id, spec.terms, spec.excluded)
     context.bot_data.services.alerts_changed(chat.id)
     await reply(update, context, say("alert_added", chat.language, label=alert.label()))
 
@@ -100,7 +100,7 @@ def _share_link(context: BotContext, alert: Alert) -> str:
 
 
 def _alerts_view(context: BotContext, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
-    alerts = context.bot_data.services.store.alerts(chat.id)
+    alerts = context.bot_data.services.store.chats.alerts(chat.id)
     if not alerts:
         return say("alerts_none", chat.language), None
     lines = [say("alerts_header", chat.language)]
@@ -125,8 +125,12 @@ async def cmd_alerts(update: Update, context: BotContext) -> None:
 async def on_alert_delete(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
     """✖: delete the alert — only one of this chat's own (anything else is "expired")."""
     store = context.bot_data.services.store
-    alert = store.get_alert(press.int_arg(0))
-    if alert is None or alert.chat_id != chat.id or not store.delete_alert(chat.id, alert.id):
+    alert = store.chats.get_alert(press.int_arg(0))
+    if (
+        alert is None
+        or alert.chat_id != chat.id
+        or not store.chats.delete_alert(chat.id, alert.id)
+    ):
         raise BadCallback("not this chat's alert")
     context.bot_data.services.alerts_changed(chat.id)
     query = update.callback_query
@@ -140,7 +144,7 @@ async def copy_shared_alert(
     update: Update, context: BotContext, chat: Chat, alert_id: int
 ) -> None:
     """The ``alert-<id>`` deep link: add the same terms to this chat."""
-    shared = context.bot_data.services.store.get_alert(alert_id)
+    shared = context.bot_data.services.store.chats.get_alert(alert_id)
     if shared is None:
         await reply(update, context, say("alert_shared_missing", chat.language))
         return

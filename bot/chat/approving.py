@@ -39,14 +39,18 @@ async def on_approval_button(
         raise BadCallback("not an admin's approval button")
     services = context.bot_data.services
     store, now = services.store, services.now()
-    state = store.approval(key) if key is not None and press.args[1] in ("go", "no") else None
-    edition = store.get_edition(key) if key is not None else None
+    state = (
+        store.approvals.approval(key)
+        if key is not None and press.args[1] in ("go", "no")
+        else None
+    )
+    edition = store.editions.get_edition(key) if key is not None else None
     if key is None or state is None or edition is None:
         raise BadCallback("no edition waits for this")
     lang = chat.language
     status = Approval.APPROVED if press.args[1] == "go" else Approval.HELD
-    if not store.decide(key, status, by=user.id, now=now):
-        decided = store.approval(key)
+    if not store.approvals.decide(key, status, by=user.id, now=now):
+        decided = store.approvals.approval(key)
         now_status = decided[0] if decided else status
         text = say("approve_decided", lang, status=say(f"approval_{now_status}", lang))
         with contextlib.suppress(BadRequest):
@@ -64,7 +68,7 @@ async def on_approval_button(
     else:
         log.info("admin %s held edition %s back", user.id, key.ref)
         text = say("approve_held", lang)
-        markup = approval_markup(key, lang, chats=store.audience(), held=True)
+        markup = approval_markup(key, lang, chats=store.broadcasts.audience(), held=True)
     with contextlib.suppress(BadRequest):  # a stale query: the confirmation still comes
         await query.answer(text[:200])
     with contextlib.suppress(BadRequest):

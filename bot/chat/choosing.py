@@ -27,25 +27,25 @@ def subscribe_chat(update: Update, context: BotContext, chat: Chat) -> bool:
     store = context.bot_data.services.store
     thread = thread_of(update)
     if chat.type == "supergroup" and thread != chat.thread_id:
-        store.update_chat(chat.id, thread_id=thread)
-    if store.scopes(chat.id):
+        store.chats.update_chat(chat.id, thread_id=thread)
+    if store.chats.scopes(chat.id):
         return False
-    store.subscribe(chat.id, ALL)
+    store.chats.subscribe(chat.id, ALL)
     return True
 
 
 def several(context: BotContext) -> list[Series]:
     """The bot's series when there are several (else [])."""
-    known = context.bot_data.services.store.all_series()
+    known = context.bot_data.services.store.series.all_series()
     return known if len(known) > 1 else []
 
 
 def gets(context: BotContext, chat: Chat, known: list[Series]) -> set[int]:
     """The series this chat gets now (none when it is not subscribed)."""
     store = context.bot_data.services.store
-    if not store.scopes(chat.id):
+    if not store.chats.scopes(chat.id):
         return set()
-    chosen = store.chat_series(chat.id)
+    chosen = store.series.chat_series(chat.id)
     return {s.id for s in known if not chosen or s.id in chosen}
 
 
@@ -74,16 +74,16 @@ def choose(context: BotContext, update: Update, chat: Chat, wanted: set[int] | N
     """Make the chat get ``wanted`` (None: every series), subscribing it when it was not; an
     empty set unsubscribes. What it gets now, in words."""
     store = context.bot_data.services.store
-    known = several(context) or store.all_series()
+    known = several(context) or store.series.all_series()
     everything = {s.id for s in known}
     lang = chat.language
     if wanted is not None and not wanted:
-        store.unsubscribe(chat.id)
-        store.set_chat_series(chat.id, ())
+        store.chats.unsubscribe(chat.id)
+        store.series.set_chat_series(chat.id, ())
         return say("unsubscribed", lang)
     subscribe_chat(update, context, chat)
     chosen = set() if wanted is None or wanted >= everything else wanted
-    store.set_chat_series(chat.id, chosen)
+    store.series.set_chat_series(chat.id, chosen)
     time, tz = push_time(chat, context)
     names = _names(known, chosen or everything)
     key = "series_all_chosen" if not chosen else "series_chosen"
@@ -117,7 +117,7 @@ async def on_series_button(update: Update, context: BotContext, press: Press, ch
 async def subscribe_to(update: Update, context: BotContext, chat: Chat, key: str) -> bool:
     """``start=sub-<key>``: add that series to what the chat gets. False: no such series."""
     store = context.bot_data.services.store
-    known = store.all_series()
+    known = store.series.all_series()
     found = next((s for s in known if s.key == key.lower()), None)
     if found is None:
         return False

@@ -46,7 +46,9 @@ def chat_of(update: Update, context: BotContext) -> Chat:
         raise ValueError("update without a chat")
     title = tg.title or tg.full_name or tg.username or ""
     store = context.bot_data.services.store
-    return store.ensure_chat(tg.id, type=tg.type, title=title, language=user_language(update))
+    return store.chats.ensure_chat(
+        tg.id, type=tg.type, title=title, language=user_language(update)
+    )
 
 
 def push_time(chat: Chat, context: BotContext) -> tuple[str, str]:

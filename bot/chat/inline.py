@@ -73,10 +73,10 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
     results: list[InlineQueryResultArticle] = []
     next_offset = ""
     if not text:
-        latest = store.latest_edition()
+        latest = store.editions.latest_edition()
         start = _number(query.offset, "e")
         if latest is not None:
-            ids = store.edition_item_ids(latest.key)
+            ids = store.editions.edition_item_ids(latest.key)
             items = latest.items[start : start + PAGE]
             for item in items:
                 entry = Hit(

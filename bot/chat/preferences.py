@@ -66,7 +66,7 @@ def _topic_name(topic: Topic, lang: str) -> str:
 
 def _topics_markup(chat: Chat, context: BotContext) -> InlineKeyboardMarkup:
     services = context.bot_data.services
-    followed = services.store.scopes(chat.id) - {ALL}
+    followed = services.store.chats.scopes(chat.id) - {ALL}
     buttons = [
         InlineKeyboardButton(
             ("✅ " if topic.key in followed else "⬜ ") + _topic_name(topic, chat.language),
@@ -92,13 +92,13 @@ async def cmd_topics(update: Update, context: BotContext) -> None:
 
 def _set_topics(context: BotContext, chat: Chat, topics: set[str]) -> None:
     """Follow exactly ``topics`` (none = every item); this also subscribes the chat."""
-    context.bot_data.services.store.set_scopes(chat.id, topics or {ALL})
+    context.bot_data.services.store.chats.set_scopes(chat.id, topics or {ALL})
 
 
 async def on_topic_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
     services = context.bot_data.services
     keys = {t.key for t in services.config.topics}
-    followed = services.store.scopes(chat.id) - {ALL}
+    followed = services.store.chats.scopes(chat.id) - {ALL}
     if press.action == "tpall":
         followed = set()
     elif press.args[0] in keys:
@@ -122,7 +122,7 @@ async def follow_topic(update: Update, context: BotContext, chat: Chat, key: str
     if topic is None:
         await reply(update, context, say("topic_unknown", chat.language, key=key[:32]))
         return
-    followed = context.bot_data.services.store.scopes(chat.id) - {ALL}
+    followed = context.bot_data.services.store.chats.scopes(chat.id) - {ALL}
     _set_topics(context, chat, followed | {key})
     name = _topic_name(topic, chat.language)
     await reply(update, context, say("topic_followed", chat.language, name=name))
@@ -245,7 +245,7 @@ def _save(context: BotContext, chat: Chat, field: str, value: object) -> Chat:
         values["cadence"] = "weekly"
     if field in ("cadence", "week_day"):  # no roundup that fell due before this change
         values["cadence_since"] = stamp(context.bot_data.services.now())
-    return context.bot_data.services.store.update_chat(chat.id, **values)
+    return context.bot_data.services.store.chats.update_chat(chat.id, **values)
 
 
 async def cmd_settings(update: Update, context: BotContext) -> None:

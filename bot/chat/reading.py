@@ -24,7 +24,7 @@ def _edition_button(key: EditionKey, label: str) -> InlineKeyboardButton:
 
 
 def _navigation(edition: Edition, chat: Chat, context: BotContext) -> InlineKeyboardMarkup | None:
-    older, newer = context.bot_data.services.store.neighbours(edition.key)
+    older, newer = context.bot_data.services.store.editions.neighbours(edition.key)
     row = []
     if older:
         row.append(_edition_button(older, say("button_older", chat.language)))
@@ -56,11 +56,11 @@ def _reading_series(context: BotContext, chat: Chat, name: str) -> list[int] | N
     """The series to read from: ``name``'s, else the chat's (every series when it chose
     none); None when ``name`` names no series."""
     store = context.bot_data.services.store
-    known = store.all_series()
+    known = store.series.all_series()
     if name and len(known) > 1:
         found = find(known, name)
         return None if found is None else [found.id]
-    chosen = store.chat_series(chat.id)
+    chosen = store.series.chat_series(chat.id)
     return [s.id for s in known if not chosen or s.id in chosen] or [s.id for s in known]
 
 
@@ -70,9 +70,11 @@ async def cmd_today(update: Update, context: BotContext) -> None:
     name = " ".join(context.args or [])
     series = _reading_series(context, chat, name)
     if series is None:
-        await reply(update, context, unknown_series(store.all_series(), name, chat.language))
+        await reply(
+            update, context, unknown_series(store.series.all_series(), name, chat.language)
+        )
         return
-    editions = [e for n in series if (e := store.latest_edition(n)) is not None]
+    editions = [e for n in series if (e := store.editions.latest_edition(n)) is not None]
     if not editions:
         await reply(update, context, say("no_editions", chat.language))
         return
@@ -97,16 +99,16 @@ async def cmd_day(update: Update, context: BotContext) -> None:
         return
     store = context.bot_data.services.store
     series = _reading_series(context, chat, "")
-    found = store.editions_on(day, series or ())
+    found = store.editions.editions_on(day, series or ())
     for edition in found:
         await send_edition(update, context, chat, edition)
     if found:
         return
-    nearest = store.nearest_dates(day, series or ())
+    nearest = store.editions.nearest_dates(day, series or ())
     if not nearest:
         await reply(update, context, say("no_editions", chat.language))
         return
-    names = store.series_names() if len(store.all_series()) > 1 else {}
+    names = store.series.series_names() if len(store.series.all_series()) > 1 else {}
     buttons = [_edition_button(k, _label(k, names, chat.language)) for k in nearest]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     text = say("no_edition_on", chat.language, date=format_date(day, chat.language))
@@ -118,7 +120,7 @@ async def on_edition_button(update: Update, context: BotContext, press: Press, c
     key = EditionKey.from_ref(press.args[0])
     if key is None:
         raise BadCallback("not an edition")
-    edition = context.bot_data.services.store.get_edition(key)
+    edition = context.bot_data.services.store.editions.get_edition(key)
     if edition is None:
         raise BadCallback("no such edition")
     if update.callback_query:

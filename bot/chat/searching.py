@@ -91,7 +91,7 @@ async def cmd_search(update: Update, context: BotContext) -> None:
         hint = say(f"query_{exc.reason}", chat.language)
         await reply(update, context, hint + "\n" + say("search_usage", chat.language))
         return
-    search_id = services.store.save_search(chat.id, text, at=stamp(services.now()))
+    search_id = services.store.index.save_search(chat.id, text, at=stamp(services.now()))
     markup = page_markup(search_id, result, chat.language)
     await reply(update, context, page_html(text, result, chat.language), markup=markup)
 
@@ -100,7 +100,7 @@ async def on_search_page(update: Update, context: BotContext, press: Press, chat
     """◀ / ▶ under a result page: the page before / after, in place."""
     services = context.bot_data.services
     search_id = press.int_arg(0)
-    saved = services.store.saved_search(search_id)
+    saved = services.store.index.saved_search(search_id)
     cursor = press.args[1]
     if (
         saved is None

@@ -46,7 +46,7 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     store = context.bot_data.services.store
     if not chat.active:
-        store.set_active(chat.id, True)
+        store.chats.set_active(chat.id, True)
         context.bot_data.services.alerts_changed(chat.id)
     payload = (context.args or [""])[0]
     manages = bool(payload) and await can_manage(update, context)
@@ -57,7 +57,7 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     name = user.first_name if user else ""
     text = say("welcome", chat.language, name=name, bot=context.bot.first_name, time=time, tz=tz)
     markup = None
-    if not store.scopes(chat.id):
+    if not store.chats.scopes(chat.id):
         label = say("button_subscribe", chat.language)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=encode("sub"))]])
     await reply(update, context, text, markup=markup)
@@ -100,7 +100,7 @@ async def cmd_unsubscribe(update: Update, context: BotContext) -> None:
         await _channel(update, context, chat, context.args[0], subscribe=False)
         return
     store = context.bot_data.services.store
-    if not store.unsubscribe(chat.id):
+    if not store.chats.unsubscribe(chat.id):
         await reply(update, context, say("not_subscribed", chat.language))
         return
     await reply(
@@ -134,7 +134,7 @@ async def on_undo_button(update: Update, context: BotContext, press: Press, chat
     store = context.bot_data.services.store
     query = update.callback_query
     if press.args[0] == "sub":
-        store.unsubscribe(chat.id)
+        store.chats.unsubscribe(chat.id)
         text = say("unsubscribed", chat.language)
     elif press.args[0] == "unsub":
         subscribe_chat(update, context, chat)
@@ -152,10 +152,10 @@ async def on_channel_button(update: Update, context: BotContext, press: Press, c
     user = update.effective_user
     channel_id = press.int_arg(0)
     store = context.bot_data.services.store
-    managed = {c.id: c for c in store.managed_chats(user.id)} if user else {}
+    managed = {c.id: c for c in store.chats.managed_chats(user.id)} if user else {}
     if channel_id not in managed or press.args[1] != "unsub":
         raise BadCallback("not a channel of this user")
-    store.unsubscribe(channel_id)
+    store.chats.unsubscribe(channel_id)
     text = say("channel_unsubscribed", chat.language, name=managed[channel_id].title)
     if update.callback_query is not None:
         await update.callback_query.answer(text)
@@ -195,17 +195,17 @@ async def _channel(
         await reply(update, context, say("channel_user_not_admin", lang, name=name))
         return
     store = context.bot_data.services.store
-    channel = store.ensure_chat(tg_chat.id, type="channel", title=name, language=lang)
-    store.add_manager(channel.id, user.id)
+    channel = store.chats.ensure_chat(tg_chat.id, type="channel", title=name, language=lang)
+    store.chats.add_manager(channel.id, user.id)
     if not channel.active:
-        store.set_active(channel.id, True)
+        store.chats.set_active(channel.id, True)
     if subscribe:
-        if not store.scopes(channel.id):
-            store.subscribe(channel.id, ALL)
+        if not store.chats.scopes(channel.id):
+            store.chats.subscribe(channel.id, ALL)
         time, tz = push_time(channel, context)
         await reply(update, context, say("channel_subscribed", lang, name=name, time=time, tz=tz))
     else:
-        store.unsubscribe(channel.id)
+        store.chats.unsubscribe(channel.id)
         await reply(update, context, say("channel_unsubscribed", lang, name=name))
 
 
@@ -217,7 +217,7 @@ async def cmd_channels(update: Update, context: BotContext) -> None:
         await reply(update, context, say("private_only", lang))
         return
     store = context.bot_data.services.store
-    channels = store.managed_chats(user.id)
+    channels = store.chats.managed_chats(user.id)
     if not channels:
         await reply(
             update, context, say("channels_none", lang) + "\n" + say("channel_usage", lang)
@@ -225,7 +225,7 @@ async def cmd_channels(update: Update, context: BotContext) -> None:
         return
     lines, rows = [say("channels_header", lang)], []
     for channel in channels:
-        subscribed = bool(store.scopes(channel.id))
+        subscribed = bool(store.chats.scopes(channel.id))
         if not channel.active:
             state = say("state_inactive", lang, reason=channel.inactive_reason)
         else:
@@ -261,12 +261,12 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
         reason = "blocked" if chat.type == "private" else "kicked"
         if new == ChatMemberStatus.LEFT:
             reason = "left"
-        store.set_active(chat.id, False, reason=reason)
+        store.chats.set_active(chat.id, False, reason=reason)
         context.bot_data.services.alerts_changed(chat.id)
         log.info("chat %s inactive: %s", chat.id, reason)
         return
     if old in GONE:
-        store.set_active(chat.id, True)
+        store.chats.set_active(chat.id, True)
         context.bot_data.services.alerts_changed(chat.id)
         if chat.type in ("group", "supergroup"):
             text = say("group_greeting", chat.language, bot=context.bot.first_name)
@@ -279,7 +279,7 @@ async def on_migrate(update: Update, context: BotContext) -> None:
     if message is None or message.migrate_to_chat_id is None:
         return
     services = context.bot_data.services
-    moved = services.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+    moved = services.store.chats.migrate_chat(message.chat.id, message.migrate_to_chat_id)
     services.alerts_changed(message.chat.id, message.migrate_to_chat_id)
     if moved:
         log.info("chat %s migrated to %s", message.chat.id, message.migrate_to_chat_id)

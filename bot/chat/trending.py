@@ -74,7 +74,9 @@ def chart_for(
     store: Store, terms: Sequence[trend.Term], *, topics: Sequence[Topic], stamp: ArchiveStamp
 ) -> trend.Chart:
     """Each term counted per day as /search counts it, over the whole archive."""
-    counts = [(term.label, store.term_days(filters_for(term.query, topics))) for term in terms]
+    counts = [
+        (term.label, store.index.term_days(filters_for(term.query, topics))) for term in terms
+    ]
     return trend.build_chart(counts, first=stamp.first, last=stamp.last)
 
 
@@ -105,7 +107,7 @@ async def cmd_trend(update: Update, context: BotContext) -> None:
         await reply(update, context, f"{say(f'query_{exc.reason}', lang)}\n{usage}")
         return
     store = services.store
-    stamp = store.archive_stamp()
+    stamp = store.index.archive_stamp()
     if stamp is None:
         await reply(update, context, say("no_editions", lang))
         return

@@ -55,7 +55,7 @@ def _progress_bar() -> tuple[Callable[[int, int], None], Callable[[], None]]:
 
 
 def _report_json(report: ScanReport, store: Store) -> dict[str, object]:
-    editions, items = store.counts()
+    editions, items = store.editions.counts()
     return {
         "files": report.files,
         "new": [k.ref for k in report.new],
@@ -97,7 +97,7 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
         if args.json:
             out_json(_report_json(report, store))
         else:
-            editions, items = store.counts()
+            editions, items = store.editions.counts()
             out(
                 f"{report.files} files: {len(report.new)} new, {len(report.changed)} changed, "
                 f"{len(report.removed)} removed, {report.unchanged} unchanged"
@@ -117,8 +117,8 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
 def cmd_editions(args: argparse.Namespace, config: Config) -> int:
     store = Store(config.db_path, topics=config.topic_spec)
     try:
-        rows = store.list_editions(limit=args.limit)
-        held = store.held()
+        rows = store.editions.list_editions(limit=args.limit)
+        held = store.scheduled.held()
     finally:
         store.close()
     if args.json:
@@ -191,7 +191,7 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
         return _show_parts(args, _file_edition(Path(args.date), config))
     store = Store(config.db_path, topics=config.topic_spec)
     try:
-        if args.date in (None, "latest") and store.latest_edition() is None:
+        if args.date in (None, "latest") and store.editions.latest_edition() is None:
             raise CliError("no editions yet: run `digestbot ingest` first")
         found = _edition_arg(store, args.date, args.series)
     finally:
@@ -256,7 +256,7 @@ def _series_arg(store: Store, name: str | None) -> int | None:
     """The series ``--series NAME`` names (None: not given)."""
     if name is None:
         return None
-    known = store.all_series()
+    known = store.series.all_series()
     found = find(known, name)
     if found is None:
         names = ", ".join(s.key for s in known) or "none yet"
@@ -269,12 +269,14 @@ def _edition_arg(store: Store, value: str | None, series_name: str | None = None
     day has editions of several series)."""
     series = _series_arg(store, series_name)
     if value in (None, "latest"):
-        edition = store.latest_edition(series)
+        edition = store.editions.latest_edition(series)
     else:
         day = parse_date_arg(value)
-        found = store.editions_on(day, () if series is None else (series,))
+        found = store.editions.editions_on(day, () if series is None else (series,))
         if len(found) > 1:
-            keys = ", ".join(store.series_names()[e.series_id] or str(e.series_id) for e in found)
+            keys = ", ".join(
+                store.series.series_names()[e.series_id] or str(e.series_id) for e in found
+            )
             raise CliError(f"{day} has an edition in several series ({keys}): add --series NAME")
         edition = found[0] if found else None
     if edition is None:
@@ -320,7 +322,7 @@ def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
     try:
         series = _series_arg(store, args.series) or 0
         key = EditionKey(series, parse_date_arg(args.date)) if args.date else None
-        summary = store.deliveries_summary(key)
+        summary = store.outbox.deliveries_summary(key)
     finally:
         store.close()
     if args.json:

@@ -20,7 +20,7 @@ def cmd_trend(args: argparse.Namespace, config: Config) -> int:
     store = Store(config.db_path, topics=config.topic_spec)
     try:
         terms = terms_of(args.terms)  # one shell argument a term: "a phrase" stays one
-        stamp = store.archive_stamp()
+        stamp = store.index.archive_stamp()
         if stamp is None:
             raise CliError("no editions yet: run `digestbot ingest` first")
         chart = chart_for(store, terms, topics=config.topics, stamp=stamp)

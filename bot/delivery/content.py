@@ -59,20 +59,20 @@ class Parts:
         store, alerts = self.services.store, self.services.alerts
         if date is None:
             return None
-        current = store.edition_hash(date)
+        current = store.editions.edition_hash(date)
         version = alerts.version if alerts else 0
         view = self._views.get(date)
         if view is not None and view.content_hash == current and view.alerts_version == version:
             return view
-        edition = store.get_edition(date)
+        edition = store.editions.get_edition(date)
         if edition is None or current is None:
             return None
         matches = alerts.index.match_edition(item_texts(edition)) if alerts else {}
         view = _EditionView(
             edition,
             current,
-            store.edition_item_ids(date),
-            store.edition_item_topics(date),
+            store.editions.edition_item_ids(date),
+            store.index.edition_item_topics(date),
             version,
             matches,
         )
@@ -83,7 +83,7 @@ class Parts:
 
     def parts(self, row: Delivery) -> list[str]:
         if row.kind == Kind.BROADCAST:
-            found = self.services.store.broadcast(row.target.broadcast)
+            found = self.services.store.broadcasts.broadcast(row.target.broadcast)
             return [found.html] if found is not None else []
         if row.kind == Kind.ROUNDUP:
             return self._roundup_parts(row)
@@ -109,7 +109,7 @@ class Parts:
             return []
         lang = chat.language
         matches = view.matches.get(chat.id, [])
-        already = self.services.store.sent_items(chat.id, day)
+        already = self.services.store.outbox.sent_items(chat.id, day)
         content = chat_content(
             view.edition,
             scopes=scopes,
@@ -139,7 +139,7 @@ class Parts:
             return []
         hashes = tuple(
             h
-            for key, h, _ in services.store.recent_editions(start)
+            for key, h, _ in services.store.editions.recent_editions(start)
             if key.date < start + WEEK and (not row.series or key.series in row.series)
         )
         key = (start, row.scopes, row.series, chat.language, version, hashes)
@@ -298,15 +298,15 @@ def roundup_content(
     chat (the same for every chat of these scopes, series and language)."""
     editions = []
     topics_of: dict[tuple[EditionKey, int], set[str]] = {}
-    held = store.unapproved()
-    for day, _, _ in store.recent_editions(start):
+    held = store.approvals.unapproved()
+    for day, _, _ in store.editions.recent_editions(start):
         if day.date >= start + WEEK or day in held or (series and day.series not in series):
             continue
-        edition = store.get_edition(day)
+        edition = store.editions.get_edition(day)
         if edition is None:
             continue
         editions.append(edition)
-        for position, keys in store.edition_item_topics(day).items():
+        for position, keys in store.index.edition_item_topics(day).items():
             topics_of[(day, position)] = keys
     names = [TopicName(t.key, t.name_en if lang == "en" else t.name_zh) for t in config.topics]
     scopes = scopes or frozenset({ALL})

@@ -62,12 +62,16 @@ async def correct(pusher: Pusher, row: Delivery) -> None:
     services, store = pusher.services, pusher.services.store
     now = services.now()
     key = row.target.edition
-    sent = store.edition_sent(row.chat.id, key) if key is not None else None
+    sent = store.corrections.edition_sent(row.chat.id, key) if key is not None else None
     if sent is None or key is None:
-        store.delivery_done(row.id, Status.SKIPPED, now=now, error="nothing was sent to correct")
+        store.outbox.delivery_done(
+            row.id, Status.SKIPPED, now=now, error="nothing was sent to correct"
+        )
         return
     if not editable(sent, now):
-        store.delivery_done(row.id, Status.SKIPPED, now=now, error="older than 48 h: not edited")
+        store.outbox.delivery_done(
+            row.id, Status.SKIPPED, now=now, error="older than 48 h: not edited"
+        )
         return
     parts = pusher.content.edition_parts(row.chat, row.scopes, key)
     common = min(len(parts), len(sent.message_ids))
@@ -80,14 +84,14 @@ async def correct(pusher: Pusher, row: Delivery) -> None:
             if step >= len(sent.part_hashes) or sent.part_hashes[step] != digest:
                 if not await _edit(pusher, row, sent, step, parts[step], previews):
                     return
-                store.part_edited(sent.delivery_id, step, digest)
+                store.corrections.part_edited(sent.delivery_id, step, digest)
                 services.metrics.message_sent(row.kind)
         elif not await _note(pusher, row, key.date, previews):
             return
         step += 1
-        store.correction_step(row.id, step, last=step == steps, now=services.now())
+        store.corrections.correction_step(row.id, step, last=step == steps, now=services.now())
     if step >= steps and row.part >= steps:  # nothing left to do (re-armed for nothing new)
-        store.correction_step(row.id, steps, last=True, now=services.now())
+        store.corrections.correction_step(row.id, steps, last=True, now=services.now())
 
 
 async def _edit(

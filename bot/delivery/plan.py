@@ -60,10 +60,10 @@ def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
     """
     max_age = config.push.max_age
     since = (now - max_age).date() - dt.timedelta(days=1)
-    groups = store.push_groups()
+    groups = store.outbox.push_groups()
     work = []
-    held = store.unapproved()
-    for key, _, ingested in store.recent_editions(since):
+    held = store.approvals.unapproved()
+    for key, _, ingested in store.editions.recent_editions(since):
         if key in held:
             continue  # waits for an admin's "send" (push.approve)
         for timezone, push_time in groups:
@@ -74,7 +74,7 @@ def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
     planned = 0
     with store.transaction():
         for due, key, timezone, push_time, available in sorted(work):
-            planned += store.plan_group(
+            planned += store.outbox.plan_group(
                 key,
                 timezone=timezone,
                 push_time=push_time,
@@ -90,15 +90,17 @@ def plan_weekly(store: Store, config: Config, now: dt.datetime) -> int:
     """Roundup rows for weekly chats whose day and time have come (within push.max_age),
     when the week they cover has editions."""
     planned = 0
-    for timezone, push_time, week_day in store.weekly_groups():
+    for timezone, push_time, week_day in store.outbox.weekly_groups():
         zone, when = group_settings(config, timezone, push_time)
         due, start = last_due(now, week_day=week_day, at=when, zone=ZoneInfo(zone))
         if now - due > config.push.max_age:
             continue
-        days = [key for key, _, _ in store.recent_editions(start) if key.date < start + WEEK]
+        days = [
+            key for key, _, _ in store.editions.recent_editions(start) if key.date < start + WEEK
+        ]
         if not days:
             continue
-        planned += store.plan_weekly_group(
+        planned += store.outbox.plan_weekly_group(
             start,
             timezone=timezone,
             push_time=push_time,
@@ -117,10 +119,10 @@ def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
     matches = services.alerts.index.match_edition(item_texts(edition))
     if not matches:
         return 0
-    topics = store.edition_item_topics(edition.key)
-    ids = store.edition_item_ids(edition.key)
-    scopes = store.scopes_of(list(matches), daily=True)  # weekly chats get no digest today
-    chosen = store.chats_series(matches)
+    topics = store.index.edition_item_topics(edition.key)
+    ids = store.editions.edition_item_ids(edition.key)
+    scopes = store.chats.scopes_of(list(matches), daily=True)  # weekly chats get no digest today
+    chosen = store.series.chats_series(matches)
     rows = []
     for chat_id, hits in matches.items():
         gets = not chosen.get(chat_id) or edition.series_id in chosen[chat_id]
@@ -129,7 +131,7 @@ def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
         if outside:
             items = tuple(ids[p] for p in outside if p in ids)
             rows.append(Planned(chat_id, Target(edition.key), Kind.ALERT, now, items))
-    return store.plan(rows, now=now)
+    return store.outbox.plan(rows, now=now)
 
 
 def ask_approval(
@@ -138,12 +140,14 @@ def ask_approval(
     """Hold each new edition (still fresh enough to be pushed) for an admin's "send": a
     preview for every admin the bot can write to (an admin who starts the bot later gets the
     previews of what still waits at the next tick). The editions asked about now."""
-    admins = [a for a in config.telegram.admins if store.get_chat(a) is not None]
+    admins = [a for a in config.telegram.admins if store.chats.get_chat(a) is not None]
     with store.transaction():
-        asked = [k for k in keys if is_fresh(k.date, config, now) and store.ask(k, now=now)]
-        waiting = [k for k in store.pending_approval() if is_fresh(k.date, config, now)]
+        asked = [
+            k for k in keys if is_fresh(k.date, config, now) and store.approvals.ask(k, now=now)
+        ]
+        waiting = [k for k in store.approvals.pending_approval() if is_fresh(k.date, config, now)]
         rows = [Planned(a, Target(k), Kind.APPROVAL, now) for k in waiting for a in admins]
-        store.plan(rows, now=now)
+        store.outbox.plan(rows, now=now)
     if asked and not admins:
         log.warning(
             "%d editions wait for approval, but no admin of [telegram] admins has started "
@@ -184,23 +188,23 @@ async def tick(services: Services) -> TickReport:
         now, errors=errors, failing_sources=remote.failing if remote else ()
     )
     services.metrics.ingest_error(len(appeared))
-    released = store.release(now.astimezone(config.zone).date())  # embargoes that ended
+    released = store.editions.release(now.astimezone(config.zone).date())  # embargoes that ended
     for key in released:
         log.info("edition %s published: its day has begun", key.ref)
     alerts = corrected = 0
     changed = [*report.changed, *(remote.changed if remote else [])]
     fresh = [*report.new, *(remote.new if remote else []), *released]
     asked = ask_approval(store, config, fresh, now) if config.push.approve else []
-    held = store.unapproved()
+    held = store.approvals.unapproved()
     for key in [*fresh, *changed]:
-        edition = store.get_edition(key)
+        edition = store.editions.get_edition(key)
         if edition is not None and key not in held and is_fresh(key.date, config, now):
             alerts += plan_alerts(services, edition, now)  # new items: their alerts as usual
     if config.push.corrections == "edit":
         for key in changed:  # what readers got of it is edited to what it says now
-            corrected += store.plan_corrections(key, since=now - EDIT_WINDOW, now=now)
+            corrected += store.corrections.plan_corrections(key, since=now - EDIT_WINDOW, now=now)
     planned = plan_due(store, config, now)
-    requeued = store.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
+    requeued = store.outbox.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
     if planned or alerts or requeued or corrected or asked:
         log.info(
             "tick: %d deliveries planned, %d alerts, %d corrections, %d requeued, "
@@ -243,11 +247,11 @@ def push_everyone(
 ) -> PushReport:
     """Plan ``edition`` for every subscribed chat now (or only count, with ``dry_run``)."""
     matches = LiveAlerts(store).index.match_edition(item_texts(edition))
-    topics = store.edition_item_topics(edition.key)
-    ids = store.edition_item_ids(edition.key)
+    topics = store.index.edition_item_topics(edition.key)
+    ids = store.editions.edition_item_ids(edition.key)
     variants: set[tuple[object, ...]] = set()
     chats = empty = 0
-    for chat, scopes, series in store.subscribed_chats():
+    for chat, scopes, series in store.outbox.subscribed_chats():
         if chat.cadence != "daily":  # weekly chats get their roundup, not the edition
             continue
         if series and edition.series_id not in series:
@@ -267,5 +271,5 @@ def push_everyone(
         variants.add((*content.key, chat.language, chat.format))
     planned = 0
     if not dry_run:
-        planned = store.plan_everyone(edition.key, now=now or dt.datetime.now(dt.UTC))
+        planned = store.outbox.plan_everyone(edition.key, now=now or dt.datetime.now(dt.UTC))
     return PushReport(chats, len(variants), empty, planned)

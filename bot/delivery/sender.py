@@ -121,7 +121,7 @@ class Pusher:
             await self._changed.wait_for(
                 lambda: (
                     not self._inflight
-                    and not self.services.store.due(self.services.now(), limit=1)
+                    and not self.services.store.outbox.due(self.services.now(), limit=1)
                 )
             )
 
@@ -132,7 +132,7 @@ class Pusher:
             self._wake.clear()
             if not self.gate.open:  # the API is failing: send nothing until it answers
                 if await self.gate.ride_out() and not self._stopping:
-                    waiting = store.retry_transient_now(now=self.services.now())
+                    waiting = store.outbox.retry_transient_now(now=self.services.now())
                     log.info("outbox resumes: %d deliveries waiting out errors are due", waiting)
                 continue
             room = self.concurrency - len(self._inflight)
@@ -141,7 +141,7 @@ class Pusher:
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
                 continue
             try:
-                rows = store.due(
+                rows = store.outbox.due(
                     self.services.now(), limit=max(room, 0), busy=[*self._chats.values()]
                 )
             except DatabaseError as exc:
@@ -182,7 +182,7 @@ class Pusher:
             self._slots.release()
             if not self._inflight and self._round is not None:
                 with contextlib.suppress(DatabaseError):
-                    if not self.services.store.due(self.services.now(), limit=1):
+                    if not self.services.store.outbox.due(self.services.now(), limit=1):
                         self._round_done()  # the last one: said before idle() returns
             self._wake.set()
             async with self._changed:
@@ -219,7 +219,9 @@ class Pusher:
             return
         parts = self.content.parts(row)
         if not parts:
-            store.delivery_done(row.id, Status.SKIPPED, now=now(), error="nothing for this chat")
+            store.outbox.delivery_done(
+                row.id, Status.SKIPPED, now=now(), error="nothing for this chat"
+            )
             return
         chat_id = row.chat.id
         thread = row.chat.thread_id if row.chat.type == "supergroup" else None
@@ -237,14 +239,14 @@ class Pusher:
                     **self._lane(),
                 )
             except ChatMigrated as exc:
-                store.migrate_chat(chat_id, exc.new_chat_id)
-                store.move_delivery(row.id, exc.new_chat_id)
+                store.chats.migrate_chat(chat_id, exc.new_chat_id)
+                store.outbox.move_delivery(row.id, exc.new_chat_id)
                 self.services.alerts_changed(chat_id, exc.new_chat_id)
                 chat_id = exc.new_chat_id
                 continue
             except BadRequest as exc:
                 if "thread not found" in exc.message.lower() and thread is not None:
-                    store.update_chat(chat_id, thread_id=None)
+                    store.chats.update_chat(chat_id, thread_id=None)
                     thread = None
                     continue
                 self.bad_request(row, chat_id, exc)
@@ -258,7 +260,7 @@ class Pusher:
                 self._round.parts += 1
                 self._round.chats.add(chat_id)
             at = now()
-            store.part_sent(
+            store.outbox.part_sent(
                 row.id,
                 message.message_id,
                 last=part == len(parts),
@@ -273,7 +275,7 @@ class Pusher:
         key = row.target.edition if row.kind == Kind.APPROVAL else None
         if key is None:
             return None
-        audience = self.services.store.audience()
+        audience = self.services.store.broadcasts.audience()
         return approval_markup(key, row.chat.language, chats=audience, held=False)
 
     def _lane(self) -> dict[str, Any]:
@@ -281,8 +283,8 @@ class Pusher:
         push, store = self.services.config.push, self.services.store
         if push.paid_broadcast:
             day = self.services.now().astimezone(dt.UTC).date().isoformat()
-            if store.paid_used(day) < push.paid_daily_cap:
-                store.add_paid(day)
+            if store.outbox.paid_used(day) < push.paid_daily_cap:
+                store.outbox.add_paid(day)
                 return {
                     "allow_paid_broadcast": True,
                     "rate_limit_args": Send(BROADCAST, paid=True),
@@ -298,7 +300,7 @@ class Pusher:
 
     def _inactive(self, row: Delivery, chat_id: int, reason: str) -> None:
         store = self.services.store
-        store.set_active(chat_id, False, reason=reason)
+        store.chats.set_active(chat_id, False, reason=reason)
         self.services.alerts_changed(chat_id)
         self.give_up(row, Status.SKIPPED, reason)
         log.info("chat %s inactive: %s", chat_id, reason)
@@ -309,7 +311,9 @@ class Pusher:
             self._inactive(row, chat_id, _forbidden_reason(exc.message))
         elif isinstance(exc, RetryAfter):
             at = now + dt.timedelta(seconds=retry_seconds(exc))
-            store.retry_later(row.id, at=at, error=f"retry after: {exc}", now=now, count=False)
+            store.outbox.retry_later(
+                row.id, at=at, error=f"retry after: {exc}", now=now, count=False
+            )
         elif isinstance(exc, NetworkError):  # 5xx, network, timeouts: TimedOut is one too
             self._transient(row, chat_id, exc)
         else:
@@ -328,12 +332,12 @@ class Pusher:
         if now - row.due_at > self.services.config.push.max_age:
             self.give_up(row, Status.FAILED, f"{error} (given up: older than push.max_age)")
             return
-        store.retry_later(row.id, at=now + wait, error=error, now=now)
+        store.outbox.retry_later(row.id, at=now + wait, error=error, now=now)
 
     def give_up(self, row: Delivery, status: Status, error: str) -> None:
         """The row ends unsent (failed, skipped or ambiguous), counted for health and metrics."""
         now = self.services.now()
-        self.services.store.delivery_done(row.id, status, now=now, error=error)
+        self.services.store.outbox.delivery_done(row.id, status, now=now, error=error)
         self.services.metrics.message_failed(error)
         self.services.runtime.sending(now, failed=1)
 

@@ -22,6 +22,8 @@ from .htmlblock import to_markdown
 from .inline import Inline, lines, merge
 
 _MD = MarkdownIt("commonmark").enable_many(["table", "strikethrough", "linkify"])
+_MD_NO_LINKIFY = MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
+_PANIC_WARNING = "line {line}: backticks or links the markdown parser could not read, read as text"
 _BLOCK = frozenset(
     [
         "paragraph",
@@ -246,25 +248,27 @@ def _linked_heading(line: Inline) -> tuple[int, Inline] | None:
 
 
 def _tree(body: str, warnings: list[str], line: int) -> tuple[Any, str]:
-    """markdown-it's tree of ``body``. markdown-it-pyrs 0.4 panics on some unclosed backtick
-    runs after a ``[`` (a Rust panic, not an Exception): then the backticks outside code
-    fences are read as plain characters, and the publisher is told."""
-    try:
-        return _MD.tree(body), body
-    except BaseException as exc:
-        if type(exc).__name__ != "PanicException":
-            raise
-    warnings.append(f"line {line}: backticks the markdown parser could not read, read as text")
-    escaped = "\n".join(
+    """markdown-it's tree of ``body``. markdown-it-pyrs 0.4 panics (a Rust panic, not an
+    Exception) on some unclosed backtick runs after a ``[``, and with linkify on some URLs
+    after a ``[``: then the backticks outside code fences are read as plain characters, then
+    bare URLs are no longer made links, then both, and the publisher is told."""
+    fenced = "\n".join(
         part if _FENCE_LINE.match(part) else part.replace("`", "\\`") for part in body.split("\n")
     )
-    try:
-        return _MD.tree(escaped), escaped
-    except BaseException as exc:
-        if type(exc).__name__ != "PanicException":
-            raise
+    attempts = ((body, _MD), (fenced, _MD), (body, _MD_NO_LINKIFY))
+    for number, (text, parser) in enumerate(attempts):
+        try:
+            tree = parser.tree(text)
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            continue
+        if number:
+            warnings.append(_PANIC_WARNING.format(line=line))
+        return tree, text
+    warnings.append(_PANIC_WARNING.format(line=line))
     escaped = body.replace("`", "\\`")  # fences too: the file reads as text, never a crash
-    return _MD.tree(escaped), escaped
+    return _MD_NO_LINKIFY.tree(escaped), escaped
 
 
 def units(body: str, *, first_line: int = 1) -> Tree:

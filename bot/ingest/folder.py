@@ -191,10 +191,10 @@ def scan_folder(
     if not folder.is_dir():
         report.errors.append(FileError(str(folder), "digests folder not found"))
         return report
-    states = store.file_states()
-    if store.reading_changed(f"max_items={limits.max_items} max_parts={limits.max_parts}"):
+    states = store.files.file_states()
+    if store.files.reading_changed(f"max_items={limits.max_items} max_parts={limits.max_parts}"):
         states = {r: replace(s, size=-1, hash="") if s.error else s for r, s in states.items()}
-    reread = store.reread_wanted()
+    reread = store.files.reread_wanted()
     if reread:  # every file once more: each edition learns its series from its file
         states = {r: replace(s, size=-1, hash="") for r, s in states.items()}
     listing = _walk(folder)
@@ -219,7 +219,7 @@ def scan_folder(
             continue
         digest = file_hash(data)
         if old and old.hash == digest:
-            store.put_file_state(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
+            store.files.put_file_state(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
             report.unchanged += 1
             if old.error:
                 _stored(folder, old, report)
@@ -228,13 +228,13 @@ def scan_folder(
 
     jobs = [(str(folder / rel), data, default_series, limits) for rel, _, data, _ in todo]
     done = 0
-    for batch in _prepare(jobs, store.indexer):
+    for batch in _prepare(jobs, store.index.indexer):
         with store.transaction():
             for (rel, st, _, digest), (parsed, index) in zip(todo[done:], batch, strict=False):
-                store.prime(index)
+                store.index.prime(index)
                 state = FileState(rel, st.st_size, st.st_mtime_ns, digest)
                 _ingest_one(store, folder, state, parsed, states, present, report, policy)
-        store.prime({})
+        store.index.prime({})
         done += len(batch)
         if progress:
             progress(done, len(todo))
@@ -244,13 +244,13 @@ def scan_folder(
         with store.transaction():
             for rel in gone:
                 old = states[rel]
-                if old.edition and store.edition_source(old.edition) == rel:
-                    store.delete_edition(old.edition)
+                if old.edition and store.editions.edition_source(old.edition) == rel:
+                    store.editions.delete_edition(old.edition)
                     report.removed.append(old.edition)
                     log.info("edition %s removed with its file %s", old.edition.ref, rel)
-                store.delete_file_state(rel)
+                store.files.delete_file_state(rel)
     if reread:
-        store.reread_done()
+        store.files.reread_done()
     return report
 
 
@@ -260,7 +260,7 @@ def _bind_series(
     """The series the existing editions were moved into by the migration learns its origin
     from the file behind its latest edition (so that file's series, and every later digest of
     it, stays the one readers have)."""
-    pending = store.unbound_series()
+    pending = store.series.unbound_series()
     if pending is None:
         return
     number, source = pending
@@ -273,7 +273,7 @@ def _bind_series(
             found = None
     if found is None:  # no file to learn it from: the folder's own digests
         found = origin({}, source or "")
-    store.bind(number, found, name="")
+    store.series.bind(number, found, name="")
 
 
 def _stored(folder: Path, state: FileState, report: ScanReport) -> None:
@@ -373,8 +373,8 @@ def _ingest_one(
         parsed = FileError(shown, f'{SKIPPED}no date (digests.undated = "skip")')
     if isinstance(parsed, FileError):
         if parsed.reason.startswith(SKIPPED + "draft"):  # unpublished again: it goes
-            if kept and store.edition_source(kept) == rel:
-                store.delete_edition(kept)
+            if kept and store.editions.edition_source(kept) == rel:
+                store.editions.delete_edition(kept)
                 report.removed.append(kept)
             kept = None
         if parsed.reason.startswith(SKIPPED):
@@ -382,7 +382,7 @@ def _ingest_one(
         else:
             report.errors.append(parsed)
             log.warning("%s", parsed)
-        store.put_file_state(
+        store.files.put_file_state(
             replace(state, edition=kept, error=parsed.reason, error_line=parsed.line)
         )
         return
@@ -395,15 +395,15 @@ def _ingest_one(
     else:
         edition = parsed.edition()
     try:
-        number = store.series_for(origin(dict(parsed.meta), rel), name=edition.series,
+        number = store.series.series_for(origin(dict(parsed.meta), rel), name=edition.series,
                                   now=store.now())  # fmt: skip
     except TooManySeries as exc:
         report.errors.append(FileError(shown, str(exc)))
-        store.put_file_state(replace(state, edition=kept, error=str(exc)))
+        store.files.put_file_state(replace(state, edition=kept, error=str(exc)))
         return
     edition = replace(edition, series_id=number, source=rel)
     key = edition.key
-    owner = store.edition_source(key)
+    owner = store.editions.edition_source(key)
     if (
         owner not in (None, rel)
         and owner in present
@@ -411,22 +411,22 @@ def _ingest_one(
         and (owner not in states or states[owner].edition == key)
     ):
         reason = f"date {edition.date} is already the edition of {owner}"
-        if store.all_series()[1:]:
+        if store.series.all_series()[1:]:
             reason += " in the same series"
         reason += ": give one of them a `series:` in its front matter, or its own folder"
         report.errors.append(FileError(shown, reason))
-        store.put_file_state(replace(state, edition=kept, error=reason))
+        store.files.put_file_state(replace(state, edition=kept, error=reason))
         return
     # the file now names another series: its edition moves; or the publisher corrected its date
     if (
         kept
         and kept != key
-        and store.edition_source(kept) == rel
-        and not store.move_edition(kept, key)
+        and store.editions.edition_source(kept) == rel
+        and not store.editions.move_edition(kept, key)
     ):
-        store.delete_edition(kept)
+        store.editions.delete_edition(kept)
         report.removed.append(kept)
-    change = store.publish(edition, today=policy.today)
+    change = store.editions.publish(edition, today=policy.today)
     if change is Change.SCHEDULED:
         report.scheduled.append(key)
     elif change is Change.NEW:
@@ -435,4 +435,4 @@ def _ingest_one(
         report.changed.append(key)
     else:
         report.unchanged += 1
-    store.put_file_state(replace(state, edition=key))
+    store.files.put_file_state(replace(state, edition=key))

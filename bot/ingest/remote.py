@@ -20,17 +20,16 @@ import asyncio
 import codecs
 import datetime as dt
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 import aiohttp
 
 from bot.config import DEFAULT_LIMITS, DigestLimits, Source
 from bot.digest import DigestError, Reading
-from bot.digest.models import Edition, EditionKey
+from bot.digest.models import EditionKey
 from bot.digest.series import origin
-from bot.store.database import Change
+from bot.store.database import Change, Store
 from bot.store.series import TooManySeries
 from bot.store.sources import SourceState
 
@@ -50,18 +49,6 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 HTML = "HTML instead of markdown"
 ACCEPT = "text/markdown, text/x-markdown;q=0.9, text/plain;q=0.8, */*;q=0.1"
 _BOM = b"\xef\xbb\xbf"
-
-
-class SourceStore(Protocol):
-    """What polling needs of the store: Store with RemoteStore mixed in."""
-
-    def publish(self, edition: Edition, *, today: dt.date) -> Change: ...
-    def edition_source(self, key: EditionKey) -> str | None: ...
-    def series_for(self, origin: str, *, name: str, now: dt.datetime) -> int: ...
-    def source_states(self) -> dict[str, SourceState]: ...
-    def put_source_state(self, state: SourceState) -> None: ...
-    def forget_sources(self, keep: Collection[str]) -> int: ...
-    def is_digest_file(self, path: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +125,7 @@ NO_ITEMS = "no items found: not a digest, or not written yet"
 class _Poll:
     """The settings of one run, and what it needs to know of every source."""
 
-    store: SourceStore
+    store: Store
     session: aiohttp.ClientSession
     now: dt.datetime
     timeout: float
@@ -156,7 +143,7 @@ def expand(url: str, day: dt.date) -> str:
 
 
 async def fetch_sources(
-    store: SourceStore,
+    store: Store,
     sources: Sequence[Source],
     *,
     session: aiohttp.ClientSession,
@@ -178,8 +165,8 @@ async def fetch_sources(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     urls = list(dict.fromkeys(s.url for s in sources))
-    store.forget_sources(set(urls))
-    states = store.source_states()
+    store.sources.forget_sources(set(urls))
+    states = store.sources.source_states()
     poll = _Poll(
         store=store,
         session=session,
@@ -228,7 +215,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         state.fetched_url == target
         and state.content_hash is not None
         and state.edition is not None
-        and store.edition_source(state.edition) == target
+        and store.editions.edition_source(state.edition) == target
     )  # the stored edition is this body's: a 304 (or the same bytes) means nothing to do
     headers = {"Accept": ACCEPT}
     if current and state.etag:
@@ -274,15 +261,17 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         kept = state.edition if state.fetched_url == target else None
         edition = reading.edition(kept.date if kept else now.date())
         try:
-            number = store.series_for(origin(dict(reading.meta), target), name=edition.series,
-                                      now=now)  # fmt: skip
+            where = origin(dict(reading.meta), target)
+            number = store.series.series_for(where, name=edition.series, now=now)
         except TooManySeries as exc:
             raise _Failure(str(exc), status=200) from None
         edition = replace(edition, series_id=number, source=target)
-        owner = store.edition_source(edition.key)
-        if owner not in (None, target) and (owner in poll.targets or store.is_digest_file(owner)):
+        owner = store.editions.edition_source(edition.key)
+        if owner not in (None, target) and (
+            owner in poll.targets or store.sources.is_digest_file(owner)
+        ):
             raise _Failure(f"date {edition.date} is already the edition of {owner}", status=200)
-        change = store.publish(edition, today=now.date())
+        change = store.editions.publish(edition, today=now.date())
         if change is not Change.UNCHANGED:
             log.info("edition %s %s from %s", edition.key.ref, change.value, target)
         _settle(poll, old, replace(loaded, edition=edition.key))
@@ -308,7 +297,7 @@ def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:
     elif old is None or (old.error, old.error_line) != (new.error, new.error_line):
         error = SourceError(new.url, new.error, new.error_line)
         log.warning("remote source failing: %s", error)
-    poll.store.put_source_state(new)
+    poll.store.sources.put_source_state(new)
 
 
 async def _parse(poll: _Poll, body: bytes, target: str) -> Reading:

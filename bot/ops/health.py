@@ -91,9 +91,9 @@ class Outbox:
 
 def read_outbox(store: Store) -> Outbox:
     """The outbox figures from the store (also what /metrics exports)."""
-    summary: dict[str, dict[str, int]] = store.deliveries_summary()["deliveries"]
+    summary: dict[str, dict[str, int]] = store.outbox.deliveries_summary()["deliveries"]
     pending = {kind: by.get("pending", 0) for kind, by in summary.items() if by.get("pending")}
-    return Outbox(pending=pending, next_due=store.next_due_at())
+    return Outbox(pending=pending, next_due=store.outbox.next_due_at())
 
 
 @dataclass(slots=True)
@@ -283,10 +283,10 @@ def check_health(
     limits: HealthLimits = DEFAULT_LIMITS,
 ) -> Health:
     """The bot's health at ``now``; ``tick`` is the configured seconds between scans."""
-    editions = store.list_editions(limit=1)
+    editions = store.editions.list_editions(limit=1)
     latest = editions[0] if editions else None
     deliveries: dict[str, dict[str, int]] = (
-        store.deliveries_summary(latest.key)["deliveries"] if latest else {}
+        store.outbox.deliveries_summary(latest.key)["deliveries"] if latest else {}
     )
     outbox = read_outbox(store)
     throttled = state.throttled_since(now - THROTTLE_WINDOW)

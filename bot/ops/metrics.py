@@ -194,7 +194,7 @@ class StoreCollector:
             "How long the most overdue pending delivery has waited for its send",
             value=outbox.lag(self.now()),
         )
-        stats = self.store.stats()
+        stats = self.store.chats.stats()
         chats = GaugeMetricFamily(
             f"{PREFIX}_chats", "Chats by type and state", labels=["type", "state"]
         )

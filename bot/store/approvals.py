@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlite_utils import Database
-
 from bot.digest.models import EditionKey
 
 from .chats import stamp
+from .repository import Repository
 from .tx import immediate
 
 
@@ -24,10 +23,8 @@ class Approval(StrEnum):
     HELD = "held"
 
 
-class ApprovalStore:
-    """Mixed into Store, which provides ``db``."""
-
-    db: Database
+class ApprovalStore(Repository):
+    """A repository of the Store."""
 
     def ask(self, key: EditionKey, *, now: dt.datetime) -> bool:
         """The edition waits for approval; True the first time (the admins are asked once)."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from .chats import stamp
 from .outbox import KEY_COLUMNS, Kind, Target
+from .repository import Repository
 from .tx import immediate
 
 
@@ -25,10 +24,8 @@ class Broadcast:
     planned: int
 
 
-class BroadcastStore:
-    """Mixed into Store, which provides ``db``."""
-
-    db: Database
+class BroadcastStore(Repository):
+    """A repository of the Store."""
 
     def audience(self) -> int:
         """How many chats a broadcast goes to now: the active, subscribed ones."""

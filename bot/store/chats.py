@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from bot.digest.models import Alert, Chat
 
+from .repository import Repository
 from .tx import immediate
 
 ALL = "all"  # the subscription scope for the whole edition
@@ -54,11 +53,8 @@ class Stats:
     alert_chats: int
 
 
-class ChatStore:
-    """Chat rows and subscriptions; mixed into Store, which provides ``db`` and ``now``."""
-
-    db: Database
-    now: Callable[[], dt.datetime]
+class ChatStore(Repository):
+    """Chat rows and subscriptions; a repository of the Store."""
 
     def get_chat(self, chat_id: int) -> Chat | None:
         try:

@@ -12,12 +12,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from bot.digest.models import EditionKey
 
 from .chats import stamp
 from .outbox import Kind, Status
+from .repository import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +30,8 @@ class Sent:
     at: dt.datetime
 
 
-class CorrectionStore:
-    """Mixed into Store, which provides ``db``."""
-
-    db: Database
+class CorrectionStore(Repository):
+    """A repository of the Store."""
 
     def plan_corrections(
         self, edition: EditionKey, *, since: dt.datetime, now: dt.datetime

@@ -10,18 +10,35 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
 
 from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError, Table
 
 from bot.digest.models import Edition, EditionKey, Item
 
 from .chats import stamp
+from .index import SearchStore
+from .repository import Repository
+from .scheduled import ScheduleStore
+from .sortkeys import SORT_SERIES, sortkey
 from .tx import immediate
 
-SORT_DAY = 10_000_000  # an item's sort key: day × 10⁷ + series × 10⁴ + position
-SORT_SERIES = 10_000
-MAX_POSITION = SORT_SERIES - 1  # items one edition may have (digests.max_items at most)
+
+@dataclass(frozen=True, slots=True)
+class EditionInfo:
+    key: EditionKey
+    series: str
+    title: str
+    source: str
+    items: int
+    updated_at: dt.datetime
+
+    @property
+    def date(self) -> dt.date:
+        return self.key.date
 
 
 class Change(enum.Enum):
@@ -31,23 +48,21 @@ class Change(enum.Enum):
     SCHEDULED = "scheduled"  # dated after today: held back until its day
 
 
-def sortkey(key: EditionKey, position: int) -> int:
-    """An item's place in "newest first" order: its edition's day, series, then position."""
-    return key.date.toordinal() * SORT_DAY + key.series * SORT_SERIES + position
+class EditionStore(Repository):
+    """Editions and their items: reading them, and writing them as the folder scan finds them
+    (held ones through ``scheduled``, new items into the search ``index``)."""
 
-
-class EditionStore:
-    """Mixed into Store, which provides ``db``, ``now``, the held editions (ScheduleStore)
-    and the search index hooks (SearchStore)."""
-
-    db: Database
-    now: Callable[[], dt.datetime]
-
-    # provided by the other parts (annotations only: the real methods are found in the MRO)
-    index_new_items: Callable[..., None]
-    hold: Callable[..., bool]
-    unhold: Callable[[EditionKey], bool]
-    due_held: Callable[[dt.date], list[Edition]]
+    def __init__(
+        self,
+        db: Database,
+        now: Callable[[], dt.datetime],
+        *,
+        scheduled: ScheduleStore,
+        index: SearchStore,
+    ) -> None:
+        super().__init__(db, now)
+        self.scheduled = scheduled
+        self.index = index
 
     def put_edition(self, edition: Edition) -> Change:
         """Insert or update an edition in place; unchanged items keep their ids.
@@ -134,7 +149,7 @@ class EditionStore:
                 " links, content_hash, sortkey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 fresh,
             )
-            self.index_new_items(key, after_id=before)
+            self.index.index_new_items(key, after_id=before)
 
     def delete_edition(self, key: EditionKey) -> bool:
         """Remove the edition of ``key``, published or still held back."""
@@ -142,7 +157,7 @@ class EditionStore:
         with immediate(self.db):
             self.db.execute("DELETE FROM items WHERE series_id = ? AND edition_date = ?", where)
             cur = self.db.execute("DELETE FROM editions WHERE series_id = ? AND date = ?", where)
-            held = self.unhold(key)
+            held = self.scheduled.unhold(key)
         return cur.rowcount > 0 or held
 
     def move_edition(self, old: EditionKey, new: EditionKey) -> bool:
@@ -184,17 +199,17 @@ class EditionStore:
         ``today`` (an edition already out stays out: its date is not in the future)."""
         key = edition.key
         if edition.date > today and not self._published(key):
-            changed = self.hold(edition, now=self.now())
+            changed = self.scheduled.hold(edition, now=self.now())
             return Change.SCHEDULED if changed else Change.UNCHANGED
-        self.unhold(key)
+        self.scheduled.unhold(key)
         return self.put_edition(edition)
 
     def release(self, today: dt.date) -> list[EditionKey]:
         """Publish the held editions whose day has begun; their keys."""
         out = []
-        for edition in self.due_held(today):
+        for edition in self.scheduled.due_held(today):
             with immediate(self.db):
-                self.unhold(edition.key)
+                self.scheduled.unhold(edition.key)
                 self.put_edition(edition)
             out.append(edition.key)
         return out
@@ -205,6 +220,173 @@ class EditionStore:
             [key.series, key.date.isoformat()],
         ).fetchone()
         return row is not None
+
+    def _t(self, name: str) -> Table:
+        return self.db.table(name)
+
+    def _get(self, name: str, key: str | int) -> dict[str, Any] | None:
+        try:
+            return self._t(name).get(key)
+        except NotFoundError:
+            return None
+
+    # -- reading editions -----------------------------------------------------------------
+
+    def get_edition(self, key: EditionKey) -> Edition | None:
+        rows = list(
+            self._t("editions").rows_where(
+                "series_id = ? AND date = ?", [key.series, key.date.isoformat()]
+            )
+        )
+        return self._edition(rows[0]) if rows else None
+
+    def latest_edition(
+        self, series: int | None = None, *, on_or_before: dt.date | None = None
+    ) -> Edition | None:
+        """The newest edition (of one series, or of any)."""
+        where, args = _where(series, on_or_before=on_or_before)
+        rows = list(
+            self._t("editions").rows_where(where, args, order_by="date DESC, series_id", limit=1)
+        )
+        return self._edition(rows[0]) if rows else None
+
+    def editions_on(self, day: dt.date, series: Collection[int] = ()) -> list[Edition]:
+        """The editions dated ``day`` (of these series; empty: of every series)."""
+        where, args = _where(None, series_in=series)
+        where = " AND ".join(filter(None, [where, "date = ?"]))
+        rows = self._t("editions").rows_where(
+            where, [*args, day.isoformat()], order_by="series_id"
+        )
+        return [self._edition(r) for r in rows]
+
+    def neighbours(self, key: EditionKey) -> tuple[EditionKey | None, EditionKey | None]:
+        """The editions of the same series just before and just after ``key``."""
+        args = [key.series, key.date.isoformat()]
+        before = self.db.execute(
+            "SELECT max(date) FROM editions WHERE series_id = ? AND date < ?", args
+        ).fetchone()[0]
+        after = self.db.execute(
+            "SELECT min(date) FROM editions WHERE series_id = ? AND date > ?", args
+        ).fetchone()[0]
+        return (
+            EditionKey(key.series, dt.date.fromisoformat(before)) if before else None,
+            EditionKey(key.series, dt.date.fromisoformat(after)) if after else None,
+        )
+
+    def nearest_dates(
+        self, date: dt.date, series: Collection[int] = (), *, count: int = 4
+    ) -> list[EditionKey]:
+        """Up to ``count`` editions (of these series; empty: any) closest to ``date``, in date
+        order."""
+        where, args = _where(None, series_in=series)
+        where = f"{where} AND " if where else ""
+        key = date.isoformat()
+        found = []
+        head = f"SELECT series_id, date FROM editions WHERE {where}"  # noqa: S608 - placeholders
+        for sql in (
+            f"{head}date < ? ORDER BY date DESC LIMIT ?",
+            f"{head}date > ? ORDER BY date LIMIT ?",
+        ):
+            found += self.db.execute(sql, [*args, key, count]).fetchall()
+        keys = [EditionKey(int(s), dt.date.fromisoformat(d)) for s, d in found]
+        keys.sort(key=lambda k: (abs((k.date - date).days), k.date, k.series))
+        return sorted(keys[:count], key=lambda k: (k.date, k.series))
+
+    def recent_editions(self, since: dt.date) -> list[tuple[EditionKey, str, dt.datetime]]:
+        """(key, content hash, ingested at) of the editions dated ``since`` or later."""
+        rows = self.db.execute(
+            "SELECT series_id, date, content_hash, ingested_at FROM editions WHERE date >= ? "
+            "ORDER BY date, series_id",
+            [since.isoformat()],
+        ).fetchall()
+        return [
+            (EditionKey(int(s), dt.date.fromisoformat(d)), h, dt.datetime.fromisoformat(i))
+            for s, d, h, i in rows
+        ]
+
+    def edition_hash(self, key: EditionKey) -> str | None:
+        row = self.db.execute(
+            "SELECT content_hash FROM editions WHERE series_id = ? AND date = ?",
+            [key.series, key.date.isoformat()],
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def edition_item_ids(self, key: EditionKey) -> dict[int, int]:
+        """position → item id, for one edition."""
+        rows = self.db.execute(
+            "SELECT position, id FROM items WHERE series_id = ? AND edition_date = ?",
+            [key.series, key.date.isoformat()],
+        ).fetchall()
+        return {int(p): int(i) for p, i in rows}
+
+    def edition_source(self, key: EditionKey) -> str | None:
+        """The source of the edition of ``key``, published or held back."""
+        row = self.db.execute(
+            "SELECT source FROM editions WHERE series_id = ? AND date = ?",
+            [key.series, key.date.isoformat()],
+        ).fetchone()
+        return str(row[0]) if row is not None else self.scheduled.held_source(key)
+
+    def _edition(self, row: dict[str, Any]) -> Edition:
+        items = tuple(
+            Item(
+                position=r["position"],
+                text=r["text"],
+                links=tuple(json.loads(r["links"])),
+                section=r["section"],
+                title=r["title"],
+            )
+            for r in self._t("items").rows_where(
+                "series_id = ? AND edition_date = ?",
+                [row["series_id"], row["date"]],
+                order_by="position",
+            )
+        )
+        return Edition(
+            date=dt.date.fromisoformat(row["date"]),
+            series=row["series"],
+            items=items,
+            title=row["title"],
+            source=row["source"],
+            series_id=row["series_id"],
+        )
+
+    def list_editions(self, *, limit: int | None = None) -> list[EditionInfo]:
+        """Editions newest first, with their item counts."""
+        sql = (
+            "SELECT e.series_id, e.date, e.series, e.title, e.source, e.updated_at, "
+            "(SELECT count(*) FROM items i WHERE i.series_id = e.series_id AND "
+            "i.edition_date = e.date) AS n FROM editions e ORDER BY e.date DESC, e.series_id"
+        )
+        args: list[object] = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [
+            EditionInfo(
+                key=EditionKey(r["series_id"], dt.date.fromisoformat(r["date"])),
+                series=r["series"],
+                title=r["title"],
+                source=r["source"],
+                items=r["n"],
+                updated_at=dt.datetime.fromisoformat(r["updated_at"]),
+            )
+            for r in self.db.query(sql, args)
+        ]
+
+    def item_ids(self, key: EditionKey) -> list[int]:
+        """Item ids of an edition in position order."""
+        return [
+            r["id"]
+            for r in self.db.query(
+                "SELECT id FROM items WHERE series_id = ? AND edition_date = ? ORDER BY position",
+                [key.series, key.date.isoformat()],
+            )
+        ]
+
+    def counts(self) -> tuple[int, int]:
+        """(editions, items) in the store."""
+        return self._t("editions").count, self._t("items").count
 
 
 def _item_row(key: EditionKey, item: Item) -> tuple[object, ...]:
@@ -219,3 +401,21 @@ def _item_row(key: EditionKey, item: Item) -> tuple[object, ...]:
         links,
         item.content_hash,
     )
+
+
+def _where(
+    series: int | None, *, series_in: Collection[int] = (), on_or_before: dt.date | None = None
+) -> tuple[str | None, list[object]]:
+    """A WHERE clause (and its parameters) for editions of a series (or several) and dates."""
+    parts: list[str] = []
+    args: list[object] = []
+    if series is not None:
+        parts.append("series_id = ?")
+        args.append(series)
+    if series_in:
+        parts.append(f"series_id IN ({', '.join('?' for _ in series_in)})")
+        args.extend(sorted(series_in))
+    if on_or_before is not None:
+        parts.append("date <= ?")
+        args.append(on_or_before.isoformat())
+    return (" AND ".join(parts) or None), args

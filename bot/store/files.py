@@ -6,15 +6,12 @@ again when the limits change.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlite_utils import Database
 
 from bot.digest.models import EditionKey
 
 from .chats import stamp
+from .repository import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +27,8 @@ class FileState:
     error_line: int | None = None
 
 
-class FileStore:
-    """Mixed into Store, which provides ``db`` and ``now``."""
-
-    db: Database
-    now: Callable[[], dt.datetime]
+class FileStore(Repository):
+    """A repository of the Store."""
 
     def file_states(self) -> dict[str, FileState]:
         return {

@@ -1,4 +1,4 @@
-"""The search index and item topics: part of the store (tables and triggers in store_schema).
+"""The search index and item topics: a repository of the store (tables and triggers in ``schema``).
 
 Items are indexed by SQLite triggers that call two Python functions registered on every
 connection: ``dg_tokens`` (textnorm's tokens of title and text) and ``dg_topics`` (the keys
@@ -17,13 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
 from bot.digest.models import EditionKey
 from bot.search.matching import TopicTagger
 from bot.search.textnorm import index_text, normalize
 
-from .editions import SORT_DAY, SORT_SERIES
+from .repository import Repository
+from .sortkeys import SORT_DAY, SORT_SERIES
 from .tx import immediate
 
 log = logging.getLogger(__name__)
@@ -131,12 +130,10 @@ def _hit(row: sqlite3.Row | tuple[Any, ...]) -> Hit:
     )
 
 
-class SearchStore:
-    """Indexing hooks and search queries; mixed into Store, which provides ``db``."""
+class SearchStore(Repository):
+    """Indexing hooks and search queries."""
 
-    db: Database
-
-    def _setup_search(self, topics: TopicSpec | None) -> None:
+    def setup(self, topics: TopicSpec | None) -> None:
         """Register the index functions (before migrations run: the triggers need them)."""
         stored = self._meta("topics")
         wanted = [[k, list(words)] for k, words in topics] if topics is not None else None
@@ -182,7 +179,7 @@ class SearchStore:
         """Index values computed elsewhere (worker processes) for the next writes."""
         self._primed = computed
 
-    def _retag_if_changed(self) -> None:
+    def retag_if_changed(self) -> None:
         """After migrations: tag every item again when the topic configuration changed."""
         wanted = self._wanted_topics
         if wanted is None or self._meta("topics") == wanted:

@@ -83,8 +83,8 @@ def search(
 ) -> Result:
     """One page of hits for a reader's query (QueryError when it cannot run)."""
     query = parse_query(text)
-    known = store.all_series()
+    known = store.series.all_series()
     filters = filters_for(query, topics, known)
-    page = store.search_items(filters, after=after, before=before, limit=limit)
+    page = store.index.search_items(filters, after=after, before=before, limit=limit)
     names = {s.id: s.label() for s in known} if len(known) > 1 else {}
     return Result(query, page, names)

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlite_utils import Database
-
 from bot.digest.models import Chat, EditionKey
 
 from .chats import ALL, chat_from_row, stamp
+from .repository import Repository
 from .tx import immediate
 
 
@@ -123,10 +122,8 @@ class Planned:
     items: tuple[int, ...] = ()
 
 
-class OutboxStore:
-    """Planning and sending bookkeeping; mixed into Store, which provides ``db`` and ``now``."""
-
-    db: Database
+class OutboxStore(Repository):
+    """Planning and sending bookkeeping; a repository of the Store."""
 
     def push_groups(self) -> list[tuple[str, str]]:
         """The distinct (timezone, push_time) of subscribed active chats ("" = the default)."""

@@ -13,11 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
 from bot.digest.models import Edition, EditionKey, Item
 
 from .chats import stamp
+from .repository import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +58,8 @@ def _load(text: str, series_id: int) -> Edition:
     )
 
 
-class ScheduleStore:
-    """Held editions; mixed into Store, which provides ``db`` and ``now``."""
-
-    db: Database
+class ScheduleStore(Repository):
+    """Held editions; a repository of the Store."""
 
     def hold(self, edition: Edition, *, now: dt.datetime) -> bool:
         """Keep ``edition`` back until its day; True when it is new or changed."""

@@ -10,14 +10,13 @@ so a one-series bot never writes one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-
-from sqlite_utils import Database
+from collections.abc import Iterable
 
 from bot.digest.models import MAX_SERIES
 from bot.digest.series import Series, origin_name, slug
 
 from .chats import stamp
+from .repository import Repository
 from .tx import immediate
 
 
@@ -25,11 +24,8 @@ class TooManySeries(ValueError):
     """More series than an item's sort key has room for."""
 
 
-class SeriesStore:
-    """Mixed into Store, which provides ``db`` and ``now``."""
-
-    db: Database
-    now: Callable[[], dt.datetime]
+class SeriesStore(Repository):
+    """A repository of the Store."""
 
     def series_for(self, origin: str, *, name: str, now: dt.datetime) -> int:
         """The number of the series of ``origin`` (made when it is new); its display name is

@@ -1,6 +1,6 @@
 """Remote digest sources: the per-URL state of the polls (part of the store).
 
-The table is in store_schema (``sources``). One row per configured URL, as written in the
+The table is in ``schema`` (``sources``). One row per configured URL, as written in the
 config: the validators of the last body that loaded, the edition it gave, and whether the
 source is failing (since when, and why).
 """
@@ -12,11 +12,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
 from bot.digest.models import EditionKey
 
 from .chats import stamp
+from .repository import Repository
 
 _COLUMNS = (
     "url, fetched_url, etag, last_modified, content_hash, edition_date, last_status, error,"
@@ -52,10 +51,8 @@ class SourceState:
         return self.error is not None
 
 
-class RemoteStore:
-    """Rows of ``sources``; mixed into Store, which provides ``db``."""
-
-    db: Database
+class RemoteStore(Repository):
+    """Rows of ``sources``."""
 
     def source_states(self) -> dict[str, SourceState]:
         """Every remote source's state, by configured URL."""

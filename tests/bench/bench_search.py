@@ -87,7 +87,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 like_answer(store, text)
                 like.append((time.perf_counter() - t0) * 1000)
-        index_mb = store.index_size() / 2**20
+        index_mb = store.index.index_size() / 2**20
         store.close()
         db_mb = (Path(tmp) / "s.sqlite3").stat().st_size / 2**20
     p95, like_p95 = percentile(ours, 0.95), percentile(like, 0.95)

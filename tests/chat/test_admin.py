@@ -31,8 +31,8 @@ async def test_admin_gets_stats_push_and_reload(tg: Sandbox, app: BotRunner) -> 
     chat = tg.private_chat(boss)
     reader = tg.private_chat(tg.add_user("Reader"))
     assert app.store is not None
-    app.store.ensure_chat(reader.id, type="private")
-    app.store.subscribe(reader.id)
+    app.store.chats.ensure_chat(reader.id, type="private")
+    app.store.chats.subscribe(reader.id)
     tg.send(chat, boss, "/stats")
     [stats] = await tg.wait_messages(chat, 1)
     assert "private：2 个活跃，0 个停用" in stats.text
@@ -71,8 +71,8 @@ def subscribed_readers(tg: Sandbox, app: BotRunner, count: int) -> list[int]:
     chats = []
     for n in range(count):
         chat = tg.private_chat(tg.add_user(f"Reader{n}"))
-        app.store.ensure_chat(chat.id, type="private")
-        app.store.subscribe(chat.id)
+        app.store.chats.ensure_chat(chat.id, type="private")
+        app.store.chats.subscribe(chat.id)
         chats.append(chat.id)
     return chats
 
@@ -84,7 +84,7 @@ async def test_broadcast_preview_then_send_once(tg: Sandbox, app: BotRunner) -> 
     readers = subscribed_readers(tg, app, 3)
     assert app.store is not None
     quiet = tg.private_chat(tg.add_user("NotSubscribed"))
-    app.store.ensure_chat(quiet.id, type="private")
+    app.store.chats.ensure_chat(quiet.id, type="private")
     text = "明天起推送改到 9:00 <b>不是标签</b> & 谢谢"
     tg.send(chat, boss, f"/broadcast {text}")
     [preview] = await tg.wait_messages(chat, 1)
@@ -105,7 +105,7 @@ async def test_broadcast_preview_then_send_once(tg: Sandbox, app: BotRunner) -> 
     await app.pusher.idle()
     assert all(len(tg.messages(r)) == 1 for r in readers)
     assert not tg.messages(quiet)
-    assert app.store.deliveries_summary()["deliveries"]["broadcast"] == {"sent": 3}
+    assert app.store.outbox.deliveries_summary()["deliveries"]["broadcast"] == {"sent": 3}
 
 
 async def test_broadcast_cancel_sends_nothing(tg: Sandbox, app: BotRunner) -> None:
@@ -123,7 +123,7 @@ async def test_broadcast_cancel_sends_nothing(tg: Sandbox, app: BotRunner) -> No
     assert tg.callback_answers[-1]["text"] == "这条公告已经处理过了。"
     assert not tg.messages(reader)
     assert app.store is not None
-    assert "broadcast" not in app.store.deliveries_summary()["deliveries"]
+    assert "broadcast" not in app.store.outbox.deliveries_summary()["deliveries"]
 
 
 async def test_broadcast_needs_text_and_an_admin(tg: Sandbox, app: BotRunner) -> None:
@@ -149,6 +149,6 @@ async def test_broadcast_needs_text_and_an_admin(tg: Sandbox, app: BotRunner) ->
     assert tg.callback_answers[-1]["text"] == "这个按钮已失效。"
     assert not tg.messages(reader)
     assert app.store is not None
-    draft = app.store.broadcast(1)
+    draft = app.store.broadcasts.broadcast(1)
     assert draft is not None
     assert draft.status == "draft"

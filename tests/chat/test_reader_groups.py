@@ -30,11 +30,11 @@ async def test_group_admin_subscribes_member_is_refused(
     tg.send(group, member, "/subscribe")
     _, refusal = await tg.wait_messages(group, 2)
     assert refusal.text == "抱歉，只有本群管理员可以修改订阅和设置。"
-    assert store_of(app).scopes(group.id) == set()
+    assert store_of(app).chats.scopes(group.id) == set()
     tg.send(group, admin, "/subscribe")
     *_, confirmation = await tg.wait_messages(group, 3)
     assert confirmation.text.startswith("✅ 已订阅")
-    assert store_of(app).scopes(group.id) == {"all"}
+    assert store_of(app).chats.scopes(group.id) == {"all"}
 
 
 async def test_member_reads_but_cannot_press_manage_buttons(tg: Sandbox, app: BotRunner) -> None:
@@ -52,7 +52,7 @@ async def test_member_reads_but_cannot_press_manage_buttons(tg: Sandbox, app: Bo
     answer = tg.callback_answers[-1]
     assert answer["text"] == "抱歉，只有本群管理员可以修改订阅和设置。"
     assert answer.get("show_alert") in (True, "true", "True")
-    row = store_of(app).get_chat(group.id)
+    row = store_of(app).chats.get_chat(group.id)
     assert row is not None
     assert row.language == "zh"
 
@@ -95,7 +95,7 @@ async def test_forum_topic_subscription_remembers_thread(tg: Sandbox, app: BotRu
     [confirmation] = await tg.wait_messages(forum, 1, thread_id=topic)
     assert confirmation.thread_id == topic
     assert confirmation.text.startswith("✅ 已订阅")
-    row = store_of(app).get_chat(forum.id)
+    row = store_of(app).chats.get_chat(forum.id)
     assert row is not None
     assert row.thread_id == topic
 
@@ -111,14 +111,14 @@ async def test_channel_managed_from_private_chat(tg: Sandbox, app: BotRunner) ->
     tg.send(owner_chat, owner, "/subscribe @carbon_news")
     [done] = await tg.wait_messages(owner_chat, 1)
     assert done.text.startswith("✅ 频道 碳新闻频道 已订阅")
-    assert store_of(app).scopes(channel.id) == {"all"}
+    assert store_of(app).chats.scopes(channel.id) == {"all"}
     tg.send(owner_chat, owner, "/channels")
     _, listing = await tg.wait_messages(owner_chat, 2)
     assert "碳新闻频道：已订阅，08:00（Asia/Shanghai），完整" in listing.text
     tg.press(listing, owner, text="退订 碳新闻频道")
     *_, after = await tg.wait_messages(owner_chat, 3)
     assert "碳新闻频道：未订阅" in after.text
-    assert store_of(app).scopes(channel.id) == set()
+    assert store_of(app).chats.scopes(channel.id) == set()
 
 
 async def test_channel_where_bot_is_not_admin(tg: Sandbox, app: BotRunner) -> None:
@@ -142,14 +142,14 @@ async def test_kicked_then_readded_group(tg: Sandbox, app: BotRunner, settle: Se
     await tg.wait_messages(group, 2)
     tg.set_bot_status(group, "kicked", by=admin)
     await settle()
-    row = store_of(app).get_chat(group.id)
+    row = store_of(app).chats.get_chat(group.id)
     assert row is not None
     assert (row.active, row.inactive_reason) == (False, "kicked")
-    assert store_of(app).scopes(group.id) == {"all"}
+    assert store_of(app).chats.scopes(group.id) == {"all"}
     tg.set_bot_status(group, "member", by=admin)
     *_, greeting = await tg.wait_messages(group, 3)
     assert "群管理员" in greeting.text
-    row = store_of(app).get_chat(group.id)
+    row = store_of(app).chats.get_chat(group.id)
     assert row is not None
     assert row.active
 
@@ -165,13 +165,13 @@ async def test_migration_moves_settings(tg: Sandbox, app: BotRunner, settle: Set
     supergroup = tg.migrate(group)
     await settle()
     store = store_of(app)
-    moved = store.get_chat(supergroup.id)
+    moved = store.chats.get_chat(supergroup.id)
     assert moved is not None
     assert moved.push_time is not None
     assert moved.push_time.strftime("%H:%M") == "07:30"
-    assert store.scopes(supergroup.id) == {"all"}
-    assert [a.terms for a in store.alerts(supergroup.id)] == [("绿证",)]
-    assert store.scopes(group.id) == set()
+    assert store.chats.scopes(supergroup.id) == {"all"}
+    assert [a.terms for a in store.chats.alerts(supergroup.id)] == [("绿证",)]
+    assert store.chats.scopes(group.id) == set()
 
 
 async def test_forged_and_stale_buttons_change_nothing(tg: Sandbox, app: BotRunner) -> None:
@@ -179,8 +179,8 @@ async def test_forged_and_stale_buttons_change_nothing(tg: Sandbox, app: BotRunn
     alice, mallory = tg.add_user("Alice"), tg.add_user("Mallory")
     alice_chat, mallory_chat = tg.private_chat(alice), tg.private_chat(mallory)
     store = store_of(app)
-    store.ensure_chat(alice_chat.id, type="private")
-    victim = store.add_alert(alice_chat.id, ("储能",), ())
+    store.chats.ensure_chat(alice_chat.id, type="private")
+    victim = store.chats.add_alert(alice_chat.id, ("储能",), ())
     tg.send(mallory_chat, mallory, "/settings")
     [view] = await tg.wait_messages(mallory_chat, 1)
     forged = [
@@ -196,7 +196,7 @@ async def test_forged_and_stale_buttons_change_nothing(tg: Sandbox, app: BotRunn
         tg.press(view, mallory, data=data)
     await tg.wait_for(lambda sb: len(sb.callback_answers) >= len(forged), timeout=20)
     assert {a["text"] for a in tg.callback_answers} == {"这个按钮已失效。"}
-    assert store.get_alert(victim.id) == victim
-    row = store.get_chat(mallory_chat.id)
+    assert store.chats.get_alert(victim.id) == victim
+    row = store.chats.get_chat(mallory_chat.id)
     assert row is not None
     assert row.language == "zh"

@@ -47,10 +47,10 @@ async def test_subscribe_confirms_and_undo_reverts(tg: Sandbox, app: BotRunner) 
     tg.send(chat, alice, "/subscribe")
     [confirmation] = await tg.wait_messages(chat, 1)
     assert confirmation.text == "✅ 已订阅：每天 08:00（Asia/Shanghai）推送新一期。"
-    assert store_of(app).scopes(chat.id) == {"all"}
+    assert store_of(app).chats.scopes(chat.id) == {"all"}
     tg.press(confirmation, alice, text="↩️ 撤销")
     await tg.wait_for(lambda sb: sb.messages(chat)[0].text.startswith("已退订"))
-    assert store_of(app).scopes(chat.id) == set()
+    assert store_of(app).chats.scopes(chat.id) == set()
     tg.send(chat, alice, "/subscribe")
     tg.send(chat, alice, "/subscribe")
     *_, again = await tg.wait_messages(chat, 3)
@@ -64,15 +64,15 @@ async def test_unsubscribe_with_undo(tg: Sandbox, app: BotRunner) -> None:
     tg.send(chat, alice, "/unsubscribe")
     [not_yet] = await tg.wait_messages(chat, 1)
     assert not_yet.text == "本聊天尚未订阅。"
-    store_of(app).ensure_chat(chat.id, type="private")
-    store_of(app).subscribe(chat.id)
+    store_of(app).chats.ensure_chat(chat.id, type="private")
+    store_of(app).chats.subscribe(chat.id)
     tg.send(chat, alice, "/unsubscribe")
     _, done = await tg.wait_messages(chat, 2)
     assert done.text.startswith("已退订")
-    assert not store_of(app).scopes(chat.id)
+    assert not store_of(app).chats.scopes(chat.id)
     tg.press(done, alice, text="↩️ 撤销")
     await tg.wait_for(lambda sb: sb.messages(chat)[1].text.startswith("✅ 已订阅"))
-    assert store_of(app).scopes(chat.id) == {"all"}
+    assert store_of(app).chats.scopes(chat.id) == {"all"}
 
 
 async def test_today_has_navigation_between_editions(tg: Sandbox, app: BotRunner) -> None:
@@ -150,12 +150,12 @@ async def test_topics_toggle_and_follow_all(tg: Sandbox, app: BotRunner) -> None
     await tg.wait_for(
         lambda sb: any("✅ 储能" in b for r in sb.messages(chat)[0].buttons for b, _ in r)
     )
-    assert store_of(app).scopes(chat.id) == {"storage"}
+    assert store_of(app).chats.scopes(chat.id) == {"storage"}
     tg.press(tg.messages(chat)[0], alice, text="接收全部内容")
     await tg.wait_for(
         lambda sb: not any(b.startswith("✅") for r in sb.messages(chat)[0].buttons for b, _ in r)
     )
-    assert store_of(app).scopes(chat.id) == {"all"}
+    assert store_of(app).chats.scopes(chat.id) == {"all"}
 
 
 async def test_alert_add_list_delete(tg: Sandbox, app: BotRunner) -> None:
@@ -173,11 +173,11 @@ async def test_alert_add_list_delete(tg: Sandbox, app: BotRunner) -> None:
     assert "1. 储能 -煤炭" in listing.text
     share = [e["url"] for e in listing.entities if e["type"] == "text_link"]
     assert share == [
-        f"https://t.me/digest_test_bot?start=alert-{store_of(app).alerts(chat.id)[0].id}"
+        f"https://t.me/digest_test_bot?start=alert-{store_of(app).chats.alerts(chat.id)[0].id}"
     ]
     tg.press(listing, alice, text=listing.buttons[0][0][0])
     await tg.wait_for(lambda sb: "还没有提醒" in sb.messages(chat)[2].text)
-    assert store_of(app).alerts(chat.id) == []
+    assert store_of(app).chats.alerts(chat.id) == []
 
 
 @pytest.mark.parametrize(
@@ -196,7 +196,7 @@ async def test_alert_refusals_are_clear(
     """Bad /alert input gets a clear message and stores nothing."""
     [answer] = await talk(tg, f"/alert {args}".strip())
     assert expected in answer
-    assert store_of(app).alerts() == []
+    assert store_of(app).chats.alerts() == []
 
 
 async def test_alert_limit_per_chat(tg: Sandbox, app: BotRunner) -> None:
@@ -204,13 +204,13 @@ async def test_alert_limit_per_chat(tg: Sandbox, app: BotRunner) -> None:
     alice = tg.add_user("Alice")
     chat = tg.private_chat(alice)
     store = store_of(app)
-    store.ensure_chat(chat.id, type="private")
+    store.chats.ensure_chat(chat.id, type="private")
     for n in range(20):
-        store.add_alert(chat.id, (f"词{n:02d}",), ())
+        store.chats.add_alert(chat.id, (f"词{n:02d}",), ())
     tg.send(chat, alice, "/alert 储能")
     [answer] = await tg.wait_messages(chat, 1)
     assert answer.text.startswith("每个聊天最多 20 个提醒")
-    assert len(store.alerts(chat.id)) == 20
+    assert len(store.chats.alerts(chat.id)) == 20
 
 
 async def test_settings_by_arguments(tg: Sandbox, app: BotRunner) -> None:
@@ -223,7 +223,7 @@ async def test_settings_by_arguments(tg: Sandbox, app: BotRunner) -> None:
     assert saved_time.text == "✅ 已保存：time = 07:30"
     assert saved_tz.text == "✅ 已保存：tz = Europe/Berlin"
     assert refused.text == "time 的值无效：25:00（应为 HH:MM）。设置未改变。"
-    row = store_of(app).get_chat(chat.id)
+    row = store_of(app).chats.get_chat(chat.id)
     assert row is not None
     assert (row.push_time, row.timezone) == (dt.time(7, 30), "Europe/Berlin")
 
@@ -242,7 +242,7 @@ async def test_settings_buttons_switch_language_and_format(tg: Sandbox, app: Bot
     await tg.wait_for(lambda sb: "Format: headlines" in sb.messages(chat)[0].text)
     tg.press(tg.messages(chat)[0], alice, text="Berlin")
     await tg.wait_for(lambda sb: "Time zone: Europe/Berlin" in sb.messages(chat)[0].text)
-    row = store_of(app).get_chat(chat.id)
+    row = store_of(app).chats.get_chat(chat.id)
     assert row is not None
     assert (row.language, row.format, row.timezone) == ("en", "compact", "Europe/Berlin")
     tg.send(chat, alice, "/today")
@@ -268,8 +268,8 @@ async def test_deep_links(tg: Sandbox, app: BotRunner) -> None:
     tg.send(chat, alice, "/start topic-storage")
     _, topic = await tg.wait_messages(chat, 2)
     assert topic.text.startswith("✅ 已订阅话题「储能」")
-    assert store_of(app).scopes(chat.id) == {"storage"}
-    alert = store_of(app).add_alert(chat.id, ("绿证",), ())
+    assert store_of(app).chats.scopes(chat.id) == {"storage"}
+    alert = store_of(app).chats.add_alert(chat.id, ("绿证",), ())
     bob = tg.add_user("Bob")
     bob_chat = tg.private_chat(bob)
     tg.send(bob_chat, bob, f"/start alert-{alert.id}")
@@ -292,17 +292,17 @@ async def test_blocked_then_unblocked(
     store = store_of(app)
     await settle()
     assert is_active(store, chat.id) is False
-    row = store.get_chat(chat.id)
+    row = store.chats.get_chat(chat.id)
     assert row is not None
     assert row.inactive_reason == "blocked"
-    assert store.scopes(chat.id) == {"all"}
+    assert store.chats.scopes(chat.id) == {"all"}
     tg.unblock(alice)
     await settle()
     assert is_active(store, chat.id) is True
 
 
 def is_active(store: Store, chat_id: int) -> bool | None:
-    row = store.get_chat(chat_id)
+    row = store.chats.get_chat(chat_id)
     return None if row is None else row.active
 
 
@@ -332,7 +332,7 @@ async def test_failing_handler_apologises_and_logs(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store_of(app), "latest_edition", broken)
+    monkeypatch.setattr(store_of(app).editions, "latest_edition", broken)
     [apology] = await talk(tg, "/today")
     assert apology == "抱歉，出了点问题，请稍后再试。"
     assert any("disk on fire" in (r.exc_text or "") for r in caplog.records)

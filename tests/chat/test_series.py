@@ -62,10 +62,10 @@ async def test_two_series_with_the_same_date_both_ingest(app: BotRunner, digests
     report = await app.tick()
     assert report.scan.errors == []
     assert [k.date for k in report.scan.new] == [DAY]  # the other two came at start-up
-    series = store.all_series()
+    series = store.series.all_series()
     assert [s.name for s in series] == ["每日碳新闻", "Carbon Weekly", "iOS 日报"]
     assert [s.key for s in series][1:] == ["carbon-weekly", "ios"]
-    found = store.editions_on(DAY)
+    found = store.editions.editions_on(DAY)
     assert [e.series_id for e in found] == [s.id for s in series]
     assert [e.items[0].text[:4] for e in found] == ["全国碳市", "本周储能", "苹果发布"]
 
@@ -76,13 +76,13 @@ async def test_each_chat_gets_the_series_it_chose(
     """/subscribe offers the series as buttons; a chat that takes one gets only that one at
     its push time, the deep link start=sub-<key> subscribes to one, "every series" gets both."""
     store = store_of(app)
-    weekly = next(s for s in store.all_series() if s.name == "Carbon Weekly")
-    daily = next(s for s in store.all_series() if s.id != weekly.id)
+    weekly = next(s for s in store.series.all_series() if s.name == "Carbon Weekly")
+    daily = next(s for s in store.series.all_series() if s.id != weekly.id)
     alice, bob, carol = (tg.add_user(name) for name in ("Alice", "Bob", "Carol"))
     a, b, c = (tg.private_chat(u).id for u in (alice, bob, carol))
     offer = await last_reply(tg, a, alice.id, "/subscribe")
     assert labels(offer) == [daily.name, "Carbon Weekly", "全部系列"]
-    assert not store.scopes(a)  # nothing changes until a button is pressed
+    assert not store.chats.scopes(a)  # nothing changes until a button is pressed
     tg.press(offer, alice, text="Carbon Weekly")
     await tg.wait_for(lambda sb: sb.callback_answers)
     assert "Carbon Weekly" in tg.callback_answers[-1]["text"]
@@ -94,9 +94,9 @@ async def test_each_chat_gets_the_series_it_chose(
     offer = await last_reply(tg, c, carol.id, "/subscribe")
     tg.press(offer, carol, text="全部系列")
     await tg.wait_for(lambda sb: len(sb.callback_answers) == 2)
-    assert store.chat_series(a) == {weekly.id}
-    assert store.chat_series(b) == {daily.id}
-    assert store.chat_series(c) == frozenset()  # every series
+    assert store.series.chat_series(a) == {weekly.id}
+    assert store.series.chat_series(b) == {daily.id}
+    assert store.series.chat_series(c) == frozenset()  # every series
     before = {chat: len(tg.messages(chat)) for chat in (a, b, c)}
     clock.set(at(DAY, 8))
     await app.tick()
@@ -141,7 +141,7 @@ async def test_a_one_series_bot_shows_no_series_buttons_or_words(
     (digests / f"weekly-{DAY}.md").unlink()
     await app.tick()
     store = store_of(app)
-    assert len(store.all_series()) == 1
+    assert len(store.series.all_series()) == 1
     user = tg.add_user("Erin")
     chat = tg.private_chat(user).id
     answer = await last_reply(tg, chat, user.id, "/subscribe")

@@ -39,7 +39,7 @@ async def test_subscribe_button_subscribes_the_chat(tg: Sandbox, app: BotRunner)
     _, confirmation = await tg.wait_messages(chat, 2)
     assert confirmation.text == "✅ 已订阅：每天 08:00（Asia/Shanghai）推送新一期。"
     assert app.store is not None
-    assert app.store.is_subscribed(chat.id)
+    assert app.store.chats.is_subscribed(chat.id)
     answer = tg.callback_answers[-1]
     assert answer["text"] == confirmation.text
     tg.send(chat, alice, "/start")

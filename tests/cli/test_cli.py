@@ -208,10 +208,10 @@ def test_push_dry_run_counts_chats_and_variants(
     run(capsys, "ingest")
     store = Store(workdir / "data" / "digestbot.sqlite3")
     for chat_id, lang in ((1, "zh"), (2, "zh"), (3, "en")):
-        store.ensure_chat(chat_id, type="private", language=lang)
-        store.subscribe(chat_id)
-    store.ensure_chat(4, type="private")
-    store.set_scopes(4, {"finance"})
+        store.chats.ensure_chat(chat_id, type="private", language=lang)
+        store.chats.subscribe(chat_id)
+    store.chats.ensure_chat(4, type="private")
+    store.chats.set_scopes(4, {"finance"})
     store.close()
     code, out, _ = run(capsys, "push", "--dry-run", "--json")
     assert code == 0
@@ -240,7 +240,7 @@ def test_backup_is_a_consistent_copy_while_writing(
     (workdir / "backups").mkdir()
     writer = Store(workdir / "data" / "digestbot.sqlite3")
     writer.db.execute("BEGIN IMMEDIATE")
-    writer.ensure_chat(99, type="private")
+    writer.chats.ensure_chat(99, type="private")
     code, out, _ = run(capsys, "backup", str(workdir / "backups"))
     writer.db.execute("COMMIT")
     writer.close()
@@ -248,8 +248,8 @@ def test_backup_is_a_consistent_copy_while_writing(
     [copy] = list((workdir / "backups").glob("digestbot-*.sqlite3"))
     assert str(copy) in out
     restored = Store(copy)
-    assert restored.counts() == (1, 10)
-    assert restored.get_chat(99) is None
+    assert restored.editions.counts() == (1, 10)
+    assert restored.chats.get_chat(99) is None
     restored.close()
 
 

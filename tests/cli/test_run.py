@@ -57,8 +57,8 @@ def seed(sandbox: Sandbox, db: Path, count: int) -> list[int]:
     ids = []
     for n in range(count):
         chat = sandbox.private_chat(sandbox.add_user(f"R{n}"))
-        store.ensure_chat(chat.id, type="private")
-        store.subscribe(chat.id)
+        store.chats.ensure_chat(chat.id, type="private")
+        store.chats.subscribe(chat.id)
         ids.append(chat.id)
     store.close()
     return ids

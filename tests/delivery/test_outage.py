@@ -76,7 +76,7 @@ async def test_a_5xx_outage_then_dropped_connections_delays_but_loses_nothing(
     tg.faults = FaultConfig(drop_rate=1.0)
     dropped = tg.counters.faults_dropped
     await tg.wait_for(lambda sb: sb.counters.faults_dropped > dropped, timeout=20)
-    summary = store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"]
+    summary = store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"]
     assert set(summary["edition"]) == {"pending"}  # never a terminal "failed" meanwhile
     tg.faults = FaultConfig()
     await delivered(tg, readers)
@@ -85,7 +85,7 @@ async def test_a_5xx_outage_then_dropped_connections_delays_but_loses_nothing(
     assert app.pusher is not None
     async with asyncio.timeout(10):
         await app.pusher.idle()
-    assert store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
+    assert store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
         "edition": {"sent": READERS}
     }
 
@@ -119,17 +119,17 @@ async def test_an_edition_too_old_to_push_is_given_up(
     await app.tick()
     await tg.wait_for(lambda sb: sb.counters.faults_5xx >= 1, timeout=20)
     clock.advance(dt.timedelta(days=3))
-    store_of(app).retry_transient_now(now=clock())
+    store_of(app).outbox.retry_transient_now(now=clock())
     assert app.pusher is not None
     app.pusher.wake()
     await tg.wait_for(
         lambda sb: (
-            store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"]
+            store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"]
             == {"edition": {"failed": 1}}
         ),
         timeout=20,
     )
-    reasons = store_of(app).deliveries_summary(EditionKey(0, DAY))["reasons"]
+    reasons = store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["reasons"]
     [reason] = reasons
     assert reason.endswith("(given up: older than push.max_age)")
     assert editions(tg, reader) == []

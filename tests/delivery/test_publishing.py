@@ -65,8 +65,8 @@ async def test_a_draft_is_never_sent_searched_or_listed_until_its_flag_flips(
     assert [e.reason for e in report.scan.skipped] == [
         "skipped: draft, not published (draft: true)"
     ]
-    assert store.get_edition(EditionKey(0, day)) is None
-    assert [e.date for e in store.list_editions()] == [DAY]
+    assert store.editions.get_edition(EditionKey(0, day)) is None
+    assert [e.date for e in store.editions.list_editions()] == [DAY]
     user = tg.users[reader]
     assert "草稿" not in " ".join(await ask(tg, reader, user.id, "/search 绝密", 1))
     assert "2024年3月1日" in " ".join(await ask(tg, reader, user.id, "/today", 2))
@@ -88,13 +88,13 @@ async def test_a_published_edition_turned_back_into_a_draft_is_withdrawn(
 ) -> None:
     """Flipping a published edition back to `draft: true` takes it out of the archive."""
     store = store_of(app)
-    assert store.get_edition(EditionKey(0, DAY)) is not None
+    assert store.editions.get_edition(EditionKey(0, DAY)) is not None
     path = digests / f"{DAY}.md"
     path.write_text(digest(DAY, "全国碳市场。", front="draft: true\n"), "utf-8")
     touch(path)
     report = await app.tick()
     assert days(report.scan.removed) == [DAY]
-    assert store.get_edition(EditionKey(0, DAY)) is None
+    assert store.editions.get_edition(EditionKey(0, DAY)) is None
 
 
 async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
@@ -111,8 +111,8 @@ async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
     (digests / f"{later}.md").write_text(digest(later, "氢能重卡示范线开通。"), "utf-8")
     report = await app.tick()
     assert days(report.scan.scheduled) == [later]
-    assert [h.date for h in store.held()] == [later]
-    assert store.get_edition(EditionKey(0, later)) is None
+    assert [h.date for h in store.scheduled.held()] == [later]
+    assert store.editions.get_edition(EditionKey(0, later)) is None
     assert "氢能重卡" not in " ".join(await ask(tg, reader, user.id, "/search 氢能", 1))
     assert "没有一期" in " ".join(await ask(tg, reader, user.id, f"/day {later}", 1))
     assert "2024年3月1日" in " ".join(await ask(tg, reader, user.id, "/today", 1))
@@ -122,8 +122,8 @@ async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
     clock.set(at(later, 0, 1))
     report = await app.tick()
     assert report.alerts == 0  # it is in the chat's digest: the digest marks it
-    assert store.held() == []
-    assert store.get_edition(EditionKey(0, later)) is not None
+    assert store.scheduled.held() == []
+    assert store.editions.get_edition(EditionKey(0, later)) is not None
     clock.set(at(later, 8))
     await app.tick()
     [pushed] = await tg.wait_for(
@@ -192,7 +192,7 @@ async def test_an_edited_edition_edits_the_sent_parts_in_place(
         assert all(m.edit_date is None for m in messages[1:])  # unchanged parts untouched
     assert tg.counters.edited_messages == len(readers)
     assert tg.flood_control.hits == []
-    summary = store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"]
+    summary = store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"]
     assert summary["correction"] == {"sent": len(readers)}
     assert parts == len(tg.messages(readers[0]))
 
@@ -233,9 +233,10 @@ async def test_messages_older_than_48_hours_are_not_edited(
     assert tg.counters.edited_messages == 0
     assert all(m.edit_date is None for m in tg.messages(reader))
     assert (
-        store_of(app).deliveries_summary(EditionKey(0, DAY))["reasons"]
+        store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["reasons"]
         == {"older than 48 h: not edited": 0}
-        or "correction" not in store_of(app).deliveries_summary(EditionKey(0, DAY))["deliveries"]
+        or "correction"
+        not in store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"]
     )
     tg.wall_clock = lambda: time.time() + 49 * 3600
     assert app.app is not None

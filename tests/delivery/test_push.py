@@ -56,10 +56,10 @@ def reader(tg: Sandbox, app: BotRunner, name: str = "Alice", **settings: object)
     user = tg.add_user(name)
     chat = tg.private_chat(user)
     store = store_of(app)
-    store.ensure_chat(chat.id, type="private", title=name)
+    store.chats.ensure_chat(chat.id, type="private", title=name)
     if settings:
-        store.update_chat(chat.id, **settings)
-    store.subscribe(chat.id)
+        store.chats.update_chat(chat.id, **settings)
+    store.chats.subscribe(chat.id)
     return chat.id
 
 
@@ -107,7 +107,7 @@ async def test_stale_edition_is_never_pushed(tg: Sandbox, app: BotRunner, clock:
     reader(tg, app)
     clock.set(at(8, 1, day=DAY + dt.timedelta(days=2)))
     assert (await app.tick()).planned == 0
-    assert store_of(app).deliveries_summary()["deliveries"] == {}
+    assert store_of(app).outbox.deliveries_summary()["deliveries"] == {}
 
 
 async def test_late_subscriber_waits_for_the_next_edition(
@@ -123,8 +123,8 @@ async def test_topics_filter_and_alert_marks(tg: Sandbox, app: BotRunner, clock:
     """A topic follower gets only its items; an alert term is marked 🔔 and bold."""
     chat = reader(tg, app)
     store = store_of(app)
-    store.set_scopes(chat, {"storage"})
-    store.add_alert(chat, ("100mw",), ())
+    store.chats.set_scopes(chat, {"storage"})
+    store.chats.add_alert(chat, ("100mw",), ())
     assert app.services is not None
     app.services.alerts_changed(chat)
     clock.set(at(8, 0))
@@ -149,11 +149,11 @@ async def test_alert_outside_the_digest_is_sent_once(
     """An alert item the chat will not get in its digest comes as an alert message, once."""
     follower = reader(tg, app, "Fan")
     store = store_of(app)
-    store.set_scopes(follower, {"storage"})
-    store.add_alert(follower, ("绿证",), ())
+    store.chats.set_scopes(follower, {"storage"})
+    store.chats.add_alert(follower, ("绿证",), ())
     stranger = tg.private_chat(tg.add_user("Stranger"))
-    store.ensure_chat(stranger.id, type="private")
-    store.add_alert(stranger.id, ("碳市场",), ())
+    store.chats.ensure_chat(stranger.id, type="private")
+    store.chats.add_alert(stranger.id, ("碳市场",), ())
     assert app.services is not None
     app.services.alerts_changed(follower, stranger.id)
     clock.set(at(9, 0, day=dt.date(2024, 3, 2)))
@@ -182,12 +182,12 @@ async def test_blocked_and_migrated_chats_mid_push(
     bob_user = tg.add_user("Bob")
     bob = tg.private_chat(bob_user)
     store = store_of(app)
-    store.ensure_chat(bob.id, type="private")
-    store.subscribe(bob.id)
+    store.chats.ensure_chat(bob.id, type="private")
+    store.chats.subscribe(bob.id)
     admin = tg.add_user("Ada")
     group = tg.add_group("碳圈", admins=[admin])
-    store.ensure_chat(group.id, type="group", title="碳圈")
-    store.subscribe(group.id)
+    store.chats.ensure_chat(group.id, type="group", title="碳圈")
+    store.chats.subscribe(group.id)
     await tg.wait_messages(group, 1)
     tg.block(bob_user)
     supergroup = tg.migrate(group)
@@ -197,10 +197,10 @@ async def test_blocked_and_migrated_chats_mid_push(
     await tg.wait_messages(supergroup, 1)
     assert app.pusher is not None
     await app.pusher.idle()
-    row = store.get_chat(bob.id)
+    row = store.chats.get_chat(bob.id)
     assert row is not None
     assert row.inactive_reason == "blocked"
-    summary = store.deliveries_summary(EditionKey(0, DAY))
+    summary = store.outbox.deliveries_summary(EditionKey(0, DAY))
     assert summary["deliveries"]["edition"]["sent"] == 2
     assert summary["reasons"] == {"blocked": 1}
 
@@ -240,8 +240,8 @@ async def test_a_push_shows_in_metrics_and_health(
 ) -> None:
     """After a push /metrics counts sent, failed-by-reason and commands; /healthz the round."""
     alice = reader(tg, app, "Alice")
-    store_of(app).ensure_chat(404, type="private")  # a chat Telegram does not know
-    store_of(app).subscribe(404)
+    store_of(app).chats.ensure_chat(404, type="private")  # a chat Telegram does not know
+    store_of(app).chats.subscribe(404)
     alice_user = tg.chats[alice].user
     tg.send(tg.chats[alice], alice_user, "/today")
     await tg.wait_messages(alice, 1)

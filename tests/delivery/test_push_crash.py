@@ -162,7 +162,7 @@ async def test_kill_9_mid_push_loses_no_chat(
 
     store = Store(bot.data / "digestbot.sqlite3", topics=Config().topic_spec)
     try:
-        summary = store.deliveries_summary(EditionKey(0, today))
+        summary = store.outbox.deliveries_summary(EditionKey(0, today))
     finally:
         store.close()
     assert summary["deliveries"] == {"edition": {"sent": CHATS}}, why

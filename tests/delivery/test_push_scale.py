@@ -120,7 +120,7 @@ async def test_every_chat_gets_its_edition_once_at_telegrams_pace(
     # 07:00: the late readers subscribe to everything, after their alert came
     clock.set(at(7, 0))
     for chat in late:
-        store.subscribe(chat)
+        store.chats.subscribe(chat)
     # 08:00: the edition is due everywhere
     clock.set(at(8, 0))
     report = await app.tick()
@@ -171,7 +171,7 @@ async def test_every_chat_gets_its_edition_once_at_telegrams_pace(
         assert gap >= 1.0
     for chat in [*groups, *channels, forum]:
         assert PaceLog.most_in(pace.by_chat[chat.id], 60.0) <= 20
-    summary = store.deliveries_summary(EditionKey(0, DAY))["deliveries"]
+    summary = store.outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"]
     assert summary["edition"] == {
         "sent": len(digest_chats) - len(finance),
         "skipped": len(finance),
@@ -220,19 +220,19 @@ async def test_mid_push_trouble(tg: Sandbox, app: BotRunner, clock: Clock, diges
     assert tg.counters["faults_slow"] > 0
     assert tg.counters.errors[400] == 1  # the send to the old id of the unseen upgrade
     assert tg.counters["http_429"] == 0
-    bob = store.get_chat(leaving)
+    bob = store.chats.get_chat(leaving)
     assert bob is not None
     assert not bob.active
     assert bob.inactive_reason == "blocked"
     assert editions(tg, leaving) == []
     assert editions(tg, seen) == editions(tg, unseen) == []
     for old, new in ((seen, seen_new), (unseen, unseen_new)):
-        moved = store.get_chat(new.id)
+        moved = store.chats.get_chat(new.id)
         assert moved is not None
         assert moved.active
-        assert store.scopes(new.id) == {"all"}
-        assert store.scopes(old.id) == set()
-    summary = store.deliveries_summary(EditionKey(0, DAY))
+        assert store.chats.scopes(new.id) == {"all"}
+        assert store.chats.scopes(old.id) == set()
+    summary = store.outbox.deliveries_summary(EditionKey(0, DAY))
     assert summary["deliveries"]["edition"] == {"sent": len(active), "skipped": 1}
     assert summary["reasons"] == {"blocked": 1}
 
@@ -251,13 +251,13 @@ async def test_read_timeout_is_ambiguous_and_not_resent(
     clock.set(at(8, 0))
     await app.tick()
     await idle(app, timeout=30)
-    assert store.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
+    assert store.outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
         "edition": {"pending": len(readers)}  # held while the bot looks at the API
     }
     clock.advance(dt.timedelta(seconds=11))
     await app.tick()
     await idle(app)
-    assert store.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
+    assert store.outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
         "edition": {"ambiguous": len(readers)}
     }
     assert all(len(editions(tg, chat)) == 1 for chat in readers)

@@ -152,18 +152,18 @@ async def test_weekly_chats_get_one_roundup_on_their_day(
     """A weekly storage follower gets one roundup on Monday 08:00: its topic, alerts marked."""
     store = store_of(app)
     weekly = tg.private_chat(tg.add_user("Wei")).id
-    store.ensure_chat(weekly, type="private")
-    store.update_chat(weekly, cadence="weekly", week_day=0)
-    store.subscribe(weekly)
-    store.set_scopes(weekly, {"storage"})
-    store.add_alert(weekly, ("500mw",), ())
+    store.chats.ensure_chat(weekly, type="private")
+    store.chats.update_chat(weekly, cadence="weekly", week_day=0)
+    store.chats.subscribe(weekly)
+    store.chats.set_scopes(weekly, {"storage"})
+    store.chats.add_alert(weekly, ("500mw",), ())
     everything = tg.private_chat(tg.add_user("Quan")).id
-    store.ensure_chat(everything, type="private", language="en")
-    store.update_chat(everything, cadence="weekly", week_day=0)
-    store.subscribe(everything)
+    store.chats.ensure_chat(everything, type="private", language="en")
+    store.chats.update_chat(everything, cadence="weekly", week_day=0)
+    store.chats.subscribe(everything)
     daily = tg.private_chat(tg.add_user("Ri")).id
-    store.ensure_chat(daily, type="private")
-    store.subscribe(daily)
+    store.chats.ensure_chat(daily, type="private")
+    store.chats.subscribe(daily)
     assert app.services is not None
     app.services.alerts_changed(weekly)
     for day in WEEK:  # the week goes by: the daily reader gets each edition; weekly readers
@@ -173,7 +173,7 @@ async def test_weekly_chats_get_one_roundup_on_their_day(
     [alert] = await tg.wait_messages(weekly, 1)
     assert alert.text.startswith("🔔 提醒：500mw")
     assert not tg.messages(everything)
-    latest = store.latest_edition()
+    latest = store.editions.latest_edition()
     assert latest is not None
     assert push_everyone(store, latest, dry_run=True).chats == 1  # /push: the daily chat only
     next_monday = MONDAY + dt.timedelta(days=7)
@@ -209,7 +209,7 @@ async def test_weekly_chats_get_one_roundup_on_their_day(
     assert len(tg.messages(weekly)) == 2  # the alert of the week, and one roundup
     assert len(tg.messages(everything)) == 1
     assert len(tg.messages(daily)) == 7
-    summary = store.deliveries_summary()["deliveries"]
+    summary = store.outbox.deliveries_summary()["deliveries"]
     assert summary["roundup"] == {"sent": 2}
 
 
@@ -220,7 +220,7 @@ async def test_cadence_and_day_in_settings(tg: Sandbox, app: BotRunner) -> None:
     tg.send(chat, user, "/settings day 周五")
     [saved] = await tg.wait_messages(chat, 1)
     assert saved.text == "✅ 已保存：day = 周五"
-    row = store_of(app).get_chat(chat.id)
+    row = store_of(app).chats.get_chat(chat.id)
     assert row is not None
     assert (row.cadence, row.week_day) == ("weekly", 4)
     tg.send(chat, user, "/settings")
@@ -228,7 +228,7 @@ async def test_cadence_and_day_in_settings(tg: Sandbox, app: BotRunner) -> None:
     assert "推送频率：每周回顾（周五 08:00）" in view.text
     tg.press(view, user, text="🗓 改为每日推送")
     await tg.wait_for(lambda sb: "推送频率：每日" in sb.messages(chat)[-1].text)
-    row = store_of(app).get_chat(chat.id)
+    row = store_of(app).chats.get_chat(chat.id)
     assert row is not None
     assert row.cadence == "daily"
     tg.send(chat, user, "/settings cadence sometimes")
@@ -242,10 +242,10 @@ async def test_weekly_chats_get_their_alerts_when_the_edition_comes(
     """A weekly chat gets no daily digest, so its alert matches come at once, as alerts."""
     store = store_of(app)
     weekly = tg.private_chat(tg.add_user("Wei")).id
-    store.ensure_chat(weekly, type="private")
-    store.update_chat(weekly, cadence="weekly", week_day=0)
-    store.subscribe(weekly)
-    store.add_alert(weekly, ("1100mw",), ())
+    store.chats.ensure_chat(weekly, type="private")
+    store.chats.update_chat(weekly, cadence="weekly", week_day=0)
+    store.chats.subscribe(weekly)
+    store.chats.add_alert(weekly, ("1100mw",), ())
     assert app.services is not None
     app.services.alerts_changed(weekly)
     day = dt.date(2024, 3, 11)
@@ -265,8 +265,8 @@ async def test_switching_to_weekly_does_not_resend_last_week(
     user = tg.add_user("Zhou")
     chat = tg.private_chat(user)
     store = store_of(app)
-    store.ensure_chat(chat.id, type="private")
-    store.subscribe(chat.id)
+    store.chats.ensure_chat(chat.id, type="private")
+    store.chats.subscribe(chat.id)
     next_monday = MONDAY + dt.timedelta(days=7)
     clock.set(at(next_monday, 9))
     tg.send(chat, user, "/settings day mon")

@@ -642,6 +642,7 @@ def test_any_bytes_give_an_edition_or_a_digest_error(data: bytes) -> None:
 @given(st.lists(_FRAGMENTS, max_size=80).map("".join))
 @example("1.---\n摘要：")  # a body line that is only a label once cleaned
 @example("```[```[`")  # not a fence (a ` in its info string): once crashed the retry too
+@example("a[s:///`")  # linkify after a [ panicked even with the backticks escaped
 def test_markdown_soup_gives_an_edition_or_a_digest_error(text: str) -> None:
     """Random mixes of markdown pieces never crash the parser."""
     _check(lambda: parse(text, source=_SOURCE))

@@ -25,7 +25,6 @@ from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
 from bot.ingest.remote import HTML, NO_ITEMS, RemoteReport, fetch_sources
 from bot.store.database import Store
-from bot.store.sources import RemoteStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "digests" / "2024-01-08.md"
@@ -33,10 +32,6 @@ DAY = dt.date(2024, 1, 8)
 NOW = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)
 MD = "text/markdown; charset=utf-8"
 GMT = "Mon, 08 Jan 2024 06:00:00 GMT"
-
-
-class _Store(Store, RemoteStore):
-    """The store with the remote-source state mixed in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +126,8 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[_Store]:
-    s = _Store(tmp_path / "bot.sqlite3")
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "bot.sqlite3")
     yield s
     s.close()
 
@@ -147,7 +142,7 @@ SECOND = digest("2024-01-08", "碳市场扩容", "绿证交易规则修订", "�
 
 
 async def poll(
-    store: _Store, session: aiohttp.ClientSession, *urls: str, **options: Any
+    store: Store, session: aiohttp.ClientSession, *urls: str, **options: Any
 ) -> RemoteReport:
     options.setdefault("now", NOW)
     options.setdefault("backoff", 0.0)
@@ -157,14 +152,14 @@ async def poll(
 
 
 async def test_new_then_unchanged_then_changed(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A published digest loads once; republishing it changes nothing; an edit updates it."""
     url = remote.serve("/latest.md", Reply(FIRST))
     report = await poll(store, session, url)
     assert (days(report.new), days(report.changed), report.errors) == ([DAY], [], [])
-    assert store.edition_source(EditionKey(0, DAY)) == url
-    ids = store.item_ids(EditionKey(0, DAY))
+    assert store.editions.edition_source(EditionKey(0, DAY)) == url
+    ids = store.editions.item_ids(EditionKey(0, DAY))
     assert len(ids) == 3
 
     report = await poll(store, session, url)
@@ -173,15 +168,15 @@ async def test_new_then_unchanged_then_changed(
     remote.serve("/latest.md", Reply(SECOND))
     report = await poll(store, session, url)
     assert days(report.changed) == [DAY]
-    after = store.item_ids(EditionKey(0, DAY))
+    after = store.editions.item_ids(EditionKey(0, DAY))
     assert (after[0], after[2]) == (ids[0], ids[2])
-    edition = store.get_edition(EditionKey(0, DAY))
+    edition = store.editions.get_edition(EditionKey(0, DAY))
     assert edition is not None
     assert edition.items[1].text.startswith("绿证交易规则修订")
 
 
 async def test_several_sources_in_one_poll(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """Every configured source is polled; each brings its own edition (tomorrow's is held
     back until its day)."""
@@ -190,12 +185,12 @@ async def test_several_sources_in_one_poll(
     report = await poll(store, session, one, two, one)
     assert days(report.new) == [DAY]
     assert days(report.scheduled) == [dt.date(2024, 1, 9)]
-    assert store.get_edition(EditionKey(0, dt.date(2024, 1, 9))) is None
+    assert store.editions.get_edition(EditionKey(0, dt.date(2024, 1, 9))) is None
     assert len(remote.requests("/a.md")) == 1
 
 
 async def test_etag_answers_304(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A server with ETags is asked conditionally and its 304 leaves the edition alone."""
     url = remote.serve("/d.md", Reply(FIRST, etag='"v1"'))
@@ -209,7 +204,7 @@ async def test_etag_answers_304(
 
 
 async def test_last_modified_answers_304(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A server with Last-Modified is asked If-Modified-Since and its 304 changes nothing."""
     url = remote.serve("/d.md", Reply(FIRST, last_modified=GMT))
@@ -221,19 +216,19 @@ async def test_last_modified_answers_304(
 
 
 async def test_deleted_edition_is_fetched_again(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """An edition that went from the store is fetched in full again, not trusted to a 304."""
     url = remote.serve("/d.md", Reply(FIRST, etag='"v1"'))
     await poll(store, session, url)
-    store.delete_edition(EditionKey(0, DAY))
+    store.editions.delete_edition(EditionKey(0, DAY))
     report = await poll(store, session, url)
     assert days(report.new) == [DAY]
     assert "If-None-Match" not in remote.requests("/d.md")[1][0]
 
 
 async def test_server_errors_are_retried_then_failing_then_recover(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A server answering 500 is retried, then the source is failing until it answers again."""
     broken = Reply(status=500)
@@ -242,18 +237,18 @@ async def test_server_errors_are_retried_then_failing_then_recover(
     assert [e.reason for e in report.errors] == ["HTTP 500 Internal Server Error"]
     assert report.failing == [url]
     assert len(remote.requests("/d.md")) == 3
-    state = store.source_state(url)
+    state = store.sources.source_state(url)
     assert state is not None
     assert (state.failing, state.failing_since, state.last_status) == (True, NOW, 500)
 
     later = NOW + dt.timedelta(minutes=1)
     report = await poll(store, session, url, now=later)
     assert (days(report.new), report.failing, report.errors) == ([DAY], [], [])
-    assert store.failing_sources() == []
+    assert store.sources.failing_sources() == []
 
 
 async def test_one_server_error_is_retried_in_the_same_poll(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A single 503 costs a retry, not a failing source."""
     url = remote.serve("/d.md", Reply(status=503), Reply(FIRST))
@@ -262,7 +257,7 @@ async def test_one_server_error_is_retried_in_the_same_poll(
 
 
 async def test_client_errors_are_not_retried(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A 404 is an error at once (no retries) and the source is failing."""
     report = await poll(store, session, remote.url("/missing.md"), retries=5)
@@ -272,7 +267,7 @@ async def test_client_errors_are_not_retried(
 
 
 async def test_unreachable_server_is_a_network_error(
-    store: _Store, session: aiohttp.ClientSession
+    store: Store, session: aiohttp.ClientSession
 ) -> None:
     """A server that is down makes the source fail with a network error, not the bot."""
     with socket.socket() as s:
@@ -283,7 +278,7 @@ async def test_unreachable_server_is_a_network_error(
 
 
 async def test_slow_answer_times_out_and_keeps_the_edition(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A server slower than the timeout is an error; the edition it gave before stays."""
     url = remote.serve("/d.md", Reply(FIRST), Reply(SECOND, delay=2.0))
@@ -292,7 +287,7 @@ async def test_slow_answer_times_out_and_keeps_the_edition(
     report = await poll(store, session, url, timeout=0.3)
     assert time.monotonic() - started < 1.5
     assert [e.reason for e in report.errors] == ["timed out after 0.3 s"]
-    edition = store.get_edition(EditionKey(0, DAY))
+    edition = store.editions.get_edition(EditionKey(0, DAY))
     assert edition is not None
     assert edition.items[1].text.startswith("绿证交易")
     assert not edition.items[1].text.startswith("绿证交易规则修订")
@@ -300,14 +295,14 @@ async def test_slow_answer_times_out_and_keeps_the_edition(
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "streamed"])
 async def test_oversized_body_is_refused(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession, chunked: bool
+    store: Store, remote: Remote, session: aiohttp.ClientSession, chunked: bool
 ) -> None:
     """A body past the size cap is an error and nothing is stored."""
     big = FIRST + "\n" + "填充文字。" * 40_000  # ~600 KB
     url = remote.serve("/d.md", Reply(big, chunked=chunked))
     report = await poll(store, session, url, max_bytes=64 * 1024)
     assert [e.reason for e in report.errors] == [f"too large (over {64 * 1024} bytes)"]
-    assert store.get_edition(EditionKey(0, DAY)) is None
+    assert store.editions.get_edition(EditionKey(0, DAY)) is None
 
 
 @pytest.mark.parametrize(
@@ -319,17 +314,17 @@ async def test_oversized_body_is_refused(
     ids=["content-type", "body"],
 )
 async def test_html_instead_of_markdown(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession, reply: Reply
+    store: Store, remote: Remote, session: aiohttp.ClientSession, reply: Reply
 ) -> None:
     """A web page (login wall, error page) where a digest should be is reported as HTML."""
     url = remote.serve("/d.md", reply)
     report = await poll(store, session, url)
     assert [e.reason for e in report.errors] == [HTML]
-    assert store.get_edition(EditionKey(0, DAY)) is None
+    assert store.editions.get_edition(EditionKey(0, DAY)) is None
 
 
 async def test_other_content_types_are_refused(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """JSON or an image is not taken for a digest."""
     url = remote.serve("/d.md", Reply(b"{}", content_type="application/json"))
@@ -338,7 +333,7 @@ async def test_other_content_types_are_refused(
 
 
 async def test_declared_charset_is_honoured(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A digest served as GB18030 (and saying so) reads as the same Chinese text."""
     url = remote.serve(
@@ -346,28 +341,28 @@ async def test_declared_charset_is_honoured(
     )
     report = await poll(store, session, url)
     assert days(report.new) == [DAY]
-    edition = store.get_edition(EditionKey(0, DAY))
+    edition = store.editions.get_edition(EditionKey(0, DAY))
     assert edition is not None
     assert edition.items[0].text.startswith("碳市场扩容")
 
 
 async def test_body_that_is_not_a_digest_keeps_the_edition(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A body that is no digest is reported as such; the edition before it stays."""
     junk = b"just some words, no date anywhere\n"
     url = remote.serve("/d.md", Reply(FIRST), Reply(junk))
     await poll(store, session, url)
-    ids = store.item_ids(EditionKey(0, DAY))
+    ids = store.editions.item_ids(EditionKey(0, DAY))
     report = await poll(store, session, url)
     assert [e.reason for e in report.errors] == [NO_ITEMS]
     assert report.failing == [url]
-    assert store.item_ids(EditionKey(0, DAY)) == ids
-    assert store.edition_source(EditionKey(0, DAY)) == url
+    assert store.editions.item_ids(EditionKey(0, DAY)) == ids
+    assert store.editions.edition_source(EditionKey(0, DAY)) == url
 
 
 async def test_date_in_url_fetches_todays_file(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """``{date}`` becomes the date of ``now`` (in the zone it is given in)."""
     shanghai = dt.timezone(dt.timedelta(hours=8))
@@ -376,16 +371,16 @@ async def test_date_in_url_fetches_todays_file(
     template = remote.url("/daily/{date}.md")
     report = await poll(store, session, template, now=now)
     assert days(report.new) == [dt.date(2024, 1, 9)]
-    assert store.edition_source(EditionKey(0, dt.date(2024, 1, 9))) == remote.url(
+    assert store.editions.edition_source(EditionKey(0, dt.date(2024, 1, 9))) == remote.url(
         "/daily/2024-01-09.md"
     )
-    state = store.source_state(template)
+    state = store.sources.source_state(template)
     assert state is not None
     assert state.edition == EditionKey(0, dt.date(2024, 1, 9))
 
 
 async def test_date_url_not_published_yet_is_waiting(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """Before today's file is out a ``{date}`` source waits; after days of 404s it fails."""
     remote.serve("/daily/2024-01-08.md", Reply(FIRST))
@@ -395,11 +390,11 @@ async def test_date_url_not_published_yet_is_waiting(
     assert (report.waiting, report.errors, report.failing) == ([template], [], [])
     report = await poll(store, session, template, now=NOW + dt.timedelta(days=4))
     assert [e.reason for e in report.errors] == ["HTTP 404: nothing published since 2024-01-08"]
-    assert store.get_edition(EditionKey(0, DAY)) is not None
+    assert store.editions.get_edition(EditionKey(0, DAY)) is not None
 
 
 async def test_date_already_owned_by_a_local_file(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession, tmp_path: Path
+    store: Store, remote: Remote, session: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     """A remote digest does not overwrite the edition a digests-folder file gives that day."""
     folder = tmp_path / "digests"
@@ -411,11 +406,11 @@ async def test_date_already_owned_by_a_local_file(
     assert [e.reason for e in report.errors] == [
         "date 2024-01-08 is already the edition of 2024-01-08.md"
     ]
-    assert store.edition_source(EditionKey(0, DAY)) == "2024-01-08.md"
+    assert store.editions.edition_source(EditionKey(0, DAY)) == "2024-01-08.md"
 
 
 async def test_failures_are_logged_once_per_state_change(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+    store: Store, remote: Remote, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An outage logs one warning, however long it lasts, and one line when it ends."""
     caplog.set_level(logging.INFO, logger="bot.ingest.remote")
@@ -437,14 +432,14 @@ async def test_failures_are_logged_once_per_state_change(
 
 
 async def test_unconfigured_sources_are_forgotten(
-    store: _Store, remote: Remote, session: aiohttp.ClientSession
+    store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
     """A source removed from the config no longer counts as failing; its editions stay."""
     good = remote.serve("/d.md", Reply(FIRST))
     bad = remote.url("/gone.md")
     await poll(store, session, good, bad)
-    assert [s.url for s in store.failing_sources()] == [bad]
+    assert [s.url for s in store.sources.failing_sources()] == [bad]
     await poll(store, session, good)
-    assert store.failing_sources() == []
-    assert set(store.source_states()) == {good}
-    assert store.get_edition(EditionKey(0, DAY)) is not None
+    assert store.sources.failing_sources() == []
+    assert set(store.sources.source_states()) == {good}
+    assert store.editions.get_edition(EditionKey(0, DAY)) is not None

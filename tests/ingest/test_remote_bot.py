@@ -67,11 +67,11 @@ async def test_remote_edition_is_fetched_and_pushed(
     site, _ = publisher
     assert app.store is not None
     assert (
-        app.store.get_edition(EditionKey(0, NOW.date())) is not None
+        app.store.editions.get_edition(EditionKey(0, NOW.date())) is not None
     )  # the start-up tick fetched it
     reader = tg.private_chat(tg.add_user("Alice"))
-    app.store.ensure_chat(reader.id, type="private")
-    app.store.subscribe(reader.id)
+    app.store.chats.ensure_chat(reader.id, type="private")
+    app.store.chats.subscribe(reader.id)
     app.store.db.execute("UPDATE subscriptions SET created_at = '2024-03-01T00:00:00+00:00'")
     site.status = 500
     report = await app.tick()
@@ -79,4 +79,4 @@ async def test_remote_edition_is_fetched_and_pushed(
     assert report.remote.failing
     [message] = await tg.wait_messages(reader.id, 1)
     assert message.text.startswith("远程日报 · 2024年3月5日")
-    assert app.store.get_edition(EditionKey(0, NOW.date())) is not None
+    assert app.store.editions.get_edition(EditionKey(0, NOW.date())) is not None

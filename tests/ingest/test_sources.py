@@ -53,7 +53,7 @@ def test_first_scan_ingests_the_seed(store: Store, folder: Path) -> None:
     report = scan_folder(store, folder)
     assert days(report.new) == [DAY]
     assert report.ok
-    e = store.get_edition(EditionKey(0, DAY))
+    e = store.editions.get_edition(EditionKey(0, DAY))
     assert e is not None
     assert len(e.items) == 10
     assert e.source == "2024-01-08.md"
@@ -71,18 +71,18 @@ def test_rescan_of_unchanged_folder_writes_nothing(store: Store, folder: Path) -
 def test_touched_but_identical_file_is_unchanged(store: Store, folder: Path) -> None:
     """A new mtime with the same bytes does not rewrite the edition."""
     scan_folder(store, folder)
-    ids = store.item_ids(EditionKey(0, DAY))
+    ids = store.editions.item_ids(EditionKey(0, DAY))
     bump_mtime(folder / SEED.name)
     report = scan_folder(store, folder)
     assert report.unchanged == 1
     assert not report.touched
-    assert store.item_ids(EditionKey(0, DAY)) == ids
+    assert store.editions.item_ids(EditionKey(0, DAY)) == ids
 
 
 def test_edited_file_updates_in_place(store: Store, folder: Path) -> None:
     """Fixing a typo in one item updates that item; the others keep their ids."""
     scan_folder(store, folder)
-    ids = store.item_ids(EditionKey(0, DAY))
+    ids = store.editions.item_ids(EditionKey(0, DAY))
     path = folder / SEED.name
     path.write_text(
         path.read_text(encoding="utf-8").replace(
@@ -93,10 +93,10 @@ def test_edited_file_updates_in_place(store: Store, folder: Path) -> None:
     bump_mtime(path)
     report = scan_folder(store, folder)
     assert days(report.changed) == [DAY]
-    e = store.get_edition(EditionKey(0, DAY))
+    e = store.editions.get_edition(EditionKey(0, DAY))
     assert e is not None
     assert e.items[1].text.startswith("1月5日，黑龙江省政府发布")
-    assert store.item_ids(EditionKey(0, DAY)) == ids
+    assert store.editions.item_ids(EditionKey(0, DAY)) == ids
 
 
 def test_broken_file_keeps_its_edition(store: Store, folder: Path) -> None:
@@ -110,7 +110,7 @@ def test_broken_file_keeps_its_edition(store: Store, folder: Path) -> None:
     assert not report.ok
     assert len(report.errors) == 1
     assert str(report.errors[0]).startswith(f"{broken}:5: ")
-    assert store.get_edition(EditionKey(0, dt.date(2024, 1, 9))) is not None
+    assert store.editions.get_edition(EditionKey(0, dt.date(2024, 1, 9))) is not None
     again = scan_folder(store, folder)
     assert [str(e) for e in again.errors] == [str(e) for e in report.errors]
 
@@ -122,8 +122,8 @@ def test_removed_file_removes_its_edition(store: Store, folder: Path) -> None:
     (folder / "b.md").unlink()
     report = scan_folder(store, folder)
     assert days(report.removed) == [dt.date(2024, 1, 9)]
-    assert store.get_edition(EditionKey(0, dt.date(2024, 1, 9))) is None
-    assert store.get_edition(EditionKey(0, DAY)) is not None
+    assert store.editions.get_edition(EditionKey(0, dt.date(2024, 1, 9))) is None
+    assert store.editions.get_edition(EditionKey(0, DAY)) is not None
 
 
 def test_second_file_for_same_date_is_an_error(store: Store, folder: Path) -> None:
@@ -133,7 +133,7 @@ def test_second_file_for_same_date_is_an_error(store: Store, folder: Path) -> No
     report = scan_folder(store, folder)
     assert len(report.errors) == 1
     assert "already the edition of 2024-01-08.md" in str(report.errors[0])
-    e = store.get_edition(EditionKey(0, DAY))
+    e = store.editions.get_edition(EditionKey(0, DAY))
     assert e is not None
     assert e.source == "2024-01-08.md"
 
@@ -147,7 +147,7 @@ def test_two_new_files_for_one_date_in_a_first_scan(store: Store, folder: Path) 
     report = scan_folder(store, folder)
     assert days(report.new) == [DAY]
     assert len(report.errors) == 1
-    e = store.get_edition(EditionKey(0, DAY))
+    e = store.editions.get_edition(EditionKey(0, DAY))
     assert e is not None
     assert f"already the edition of {e.source}" in str(report.errors[0])
     assert days(scan_folder(store, folder).new) == []
@@ -156,12 +156,12 @@ def test_two_new_files_for_one_date_in_a_first_scan(store: Store, folder: Path) 
 def test_renamed_file_keeps_item_ids(store: Store, folder: Path) -> None:
     """Renaming a digest file keeps its edition and item ids."""
     scan_folder(store, folder)
-    ids = store.item_ids(EditionKey(0, DAY))
+    ids = store.editions.item_ids(EditionKey(0, DAY))
     (folder / SEED.name).rename(folder / "renamed.md")
     report = scan_folder(store, folder)
     assert days(report.removed) == []
-    assert store.edition_source(EditionKey(0, DAY)) == "renamed.md"
-    assert store.item_ids(EditionKey(0, DAY)) == ids
+    assert store.editions.edition_source(EditionKey(0, DAY)) == "renamed.md"
+    assert store.editions.item_ids(EditionKey(0, DAY)) == ids
 
 
 def test_corrected_date_moves_the_edition(store: Store, folder: Path) -> None:
@@ -174,7 +174,7 @@ def test_corrected_date_moves_the_edition(store: Store, folder: Path) -> None:
     report = scan_folder(store, folder)
     assert days(report.new) == [dt.date(2024, 2, 2)]
     assert days(report.removed) == [dt.date(2024, 2, 1)]
-    assert store.get_edition(EditionKey(0, dt.date(2024, 2, 1))) is None
+    assert store.editions.get_edition(EditionKey(0, dt.date(2024, 2, 1))) is None
 
 
 def test_subfolders_scanned_hidden_ignored(store: Store, folder: Path) -> None:
@@ -247,7 +247,7 @@ def test_an_unreadable_folder_keeps_its_editions_and_the_rest_loads(
     assert days(report.new) == [dt.date(2024, 1, 10)]
     assert days(report.removed) == []
     assert [str(e) for e in report.errors] == [f"{archive}: cannot read folder: Permission denied"]
-    assert store.get_edition(EditionKey(0, dt.date(2024, 1, 5))) is not None
+    assert store.editions.get_edition(EditionKey(0, dt.date(2024, 1, 5))) is not None
 
 
 def test_an_unreadable_file_is_one_error(
@@ -297,7 +297,7 @@ def test_symlinks_out_of_the_folder_are_skipped(
     (folder / "dangling.md").symlink_to(folder / "nothing.md")
     report = scan_folder(store, folder)
     assert days(report.new) == [DAY]
-    assert store.get_edition(EditionKey(0, dt.date(2024, 1, 10))) is None
+    assert store.editions.get_edition(EditionKey(0, dt.date(2024, 1, 10))) is None
     errors = sorted(str(e) for e in report.errors)
     assert errors[0].startswith(f"{folder / '2024-01-10.md'}: skipped: a symlink to ")
     assert errors[0].endswith("outside the digests folder")
@@ -387,7 +387,7 @@ def test_pages_that_are_no_digests_and_empty_days_are_skipped(store: Store, fold
     (folder / "README.md").write_text("# About\n\n- [site](https://example.org)\n")
     (folder / "_index.md").write_text("---\ntitle: Archive\n---\n")
     scan_folder(store, folder)
-    ids = store.item_ids(EditionKey(0, DAY))
+    ids = store.editions.item_ids(EditionKey(0, DAY))
     (folder / SEED.name).write_text("---\ntitle: 每日碳新闻 2024-01-08\n---\n", "utf-8")
     bump_mtime(folder / SEED.name)
     report = scan_folder(store, folder)
@@ -397,7 +397,7 @@ def test_pages_that_are_no_digests_and_empty_days_are_skipped(store: Store, fold
         "README.md",
         "_index.md",
     ]
-    assert store.item_ids(EditionKey(0, DAY)) == ids  # the edition before stays
+    assert store.editions.item_ids(EditionKey(0, DAY)) == ids  # the edition before stays
     again = scan_folder(store, folder)  # unchanged files: still listed, still no error
     assert len(again.skipped) == 3
     assert again.ok

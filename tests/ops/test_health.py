@@ -28,7 +28,7 @@ TICK = 30.0
 def store() -> Iterator[Store]:
     """A store holding the sample edition, its clock at NOW."""
     store = Store(":memory:", now=lambda: NOW)
-    store.put_edition(parse_file(SEED))
+    store.editions.put_edition(parse_file(SEED))
     try:
         yield store
     finally:
@@ -44,8 +44,10 @@ def state() -> RuntimeState:
 
 
 def plan_row(store: Store, chat_id: int, *, due: dt.datetime, kind: Kind = Kind.EDITION) -> None:
-    store.ensure_chat(chat_id, type="private")
-    store.plan([Planned(chat_id, Target(EditionKey(0, dt.date(2024, 1, 8))), kind, due)], now=due)
+    store.chats.ensure_chat(chat_id, type="private")
+    store.outbox.plan(
+        [Planned(chat_id, Target(EditionKey(0, dt.date(2024, 1, 8))), kind, due)], now=due
+    )
 
 
 def test_a_working_bot_is_ok(store: Store, state: RuntimeState) -> None:
@@ -165,8 +167,8 @@ def test_latest_edition_shows_its_deliveries(store: Store, state: RuntimeState) 
     """The latest edition's outbox rows are counted by kind and status."""
     plan_row(store, 1, due=NOW)
     plan_row(store, 2, due=NOW)
-    [first, _] = store.due(NOW, limit=2)
-    store.part_sent(first.id, 77, last=True, now=NOW)
+    [first, _] = store.outbox.due(NOW, limit=2)
+    store.outbox.part_sent(first.id, 77, last=True, now=NOW)
     doc = check_health(store, state, now=NOW, tick=TICK).to_json()
     assert doc["latest_edition"]["deliveries"] == {"edition": {"pending": 1, "sent": 1}}
 

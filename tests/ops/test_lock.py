@@ -110,7 +110,7 @@ def test_the_database_is_created_private(tmp_path: Path) -> None:
     db = tmp_path / "data" / "digestbot.sqlite3"
     store = Store(db)
     try:
-        store.ensure_chat(1, type="private")
+        store.chats.ensure_chat(1, type="private")
         assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
         for path in (db, db.with_name(db.name + "-wal")):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

@@ -426,13 +426,13 @@ async def test_healthz_is_503_when_degraded(bot: WebhookBot) -> None:
 async def test_metrics_are_prometheus_text(bot: WebhookBot) -> None:
     """/metrics is Prometheus text with the bot's counters and the store's figures."""
     store, metrics = bot.store, bot.metrics
-    store.ensure_chat(1, type="private")
-    store.ensure_chat(-100, type="group")
-    store.set_active(-100, False, reason="kicked")
-    store.add_alert(1, ("储能",), ())
+    store.chats.ensure_chat(1, type="private")
+    store.chats.ensure_chat(-100, type="group")
+    store.chats.set_active(-100, False, reason="kicked")
+    store.chats.add_alert(1, ("储能",), ())
     overdue = utcnow() - dt.timedelta(minutes=5)
     edition = Target(EditionKey(0, dt.date(2024, 1, 8)))
-    store.plan([Planned(1, edition, Kind.EDITION, overdue)], now=overdue)
+    store.outbox.plan([Planned(1, edition, Kind.EDITION, overdue)], now=overdue)
     metrics.message_sent("edition")
     metrics.message_sent("alert", 2)
     metrics.message_failed("transient: connection reset by peer")

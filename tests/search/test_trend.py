@@ -299,7 +299,7 @@ def small_archive(tmp_path: Path) -> Store:
 
 
 def chart_of(store: Store, text: str) -> trend.Chart:
-    stamp = store.archive_stamp()
+    stamp = store.index.archive_stamp()
     assert stamp is not None
     return trending.chart_for(store, trend.parse_terms(text), topics=DEFAULT_TOPICS, stamp=stamp)
 

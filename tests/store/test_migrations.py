@@ -74,15 +74,15 @@ def test_an_old_database_keeps_its_editions_subscribers_and_deliveries(
     store = Store(path)
     try:
         key = EditionKey(0, DAY)
-        edition = store.get_edition(key)
+        edition = store.editions.get_edition(key)
         assert edition is not None
         assert [i.text for i in edition.items] == ["全国碳市场扩容", "储能电站并网"]
         hits = search(store, "储能").page.hits
         assert [(h.date, h.series, h.text) for h in hits] == [(DAY, 0, "储能电站并网")]
-        assert store.chat_series(7) == frozenset()  # every series
+        assert store.series.chat_series(7) == frozenset()  # every series
         now = dt.datetime(2024, 1, 8, 9, tzinfo=dt.UTC)
         assert plan_due(store, config, now) == 0  # it was sent: not again
-        assert store.deliveries_summary(key)["deliveries"] == {"edition": {"sent": 1}}
+        assert store.outbox.deliveries_summary(key)["deliveries"] == {"edition": {"sent": 1}}
     finally:
         store.close()
 
@@ -101,8 +101,8 @@ def test_the_first_scan_after_the_migration_keeps_the_series(tmp_path: Path) -> 
         assert report.errors == []
         assert report.new == []
         assert report.changed == [EditionKey(0, DAY)]  # the seed's own items replace the stub
-        assert [s.id for s in store.all_series()] == [0]
-        assert store.reread_wanted() is False
+        assert [s.id for s in store.series.all_series()] == [0]
+        assert store.files.reread_wanted() is False
         again = scan_folder(store, folder)
         assert (again.new, again.changed, again.unchanged) == ([], [], 1)
     finally:
@@ -145,15 +145,17 @@ def test_outbox_rows_keep_their_edition_week_or_broadcast(tmp_path: Path) -> Non
     conn.close()
     store = Store(path)
     try:
-        due = store.due(dt.datetime(2024, 1, 9, tzinfo=dt.UTC), limit=10)
+        due = store.outbox.due(dt.datetime(2024, 1, 9, tzinfo=dt.UTC), limit=10)
         assert {(d.chat.id, d.kind, d.target) for d in due} == {
             (7, Kind.ALERT, Target(EditionKey(2, DAY))),
             (8, Kind.ROUNDUP, Target.of_week(dt.date(2024, 1, 1))),
             (9, Kind.BROADCAST, Target.of_broadcast(3)),
         }
         assert str(due[0].target) in {"2024-01-08+2", "week of 2024-01-01", "broadcast 3"}
-        store.plan([Planned(7, Target(EditionKey(0, DAY)), Kind.EDITION, DAY_AT)], now=DAY_AT)
-        assert store.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
+        store.outbox.plan(
+            [Planned(7, Target(EditionKey(0, DAY)), Kind.EDITION, DAY_AT)], now=DAY_AT
+        )
+        assert store.outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"] == {
             "edition": {"sent": 1}
         }
     finally:

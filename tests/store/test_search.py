@@ -139,7 +139,7 @@ def test_date_and_topic_filters(archive: Store) -> None:
     assert set(every_hit(archive, "储能 since:2024-02-01")) == set(total) - set(jan)
     topic = every_hit(archive, "#储能 2024-02")
     assert topic
-    assert all("storage" in archive.item_topics(i) for i in topic)
+    assert all("storage" in archive.index.item_topics(i) for i in topic)
 
 
 def test_excluding_only_and_phrases(archive: Store) -> None:
@@ -222,7 +222,7 @@ def test_index_follows_edits_moves_and_removals(tmp_path: Path) -> None:
     [moved] = search(store, "甲项目", topics=DEFAULT_TOPICS).page.hits
     assert moved.position == 2
     assert len(every_hit(store, "氢能")) == 1
-    assert store.item_topics(moved.id) == {"storage"}
+    assert store.index.item_topics(moved.id) == {"storage"}
     digest.unlink()
     scan_folder(store, folder)
     assert every_hit(store, "储能") == []
@@ -238,7 +238,7 @@ def test_changed_topics_retag_the_archive(tmp_path: Path) -> None:
     scan_folder(first, folder)
     first.close()
     store = Store(tmp_path / "s.sqlite3", topics=(("grid", ("并网",)),))
-    [hit] = store.search_items(Filters(topics=("grid",)), limit=5).hits
-    assert store.item_topics(hit.id) == {"grid"}
-    assert store.search_items(Filters(topics=("solar",)), limit=5).hits == ()
+    [hit] = store.index.search_items(Filters(topics=("grid",)), limit=5).hits
+    assert store.index.item_topics(hit.id) == {"grid"}
+    assert store.index.search_items(Filters(topics=("solar",)), limit=5).hits == ()
     store.close()

@@ -46,30 +46,30 @@ def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
 def test_edition_round_trips(store: Store) -> None:
     """What goes in comes back: items, order, sections, links, series."""
     e = edition("一、碳市场扩容", "二、储能 <b>&</b> 绿证")
-    assert store.put_edition(e) is Change.NEW
-    back = store.get_edition(EditionKey(0, DAY))
+    assert store.editions.put_edition(e) is Change.NEW
+    back = store.editions.get_edition(EditionKey(0, DAY))
     assert back == e
-    assert store.latest_edition() == e
-    assert store.get_edition(EditionKey(0, DAY + dt.timedelta(days=1))) is None
+    assert store.editions.latest_edition() == e
+    assert store.editions.get_edition(EditionKey(0, DAY + dt.timedelta(days=1))) is None
 
 
 def test_unchanged_edition_writes_nothing(store: Store) -> None:
     """Putting the same edition again changes no row at all."""
-    store.put_edition(edition("a", "b", "c"))
+    store.editions.put_edition(edition("a", "b", "c"))
     before = store.db.conn.total_changes
-    assert store.put_edition(edition("a", "b", "c")) is Change.UNCHANGED
+    assert store.editions.put_edition(edition("a", "b", "c")) is Change.UNCHANGED
     assert store.db.conn.total_changes == before
 
 
 def test_changed_edition_keeps_ids_of_unchanged_items(store: Store) -> None:
     """Editing one item, inserting one and dropping one keeps the ids of the items left alone."""
-    store.put_edition(edition("甲", "乙", "丙", "丁"))
-    ids = dict(zip("甲乙丙丁", store.item_ids(EditionKey(0, DAY)), strict=True))
-    assert store.put_edition(edition("新", "甲", "乙（更正）", "丙")) is Change.CHANGED
-    after = store.get_edition(EditionKey(0, DAY))
+    store.editions.put_edition(edition("甲", "乙", "丙", "丁"))
+    ids = dict(zip("甲乙丙丁", store.editions.item_ids(EditionKey(0, DAY)), strict=True))
+    assert store.editions.put_edition(edition("新", "甲", "乙（更正）", "丙")) is Change.CHANGED
+    after = store.editions.get_edition(EditionKey(0, DAY))
     assert after is not None
     assert [i.text for i in after.items] == ["新", "甲", "乙（更正）", "丙"]
-    new_ids = store.item_ids(EditionKey(0, DAY))
+    new_ids = store.editions.item_ids(EditionKey(0, DAY))
     assert new_ids[1] == ids["甲"]
     assert new_ids[3] == ids["丙"]
     assert ids["丁"] not in new_ids
@@ -78,78 +78,80 @@ def test_changed_edition_keeps_ids_of_unchanged_items(store: Store) -> None:
 
 def test_item_ids_are_never_reused(store: Store) -> None:
     """An id that belonged to a removed item never names another item later."""
-    store.put_edition(edition("a", "b"))
-    old = set(store.item_ids(EditionKey(0, DAY)))
-    store.delete_edition(EditionKey(0, DAY))
-    store.put_edition(edition("c", "d"))
-    assert old.isdisjoint(store.item_ids(EditionKey(0, DAY)))
+    store.editions.put_edition(edition("a", "b"))
+    old = set(store.editions.item_ids(EditionKey(0, DAY)))
+    store.editions.delete_edition(EditionKey(0, DAY))
+    store.editions.put_edition(edition("c", "d"))
+    assert old.isdisjoint(store.editions.item_ids(EditionKey(0, DAY)))
 
 
 def test_list_editions_newest_first_with_counts(store: Store) -> None:
     """Editions list newest first with how many items each has."""
-    store.put_edition(edition("a", day=DAY))
-    store.put_edition(edition("a", "b", day=DAY + dt.timedelta(days=1), source="b.md"))
-    rows = store.list_editions()
+    store.editions.put_edition(edition("a", day=DAY))
+    store.editions.put_edition(edition("a", "b", day=DAY + dt.timedelta(days=1), source="b.md"))
+    rows = store.editions.list_editions()
     assert [(r.date, r.items) for r in rows] == [(DAY + dt.timedelta(days=1), 2), (DAY, 1)]
-    assert store.counts() == (2, 3)
-    assert store.latest_edition(on_or_before=DAY) == edition("a", day=DAY)
+    assert store.editions.counts() == (2, 3)
+    assert store.editions.latest_edition(on_or_before=DAY) == edition("a", day=DAY)
 
 
 def test_source_change_alone_is_recorded(store: Store) -> None:
     """A renamed file updates the edition's source without touching its items."""
-    store.put_edition(edition("a"))
-    ids = store.item_ids(EditionKey(0, DAY))
-    assert store.put_edition(replace(edition("a"), source="renamed.md")) is Change.CHANGED
-    assert store.edition_source(EditionKey(0, DAY)) == "renamed.md"
-    assert store.item_ids(EditionKey(0, DAY)) == ids
+    store.editions.put_edition(edition("a"))
+    ids = store.editions.item_ids(EditionKey(0, DAY))
+    assert store.editions.put_edition(replace(edition("a"), source="renamed.md")) is Change.CHANGED
+    assert store.editions.edition_source(EditionKey(0, DAY)) == "renamed.md"
+    assert store.editions.item_ids(EditionKey(0, DAY)) == ids
 
 
 def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
     """The store only records timezone-aware times."""
     s = Store(tmp_path / "x.sqlite3", now=lambda: dt.datetime(2024, 1, 1))  # noqa: DTZ001
     with pytest.raises(ValueError, match="naive"):
-        s.put_edition(edition("a"))
+        s.editions.put_edition(edition("a"))
     s.close()
 
 
 def test_chat_created_once_with_first_language(store: Store) -> None:
     """A chat row is made on first contact and keeps its language on later contacts."""
-    chat = store.ensure_chat(-100123, type="supergroup", title="碳圈", language="en")
+    chat = store.chats.ensure_chat(-100123, type="supergroup", title="碳圈", language="en")
     assert (chat.type, chat.title, chat.language, chat.active) == (
         "supergroup",
         "碳圈",
         "en",
         True,
     )
-    again = store.ensure_chat(-100123, type="supergroup", title="碳圈 2", language="zh")
+    again = store.chats.ensure_chat(-100123, type="supergroup", title="碳圈 2", language="zh")
     assert (again.language, again.title) == ("en", "碳圈 2")
 
 
 def test_subscribe_is_idempotent_and_undoable(store: Store) -> None:
     """Subscribing twice keeps one subscription; unsubscribing removes it."""
-    store.ensure_chat(42, type="private")
-    assert store.subscribe(42)
-    assert not store.subscribe(42)
-    assert store.is_subscribed(42)
-    assert store.unsubscribe(42)
-    assert not store.unsubscribe(42)
-    assert not store.is_subscribed(42)
+    store.chats.ensure_chat(42, type="private")
+    assert store.chats.subscribe(42)
+    assert not store.chats.subscribe(42)
+    assert store.chats.is_subscribed(42)
+    assert store.chats.unsubscribe(42)
+    assert not store.chats.unsubscribe(42)
+    assert not store.chats.is_subscribed(42)
 
 
 def test_chat_settings_and_activity(store: Store) -> None:
     """Settings update in place; an inactive chat keeps its reason until reactivated."""
-    store.ensure_chat(7, type="private")
-    chat = store.update_chat(7, push_time=dt.time(7, 30), timezone="Europe/Berlin", previews=True)
+    store.chats.ensure_chat(7, type="private")
+    chat = store.chats.update_chat(
+        7, push_time=dt.time(7, 30), timezone="Europe/Berlin", previews=True
+    )
     assert (chat.push_time, chat.timezone, chat.previews) == (
         dt.time(7, 30),
         "Europe/Berlin",
         True,
     )
-    store.set_active(7, False, reason="blocked")
-    chat = store.get_chat(7)
+    store.chats.set_active(7, False, reason="blocked")
+    chat = store.chats.get_chat(7)
     assert chat is not None
     assert (chat.active, chat.inactive_reason) == (False, "blocked")
-    store.set_active(7, True)
-    chat = store.get_chat(7)
+    store.chats.set_active(7, True)
+    chat = store.chats.get_chat(7)
     assert chat is not None
     assert (chat.active, chat.inactive_reason) == (True, "")
