@@ -8,13 +8,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import Clock, store_of
+from conftest import SEED, Clock, store_of
 
 from bot.app import BotRunner
 from bot.store.database import Store
 from tgsandbox import Sandbox
-
-SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SEED
 
 from bot.app import BotRunner
 from tgsandbox import Sandbox
-
-SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import metric_samples
+from conftest import SEED, metric_samples
 
 from bot.app import BotRunner
 from bot.delivery import plan
@@ -19,7 +18,6 @@ from bot.ops.health import HealthLimits, PushFigures, RuntimeState, check_health
 from bot.store.database import Store
 from bot.store.outbox import Kind, Planned, Target
 
-SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 NOW = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)
 TICK = 30.0
 

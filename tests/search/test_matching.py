@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import SEED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +13,6 @@ from bot.digest.models import Alert
 from bot.search.matching import AlertIndex, AlertMatch, TopicTagger
 from bot.search.textnorm import contains, find, merge_spans, normalize
 
-SEED = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
 Found = dict[int, set[tuple[int, tuple[tuple[int, int], ...]]]]  # chat -> {(alert id, spans)}
 
 
