@@ -6,6 +6,7 @@ Matching and delivery belong to the push engine; here: parsing, limits, storage,
 from __future__ import annotations
 
 import html
+import unicodedata
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -17,7 +18,7 @@ from bot.services import BotContext
 
 from .context import chat_of, reply, say
 
-MIN_TERM, MAX_TERM = 2, 40
+MIN_TERM, MAX_TERM = 2, 40  # characters; one Han character is a term too (氢, 煤, 碳)
 MAX_TERMS = 5  # words in one alert (all must appear)
 MAX_ALERTS = 20  # alerts in one chat
 _QUOTES = "\"'“”‘’「」"
@@ -40,6 +41,11 @@ class AlertInputError(ValueError):
         self.values = values
 
 
+def is_han(word: str) -> bool:
+    """One CJK ideograph (a word of its own in Chinese, unlike one Latin letter)."""
+    return len(word) == 1 and unicodedata.name(word, "").startswith("CJK UNIFIED IDEOGRAPH")
+
+
 def parse_alert(args: list[str]) -> AlertSpec:
     """``储能 电池 -煤炭`` → terms (储能, 电池), excluded (煤炭); raises AlertInputError."""
     terms: list[str] = []
@@ -49,7 +55,7 @@ def parse_alert(args: list[str]) -> AlertSpec:
         word = normalize(raw[1:] if negative else raw).strip(_QUOTES).strip()
         if not word and negative:
             continue
-        if not MIN_TERM <= len(word) <= MAX_TERM:
+        if not (MIN_TERM <= len(word) <= MAX_TERM or is_han(word)):
             raise AlertInputError("alert_term_length", term=(word or raw)[: MAX_TERM + 5])
         target = excluded if negative else terms
         if word not in target:

@@ -104,13 +104,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # alerts
     "alert_usage": {
-        "zh": "用法：/alert 关键词 [-排除词]，例如 /alert 储能 -煤炭（每个词 2–40 个字符）",
+        "zh": "用法：/alert 关键词 [-排除词]，例如 /alert 储能 -煤炭"
+        "（每个词 2–40 个字符，一个汉字也可以）",
         "en": "Usage: /alert TERMS [-EXCLUDED], e.g. /alert storage -coal "
-        "(2–40 characters a term)",
+        "(2–40 characters a term, or one Chinese character)",
     },
     "alert_term_length": {
-        "zh": "关键词需要 2–40 个字符：{term}",
-        "en": "A term needs 2–40 characters: {term}",
+        "zh": "关键词需要 2–40 个字符（或一个汉字）：{term}",
+        "en": "A term needs 2–40 characters (or one Chinese character): {term}",
     },
     "alert_too_many_terms": {
         "zh": "一个提醒最多 {n} 个词。",

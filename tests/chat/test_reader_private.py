@@ -182,7 +182,8 @@ async def test_alert_add_list_delete(tg: Sandbox, app: BotRunner) -> None:
     ("args", "expected"),
     [
         ("", "用法：/alert"),
-        ("储", "关键词需要 2–40 个字符：储"),
+        ("a", "关键词需要 2–40 个字符（或一个汉字）：a"),
+        ("储能 -x", "关键词需要 2–40 个字符（或一个汉字）：x"),
         ("储能 " + "长" * 41, "关键词需要 2–40 个字符"),
         ("-煤炭", "用法：/alert"),
         ("a1 b2 c3 d4 e5 f6", "一个提醒最多 5 个词"),

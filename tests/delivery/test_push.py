@@ -174,6 +174,33 @@ async def test_alert_outside_the_digest_is_sent_once(
     assert len(tg.messages(stranger.id)) == 1
 
 
+async def test_a_one_character_alert_matches_its_words(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """`/alert 氢` is accepted (one Han character is a term) and matches 氢能 and 制氢 items."""
+    user = tg.add_user("Hydrogen")
+    chat = tg.private_chat(user)
+    tg.send(chat, user, "/alert 氢")
+    [confirmation] = await tg.wait_messages(chat, 1)
+    assert "氢" in confirmation.text
+    assert store_of(app).chats.alerts(chat.id)[0].terms == ("氢",)
+    day = dt.date(2024, 3, 2)
+    (digests / f"{day}.md").write_text(
+        f"---\ntitle: 每日碳新闻 {day}\n---\n"
+        "1. 氢能重卡示范城市群扩容。 https://example.org/h1\n"
+        "2. 光伏组件价格下降。 https://example.org/p\n"
+        "3. 绿电制氢项目开工。 https://example.org/h2\n",
+        "utf-8",
+    )
+    clock.set(at(9, 0, day=day))
+    assert (await app.tick()).alerts == 1
+    [_, alert] = await tg.wait_messages(chat, 2)
+    assert alert.text.startswith("🔔 提醒：氢")
+    assert "氢能重卡" in alert.text
+    assert "绿电制氢" in alert.text
+    assert "光伏组件" not in alert.text
+
+
 async def test_blocked_and_migrated_chats_mid_push(
     tg: Sandbox, app: BotRunner, clock: Clock
 ) -> None:
