@@ -195,12 +195,6 @@ async def on_unknown(update: Update, context: BotContext) -> None:
         await reply(update, context, say("unknown_command", chat.language))
 
 
-async def on_text(update: Update, context: BotContext) -> None:
-    """Plain text in a private chat: a short hint."""
-    chat = chat_of(update, context)
-    await reply(update, context, say("text_hint", chat.language))
-
-
 async def throttle(update: Update, context: BotContext) -> None:
     """A sender of too many commands gets one "slow down", then is ignored until calm; a group
     past what the bot could answer is ignored a while (flood.py). Other senders carry on."""
@@ -258,7 +252,7 @@ def register(app: App) -> None:
             & ~filters.COMMAND
             & filters.ChatType.PRIVATE
             & filters.UpdateType.MESSAGE,
-            on_text,
+            searching.on_text,
         )
     )
     app.add_error_handler(on_error)

@@ -81,6 +81,26 @@ async def cmd_search(update: Update, context: BotContext) -> None:
     if not text:
         await reply(update, context, say("search_usage", chat.language))
         return
+    await answer_search(update, context, chat, text)
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Plain text in a private chat is a search (what the bot itself posted there through
+    inline mode is not: it is the reader sharing an edition or a hit)."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    if message.via_bot is not None and message.via_bot.id == context.bot.id:
+        return
+    chat = chat_of(update, context)
+    await answer_search(update, context, chat, message.text.strip(), plain=True)
+
+
+async def answer_search(
+    update: Update, context: BotContext, chat: Chat, text: str, *, plain: bool = False
+) -> None:
+    """The first page of hits for ``text`` (``plain``: typed without /search, so a miss also
+    says what the bot can do)."""
     if len(text) > MAX_QUERY_CHARS:
         await reply(update, context, say("query_too_long", chat.language))
         return
@@ -89,11 +109,15 @@ async def cmd_search(update: Update, context: BotContext) -> None:
         result = search(services.store, text, topics=services.config.topics)
     except QueryError as exc:
         hint = say(f"query_{exc.reason}", chat.language)
-        await reply(update, context, hint + "\n" + say("search_usage", chat.language))
+        usage = say("text_hint" if plain else "search_usage", chat.language)
+        await reply(update, context, hint + "\n" + usage)
         return
     search_id = services.store.index.save_search(chat.id, text, at=stamp(services.now()))
     markup = page_markup(search_id, result, chat.language)
-    await reply(update, context, page_html(text, result, chat.language), markup=markup)
+    answer = page_html(text, result, chat.language)
+    if plain and not result.page.hits:
+        answer += "\n" + say("text_hint", chat.language)
+    await reply(update, context, answer, markup=markup)
 
 
 async def on_search_page(update: Update, context: BotContext, press: Press, chat: Chat) -> None:

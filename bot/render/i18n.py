@@ -66,8 +66,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "I don't know that command. Send /help for the list.",
     },
     "text_hint": {
-        "zh": "发送 /today 查看最新一期，/help 查看全部命令。",
-        "en": "Send /today for the latest edition, /help for every command.",
+        "zh": "发一个词就是搜索；发送 /today 查看最新一期，/help 查看全部命令。",
+        "en": "Send a word to search; /today for the latest edition, /help for every command.",
     },
     # editions
     "no_editions": {"zh": "还没有任何一期。", "en": "There is no edition yet."},

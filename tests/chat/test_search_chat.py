@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,29 @@ async def test_another_chats_search_page_is_expired(tg: Sandbox, app: BotRunner)
     tg.press(own, mallory, data=data)
     await tg.wait_for(lambda sb: bool(sb.callback_answers))
     assert tg.callback_answers[-1]["text"] == "这个按钮已失效。"
+
+
+async def test_plain_text_in_a_private_chat_is_a_search(
+    tg: Sandbox, app: BotRunner, settle: Callable[[], Awaitable[None]]
+) -> None:
+    """Typing 储能 gives the same page as /search 储能; a miss also says what the bot can do;
+    an edition the reader shares back through inline mode gets no answer."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/search 储能")
+    [by_command] = await tg.wait_messages(chat, 1)
+    tg.send(chat, alice, "储能")
+    _, typed = await tg.wait_messages(chat, 2)
+    assert typed.text == by_command.text
+    assert [[b for b, _ in row] for row in typed.buttons] == [
+        [b for b, _ in row] for row in by_command.buttons
+    ]
+    tg.send(chat, alice, "氢气管道")
+    *_, miss = await tg.wait_messages(chat, 3)
+    assert miss.text.startswith("🔍 没有找到：氢气管道")
+    assert "发一个词就是搜索" in miss.text
+    query_id = tg.inline_query(alice, "储能", chat=chat)
+    answer = await tg.wait_inline_answer(query_id)
+    tg.choose_inline_result(alice, chat, query_id, answer["results"][0]["id"])
+    await settle()
+    assert len(tg.messages(chat)) == 3  # the bot answered nothing to the shared hit
