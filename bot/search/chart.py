@@ -64,6 +64,10 @@ _CJK_NAME = re.compile(r"CJK|Han |Hei|Song|Ming|Kai|WenQuanYi|Gothic|Fallback", 
 FALLBACK_FAMILY = "DejaVu Sans"  # matplotlib's own font: Latin and digits, no Han
 PROBE = "碳储能绿证市场"  # a CJK font worth using has these
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")  # Okabe-Ito, colour-blind safe
+# each term its own dash and marker too: equal counts draw one line over another, and the one
+# below still shows through its gaps and marks (and in grey print)
+STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)))
+MARKERS = ("o", "s", "^", "D", "v")
 _QUOTED = re.compile(r'-?(?:"[^"]*"?|＂[^＂]*＂?|“[^”]*”?|「[^」]*」?|『[^』]*』?)|\S+')
 _QUOTES = '"＂“”「」『』'
 
@@ -250,6 +254,15 @@ def drawable(text: str, family: str) -> bool:
 
 def render_png(chart: Chart, lang: str = "zh", *, family: str | None = None) -> bytes:
     """The chart as PNG bytes, 1200×675; ``family`` defaults to the CJK font found."""
+    figure = draw(chart, lang, family=family)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None}, facecolor="white")
+    return buffer.getvalue()
+
+
+def draw(chart: Chart, lang: str = "zh", *, family: str | None = None) -> Figure:
+    """The chart as a matplotlib figure: one line per term, each its own colour, dash and
+    marker, the legend with each term's total."""
     family = family or cjk_family() or FALLBACK_FAMILY
     families = [family, FALLBACK_FAMILY]
     figure = Figure(figsize=(8, 4.5), dpi=150, layout="constrained")  # big text on a phone
@@ -264,9 +277,11 @@ def render_png(chart: Chart, lang: str = "zh", *, family: str | None = None) -> 
             line.counts,
             label=f"{label} ({line.total})",
             color=COLOURS[n % len(COLOURS)],
+            linestyle=STYLES[n % len(STYLES)],
             linewidth=1.6 if many else 2,
-            marker=None if many else "o",
-            markersize=4,
+            marker=MARKERS[n % len(MARKERS)],
+            markevery=max(1, len(chart.starts) // 24),  # marks stay apart on a long chart
+            markersize=4 if many else 5,
         )
     title = t(f"trend_per_{chart.unit}", lang)
     if not drawable(title, family):
@@ -293,9 +308,7 @@ def render_png(chart: Chart, lang: str = "zh", *, family: str | None = None) -> 
         loc="outside lower center",
         ncols=legend_columns([f"{line.label} ({line.total})" for line in chart.lines]),
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None}, facecolor="white")
-    return buffer.getvalue()
+    return figure
 
 
 def legend_columns(labels: Sequence[str]) -> int:

@@ -237,6 +237,28 @@ def test_chart_with_han_labels_renders_without_warnings() -> None:
     decoded(png)
 
 
+def test_equal_terms_stay_distinguishable() -> None:
+    """Two terms with the same counts: each line has its own dash and marker (the one drawn
+    below still shows), and the legend gives each term's total; labels are ≥ 10 pt."""
+    days = {dt.date(2024, 1, 8): 2, dt.date(2024, 1, 20): 1}
+    chart = trend.build_chart(
+        [("储能", days), ("光伏", dict(days)), ("绿证", {})],
+        first=dt.date(2024, 1, 1),
+        last=dt.date(2024, 3, 31),
+    )
+    figure = trend.draw(chart, "zh")
+    lines = figure.axes[0].get_lines()
+    assert list(lines[0].get_ydata()) == list(lines[1].get_ydata())
+    styles = {(line.get_linestyle(), line.get_marker()) for line in lines}
+    assert len(styles) == len(lines) == 3
+    assert all(line.get_marker() not in (None, "None", "") for line in lines)
+    [legend] = figure.legends
+    assert [text.get_text() for text in legend.get_texts()] == ["储能 (3)", "光伏 (3)", "绿证 (0)"]
+    sizes = [label.get_fontsize() for label in figure.axes[0].get_xticklabels()]
+    assert min(sizes, default=10) >= 10
+    assert min(text.get_fontsize() for text in legend.get_texts()) >= 10
+
+
 def test_without_a_cjk_font_the_chart_still_renders(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
