@@ -34,6 +34,16 @@ def user_language(update: Update) -> str:
     return "en" if code and not code.lower().startswith("zh") else "zh"
 
 
+def asker_language(update: Update, chat: Chat) -> str:
+    """The language of an answer meant for one person (a refusal, /help, an unknown command):
+    in a private chat the chat's own; in a group the asker's client language when it says one,
+    else the group's. What the bot posts for the whole group stays in the group's language."""
+    user = update.effective_user
+    if chat.type == "private" or user is None or not user.language_code:
+        return chat.language
+    return user_language(update)
+
+
 def say(key: str, lang: str, /, **values: object) -> str:
     """A catalogue string as Telegram HTML: every inserted value escaped."""
     return t(key, lang, **{k: html.escape(str(v), quote=False) for k, v in values.items()})

@@ -55,7 +55,7 @@ from . import (
     subscribing,
     trending,
 )
-from .context import can_manage, chat_of, reply, say, user_language
+from .context import asker_language, can_manage, chat_of, reply, say, user_language
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,10 @@ async def cmd_help(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     group = chat.type != "private"
     operator = admin.is_admin_user(update, context)
-    lines = [say("help_header", chat.language)]
+    lang = asker_language(update, chat)
+    lines = [say("help_header", lang)]
     lines += [
-        f"/{c.name} — {say(c.help_key, chat.language)}"
+        f"/{c.name} — {say(c.help_key, lang)}"
         for c in COMMANDS
         if not (group and c.private_only) and (operator or not c.operator)
     ]
@@ -159,7 +160,7 @@ def guarded(command: Command) -> Callback:
             await operator_menu(context, update.effective_user.id)
         if command.manage and not await can_manage(update, context):
             chat = chat_of(update, context)
-            await reply(update, context, say("admins_only", chat.language))
+            await reply(update, context, say("admins_only", asker_language(update, chat)))
             return
         await command.callback(update, context)
 
@@ -175,7 +176,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     try:
         press = decode(query.data)
         if ACTIONS[press.action].manages and not await can_manage(update, context):
-            await query.answer(say("admins_only", chat.language), show_alert=True)
+            lang = asker_language(update, chat)
+            await query.answer(say("admins_only", lang), show_alert=True)
             return
         await BUTTONS[press.action](update, context, press, chat)
     except (BadCallback, KeyError) as exc:
@@ -192,7 +194,7 @@ async def on_unknown(update: Update, context: BotContext) -> None:
     addressed = head.lower().endswith(f"@{(context.bot.username or '').lower()}")
     if update.effective_chat.type == "private" or addressed:
         chat = chat_of(update, context)
-        await reply(update, context, say("unknown_command", chat.language))
+        await reply(update, context, say("unknown_command", asker_language(update, chat)))
 
 
 async def throttle(update: Update, context: BotContext) -> None:

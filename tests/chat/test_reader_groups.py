@@ -57,6 +57,36 @@ async def test_member_reads_but_cannot_press_manage_buttons(tg: Sandbox, app: Bo
     assert row.language == "zh"
 
 
+async def test_personal_answers_in_a_group_use_the_askers_language(
+    tg: Sandbox, app: BotRunner
+) -> None:
+    """An English-speaking member of a Chinese group gets the refusal, the button refusal and
+    /help in English; what the bot posts for the whole group (the edition) stays Chinese."""
+    admin, member = (
+        tg.add_user("Ada", language_code="zh-hans"),
+        tg.add_user("Eve", language_code="en"),
+    )
+    group = tg.add_group("碳圈", members=[member], admins=[admin])
+    [greeting] = await tg.wait_messages(group, 1)
+    assert "群管理员发送 /subscribe" in greeting.text
+    tg.send(group, member, "/subscribe")
+    _, refusal = await tg.wait_messages(group, 2)
+    assert (
+        refusal.text == "Sorry, only this group's admins can change its subscription and settings."
+    )
+    tg.send(group, member, "/help")
+    *_, help_text = await tg.wait_messages(group, 3)
+    assert help_text.text.startswith("Commands")
+    tg.send(group, admin, "/settings")
+    *_, settings = await tg.wait_messages(group, 4)
+    tg.press(settings, member, text="🌐 English")
+    await tg.wait_for(lambda sb: len(sb.callback_answers) >= 1)
+    assert tg.callback_answers[-1]["text"] == refusal.text
+    tg.send(group, member, "/today")
+    *_, edition = await tg.wait_messages(group, 6)
+    assert edition.text.startswith("每日碳新闻")
+
+
 async def test_anonymous_admin_may_subscribe(tg: Sandbox, app: BotRunner) -> None:
     """An anonymous admin (posting as the group) can subscribe the group."""
     admin = tg.add_user("Ada")
