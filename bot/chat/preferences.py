@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.config import parse_hhmm, parse_timezone
 from bot.digest.models import FORMATS, Chat
 from bot.render.buttons import BadCallback, Press, encode
-from bot.render.i18n import LANGUAGES
+from bot.render.i18n import LANGUAGES, zone_name
 from bot.search.taxonomy import Topic
 from bot.services import BotContext
 from bot.store.chats import ALL, stamp
@@ -138,7 +136,7 @@ def _settings_text(chat: Chat, context: BotContext) -> str:
         "settings_body",
         lang,
         time=time,
-        tz=tz,
+        tz=zone_name(tz, lang),
         lang=say("language_name", lang),
         format=say(f"format_{chat.format}", lang),
         previews=say("on" if chat.previews else "off", lang),
@@ -153,23 +151,30 @@ def _settings_text(chat: Chat, context: BotContext) -> str:
     )
 
 
-def _settings_markup(chat: Chat) -> InlineKeyboardMarkup:
+def _settings_markup(chat: Chat, context: BotContext) -> InlineKeyboardMarkup:
+    """Buttons that say what they set, the current choice of each marked ✓."""
     lang = chat.language
+    time, tz = push_time(chat, context)
 
-    def button(label: str, key: str, value: object) -> InlineKeyboardButton:
-        return InlineKeyboardButton(label, callback_data=encode("set", key, value))
+    def button(
+        label: str, key: str, value: object, *, current: bool = False
+    ) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            ("✓ " if current else "") + label, callback_data=encode("set", key, value)
+        )
 
     other = "en" if lang == "zh" else "zh"
     other_format = "compact" if chat.format == "full" else "full"
+    state = say("on" if chat.previews else "off", lang)
     rows = [
         [
             button("🌐 " + say("language_name", other), "lang", other),
-            button("📰 " + say(f"format_{other_format}", lang), "format", other_format),
             button(
-                "🔗 " + say("off" if chat.previews else "on", lang),
-                "previews",
-                int(not chat.previews),
+                say("button_format", lang, format=say(f"format_{chat.format}", lang)),
+                "format",
+                other_format,
             ),
+            button(say("button_previews", lang, state=state), "previews", int(not chat.previews)),
         ],
         [
             button("🗓 " + say("cadence_name_daily", lang), "cadence", "daily")
@@ -177,18 +182,45 @@ def _settings_markup(chat: Chat) -> InlineKeyboardMarkup:
             else button("🗓 " + say("cadence_name_weekly", lang), "cadence", "weekly")
         ],
         *(
-            [[button(say(f"day_{d}", lang), "day", d) for d in WEEK_DAYS]]
+            [
+                [
+                    button(say(f"day_{d}", lang), "day", d, current=n == chat.week_day)
+                    for n, d in enumerate(WEEK_DAYS)
+                ]
+            ]
             if chat.cadence == "weekly"
             else []
         ),
-        [button(t, "time", t.replace(":", "")) for t in COMMON_TIMES[:4]],
-        [button(t, "time", t.replace(":", "")) for t in COMMON_TIMES[4:]],
+        [button(t, "time", t.replace(":", ""), current=t == time) for t in COMMON_TIMES[:4]],
+        [button(t, "time", t.replace(":", ""), current=t == time) for t in COMMON_TIMES[4:]],
     ]
     zones = [
-        button(z.split("/")[-1].replace("_", " "), "tz", i) for i, z in enumerate(COMMON_ZONES)
+        button(zone_name(z, lang), "tz", i, current=z == tz) for i, z in enumerate(COMMON_ZONES)
     ]
     rows += [zones[i : i + 3] for i in range(0, len(zones), 3)]
     return InlineKeyboardMarkup(rows)
+
+
+def confirmation(chat: Chat, field: str, context: BotContext) -> str:
+    """What a change did, as a sentence in the chat's (new) language."""
+    lang = chat.language
+    time, tz = push_time(chat, context)
+    place = zone_name(tz, lang)
+    day = say(f"day_{WEEK_DAYS[chat.week_day]}", lang)
+    if field == "push_time":
+        weekly = chat.cadence == "weekly"
+        return say(
+            "saved_time_weekly" if weekly else "saved_time", lang, time=time, tz=place, day=day
+        )
+    if field == "timezone":
+        return say("saved_tz", lang, tz=place, time=time)
+    if field == "language":
+        return say("saved_lang", lang)
+    if field == "format":
+        return say(f"saved_format_{chat.format}", lang)
+    if field == "previews":
+        return say("saved_previews_on" if chat.previews else "saved_previews_off", lang)
+    return say(f"saved_cadence_{chat.cadence}", lang, time=time, day=day)  # cadence, week_day
 
 
 def parse_setting(key: str, value: str) -> tuple[str, object] | None:
@@ -252,7 +284,9 @@ async def cmd_settings(update: Update, context: BotContext) -> None:
     chat = chat_of(update, context)
     args = context.args or []
     if not args:
-        await reply(update, context, _settings_text(chat, context), markup=_settings_markup(chat))
+        await reply(
+            update, context, _settings_text(chat, context), markup=_settings_markup(chat, context)
+        )
         return
     key = SETTING_ALIASES.get(args[0].lower())
     if key is None or len(args) != 2:
@@ -266,13 +300,7 @@ async def cmd_settings(update: Update, context: BotContext) -> None:
         await reply(update, context, text)
         return
     chat = _save(context, chat, *parsed)
-    field, value = parsed
-    shown = value.strftime("%H:%M") if isinstance(value, dt.time) else value
-    if isinstance(value, bool):
-        shown = say("on" if value else "off", chat.language)
-    elif field == "week_day" and isinstance(value, int):
-        shown = say(f"day_{WEEK_DAYS[value]}", chat.language)
-    await reply(update, context, say("setting_saved", chat.language, key=key, value=shown))
+    await reply(update, context, confirmation(chat, parsed[0], context))
 
 
 async def on_setting_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
@@ -292,10 +320,10 @@ async def on_setting_button(update: Update, context: BotContext, press: Press, c
     chat = _save(context, chat, *parsed)
     query = update.callback_query
     if query is not None:
-        await query.answer(say("topics_saved", chat.language))
+        await query.answer(confirmation(chat, parsed[0], context)[:200])
         try:
             await query.edit_message_text(
-                _settings_text(chat, context), reply_markup=_settings_markup(chat)
+                _settings_text(chat, context), reply_markup=_settings_markup(chat, context)
             )
         except BadRequest as exc:
             if "not modified" not in str(exc):

@@ -8,6 +8,8 @@ raises ``KeyError``.
 
 from __future__ import annotations
 
+from .i18n_settings import SETTINGS, zone_key
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
@@ -205,47 +207,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "trend_per_month": {"zh": "每月提及条数", "en": "Mentions per month"},
     "trend_caption": {"zh": "📈 {unit}：{first} – {last}", "en": "📈 {unit}: {first} – {last}"},
     "trend_line": {"zh": "{n}. {term}：{total} 条", "en": "{n}. {term}: {total} found"},
-    # settings
-    "settings_header": {"zh": "当前设置：", "en": "Settings:"},
-    "settings_body": {
-        "zh": "推送时间：{time}\n时区：{tz}\n语言：{lang}\n格式：{format}\n"
-        "链接预览：{previews}\n\n"
-        "用按钮修改，或发送例如 /settings time 07:30、/settings tz Europe/Berlin",
-        "en": "Push time: {time}\nTime zone: {tz}\nLanguage: {lang}\nFormat: {format}\n"
-        "Link previews: {previews}\n\nChange with the buttons or e.g. /settings time 07:30, "
-        "/settings tz Europe/Berlin",
-    },
-    "settings_usage": {
-        "zh": "用法：/settings time HH:MM | tz 时区 | lang zh/en | format full/compact | "
-        "previews on/off | cadence daily/weekly | day 周一…周日",
-        "en": "Usage: /settings time HH:MM | tz ZONE | lang zh/en | format full/compact | "
-        "previews on/off | cadence daily/weekly | day mon…sun",
-    },
-    "setting_bad": {
-        "zh": "{key} 的值无效：{value}（应为 {expected}）。设置未改变。",
-        "en": "Invalid {key}: {value} (expected {expected}). Nothing changed.",
-    },
-    "settings_cadence": {"zh": "推送频率：{cadence}", "en": "Cadence: {cadence}"},
-    "cadence_daily": {"zh": "每日（每期一条）", "en": "daily (every edition)"},
-    "cadence_weekly": {
-        "zh": "每周回顾（{day} {time}）",
-        "en": "weekly roundup ({day} {time})",
-    },
-    "cadence_name_daily": {"zh": "改为每日推送", "en": "Switch to daily"},
-    "cadence_name_weekly": {"zh": "改为每周回顾", "en": "Switch to a weekly roundup"},
-    "day_mon": {"zh": "周一", "en": "Mon"},
-    "day_tue": {"zh": "周二", "en": "Tue"},
-    "day_wed": {"zh": "周三", "en": "Wed"},
-    "day_thu": {"zh": "周四", "en": "Thu"},
-    "day_fri": {"zh": "周五", "en": "Fri"},
-    "day_sat": {"zh": "周六", "en": "Sat"},
-    "day_sun": {"zh": "周日", "en": "Sun"},
-    "setting_saved": {"zh": "✅ 已保存：{key} = {value}", "en": "✅ Saved: {key} = {value}"},
-    "format_full": {"zh": "完整", "en": "full items"},
-    "format_compact": {"zh": "仅标题", "en": "headlines"},
-    "on": {"zh": "开", "en": "on"},
-    "off": {"zh": "关", "en": "off"},
-    "language_name": {"zh": "中文", "en": "English"},
     # channels
     "channel_usage": {
         "zh": "在私聊中发送 /subscribe @频道名 订阅你管理的频道（需先把我设为频道管理员）。",
@@ -412,6 +373,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "expired": {"zh": "这个按钮已失效。", "en": "This button has expired."},
 }
+
+
+CATALOGUE |= SETTINGS
+
+
+def zone_name(zone: str, lang: str) -> str:
+    """A time zone as readers name it (上海, Berlin); a zone the catalogue lacks, as written."""
+    key = zone_key(zone)
+    return t(key, lang) if key in CATALOGUE else zone
 
 
 def t(key: str, lang: str, /, **kwargs: object) -> str:

@@ -11,6 +11,7 @@ import pytest
 from conftest import SEED, Clock, store_of
 
 from bot.app import BotRunner
+from bot.ops.flood import Throttle
 from bot.store.database import Store
 from tgsandbox import Sandbox
 
@@ -219,12 +220,82 @@ async def test_settings_by_arguments(tg: Sandbox, app: BotRunner) -> None:
     for text in ("/settings time 07:30", "/settings tz Europe/Berlin", "/settings time 25:00"):
         tg.send(chat, alice, text)
     saved_time, saved_tz, refused = await tg.wait_messages(chat, 3, timeout=15)
-    assert saved_time.text == "✅ 已保存：time = 07:30"
-    assert saved_tz.text == "✅ 已保存：tz = Europe/Berlin"
+    assert saved_time.text == "✅ 推送时间已改为每天 07:30（上海时间）。"
+    assert saved_tz.text == "✅ 时区已改为柏林：每天 07:30 推送。"
     assert refused.text == "time 的值无效：25:00（应为 HH:MM）。设置未改变。"
     row = store_of(app).chats.get_chat(chat.id)
     assert row is not None
     assert (row.push_time, row.timezone) == (dt.time(7, 30), "Europe/Berlin")
+
+
+SENTENCES = {
+    "zh": [
+        ("time 07:30", "✅ 推送时间已改为每天 07:30（上海时间）。"),
+        ("tz Asia/Tokyo", "✅ 时区已改为东京：每天 07:30 推送。"),
+        ("tz Europe/Paris", "✅ 时区已改为Europe/Paris：每天 07:30 推送。"),
+        ("format compact", "✅ 以后只推送标题，每条一行。"),
+        ("format full", "✅ 以后推送完整条目（标题和摘要）。"),
+        ("previews on", "✅ 链接预览已开启：消息下方显示第一个链接的预览。"),
+        ("previews off", "✅ 链接预览已关闭。"),
+        ("cadence weekly", "✅ 已改为每周回顾：每周一 07:30 送来一周要闻。"),
+        ("time 18:00", "✅ 每周回顾改在周一 18:00（Europe/Paris时间）推送。"),
+        ("day 周三", "✅ 已改为每周回顾：每周三 18:00 送来一周要闻。"),
+        ("cadence daily", "✅ 已改为每日推送：每天 18:00 送来新一期。"),
+        ("lang en", "✅ I will speak English from now on."),
+    ],
+    "en": [
+        ("time 07:30", "✅ The edition now comes at 07:30 every day (Shanghai time)."),
+        ("tz America/New_York", "✅ Time zone set to New York: the edition comes at 07:30."),
+        ("format compact", "✅ Editions now come as headlines, one line each."),
+        ("format full", "✅ Editions now come in full (titles and summaries)."),
+        ("previews on", "✅ Link previews on: a message shows its first link's preview."),
+        ("previews off", "✅ Link previews off."),
+        ("cadence weekly", "✅ Weekly it is: the week's roundup comes on Mon at 07:30."),
+        ("time 18:00", "✅ The weekly roundup now comes on Mon at 18:00 (New York time)."),
+        ("day fri", "✅ Weekly it is: the week's roundup comes on Fri at 18:00."),
+        ("cadence daily", "✅ Daily it is: each new edition comes at 18:00."),
+        ("lang zh", "✅ 以后用中文和你交流。"),
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_every_setting_is_confirmed_in_a_sentence(
+    tg: Sandbox, app: BotRunner, lang: str
+) -> None:
+    """Each /settings change answers with a sentence in the reader's language, never
+    ``key = value``."""
+    assert app.app is not None
+    app.app.bot_data.throttle = Throttle(per_user=100)  # a dozen commands in a row, on purpose
+    user = tg.add_user("Alice", language_code=lang)
+    chat = tg.private_chat(user)
+    for n, (args, expected) in enumerate(SENTENCES[lang], 1):
+        tg.send(chat, user, f"/settings {args}")
+        answer = (await tg.wait_messages(chat, n))[-1]
+        assert answer.text == expected, args
+        assert "=" not in answer.text
+
+
+async def test_settings_buttons_mark_the_current_choice(tg: Sandbox, app: BotRunner) -> None:
+    """The time zone buttons are named in the reader's language and ✓ marks the chat's time,
+    zone and the previews state is said in words; a press answers with the sentence."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, "/settings")
+    [view] = await tg.wait_messages(chat, 1)
+    labels = [label for row in view.buttons for label, _ in row]
+    assert {"✓ 上海", "香港", "台北", "东京", "柏林", "伦敦", "纽约"} <= set(labels)
+    assert "✓ 08:00" in labels
+    assert "🔗 链接预览：关" in labels
+    assert "📰 格式：完整" in labels
+    assert "时区：上海" in view.text
+    tg.press(view, alice, text="东京")
+    await tg.wait_for(lambda sb: len(sb.callback_answers) >= 1)
+    assert tg.callback_answers[-1]["text"] == "✅ 时区已改为东京：每天 08:00 推送。"
+    await tg.wait_for(lambda sb: "时区：东京" in sb.messages(chat)[0].text)
+    labels = [label for row in tg.messages(chat)[0].buttons for label, _ in row]
+    assert "✓ 东京" in labels
+    assert "上海" in labels
 
 
 async def test_settings_buttons_switch_language_and_format(tg: Sandbox, app: BotRunner) -> None:
@@ -237,10 +308,10 @@ async def test_settings_buttons_switch_language_and_format(tg: Sandbox, app: Bot
     tg.press(view, alice, text="🌐 English")
     await tg.wait_for(lambda sb: sb.messages(chat)[0].text.startswith("Settings:"))
     view = tg.messages(chat)[0]
-    tg.press(view, alice, text="📰 headlines")
+    tg.press(view, alice, text="📰 Format: full items")
     await tg.wait_for(lambda sb: "Format: headlines" in sb.messages(chat)[0].text)
     tg.press(tg.messages(chat)[0], alice, text="Berlin")
-    await tg.wait_for(lambda sb: "Time zone: Europe/Berlin" in sb.messages(chat)[0].text)
+    await tg.wait_for(lambda sb: "Time zone: Berlin" in sb.messages(chat)[0].text)
     row = store_of(app).chats.get_chat(chat.id)
     assert row is not None
     assert (row.language, row.format, row.timezone) == ("en", "compact", "Europe/Berlin")

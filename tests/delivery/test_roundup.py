@@ -219,7 +219,7 @@ async def test_cadence_and_day_in_settings(tg: Sandbox, app: BotRunner) -> None:
     chat = tg.private_chat(user)
     tg.send(chat, user, "/settings day 周五")
     [saved] = await tg.wait_messages(chat, 1)
-    assert saved.text == "✅ 已保存：day = 周五"
+    assert saved.text == "✅ 已改为每周回顾：每周五 08:00 送来一周要闻。"
     row = store_of(app).chats.get_chat(chat.id)
     assert row is not None
     assert (row.cadence, row.week_day) == ("weekly", 4)
@@ -271,7 +271,7 @@ async def test_switching_to_weekly_does_not_resend_last_week(
     clock.set(at(next_monday, 9))
     tg.send(chat, user, "/settings day mon")
     [saved] = await tg.wait_messages(chat, 1)
-    assert saved.text == "✅ 已保存：day = 周一"
+    assert saved.text == "✅ 已改为每周回顾：每周一 08:00 送来一周要闻。"
     assert (await app.tick()).planned == 0
     day = next_monday + dt.timedelta(days=2)
     (digests / f"{day}.md").write_text(digest(day), "utf-8")
