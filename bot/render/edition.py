@@ -2,20 +2,21 @@
 
 Pure: standard library, ``bot.models`` and ``bot.i18n`` only (the sandbox validates, in tests).
 
-Layout of a message part, zh shown (en: "Source", "Source 1", "(cont.)", no 【】)::
+Layout of a message part, zh shown (en: "(cont.)", no 【】)::
 
-    <b>每日碳新闻</b> · 2024年1月8日          header, first part only
+    <b>每日碳新闻</b> · 2024年1月8日                 header, first part only
 
-    <b>【新闻】</b>                           when the section changes
-    1. <b>标题</b>                            the title when the item has one
-    正文…… <a href="https://…">原文</a>       one link "原文", several "原文1" "原文2"
+    <b>【新闻】</b>                                  when the section changes
+    1. <b><a href="https://…">标题</a></b>           the title, linked to the first source
+    正文…… <a href="https://…">财联社</a>            further sources by name (sources.py)
 
-    2. 正文…… <a href="…">原文1</a> <a href="…">原文2</a>
+    2. <b>第一句。</b>正文…… <a href="…">微信</a>      no title: the first sentence leads
 
-Compact mode puts one line per item: number, the title or the first sentence of the text cut to
-about 60 characters, the links. Parts split between items; an item too long for one part is cut
-at a sentence end, else at whitespace, else between two characters, its further pieces opening
-with "3.（续）" and its links riding with its last piece. Sizes are counted while building (visible
+Compact mode puts one line per item: number and the title (or the first sentence), linked to the
+first source, cut to about 60 characters by the cutting rule (cutting.py). Parts split between
+items; an item too long for one part is cut at a sentence end, else at whitespace, else between
+two characters, its further pieces opening with "3.（续）" and its links riding with its last
+piece. Sizes are counted while building (visible
 UTF-16 units and raw UTF-8 bytes), never by re-parsing. Only http(s) links become anchors; a link
 that could not fit in any part on its own is left out.
 """
@@ -28,17 +29,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
-from urllib.parse import urlsplit
 
 from bot.digest.models import Edition, Item
 
+from .cutting import shorten
 from .i18n import EN_MONTHS, t
+from .sources import http_links, source_names
 
 MAX_VISIBLE = 4096  # UTF-16 units of visible text per message
 MAX_RAW = 32 * 1024  # UTF-8 bytes of HTML per message
 MIN_VISIBLE = 128  # smallest limits render_edition accepts: a header and a piece always fit
 MIN_RAW = 512
 COMPACT_CHARS = 60  # a compact headline is cut to this many characters
+TITLE_CHARS = 200  # a title up to this long leads as one unbroken link
+LEAD_REST = 20  # an untitled item's first sentence leads in bold when this much text follows
 LABEL_CHARS = 32  # series and section names longer than this are shortened
 ALERT_MARK = "🔔"  # before an item that matches one of the chat's alerts
 
@@ -289,52 +293,51 @@ def _clean(text: str) -> str:
 
 
 def _clip(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
-
-
-def _is_http(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    return shorten(text, size)
 
 
 def _runs(
-    item: Item, *, compact: bool, spans: Sequence[tuple[int, int]] = ()
+    item: Item, *, with_title: bool, spans: Sequence[tuple[int, int]] = ()
 ) -> tuple[tuple[str, bool], ...]:
     """The cuttable part of an item: (text, bold) runs; ``spans`` of its text in bold.
 
-    Spans are offsets in ``item.title + "\n" + item.text`` (how alerts and search match).
+    Spans are offsets in ``item.title + "\n" + item.text`` (how alerts and search match). An
+    item with no title leads with its first sentence in bold.
     """
     title = " ".join(_clean(item.title).split())
     raw = _clean(item.text)
     text = raw.strip()
-    if compact:
-        first = _SENTENCE_END.search(text)
-        headline = title or " ".join((text[: first.end()] if first else text).split())
-        return ((_clip(headline, COMPACT_CHARS), bool(title)),) if headline else ()
     shift = len(item.title) + 1 + (len(raw) - len(raw.lstrip()))
+    bold = [False] * len(text)
+    if not title:
+        first = _SENTENCE_END.search(text)
+        lead = first.end() if first else 0
+        if len(text[lead:].strip()) < LEAD_REST:  # one sentence and a note: nothing to lead
+            lead = 0
+        bold[:lead] = [True] * lead
+    for start, end in spans:
+        for at in range(max(start - shift, 0), min(end - shift, len(text))):
+            bold[at] = True
     body: list[tuple[str, bool]] = []
-    at = 0
-    for start, end in sorted(spans):
-        start, end = max(start - shift, at), min(end - shift, len(text))
-        if start >= end:
-            continue
-        body += [(text[at:start], False), (text[start:end], True)]
-        at = end
-    body.append((text[at:], False))
-    runs = [(title, True), ("\n" if title and text else "", False), *body]
-    return tuple(run for run in runs if run[0])
+    for char, strong in zip(text, bold, strict=True):
+        if body and body[-1][1] == strong:
+            body[-1] = (body[-1][0] + char, strong)
+        else:
+            body.append((char, strong))
+    head = [(title, True), ("\n", False)] if with_title and title and text else []
+    if with_title and title and not text:
+        head = [(title, True)]
+    return tuple(run for run in [*head, *body] if run[0])
 
 
-def _links(item: Item, lang: str) -> list[tuple[str, str]]:
-    """(label, url) for the item's http(s) links: "原文" alone, else "原文1", "原文2", …"""
-    links = dict.fromkeys(_clean(link).strip() for link in item.links)
-    urls = [url for url in links if _is_http(url)]
-    if len(urls) == 1:
-        return [(t("link", lang), urls[0])]
-    return [(t("link_n", lang, n=n), url) for n, url in enumerate(urls, 1)]
+def _anchor(url: str, label: str, *, bold: bool = False, space: str = "") -> _Html:
+    html = f'<a href="{escape(url, quote=True)}">{escape(label)}</a>'
+    return _markup(space + (f"<b>{html}</b>" if bold else html), len(space) + _utf16(label))
+
+
+def _within(fragment: _Html, limits: _Html) -> bool:
+    """Small enough to stay whole: half a message at most (a piece of text must still fit)."""
+    return 2 * fragment.visible <= limits.visible and 2 * fragment.raw <= limits.raw
 
 
 def _layout(
@@ -346,20 +349,46 @@ def _layout(
     limits: _Html,
     spans: Sequence[tuple[int, int]] | None = None,
 ) -> _Layout:
+    """The item's title leads, in bold and linked to its first source; its text follows; the
+    other sources close it by name. Compact: the title (or first sentence) alone, linked."""
     head = _plain(t("section", lang, name=section), bold=True) + _LINE if section else _NONE
     head += _plain(
         f"{ALERT_MARK} {item.position}. " if spans is not None else f"{item.position}. "
     )
     cont = _plain(t("continued", lang, n=item.position))
-    runs = _runs(item, compact=compact, spans=spans or ())
+    urls = http_links(_clean(link) for link in item.links)
+    title = " ".join(_clean(item.title).split())
+    if compact:
+        text = _clean(item.text).strip()
+        first = _SENTENCE_END.search(text)
+        headline = _clip(title or " ".join((text[: first.end()] if first else text).split()),
+                         COMPACT_CHARS)  # fmt: skip
+        if urls and headline:
+            linked = _anchor(urls[0], headline)
+            if _within(head + linked, limits):
+                head, headline, urls = head + linked, "", urls[1:]
+        lone: tuple[tuple[str, bool], ...] = ((headline, bool(title)),) if headline else ()
+        return _Layout(head, cont, lone, _sources(urls, lang, cont, limits, first=not lone))
+    linked = _anchor(urls[0], title, bold=True) if title and urls else _NONE
+    leads = bool(linked.html and len(title) <= TITLE_CHARS and _within(head + linked, limits))
+    if leads:
+        head += linked + (_LINE if _clean(item.text).strip() else _NONE)
+        urls = urls[1:]
+    runs = _runs(item, with_title=not leads, spans=spans or ())
+    return _Layout(head, cont, runs, _sources(urls, lang, cont, limits, first=not runs))
+
+
+def _sources(
+    urls: list[str], lang: str, cont: _Html, limits: _Html, *, first: bool
+) -> tuple[_Html, ...]:
+    """The links by source name, each with the space before it (none before the first when
+    nothing precedes it); a link that could not fit a part on its own is left out."""
     tail: list[_Html] = []
-    for label, url in _links(item, lang):
-        space = " " if runs or tail else ""
-        html = f'{space}<a href="{escape(url, quote=True)}">{escape(label)}</a>'
-        anchor = _markup(html, len(space) + _utf16(label))
+    for url, name in zip(urls, source_names(urls, lang), strict=True):
+        anchor = _anchor(url, name, space="" if first and not tail else " ")
         if cont.visible + anchor.visible <= limits.visible and cont.raw + anchor.raw <= limits.raw:
             tail.append(anchor)
-    return _Layout(head, cont, runs, tuple(tail))
+    return tuple(tail)
 
 
 def _header(edition: Edition, lang: str) -> _Html:

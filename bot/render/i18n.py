@@ -21,8 +21,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "section": {"zh": "【{name}】", "en": "{name}"},
     # opens each further message part of an item too long for one message
     "continued": {"zh": "{n}.（续）", "en": "{n}. (cont.) "},
-    "link": {"zh": "原文", "en": "Source"},
-    "link_n": {"zh": "原文{n}", "en": "Source {n}"},
     "no_items": {"zh": "本期暂无条目。", "en": "No items in this edition."},
     # the conversation
     "welcome": {

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from .cutting import forbidden
 from .edition import escape, format_date
 from .i18n import t
+from .sources import source_names
 
 SNIPPET_CHARS = 80
 
@@ -21,6 +23,12 @@ def snippet(text: str, spans: Sequence[tuple[int, int]], *, width: int = SNIPPET
     first = spans[0][0] if spans else 0
     start = max(0, min(first - width // 3, len(text) - width))
     end = min(len(text), start + width)
+    inside = forbidden(text)  # the cutting rule: never inside a word or a number
+    while start in inside and start < first:
+        start += 1
+    last = spans[0][1] if spans else 0
+    while end in inside and end > max(last, start + 1):
+        end -= 1
     out: list[str] = ["…" if start > 0 else ""]
     at = start
     for s, e in spans:
@@ -36,13 +44,11 @@ def snippet(text: str, spans: Sequence[tuple[int, int]], *, width: int = SNIPPET
 
 
 def anchors(links: Sequence[str], lang: str) -> str:
-    """The item's links as anchors: 原文, or 原文1 原文2 …"""
+    """The item's links as anchors named by their source (财联社, GitHub …)."""
     urls = [u for u in links if u.startswith(("http://", "https://"))]
-    if len(urls) == 1:
-        return f'<a href="{escape(urls[0], quote=True)}">{escape(t("link", lang))}</a>'
     return " ".join(
-        f'<a href="{escape(u, quote=True)}">{escape(t("link_n", lang, n=n))}</a>'
-        for n, u in enumerate(urls, 1)
+        f'<a href="{escape(u, quote=True)}">{escape(name)}</a>'
+        for u, name in zip(urls, source_names(urls, lang), strict=True)
     )
 
 

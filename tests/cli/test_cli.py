@@ -49,7 +49,9 @@ def test_ingest_then_preview_shows_ten_numbered_items(
     assert "2024年1月8日" in out
     for n in range(1, 11):
         assert f"{n}." in out
-    assert out.count("原文") == 10
+    assert out.count(" <https://") == 10  # each item's source, by name
+    assert out.count("微信 <https://mp.weixin.qq.com/") >= 9
+    assert "原文" not in out
     assert "https://mp.weixin.qq.com/s/CNXXGYu7FeE_mmXg389mwQ" in out
 
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.digest.models import Edition, Item
+from bot.render.cutting import shorten
 from bot.render.edition import (
     MAX_RAW,
     MAX_VISIBLE,
@@ -22,6 +23,7 @@ from bot.render.edition import (
     render_edition,
 )
 from bot.render.i18n import CATALOGUE, LANGUAGES, t
+from bot.render.sources import source_name
 from tgsandbox.telegram_html import ParsedText, check_message, checked_link, parse_html, utf16_len
 
 DAY = dt.date(2024, 1, 8)
@@ -144,12 +146,15 @@ def test_sample_edition_is_one_message_with_every_item_and_link() -> None:
     """The carbon-news sample arrives as one message: header, section, ten linked items."""
     parts = render_edition(SAMPLE)
     assert len(parts) == 1
-    assert parts[0].startswith("<b>每日碳新闻</b> · 2024年1月8日\n\n<b>【新闻】</b>\n1. 1月5日，")
+    assert parts[0].startswith(
+        "<b>每日碳新闻</b> · 2024年1月8日\n\n<b>【新闻】</b>\n1. <b>1月5日，工业和信息化部"
+    )
     assert parts[0].count("【新闻】") == 1
     [message] = stored(parts)
     assert links_of([message]) == [url for _, url in SAMPLE_TEXTS]
-    for n, (text, _) in enumerate(SAMPLE_TEXTS, 1):
-        assert f"{n}. {text} 原文" in message.text
+    for n, (text, url) in enumerate(SAMPLE_TEXTS, 1):
+        assert f"{n}. {text} {source_name(url, 'zh')}" in message.text
+    assert "原文" not in message.text
     assert_valid(SAMPLE, parts, (MAX_VISIBLE, MAX_RAW))
 
 
@@ -166,7 +171,8 @@ def test_sample_digest_file_renders_like_the_sample() -> None:
 
 
 def test_items_show_title_text_links_and_sections_escaped() -> None:
-    """Titles are bold, text keeps its paragraphs, markup in text shows as typed."""
+    """Titles lead in bold, linked to the first source; further sources go by name; text keeps
+    its paragraphs, markup in text shows as typed."""
     edition = Edition(
         DAY,
         "每日碳新闻",
@@ -186,18 +192,18 @@ def test_items_show_title_text_links_and_sections_escaped() -> None:
     expected = (
         "<b>每日碳新闻</b> · 2024年1月8日\n\n"
         "<b>【新闻】</b>\n"
-        "1. <b>标题 &lt;1&gt; &amp; 2</b>\n"
-        "第一段。\n\n第二段 &lt;b&gt;不是标签&lt;/b&gt; &amp; “引号” "
-        '<a href="https://a.com/x?a=1&amp;b=&quot;2&quot;">原文</a>\n\n'
-        '2. 两个链接。 <a href="https://www.163.com/a">原文1</a> '
-        '<a href="http://example.org/b">原文2</a>\n\n'
+        '1. <b><a href="https://a.com/x?a=1&amp;b=&quot;2&quot;">标题 &lt;1&gt; &amp; 2</a></b>\n'
+        "第一段。\n\n第二段 &lt;b&gt;不是标签&lt;/b&gt; &amp; “引号”\n\n"
+        '2. 两个链接。 <a href="https://www.163.com/a">163.com</a> '
+        '<a href="http://example.org/b">example.org</a>\n\n'
         "3. 没有链接，也没有栏目。\n\n"
         "<b>【观点】</b>\n"
         "4. 观点文字"
     )
     assert render_edition(edition) == [expected]
     [message] = stored([expected])
-    assert "第二段 <b>不是标签</b> & “引号” 原文" in message.text
+    assert "1. 标题 <1> & 2\n第一段。" in message.text
+    assert "第二段 <b>不是标签</b> & “引号”" in message.text
     assert links_of([message]) == [
         'https://a.com/x?a=1&b="2"',
         "https://www.163.com/a",
@@ -206,7 +212,7 @@ def test_items_show_title_text_links_and_sections_escaped() -> None:
 
 
 def test_english_readers_get_english_labels_and_dates() -> None:
-    """lang="en": "Source" links, "8 Jan 2024", plain section names, "(cont.)" pieces."""
+    """lang="en": sources named in English, "8 Jan 2024", plain section names, "(cont.)"."""
     edition = Edition(
         DAY,
         "Daily Carbon",
@@ -219,8 +225,8 @@ def test_english_readers_get_english_labels_and_dates() -> None:
     parts = render_edition(edition, lang="en", max_visible=200)
     assert parts[0].startswith("<b>Daily Carbon</b> · 8 Jan 2024\n\n<b>新闻</b>\n1. One link. ")
     text = "".join(message.text for message in stored(parts))
-    assert "One link. Source" in text
-    assert "Two links. Source 1 Source 2" in text
+    assert "One link. WeChat" in text
+    assert "Two links. WeChat 163.com" in text
     assert "3. (cont.) Long sentence" in text
     assert render_edition(edition, lang="fr") == render_edition(edition, lang="zh")
 
@@ -239,7 +245,8 @@ def test_edition_without_items_still_has_a_header(series: str, lang: str, expect
 
 
 def test_compact_mode_shows_one_headline_per_item() -> None:
-    """Compact: number, title or first sentence cut to ~60 characters, links; one line each."""
+    """Compact: number and the title or first sentence (cut by the cutting rule to 60
+    characters), linked to the first source; one line each, no summaries."""
     first = (
         "1月5日，工业和信息化部办公厅公布2023年度绿色制造名单及试点推行“企业绿码”有关事项的通知"
     )
@@ -255,12 +262,15 @@ def test_compact_mode_shows_one_headline_per_item() -> None:
             Item(4, long_words, ()),
         ),
     )
+    headline = shorten(first + "。", 60)
+    assert headline.endswith("…")
+    assert len(headline) <= 60
     expected = (
         "<b>每日碳新闻</b> · 2024年1月8日\n\n<b>【新闻】</b>\n"
-        f'1. {first[:59]}… <a href="{LINK}">原文</a>\n'
-        f'2. <b>有标题</b> <a href="{LINK}">原文</a>\n'
+        f'1. <a href="{LINK}">{headline}</a>\n'
+        f'2. <a href="{LINK}">有标题</a>\n'
         "3. 短句。\n"
-        f"4. {long_words[:59].rstrip()}…"
+        f"4. {shorten(long_words, 60)}"
     )
     assert render_edition(edition, compact=True) == [expected]
 
@@ -274,10 +284,10 @@ def test_long_item_splits_at_sentence_ends_with_links_on_the_last_piece() -> Non
     assert len(texts) > 5
     assert all(text.endswith("。") for text in texts[:-1])
     assert all(text.startswith("1.（续）第") for text in texts[1:])
-    assert texts[-1].endswith("。 原文")
+    assert texts[-1].endswith("。 微信")
     assert [len(links_of([m])) for m in stored(parts)] == [0] * (len(parts) - 1) + [1]
     header = "每日碳新闻 · 2024年1月8日\n\n【新闻】\n1. "
-    assert "".join(texts).replace("1.（续）", "") == header + "".join(sentences) + " 原文"
+    assert "".join(texts).replace("1.（续）", "") == header + "".join(sentences) + " 微信"
 
 
 def test_text_without_sentence_ends_splits_between_words() -> None:
@@ -295,7 +305,7 @@ def test_text_without_punctuation_or_spaces_is_cut_anywhere() -> None:
     edition = Edition(DAY, "", (Item(1, text, (LINK,)),))
     parts = render_edition(edition, max_visible=MIN_VISIBLE)
     joined = "".join(message.text for message in stored(parts)).replace("1.（续）", "")
-    assert joined == f"2024年1月8日\n\n1. {text} 原文"
+    assert joined == f"2024年1月8日\n\n1. {text} 微信"
 
 
 def test_long_title_is_bold_in_every_part_it_spans() -> None:
@@ -338,7 +348,7 @@ def test_items_that_fit_a_part_are_never_cut() -> None:
     assert len(texts) > 3
     assert not any("（续）" in text for text in texts)
     for item in items:
-        assert sum(f"{item.position}. {item.text} 原文" in text for text in texts) == 1
+        assert sum(f"{item.position}. {item.text} 微信" in text for text in texts) == 1
 
 
 def test_section_line_appears_when_the_section_changes() -> None:
@@ -399,9 +409,9 @@ def test_catalogue_has_every_string_in_both_languages() -> None:
     """Every string exists in zh and en; unknown languages fall back to Chinese."""
     assert LANGUAGES == ("zh", "en")
     assert all(set(entry) == set(LANGUAGES) for entry in CATALOGUE.values())
-    assert t("link", "en") == "Source"
-    assert t("link", "de") == t("link", "zh") == "原文"
-    assert t("link_n", "en", n=2) == "Source 2"
+    assert t("on", "en") == "on"
+    assert t("on", "de") == t("on", "zh") == "开"
+    assert t("item_n", "en", n=2) != t("item_n", "zh", n=2)
     with pytest.raises(KeyError):
         t("no-such-key", "zh")
 
