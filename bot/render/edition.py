@@ -1,7 +1,6 @@
 """An edition as Telegram HTML messages (``parse_mode=HTML``), split to Telegram's limits.
 
-Pure: standard library, ``bot.models`` and ``bot.i18n`` only (the sandbox validates, in tests).
-
+Pure: standard library and ``bot.digest.models`` (the emulator validates it, in tests).
 Layout of a message part, zh shown (en: "(cont.)", no 【】)::
 
     <b>每日碳新闻</b> · 2024年1月8日                 header, first part only
@@ -16,9 +15,8 @@ Compact mode puts one line per item: number and the title (or the first sentence
 first source, cut to about 60 characters by the cutting rule (cutting.py). Parts split between
 items; an item too long for one part is cut at a sentence end, else at whitespace, else between
 two characters, its further pieces opening with "3.（续）" and its links riding with its last
-piece. Sizes are counted while building (visible
-UTF-16 units and raw UTF-8 bytes), never by re-parsing. Only http(s) links become anchors; a link
-that could not fit in any part on its own is left out.
+piece; a summary over QUOTE_CHARS goes into an expandable blockquote (shown collapsed). Sizes
+are counted while building, never by re-parsing; only http(s) links become anchors.
 """
 
 from __future__ import annotations
@@ -42,6 +40,7 @@ MIN_VISIBLE = 128  # smallest limits render_edition accepts: a header and a piec
 MIN_RAW = 512
 COMPACT_CHARS = 60  # a compact headline is cut to this many characters
 TITLE_CHARS = 200  # a title up to this long leads as one unbroken link
+QUOTE_CHARS = 240  # a summary longer than this (about 5 phone lines) is collapsed
 LEAD_REST = 20  # an untitled item's first sentence leads in bold when this much text follows
 LABEL_CHARS = 32  # series and section names longer than this are shortened
 ALERT_MARK = "🔔"  # before an item that matches one of the chat's alerts
@@ -112,6 +111,7 @@ class _Layout:
     cont: _Html  # "3.（续）": opens every further piece
     runs: tuple[tuple[str, bool], ...]  # (text, bold): title, line break, text
     tail: tuple[_Html, ...]  # the anchors, each with the space before it
+    quoted: bool = False  # the text goes into an expandable blockquote (a long summary)
 
 
 class _Parts:
@@ -228,7 +228,10 @@ def _cut(text: str, start: int, limit: int) -> tuple[int, int]:
 
 def _place(parts: _Parts, layout: _Layout, sep: _Html) -> None:
     """Put one item into the parts: whole if it fits in one part, else in pieces."""
-    whole = layout.head + _join([_plain(text, bold=bold) for text, bold in layout.runs])
+    shut = _QUOTE if layout.quoted else (_NONE, _NONE)
+    whole = layout.head + _quote(
+        _join([_plain(text, bold=bold) for text, bold in layout.runs]), shut
+    )
     whole += _join(layout.tail)
     alone = whole.visible <= parts.max_visible and whole.raw <= parts.max_raw
     if alone and not parts.fits(whole, sep):
@@ -245,13 +248,15 @@ def _place(parts: _Parts, layout: _Layout, sep: _Html) -> None:
         if not parts.empty and (2 * visible < parts.max_visible or 2 * raw < parts.max_raw):
             parts.flush()
             continue
-        visible, raw = visible - prefix.visible, raw - prefix.raw
+        visible, raw = visible - prefix.visible, raw - prefix.raw - shut[0].raw - shut[1].raw
         rest_visible, rest_raw = cursor.rest()
         fits_rest = rest_visible <= visible and rest_raw <= raw
         if fits_rest and (
             apart or (rest_visible + tail.visible <= visible and rest_raw + tail.raw <= raw)
         ):
-            parts.add(prefix + cursor.take(visible, raw) + (_NONE if apart else tail), sep)
+            parts.add(
+                prefix + _quote(cursor.take(visible, raw), shut) + (_NONE if apart else tail), sep
+            )
             break
         if fits_rest:  # the rest fits but not with the links: leave some text to go with them
             visible, raw = visible - tail.visible, raw - tail.raw
@@ -259,12 +264,19 @@ def _place(parts: _Parts, layout: _Layout, sep: _Html) -> None:
         if not body.html and parts.empty:  # pragma: no cover - the minimum limits prevent it
             raise RuntimeError("message limits too small for an item")
         if body.html:
-            parts.add(prefix + body, sep)
+            parts.add(prefix + _quote(body, shut), sep)
             prefix = layout.cont
             cursor.skip_space()
         parts.flush()
     if apart:
         _place_links(parts, layout.cont, layout.tail, sep)
+
+
+_QUOTE = (_markup("<blockquote expandable>", 0), _markup("</blockquote>", 0))
+
+
+def _quote(body: _Html, shut: tuple[_Html, _Html]) -> _Html:
+    return shut[0] + body + shut[1] if body.html else body
 
 
 def _place_links(parts: _Parts, cont: _Html, anchors: tuple[_Html, ...], sep: _Html) -> None:
@@ -335,8 +347,7 @@ def _anchor(url: str, label: str, *, bold: bool = False, space: str = "") -> _Ht
     return _markup(space + (f"<b>{html}</b>" if bold else html), len(space) + _utf16(label))
 
 
-def _within(fragment: _Html, limits: _Html) -> bool:
-    """Small enough to stay whole: half a message at most (a piece of text must still fit)."""
+def _within(fragment: _Html, limits: _Html) -> bool:  # half a message: text must still fit
     return 2 * fragment.visible <= limits.visible and 2 * fragment.raw <= limits.raw
 
 
@@ -375,14 +386,15 @@ def _layout(
         head += linked + (_LINE if _clean(item.text).strip() else _NONE)
         urls = urls[1:]
     runs = _runs(item, with_title=not leads, spans=spans or ())
-    return _Layout(head, cont, runs, _sources(urls, lang, cont, limits, first=not runs))
+    quoted = leads and len(_clean(item.text).strip()) > QUOTE_CHARS
+    tail = _sources(urls, lang, cont, limits, first=not runs or quoted)
+    return _Layout(head, cont, runs, tail, quoted)
 
 
 def _sources(
     urls: list[str], lang: str, cont: _Html, limits: _Html, *, first: bool
 ) -> tuple[_Html, ...]:
-    """The links by source name, each with the space before it (none before the first when
-    nothing precedes it); a link that could not fit a part on its own is left out."""
+    """The links by source name, each after a space (``first``: none before the first one)."""
     tail: list[_Html] = []
     for url, name in zip(urls, source_names(urls, lang), strict=True):
         anchor = _anchor(url, name, space="" if first and not tail else " ")

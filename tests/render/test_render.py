@@ -514,3 +514,30 @@ def test_large_editions_render_to_parts_telegram_accepts(
     assert_valid(
         edition, render_edition(edition, max_visible=limits[0], max_raw=limits[1]), limits
     )
+
+
+def test_a_long_summary_is_collapsed_under_its_linked_title() -> None:
+    """A titled item with a summary of several lines puts the summary in an expandable
+    blockquote (Telegram shows it collapsed), after the bold linked title; its further sources
+    follow; a short summary stays open. The emulator accepts both, also cut into parts."""
+    long = "储能电站并网的细节说明，涉及容量、地点和投资方。" * 12
+    edition = Edition(
+        DAY,
+        "每日碳新闻",
+        (
+            Item(1, long, (LINK, "https://www.cls.cn/detail/1"), title="储能电站并网"),
+            Item(2, "短摘要。", (LINK,), title="短条目"),
+        ),
+    )
+    [part] = render_edition(edition)
+    assert f'1. <b><a href="{LINK}">储能电站并网</a></b>\n<blockquote expandable>' in part
+    assert '</blockquote><a href="https://www.cls.cn/detail/1">财联社</a>' in part
+    assert f'2. <b><a href="{LINK}">短条目</a></b>\n短摘要。' in part
+    [message] = stored([part])
+    quotes = [e for e in message.entities if e.type == "expandable_blockquote"]
+    assert len(quotes) == 1
+    assert message.text[quotes[0].offset : quotes[0].offset + quotes[0].length] == long
+    parts = render_edition(edition, max_visible=MIN_VISIBLE)
+    assert len(parts) > 2
+    assert all(p.count("<blockquote expandable>") == p.count("</blockquote>") for p in parts)
+    assert_valid(edition, parts, (MIN_VISIBLE, MAX_RAW))
