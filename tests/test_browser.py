@@ -229,3 +229,40 @@ async def test_inline_search_from_the_composer(page: Page, live_bot: LiveBot) ->
     await expect(posted).to_contain_text("2024年1月8日 · 第")
     await expect(posted.locator("strong").filter(has_text="储能").first).to_be_visible()
     await expect(page.get_by_test_id("composer")).to_have_value("")
+
+
+async def test_today_full_and_compact_as_a_reader_sees_them(
+    page: Page, live_bot: LiveBot, tmp_path: Path
+) -> None:
+    """/today in the web chat: bold linked titles or lead sentences and sources by name, no
+    原文; after "/settings format compact" one linked headline per line. Both bubbles are
+    photographed (to $DIGESTBOT_SCREENSHOTS when set: that is how the README's are refreshed)."""
+    await _open_chat(page, live_bot)
+    await page.set_viewport_size({"width": 560, "height": 2800})  # the whole edition in view
+    await _say(page, "/today")
+    edition = page.locator(BOT_MESSAGE).filter(has_text="每日碳新闻 · 2024年1月8日").last
+    await expect(edition).to_contain_text("微信", timeout=WAIT_MS)
+    await expect(edition).not_to_contain_text("原文")
+    lead = edition.get_by_test_id("message-text").locator("b, strong").nth(2)
+    await expect(lead).to_contain_text("1月5日，工业和信息化部办公厅")
+    shots = {"today": await edition.screenshot(path=tmp_path / "today.png")}
+    await _say(page, "/settings format compact")
+    saved = page.locator(BOT_MESSAGE).filter(has_text="以后只推送标题")
+    await expect(saved).to_be_visible(timeout=WAIT_MS)
+    await _say(page, "/today")
+    editions = page.locator(BOT_MESSAGE).filter(has_text="每日碳新闻 · 2024年1月8日")
+    await expect(editions).to_have_count(2, timeout=WAIT_MS)
+    compact = editions.last
+    await expect(compact.get_by_test_id("message-text").locator("a")).to_have_count(
+        10, timeout=WAIT_MS
+    )
+    text = await compact.get_by_test_id("message-text").inner_text()
+    lines = [line for line in text.splitlines() if line[:1].isdigit()]
+    assert [line.split(".")[0] for line in lines] == [str(n) for n in range(1, 11)]
+    assert all(len(line) <= 66 for line in lines), lines  # "10. " + 60 characters at most
+    shots["compact"] = await compact.screenshot(path=tmp_path / "compact.png")
+    assert all(png.startswith(b"\x89PNG") and len(png) > 5000 for png in shots.values())
+    target = os.environ.get("DIGESTBOT_SCREENSHOTS")
+    if target:
+        for name, png in shots.items():
+            (Path(target) / f"{name}.png").write_bytes(png)
