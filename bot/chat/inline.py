@@ -19,6 +19,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
+from bot.render.cutting import shorten
 from bot.render.edition import format_date
 from bot.render.i18n import t
 from bot.render.snippets import anchors, snippet
@@ -37,6 +38,9 @@ CACHE_SECONDS = 30  # the archive changes once a day; new editions show within h
 MESSAGE_CHARS = 3500  # the posted item's text, well within a message's 4096
 
 
+TITLE_CHARS = 64  # what a result's title shows in the inline list
+
+
 def _article(
     entry: Hit, spans: list[tuple[int, int]], lang: str, series: str = ""
 ) -> InlineQueryResultArticle:
@@ -48,10 +52,9 @@ def _article(
     message = f"{head}\n{snippet(body, spans, width=MESSAGE_CHARS)}" + (
         f" {links}" if links else ""
     )
-    flat = " ".join(body.split())
     return InlineQueryResultArticle(
         id=str(entry.id),
-        title=flat[:64],
+        title=shorten(body, TITLE_CHARS),  # the cutting rule: whole words, ending with …
         description=f"{day} · {t('item_n', lang, n=entry.position)}",
         input_message_content=InputTextMessageContent(
             message,
