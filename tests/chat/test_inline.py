@@ -85,7 +85,9 @@ async def test_choosing_a_result_posts_the_item(tg: Sandbox, app: BotRunner) -> 
     answer = await tg.wait_inline_answer(query_id)
     chosen = answer["results"][0]
     message = tg.choose_inline_result(user, group, query_id, chosen["id"])
-    assert message.text.startswith("2024年3月5日 · 第 9 条\n5日第9条：新型储能电站并网。 example.org")
+    assert message.text.startswith(
+        "2024年3月5日 · 第 9 条\n5日第9条：新型储能电站并网。 example.org"
+    )
     assert message.via_bot is not None
     assert any(
         e["type"] == "text_link" and e["url"] == "https://example.org/2024-03-05/9"
