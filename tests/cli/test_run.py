@@ -120,7 +120,7 @@ async def test_a_file_added_to_digests_appears_in_the_sandbox(
     """`make run` without a token: a digest saved into digests/ is the sandbox's /today after
     the next tick, dated as it is written (no copy, no re-dating)."""
     from bot.app import BotRunner, demo_config
-    from bot.config import Config
+    from bot.config import Config, HttpConfig
 
     digests = tmp_path / "digests"
     digests.mkdir()
@@ -128,7 +128,9 @@ async def test_a_file_added_to_digests_appears_in_the_sandbox(
         "# 碳日报 2024-01-08\n\n1. 光伏装机 https://example.org/1\n", "utf-8"
     )
     config = demo_config(
-        Config(data_dir=tmp_path / "data", digests_dir=digests), emulator.url, TOKEN_DEMO
+        Config(data_dir=tmp_path / "data", digests_dir=digests, http=HttpConfig(port=0)),
+        emulator.url,
+        TOKEN_DEMO,
     )
     runner = BotRunner(config, poll_timeout=1, auto_tick=False, role="demo")
     await runner.start()

@@ -18,7 +18,7 @@ import pytest
 from conftest import free_port
 
 from bot.app import BotRunner
-from bot.config import Config, LogConfig, TelegramConfig
+from bot.config import Config, HttpConfig, LogConfig, TelegramConfig
 from bot.ops.logs import REDACTED, reset_logging, setup_logging
 from tgsandbox import Sandbox, start_sandbox
 
@@ -49,6 +49,7 @@ async def world(tmp_path: Path, digests: Path) -> AsyncIterator[tuple[Sandbox, C
         digests_dir=digests,
         db_path=data / "digestbot.sqlite3",
         telegram=TelegramConfig(token=TOKEN, api_base_url=f"{url}/bot"),
+        http=HttpConfig(port=0),  # any free port: suites run side by side
     )
     try:
         yield sandbox, config
