@@ -160,7 +160,9 @@ class Sandbox(SandboxCore):
         """A user's text message (in a channel: a post, ``user`` ignored), as its update.
 
         A user who is not a member of the group joins it first; one who blocked the bot
-        restarts it (unblocks) first, as Telegram's apps do.
+        restarts it (unblocks) first, as Telegram's apps do. ``anonymous``: an administrator
+        posting as the group (from GroupAnonymousBot, sender_chat the group); ValueError for
+        anyone else, as only administrators can remain anonymous in Telegram.
         """
         check_text(text=text)
         chat = self.chat_of(chat)
@@ -345,6 +347,12 @@ class Sandbox(SandboxCore):
         user = self.user_of(user)
         if chat.type == PRIVATE and chat.user is not user:
             raise ValueError(f"{user.first_name} is not in the private chat {chat.id}")
+        if anonymous and chat.type != PRIVATE and user.id not in chat.admin_ids:
+            # Telegram: only an administrator with "remain anonymous" posts as the group
+            raise ValueError(
+                f"{user.first_name} is not an administrator of chat {chat.id}: "
+                "only administrators can post anonymously (as the group)"
+            )
         if chat.type == PRIVATE and chat.bot_status == "kicked":
             self.unblock(user)  # a user who writes to a bot they blocked restarts it first
         elif chat.type != PRIVATE and user.id not in chat.member_ids:

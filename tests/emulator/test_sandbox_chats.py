@@ -147,6 +147,34 @@ async def test_anonymous_admin_and_channel_posts(sb: Sandbox, bot: Bot) -> None:
     assert sent.sender_chat.id == channel.id
 
 
+async def test_only_admins_may_post_as_the_group(sb: Sandbox, bot: Bot) -> None:
+    """Posting anonymously (as the group) is for administrators: a member's or a stranger's
+    attempt is refused and changes nothing; an admin still posts as GroupAnonymousBot."""
+    ada, bob, eve = sb.add_user("Ada"), sb.add_user("Bob"), sb.add_user("Eve")
+    for group in (
+        sb.add_group("Readers", members=[bob], admins=[ada]),
+        sb.add_group("Big", members=[bob], admins=[ada], supergroup=True),
+    ):
+        await updates(bot)
+        before = len(sb.messages(group, outgoing=None))
+        for user in (bob, eve):
+            with pytest.raises(ValueError, match="only administrators can post anonymously"):
+                sb.send(group, user, "/subscribe", anonymous=True)
+        assert len(sb.messages(group, outgoing=None)) == before
+        assert eve.id not in group.member_ids  # refused before joining
+        assert await updates(bot) == []
+        sb.send(group, bob, "/subscribe")  # as himself: fine
+        sb.send(group, ada, "/subscribe", anonymous=True)
+        mine, anonymous = [u.message for u in await updates(bot)]
+        assert mine is not None
+        assert anonymous is not None
+        assert mine.from_user is not None
+        assert (mine.from_user.id, mine.sender_chat) == (bob.id, None)
+        assert anonymous.from_user is not None
+        assert anonymous.sender_chat is not None
+        assert (anonymous.from_user.id, anonymous.sender_chat.id) == (ANONYMOUS_ADMIN_ID, group.id)
+
+
 async def test_bot_status_refusals_in_groups_and_channels(sb: Sandbox, bot: Bot) -> None:
     """Kicked, left and non-admin bots get Telegram's 403/400 texts per chat type."""
     alice = sb.add_user("Alice")

@@ -160,6 +160,22 @@ async def test_membership_changes_over_http(sb: Sandbox, control: Control) -> No
     assert inline["inline_query_id"] in sb.inline_queries
 
 
+async def test_only_an_admin_posts_anonymously_over_http(sb: Sandbox, control: Control) -> None:
+    """send with anonymous: an admin's message is from GroupAnonymousBot as the group; a
+    member's is refused 400 and nothing is posted."""
+    ada, bob = sb.add_user("Ada"), sb.add_user("Bob")
+    group = sb.add_group("Readers", members=[bob], admins=[ada], supergroup=True)
+    body = {"chat_id": group.id, "text": "/today", "anonymous": True}
+    status, refused = await control.post("send", body | {"user_id": bob.id})
+    assert status == 400
+    assert "only administrators can post anonymously" in refused["error"]
+    status, sent = await control.post("send", body | {"user_id": ada.id})
+    assert status == 200
+    assert (sent["from"]["username"], sent["sender_chat"]["id"]) == ("GroupAnonymousBot", group.id)
+    _, messages = await control.get("messages", chat_id=group.id)
+    assert [m["text"] for m in messages if m.get("text")] == ["/today"]
+
+
 async def test_event_stream_reports_what_happens(sb: Sandbox, control: Control) -> None:
     """The SSE stream sends message, edit, action, callback_answer and delete events in order."""
     alice = sb.add_user("Alice")
