@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from push_world import add_readers
 
 from bot.app import BotRunner
-from bot.config import Config, PushConfig, TelegramConfig
+from bot.config import Config, HttpConfig, PushConfig, TelegramConfig
 from bot.store.database import Store
 from tgsandbox import FaultConfig, Sandbox
 from tgsandbox.server import start_sandbox
@@ -69,6 +69,7 @@ async def chaos(tmp: Path) -> dict[str, Any]:
         db_path=tmp / "data" / "bot.sqlite3",
         telegram=TelegramConfig(token=TOKEN, api_base_url=f"{url}/bot"),
         push=PushConfig(rate=RATE, concurrency=CONCURRENCY, time=dt.time(0, 0), tick=5.0),
+        http=HttpConfig(port=0),  # any free port: 9180 may be another program's
     )
     store = Store(config.db_path, topics=config.topic_spec)
     chats = add_readers(sb, store, CHATS)  # subscribed before the edition comes

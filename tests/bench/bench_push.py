@@ -47,7 +47,7 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, Defaults, ExtBot
 
 from bot.app import BotRunner
-from bot.config import Config, PushConfig, TelegramConfig
+from bot.config import Config, HttpConfig, PushConfig, TelegramConfig
 from bot.digest import parse_file
 from bot.render.edition import render_edition
 from bot.store.chats import stamp
@@ -98,6 +98,7 @@ async def push_ours(tmp: Path, day: dt.date) -> dict[str, Any]:
         db_path=tmp / "pace" / "bot.sqlite3",
         telegram=TelegramConfig(token=TOKEN, api_base_url=f"{url}/bot"),
         push=PushConfig(rate=30.0),
+        http=HttpConfig(port=0),  # any free port: 9180 may be another program's
     )
     write_edition(config.digests_dir, day)
     runner = BotRunner(config, poll_timeout=1, now=lambda: due, auto_tick=False)
