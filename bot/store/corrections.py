@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.digest.models import EditionKey
 
 from .chats import stamp
-from .outbox import Kind, Status
+from .outbox import KEY_LOOKUP, Kind, Status, Target
 from .repository import Repository
 
 
@@ -58,10 +58,12 @@ class CorrectionStore(Repository):
         return cur.rowcount
 
     def edition_sent(self, chat_id: int, edition: EditionKey) -> Sent | None:
+        """The edition as this chat got it (None: not sent); asked once per correction sent,
+        so the row is named by its whole key (``KEY_LOOKUP``: one probe of the UNIQUE index)."""
         row = self.db.execute(
-            "SELECT id, message_ids, part_hashes, updated_at FROM deliveries WHERE chat_id = ?"
-            " AND series_id = ? AND edition_date = ? AND kind = 'edition' AND status = 'sent'",
-            [chat_id, edition.series, edition.date.isoformat()],
+            "SELECT id, message_ids, part_hashes, updated_at FROM deliveries "  # noqa: S608 - constant
+            f"WHERE {KEY_LOOKUP} AND status = 'sent'",
+            [chat_id, Kind.EDITION, *Target(edition).columns],
         ).fetchone()
         if row is None:
             return None
