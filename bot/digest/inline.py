@@ -30,6 +30,7 @@ _BEFORE_LEAD = re.compile(
     r"(?:[\s\W_]|\[[^\[\]]{1,24}\]|【[^【】]{1,24}】)*"
     r"(?:(?:[0-9０-９]{1,4}[.．、)）]|[(（][0-9０-９]{1,3}[)）])[\s\W_]*)?"
 )
+LEAD_WITHIN = 256  # a title opens its line: at most this many characters stand before it
 _LOOSE_BOLD = re.compile(r"[ \t]*\*\*[ \t]*([^*\s][^*\n]{0,300}?)[ \t]*\*\*(.*)", re.DOTALL)
 _BREAKING = frozenset({"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5"})
 KNOWN_TAGS = frozenset(
@@ -128,6 +129,23 @@ class _Line:
     lead: tuple[int, int] | None = None  # segs[a:b] is the lead
     bold: bool = False
     link_at: int = -1  # where the first link's text starts in segs (-1: none yet)
+    size: int = 0  # the length of the text in segs
+
+    def add(self, seg: str) -> None:
+        if seg:
+            self.segs.append(seg)
+            self.size += len(seg)
+
+    def replace_from(self, first: int, seg: str) -> None:
+        """segs[first:] become ``seg``."""
+        self.size -= sum(len(s) for s in self.segs[first:])
+        del self.segs[first:]
+        self.add(seg)
+
+    def opens(self) -> bool:
+        """Nothing but spaces, symbols, [tags] or a list number so far on the line (at most
+        LEAD_WITHIN characters: a check per link or bold run stays cheap on a long line)."""
+        return self.size <= LEAD_WITHIN and _BEFORE_LEAD.fullmatch("".join(self.segs)) is not None
 
 
 class _Reader:
@@ -150,7 +168,7 @@ class _Reader:
             value, urls = bare_urls(value)
             value = unmark(value)
             self.line.links.extend(urls)
-        self.line.segs.append(value)
+        self.line.add(value)
 
     def read(self, nodes: Iterable[Node]) -> None:
         for node in nodes:
@@ -174,17 +192,17 @@ class _Reader:
             url = http_url(node.meta.get("url", ""))
             if url is not None:
                 self.line.links.append(url)
-                self.line.segs.append(GONE)
+                self.line.add(GONE)
             else:
                 self.text(node.meta.get("url", "").removeprefix("mailto:"), markup=False)
         elif name == "image":
-            self.line.segs.append(GONE)  # neither text nor link
+            self.line.add(GONE)  # neither text nor link
         elif name == "code_inline":
             code = "".join(c.meta.get("content", "") for c in node.children)
             code, urls = bare_urls(code)
             self.line.links.extend(urls)
             if code.strip():
-                self.line.segs.append(f"`{code.strip()}`")  # code reads as code
+                self.line.add(f"`{code.strip()}`")  # code reads as code
         elif name == "strong":
             self.strong(node)
         elif name == "html_inline":
@@ -192,15 +210,11 @@ class _Reader:
         else:  # em, strikethrough, footnotes…: their text
             self.read(node.children)
 
-    def _opens_line(self) -> bool:
-        """Nothing but spaces, symbols, [tags] or a list number before here on the line."""
-        return _BEFORE_LEAD.fullmatch("".join(self.line.segs)) is not None
-
     def link(self, node: Node) -> None:
         url = http_url(node.meta.get("url", ""))
         line = self.line
         first, opens = len(line.segs), line.link_at < 0
-        before = "".join(line.segs)
+        leads = opens and url is not None and line.lead is None and line.opens()
         known = len(line.links)
         self.in_link += 1
         self.read(node.children)
@@ -214,19 +228,20 @@ class _Reader:
         if url is not None:
             line.links.append(url)
         if not shown or http_url(shown) or shown.lower().startswith(("http://", "https://")):
-            line.segs[first:] = [GONE]  # a link whose text is its URL: the link is enough
+            line.replace_from(first, GONE)  # a link whose text is its URL: the link is enough
             return
         if _LABELS.fullmatch(shown):
-            line.segs[first:] = [GONE]  # "[原文](u)": the link says it, not the text
+            line.replace_from(first, GONE)  # "[原文](u)": the link says it, not the text
             return
-        if opens and url is not None and line.lead is None and _BEFORE_LEAD.fullmatch(before):
+        if leads:
             line.lead, line.bold, line.link_at = (first, len(line.segs)), False, first
         elif opens:
             line.link_at = first
 
     def strong(self, node: Node) -> None:
         line = self.line
-        first, opens = len(line.segs), self._opens_line() and not self.in_link
+        first = len(line.segs)
+        opens = not self.in_link and line.lead is None and line.link_at < 0 and line.opens()
         self.read(node.children)
         bolded = "".join(line.segs[first:]).strip()
         if opens and self.line is line and line.lead is None and line.link_at < 0 and bolded:
@@ -249,7 +264,7 @@ class _Reader:
                 if url is not None:
                     self.line.links.append(url)
         elif name == "br" or (closing and name in _BREAKING):
-            self.line.segs.append(" ")
+            self.line.add(" ")
 
     def result(self) -> list[Inline]:
         out = []

@@ -20,11 +20,13 @@ _CUT_URL = re.compile(r"(?i:https?:/{0,2})(?=…|\.\.\.|$)|(?i:https?)(?=…)") 
 _HTTP = re.compile(r"https?://[^\s/?#]\S*", re.IGNORECASE)
 _WS = re.compile(r"[ \t]+")
 GONE = "\ue001"  # marks where a URL, an image or a link's own text was taken out
-# what a removal leaves behind: brackets holding nothing else, a space before punctuation
+# what a removal leaves behind: brackets holding nothing else, a space before punctuation;
+# possessive runs that start only where a run starts: linear on a line of ten thousand links
 _LEFT_OVER = re.compile(
-    "[\\[(（【][ \t" + GONE + "]*" + GONE + "[ \t" + GONE + "]*[\\])）】](?:\\( ?\\))?"
-    "|[ \t]*" + GONE + "+(?=[ \t]*[.,;:!?。，；：！？、）)\\]】])"
-    "|" + GONE + "+[ \t]*\\( ?\\)"
+    "[\\[(（【](?=[ \t]*" + GONE + ")[ \t" + GONE + "]*+[\\])）】](?:\\( ?\\))?"
+    "|(?:(?<![ \t])[ \t]++|(?<![ \t" + GONE + "]))" + GONE + "++"
+    "(?=[ \t]*+[.,;:!?。，；：！？、）)\\]】])"
+    "|(?<!" + GONE + ")" + GONE + "++[ \t]*+\\( ?\\)"
 )
 # a link CommonMark did not take ("[x](javascript:…)"): its text stays, the rest goes
 _DEAD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\((?:[^()\s]|\([^()\s]{0,300}\)){0,600}\)")

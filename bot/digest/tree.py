@@ -196,8 +196,10 @@ class _Walk:
         if children and children[0].name == "paragraph":
             head = list(children.pop(0).children)
         else:
-            while children and children[0].name not in _BLOCK:  # a tight item's inline nodes
-                head.append(children.pop(0))
+            inline = 0  # a tight item's inline nodes come first
+            while inline < len(children) and children[inline].name not in _BLOCK:
+                inline += 1
+            head, children = children[:inline], children[inline:]
         number = 0
         span = node.srcmap
         if ordered and span and (m := _NUMBER.match(self.data, span[0])):
