@@ -18,6 +18,8 @@ from typing import Any
 
 from markdown_it_pyrs import MarkdownIt
 
+from .guard import defuse
+from .guard import tree as parse_tree
 from .htmlblock import to_markdown
 from .inline import Inline, lines, merge
 
@@ -97,9 +99,13 @@ class _Walk:
 
     def parse(self, body: str, *, line: int | None = None, depth: int = 0) -> None:
         """Parse ``body`` and add its units; ``line``: every unit's line (HTML read again)."""
-        root, body = _tree(body, self.tree.warnings, self.first_line if line is None else line)
+        root, body, added = _tree(
+            body, self.tree.warnings, self.first_line if line is None else line
+        )
         data = body.encode("utf-8", "surrogatepass")
         newlines = [m.start() for m in re.finditer(b"\n", data)]
+        if added:  # blank lines the parse needed, not the file's: not counted
+            newlines = [pos for k, pos in enumerate(newlines) if k not in added]
 
         def at(node: Any) -> int:
             if line is not None:
@@ -249,28 +255,30 @@ def _linked_heading(line: Inline) -> tuple[int, Inline] | None:
     return len(m.group(1)), Inline(title, line.links, title, "", False, line.source)
 
 
-def _tree(body: str, warnings: list[str], line: int) -> tuple[Any, str]:
+def _tree(body: str, warnings: list[str], line: int) -> tuple[Any, str, frozenset[int]]:
     """markdown-it's tree of ``body``. markdown-it-pyrs 0.4 panics (a Rust panic, not an
     Exception) on some unclosed backtick runs after a ``[``, and with linkify on some URLs
     after a ``[``: then the backticks outside code fences are read as plain characters, then
-    bare URLs are no longer made links, then both, and the publisher is told."""
+    bare URLs are no longer made links, then both, and the publisher is told. The body is
+    defused first (guard.py); the text parsed and the blank lines that added are returned."""
+    body, added = defuse(body)
     fenced = "\n".join(
         part if _FENCE_LINE.match(part) else part.replace("`", "\\`") for part in body.split("\n")
     )
     attempts = ((body, _MD), (fenced, _MD), (body, _MD_NO_LINKIFY))
     for number, (text, parser) in enumerate(attempts):
         try:
-            tree = parser.tree(text)
+            tree = parse_tree(parser, text)
         except BaseException as exc:
             if type(exc).__name__ != "PanicException":
                 raise
             continue
         if number:
             warnings.append(_PANIC_WARNING.format(line=line))
-        return tree, text
+        return tree, text, added
     warnings.append(_PANIC_WARNING.format(line=line))
     escaped = body.replace("`", "\\`")  # fences too: the file reads as text, never a crash
-    return _MD_NO_LINKIFY.tree(escaped), escaped
+    return parse_tree(_MD_NO_LINKIFY, escaped), escaped, added
 
 
 def units(body: str, *, first_line: int = 1) -> Tree:
@@ -283,7 +291,8 @@ def units(body: str, *, first_line: int = 1) -> Tree:
 def inline(src: str, refs: dict[str, str] | None = None) -> Inline:
     """One line of inline markdown as a reader sees it (``refs``: reference definitions)."""
     defs = "".join(f"\n[{label}]: {url}" for label, url in (refs or {}).items())
-    root = _MD.tree(src.replace("\n", " ") + ("\n" + defs if defs else ""))
+    text, _ = defuse(src.replace("\n", " ") + ("\n" + defs if defs else ""))
+    root = parse_tree(_MD, text)
     for node in root.children:
         if node.name == "paragraph":
             return merge(lines(node.children))
