@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.check import examine, files_of
+from bot.cli.check import examine
 from bot.config import Config
 from bot.digest import DigestError, parse_file, read_file
 from bot.digest.guard import defuse
@@ -234,7 +234,7 @@ def test_every_file_of_the_new_archives_checks_without_an_exception(
     corpus: Path, archive: str
 ) -> None:
     """`digestbot check` of every file of the archive gives a report or a clear error."""
-    files = files_of([str(corpus / archive)])
+    files = sorted(p for p in (corpus / archive).rglob("*") if p.suffix in (".md", ".markdown"))
     assert len(files) >= 20
     for path in files:
         doc, lines, _ = examine(path, Config())
