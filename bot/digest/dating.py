@@ -3,9 +3,13 @@
 The date, from the first place that has one: front matter ``date`` (a Pelican ``Date:``
 line too), the permalink, the title, the first heading (``2024年1月8日``, ``2024-01-08``,
 ``2024/1/8``, ``（20240108）``), the file name (``20240108.md`` too), the path
-(``2024/01/08.md``, ``2024/01/08/index.md``). A date-shaped string that is no date
-(``2024-02-30``, ``9999-12-31``) is named as such; a date that disagrees with the file name's
-is a warning naming both. The series: front matter ``series``, a Pelican ``Category``, the
+(``2024/01/08.md``, ``2024/01/08/index.md``). An impossible date in the place the date
+would come from (``2024-02-30``, ``2024年2月30日``: a year, a month of 1 to 12 and a day of 1
+to 31 that make no calendar day; in front matter any date-shaped value that is no day) is an
+error, ``Dated.error``: the edition is never dated another way. Other date-shaped strings that
+are no date (``9999-12-31``, ``2024-13-45``, version numbers) are not dates: the next place is
+looked at, and they are named when none has a date. A date that disagrees with the file
+name's is a warning naming both. The series: front matter ``series``, a Pelican ``Category``, the
 permalink's folder, else the title without its date and issue number.
 """
 
@@ -41,6 +45,8 @@ class Dated:
     date: dt.date | None
     source: str  # where it came from: "frontmatter 'date'", "the title", …; "" without one
     problem: str = ""  # why a date-shaped string found on the way is no date
+    error: str = ""  # an impossible date where the date comes from: the file is refused
+    place: str = ""  # with an error: where it is ("the title", "frontmatter 'date'"…)
 
 
 def _date(year: str, month: str, day: str) -> dt.date | None:
@@ -84,6 +90,18 @@ def bad_date(text: str, *, compact: bool = False) -> str | None:
             return f"date {shown} is not a valid date"
         if not 1900 <= found.year <= 2999:
             return f"date {shown} is out of range (years 1900 to 2999)"
+    return None
+
+
+def impossible_date(text: str, *, compact: bool = False) -> str | None:
+    """ "date 2024-02-30 is not a valid date" when ``text`` holds no real date and its first
+    date-shaped string is a year of 1900 to 2999, a month of 1 to 12 and a day of 1 to 31
+    that make no calendar day (not ``2024-13-45`` or ``1.2.3``: numbers, not dates)."""
+    if find_date(text, compact=compact) is not None:
+        return None
+    for year, month, day, _, _ in _shapes(text, compact=compact):
+        if 1900 <= int(year) <= 2999 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+            return f"date {year}-{int(month):02d}-{int(day):02d} is not a valid date"
     return None
 
 
@@ -138,6 +156,8 @@ def _first_date(
         if (found := find_date(written, compact=True)) is not None:
             return Dated(found[0], key)
         problem = bad_date(written, compact=True) or ""
+        if problem.endswith("is not a valid date"):  # the date given is no day: an error
+            return Dated(None, "", error=f"{problem} ({key})", place=key)
         why = problem or f"{written[:40]!r} is not a date"
         warnings.append(f"line {line}: {key.split(' ')[0]} date {why.removeprefix('date ')}")
         problem = f"{problem} ({key})" if problem else ""
@@ -154,9 +174,13 @@ def _first_date(
             day = _date(m.group(1), m.group(2), m.group(3)) if m else None
             if day is not None:
                 return Dated(day, where)
+            if m and (error := impossible_date(m.group().replace("/", "-"))):
+                return Dated(None, "", error=f"{error} (in {where})", place=where)
             continue
         if (hit := find_date(text, compact=compact)) is not None:
             return Dated(hit[0], where)
+        if error := impossible_date(text, compact=compact):
+            return Dated(None, "", error=f"{error} (in {where})", place=where)
         why = "" if problem else (bad_date(text, compact=compact) or "")
         if why:
             problem = f"{why} (in {where})"

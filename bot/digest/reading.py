@@ -5,8 +5,10 @@ the title, the items and the rule they were found by, what was skipped and why, 
 ``Reading.edition()`` is the Edition the bot stores; ``parse`` / ``parse_bytes`` /
 ``parse_file`` do both and raise ``DigestError`` (naming the file, and the line when known)
 for a file that gives no edition: not a digest, no date, not UTF-8, too large, too many
-items. A file with no date is not an error to ``read``: its reading says so, and the caller
-decides (``check`` reports it; ingest dates it the day it first sees it, or skips it).
+items. An impossible date where the date comes from (``2024-02-30``) is an error to ``read``
+too: such a file is never dated another way. A file with no date is not an error to
+``read``: its reading says so, and the caller decides (``check`` reports it; ingest dates it
+the day it first sees it, or skips it).
 """
 
 from __future__ import annotations
@@ -160,6 +162,16 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
     dated = edition_date(meta, title=title, heading=first_heading, source=source,
                          pelican=kind == "pelican", date_line=date_line,
                          warnings=warnings)  # fmt: skip
+    if dated.error:  # an impossible date: never dated some other way
+        top_no = top.no if top else None
+        heads = {
+            "frontmatter 'date'": date_line,
+            "Pelican 'Date:' line": date_line,
+            "the permalink": _key_line(lines[:body_at], "permalink"),
+            "the title": _key_line(lines[:body_at], "title") if meta.get("title") else top_no,
+            "the first heading": headings[0].no if headings else _first_line(tree.units),
+        }
+        raise DigestError(source, dated.error, line=heads.get(dated.place))
     where = "frontmatter 'date', permalink, title, first heading, file name or path"
     no_date = "" if dated.date else (dated.problem or f"no date: none in the {where}")
     series = edition_series(meta, title, pelican=kind == "pelican") or default_series
@@ -196,6 +208,16 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
 
 def _first_text(found: list[Unit]) -> str:
     return next((u.first.text for u in found if u.kind is Kind.LINE and u.first.text), "")
+
+
+def _first_line(found: list[Unit]) -> int | None:
+    return next((u.no for u in found if u.kind is Kind.LINE and u.first.text), None)
+
+
+def _key_line(header: list[str], key: str) -> int | None:
+    """The file line of a front matter (or Pelican) key, when it has one."""
+    start = key.lower() + ":"
+    return next((k + 1 for k, line in enumerate(header) if line.lower().startswith(start)), None)
 
 
 def _without_title(found: list[Unit], h1: list[Unit]) -> list[Unit]:

@@ -342,11 +342,19 @@ def test_date_falls_back_to_file_name_then_first_heading() -> None:
     assert parse("## AI资讯 2025/7/16\n1. a\n", source="x.md").date == dt.date(2025, 7, 16)
 
 
-def test_impossible_date_is_no_date() -> None:
-    """`2024-02-30` is not a date: the publisher is warned and the next place is used."""
-    edition = parse("---\ndate: 2024-02-30\n---\n# 2024-03-01\n1. a\n", source="x.md")
+def test_impossible_date_is_an_error_even_with_a_date_further_on() -> None:
+    """`date: 2024-02-30` is where the date comes from and is no day: the file is refused,
+    not dated by the heading below it (tests/digest/test_impossible_dates.py: every place)."""
+    with pytest.raises(DigestError) as caught:
+        parse("---\ndate: 2024-02-30\n---\n# 2024-03-01\n1. a\n", source="x.md")
+    assert str(caught.value) == "x.md:2: date 2024-02-30 is not a valid date (frontmatter 'date')"
+
+
+def test_a_front_matter_date_that_is_no_date_at_all_is_a_warning() -> None:
+    """`date: soon` is not date-shaped: the publisher is warned and the next place is used."""
+    edition = parse("---\ndate: soon\n---\n# 2024-03-01\n1. a\n", source="x.md")
     assert edition.date == dt.date(2024, 3, 1)
-    assert "line 2: frontmatter date 2024-02-30 is not a valid date" in edition.warnings
+    assert "line 2: frontmatter date 'soon' is not a date" in edition.warnings
 
 
 def test_no_date_is_an_error_naming_the_file() -> None:
