@@ -19,13 +19,17 @@ from bot.chat.handlers import App, publish_commands, register
 from bot.delivery.limiter import Limiter
 from bot.delivery.outage import api_outcome
 from bot.delivery.sender import Pusher
-from bot.ingest.folder import usable_folder
+from bot.ingest.walk import usable_folder
 from bot.ops.flood import ChatOrdered
-from bot.ops.health import Health, check_health
+from bot.ops.health import Health, StoreFigures, assess, read_figures
 from bot.ops.lockfile import DataLock
 from bot.ops.tgrequest import AiohttpRequest
+from bot.ops.updates import DurableQueue
 from bot.ops.web import WebServer, public_webhook_url, start_web, webhook_secret
 from bot.store.database import Store
+from bot.store.faults import DatabaseError, describe
+from bot.store.gateway import Db
+from bot.store.journal import Journal
 
 from . import __version__
 from .config import ENV_API_BASE_URL, Config, StartupError, TelegramConfig, port_taken
@@ -36,6 +40,9 @@ log = logging.getLogger(__name__)
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 DEMO_TOKEN = "1000001:sandbox-demo-token"  # noqa: S105 - the local emulator's, not a secret
+JOURNAL = "updates.sqlite3"  # beside the database: the update journal (store/journal.py)
+HEALTH_READ = 1.0  # s /healthz waits for the database before saying it does not answer
+STALLED_WRITE = 5.0  # s a write may wait (for another process's lock) before /healthz says so
 ALLOWED_UPDATES = [
     "message",
     "edited_message",
@@ -58,12 +65,14 @@ def build_application(
     *,
     polling: bool = True,
     requests: tuple[AiohttpRequest, AiohttpRequest] | None = None,
+    updates: DurableQueue | None = None,
 ) -> App:
     """A PTB Application wired to the services, with every handler registered.
 
     ``polling=False``: no updater (webhook mode: the web server feeds the update queue).
     ``requests``: the (API calls, getUpdates) request backends, to close them even when the
-    application never finished initialising.
+    application never finished initialising. ``updates``: the update queue that records each
+    update before it is acknowledged (and is told when it was handled).
     """
     telegram = services.config.telegram
     calls, polls = requests or (AiohttpRequest(), AiohttpRequest(pool_size=1, read_timeout=30))
@@ -78,8 +87,11 @@ def build_application(
         .request(calls)
         .get_updates_request(polls)
         .rate_limiter(Limiter(rate=services.config.push.rate, on_throttled=_throttled(services)))
-        .concurrent_updates(ChatOrdered())  # one chat's flood never waits on another's
+        # one chat's flood never waits on another's
+        .concurrent_updates(ChatOrdered(done=updates.handled if updates else None))
     )
+    if updates is not None:
+        builder = builder.update_queue(updates)
     if not polling:
         builder = builder.updater(None)
     app: App = builder.build()  # type: ignore[assignment]
@@ -157,7 +169,9 @@ class BotRunner:
         self.auto_tick = auto_tick
         self.role = role
         self.lock: DataLock | None = None
-        self.store: Store | None = None
+        self.db: Db | None = None
+        self.journal: Journal | None = None
+        self._side: Store | None = None
         self.app: App | None = None
         self.pusher: Pusher | None = None
         self.services: Services | None = None
@@ -180,17 +194,26 @@ class BotRunner:
         self.lock = await asyncio.to_thread(
             DataLock.acquire, self.config.db_path, role=self.role, wait=10.0
         )
-        store = self.store = Store(
+        db = self.db = await Db.open(
             self.config.db_path, topics=self.config.topic_spec, now=self.now
         )
+        journal = self.journal = Journal(self.config.db_path.with_name(JOURNAL), now=self.now)
+        await journal.open()
+        updates = DurableQueue(journal)
         self.http = aiohttp.ClientSession(headers={"User-Agent": f"digestbot/{__version__}"})
         services = self.services = Services(
-            config=self.config, store=store, now=self.now, alerts=LiveAlerts(store), http=self.http
+            config=self.config,
+            db=db,
+            now=self.now,
+            alerts=await LiveAlerts.load(db),
+            http=self.http,
         )
         for request in self._requests:
             request.on_outcome = api_outcome(services.runtime, services.metrics, self.now)
         webhook = bool(self.config.webhook.url)
-        app = self.app = build_application(services, polling=not webhook, requests=self._requests)
+        app = self.app = build_application(
+            services, polling=not webhook, requests=self._requests, updates=updates
+        )
         await _initialize(app, self.config.telegram)
         await publish_commands(app)
         pusher = self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
@@ -199,7 +222,8 @@ class BotRunner:
         for error in report.errors:
             log.warning("digest not loaded: %s", error)
         await app.start()
-        services.metrics.watch(store, runtime=services.runtime, now=self.now)
+        await updates.recover(app.bot)  # acknowledged before a crash, never handled: now
+        services.metrics.watch(db, runtime=services.runtime, now=self.now)
         secret = webhook_secret(self.config) if webhook else ""
         self.web = await start_web(
             http=self.config.http,
@@ -208,7 +232,6 @@ class BotRunner:
             application=app,
             health=self.health,
             metrics=services.metrics,
-            seen=store.update_seen,
         )
         if webhook:
             url = public_webhook_url(self.config.webhook)
@@ -228,14 +251,38 @@ class BotRunner:
             app.job_queue.run_repeating(job_tick, interval=tick, first=tick, name="tick")
         log.info("bot @%s is running", app.bot.username)
 
-    def health(self) -> Health:
-        assert self.services is not None  # noqa: S101 - started
-        return check_health(
-            self.services.store,
-            self.services.runtime,
-            now=self.now(),
-            tick=self.config.push.tick,
-        )
+    @property
+    def store(self) -> Store | None:
+        """A connection of its own to the running bot's database, for tools and tests beside
+        it (never the bot's: that one lives in its writer thread). None when not started."""
+        if self.db is None:
+            return None
+        if self._side is None:
+            self._side = Store(self.db.path, now=self.now)
+        return self._side
+
+    async def health(self) -> Health:
+        """The health document, never waiting more than ``HEALTH_READ`` for the database."""
+        services = self.services
+        assert services is not None  # noqa: S101 - started
+        now, why = self.now(), ""
+        figures: StoreFigures | None = None
+        try:
+            async with asyncio.timeout(HEALTH_READ):
+                figures = await services.db.read(read_figures)
+        except TimeoutError:
+            why = f"no answer within {HEALTH_READ:g} s"
+        except DatabaseError as exc:
+            why = describe(services.db.path, exc)
+            if services.runtime.store_failed(now, why):
+                log.error("health: %s", why)
+        stalled = services.db.stalled()
+        if stalled >= STALLED_WRITE:
+            why = why or (
+                f"a write has waited {stalled:.0f} s (is another process holding the database?)"
+            )
+        return assess(figures, services.runtime, now=now, tick=self.config.push.tick,
+                      database=why)  # fmt: skip
 
     async def tick(self) -> plan.TickReport:
         """One planning round now (what the repeating job does), then wake the sender."""
@@ -264,9 +311,15 @@ class BotRunner:
         if self.http is not None:
             await self.http.close()
             self.http = None
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+        if self.db is not None:
+            await self.db.close()
+            self.db = None
+        if self.journal is not None:
+            await self.journal.close()
+            self.journal = None
         if self.lock is not None:
             self.lock.release()
             self.lock = None

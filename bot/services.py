@@ -1,20 +1,23 @@
-"""Typed access to what handlers and jobs share: the config, the store, the clock."""
+"""Typed access to what handlers and jobs share: the config, the database, the clock."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.digest.models import Alert
 from bot.ops.flood import Throttle
 from bot.ops.health import RuntimeState
 from bot.ops.metrics import Metrics
 from bot.search.matching import AlertIndex
 from bot.store.database import Store
+from bot.store.gateway import Db
 
 from .config import Config
 
@@ -30,44 +33,60 @@ def utcnow() -> dt.datetime:
 
 
 class LiveAlerts:
-    """The alert index of every active chat, kept current as alerts and chats change."""
+    """The alert index of every active chat, kept current as alerts and chats change.
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        alerts = store.chats.alerts()
+    Lives on the event loop (matching is a few microseconds an item); what it reads of the
+    database is read in the database's threads."""
+
+    def __init__(self, alerts: list[Alert]) -> None:
         self.index = AlertIndex(alerts)
         self.version = 0  # changes whenever the index does
         self._by_chat: dict[int, set[int]] = {}
         for alert in alerts:
             self._by_chat.setdefault(alert.chat_id, set()).add(alert.id)
 
-    def reload_chat(self, chat_id: int) -> None:
-        """Re-read one chat's alerts (after /alert, ✖, blocking, migration…)."""
+    @classmethod
+    async def load(cls, db: Db) -> LiveAlerts:
+        return cls(await db.read(lambda store: store.chats.alerts()))
+
+    async def reload_chats(self, db: Db, chat_ids: Sequence[int]) -> None:
+        """Re-read these chats' alerts (after /alert, ✖, blocking, migration…)."""
+        wanted = list(chat_ids)
+        found = await db.read(lambda store: _active_alerts(store, wanted))
         self.version += 1
-        for alert_id in self._by_chat.pop(chat_id, set()):
-            self.index.remove(alert_id)
-        chat = self.store.chats.get_chat(chat_id)
-        if chat is None or not chat.active:
-            return
-        for alert in self.store.chats.alerts(chat_id):
-            self.index.add(alert)
-            self._by_chat.setdefault(chat_id, set()).add(alert.id)
+        for chat_id in wanted:
+            for alert_id in self._by_chat.pop(chat_id, set()):
+                self.index.remove(alert_id)
+            for alert in found.get(chat_id, []):
+                self.index.add(alert)
+                self._by_chat.setdefault(chat_id, set()).add(alert.id)
+
+
+def _active_alerts(store: Store, chat_ids: list[int]) -> dict[int, list[Alert]]:
+    """The alerts of each of these chats that is active (an inactive chat alerts nothing)."""
+    found: dict[int, list[Alert]] = {}
+    for chat_id in chat_ids:
+        chat = store.chats.get_chat(chat_id)
+        if chat is not None and chat.active:
+            found[chat_id] = store.chats.alerts(chat_id)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
     config: Config
-    store: Store
+    db: Db
     now: Callable[[], dt.datetime] = utcnow
     alerts: LiveAlerts | None = None
     http: aiohttp.ClientSession | None = None  # remote sources
     metrics: Metrics = field(default_factory=Metrics)
     runtime: RuntimeState = field(default_factory=lambda: RuntimeState(started_at=utcnow()))
+    ticking: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
 
-    def alerts_changed(self, *chat_ids: int) -> None:
+    async def alerts_changed(self, *chat_ids: int) -> None:
+        """These chats' alerts (or their state) changed: the live index follows."""
         if self.alerts is not None:
-            for chat_id in chat_ids:
-                self.alerts.reload_chat(chat_id)
+            await self.alerts.reload_chats(self.db, chat_ids)
 
 
 class BotData:
@@ -80,7 +99,6 @@ class BotData:
 
     def __init__(self) -> None:
         self.pusher: Waker | None = None
-        self.admin_cache: dict[tuple[int, int], tuple[float, bool]] = {}
         self.throttle = Throttle()
         self.operator_menus: set[int] = set()  # admins whose command menu was set
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import shutil
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -261,3 +264,45 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def digest(day: dt.date, text: str, *, front: str = "") -> str:
     """A one-item digest file for ``day`` (``front``: more front matter lines)."""
     return f"---\ntitle: 每日碳新闻 {day}\n{front}---\n1. {text} https://example.org/{day}\n"
+
+
+class BotProcess:
+    """``python -m bot run`` as a subprocess: start, kill -9, stop (SIGTERM)."""
+
+    def __init__(self, config: Path, data: Path, log: Path) -> None:
+        self.config, self.data, self.log = config, data, log
+        self.proc: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    async def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGESTBOT_", "TELEGRAM"))}
+        env |= {"DIGESTBOT_DATA": str(self.data), "PYTHONPATH": str(ROOT)}
+        self.starts += 1
+        with self.log.open("ab") as log:
+            log.write(f"--- start {self.starts} ---\n".encode())
+            log.flush()
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "--config",
+                str(self.config),
+                "run",
+                cwd=self.data,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    async def stop(self, *, within: float) -> int:
+        """SIGTERM; the exit code (it must come within ``within`` seconds)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(within):
+            return await self.proc.wait()

@@ -22,7 +22,7 @@ RULES: dict[str, set[str]] = {
     "bot.store": {"bot.digest", "bot.render", "bot.search", "bot.config"},
     "bot.ingest": {"bot.digest", "bot.render", "bot.search", "bot.config", "bot.store"},
     "bot.ops": {"bot.digest", "bot.config", "bot.store"},
-    "bot.services": {"bot.search", "bot.config", "bot.store", "bot.ops"},
+    "bot.services": {"bot.digest", "bot.search", "bot.config", "bot.store", "bot.ops"},
 }
 RULES["bot.delivery"] = {*RULES["bot.ingest"], "bot.ingest", "bot.ops", "bot.services"}
 RULES["bot.chat"] = {*RULES["bot.delivery"], "bot.delivery"}

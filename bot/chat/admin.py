@@ -17,9 +17,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.delivery import plan
-from bot.digest.models import Chat
+from bot.digest.models import Chat, Edition
 from bot.render.buttons import BadCallback, Press, encode
 from bot.services import BotContext
+from bot.store.broadcasts import Broadcast
+from bot.store.database import Store
 
 from .context import chat_of, reply, say
 
@@ -32,54 +34,54 @@ def is_admin_user(update: Update, context: BotContext) -> bool:
 
 
 async def cmd_stats(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
-    store = context.bot_data.services.store
+    chat = await chat_of(update, context)
+    lines = await context.bot_data.services.db.read(
+        lambda store: stats_lines(store, chat.language)
+    )
+    await reply(update, context, "\n".join(lines))
+
+
+def stats_lines(store: Store, lang: str) -> list[str]:
+    """/stats: chats, subscriptions, alerts, editions, what waits, the last push."""
     stats = store.chats.stats()
-    lines = [say("stats_header", chat.language)]
+    lines = [say("stats_header", lang)]
     for kind, (active, inactive) in sorted(stats.chats.items()):
-        lines.append(
-            say("stats_chats", chat.language, kind=kind, active=active, inactive=inactive)
-        )
+        lines.append(say("stats_chats", lang, kind=kind, active=active, inactive=inactive))
     for reason, count in sorted(stats.inactive_reasons.items()):
-        lines.append(say("stats_inactive", chat.language, reason=reason or "-", count=count))
+        lines.append(say("stats_inactive", lang, reason=reason or "-", count=count))
     topics = ", ".join(f"{k} {n}" for k, n in sorted(stats.scopes.items())) or "-"
-    lines.append(say("stats_subscriptions", chat.language, topics=topics))
-    lines.append(say("stats_alerts", chat.language, alerts=stats.alerts, chats=stats.alert_chats))
+    lines.append(say("stats_subscriptions", lang, topics=topics))
+    lines.append(say("stats_alerts", lang, alerts=stats.alerts, chats=stats.alert_chats))
     editions, items = store.editions.counts()
     latest = store.editions.latest_edition()
     when = latest.date.isoformat() if latest else "-"
-    lines.append(say("stats_editions", chat.language, editions=editions, items=items, latest=when))
+    lines.append(say("stats_editions", lang, editions=editions, items=items, latest=when))
     held = store.scheduled.held()
     if held:
         days = ", ".join(h.date.isoformat() for h in held[:5]) + ("…" if len(held) > 5 else "")
-        lines.append(say("stats_scheduled", chat.language, count=len(held), days=days))
+        lines.append(say("stats_scheduled", lang, count=len(held), days=days))
     if latest is not None:
         summary = store.outbox.deliveries_summary(latest.key)["deliveries"]
         figures = "; ".join(
             f"{kind}: " + ", ".join(f"{n} {s}" for s, n in sorted(by.items()))
             for kind, by in sorted(summary.items())
         )
-        lines.append(say("stats_push", chat.language, date=when, figures=figures or "-"))
-    await reply(update, context, "\n".join(lines))
+        lines.append(say("stats_push", lang, date=when, figures=figures or "-"))
+    return lines
 
 
 async def cmd_push(update: Update, context: BotContext) -> None:
     """Plan the latest edition (of each series) for every subscribed chat that has not had it,
     now."""
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     services = context.bot_data.services
-    store = services.store
-    latest = [
-        e
-        for s in store.series.all_series()
-        if (e := store.editions.latest_edition(s.id)) is not None
-    ]
-    if not latest:
+    now = services.now()
+    pushed = await services.db.write(lambda store: _push_latest(store, now))
+    if not pushed:
         await reply(update, context, say("no_editions", chat.language))
         return
     lines = []
-    for edition in latest:
-        report = plan.push_everyone(store, edition, dry_run=False, now=services.now())
+    for edition, report in pushed:
         log.info("admin %s pushed %s: %d new deliveries", update.effective_user,
                  edition.key.ref, report.planned)  # fmt: skip
         when = edition.date.isoformat()
@@ -87,7 +89,7 @@ async def cmd_push(update: Update, context: BotContext) -> None:
             say(
                 "push_planned",
                 chat.language,
-                date=f"{edition.series} {when}" if len(latest) > 1 else when,
+                date=f"{edition.series} {when}" if len(pushed) > 1 else when,
                 planned=report.planned,
                 chats=report.chats,
                 variants=report.variants,
@@ -98,9 +100,19 @@ async def cmd_push(update: Update, context: BotContext) -> None:
     await reply(update, context, "\n".join(lines))
 
 
+def _push_latest(store: Store, now: dt.datetime) -> list[tuple[Edition, plan.PushReport]]:
+    """The latest edition of each series, planned for every subscribed chat now."""
+    latest = [
+        e
+        for s in store.series.all_series()
+        if (e := store.editions.latest_edition(s.id)) is not None
+    ]
+    return [(e, plan.push_everyone(store, e, dry_run=False, now=now)) for e in latest]
+
+
 async def cmd_reload(update: Update, context: BotContext) -> None:
     """Scan the sources now (what the tick does), and say what changed."""
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     services = context.bot_data.services
     started = dt.datetime.now(dt.UTC)
     report = await plan.tick(services)
@@ -127,15 +139,20 @@ GO_NO = ("go", "no")
 
 async def cmd_broadcast(update: Update, context: BotContext) -> None:
     """/broadcast TEXT: the announcement as subscribers will see it, with send / cancel."""
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     message, user = update.effective_message, update.effective_user
     services = context.bot_data.services
     body = COMMAND_HEAD.sub("", message.text_html if message and message.text else "", count=1)
     if not body.strip() or user is None:
         await reply(update, context, say("broadcast_usage", chat.language))
         return
-    draft = services.store.broadcasts.draft_broadcast(body, sender_id=user.id, now=services.now())
-    chats = services.store.broadcasts.audience()
+    sender, now = user.id, services.now()
+    draft, chats = await services.db.write(
+        lambda store: (
+            store.broadcasts.draft_broadcast(body, sender_id=sender, now=now),
+            store.broadcasts.audience(),
+        )
+    )
     markup = InlineKeyboardMarkup(
         [
             [
@@ -161,24 +178,37 @@ async def on_broadcast_button(
     if query is None or not is_admin_user(update, context) or press.args[1] not in GO_NO:
         raise BadCallback("not an operator's broadcast button")
     services = context.bot_data.services
-    store, now = services.store, services.now()
-    draft = store.broadcasts.broadcast(press.int_arg(0))
-    if draft is None:
+    now, number, go = services.now(), press.int_arg(0), press.args[1] == "go"
+    decided = await services.db.write(lambda store: _decide(store, number, go=go, now=now))
+    if decided is None:
         raise BadCallback("no such broadcast")
-    if press.args[1] == "go":
-        planned = store.broadcasts.plan_broadcast(draft.id, now=now)
-        claimed = store.broadcasts.broadcast(draft.id)
-        done = draft.status == "draft" and claimed is not None and claimed.status == "planned"
+    draft, done, planned = decided
+    if go:
         if done and context.bot_data.pusher is not None:
             context.bot_data.pusher.wake()
         if done:
             log.info("admin %s broadcast #%d to %d chats", draft.sender_id, draft.id, planned)
         text = say("broadcast_planned", chat.language, planned=planned)
     else:
-        done = store.broadcasts.cancel_broadcast(draft.id, now=now)
         text = say("broadcast_cancelled", chat.language)
     with contextlib.suppress(BadRequest):  # a stale query: the confirmation still comes
         await query.answer(text if done else say("broadcast_handled", chat.language))
     if done:
         await query.edit_message_reply_markup(None)
         await reply(update, context, text)
+
+
+def _decide(
+    store: Store, number: int, *, go: bool, now: dt.datetime
+) -> tuple[Broadcast, bool, int] | None:
+    """Send (plan) or cancel a draft: (the draft, whether this press decided it, rows planned);
+    None when there is no such draft."""
+    draft = store.broadcasts.broadcast(number)
+    if draft is None:
+        return None
+    if not go:
+        return draft, store.broadcasts.cancel_broadcast(draft.id, now=now), 0
+    planned = store.broadcasts.plan_broadcast(draft.id, now=now)
+    claimed = store.broadcasts.broadcast(draft.id)
+    done = draft.status == "draft" and claimed is not None and claimed.status == "planned"
+    return draft, done, planned

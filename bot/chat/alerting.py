@@ -15,6 +15,7 @@ from bot.digest.models import Alert, Chat
 from bot.render.buttons import BadCallback, Press, encode
 from bot.search.textnorm import normalize
 from bot.services import BotContext
+from bot.store.database import Store
 
 from .context import chat_of, reply, say
 
@@ -72,24 +73,33 @@ def _same(alert: Alert, spec: AlertSpec) -> bool:
 
 
 async def add_alert(update: Update, context: BotContext, chat: Chat, spec: AlertSpec) -> None:
-    store = context.bot_data.services.store
-    existing = store.chats.alerts(chat.id)
-    duplicate = next((a for a in existing if _same(a, spec)), None)
-    if duplicate is not None:
-        await reply(
-            update, context, say("alert_duplicate", chat.language, label=duplicate.label())
-        )
+    services = context.bot_data.services
+    alert, outcome = await services.db.write(lambda store: _add(store, chat.id, spec))
+    lang = chat.language
+    if alert is None:
+        await reply(update, context, say("alert_limit", lang, n=MAX_ALERTS))
         return
-    if len(existing) >= MAX_ALERTS:
-        await reply(update, context, say("alert_limit", chat.language, n=MAX_ALERTS))
+    if outcome == "duplicate":
+        await reply(update, context, say("alert_duplicate", lang, label=alert.label()))
         return
-    alert = store.chats.add_alert(chat.id, spec.terms, spec.excluded)
-    context.bot_data.services.alerts_changed(chat.id)
-    await reply(update, context, say("alert_added", chat.language, label=alert.label()))
+    await services.alerts_changed(chat.id)
+    await reply(update, context, say("alert_added", lang, label=alert.label()))
+
+
+def _add(store: Store, chat_id: int, spec: AlertSpec) -> tuple[Alert | None, str]:
+    """("added", the new alert), ("duplicate", the same one the chat has), or ("limit")."""
+    with store.transaction():
+        existing = store.chats.alerts(chat_id)
+        duplicate = next((a for a in existing if _same(a, spec)), None)
+        if duplicate is not None:
+            return duplicate, "duplicate"
+        if len(existing) >= MAX_ALERTS:
+            return None, "limit"
+        return store.chats.add_alert(chat_id, spec.terms, spec.excluded), "added"
 
 
 async def cmd_alert(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     try:
         spec = parse_alert(context.args or [])
     except AlertInputError as exc:
@@ -101,56 +111,92 @@ async def cmd_alert(update: Update, context: BotContext) -> None:
     await add_alert(update, context, chat, spec)
 
 
-def _share_link(context: BotContext, alert: Alert) -> str:
-    return f"https://t.me/{context.bot.username}?start=alert-{alert.id}"
+def _share_link(context: BotContext, token: str) -> str:
+    return f"https://t.me/{context.bot.username}?start=alert-{token}"
 
 
-def _alerts_view(context: BotContext, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
-    alerts = context.bot_data.services.store.chats.alerts(chat.id)
+async def _alerts_view(context: BotContext, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The chat's alerts: each with ✖, and 🔗 to share it (or to stop sharing it); a shared
+    one shows its link, which carries an unguessable token, never the alert's number."""
+    alerts, shares = await context.bot_data.services.db.read(
+        lambda store: (store.chats.alerts(chat.id), store.chats.alert_shares(chat.id))
+    )
     if not alerts:
         return say("alerts_none", chat.language), None
     lines = [say("alerts_header", chat.language)]
     rows = []
     for n, alert in enumerate(alerts, 1):
-        share = html.escape(_share_link(context, alert), quote=True)
         label = html.escape(alert.label(), quote=False)
-        lines.append(f'{n}. {label} · <a href="{share}">{say("alert_share", chat.language)}</a>')
-        button = InlineKeyboardButton(
+        token = shares.get(alert.id)
+        if token is None:
+            lines.append(f"{n}. {label}")
+        else:
+            share = html.escape(_share_link(context, token), quote=True)
+            link = f'<a href="{share}">{say("alert_share", chat.language)}</a>'
+            lines.append(f"{n}. {label} · {link}")
+        remove = InlineKeyboardButton(
             f"✖ {n}. {alert.label()[:40]}", callback_data=encode("alx", alert.id)
         )
-        rows.append([button])
+        key = "alert_unshare_button" if token else "alert_share_button"
+        toggle = InlineKeyboardButton(
+            say(key, chat.language, n=n),
+            callback_data=encode("alsh", alert.id, "off" if token else "on"),
+        )
+        rows.append([remove, toggle])
+    if shares:
+        lines.append(say("alert_share_note", chat.language))
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 async def cmd_alerts(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
-    text, markup = _alerts_view(context, chat)
+    chat = await chat_of(update, context)
+    text, markup = await _alerts_view(context, chat)
     await reply(update, context, text, markup=markup)
 
 
 async def on_alert_delete(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
     """✖: delete the alert — only one of this chat's own (anything else is "expired")."""
-    store = context.bot_data.services.store
-    alert = store.chats.get_alert(press.int_arg(0))
-    if (
-        alert is None
-        or alert.chat_id != chat.id
-        or not store.chats.delete_alert(chat.id, alert.id)
-    ):
+    services = context.bot_data.services
+    alert_id = press.int_arg(0)
+    alert = await services.db.write(lambda store: _delete(store, chat.id, alert_id))
+    if alert is None:
         raise BadCallback("not this chat's alert")
-    context.bot_data.services.alerts_changed(chat.id)
+    await services.alerts_changed(chat.id)
     query = update.callback_query
     if query is not None:
         await query.answer(say("alert_deleted", chat.language, label=alert.label()))
-        text, markup = _alerts_view(context, chat)
+        text, markup = await _alerts_view(context, chat)
         await query.edit_message_text(text, reply_markup=markup)
 
 
-async def copy_shared_alert(
-    update: Update, context: BotContext, chat: Chat, alert_id: int
-) -> None:
-    """The ``alert-<id>`` deep link: add the same terms to this chat."""
-    shared = context.bot_data.services.store.chats.get_alert(alert_id)
+def _delete(store: Store, chat_id: int, alert_id: int) -> Alert | None:
+    with store.transaction():
+        alert = store.chats.get_alert(alert_id)
+        if alert is None or alert.chat_id != chat_id:
+            return None
+        return alert if store.chats.delete_alert(chat_id, alert_id) else None
+
+
+async def on_alert_share(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
+    """🔗: share one of this chat's alerts by link (or stop sharing it: the link stops
+    working, and sharing again makes a new one)."""
+    if press.args[1] not in ("on", "off"):
+        raise BadCallback("share what?")
+    alert_id, shared = press.int_arg(0), press.args[1] == "on"
+    db = context.bot_data.services.db
+    if not await db.write(lambda store: store.chats.share_alert(chat.id, alert_id, shared=shared)):
+        raise BadCallback("not this chat's alert")
+    query = update.callback_query
+    if query is not None:
+        await query.answer(say("alert_shared" if shared else "alert_unshared", chat.language))
+        text, markup = await _alerts_view(context, chat)
+        await query.edit_message_text(text, reply_markup=markup)
+
+
+async def copy_shared_alert(update: Update, context: BotContext, chat: Chat, token: str) -> None:
+    """The ``alert-<token>`` deep link: add the same terms to this chat — only for an alert
+    its owner chose to share (a number, or a token that was withdrawn, finds nothing)."""
+    shared = await context.bot_data.services.db.read(lambda store: store.chats.shared_alert(token))
     if shared is None:
         await reply(update, context, say("alert_shared_missing", chat.language))
         return

@@ -10,6 +10,7 @@ decides; the others' buttons then say who did.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 
 from telegram import Update
@@ -17,10 +18,11 @@ from telegram.error import BadRequest
 
 from bot.delivery import plan
 from bot.delivery.content import approval_markup
-from bot.digest.models import Chat, EditionKey
+from bot.digest.models import Chat, Edition, EditionKey
 from bot.render.buttons import BadCallback, Press
 from bot.services import BotContext
 from bot.store.approvals import Approval
+from bot.store.database import Store
 
 from .admin import is_admin_user
 from .context import reply, say
@@ -38,28 +40,23 @@ async def on_approval_button(
     if query is None or user is None or not is_admin_user(update, context):
         raise BadCallback("not an admin's approval button")
     services = context.bot_data.services
-    store, now = services.store, services.now()
-    state = (
-        store.approvals.approval(key)
-        if key is not None and press.args[1] in ("go", "no")
-        else None
-    )
-    edition = store.editions.get_edition(key) if key is not None else None
-    if key is None or state is None or edition is None:
+    now, status = services.now(), Approval.APPROVED if press.args[1] == "go" else Approval.HELD
+    if key is None or press.args[1] not in ("go", "no"):
         raise BadCallback("no edition waits for this")
+    decided = await services.db.write(lambda store: _decide(store, key, status, user.id, now))
+    if decided is None:
+        raise BadCallback("no edition waits for this")
+    edition, won, now_status, audience = decided
     lang = chat.language
-    status = Approval.APPROVED if press.args[1] == "go" else Approval.HELD
-    if not store.approvals.decide(key, status, by=user.id, now=now):
-        decided = store.approvals.approval(key)
-        now_status = decided[0] if decided else status
+    if not won:
         text = say("approve_decided", lang, status=say(f"approval_{now_status}", lang))
         with contextlib.suppress(BadRequest):
             await query.answer(text[:200])
         return
     if status is Approval.APPROVED:
         fresh = plan.is_fresh(key.date, services.config, now)
-        alerts = plan.plan_alerts(services, edition, now) if fresh else 0
-        planned = plan.plan_due(store, services.config, now)
+        alerts = await plan.plan_alerts(services, edition, now) if fresh else 0
+        planned = await services.db.write(lambda store: plan.plan_due(store, services.config, now))
         if context.bot_data.pusher is not None:
             context.bot_data.pusher.wake()
         log.info("admin %s approved edition %s: %d deliveries, %d alerts planned",
@@ -68,9 +65,24 @@ async def on_approval_button(
     else:
         log.info("admin %s held edition %s back", user.id, key.ref)
         text = say("approve_held", lang)
-        markup = approval_markup(key, lang, chats=store.broadcasts.audience(), held=True)
+        markup = approval_markup(key, lang, chats=audience, held=True)
     with contextlib.suppress(BadRequest):  # a stale query: the confirmation still comes
         await query.answer(text[:200])
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(markup)
     await reply(update, context, text)
+
+
+def _decide(
+    store: Store, key: EditionKey, status: Approval, by: int, now: dt.datetime
+) -> tuple[Edition, bool, str, int] | None:
+    """Record the decision: (the edition, whether this press decided, the status it has, the
+    audience); None when nothing waits for it."""
+    state = store.approvals.approval(key)
+    edition = store.editions.get_edition(key)
+    if state is None or edition is None:
+        return None
+    won = store.approvals.decide(key, status, by=by, now=now)
+    decided = store.approvals.approval(key)
+    now_status = str(decided[0]) if decided else str(status)
+    return edition, won, now_status, store.broadcasts.audience()

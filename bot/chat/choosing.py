@@ -16,42 +16,51 @@ from bot.digest.series import Series
 from bot.render.buttons import BadCallback, Press, encode
 from bot.services import BotContext
 from bot.store.chats import ALL
+from bot.store.database import Store
 
 from .context import push_time, reply, say, thread_of
 
 EVERY = "all"
 
 
-def subscribe_chat(update: Update, context: BotContext, chat: Chat) -> bool:
-    """Subscribe to everything (keeping followed topics); remember a forum thread."""
-    store = context.bot_data.services.store
+async def subscribe_chat(update: Update, context: BotContext, chat: Chat) -> bool:
+    """Subscribe to everything (keeping followed topics); remember a forum thread. True when
+    the chat was not subscribed before."""
     thread = thread_of(update)
-    if chat.type == "supergroup" and thread != chat.thread_id:
-        store.chats.update_chat(chat.id, thread_id=thread)
-    if store.chats.scopes(chat.id):
-        return False
-    store.chats.subscribe(chat.id, ALL)
-    return True
+    return await context.bot_data.services.db.write(lambda store: _subscribe(store, chat, thread))
 
 
-def several(context: BotContext) -> list[Series]:
+def _subscribe(store: Store, chat: Chat, thread: int | None) -> bool:
+    with store.transaction():
+        if chat.type == "supergroup" and thread != chat.thread_id:
+            store.chats.update_chat(chat.id, thread_id=thread)
+        if store.chats.scopes(chat.id):
+            return False
+        store.chats.subscribe(chat.id, ALL)
+        return True
+
+
+async def several(context: BotContext) -> list[Series]:
     """The bot's series when there are several (else [])."""
-    known = context.bot_data.services.store.series.all_series()
+    known = await context.bot_data.services.db.read(lambda store: store.series.all_series())
     return known if len(known) > 1 else []
 
 
-def gets(context: BotContext, chat: Chat, known: list[Series]) -> set[int]:
-    """The series this chat gets now (none when it is not subscribed)."""
-    store = context.bot_data.services.store
+def _gets(store: Store, chat: Chat, known: list[Series]) -> set[int]:
     if not store.chats.scopes(chat.id):
         return set()
     chosen = store.series.chat_series(chat.id)
     return {s.id for s in known if not chosen or s.id in chosen}
 
 
-def chooser(context: BotContext, chat: Chat, known: list[Series]) -> InlineKeyboardMarkup:
+async def gets(context: BotContext, chat: Chat, known: list[Series]) -> set[int]:
+    """The series this chat gets now (none when it is not subscribed)."""
+    return await context.bot_data.services.db.read(lambda store: _gets(store, chat, known))
+
+
+async def chooser(context: BotContext, chat: Chat, known: list[Series]) -> InlineKeyboardMarkup:
     """One button per series (✓ on those the chat gets) and one for every series."""
-    has = gets(context, chat, known)
+    has = await gets(context, chat, known)
     rows = [
         [
             InlineKeyboardButton(
@@ -70,60 +79,70 @@ def _names(known: list[Series], numbers: set[int]) -> str:
     return "、".join(s.label() for s in known if s.id in numbers)
 
 
-def choose(context: BotContext, update: Update, chat: Chat, wanted: set[int] | None) -> str:
+async def choose(context: BotContext, update: Update, chat: Chat, wanted: set[int] | None) -> str:
     """Make the chat get ``wanted`` (None: every series), subscribing it when it was not; an
     empty set unsubscribes. What it gets now, in words."""
-    store = context.bot_data.services.store
-    known = several(context) or store.series.all_series()
+    db = context.bot_data.services.db
+    known = await db.read(lambda store: store.series.all_series())
     everything = {s.id for s in known}
     lang = chat.language
     if wanted is not None and not wanted:
-        store.chats.unsubscribe(chat.id)
-        store.series.set_chat_series(chat.id, ())
+        await db.write(lambda store: _unsubscribe(store, chat.id))
         return say("unsubscribed", lang)
-    subscribe_chat(update, context, chat)
+    thread = thread_of(update)
     chosen = set() if wanted is None or wanted >= everything else wanted
-    store.series.set_chat_series(chat.id, chosen)
+    await db.write(lambda store: _choose(store, chat, thread, chosen))
     time, tz = push_time(chat, context)
     names = _names(known, chosen or everything)
     key = "series_all_chosen" if not chosen else "series_chosen"
     return say(key, lang, names=names, time=time, tz=tz)
 
 
+def _unsubscribe(store: Store, chat_id: int) -> None:
+    with store.transaction():
+        store.chats.unsubscribe(chat_id)
+        store.series.set_chat_series(chat_id, ())
+
+
+def _choose(store: Store, chat: Chat, thread: int | None, chosen: set[int]) -> None:
+    with store.transaction():
+        _subscribe(store, chat, thread)
+        store.series.set_chat_series(chat.id, chosen)
+
+
 async def offer(update: Update, context: BotContext, chat: Chat, known: list[Series]) -> None:
     """/subscribe with several series: which ones? (nothing changes until a button)."""
     text = say("series_choose", chat.language)
-    await reply(update, context, text, markup=chooser(context, chat, known))
+    await reply(update, context, text, markup=await chooser(context, chat, known))
 
 
 async def on_series_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
     """Toggle one series (or take them all); the chooser shows what the chat gets now."""
-    known = several(context)
+    known = await several(context)
     query = update.callback_query
     if not known or query is None:
         raise BadCallback("no series to choose")
     if press.args[0] == EVERY:
-        text = choose(context, update, chat, None)
+        text = await choose(context, update, chat, None)
     else:
         number = press.int_arg(0)
         if number not in {s.id for s in known}:
             raise BadCallback("no such series")
-        has = gets(context, chat, known)
-        text = choose(context, update, chat, has ^ {number} if has else {number})
+        has = await gets(context, chat, known)
+        text = await choose(context, update, chat, has ^ {number} if has else {number})
     await query.answer(text[:200])
-    await query.edit_message_text(text, reply_markup=chooser(context, chat, known))
+    await query.edit_message_text(text, reply_markup=await chooser(context, chat, known))
 
 
 async def subscribe_to(update: Update, context: BotContext, chat: Chat, key: str) -> bool:
     """``start=sub-<key>``: add that series to what the chat gets. False: no such series."""
-    store = context.bot_data.services.store
-    known = store.series.all_series()
+    known = await context.bot_data.services.db.read(lambda store: store.series.all_series())
     found = next((s for s in known if s.key == key.lower()), None)
     if found is None:
         return False
-    has = gets(context, chat, known)
+    has = await gets(context, chat, known)
     every = {s.id for s in known}
-    text = choose(context, update, chat, None if has == every else has | {found.id})
-    markup = chooser(context, chat, known) if len(known) > 1 else None
+    text = await choose(context, update, chat, None if has == every else has | {found.id})
+    markup = await chooser(context, chat, known) if len(known) > 1 else None
     await reply(update, context, text, markup=markup)
     return True

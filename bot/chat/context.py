@@ -2,15 +2,16 @@
 
 The chat row (created on first contact), its language, whether the sender may change the
 chat's subscription and settings (private chats: the user; groups: chat admins, anonymous
-admins included; admin status cached briefly), and replies that land in the right thread.
+admins included; admin status asked of Telegram at each change), and replies that land in the
+right thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import logging
-import time
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
@@ -24,7 +25,7 @@ from bot.services import BotContext
 log = logging.getLogger(__name__)
 
 ANONYMOUS_ADMIN = 1087968824  # GroupAnonymousBot: "from" of messages by anonymous admins
-ADMIN_TTL = 120.0  # seconds an admin check is trusted
+QUICK_READ = 1.0  # s an answer that needs no chat row waits for it
 ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 
 
@@ -49,15 +50,34 @@ def say(key: str, lang: str, /, **values: object) -> str:
     return t(key, lang, **{k: html.escape(str(v), quote=False) for k, v in values.items()})
 
 
-def chat_of(update: Update, context: BotContext) -> Chat:
-    """The chat's row, created on first contact with the user's language."""
+async def chat_of(update: Update, context: BotContext, *, create: bool = True) -> Chat:
+    """The chat's row, created on first contact with the user's language.
+
+    Read on a reader connection; written only when the chat is new or renamed, so a busy
+    database slows only what must change it. ``create=False`` (answers that need no row, such
+    as /help): a chat not stored yet, or a database that does not answer within
+    ``QUICK_READ`` seconds, gives the defaults instead and nothing is written.
+    """
     tg = update.effective_chat
     if tg is None:  # pragma: no cover - only chat updates reach the handlers
         raise ValueError("update without a chat")
     title = tg.title or tg.full_name or tg.username or ""
-    store = context.bot_data.services.store
-    return store.chats.ensure_chat(
-        tg.id, type=tg.type, title=title, language=user_language(update)
+    db = context.bot_data.services.db
+    default = Chat(tg.id, tg.type, title=title, language=user_language(update))
+    try:
+        async with asyncio.timeout(None if create else QUICK_READ):
+            found = await db.read(lambda store: store.chats.get_chat(tg.id))
+    except TimeoutError:
+        log.info("chat %s: the database did not answer; answering with the defaults", tg.id)
+        return default
+    if not create:
+        return found or default
+    if found is not None and (not title or title == found.title):
+        return found
+    return await db.write(
+        lambda store: store.chats.ensure_chat(
+            tg.id, type=tg.type, title=title, language=default.language
+        )
     )
 
 
@@ -81,23 +101,14 @@ def thread_of(update: Update) -> int | None:
 
 
 async def is_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
-    """Whether the user administers the chat (getChatMember, cached for ADMIN_TTL)."""
-    key = (chat_id, user_id)
-    cache = context.bot_data.admin_cache
-    cached = cache.get(key)
-    now = time.monotonic()
-    if cached and now - cached[0] < ADMIN_TTL:
-        return cached[1]
+    """Whether the user administers the chat, asked of Telegram each time: every use is a
+    change to the chat, and an admin demoted a moment ago must not make one."""
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
     except TelegramError as exc:
         log.info("admin check failed in %s: %s", chat_id, exc)
         return False
-    admin = member.status in ADMIN_STATUSES
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[key] = (now, admin)
-    return admin
+    return member.status in ADMIN_STATUSES
 
 
 async def can_manage(update: Update, context: BotContext) -> bool:

@@ -78,7 +78,7 @@ class Command:
 
 
 async def cmd_help(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context, create=False)
     group = chat.type != "private"
     operator = admin.is_admin_user(update, context)
     lang = asker_language(update, chat)
@@ -133,6 +133,7 @@ BUTTONS: dict[str, ButtonCallback] = {
     "tpall": preferences.on_topic_button,
     "set": preferences.on_setting_button,
     "alx": alerting.on_alert_delete,
+    "alsh": alerting.on_alert_share,
     "sr": searching.on_search_page,
     "bc": admin.on_broadcast_button,
     "ss": choosing.on_series_button,
@@ -158,8 +159,13 @@ def guarded(command: Command) -> Callback:
             return
         if operator and update.effective_user:
             await operator_menu(context, update.effective_user.id)
+        where = update.effective_chat
+        if command.private_only and where is not None and where.type != "private":
+            chat = await chat_of(update, context, create=False)
+            await reply(update, context, say("private_only", asker_language(update, chat)))
+            return
         if command.manage and not await can_manage(update, context):
-            chat = chat_of(update, context)
+            chat = await chat_of(update, context, create=False)
             await reply(update, context, say("admins_only", asker_language(update, chat)))
             return
         await command.callback(update, context)
@@ -172,7 +178,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or update.effective_chat is None:
         return
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     try:
         press = decode(query.data)
         if ACTIONS[press.action].manages and not await can_manage(update, context):
@@ -193,7 +199,7 @@ async def on_unknown(update: Update, context: BotContext) -> None:
     head = message.text.split()[0]
     addressed = head.lower().endswith(f"@{(context.bot.username or '').lower()}")
     if update.effective_chat.type == "private" or addressed:
-        chat = chat_of(update, context)
+        chat = await chat_of(update, context, create=False)
         await reply(update, context, say("unknown_command", asker_language(update, chat)))
 
 
@@ -222,7 +228,7 @@ async def on_error(update: object, context: BotContext) -> None:
     update_id = getattr(update, "update_id", "?")
     services = context.bot_data.services
     if isinstance(context.error, DatabaseError):
-        reason = describe(services.store.path, context.error)
+        reason = describe(services.db.path, context.error)
         if services.runtime.store_failed(services.now(), reason):
             log.error("handler failed for update %s: %s", update_id, reason)
     else:

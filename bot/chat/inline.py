@@ -19,6 +19,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
+from bot.digest.models import Edition
 from bot.render.cutting import shorten
 from bot.render.edition import format_date
 from bot.render.i18n import t
@@ -26,6 +27,7 @@ from bot.render.snippets import anchors, snippet
 from bot.search.query import MAX_QUERY_CHARS, QueryError
 from bot.search.textnorm import normalize
 from bot.services import BotContext
+from bot.store.database import Store
 from bot.store.index import Hit
 from bot.store.lookup import search
 
@@ -72,14 +74,12 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
     lang = user_language(update)
     text = query.query.strip()[:MAX_QUERY_CHARS]
     services = context.bot_data.services
-    store = services.store
     results: list[InlineQueryResultArticle] = []
     next_offset = ""
     if not text:
-        latest = store.editions.latest_edition()
+        latest, ids = await services.db.read(_latest_with_ids)
         start = _number(query.offset, "e")
         if latest is not None:
-            ids = store.editions.edition_item_ids(latest.key)
             items = latest.items[start : start + PAGE]
             for item in items:
                 entry = Hit(
@@ -96,8 +96,11 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
                 next_offset = f"e{start + PAGE}"
     else:
         after = _number(query.offset, "a") or None
+        topics = services.config.topics
         try:
-            found = search(store, text, topics=services.config.topics, after=after, limit=PAGE)
+            found = await services.db.read(
+                lambda store: search(store, text, topics=topics, after=after, limit=PAGE)
+            )
         except QueryError as exc:
             log.info("inline query %r not understood: %s", text, exc)
             found = None
@@ -115,6 +118,12 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
         is_personal=True,
         next_offset=next_offset or None,
     )
+
+
+def _latest_with_ids(store: Store) -> tuple[Edition | None, dict[int, int]]:
+    """The latest edition and its items' ids by position."""
+    latest = store.editions.latest_edition()
+    return latest, store.editions.edition_item_ids(latest.key) if latest else {}
 
 
 def _number(offset: str, prefix: str) -> int:

@@ -62,9 +62,14 @@ def _topic_name(topic: Topic, lang: str) -> str:
     return topic.name_en if lang == "en" else topic.name_zh
 
 
-def _topics_markup(chat: Chat, context: BotContext) -> InlineKeyboardMarkup:
+async def _followed(context: BotContext, chat: Chat) -> set[str]:
+    """The topics the chat follows (none: every item)."""
+    scopes = await context.bot_data.services.db.read(lambda store: store.chats.scopes(chat.id))
+    return scopes - {ALL}
+
+
+def _topics_markup(chat: Chat, context: BotContext, followed: set[str]) -> InlineKeyboardMarkup:
     services = context.bot_data.services
-    followed = services.store.chats.scopes(chat.id) - {ALL}
     buttons = [
         InlineKeyboardButton(
             ("✅ " if topic.key in followed else "⬜ ") + _topic_name(topic, chat.language),
@@ -80,35 +85,36 @@ def _topics_markup(chat: Chat, context: BotContext) -> InlineKeyboardMarkup:
 
 
 async def cmd_topics(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     if not context.bot_data.services.config.topics:
         await reply(update, context, say("topics_none", chat.language))
         return
-    markup = _topics_markup(chat, context)
+    markup = _topics_markup(chat, context, await _followed(context, chat))
     await reply(update, context, say("topics_intro", chat.language), markup=markup)
 
 
-def _set_topics(context: BotContext, chat: Chat, topics: set[str]) -> None:
+async def _set_topics(context: BotContext, chat: Chat, topics: set[str]) -> None:
     """Follow exactly ``topics`` (none = every item); this also subscribes the chat."""
-    context.bot_data.services.store.chats.set_scopes(chat.id, topics or {ALL})
+    scopes = topics or {ALL}
+    await context.bot_data.services.db.write(lambda store: store.chats.set_scopes(chat.id, scopes))
 
 
 async def on_topic_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
     services = context.bot_data.services
     keys = {t.key for t in services.config.topics}
-    followed = services.store.chats.scopes(chat.id) - {ALL}
+    followed = await _followed(context, chat)
     if press.action == "tpall":
         followed = set()
     elif press.args[0] in keys:
         followed ^= {press.args[0]}
     else:
         raise BadCallback("unknown topic")
-    _set_topics(context, chat, followed)
+    await _set_topics(context, chat, followed)
     query = update.callback_query
     if query is not None:
         await query.answer(say("topics_saved", chat.language))
         try:
-            await query.edit_message_reply_markup(_topics_markup(chat, context))
+            await query.edit_message_reply_markup(_topics_markup(chat, context, followed))
         except BadRequest as exc:  # pressed twice: "message is not modified"
             if "not modified" not in str(exc):
                 raise
@@ -120,8 +126,8 @@ async def follow_topic(update: Update, context: BotContext, chat: Chat, key: str
     if topic is None:
         await reply(update, context, say("topic_unknown", chat.language, key=key[:32]))
         return
-    followed = context.bot_data.services.store.chats.scopes(chat.id) - {ALL}
-    _set_topics(context, chat, followed | {key})
+    followed = await _followed(context, chat)
+    await _set_topics(context, chat, followed | {key})
     name = _topic_name(topic, chat.language)
     await reply(update, context, say("topic_followed", chat.language, name=name))
 
@@ -270,18 +276,20 @@ EXPECTED = {
 }
 
 
-def _save(context: BotContext, chat: Chat, field: str, value: object) -> Chat:
+async def _save(context: BotContext, chat: Chat, field: str, value: object) -> Chat:
     """Store one setting; choosing a roundup day also switches the chat to weekly."""
     values: dict[str, object] = {field: value}
     if field == "week_day":
         values["cadence"] = "weekly"
     if field in ("cadence", "week_day"):  # no roundup that fell due before this change
         values["cadence_since"] = stamp(context.bot_data.services.now())
-    return context.bot_data.services.store.chats.update_chat(chat.id, **values)
+    return await context.bot_data.services.db.write(
+        lambda store: store.chats.update_chat(chat.id, **values)
+    )
 
 
 async def cmd_settings(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     args = context.args or []
     if not args:
         await reply(
@@ -299,7 +307,7 @@ async def cmd_settings(update: Update, context: BotContext) -> None:
         )
         await reply(update, context, text)
         return
-    chat = _save(context, chat, *parsed)
+    chat = await _save(context, chat, *parsed)
     await reply(update, context, confirmation(chat, parsed[0], context))
 
 
@@ -317,7 +325,7 @@ async def on_setting_button(update: Update, context: BotContext, press: Press, c
     parsed = parse_setting(key, raw)
     if parsed is None:
         raise BadCallback("bad setting")
-    chat = _save(context, chat, *parsed)
+    chat = await _save(context, chat, *parsed)
     query = update.callback_query
     if query is not None:
         await query.answer(confirmation(chat, parsed[0], context)[:200])

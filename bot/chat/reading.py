@@ -7,6 +7,8 @@ day; ◀ / ▶ stay within the edition's series.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 
 from bot.digest.models import Chat, Edition, EditionKey
@@ -15,6 +17,7 @@ from bot.render.buttons import BadCallback, Press, encode
 from bot.render.edition import format_date, render_edition
 from bot.search.dates import parse_day
 from bot.services import BotContext
+from bot.store.database import Store
 
 from .context import chat_of, chat_today, reply, say, thread_of
 
@@ -23,8 +26,12 @@ def _edition_button(key: EditionKey, label: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=encode("ed", key.token))
 
 
-def _navigation(edition: Edition, chat: Chat, context: BotContext) -> InlineKeyboardMarkup | None:
-    older, newer = context.bot_data.services.store.editions.neighbours(edition.key)
+async def _navigation(
+    edition: Edition, chat: Chat, context: BotContext
+) -> InlineKeyboardMarkup | None:
+    older, newer = await context.bot_data.services.db.read(
+        lambda store: store.editions.neighbours(edition.key)
+    )
     row = []
     if older:
         row.append(_edition_button(older, say("button_older", chat.language)))
@@ -40,7 +47,7 @@ async def send_edition(
     parts = render_edition(edition, lang=chat.language, compact=chat.format == "compact")
     if note:
         parts.insert(0, note)
-    markup = _navigation(edition, chat, context)
+    markup = await _navigation(edition, chat, context)
     previews = LinkPreviewOptions(is_disabled=not chat.previews)
     for n, part in enumerate(parts, 1):
         await context.bot.send_message(
@@ -52,10 +59,9 @@ async def send_edition(
         )
 
 
-def _reading_series(context: BotContext, chat: Chat, name: str) -> list[int] | None:
+def _reading_series(store: Store, chat: Chat, name: str) -> list[int] | None:
     """The series to read from: ``name``'s, else the chat's (every series when it chose
     none); None when ``name`` names no series."""
-    store = context.bot_data.services.store
     known = store.series.all_series()
     if name and len(known) > 1:
         found = find(known, name)
@@ -64,17 +70,22 @@ def _reading_series(context: BotContext, chat: Chat, name: str) -> list[int] | N
     return [s.id for s in known if not chosen or s.id in chosen] or [s.id for s in known]
 
 
-async def cmd_today(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
-    store = context.bot_data.services.store
-    name = " ".join(context.args or [])
-    series = _reading_series(context, chat, name)
+def _latest(store: Store, chat: Chat, name: str) -> list[Edition] | str:
+    """The latest edition of each series the chat reads (or of ``name``'s); the answer to a
+    name that matches no series."""
+    series = _reading_series(store, chat, name)
     if series is None:
-        await reply(
-            update, context, unknown_series(store.series.all_series(), name, chat.language)
-        )
+        return unknown_series(store.series.all_series(), name, chat.language)
+    return [e for n in series if (e := store.editions.latest_edition(n)) is not None]
+
+
+async def cmd_today(update: Update, context: BotContext) -> None:
+    chat = await chat_of(update, context)
+    name = " ".join(context.args or [])
+    editions = await context.bot_data.services.db.read(lambda store: _latest(store, chat, name))
+    if isinstance(editions, str):
+        await reply(update, context, editions)
         return
-    editions = [e for n in series if (e := store.editions.latest_edition(n)) is not None]
     if not editions:
         await reply(update, context, say("no_editions", chat.language))
         return
@@ -87,7 +98,7 @@ async def cmd_today(update: Update, context: BotContext) -> None:
 
 
 async def cmd_day(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     text = " ".join(context.args or [])
     usage = say("day_usage", chat.language)
     if not text:
@@ -97,18 +108,16 @@ async def cmd_day(update: Update, context: BotContext) -> None:
     if day is None:
         await reply(update, context, say("bad_date", chat.language, value=text[:40]) + usage)
         return
-    store = context.bot_data.services.store
-    series = _reading_series(context, chat, "")
-    found = store.editions.editions_on(day, series or ())
+    found, nearest, names = await context.bot_data.services.db.read(
+        lambda store: _on_day(store, chat, day)
+    )
     for edition in found:
         await send_edition(update, context, chat, edition)
     if found:
         return
-    nearest = store.editions.nearest_dates(day, series or ())
     if not nearest:
         await reply(update, context, say("no_editions", chat.language))
         return
-    names = store.series.series_names() if len(store.series.all_series()) > 1 else {}
     buttons = [_edition_button(k, _label(k, names, chat.language)) for k in nearest]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     text = say("no_edition_on", chat.language, date=format_date(day, chat.language))
@@ -120,12 +129,27 @@ async def on_edition_button(update: Update, context: BotContext, press: Press, c
     key = EditionKey.from_ref(press.args[0])
     if key is None:
         raise BadCallback("not an edition")
-    edition = context.bot_data.services.store.editions.get_edition(key)
+    db = context.bot_data.services.db
+    edition = await db.read(lambda store: store.editions.get_edition(key))
     if edition is None:
         raise BadCallback("no such edition")
     if update.callback_query:
         await update.callback_query.answer()
     await send_edition(update, context, chat, edition)
+
+
+def _on_day(
+    store: Store, chat: Chat, day: dt.date
+) -> tuple[list[Edition], list[EditionKey], dict[int, str]]:
+    """The chat's editions of ``day``; else the nearest dates, with the series' names when
+    there are several."""
+    series = _reading_series(store, chat, "") or ()
+    found = store.editions.editions_on(day, series)
+    if found:
+        return found, [], {}
+    nearest = store.editions.nearest_dates(day, series)
+    names = store.series.series_names() if len(store.series.all_series()) > 1 else {}
+    return [], nearest, names
 
 
 def _label(key: EditionKey, names: dict[int, str], lang: str) -> str:

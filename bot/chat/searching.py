@@ -76,7 +76,7 @@ def page_markup(search_id: int, result: Result, lang: str) -> InlineKeyboardMark
 
 
 async def cmd_search(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     text = _query_text(update)
     if not text:
         await reply(update, context, say("search_usage", chat.language))
@@ -92,7 +92,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     if message.via_bot is not None and message.via_bot.id == context.bot.id:
         return
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     await answer_search(update, context, chat, message.text.strip(), plain=True)
 
 
@@ -105,14 +105,17 @@ async def answer_search(
         await reply(update, context, say("query_too_long", chat.language))
         return
     services = context.bot_data.services
+    topics, at = services.config.topics, stamp(services.now())
     try:
-        result = search(services.store, text, topics=services.config.topics)
+        result = await services.db.read(lambda store: search(store, text, topics=topics))
     except QueryError as exc:
         hint = say(f"query_{exc.reason}", chat.language)
         usage = say("text_hint" if plain else "search_usage", chat.language)
         await reply(update, context, hint + "\n" + usage)
         return
-    search_id = services.store.index.save_search(chat.id, text, at=stamp(services.now()))
+    search_id = await services.db.write(
+        lambda store: store.index.save_search(chat.id, text, at=at)
+    )
     markup = page_markup(search_id, result, chat.language)
     answer = page_html(text, result, chat.language)
     if plain and not result.page.hits:
@@ -124,7 +127,7 @@ async def on_search_page(update: Update, context: BotContext, press: Press, chat
     """◀ / ▶ under a result page: the page before / after, in place."""
     services = context.bot_data.services
     search_id = press.int_arg(0)
-    saved = services.store.index.saved_search(search_id)
+    saved = await services.db.read(lambda store: store.index.saved_search(search_id))
     cursor = press.args[1]
     if (
         saved is None
@@ -135,9 +138,10 @@ async def on_search_page(update: Update, context: BotContext, press: Press, chat
         raise BadCallback("not this chat's search")
     item_id = int(cursor[1:])
     after, before = (item_id, None) if cursor[0] == "a" else (None, item_id)
+    topics, text = services.config.topics, saved[1]
     try:
-        result = search(
-            services.store, saved[1], topics=services.config.topics, after=after, before=before
+        result = await services.db.read(
+            lambda store: search(store, text, topics=topics, after=after, before=before)
         )
     except QueryError:
         raise BadCallback("saved query no longer parses") from None

@@ -14,6 +14,7 @@ from bot.digest.models import Chat
 from bot.render.buttons import BadCallback, Press, encode
 from bot.services import BotContext
 from bot.store.chats import ALL
+from bot.store.database import Store
 
 from .choosing import offer, several, subscribe_chat, subscribe_to
 from .context import ADMIN_STATUSES, can_manage, chat_of, push_time, reply, say, thread_of
@@ -35,7 +36,7 @@ async def confirm_subscribed(update: Update, context: BotContext, chat: Chat, fr
         key = "subscribed_topic"
     markup = _undo("sub", chat.language) if fresh else None
     await reply(update, context, say(key, chat.language, time=time, tz=tz), markup=markup)
-    if known := several(context):  # which series: every one, until the chat chooses
+    if known := await several(context):  # which series: every one, until the chat chooses
         await offer(update, context, chat, known)
 
 
@@ -43,11 +44,11 @@ async def confirm_subscribed(update: Update, context: BotContext, chat: Chat, fr
 
 
 async def cmd_start(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
-    store = context.bot_data.services.store
+    chat = await chat_of(update, context)
+    services = context.bot_data.services
     if not chat.active:
-        store.chats.set_active(chat.id, True)
-        context.bot_data.services.alerts_changed(chat.id)
+        await services.db.write(lambda store: store.chats.set_active(chat.id, True))
+        await services.alerts_changed(chat.id)
     payload = (context.args or [""])[0]
     manages = bool(payload) and await can_manage(update, context)
     if manages and await _deep_link(update, context, chat, payload):
@@ -57,7 +58,7 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     name = user.first_name if user else ""
     text = say("welcome", chat.language, name=name, bot=context.bot.first_name, time=time, tz=tz)
     markup = None
-    if not store.chats.scopes(chat.id):
+    if not await services.db.read(lambda store: store.chats.scopes(chat.id)):
         label = say("button_subscribe", chat.language)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=encode("sub"))]])
     await reply(update, context, text, markup=markup)
@@ -69,7 +70,8 @@ async def _deep_link(update: Update, context: BotContext, chat: Chat, payload: s
     from .preferences import follow_topic
 
     if payload == "sub":
-        await confirm_subscribed(update, context, chat, subscribe_chat(update, context, chat))
+        fresh = await subscribe_chat(update, context, chat)
+        await confirm_subscribed(update, context, chat, fresh)
         return True
     kind, _, value = payload.partition("-")
     if kind == "sub" and value:
@@ -77,30 +79,30 @@ async def _deep_link(update: Update, context: BotContext, chat: Chat, payload: s
     if kind == "topic" and value:
         await follow_topic(update, context, chat, value)
         return True
-    if kind == "alert" and value.isascii() and value.isdigit():
-        await copy_shared_alert(update, context, chat, int(value))
+    if kind == "alert" and value:
+        await copy_shared_alert(update, context, chat, value)
         return True
     return False
 
 
 async def cmd_subscribe(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     if context.args:
         await _channel(update, context, chat, context.args[0], subscribe=True)
         return
-    if known := several(context):
+    if known := await several(context):
         await offer(update, context, chat, known)
         return
-    await confirm_subscribed(update, context, chat, subscribe_chat(update, context, chat))
+    await confirm_subscribed(update, context, chat, await subscribe_chat(update, context, chat))
 
 
 async def cmd_unsubscribe(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     if context.args:
         await _channel(update, context, chat, context.args[0], subscribe=False)
         return
-    store = context.bot_data.services.store
-    if not store.chats.unsubscribe(chat.id):
+    db = context.bot_data.services.db
+    if not await db.write(lambda store: store.chats.unsubscribe(chat.id)):
         await reply(update, context, say("not_subscribed", chat.language))
         return
     await reply(
@@ -117,7 +119,7 @@ async def cmd_unsubscribe(update: Update, context: BotContext) -> None:
 async def on_subscribe_button(
     update: Update, context: BotContext, press: Press, chat: Chat
 ) -> None:
-    fresh = subscribe_chat(update, context, chat)
+    fresh = await subscribe_chat(update, context, chat)
     time, tz = push_time(chat, context)
     text = say("subscribed" if fresh else "already_subscribed", chat.language, time=time, tz=tz)
     query = update.callback_query
@@ -131,13 +133,13 @@ async def on_subscribe_button(
 
 async def on_undo_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
     """Undo a (un)subscription from the button under its confirmation."""
-    store = context.bot_data.services.store
+    db = context.bot_data.services.db
     query = update.callback_query
     if press.args[0] == "sub":
-        store.chats.unsubscribe(chat.id)
+        await db.write(lambda store: store.chats.unsubscribe(chat.id))
         text = say("unsubscribed", chat.language)
     elif press.args[0] == "unsub":
-        subscribe_chat(update, context, chat)
+        await subscribe_chat(update, context, chat)
         time, tz = push_time(chat, context)
         text = say("subscribed", chat.language, time=time, tz=tz)
     else:
@@ -151,11 +153,12 @@ async def on_channel_button(update: Update, context: BotContext, press: Press, c
     """``ch:<id>:unsub`` from /channels: only for a channel this user manages."""
     user = update.effective_user
     channel_id = press.int_arg(0)
-    store = context.bot_data.services.store
-    managed = {c.id: c for c in store.chats.managed_chats(user.id)} if user else {}
+    db = context.bot_data.services.db
+    mine = await db.read(lambda store: store.chats.managed_chats(user.id)) if user else []
+    managed = {c.id: c for c in mine}
     if channel_id not in managed or press.args[1] != "unsub":
         raise BadCallback("not a channel of this user")
-    store.chats.unsubscribe(channel_id)
+    await db.write(lambda store: store.chats.unsubscribe(channel_id))
     text = say("channel_unsubscribed", chat.language, name=managed[channel_id].title)
     if update.callback_query is not None:
         await update.callback_query.answer(text)
@@ -194,38 +197,53 @@ async def _channel(
     if them.status not in ADMIN_STATUSES:
         await reply(update, context, say("channel_user_not_admin", lang, name=name))
         return
-    store = context.bot_data.services.store
-    channel = store.chats.ensure_chat(tg_chat.id, type="channel", title=name, language=lang)
-    store.chats.add_manager(channel.id, user.id)
-    if not channel.active:
-        store.chats.set_active(channel.id, True)
+    channel = await context.bot_data.services.db.write(
+        lambda store: _manage_channel(
+            store, tg_chat.id, name, manager=user.id, lang=lang, subscribe=subscribe
+        )
+    )
     if subscribe:
-        if not store.chats.scopes(channel.id):
-            store.chats.subscribe(channel.id, ALL)
         time, tz = push_time(channel, context)
         await reply(update, context, say("channel_subscribed", lang, name=name, time=time, tz=tz))
     else:
-        store.chats.unsubscribe(channel.id)
         await reply(update, context, say("channel_unsubscribed", lang, name=name))
 
 
+def _manage_channel(
+    store: Store, channel_id: int, name: str, *, manager: int, lang: str, subscribe: bool
+) -> Chat:
+    """The channel's row, its manager, active, and (un)subscribed: one write."""
+    with store.transaction():
+        channel = store.chats.ensure_chat(channel_id, type="channel", title=name, language=lang)
+        store.chats.add_manager(channel.id, manager)
+        if not channel.active:
+            store.chats.set_active(channel.id, True)
+        if not subscribe:
+            store.chats.unsubscribe(channel.id)
+        elif not store.chats.scopes(channel.id):
+            store.chats.subscribe(channel.id, ALL)
+    return channel
+
+
 async def cmd_channels(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     lang = chat.language
     user = update.effective_user
     if chat.type != "private" or user is None:
         await reply(update, context, say("private_only", lang))
         return
-    store = context.bot_data.services.store
-    channels = store.chats.managed_chats(user.id)
+    channels = await context.bot_data.services.db.read(
+        lambda store: [
+            (c, bool(store.chats.scopes(c.id))) for c in store.chats.managed_chats(user.id)
+        ]
+    )
     if not channels:
         await reply(
             update, context, say("channels_none", lang) + "\n" + say("channel_usage", lang)
         )
         return
     lines, rows = [say("channels_header", lang)], []
-    for channel in channels:
-        subscribed = bool(store.chats.scopes(channel.id))
+    for channel, subscribed in channels:
         if not channel.active:
             state = say("state_inactive", lang, reason=channel.inactive_reason)
         else:
@@ -254,20 +272,22 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
     change = update.my_chat_member
     if change is None:
         return
-    chat = chat_of(update, context)
-    store = context.bot_data.services.store
+    chat = await chat_of(update, context)
+    services = context.bot_data.services
     old, new = change.old_chat_member.status, change.new_chat_member.status
     if new in GONE:
         reason = "blocked" if chat.type == "private" else "kicked"
         if new == ChatMemberStatus.LEFT:
             reason = "left"
-        store.chats.set_active(chat.id, False, reason=reason)
-        context.bot_data.services.alerts_changed(chat.id)
+        await services.db.write(
+            lambda store: store.chats.set_active(chat.id, False, reason=reason)
+        )
+        await services.alerts_changed(chat.id)
         log.info("chat %s inactive: %s", chat.id, reason)
         return
     if old in GONE:
-        store.chats.set_active(chat.id, True)
-        context.bot_data.services.alerts_changed(chat.id)
+        await services.db.write(lambda store: store.chats.set_active(chat.id, True))
+        await services.alerts_changed(chat.id)
         if chat.type in ("group", "supergroup"):
             text = say("group_greeting", chat.language, bot=context.bot.first_name)
             await context.bot.send_message(chat.id, text)
@@ -279,7 +299,8 @@ async def on_migrate(update: Update, context: BotContext) -> None:
     if message is None or message.migrate_to_chat_id is None:
         return
     services = context.bot_data.services
-    moved = services.store.chats.migrate_chat(message.chat.id, message.migrate_to_chat_id)
-    services.alerts_changed(message.chat.id, message.migrate_to_chat_id)
+    old_id, new_id = message.chat.id, message.migrate_to_chat_id
+    moved = await services.db.write(lambda store: store.chats.migrate_chat(old_id, new_id))
+    await services.alerts_changed(old_id, new_id)
     if moved:
         log.info("chat %s migrated to %s", message.chat.id, message.migrate_to_chat_id)

@@ -25,6 +25,7 @@ from bot.search.query import QueryError
 from bot.search.taxonomy import Topic
 from bot.services import BotContext
 from bot.store.database import Store
+from bot.store.gateway import Db
 from bot.store.index import ArchiveStamp
 from bot.store.lookup import filters_for, topic_keys
 
@@ -62,12 +63,12 @@ class AnswerCache:
             self._answers.popitem(last=False)
 
 
-_caches: weakref.WeakKeyDictionary[Store, AnswerCache] = weakref.WeakKeyDictionary()
+_caches: weakref.WeakKeyDictionary[Db, AnswerCache] = weakref.WeakKeyDictionary()
 
 
-def cache_of(store: Store) -> AnswerCache:
-    """The answer cache of one store (it goes when the store does)."""
-    return _caches.setdefault(store, AnswerCache())
+def cache_of(db: Db) -> AnswerCache:
+    """The answer cache of one database (it goes when the database does)."""
+    return _caches.setdefault(db, AnswerCache())
 
 
 def chart_for(
@@ -87,7 +88,7 @@ def _arguments(update: Update) -> str:
 
 
 async def cmd_trend(update: Update, context: BotContext) -> None:
-    chat = chat_of(update, context)
+    chat = await chat_of(update, context)
     lang = chat.language
     services = context.bot_data.services
     usage = say("trend_usage", lang, max=trend.MAX_TERMS)
@@ -106,15 +107,16 @@ async def cmd_trend(update: Update, context: BotContext) -> None:
     except QueryError as exc:
         await reply(update, context, f"{say(f'query_{exc.reason}', lang)}\n{usage}")
         return
-    store = services.store
-    stamp = store.index.archive_stamp()
+    db = services.db
+    stamp = await db.read(lambda store: store.index.archive_stamp())
     if stamp is None:
         await reply(update, context, say("no_editions", lang))
         return
-    cache, key = cache_of(store), (terms, lang, stamp)
+    cache, key = cache_of(db), (terms, lang, stamp)
     answer = cache.get(key)
     if answer is None:
-        chart = chart_for(store, terms, topics=services.config.topics, stamp=stamp)
+        topics = services.config.topics
+        chart = await db.read(lambda store: chart_for(store, terms, topics=topics, stamp=stamp))
         await _uploading(update, context)
         png = await asyncio.to_thread(trend.render_png, chart, lang)
         answer = Answer(png, trend.caption_html(chart, lang))

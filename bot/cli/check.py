@@ -18,29 +18,28 @@ from typing import Any
 from bot.config import Config
 from bot.digest import DigestError, Reading, not_a_digest, read_file
 from bot.ingest.limits import check_limits
+from bot.ingest.walk import FileError, walk
 
 from .output import EXIT_FAILED, EXIT_OK, out, out_json
 
-SUFFIXES = (".md", ".markdown")
 SHOWN = 64  # characters of an item's title shown
 
 
-def files_of(names: list[str]) -> list[Path]:
-    """The files to check: each name, a folder's digest files (hidden ones left out)."""
+def files_of(names: list[str]) -> tuple[list[Path], list[FileError]]:
+    """The files to check: each name, a folder's digest files as the bot's scan finds them
+    (hidden ones left out; a symlink out of the folder, a name that is not UTF-8 or an
+    unreadable entry is an error, as it is for ingest)."""
     found: list[Path] = []
+    errors: list[FileError] = []
     for name in names:
         path = Path(name)
         if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            listing = walk(path)
+            found += [path / rel for rel in sorted(listing.files)]
+            errors += listing.errors
         else:
             found.append(path)
-    return found
+    return found, errors
 
 
 def examine(path: Path, config: Config) -> tuple[dict[str, Any], list[str], bool]:
@@ -111,8 +110,13 @@ def _lines(reading: Reading, config: Config) -> list[str]:
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
     docs: list[dict[str, object]] = []
-    failed = False
-    for path in files_of(args.files):
+    paths, errors = files_of(args.files)
+    failed = bool(errors)
+    for error in errors:
+        docs.append({"file": error.path, "error": str(error)})
+        if not args.json:
+            out(f"error: {error}")
+    for path in paths:
         doc, lines, bad = examine(path, config)
         docs.append(doc)
         failed = failed or bad

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import importlib
 import logging
 import signal
@@ -179,4 +180,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # the disk is full, read-only, or the data folder not ours: one line
+        if exc.errno is None:
+            raise
+        err(f"digestbot: {describe_os(exc)}")
+        return EXIT_FAILED
     return code
+
+
+_OS_FIXES = {
+    errno.ENOSPC: "the disk is full: free some space, then start again",
+    errno.EDQUOT: "the disk quota is used up: free some space, then start again",
+    errno.EROFS: "the file system is read-only: give the bot a writable data folder "
+    "(DIGESTBOT_DATA)",
+    errno.EACCES: "permission denied: give the bot's user access, or another data folder "
+    "(DIGESTBOT_DATA)",
+    errno.EPERM: "not permitted: give the bot's user access, or another data folder "
+    "(DIGESTBOT_DATA)",
+}
+
+
+def describe_os(exc: OSError) -> str:
+    """``<file>: <what went wrong and the fix>`` for an error of the file system."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    fix = _OS_FIXES.get(exc.errno or 0)
+    return where + (fix or f"{exc.strerror or exc}")

@@ -23,7 +23,7 @@ from bot.render.i18n import t
 from bot.render.snippets import hit_html
 from bot.search.matching import AlertMatch
 from bot.search.textnorm import normalize
-from bot.services import LiveAlerts, Services
+from bot.services import Services
 from bot.store.chats import ALL
 from bot.store.database import Store
 from bot.store.outbox import Delivery, Kind
@@ -46,8 +46,18 @@ class _EditionView:
     matches: dict[int, list[AlertMatch]]
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A delivery's message parts, and the edition content they were rendered from (its hash;
+    "" for what is not an edition): a part sent from an older version gets corrected."""
+
+    parts: list[str]
+    version: str = ""
+
+
 class Parts:
-    """The renderer and its caches (see the module doc)."""
+    """The renderer and its caches (see the module doc). Lives on the event loop; what it
+    reads of the database is read in the database's threads."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -55,61 +65,64 @@ class Parts:
         self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
         self._roundups: OrderedDict[tuple[object, ...], Roundup | None] = OrderedDict()
 
-    def _view(self, date: EditionKey | None) -> _EditionView | None:
-        store, alerts = self.services.store, self.services.alerts
-        if date is None:
+    async def _view(self, key: EditionKey, current: str | None) -> _EditionView | None:
+        """The view of edition ``key`` whose content hash is ``current``."""
+        alerts = self.services.alerts
+        if current is None:
             return None
-        current = store.editions.edition_hash(date)
         version = alerts.version if alerts else 0
-        view = self._views.get(date)
+        view = self._views.get(key)
         if view is not None and view.content_hash == current and view.alerts_version == version:
             return view
-        edition = store.editions.get_edition(date)
-        if edition is None or current is None:
+        loaded = await self.services.db.read(lambda store: _load_view(store, key))
+        if loaded is None:
             return None
+        edition, content_hash, ids, topics = loaded
         matches = alerts.index.match_edition(item_texts(edition)) if alerts else {}
-        view = _EditionView(
-            edition,
-            current,
-            store.editions.edition_item_ids(date),
-            store.index.edition_item_topics(date),
-            version,
-            matches,
-        )
-        self._views[date] = view
+        view = _EditionView(edition, content_hash, ids, topics, version, matches)
+        self._views[key] = view
         if len(self._views) > 8:
             self._views.pop(next(iter(self._views)))
         return view
 
-    def parts(self, row: Delivery) -> list[str]:
+    async def parts(self, row: Delivery) -> Rendered:
         if row.kind == Kind.BROADCAST:
-            found = self.services.store.broadcasts.broadcast(row.target.broadcast)
-            return [found.html] if found is not None else []
+            number = row.target.broadcast
+            found = await self.services.db.read(lambda store: store.broadcasts.broadcast(number))
+            return Rendered([found.html] if found is not None else [])
         if row.kind == Kind.ROUNDUP:
-            return self._roundup_parts(row)
+            return Rendered(await self._roundup_parts(row))
         key = row.target.edition
-        view = self._view(key)
-        if view is None or key is None:
-            return []
+        if key is None:
+            return Rendered([])
         if row.kind == Kind.APPROVAL:  # an admin's preview: the edition as every reader gets it
-            parts = self.edition_parts(row.chat, frozenset({ALL}), key, view)
+            rendered = await self.edition_parts(row.chat, frozenset({ALL}), key)
             note = t("approve_note", row.chat.language)
-            return [note, *parts] if parts else []
+            return Rendered([note, *rendered.parts] if rendered.parts else [], rendered.version)
         if row.kind == Kind.ALERT:
-            return self._alert_parts(view, row, view.matches.get(row.chat.id, []))
-        return self.edition_parts(row.chat, row.scopes, key, view)
+            current = await self.services.db.read(lambda store: store.editions.edition_hash(key))
+            view = await self._view(key, current)
+            if view is None:
+                return Rendered([])
+            matches = view.matches.get(row.chat.id, [])
+            return Rendered(self._alert_parts(view, row, matches), view.content_hash)
+        return await self.edition_parts(row.chat, row.scopes, key)
 
-    def edition_parts(
-        self, chat: Chat, scopes: frozenset[str], day: EditionKey, view: _EditionView | None = None
-    ) -> list[str]:
+    async def edition_parts(self, chat: Chat, scopes: frozenset[str], day: EditionKey) -> Rendered:
         """The message parts of edition ``day`` as this chat gets it (its topics, its alert
         marks, without what it got by alert): the push's, and a correction's."""
-        view = view or self._view(day)
+        chat_id = chat.id
+        current, already = await self.services.db.read(
+            lambda store: (
+                store.editions.edition_hash(day),
+                store.outbox.sent_items(chat_id, day),
+            )
+        )
+        view = await self._view(day, current)
         if view is None:
-            return []
+            return Rendered([])
         lang = chat.language
         matches = view.matches.get(chat.id, [])
-        already = self.services.store.outbox.sent_items(chat.id, day)
         content = chat_content(
             view.edition,
             scopes=scopes,
@@ -119,7 +132,7 @@ class Parts:
             matches=matches,
         )
         if not content.edition.items:
-            return []
+            return Rendered([], view.content_hash)
         key = (*content.key, lang, chat.format)
         parts = self._renders.get(key)
         if parts is None:
@@ -129,31 +142,32 @@ class Parts:
             self._renders[key] = parts
             if len(self._renders) > RENDER_CACHE:
                 self._renders.popitem(last=False)
-        return parts
+        return Rendered(parts, view.content_hash)
 
-    def _roundup_parts(self, row: Delivery) -> list[str]:
+    async def _roundup_parts(self, row: Delivery) -> list[str]:
         services, chat = self.services, row.chat
-        version = services.alerts.version if services.alerts else 0
+        alerts = services.alerts
+        version = alerts.version if alerts else 0
         start = row.target.week
         if start is None:
             return []
+        recent = await services.db.read(lambda store: store.editions.recent_editions(start))
         hashes = tuple(
             h
-            for key, h, _ in services.store.editions.recent_editions(start)
+            for key, h, _ in recent
             if key.date < start + WEEK and (not row.series or key.series in row.series)
         )
         key = (start, row.scopes, row.series, chat.language, version, hashes)
         built = self._roundups.get(key)
         if built is None:
-            built = roundup_content(
-                services.store,
-                services.config,
-                start=start,
-                scopes=row.scopes,
-                series=row.series,
-                lang=chat.language,
-                alerts=services.alerts,
+            config, scopes, series, lang = services.config, row.scopes, row.series, chat.language
+            roundup = await services.db.read(
+                lambda store: roundup_content(
+                    store, config, start=start, scopes=scopes, series=series, lang=lang
+                )
             )
+            matches = alerts.index.match_edition(item_texts(roundup)) if alerts else {}
+            built = roundup, matches
             self._roundups[key] = built
             if len(self._roundups) > RENDER_CACHE:
                 self._roundups.popitem(last=False)
@@ -212,6 +226,22 @@ class Parts:
             return []
         header = t("alert_message", lang, terms=escape(" ".join(terms)))
         return [header + "\n\n" + "\n\n".join(blocks)]
+
+
+def _load_view(
+    store: Store, key: EditionKey
+) -> tuple[Edition, str, dict[int, int], dict[int, set[str]]] | None:
+    """An edition, its content hash, its items' ids and topics (read together)."""
+    edition = store.editions.get_edition(key)
+    current = store.editions.edition_hash(key)
+    if edition is None or current is None:
+        return None
+    return (
+        edition,
+        current,
+        store.editions.edition_item_ids(key),
+        store.index.edition_item_topics(key),
+    )
 
 
 def item_texts(edition: Edition) -> list[str]:
@@ -292,10 +322,9 @@ def roundup_content(
     scopes: frozenset[str],
     series: frozenset[int] = frozenset(),
     lang: str,
-    alerts: LiveAlerts | None,
-) -> tuple[Edition, dict[int, list[AlertMatch]]]:
-    """A weekly chat's roundup of the week from ``start`` and the alert matches in it, by
-    chat (the same for every chat of these scopes, series and language)."""
+) -> Edition:
+    """A weekly chat's roundup of the week from ``start`` (the same for every chat of these
+    scopes, series and language; its alert marks are each chat's)."""
     editions = []
     topics_of: dict[tuple[EditionKey, int], set[str]] = {}
     held = store.approvals.unapproved()
@@ -310,11 +339,9 @@ def roundup_content(
             topics_of[(day, position)] = keys
     names = [TopicName(t.key, t.name_en if lang == "en" else t.name_zh) for t in config.topics]
     scopes = scopes or frozenset({ALL})
-    roundup = roundup_edition(
+    return roundup_edition(
         editions, topics_of, start=start, scopes=scopes, topics=names, lang=lang
     )
-    matches = alerts.index.match_edition(item_texts(roundup)) if alerts else {}
-    return roundup, matches
 
 
 # -- what an admin is asked -------------------------------------------------------------

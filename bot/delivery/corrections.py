@@ -7,6 +7,11 @@ like sends, each edit recorded at once (so a crash repeats at most the edit in f
 Telegram answers "message is not modified": done). Parts that did not change are not
 touched. When the edition now has more or fewer parts, what matches is edited and one short
 "updated" note is sent. Messages older than Telegram's 48 h editing window are left alone.
+
+No reader keeps an old text: a delivery that was on its way when the edition changed (in
+flight, or between its parts) arms its chat's correction when its last part goes out
+(``_part_sent`` in the sender), and a correction that finds the edition changed again while
+it edited starts over instead of ending.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from functools import partial
 from typing import Any, Protocol
 
 from telegram import LinkPreviewOptions
@@ -24,6 +30,7 @@ from bot.render.edition import escape
 from bot.render.i18n import t
 from bot.services import Services
 from bot.store.corrections import Sent
+from bot.store.database import Store
 from bot.store.outbox import Delivery, Status
 
 from .content import Parts
@@ -43,9 +50,10 @@ class Pusher(Protocol):
     bot: ExtBot[Any]
     content: Parts
 
-    def give_up(self, row: Delivery, status: Status, error: str) -> None: ...
-    def bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None: ...
-    def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None: ...
+    def now(self) -> dt.datetime: ...
+    async def give_up(self, row: Delivery, status: Status, error: str) -> None: ...
+    async def bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None: ...
+    async def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None: ...
 
 
 def part_hash(html: str) -> str:
@@ -59,21 +67,23 @@ def editable(sent: Sent, now: dt.datetime) -> bool:
 
 async def correct(pusher: Pusher, row: Delivery) -> None:
     """Deliver one correction row (see the module doc)."""
-    services, store = pusher.services, pusher.services.store
-    now = services.now()
+    db = pusher.services.db
+    now = pusher.now()
     key = row.target.edition
-    sent = store.corrections.edition_sent(row.chat.id, key) if key is not None else None
+    chat_id = row.chat.id
+    sent = (
+        await db.read(lambda store: store.corrections.edition_sent(chat_id, key))
+        if key is not None
+        else None
+    )
     if sent is None or key is None:
-        store.outbox.delivery_done(
-            row.id, Status.SKIPPED, now=now, error="nothing was sent to correct"
-        )
+        await pusher.give_up(row, Status.SKIPPED, "nothing was sent to correct")
         return
     if not editable(sent, now):
-        store.outbox.delivery_done(
-            row.id, Status.SKIPPED, now=now, error="older than 48 h: not edited"
-        )
+        await pusher.give_up(row, Status.SKIPPED, "older than 48 h: not edited")
         return
-    parts = pusher.content.edition_parts(row.chat, row.scopes, key)
+    rendered = await pusher.content.edition_parts(row.chat, row.scopes, key)
+    parts = rendered.parts
     common = min(len(parts), len(sent.message_ids))
     steps = common + (len(parts) != len(sent.message_ids))
     previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
@@ -84,14 +94,27 @@ async def correct(pusher: Pusher, row: Delivery) -> None:
             if step >= len(sent.part_hashes) or sent.part_hashes[step] != digest:
                 if not await _edit(pusher, row, sent, step, parts[step], previews):
                     return
-                store.corrections.part_edited(sent.delivery_id, step, digest)
-                services.metrics.message_sent(row.kind)
+                await db.write(partial(_edited, sent=sent, step=step, digest=digest))
+                pusher.services.metrics.message_sent(row.kind)
         elif not await _note(pusher, row, key.date, previews):
             return
         step += 1
-        store.corrections.correction_step(row.id, step, last=step == steps, now=services.now())
-    if step >= steps and row.part >= steps:  # nothing left to do (re-armed for nothing new)
-        store.corrections.correction_step(row.id, steps, last=True, now=services.now())
+        if step < steps:
+            await db.write(partial(_step, row_id=row.id, step=step, now=pusher.now()))
+    at, version = pusher.now(), rendered.version
+    await db.write(
+        lambda store: store.corrections.correction_done(
+            row.id, key, version=version, steps=steps, now=at
+        )
+    )
+
+
+def _edited(store: Store, *, sent: Sent, step: int, digest: str) -> None:
+    store.corrections.part_edited(sent.delivery_id, step, digest)
+
+
+def _step(store: Store, *, row_id: int, step: int, now: dt.datetime) -> None:
+    store.corrections.correction_step(row_id, step, last=False, now=now)
 
 
 async def _edit(
@@ -111,12 +134,12 @@ async def _edit(
         if "not modified" in text:
             return True  # already says this (an edit repeated after a crash)
         if any(why in text for why in GONE):
-            pusher.give_up(row, Status.SKIPPED, f"cannot edit: {exc.message}")
+            await pusher.give_up(row, Status.SKIPPED, f"cannot edit: {exc.message}")
             return False
-        pusher.bad_request(row, row.chat.id, exc)
+        await pusher.bad_request(row, row.chat.id, exc)
         return False
     except Exception as exc:
-        pusher.failed(row, row.chat.id, exc)
+        await pusher.failed(row, row.chat.id, exc)
         return False
     return True
 
@@ -129,7 +152,7 @@ async def _note(pusher: Pusher, row: Delivery, day: dt.date, previews: LinkPrevi
             row.chat.id, text, link_preview_options=previews, rate_limit_args=Send(BROADCAST)
         )
     except Exception as exc:
-        pusher.failed(row, row.chat.id, exc)
+        await pusher.failed(row, row.chat.id, exc)
         return False
     pusher.services.metrics.message_sent(row.kind)
     return True

@@ -8,16 +8,28 @@ alert marks), once per edition and chat variant, so the sender only renders and 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.digest.models import Edition, EditionKey
-from bot.ingest.folder import ScanReport, scan_folder
+from bot.ingest.folder import (
+    Policy,
+    ScanReport,
+    apply_batch,
+    apply_end,
+    apply_start,
+    missing_folder,
+    survey,
+)
+from bot.ingest.prepare import prepare
 from bot.ingest.remote import RemoteReport, fetch_sources
+from bot.search.matching import AlertMatch
 from bot.services import LiveAlerts, Services
 from bot.store.database import Store
 from bot.store.faults import DatabaseError, describe
@@ -111,14 +123,20 @@ def plan_weekly(store: Store, config: Config, now: dt.datetime) -> int:
     return planned
 
 
-def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
-    """Alert messages for matching items a chat will not get in its digest."""
+async def plan_alerts(services: Services, edition: Edition, now: dt.datetime) -> int:
+    """Alert messages for matching items a chat will not get in its digest (matched on the
+    loop against the live index, planned in the database's writer)."""
     if services.alerts is None:
         return 0
-    store = services.store
     matches = services.alerts.index.match_edition(item_texts(edition))
     if not matches:
         return 0
+    return await services.db.write(lambda store: _plan_alerts(store, edition, matches, now))
+
+
+def _plan_alerts(
+    store: Store, edition: Edition, matches: dict[int, list[AlertMatch]], now: dt.datetime
+) -> int:
     topics = store.index.edition_item_topics(edition.key)
     ids = store.editions.edition_item_ids(edition.key)
     scopes = store.chats.scopes_of(list(matches), daily=True)  # weekly chats get no digest today
@@ -164,20 +182,23 @@ def is_fresh(edition_date: dt.date, config: Config, now: dt.datetime) -> bool:
 
 
 async def tick(services: Services) -> TickReport:
-    """Scan the sources, plan alerts for new editions, plan what is due, requeue failures."""
-    store, config = services.store, services.config
+    """Scan the sources, plan alerts for new editions, plan what is due, requeue failures.
+
+    One at a time (the repeating job and /reload may ask at once). The database is read and
+    written in its own threads and digests are parsed in workers: the loop only waits."""
+    async with services.ticking:
+        return await _tick(services)
+
+
+async def _tick(services: Services) -> TickReport:
+    db, config = services.db, services.config
     now = services.now()
-    report = scan_folder(
-        store,
-        config.digests_dir,
-        limits=config.limits,
-        undated=config.undated,
-        today=now.astimezone(config.zone).date(),
-    )
+    today = now.astimezone(config.zone).date()
+    report = await scan(services, today=today)
     remote = None
     if config.sources and services.http is not None:
         remote = await fetch_sources(
-            store,
+            db,
             config.sources,
             session=services.http,
             now=now.astimezone(config.zone),
@@ -188,23 +209,18 @@ async def tick(services: Services) -> TickReport:
         now, errors=errors, failing_sources=remote.failing if remote else ()
     )
     services.metrics.ingest_error(len(appeared))
-    released = store.editions.release(now.astimezone(config.zone).date())  # embargoes that ended
+    released = await db.write(lambda store: store.editions.release(today))  # embargoes ended
     for key in released:
         log.info("edition %s published: its day has begun", key.ref)
-    alerts = corrected = 0
     changed = [*report.changed, *(remote.changed if remote else [])]
     fresh = [*report.new, *(remote.new if remote else []), *released]
-    asked = ask_approval(store, config, fresh, now) if config.push.approve else []
-    held = store.approvals.unapproved()
-    for key in [*fresh, *changed]:
-        edition = store.editions.get_edition(key)
-        if edition is not None and key not in held and is_fresh(key.date, config, now):
-            alerts += plan_alerts(services, edition, now)  # new items: their alerts as usual
-    if config.push.corrections == "edit":
-        for key in changed:  # what readers got of it is edited to what it says now
-            corrected += store.corrections.plan_corrections(key, since=now - EDIT_WINDOW, now=now)
-    planned = plan_due(store, config, now)
-    requeued = store.outbox.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
+    asked: list[EditionKey] = []
+    if config.push.approve:
+        asked = await db.write(lambda store: ask_approval(store, config, fresh, now))
+    alerts = 0
+    for edition in await db.read(lambda store: _alerting(store, config, [*fresh, *changed], now)):
+        alerts += await plan_alerts(services, edition, now)  # new items: their alerts as usual
+    planned, requeued, corrected = await db.write(lambda store: _plan(store, config, changed, now))
     if planned or alerts or requeued or corrected or asked:
         log.info(
             "tick: %d deliveries planned, %d alerts, %d corrections, %d requeued, "
@@ -213,6 +229,54 @@ async def tick(services: Services) -> TickReport:
         )  # fmt: skip
     services.runtime.tick_done()
     return TickReport(report, planned, alerts, requeued, remote)
+
+
+async def scan(services: Services, *, today: dt.date) -> ScanReport:
+    """The digests folder into the store: read by a reader, parsed in workers (a big file in a
+    process of its own), written a batch at a time by the writer."""
+    db, config = services.db, services.config
+    folder = config.digests_dir
+    if not await asyncio.to_thread(folder.is_dir):
+        return missing_folder(folder)
+    policy = Policy(today, config.undated)
+    found = await db.read(lambda store: survey(store, folder, limits=config.limits))
+    await db.write(lambda store: apply_start(store, found, policy=policy))
+    if found.todo:
+        indexer = await db.write(lambda store: store.index.indexer)
+        batches = await asyncio.to_thread(lambda: list(prepare(found.jobs(), indexer)))
+        done = 0
+        for batch in batches:
+            write = partial(apply_batch, found=found, prepared=batch, first=done, policy=policy)
+            await db.write(write)
+            done += len(batch)
+    return await db.write(lambda store: apply_end(store, found))
+
+
+def _alerting(
+    store: Store, config: Config, keys: Sequence[EditionKey], now: dt.datetime
+) -> list[Edition]:
+    """The editions whose alerts go out now: new or changed, approved, fresh enough."""
+    held = store.approvals.unapproved()
+    found = []
+    for key in keys:
+        edition = store.editions.get_edition(key)
+        if edition is not None and key not in held and is_fresh(key.date, config, now):
+            found.append(edition)
+    return found
+
+
+def _plan(
+    store: Store, config: Config, changed: Sequence[EditionKey], now: dt.datetime
+) -> tuple[int, int, int]:
+    """Corrections of changed editions, what is due, failures to try again: (planned,
+    requeued, corrected)."""
+    corrected = 0
+    if config.push.corrections == "edit":
+        for key in changed:  # what readers got of it is edited to what it says now
+            corrected += store.corrections.plan_corrections(key, since=now - EDIT_WINDOW, now=now)
+    planned = plan_due(store, config, now)
+    requeued = store.outbox.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
+    return planned, requeued, corrected
 
 
 async def guarded_tick(services: Services) -> TickReport | None:
@@ -225,7 +289,7 @@ async def guarded_tick(services: Services) -> TickReport | None:
         now = services.now()
         services.metrics.tick_failed()
         if isinstance(exc, DatabaseError):
-            reason = describe(services.store.path, exc)
+            reason = describe(services.db.path, exc)
             services.runtime.store_failed(now, reason)
             if services.runtime.tick_failed(now, reason):
                 log.error("tick failed: %s", reason)
@@ -246,7 +310,7 @@ def push_everyone(
     store: Store, edition: Edition, *, dry_run: bool, now: dt.datetime | None = None
 ) -> PushReport:
     """Plan ``edition`` for every subscribed chat now (or only count, with ``dry_run``)."""
-    matches = LiveAlerts(store).index.match_edition(item_texts(edition))
+    matches = LiveAlerts(store.chats.alerts()).index.match_edition(item_texts(edition))
     topics = store.index.edition_item_topics(edition.key)
     ids = store.editions.edition_item_ids(edition.key)
     variants: set[tuple[object, ...]] = set()

@@ -18,17 +18,18 @@ import contextlib
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.digest.models import Edition
 from bot.ops.tgrequest import NotSent
-from bot.search.matching import AlertMatch
 from bot.services import Services
+from bot.store.database import Store
 from bot.store.faults import DatabaseError, describe
 from bot.store.outbox import Delivery, Kind, Status
 
@@ -39,10 +40,7 @@ from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 
 log = logging.getLogger(__name__)
 
-Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
-
 STORE_PAUSE = 2.0  # s the sender waits after a database fault before trying again
-RENDER_CACHE = 512
 REFILL = 4  # new rows are read once a quarter of the slots is free
 
 
@@ -83,6 +81,16 @@ class Pusher:
         self._changed = asyncio.Condition()
         self.sent = 0
         self._round: _Round | None = None
+        self._latest: dt.datetime | None = None
+
+    def now(self) -> dt.datetime:
+        """The wall clock, never going back: a row that was due stays due when the clock is
+        set back (pacing itself is monotonic: limiter.py)."""
+        now = self.services.now()
+        if self._latest is not None and now < self._latest:
+            return self._latest
+        self._latest = now
+        return now
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -117,22 +125,30 @@ class Pusher:
 
     async def idle(self) -> None:
         """Return once nothing is in flight and nothing is due (tests and `digestbot push`)."""
-        async with self._changed:
-            await self._changed.wait_for(
-                lambda: (
-                    not self._inflight
-                    and not self.services.store.outbox.due(self.services.now(), limit=1)
-                )
-            )
+        while True:
+            async with self._changed:
+                await self._changed.wait_for(lambda: not self._inflight)
+            if not await self._due(limit=1):
+                return
+            self._wake.set()
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout=1.0)
+
+    async def _due(self, *, limit: int, busy: Sequence[int] = ()) -> list[Delivery]:
+        now = self.now()
+        return await self.services.db.read(
+            lambda store: store.outbox.due(now, limit=limit, busy=busy)
+        )
 
     async def _run(self) -> None:
-        store = self.services.store
+        db = self.services.db
         refill = max(1, self.concurrency // REFILL)
         while not self._stopping:
             self._wake.clear()
             if not self.gate.open:  # the API is failing: send nothing until it answers
                 if await self.gate.ride_out() and not self._stopping:
-                    waiting = store.outbox.retry_transient_now(now=self.services.now())
+                    waiting = await db.write(partial(_retry_now, now=self.now()))
                     log.info("outbox resumes: %d deliveries waiting out errors are due", waiting)
                 continue
             room = self.concurrency - len(self._inflight)
@@ -141,9 +157,7 @@ class Pusher:
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
                 continue
             try:
-                rows = store.outbox.due(
-                    self.services.now(), limit=max(room, 0), busy=[*self._chats.values()]
-                )
+                rows = await self._due(limit=max(room, 0), busy=[*self._chats.values()])
             except DatabaseError as exc:
                 self._store_fault(exc)
                 with contextlib.suppress(TimeoutError):
@@ -173,7 +187,8 @@ class Pusher:
             await asyncio.sleep(STORE_PAUSE)
         except Exception:  # one row must never stop the sender
             log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
-            self.give_up(row, Status.FAILED, "internal error")
+            with contextlib.suppress(DatabaseError):
+                await self.give_up(row, Status.FAILED, "internal error")
         finally:
             if self._round is not None:
                 self._round.rows += 1
@@ -182,7 +197,7 @@ class Pusher:
             self._slots.release()
             if not self._inflight and self._round is not None:
                 with contextlib.suppress(DatabaseError):
-                    if not self.services.store.outbox.due(self.services.now(), limit=1):
+                    if not await self._due(limit=1):
                         self._round_done()  # the last one: said before idle() returns
             self._wake.set()
             async with self._changed:
@@ -205,29 +220,33 @@ class Pusher:
     # -- one delivery ---------------------------------------------------------------------
 
     def _store_fault(self, exc: DatabaseError) -> None:
-        reason = describe(self.services.store.path, exc)
+        reason = describe(self.services.db.path, exc)
         if self.services.runtime.store_failed(self.services.now(), reason):
             log.error("sender: %s", reason)
 
     async def _deliver(self, row: Delivery) -> None:
-        store, now = self.services.store, self.services.now
+        db = self.services.db
         if self.gate.resend(row.id) is False:  # timed out, and no outage since: it arrived
-            self.give_up(row, Status.AMBIGUOUS, "read timeout: maybe delivered")
+            await self.give_up(row, Status.AMBIGUOUS, "read timeout: maybe delivered")
             return
         if row.kind == Kind.CORRECTION:
             await correct(self, row)
             return
-        parts = self.content.parts(row)
+        rendered = await self.content.parts(row)
+        parts = rendered.parts
         if not parts:
-            store.outbox.delivery_done(
-                row.id, Status.SKIPPED, now=now(), error="nothing for this chat"
+            at = self.now()
+            await db.write(
+                lambda store: store.outbox.delivery_done(
+                    row.id, Status.SKIPPED, now=at, error="nothing for this chat"
+                )
             )
             return
         chat_id = row.chat.id
         thread = row.chat.thread_id if row.chat.type == "supergroup" else None
         previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
         part = row.part
-        markup = self._buttons(row)
+        markup = await self._buttons(row)
         while part < len(parts):
             try:
                 message = await self.bot.send_message(
@@ -236,93 +255,98 @@ class Pusher:
                     message_thread_id=thread,
                     link_preview_options=previews,
                     reply_markup=markup if part == len(parts) - 1 else None,
-                    **self._lane(),
+                    **await self._lane(),
                 )
             except ChatMigrated as exc:
-                store.chats.migrate_chat(chat_id, exc.new_chat_id)
-                store.outbox.move_delivery(row.id, exc.new_chat_id)
-                self.services.alerts_changed(chat_id, exc.new_chat_id)
-                chat_id = exc.new_chat_id
+                new = exc.new_chat_id
+                await db.write(partial(_migrated, delivery_id=row.id, old=chat_id, new=new))
+                await self.services.alerts_changed(chat_id, new)
+                chat_id = new
                 continue
             except BadRequest as exc:
                 if "thread not found" in exc.message.lower() and thread is not None:
-                    store.chats.update_chat(chat_id, thread_id=None)
+                    await db.write(partial(_no_thread, chat_id=chat_id))
                     thread = None
                     continue
-                self.bad_request(row, chat_id, exc)
+                await self.bad_request(row, chat_id, exc)
                 return
             except Exception as exc:
-                self.failed(row, chat_id, exc)
+                await self.failed(row, chat_id, exc)
                 return
             part += 1
             self.sent += 1
             if self._round is not None:
                 self._round.parts += 1
                 self._round.chats.add(chat_id)
-            at = now()
-            store.outbox.part_sent(
+            at = self.now()
+            sent = Sent(
                 row.id,
                 message.message_id,
                 last=part == len(parts),
-                now=at,
                 part_hash=part_hash(parts[part - 1]),
+                version=rendered.version,
             )
+            await db.write(partial(_part_sent, row=row, sent=sent, at=at))
             self.services.metrics.message_sent(row.kind)
             self.services.runtime.sending(at, sent=1)
 
-    def _buttons(self, row: Delivery) -> InlineKeyboardMarkup | None:
+    async def _buttons(self, row: Delivery) -> InlineKeyboardMarkup | None:
         """What goes under a delivery's last part: "send" / "hold" under an admin's preview."""
         key = row.target.edition if row.kind == Kind.APPROVAL else None
         if key is None:
             return None
-        audience = self.services.store.broadcasts.audience()
+        audience = await self.services.db.read(lambda store: store.broadcasts.audience())
         return approval_markup(key, row.chat.language, chats=audience, held=False)
 
-    def _lane(self) -> dict[str, Any]:
+    async def _lane(self) -> dict[str, Any]:
         """The paid broadcast lane when configured and under today's cap, else the free one."""
-        push, store = self.services.config.push, self.services.store
+        push = self.services.config.push
         if push.paid_broadcast:
-            day = self.services.now().astimezone(dt.UTC).date().isoformat()
-            if store.outbox.paid_used(day) < push.paid_daily_cap:
-                store.outbox.add_paid(day)
+            day = self.now().astimezone(dt.UTC).date().isoformat()
+            cap = push.paid_daily_cap
+            if await self.services.db.write(lambda store: _take_paid(store, day, cap)):
                 return {
                     "allow_paid_broadcast": True,
                     "rate_limit_args": Send(BROADCAST, paid=True),
                 }
         return {"rate_limit_args": Send(BROADCAST)}
 
-    def bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None:
+    async def bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None:
         if "chat not found" in exc.message.lower():
-            self._inactive(row, chat_id, "chat not found")
+            await self._inactive(row, chat_id, "chat not found")
             return
         log.error("Telegram refused delivery %s to %s: %s", row.id, chat_id, exc.message)
-        self.give_up(row, Status.FAILED, f"bad request: {exc.message}")
+        await self.give_up(row, Status.FAILED, f"bad request: {exc.message}")
 
-    def _inactive(self, row: Delivery, chat_id: int, reason: str) -> None:
-        store = self.services.store
-        store.chats.set_active(chat_id, False, reason=reason)
-        self.services.alerts_changed(chat_id)
-        self.give_up(row, Status.SKIPPED, reason)
+    async def _inactive(self, row: Delivery, chat_id: int, reason: str) -> None:
+        await self.services.db.write(
+            lambda store: store.chats.set_active(chat_id, False, reason=reason)
+        )
+        await self.services.alerts_changed(chat_id)
+        await self.give_up(row, Status.SKIPPED, reason)
         log.info("chat %s inactive: %s", chat_id, reason)
 
-    def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None:
-        store, now = self.services.store, self.services.now()
+    async def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None:
+        db, now = self.services.db, self.now()
         if isinstance(exc, Forbidden):
-            self._inactive(row, chat_id, _forbidden_reason(exc.message))
+            await self._inactive(row, chat_id, _forbidden_reason(exc.message))
         elif isinstance(exc, RetryAfter):
             at = now + dt.timedelta(seconds=retry_seconds(exc))
-            store.outbox.retry_later(
-                row.id, at=at, error=f"retry after: {exc}", now=now, count=False
+            error = f"retry after: {exc}"
+            await db.write(
+                lambda store: store.outbox.retry_later(
+                    row.id, at=at, error=error, now=now, count=False
+                )
             )
         elif isinstance(exc, NetworkError):  # 5xx, network, timeouts: TimedOut is one too
-            self._transient(row, chat_id, exc)
+            await self._transient(row, chat_id, exc)
         else:
             log.error("delivery %s to %s failed: %r", row.id, chat_id, exc)
-            self.give_up(row, Status.FAILED, f"error: {exc}")
+            await self.give_up(row, Status.FAILED, f"error: {exc}")
 
-    def _transient(self, row: Delivery, chat_id: int, exc: NetworkError) -> None:
+    async def _transient(self, row: Delivery, chat_id: int, exc: NetworkError) -> None:
         """Try again later, backing off, for as long as the row is not too old to send."""
-        store, now = self.services.store, self.services.now()
+        now = self.now()
         if isinstance(exc, TimedOut) and not _never_sent(exc):
             log.debug("delivery %s to %s timed out: maybe delivered, held", row.id, chat_id)
             self.gate.timed_out(row.id)
@@ -330,16 +354,73 @@ class Pusher:
         else:
             error, wait = f"transient: {exc}", backoff(row.attempts)
         if now - row.due_at > self.services.config.push.max_age:
-            self.give_up(row, Status.FAILED, f"{error} (given up: older than push.max_age)")
+            await self.give_up(row, Status.FAILED, f"{error} (given up: older than push.max_age)")
             return
-        store.outbox.retry_later(row.id, at=now + wait, error=error, now=now)
+        at = now + wait
+        await self.services.db.write(
+            lambda store: store.outbox.retry_later(row.id, at=at, error=error, now=now)
+        )
 
-    def give_up(self, row: Delivery, status: Status, error: str) -> None:
+    async def give_up(self, row: Delivery, status: Status, error: str) -> None:
         """The row ends unsent (failed, skipped or ambiguous), counted for health and metrics."""
-        now = self.services.now()
-        self.services.store.outbox.delivery_done(row.id, status, now=now, error=error)
+        now = self.now()
+        await self.services.db.write(
+            lambda store: store.outbox.delivery_done(row.id, status, now=now, error=error)
+        )
         self.services.metrics.message_failed(error)
         self.services.runtime.sending(now, failed=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One part Telegram confirmed: its row, its message, and what it said."""
+
+    delivery_id: int
+    message_id: int
+    last: bool
+    part_hash: str
+    version: str  # the edition content it was rendered from ("" for other kinds)
+
+
+def _part_sent(store: Store, *, row: Delivery, sent: Sent, at: dt.datetime) -> None:
+    """Record the part at once (a crash repeats at most the parts in flight); when the last
+    part of an edition went out with text older than the edition says now (it was edited
+    while this chat's delivery was on its way), the chat's correction is armed."""
+    with store.transaction():
+        store.outbox.part_sent(
+            sent.delivery_id,
+            sent.message_id,
+            last=sent.last,
+            now=at,
+            part_hash=sent.part_hash,
+            version=sent.version,
+        )
+        if sent.last and row.kind == Kind.EDITION and row.target.edition is not None:
+            store.corrections.correct_if_outdated(sent.delivery_id, now=at)
+
+
+def _retry_now(store: Store, *, now: dt.datetime) -> int:
+    return store.outbox.retry_transient_now(now=now)
+
+
+def _no_thread(store: Store, *, chat_id: int) -> None:
+    """The forum topic the chat subscribed in is gone: send to the chat itself."""
+    store.chats.update_chat(chat_id, thread_id=None)
+
+
+def _migrated(store: Store, *, delivery_id: int, old: int, new: int) -> None:
+    with store.transaction():
+        store.chats.migrate_chat(old, new)
+        store.outbox.move_delivery(delivery_id, new)
+
+
+def _take_paid(store: Store, day: str, cap: int) -> bool:
+    """One message of today's paid-lane cap, when any is left."""
+    with store.transaction():
+        if store.outbox.paid_used(day) >= cap:
+            return False
+        store.outbox.add_paid(day)
+        return True
 
 
 def _forbidden_reason(message: str) -> str:

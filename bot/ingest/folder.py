@@ -4,50 +4,38 @@ A scan finds new, changed and removed files (size + mtime first, then a content 
 unchanged archive costs one ``stat`` per file), parses what changed, and reports per-file
 errors. A file that stops parsing keeps the edition it gave before; a file that is removed
 takes its edition with it.
+
+In three steps, so that the running bot holds the database's writer only to write: ``survey``
+reads (the file states, the folder, the changed files' bytes: a reader's work), ``prepare``
+parses (worker threads and processes, walk.py and prepare.py), ``apply`` writes what it found,
+a batch of files per transaction. ``scan_folder`` does the three in a row (the command line).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import logging
-import multiprocessing
-import multiprocessing.connection
 import os
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.config import DEFAULT_LIMITS, DigestLimits, StartupError
-from bot.digest import DigestError, Reading, not_a_digest
+from bot.config import DEFAULT_LIMITS, DigestLimits
+from bot.digest import MAX_FILE_BYTES, DigestError, Reading
 from bot.digest.models import EditionKey
 from bot.digest.series import origin
 from bot.store.database import Change, Store
 from bot.store.files import FileState
-from bot.store.index import ItemIndexer
 from bot.store.series import TooManySeries
 
 from .limits import read_digest
+from .prepare import SKIPPED, Job, Prepared, prepare
+from .walk import FileError, Listing, TooLarge, read_limited, usable_folder, walk, why
+
+__all__ = ["FileError", "Policy", "ScanReport", "scan_folder", "usable_folder"]
 
 log = logging.getLogger(__name__)
-
-SUFFIXES = (".md", ".markdown")
-BATCH = 200  # files per transaction on a cold ingest
-PARALLEL_MIN = 64  # files to parse before worker processes pay off
-
-
-@dataclass(frozen=True, slots=True)
-class FileError:
-    path: str
-    reason: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -71,104 +59,132 @@ class ScanReport:
         return bool(self.new or self.changed or self.removed)
 
 
-@dataclass(slots=True)
-class _Listing:
-    """What a walk of the digests folder found: the files, and where it could not look."""
-
-    files: dict[str, os.stat_result] = field(default_factory=dict)
-    errors: list[FileError] = field(default_factory=list)
-    blind: list[str] = field(default_factory=list)  # relative paths that could not be read
-
-    def covers(self, rel: str) -> bool:
-        """Whether ``rel`` was seen, or lies where the walk could not look (so it may still
-        be there: its edition must not be removed for it)."""
-        return rel in self.files or any(
-            rel == b or rel.startswith(f"{b}/") or not b for b in self.blind
-        )
-
-
-def _walk(folder: Path) -> _Listing:
-    """Every digest file under ``folder`` (relative posix path → stat); hidden entries skipped.
-
-    Never raises for one entry: an unreadable sub-folder or file, a symlink loop, a file gone
-    mid-walk is a per-file error and the rest is listed; a symlink that resolves outside the
-    folder is skipped with an error (its target is not the publisher's to publish). Symlinked
-    folders inside the folder are walked once each.
-    """
-    listing = _Listing()
-    root = folder.resolve()
-    seen = {root}
-    stack = [folder]
-    while stack:
-        current = stack.pop()
-        rel_dir = Path(current).relative_to(folder).as_posix()
-        try:
-            with os.scandir(current) as it:
-                entries = list(it)
-        except OSError as exc:
-            listing.blind.append("" if rel_dir == "." else rel_dir)
-            listing.errors.append(FileError(str(current), f"cannot read folder: {_why(exc)}"))
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            rel = Path(entry.path).relative_to(folder).as_posix()
-            try:
-                if entry.is_symlink():
-                    try:
-                        target = Path(entry.path).resolve(strict=True)
-                    except FileNotFoundError:
-                        listing.errors.append(FileError(entry.path, "skipped: a broken symlink"))
-                        continue
-                    if not target.is_relative_to(root):
-                        reason = f"skipped: a symlink to {target}, outside the digests folder"
-                        listing.errors.append(FileError(entry.path, reason))
-                        log.warning("%s: %s", entry.path, reason)
-                        continue
-                    if target.is_dir():
-                        if target not in seen:
-                            seen.add(target)
-                            stack.append(Path(entry.path))
-                        continue
-                elif entry.is_dir(follow_symlinks=False):
-                    seen.add(Path(entry.path).resolve())
-                    stack.append(Path(entry.path))
-                    continue
-                if entry.name.endswith(SUFFIXES) and entry.is_file():
-                    listing.files[rel] = entry.stat()
-            except (OSError, RuntimeError) as exc:  # RuntimeError: pathlib's symlink loop
-                listing.blind.append(rel)
-                listing.errors.append(FileError(entry.path, f"cannot read: {_why(exc)}"))
-    return listing
-
-
-def _why(exc: BaseException) -> str:
-    """A short reason: "Permission denied", "Too many levels of symbolic links", …"""
-    if isinstance(exc, FileNotFoundError):
-        return "it vanished during the scan"
-    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
-        return "a symlink loop"
-    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
-
-
 def file_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def usable_folder(folder: Path) -> None:
-    """Refuse to start on a digests folder that is there but cannot be read (one line, the
-    key); a folder not there yet is only reported by each scan."""
-    try:
-        if folder.exists():
-            with os.scandir(folder):
-                pass
-    except OSError as exc:
-        reason = (
-            "is not a folder" if exc.errno == errno.ENOTDIR else f"cannot be read ({exc.strerror})"
-        )
-        raise StartupError(
-            f"digests folder {folder} {reason}: fix it, or set digests.dir to another folder"
-        ) from None
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A file whose content may differ from what the store holds: to parse."""
+
+    rel: str
+    stat: os.stat_result
+    data: bytes
+    digest: str
+
+    def state(self) -> FileState:
+        return FileState(self.rel, self.stat.st_size, self.stat.st_mtime_ns, self.digest)
+
+
+@dataclass(slots=True)
+class Survey:
+    """What a scan found before writing anything (``survey``)."""
+
+    folder: Path
+    limits: DigestLimits
+    default_series: str
+    states: dict[str, FileState]
+    listing: Listing
+    report: ScanReport
+    todo: list[Changed] = field(default_factory=list)
+    refused: list[tuple[Changed, str]] = field(default_factory=list)  # too large to read
+    touched: list[FileState] = field(default_factory=list)  # same bytes, new size or mtime
+    reading: str = ""  # the limits' fingerprint, to record when it changed
+    reread: bool = False
+
+    def jobs(self) -> list[Job]:
+        return [
+            (str(self.folder / c.rel), c.data, self.default_series, self.limits) for c in self.todo
+        ]
+
+
+def survey(
+    store: Store, folder: Path, *, default_series: str = "", limits: DigestLimits = DEFAULT_LIMITS
+) -> Survey:
+    """Read what changed in ``folder`` against the store (reads only)."""
+    states = store.files.file_states()
+    reading = f"max_items={limits.max_items} max_parts={limits.max_parts}"
+    if not store.files.reading_is(reading):
+        states = {r: replace(s, size=-1, hash="") if s.error else s for r, s in states.items()}
+    else:
+        reading = ""
+    reread = store.files.reread_wanted()
+    if reread:  # every file once more: each edition learns its series from its file
+        states = {r: replace(s, size=-1, hash="") for r, s in states.items()}
+    listing = walk(folder)
+    report = ScanReport(files=len(listing.files))
+    report.errors.extend(listing.errors)
+    found = Survey(folder, limits, default_series, states, listing, report, reading=reading,
+                   reread=reread)  # fmt: skip
+    for rel, st in sorted(listing.files.items()):
+        old = states.get(rel)
+        if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+            report.unchanged += 1
+            if old.error:
+                _stored(folder, old, report)
+            continue
+        try:
+            data = read_limited(folder / rel, st.st_size, MAX_FILE_BYTES)
+        except TooLarge as exc:  # refused unread: a huge (or sparse) file costs nothing
+            found.refused.append((Changed(rel, st, b"", ""), str(exc)))
+            continue
+        except OSError as exc:
+            listing.blind.append(rel)
+            report.errors.append(FileError(str(folder / rel), f"cannot read: {why(exc)}"))
+            continue
+        digest = file_hash(data)
+        if old and old.hash == digest:
+            found.touched.append(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
+            report.unchanged += 1
+            if old.error:
+                _stored(folder, old, report)
+            continue
+        found.todo.append(Changed(rel, st, data, digest))
+    return found
+
+
+def apply_start(store: Store, found: Survey, *, policy: Policy) -> None:
+    """Write what the survey found besides parsed files: unchanged files that were touched,
+    files refused unread, the series' origin, the limits read with."""
+    with store.transaction():
+        if found.reading:
+            store.files.record_reading(found.reading)
+        _bind_series(store, found.folder, found.listing.files, found.limits)
+        for state in found.touched:
+            store.files.put_file_state(state)
+        for changed, reason in found.refused:
+            failed = FileError(str(found.folder / changed.rel), reason)
+            _ingest_one(store, found.folder, changed.state(), failed, found.states,
+                        found.listing.files, found.report, policy)  # fmt: skip
+
+
+def apply_batch(
+    store: Store, found: Survey, prepared: list[Prepared], *, first: int, policy: Policy
+) -> None:
+    """Write one batch of parsed files (``found.todo[first:]``) in one transaction."""
+    with store.transaction():
+        for changed, (parsed, index) in zip(found.todo[first:], prepared, strict=False):
+            store.index.prime(index)
+            _ingest_one(store, found.folder, changed.state(), parsed, found.states,
+                        found.listing.files, found.report, policy)  # fmt: skip
+        store.index.prime({})
+
+
+def apply_end(store: Store, found: Survey) -> ScanReport:
+    """Remove what is gone from the folder; the scan's report."""
+    report = found.report
+    gone = [rel for rel in found.states if not found.listing.covers(rel)]
+    with store.transaction():
+        for rel in gone:
+            old = found.states[rel]
+            if old.edition and store.editions.edition_source(old.edition) == rel:
+                store.editions.delete_edition(old.edition)
+                report.removed.append(old.edition)
+                log.info("edition %s removed with its file %s", old.edition.ref, rel)
+            store.files.delete_file_state(rel)
+        if found.reread:
+            store.files.reread_done()
+    return report
 
 
 def scan_folder(
@@ -187,71 +203,21 @@ def scan_folder(
     loaded); files that are not digests, or have no items yet, are skipped, not errors.
     """
     policy = Policy(today or dt.datetime.now(dt.UTC).date(), undated)
-    report = ScanReport()
     if not folder.is_dir():
-        report.errors.append(FileError(str(folder), "digests folder not found"))
-        return report
-    states = store.files.file_states()
-    if store.files.reading_changed(f"max_items={limits.max_items} max_parts={limits.max_parts}"):
-        states = {r: replace(s, size=-1, hash="") if s.error else s for r, s in states.items()}
-    reread = store.files.reread_wanted()
-    if reread:  # every file once more: each edition learns its series from its file
-        states = {r: replace(s, size=-1, hash="") for r, s in states.items()}
-    listing = _walk(folder)
-    _bind_series(store, folder, listing.files, limits)
-    present = listing.files
-    report.files = len(present)
-    report.errors.extend(listing.errors)
-
-    todo: list[tuple[str, os.stat_result, bytes, str]] = []
-    for rel, st in sorted(present.items()):
-        old = states.get(rel)
-        if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
-            report.unchanged += 1
-            if old.error:
-                _stored(folder, old, report)
-            continue
-        try:
-            data = (folder / rel).read_bytes()
-        except OSError as exc:
-            listing.blind.append(rel)
-            report.errors.append(FileError(str(folder / rel), f"cannot read: {_why(exc)}"))
-            continue
-        digest = file_hash(data)
-        if old and old.hash == digest:
-            store.files.put_file_state(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
-            report.unchanged += 1
-            if old.error:
-                _stored(folder, old, report)
-            continue
-        todo.append((rel, st, data, digest))
-
-    jobs = [(str(folder / rel), data, default_series, limits) for rel, _, data, _ in todo]
+        return missing_folder(folder)
+    found = survey(store, folder, default_series=default_series, limits=limits)
+    apply_start(store, found, policy=policy)
     done = 0
-    for batch in _prepare(jobs, store.index.indexer):
-        with store.transaction():
-            for (rel, st, _, digest), (parsed, index) in zip(todo[done:], batch, strict=False):
-                store.index.prime(index)
-                state = FileState(rel, st.st_size, st.st_mtime_ns, digest)
-                _ingest_one(store, folder, state, parsed, states, present, report, policy)
-        store.index.prime({})
+    for batch in prepare(found.jobs(), store.index.indexer):
+        apply_batch(store, found, batch, first=done, policy=policy)
         done += len(batch)
         if progress:
-            progress(done, len(todo))
+            progress(done, len(found.todo))
+    return apply_end(store, found)
 
-    gone = [rel for rel in states if not listing.covers(rel)]
-    if gone:
-        with store.transaction():
-            for rel in gone:
-                old = states[rel]
-                if old.edition and store.editions.edition_source(old.edition) == rel:
-                    store.editions.delete_edition(old.edition)
-                    report.removed.append(old.edition)
-                    log.info("edition %s removed with its file %s", old.edition.ref, rel)
-                store.files.delete_file_state(rel)
-    if reread:
-        store.files.reread_done()
-    return report
+
+def missing_folder(folder: Path) -> ScanReport:
+    return ScanReport(errors=[FileError(str(folder), "digests folder not found")])
 
 
 def _bind_series(
@@ -280,70 +246,6 @@ def _stored(folder: Path, state: FileState, report: ScanReport) -> None:
     """Report again what an unchanged file's last reading found wrong (or skipped)."""
     error = FileError(str(folder / state.path), state.error or "", state.error_line)
     (report.skipped if error.reason.startswith(SKIPPED) else report.errors).append(error)
-
-
-Prepared = tuple[Reading | FileError, dict[tuple[str, str], tuple[str, str]]]
-SKIPPED = "skipped: "  # a file state error that is no error: the file is not published
-_worker_indexer: ItemIndexer | None = None
-
-
-def _init_worker(indexer: ItemIndexer) -> None:
-    global _worker_indexer
-    _worker_indexer = indexer
-    parent = multiprocessing.parent_process()
-    if parent is not None:  # a worker outlives a killed ingest by no more than a moment
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-
-
-def _exit_with(sentinel: int) -> None:
-    """Wait for the parent process to end (kill -9 too), then end this worker at once."""
-    multiprocessing.connection.wait([sentinel])
-    os._exit(1)
-
-
-Job = tuple[str, bytes, str, DigestLimits]  # (shown path, content, default series, limits)
-
-
-def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
-    """Parse one digest and compute its items' index values (runs in a worker process)."""
-    shown, data, default_series, limits = job
-    if (why := not_a_digest(shown)) is not None:
-        return FileError(shown, SKIPPED + why), {}
-    try:
-        reading = read_digest(data, source=shown, default_series=default_series, limits=limits)
-    except DigestError as exc:
-        return FileError(shown, exc.reason, exc.line), {}
-    if reading.draft:
-        return FileError(shown, f"{SKIPPED}draft, not published ({reading.draft})"), {}
-    if not reading.items:
-        why = "file is empty" if not data.strip() else "no items yet (a day being written?)"
-        return FileError(shown, SKIPPED + why), {}
-    index = indexer or _worker_indexer
-    values = {}
-    if index is not None:
-        values = {(i.title, i.text): index(i.title, i.text) for i in reading.items}
-    return reading, values
-
-
-def _prepare(jobs: list[Job], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
-    """Prepared files in order, BATCH at a time; a big ingest uses every core."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < PARALLEL_MIN or workers < 2:
-        for start in range(0, len(jobs), BATCH):
-            yield [prepare_file(job, indexer) for job in jobs[start : start + BATCH]]
-        return
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(indexer,)) as pool:  # fmt: skip
-        results = pool.map(prepare_file, jobs, chunksize=32)
-        batch: list[Prepared] = []
-        for prepared in results:
-            batch.append(prepared)
-            if len(batch) == BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
 
 
 @dataclass(frozen=True, slots=True)

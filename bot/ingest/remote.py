@@ -27,9 +27,10 @@ import aiohttp
 
 from bot.config import DEFAULT_LIMITS, DigestLimits, Source
 from bot.digest import DigestError, Reading
-from bot.digest.models import EditionKey
+from bot.digest.models import Edition, EditionKey
 from bot.digest.series import origin
 from bot.store.database import Change, Store
+from bot.store.gateway import Db
 from bot.store.series import TooManySeries
 from bot.store.sources import SourceState
 
@@ -125,7 +126,7 @@ NO_ITEMS = "no items found: not a digest, or not written yet"
 class _Poll:
     """The settings of one run, and what it needs to know of every source."""
 
-    store: Store
+    db: Db
     session: aiohttp.ClientSession
     now: dt.datetime
     timeout: float
@@ -143,7 +144,7 @@ def expand(url: str, day: dt.date) -> str:
 
 
 async def fetch_sources(
-    store: Store,
+    db: Db,
     sources: Sequence[Source],
     *,
     session: aiohttp.ClientSession,
@@ -165,10 +166,9 @@ async def fetch_sources(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     urls = list(dict.fromkeys(s.url for s in sources))
-    store.sources.forget_sources(set(urls))
-    states = store.sources.source_states()
+    states = await db.write(lambda store: _known(store, set(urls)))
     poll = _Poll(
-        store=store,
+        db=db,
         session=session,
         now=now,
         timeout=timeout,
@@ -205,17 +205,24 @@ async def fetch_sources(
     return replace(report, unchanged=unchanged)
 
 
+def _known(store: Store, urls: set[str]) -> dict[str, SourceState]:
+    """The state of each configured source (those no longer configured are forgotten)."""
+    store.sources.forget_sources(urls)
+    return store.sources.source_states()
+
+
 async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outcome:
     """Fetch one source, store what changed, record its state; errors become the outcome."""
-    now, store = poll.now, poll.store
+    now, db = poll.now, poll.db
     target = expand(url, now.date())
     state = old or SourceState(url, created_at=now)
     checked = replace(state, checked_at=now, error=None, error_line=None)
+    edition_key = state.edition
     current = (
         state.fetched_url == target
         and state.content_hash is not None
-        and state.edition is not None
-        and store.editions.edition_source(state.edition) == target
+        and edition_key is not None
+        and await db.read(lambda store: store.editions.edition_source(edition_key)) == target
     )  # the stored edition is this body's: a 304 (or the same bytes) means nothing to do
     headers = {"Accept": ACCEPT}
     if current and state.etag:
@@ -229,7 +236,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             if now.date() - last > MISSING_GRACE:
                 reason = f"HTTP {answer.status}: nothing published since {last}"
                 raise _Failure(reason, status=answer.status)
-            _settle(poll, old, replace(checked, last_status=answer.status))
+            await _settle(poll, old, replace(checked, last_status=answer.status))
             return _Outcome(url, waiting=True)
         if answer.status == 304:
             if not current:
@@ -237,7 +244,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             etag = answer.etag or state.etag
             modified = answer.last_modified or state.last_modified
             unchanged = replace(checked, last_status=304, etag=etag, last_modified=modified)
-            _settle(poll, old, unchanged)
+            await _settle(poll, old, unchanged)
             return _Outcome(url, Change.UNCHANGED, state.edition)
         digest = file_hash(answer.body)
         loaded = replace(
@@ -249,32 +256,25 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             last_status=answer.status,
         )
         if current and digest == state.content_hash:
-            _settle(poll, old, loaded)
+            await _settle(poll, old, loaded)
             return _Outcome(url, Change.UNCHANGED, state.edition)
         reading = await _parse(poll, answer.body, target)
         if reading.draft:  # not published yet: wait for it, keep what there was
-            _settle(poll, old, replace(checked, last_status=answer.status))
+            await _settle(poll, old, replace(checked, last_status=answer.status))
             return _Outcome(url, waiting=True)
         if not reading.items:  # a page that is no digest, or one still empty: keep what was
             raise _Failure(NO_ITEMS, status=200)
         # a digest that names no date is the edition of the day it was first fetched
         kept = state.edition if state.fetched_url == target else None
         edition = reading.edition(kept.date if kept else now.date())
-        try:
-            where = origin(dict(reading.meta), target)
-            number = store.series.series_for(where, name=edition.series, now=now)
-        except TooManySeries as exc:
-            raise _Failure(str(exc), status=200) from None
-        edition = replace(edition, series_id=number, source=target)
-        owner = store.editions.edition_source(edition.key)
-        if owner not in (None, target) and (
-            owner in poll.targets or store.sources.is_digest_file(owner)
-        ):
-            raise _Failure(f"date {edition.date} is already the edition of {owner}", status=200)
-        change = store.editions.publish(edition, today=now.date())
+        where = origin(dict(reading.meta), target)
+        stored = await db.write(lambda store: _publish(store, poll, edition, where, target))
+        if isinstance(stored, _Failure):
+            raise stored
+        change, edition = stored
         if change is not Change.UNCHANGED:
             log.info("edition %s %s from %s", edition.key.ref, change.value, target)
-        _settle(poll, old, replace(loaded, edition=edition.key))
+        await _settle(poll, old, replace(loaded, edition=edition.key))
         return _Outcome(url, change, edition.key)
     except _Failure as exc:
         failed = replace(
@@ -284,11 +284,30 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             error_line=exc.line,
             failing_since=state.failing_since or now,
         )
-        _settle(poll, old, failed)
+        await _settle(poll, old, failed)
         return _Outcome(url, error=SourceError(url, exc.reason, exc.line))
 
 
-def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:
+def _publish(
+    store: Store, poll: _Poll, edition: Edition, where: str, target: str
+) -> tuple[Change, Edition] | _Failure:
+    """File the edition under its series and publish it (one transaction); the failure when
+    it cannot be."""
+    with store.transaction():
+        try:
+            number = store.series.series_for(where, name=edition.series, now=poll.now)
+        except TooManySeries as exc:
+            return _Failure(str(exc), status=200)
+        edition = replace(edition, series_id=number, source=target)
+        owner = store.editions.edition_source(edition.key)
+        if owner not in (None, target) and (
+            owner in poll.targets or store.sources.is_digest_file(owner)
+        ):
+            return _Failure(f"date {edition.date} is already the edition of {owner}", status=200)
+        return store.editions.publish(edition, today=poll.now.date()), edition
+
+
+async def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:
     """Store the source's new state; log when it starts failing, fails anew, or recovers."""
     if new.error is None:
         new = replace(new, error_line=None, failing_since=None, ok_at=poll.now)
@@ -297,7 +316,7 @@ def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:
     elif old is None or (old.error, old.error_line) != (new.error, new.error_line):
         error = SourceError(new.url, new.error, new.error_line)
         log.warning("remote source failing: %s", error)
-    poll.store.sources.put_source_state(new)
+    await poll.db.write(lambda store: store.sources.put_source_state(new))
 
 
 async def _parse(poll: _Poll, body: bytes, target: str) -> Reading:

@@ -91,40 +91,58 @@ def chat_key(update: object) -> int | None:
 
 
 class ChatOrdered(BaseUpdateProcessor):
-    """In order within a chat, concurrent across chats (see the module doc)."""
+    """In order within a chat, concurrent across chats (see the module doc). ``done`` is
+    awaited after each update's handlers have run, whatever they did (the journal's
+    ``handled``)."""
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 64,
+        *,
+        done: Callable[[object], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
-        self._queues: dict[int, deque[Awaitable[Any]]] = {}
+        self._queues: dict[int, deque[tuple[object, Awaitable[Any]]]] = {}
+        self.done = done
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         if key is None:
-            await coroutine
+            try:
+                await coroutine
+            except Exception:  # as below: the error handler's; the update was handled
+                log.exception("update processing failed")
+            await self._done(update)
             return
         queue = self._queues.get(key)
         if queue is not None:  # the chat's worker is busy: it takes this in turn
-            queue.append(coroutine)
+            queue.append((update, coroutine))
             return
-        queue = self._queues[key] = deque([coroutine])
+        queue = self._queues[key] = deque([(update, coroutine)])
         try:
             while queue:
+                taken, work = queue.popleft()
                 try:
-                    await queue.popleft()
+                    await work
                 except Exception:  # PTB's own errors are its error handler's; never stop the queue
                     log.exception("update processing failed in chat %s", key)
+                await self._done(taken)
         finally:
             del self._queues[key]
-            for left in queue:  # stopped mid-queue: nothing may stay un-awaited
+            for _, left in queue:  # stopped mid-queue: nothing may stay un-awaited
                 if iscoroutine(left):
                     left.close()
+
+    async def _done(self, update: object) -> None:
+        if self.done is not None:
+            await self.done(update)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
         for queue in self._queues.values():
-            for left in queue:
+            for _, left in queue:
                 if iscoroutine(left):
                     with contextlib.suppress(RuntimeError):
                         left.close()

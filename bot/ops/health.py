@@ -274,6 +274,27 @@ def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True, slots=True)
+class StoreFigures:
+    """What the health document reads of the database (in one read)."""
+
+    latest: EditionInfo | None
+    deliveries: dict[str, dict[str, int]]
+    outbox: Outbox
+
+
+def read_figures(store: Store) -> StoreFigures:
+    editions = store.editions.list_editions(limit=1)
+    latest = editions[0] if editions else None
+    deliveries: dict[str, dict[str, int]] = (
+        store.outbox.deliveries_summary(latest.key)["deliveries"] if latest else {}
+    )
+    return StoreFigures(latest, deliveries, read_outbox(store))
+
+
+NO_FIGURES = StoreFigures(None, {}, Outbox({}, None))
+
+
 def check_health(
     store: Store,
     state: RuntimeState,
@@ -283,22 +304,33 @@ def check_health(
     limits: HealthLimits = DEFAULT_LIMITS,
 ) -> Health:
     """The bot's health at ``now``; ``tick`` is the configured seconds between scans."""
-    editions = store.editions.list_editions(limit=1)
-    latest = editions[0] if editions else None
-    deliveries: dict[str, dict[str, int]] = (
-        store.outbox.deliveries_summary(latest.key)["deliveries"] if latest else {}
-    )
-    outbox = read_outbox(store)
+    return assess(read_figures(store), state, now=now, tick=tick, limits=limits)
+
+
+def assess(
+    figures: StoreFigures | None,
+    state: RuntimeState,
+    *,
+    now: dt.datetime,
+    tick: float,
+    limits: HealthLimits = DEFAULT_LIMITS,
+    database: str = "",
+) -> Health:
+    """The health document from what the database said (None: it did not answer, and
+    ``database`` says why) and what the running bot remembers."""
+    found = figures or NO_FIGURES
     throttled = state.throttled_since(now - THROTTLE_WINDOW)
-    reasons = _reasons(state, outbox, throttled, now=now, tick=tick, limits=limits)
+    reasons = _reasons(state, found.outbox, throttled, now=now, tick=tick, limits=limits)
+    if database:
+        reasons = (f"database: {database}", *reasons)
     return Health(
         checked_at=now,
         reasons=reasons,
         started_at=state.started_at,
         last_scan=state.last_scan,
-        latest_edition=latest,
-        latest_deliveries=deliveries,
-        outbox=outbox,
+        latest_edition=found.latest,
+        latest_deliveries=found.deliveries,
+        outbox=found.outbox,
         last_push=state.last_push,
         push_in_progress=state.push_round,
         throttled_last_hour=throttled,

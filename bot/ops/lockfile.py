@@ -1,11 +1,12 @@
 """One bot per database: an exclusive lock held beside it for as long as the process writes.
 
 ``DataLock.acquire(db_path, role="run")`` takes ``flock(LOCK_EX)`` on ``<database>.lock``
-(created 0600) and writes ``<pid> <role>`` into it; the kernel releases the lock when the
-process ends, ``kill -9`` included, so a stale file never blocks a restart. A second holder
-is refused with ``LockHeld``, whose message is one line naming the holder's pid and what to
-do. ``wait`` seconds: keep trying that long first (a bot starting while ``ingest`` runs waits
-for it; nobody waits for a running bot, which holds the lock for days).
+beside the file the path resolves to (created 0600) and writes ``<pid> <role>`` into it; the
+kernel releases the lock when the process ends, ``kill -9`` included, so a stale file never
+blocks a restart. A second holder is refused with ``LockHeld``, whose message is one line
+naming the holder's pid and what to do. ``wait`` seconds: keep trying that long first (a bot
+starting while ``ingest`` runs waits for it; nobody waits for a running bot, which holds the
+lock for days).
 """
 
 from __future__ import annotations
@@ -59,8 +60,11 @@ class DataLock:
                             db_path, pid=pid, role=holder, hint=_hint(holder, role)
                         ) from None
                     time.sleep(POLL)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()} {role}\n".encode(), 0)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()} {role}\n".encode(), 0)
+            except OSError as exc:  # a full disk: name the file (the caller says it in a line)
+                raise OSError(exc.errno, exc.strerror, str(path)) from None
         except BaseException:
             os.close(fd)
             raise
@@ -90,7 +94,10 @@ class DataLock:
 
 
 def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".lock")
+    """Beside the database file itself: a ``storage.path`` that is a symlink to another bot's
+    database (or a path through a symlinked folder) shares that bot's lock."""
+    real = db_path.resolve()
+    return real.with_name(real.name + ".lock")
 
 
 def _holder(fd: int) -> tuple[int | None, str]:

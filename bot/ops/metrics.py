@@ -28,13 +28,16 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
+from bot.store.chats import Stats
 from bot.store.database import Store
+from bot.store.gateway import Db
 
-from .health import RuntimeState, read_outbox
+from .health import Outbox, RuntimeState, read_outbox
 
 log = logging.getLogger(__name__)
 
 PREFIX = "digestbot"
+SCRAPE_READ = 5.0  # s a scrape waits for the database
 COMMAND_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _REASON_RE = re.compile(r"[^a-z0-9_ -]+")
 MAX_REASON = 40
@@ -135,7 +138,7 @@ class Metrics:
 
     def watch(
         self,
-        store: Store,
+        store: Store | Db,
         *,
         runtime: RuntimeState | None = None,
         now: Callable[[], dt.datetime] = utcnow,
@@ -157,7 +160,7 @@ class StoreCollector:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | Db,
         *,
         runtime: RuntimeState | None,
         now: Callable[[], dt.datetime],
@@ -165,6 +168,15 @@ class StoreCollector:
         self.store = store
         self.runtime = runtime
         self.now = now
+        self._failing = ""  # the reason the store could not be read, said once
+
+    def _figures(self) -> tuple[Outbox, Stats]:
+        def read(store: Store) -> tuple[Outbox, Stats]:
+            return read_outbox(store), store.chats.stats()
+
+        if isinstance(self.store, Db):  # a scrape runs in a thread: a reader answers it
+            return self.store.read_blocking(read, timeout=SCRAPE_READ)
+        return read(self.store)
 
     def describe(self) -> list[Metric]:
         return []  # names are only known at collect time; nothing to check at register
@@ -174,15 +186,20 @@ class StoreCollector:
         families: list[Metric] = []
         try:
             families = list(self._store_families())
-        except Exception:  # a locked or closed database must not break the whole scrape
-            log.warning("metrics: could not read the store", exc_info=True)
+        except Exception as exc:  # a locked or closed database must not break the scrape
+            reason = f"{type(exc).__name__}: {exc}"
+            if reason != self._failing:
+                log.warning("metrics: could not read the store: %s", reason)
+            self._failing = reason
+        else:
+            self._failing = ""
         up.add_metric([], 1.0 if families else 0.0)
         yield up
         yield from families
         yield from self._runtime_families()
 
     def _store_families(self) -> Iterator[Metric]:
-        outbox = read_outbox(self.store)
+        outbox, stats = self._figures()
         pending = GaugeMetricFamily(
             f"{PREFIX}_outbox_pending", "Outbox rows waiting to be sent, by kind", labels=["kind"]
         )
@@ -194,7 +211,6 @@ class StoreCollector:
             "How long the most overdue pending delivery has waited for its send",
             value=outbox.lag(self.now()),
         )
-        stats = self.store.chats.stats()
         chats = GaugeMetricFamily(
             f"{PREFIX}_chats", "Chats by type and state", labels=["type", "state"]
         )

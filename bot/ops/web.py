@@ -9,9 +9,10 @@ The webhook answers 403 unless ``X-Telegram-Bot-Api-Secret-Token`` is the secret
 constant time), 413 for a body over 1 MiB, 408 for a body that does not arrive within
 ``BODY_DEADLINE``, 400 for anything that is not a JSON Update (malformed, nested deeper than
 any Update, an ``update_id`` that is not a whole number), 503 while PTB is not running
-(Telegram delivers it again later), 200 without processing for an ``update_id`` already
-received (a replay: the ids are kept in the database, so a restart does not run them again),
-else puts the Update on ``application.update_queue`` and answers 200 at once.
+(Telegram delivers it again later, as it does when the update journal cannot record it), 200
+without processing for an ``update_id`` already received (a replay: the journal keeps the ids,
+so a restart does not run them again), else records the update in the journal (updates.py:
+on the disk before Telegram is told), puts it on ``application.update_queue`` and answers 200.
 
 Both servers close a connection that sends no request for ``IDLE_TIMEOUT`` seconds and accept
 at most ``MAX_CONNECTIONS`` at once (a new one beyond that is closed at once), so slow or idle
@@ -28,7 +29,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from bot.config import Config, HttpConfig, WebhookConfig, port_taken
 
 from .health import Health
 from .metrics import Metrics
+from .updates import DurableQueue, NotRecorded
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ BODY_DEADLINE = 10.0  # s for a request body to arrive
 IDLE_TIMEOUT = 15.0  # s a connection may stay open without a request
 MAX_CONNECTIONS = 128  # open connections per server (Telegram opens up to 40 to a webhook)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-Seen = Callable[[int], bool]  # records an update id; True when it was already there
+MAX_UPDATE_ID = 2**63 - 1  # larger is no Telegram update id (nor fits the journal)
 
 
 def webhook_secret(config: Config) -> str:
@@ -145,23 +147,21 @@ class _Routes:
     def __init__(
         self,
         *,
-        health: Callable[[], Health],
+        health: Callable[[], Awaitable[Health]],
         metrics: Metrics,
         secret: str,
         application: AnyApplication | None,
-        seen: Seen | None,
         body_deadline: float,
     ) -> None:
         self.health = health
         self.metrics = metrics
         self.secret = secret.encode("ascii")
         self.application = application
-        self.seen = seen
         self.body_deadline = body_deadline
 
     async def healthz(self, request: web.Request) -> web.Response:
         try:
-            report = self.health()
+            report = await self.health()
         except Exception:
             log.exception("health check failed")
             doc: dict[str, Any] = {"status": "degraded", "reasons": ["health check failed"]}
@@ -169,7 +169,8 @@ class _Routes:
         return web.json_response(report.to_json(), status=200 if report.ok else 503)
 
     async def scrape(self, request: web.Request) -> web.Response:
-        body, content_type = self.metrics.exposition(request.headers.get("Accept", ""))
+        accept = request.headers.get("Accept", "")  # collectors read the database: off the loop
+        body, content_type = await asyncio.to_thread(self.metrics.exposition, accept)
         return web.Response(body=body, headers={"Content-Type": content_type})
 
     async def webhook(self, request: web.Request) -> web.Response:
@@ -194,12 +195,19 @@ class _Routes:
         if update is None:
             log.warning("webhook: a body that is not an Update (%d bytes)", len(body))
             return web.Response(status=400, text="not an update")
-        if self.seen is not None and self.seen(update.update_id):
-            log.info("webhook: update %d was received before, ignored", update.update_id)
-            return web.Response(status=200)
+        queue = application.update_queue
+        if isinstance(queue, DurableQueue):
+            try:
+                if not await queue.record(update, body.decode("utf-8")):
+                    return web.Response(status=200)  # a replay: handled before
+            except NotRecorded:
+                return web.Response(status=503, text="cannot record it now")  # sent again
         if isinstance(application.bot, ExtBot):
             application.bot.insert_callback_data(update)  # as PTB's own webhook server does
-        await application.update_queue.put(update)
+        if isinstance(queue, DurableQueue):
+            await queue.put_recorded(update)
+        else:
+            await queue.put(update)
         return web.Response(status=200)
 
 
@@ -211,7 +219,9 @@ def _update(body: bytes, application: AnyApplication) -> Update | None:
     if not isinstance(data, dict) or _depth(data) > MAX_DEPTH:
         return None
     update_id = data.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return None
+    if not 0 <= update_id <= MAX_UPDATE_ID:
         return None
     try:
         return Update.de_json(data, application.bot)
@@ -236,12 +246,11 @@ def _depth(value: object) -> int:
 async def start_web(
     *,
     http: HttpConfig,
-    health: Callable[[], Health],
+    health: Callable[[], Awaitable[Health]],
     metrics: Metrics,
     webhook: WebhookConfig | None = None,
     secret: str = "",
     application: AnyApplication | None = None,
-    seen: Seen | None = None,
     body_deadline: float = BODY_DEADLINE,
     max_connections: int = MAX_CONNECTIONS,
 ) -> WebServer:
@@ -249,8 +258,8 @@ async def start_web(
 
     In webhook mode pass the secret (``webhook_secret(config)``) and the PTB Application built
     with ``.updater(None)``; start the application before this (updates that arrive while it
-    is not running are answered 503, so Telegram sends them again); ``seen`` records update
-    ids and tells replays (``Store.update_seen``).
+    is not running are answered 503, so Telegram sends them again); its update queue, when a
+    ``DurableQueue``, records each update before it is answered and tells replays.
     """
     if webhook is not None and (not secret or application is None):
         raise ValueError("start_web: webhook mode needs the secret and the application")
@@ -259,7 +268,6 @@ async def start_web(
         metrics=metrics,
         secret=secret,
         application=application,
-        seen=seen,
         body_deadline=body_deadline,
     )
     ops = web.Application(client_max_size=MAX_BODY)

@@ -139,8 +139,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "alert_share": {"zh": "分享", "en": "share"},
     "alert_deleted": {"zh": "已删除提醒：{label}", "en": "Alert removed: {label}"},
     "alert_shared_missing": {
-        "zh": "这个分享的提醒已不存在。",
-        "en": "That shared alert no longer exists.",
+        "zh": "这个分享链接已失效：提醒已删除或不再分享。",
+        "en": "That share link no longer works: the alert was removed or is no longer shared.",
+    },
+    "alert_share_button": {"zh": "🔗 分享 {n}", "en": "🔗 Share {n}"},
+    "alert_unshare_button": {"zh": "🔗✖ 停止分享 {n}", "en": "🔗✖ Stop sharing {n}"},
+    "alert_shared": {
+        "zh": "已生成分享链接：拿到链接的人可以复制这个提醒的关键词。",
+        "en": "Share link made: whoever has it can copy this alert's terms.",
+    },
+    "alert_unshared": {
+        "zh": "已停止分享：旧链接不再有效。",
+        "en": "No longer shared: the old link stops working.",
+    },
+    "alert_share_note": {
+        "zh": "分享链接只复制关键词，不会透露你的其他提醒。",
+        "en": "A share link copies only that alert's terms, never your other alerts.",
     },
     # search
     "search_usage": {

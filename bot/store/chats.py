@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from .repository import Repository
 from .tx import immediate
 
 ALL = "all"  # the subscription scope for the whole edition
+SHARE_BYTES = 12  # an alert's share token: 96 random bits, 16 characters of base64url
 
 
 def stamp(value: dt.datetime) -> str:
@@ -262,6 +264,30 @@ class ChatStore(Repository):
 
     def get_alert(self, alert_id: int) -> Alert | None:
         rows = list(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+        return _alert(rows[0]) if rows else None
+
+    def share_alert(self, chat_id: int, alert_id: int, *, shared: bool) -> bool:
+        """Let anyone with the link copy one of this chat's alerts (a new unguessable token),
+        or stop that; False when the alert is not this chat's."""
+        token = secrets.token_urlsafe(SHARE_BYTES) if shared else None
+        cur = self.db.execute(
+            "UPDATE alerts SET share_token = CASE WHEN ? IS NULL THEN NULL "
+            "ELSE coalesce(share_token, ?) END WHERE id = ? AND chat_id = ?",
+            [token, token, alert_id, chat_id],
+        )
+        return cur.rowcount > 0
+
+    def alert_shares(self, chat_id: int) -> dict[int, str]:
+        """The share tokens of this chat's shared alerts, by alert id."""
+        rows = self.db.execute(
+            "SELECT id, share_token FROM alerts WHERE chat_id = ? AND share_token IS NOT NULL",
+            [chat_id],
+        ).fetchall()
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    def shared_alert(self, token: str) -> Alert | None:
+        """The alert its owner shared under ``token`` (None for any other string)."""
+        rows = list(self.db.query("SELECT * FROM alerts WHERE share_token = ?", [token]))
         return _alert(rows[0]) if rows else None
 
     def delete_alert(self, chat_id: int, alert_id: int) -> bool:

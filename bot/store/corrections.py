@@ -74,6 +74,54 @@ class CorrectionStore(Repository):
             dt.datetime.fromisoformat(row[3]),
         )
 
+    def correct_if_outdated(self, delivery_id: int, *, now: dt.datetime) -> bool:
+        """A correction for the chat of edition row ``delivery_id`` when a part of it went
+        out rendered from content older than the edition's now (it was edited while the
+        delivery was in flight, or between its parts); True when one is armed."""
+        cur = self.db.execute(
+            "INSERT INTO deliveries (chat_id, kind, series_id, edition_date, due_at, "
+            "next_attempt_at, created_at, updated_at) SELECT d.chat_id, ?, d.series_id, "
+            "d.edition_date, ?, ?, ?, ? FROM deliveries d JOIN editions e "
+            "ON e.series_id = d.series_id AND e.date = d.edition_date "
+            "WHERE d.id = ? AND d.kind = 'edition' AND d.rendered IS NOT NULL "
+            "AND d.rendered != e.content_hash "
+            "ON CONFLICT (chat_id, kind, series_id, edition_date, week, broadcast_id) "
+            "DO UPDATE SET status = 'pending', part = 0, attempts = 0, error = NULL, "
+            "next_attempt_at = excluded.next_attempt_at, due_at = excluded.due_at, "
+            "updated_at = excluded.updated_at",
+            [Kind.CORRECTION, *[stamp(now)] * 4, delivery_id],
+        )
+        return cur.rowcount > 0
+
+    def correction_done(
+        self,
+        delivery_id: int,
+        edition: EditionKey,
+        *,
+        version: str,
+        steps: int,
+        now: dt.datetime,
+    ) -> bool:
+        """A correction row has edited every part to ``version`` of the edition: it is sent,
+        unless the edition changed again meanwhile (then it starts over: pending, part 0).
+        True when it is done."""
+        row = self.db.execute(
+            "SELECT content_hash FROM editions WHERE series_id = ? AND date = ?",
+            [edition.series, edition.date.isoformat()],
+        ).fetchone()
+        done = row is None or row[0] == version
+        self.db.execute(
+            "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "
+            "updated_at = ? WHERE id = ?",
+            [
+                steps if done else 0,
+                Status.SENT if done else Status.PENDING,
+                stamp(now),
+                delivery_id,
+            ],
+        )
+        return done
+
     def part_edited(self, delivery_id: int, index: int, part_hash: str) -> None:
         """Part ``index`` of a sent edition now says what ``part_hash`` stands for."""
         self.db.execute(

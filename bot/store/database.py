@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from .approvals import ApprovalStore
 from .broadcasts import BroadcastStore
-from .chats import ChatStore, stamp
+from .chats import ChatStore
 from .corrections import CorrectionStore
 from .editions import Change, EditionInfo, EditionStore
 from .files import FileStore
@@ -34,8 +34,6 @@ __all__ = ["Change", "EditionInfo", "Store", "utcnow"]
 
 log = logging.getLogger(__name__)
 
-UPDATES_KEPT = dt.timedelta(days=2)  # how long a webhook update id is remembered
-
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -44,7 +42,7 @@ def utcnow() -> dt.datetime:
 class Store:
     """The database of one bot: the connection, its transactions, and one repository per
     table family (``store.editions``, ``store.chats``, ``store.outbox`` …). Not thread-safe:
-    use it from one thread (the event loop)."""
+    the running bot uses it from one thread (``gateway.Db``'s writer), never the event loop."""
 
     def __init__(
         self,
@@ -55,7 +53,7 @@ class Store:
     ) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
-            _create_private(self.path)
+            create_private(self.path)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
         self.db = Database(conn)
         self.now = now
@@ -68,16 +66,35 @@ class Store:
         self.index.setup(topics)  # before the migrations: their triggers call its functions
         migrations.apply(self.db)
         self.index.retag_if_changed()
-        self.scheduled = ScheduleStore(self.db, now)
-        self.editions = EditionStore(self.db, now, scheduled=self.scheduled, index=self.index)
-        self.chats = ChatStore(self.db, now)
-        self.series = SeriesStore(self.db, now)
-        self.files = FileStore(self.db, now)
-        self.sources = RemoteStore(self.db, now)
-        self.outbox = OutboxStore(self.db, now)
-        self.broadcasts = BroadcastStore(self.db, now)
-        self.corrections = CorrectionStore(self.db, now)
-        self.approvals = ApprovalStore(self.db, now)
+        self._repositories()
+
+    @classmethod
+    def reader(cls, path: Path | str, *, now: Callable[[], dt.datetime] = utcnow) -> Store:
+        """A second connection to a database the bot has opened, for reads only
+        (``PRAGMA query_only``): no migrations, no index functions."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
+        store.db = Database(conn)
+        store.now = now
+        store.db.execute("PRAGMA busy_timeout = 10000")
+        store.db.execute("PRAGMA query_only = ON")
+        store.index = SearchStore(store.db, now)
+        store._repositories()
+        return store
+
+    def _repositories(self) -> None:
+        db, now = self.db, self.now
+        self.scheduled = ScheduleStore(db, now)
+        self.editions = EditionStore(db, now, scheduled=self.scheduled, index=self.index)
+        self.chats = ChatStore(db, now)
+        self.series = SeriesStore(db, now)
+        self.files = FileStore(db, now)
+        self.sources = RemoteStore(db, now)
+        self.outbox = OutboxStore(db, now)
+        self.broadcasts = BroadcastStore(db, now)
+        self.corrections = CorrectionStore(db, now)
+        self.approvals = ApprovalStore(db, now)
 
     def close(self) -> None:
         self.db.close()
@@ -107,26 +124,8 @@ class Store:
         with immediate(self.db):
             yield
 
-    # -- webhook updates ------------------------------------------------------------------
 
-    def update_seen(self, update_id: int) -> bool:
-        """Record a webhook update id: True when it was recorded before (a replay).
-
-        Ids older than ``UPDATES_KEPT`` are forgotten (Telegram keeps an update 24 h).
-        """
-        now = self.now()
-        cur = self.db.execute(
-            "INSERT OR IGNORE INTO webhook_updates (update_id, received_at) VALUES (?, ?)",
-            [update_id, stamp(now)],
-        )
-        if cur.rowcount and update_id % 256 == 0:
-            self.db.execute(
-                "DELETE FROM webhook_updates WHERE received_at < ?", [stamp(now - UPDATES_KEPT)]
-            )
-        return cur.rowcount == 0
-
-
-def _create_private(path: Path) -> None:
+def create_private(path: Path) -> None:
     """The database's folder (0700) and file (0600), when they do not exist yet: it holds
     every reader's chat id and settings. SQLite gives its -wal and -shm files the same mode."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """What the last scan learned of each digest file (the ``files`` table): part of the store.
 
-``reading_changed`` remembers the settings digests were read with, so files that failed are read
-again when the limits change.
+``reading_is`` / ``record_reading`` remember the settings digests were read with, so files that
+failed are read again when the limits change.
 """
 
 from __future__ import annotations
@@ -63,16 +63,16 @@ class FileStore(Repository):
     def delete_file_state(self, path: str) -> None:
         self.db.execute("DELETE FROM files WHERE path = ?", [path])
 
-    def reading_changed(self, fingerprint: str) -> bool:
-        """Whether digests were last read with other settings (limits) than ``fingerprint``;
-        records it. Files that failed must then be read again: they may pass now."""
+    def reading_is(self, fingerprint: str) -> bool:
+        """Whether digests were last read with these settings (limits); when not, files
+        that failed must be read again: they may pass now."""
         row = self.db.execute("SELECT value FROM meta WHERE key = 'reading'").fetchone()
-        if row is not None and row[0] == fingerprint:
-            return False
+        return row is not None and row[0] == fingerprint
+
+    def record_reading(self, fingerprint: str) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('reading', ?)", [fingerprint]
         )
-        return True
 
     def reread_wanted(self) -> bool:
         """Whether every file must be read again once (a migration asked for it)."""

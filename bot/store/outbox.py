@@ -12,73 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from bot.digest.models import Chat, EditionKey
 
 from .chats import ALL, chat_from_row, stamp
+from .outbox_rows import Delivery, Kind, Planned, Status, Target
 from .repository import Repository
 from .tx import immediate
 
-
-class Kind(StrEnum):
-    """What an outbox row delivers."""
-
-    EDITION = "edition"  # the edition, at the chat's push time (or an operator's push)
-    ALERT = "alert"  # the items of an edition that match the chat's alerts
-    CORRECTION = "correction"  # the parts already sent of an edition, edited
-    APPROVAL = "approval"  # an admin's preview of an edition waiting for "send"
-    ROUNDUP = "roundup"  # a weekly chat's roundup of a week
-    BROADCAST = "broadcast"  # an operator's announcement
-
-
-class Status(StrEnum):
-    PENDING = "pending"  # to send (or to send the rest of)
-    SENT = "sent"  # every part delivered
-    SKIPPED = "skipped"  # nothing for this chat, the chat is gone, too old to edit
-    FAILED = "failed"  # with the reason; transient failures come back on a later tick
-    AMBIGUOUS = "ambiguous"  # a read timeout: Telegram may have delivered it
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """The rest of a row's key: its edition, its week (a roundup) or its broadcast."""
-
-    edition: EditionKey | None = None
-    week: dt.date | None = None  # the first day a roundup covers
-    broadcast: int = 0
-
-    @classmethod
-    def of_week(cls, start: dt.date) -> Target:
-        return cls(week=start)
-
-    @classmethod
-    def of_broadcast(cls, number: int) -> Target:
-        return cls(broadcast=number)
-
-    @property
-    def columns(self) -> tuple[int, str, str, int]:
-        """series_id, edition_date, week, broadcast_id."""
-        edition = self.edition
-        return (
-            edition.series if edition else 0,
-            edition.date.isoformat() if edition else "",
-            self.week.isoformat() if self.week else "",
-            self.broadcast,
-        )
-
-    @classmethod
-    def from_columns(cls, series: int, day: str, week: str, broadcast: int) -> Target:
-        edition = EditionKey(series, dt.date.fromisoformat(day)) if day else None
-        return cls(edition, dt.date.fromisoformat(week) if week else None, broadcast)
-
-    def __str__(self) -> str:
-        if self.edition is not None:
-            return self.edition.ref
-        return f"week of {self.week}" if self.week else f"broadcast {self.broadcast}"
-
+__all__ = ["KEY_COLUMNS", "KEY_LOOKUP", "Delivery", "Kind", "OutboxStore", "Planned", "Status",
+           "Target"]  # fmt: skip
 
 KEY_COLUMNS = "series_id, edition_date, week, broadcast_id"
 # one row by its whole key (chat_id, kind, then ``Target.columns`` as parameters): every column
@@ -105,30 +49,6 @@ GETS_SERIES = (
     " AND (NOT EXISTS (SELECT 1 FROM chat_series x WHERE x.chat_id = c.id) OR EXISTS "
     "(SELECT 1 FROM chat_series x WHERE x.chat_id = c.id AND x.series_id = ?))"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    id: int
-    chat: Chat
-    target: Target
-    kind: Kind
-    part: int
-    attempts: int
-    message_ids: tuple[int, ...]
-    items: tuple[int, ...]  # item ids this delivery carries (alerts)
-    scopes: frozenset[str]  # the chat's subscription scopes: {"all"} or topic keys
-    due_at: dt.datetime  # when it was due: how old it is (push.max_age)
-    series: frozenset[int] = frozenset()  # the series the chat gets (empty: every series)
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    chat_id: int
-    target: Target
-    kind: Kind
-    due_at: dt.datetime
-    items: tuple[int, ...] = ()
 
 
 class OutboxStore(Repository):
@@ -329,18 +249,24 @@ class OutboxStore(Repository):
         last: bool,
         now: dt.datetime,
         part_hash: str = "",
+        version: str = "",
     ) -> None:
-        """One more part delivered (committed at once: a crash repeats at most this part)."""
+        """One more part delivered (committed at once: a crash repeats at most this part).
+
+        ``version``: the edition content the part was rendered from; the row keeps the one
+        of its first part (``rendered``), so a delivery that went out partly before an edit
+        is known to need a correction."""
         self.db.execute(
             "UPDATE deliveries SET part = part + 1, attempts = 0, error = NULL, "
             "message_ids = json_insert(message_ids, '$[#]', ?), "
-            "part_hashes = json_insert(part_hashes, '$[#]', ?), status = ?, updated_at = ? "
-            "WHERE id = ?",
+            "part_hashes = json_insert(part_hashes, '$[#]', ?), status = ?, updated_at = ?, "
+            "rendered = coalesce(rendered, nullif(?, '')) WHERE id = ?",
             [
                 message_id,
                 part_hash,
                 Status.SENT if last else Status.PENDING,
                 stamp(now),
+                version,
                 delivery_id,
             ],
         )

@@ -152,3 +152,17 @@ async def test_broadcast_needs_text_and_an_admin(tg: Sandbox, app: BotRunner) ->
     draft = app.store.broadcasts.broadcast(1)
     assert draft is not None
     assert draft.status == "draft"
+
+
+async def test_broadcast_is_for_a_private_chat_only(tg: Sandbox, app: BotRunner) -> None:
+    """/broadcast from a group (even the bot's admin's) posts no draft there: a refusal."""
+    boss = tg.add_user("Boss")
+    assert boss.id == ADMIN_ID
+    group = tg.add_group("公开群", admins=[boss], members=[tg.add_user("Reader")])
+    await tg.wait_messages(group, 1)
+    tg.send(group, boss, "/broadcast 内部通知：明天停推")
+    _, refusal = await tg.wait_messages(group, 2)
+    assert "内部通知" not in refusal.text
+    assert refusal.text == "这个命令只能在与我的私聊中使用。"
+    assert app.store is not None
+    assert app.store.broadcasts.broadcast(1) is None

@@ -230,3 +230,20 @@ async def test_forged_and_stale_buttons_change_nothing(tg: Sandbox, app: BotRunn
     row = store.chats.get_chat(mallory_chat.id)
     assert row is not None
     assert row.language == "zh"
+
+
+async def test_an_admin_demoted_a_moment_ago_changes_nothing(
+    tg: Sandbox, app: BotRunner, settle: Settle
+) -> None:
+    """An admin who just lost the role is refused at once (no remembered admin status)."""
+    admin, owner = tg.add_user("Ada"), tg.add_user("Olga")
+    group = tg.add_group("碳圈", admins=[owner, admin])
+    await tg.wait_messages(group, 1)
+    tg.send(group, admin, "/subscribe")
+    _, confirmation = await tg.wait_messages(group, 2)
+    assert confirmation.text.startswith("✅ 已订阅")
+    tg.chat_of(group.id).admin_ids.remove(admin.id)  # the owner demotes Ada
+    tg.send(group, admin, "/unsubscribe")
+    *_, refusal = await tg.wait_messages(group, 3)
+    assert refusal.text == "抱歉，只有本群管理员可以修改订阅和设置。"
+    assert store_of(app).chats.scopes(group.id) == {"all"}

@@ -13,6 +13,7 @@ from conftest import SEED, Clock, store_of
 from bot.app import BotRunner
 from bot.ops.flood import Throttle
 from bot.store.database import Store
+from bot.store.editions import EditionStore
 from tgsandbox import Sandbox
 
 
@@ -170,10 +171,7 @@ async def test_alert_add_list_delete(tg: Sandbox, app: BotRunner) -> None:
     tg.send(chat, alice, "/alerts")
     *_, listing = await tg.wait_messages(chat, 3)
     assert "1. 储能 -煤炭" in listing.text
-    share = [e["url"] for e in listing.entities if e["type"] == "text_link"]
-    assert share == [
-        f"https://t.me/digest_test_bot?start=alert-{store_of(app).chats.alerts(chat.id)[0].id}"
-    ]
+    assert not [e for e in listing.entities if e["type"] == "text_link"]  # shared only by choice
     tg.press(listing, alice, text=listing.buttons[0][0][0])
     await tg.wait_for(lambda sb: "还没有提醒" in sb.messages(chat)[2].text)
     assert store_of(app).chats.alerts(chat.id) == []
@@ -331,7 +329,7 @@ async def test_unknown_command_and_plain_text_get_hints(tg: Sandbox, app: BotRun
 
 
 async def test_deep_links(tg: Sandbox, app: BotRunner) -> None:
-    """/start sub, /start topic-storage and /start alert-<id> act on a shared link."""
+    """/start sub, /start topic-storage and /start alert-<token> act on a shared link."""
     alice = tg.add_user("Alice")
     chat = tg.private_chat(alice)
     tg.send(chat, alice, "/start sub")
@@ -341,15 +339,22 @@ async def test_deep_links(tg: Sandbox, app: BotRunner) -> None:
     _, topic = await tg.wait_messages(chat, 2)
     assert topic.text.startswith("✅ 已订阅话题「储能」")
     assert store_of(app).chats.scopes(chat.id) == {"storage"}
-    alert = store_of(app).chats.add_alert(chat.id, ("绿证",), ())
+    tg.send(chat, alice, "/alert 绿证")
+    tg.send(chat, alice, "/alerts")
+    *_, listing = await tg.wait_messages(chat, 4)
+    tg.press(listing, alice, text="🔗 分享 1")
+    await tg.wait_for(
+        lambda sb: (
+            "分享" in sb.messages(chat)[3].text
+            and any(e["type"] == "text_link" for e in sb.messages(chat)[3].entities)
+        )
+    )
+    [link] = [e["url"] for e in tg.messages(chat)[3].entities if e["type"] == "text_link"]
     bob = tg.add_user("Bob")
     bob_chat = tg.private_chat(bob)
-    tg.send(bob_chat, bob, f"/start alert-{alert.id}")
+    tg.send(bob_chat, bob, f"/start {link.rpartition('start=')[2]}")
     [copied] = await tg.wait_messages(bob_chat, 1)
     assert copied.text.startswith("🔔 已添加提醒：绿证")
-    tg.send(bob_chat, bob, "/start alert-999999")
-    _, missing = await tg.wait_messages(bob_chat, 2)
-    assert missing.text == "这个分享的提醒已不存在。"
 
 
 async def test_blocked_then_unblocked(
@@ -404,7 +409,7 @@ async def test_failing_handler_apologises_and_logs(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store_of(app).editions, "latest_edition", broken)
+    monkeypatch.setattr(EditionStore, "latest_edition", broken)  # every connection's
     [apology] = await talk(tg, "/today")
     assert apology == "抱歉，出了点问题，请稍后再试。"
     assert any("disk on fire" in (r.exc_text or "") for r in caplog.records)

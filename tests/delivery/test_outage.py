@@ -16,6 +16,7 @@ from push_world import add_readers, editions
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
 from bot.digest.models import EditionKey
+from bot.ops.health import assess
 from bot.store.database import Store
 from tgsandbox import FaultConfig, Sandbox
 
@@ -55,7 +56,10 @@ async def app(config: Config, clock: Clock, tg: Sandbox) -> AsyncIterator[BotRun
 
 
 def health_reasons(app: BotRunner) -> tuple[str, ...]:
-    return app.health().reasons
+    """What /healthz says of the running bot's own state (the database's figures aside)."""
+    assert app.services is not None
+    runtime, tick = app.services.runtime, app.config.push.tick
+    return assess(None, runtime, now=app.now(), tick=tick).reasons
 
 
 async def delivered(tg: Sandbox, chats: list[int], *, timeout: float = 30.0) -> None:  # noqa: ASYNC109

@@ -105,7 +105,7 @@ async def test_next_weeks_edition_is_invisible_until_its_day_then_pushed_once(
     store = store_of(app)
     [reader] = add_readers(tg, store, 1, alerts=["氢能"])
     assert app.services is not None
-    app.services.alerts_changed(reader)
+    await app.services.alerts_changed(reader)
     user = tg.users[reader]
     later = DAY + dt.timedelta(days=7)
     (digests / f"{later}.md").write_text(digest(later, "氢能重卡示范线开通。"), "utf-8")

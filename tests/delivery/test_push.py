@@ -126,7 +126,7 @@ async def test_topics_filter_and_alert_marks(tg: Sandbox, app: BotRunner, clock:
     store.chats.set_scopes(chat, {"storage"})
     store.chats.add_alert(chat, ("100mw",), ())
     assert app.services is not None
-    app.services.alerts_changed(chat)
+    await app.services.alerts_changed(chat)
     clock.set(at(8, 0))
     await app.tick()
     [message] = await tg.wait_messages(chat, 1)
@@ -155,7 +155,7 @@ async def test_alert_outside_the_digest_is_sent_once(
     store.chats.ensure_chat(stranger.id, type="private")
     store.chats.add_alert(stranger.id, ("碳市场",), ())
     assert app.services is not None
-    app.services.alerts_changed(follower, stranger.id)
+    await app.services.alerts_changed(follower, stranger.id)
     clock.set(at(9, 0, day=dt.date(2024, 3, 2)))
     (digests / "2024-03-02.md").write_text(EDITION.replace("2024-03-01", "2024-03-02"), "utf-8")
     report = await app.tick()
@@ -289,3 +289,18 @@ async def test_a_push_shows_in_metrics_and_health(
     assert samples[("digestbot_command_seconds_count", (("command", "today"),))] == 1
     assert health["last_push"]["sent"] == 1
     assert health["last_push"]["failed"] == 1
+
+
+async def test_a_clock_set_back_mid_push_holds_nothing_back(
+    tg: Sandbox, app: BotRunner, clock: Clock
+) -> None:
+    """The bot's clock goes back an hour in the middle of a push: the rest of the readers
+    still get the edition now, not when the clock has caught up again."""
+    tg.flood.global_per_s = 1000
+    readers = [reader(tg, app, f"R{n}") for n in range(120)]
+    clock.set(at(8, 0))
+    assert (await app.tick()).planned == len(readers)
+    await tg.wait_for(lambda sb: len(sb.counters.per_chat) >= 20, timeout=30)
+    clock.set(at(7, 0))  # an hour back, and it stays there
+    await tg.wait_for(lambda sb: len(sb.counters.per_chat) == len(readers), timeout=30)
+    assert all(len(tg.messages(chat)) == 1 for chat in readers)

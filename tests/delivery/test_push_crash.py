@@ -10,17 +10,14 @@ from __future__ import annotations
 import asyncio
 import bisect
 import datetime as dt
-import os
 import random
-import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT, TOKEN, Emulator
+from conftest import TOKEN, BotProcess, Emulator
 from push_world import PaceLog, add_readers
 
 from bot.config import Config
@@ -36,48 +33,6 @@ EDITION = (
     "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
     "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
 )
-
-
-class BotProcess:
-    """``python -m bot run`` as a subprocess: start, kill -9, stop (SIGTERM)."""
-
-    def __init__(self, config: Path, data: Path, log: Path) -> None:
-        self.config, self.data, self.log = config, data, log
-        self.proc: asyncio.subprocess.Process | None = None
-        self.starts = 0
-
-    async def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGESTBOT_", "TELEGRAM"))}
-        env |= {"DIGESTBOT_DATA": str(self.data), "PYTHONPATH": str(ROOT)}
-        self.starts += 1
-        with self.log.open("ab") as log:
-            log.write(f"--- start {self.starts} ---\n".encode())
-            log.flush()
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "--config",
-                str(self.config),
-                "run",
-                cwd=self.data,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-            )
-
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
-
-    async def stop(self, *, within: float) -> int:
-        """SIGTERM; the exit code (it must come within ``within`` seconds)."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(within):
-            return await self.proc.wait()
 
 
 @pytest.fixture
@@ -204,3 +159,49 @@ async def test_kill_9_during_corrections_loses_none(
     assert tg.counters.edited_messages == readers
     repeats = tg.counters["editMessageText"] - readers  # "not modified": done before a kill
     assert repeats <= kills * CONCURRENCY
+
+
+async def test_a_correction_during_the_push_reaches_every_reader(
+    tmp_path: Path, emulator: Emulator, bot: BotProcess
+) -> None:
+    """600 readers; the edition is corrected after ~200 sends, and the bot is killed (kill -9)
+    and stopped (SIGTERM) while the rest go out: every reader ends with the corrected text —
+    those whose message was on its way when the file changed too — and nothing is pending."""
+    tg = emulator.sandbox
+    tg.flood.global_per_s = 2000
+    tg.faults = FaultConfig(slow_rate=1.0, slow_seconds=0.05, methods=("sendMessage",))
+    bot.config.write_text(  # the default number of sends in flight
+        bot.config.read_text("utf-8").replace("concurrency = 16", "concurrency = 64"), "utf-8"
+    )
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    path = digests / f"{today}.md"
+    path.write_text(EDITION, "utf-8")
+    readers = 600
+    store = Store(bot.data / "digestbot.sqlite3", topics=Config().topic_spec)
+    chats = add_readers(tg, store, readers)
+    store.close()
+    corrected = "200MW（更正）"
+    async with asyncio.timeout(150):
+        await bot.start()
+        await tg.wait_for(lambda sb: sb.counters.sent_messages >= 200, timeout=60)
+        path.write_text(EDITION.replace("100MW", corrected), "utf-8")
+        await tg.wait_for(lambda sb: sb.counters.sent_messages >= 330, timeout=60)
+        await bot.kill()
+        await bot.start()
+        await tg.wait_for(lambda sb: sb.counters.sent_messages >= 450, timeout=60)
+        assert await bot.stop(within=10) == 0
+        await bot.start()
+        await tg.wait_for(
+            lambda sb: all(corrected in sb.messages(c)[-1].text for c in chats), timeout=90
+        )
+        assert await bot.stop(within=10) == 0
+    assert all(corrected in tg.messages(chat)[-1].text for chat in chats)
+    store = Store(bot.data / "digestbot.sqlite3", topics=Config().topic_spec)
+    try:
+        summary = store.outbox.deliveries_summary(EditionKey(0, today))["deliveries"]
+    finally:
+        store.close()
+    assert summary["edition"] == {"sent": readers}
+    assert set(summary["correction"]) == {"sent"}

@@ -107,7 +107,7 @@ async def test_every_chat_gets_its_edition_once_at_telegrams_pace(
     groups.append(add_group(tg, store, "光伏群", admin, alerts=("光伏",)))
     channels = [add_channel(tg, store, f"碳频道{n}", admin) for n in range(2)]
     forum, thread = add_forum_topic(tg, store, "论坛", admin, "交通", scopes={"transport"})
-    services.alerts_changed(*marked, *storage, *late, *strangers, groups[-1].id)
+    await services.alerts_changed(*marked, *storage, *late, *strangers, groups[-1].id)
     greeted = [*[g.id for g in groups], forum.id]
     await tg.wait_for(lambda sb: all(sb.messages(g) for g in greeted))
 

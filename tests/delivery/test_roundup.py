@@ -165,7 +165,7 @@ async def test_weekly_chats_get_one_roundup_on_their_day(
     store.chats.ensure_chat(daily, type="private")
     store.chats.subscribe(daily)
     assert app.services is not None
-    app.services.alerts_changed(weekly)
+    await app.services.alerts_changed(weekly)
     for day in WEEK:  # the week goes by: the daily reader gets each edition; weekly readers
         clock.set(at(day, 8))  # only the alert of the day its edition is published
         await app.tick()
@@ -247,7 +247,7 @@ async def test_weekly_chats_get_their_alerts_when_the_edition_comes(
     store.chats.subscribe(weekly)
     store.chats.add_alert(weekly, ("1100mw",), ())
     assert app.services is not None
-    app.services.alerts_changed(weekly)
+    await app.services.alerts_changed(weekly)
     day = dt.date(2024, 3, 11)
     (digests / f"{day}.md").write_text(digest(day), "utf-8")
     clock.set(at(day, 7))

@@ -25,6 +25,7 @@ from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
 from bot.ingest.remote import HTML, NO_ITEMS, RemoteReport, fetch_sources
 from bot.store.database import Store
+from bot.store.gateway import Db
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "digests" / "2024-01-08.md"
@@ -148,7 +149,11 @@ async def poll(
     options.setdefault("backoff", 0.0)
     options.setdefault("timeout", 2.0)
     sources = [Source(u) for u in urls]
-    return await fetch_sources(store, sources, session=session, **options)
+    db = Db.wrap(store)
+    try:
+        return await fetch_sources(db, sources, session=session, **options)
+    finally:
+        await db.close(store=False)
 
 
 async def test_new_then_unchanged_then_changed(

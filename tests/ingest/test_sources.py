@@ -10,10 +10,12 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import days
 
+from bot.cli.main import main
 from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
 from bot.store.database import Store
@@ -201,20 +203,20 @@ def unreadable(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     path.chmod(0)
     if os.geteuid() != 0:
         return
-    real_scandir, real_read = os.scandir, Path.read_bytes
+    real_scandir, real_open = os.scandir, Path.open
 
     def scandir(p: str | os.PathLike[str] = ".") -> object:
         if Path(p) == path:
             raise PermissionError(13, "Permission denied", str(p))
         return real_scandir(p)
 
-    def read_bytes(self: Path) -> bytes:
+    def open_(self: Path, *args: Any, **kwargs: Any) -> Any:
         if self == path:
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self)
+        return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_)
 
 
 def test_symlink_loops_are_reported_and_the_rest_loads(store: Store, folder: Path) -> None:
@@ -271,14 +273,14 @@ def test_a_file_vanishing_mid_scan_is_one_error(
     """A file deleted between listing and reading is reported; the rest loads."""
     gone = folder / "2024-01-10.md"
     gone.write_text(digest("2024-01-10", "光伏"), "utf-8")
-    real_read = Path.read_bytes
+    real_open = Path.open
 
-    def read_bytes(self: Path) -> bytes:
+    def open_(self: Path, *args: Any, **kwargs: Any) -> Any:
         if self == gone:
             self.unlink()
-        return real_read(self)
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_)
     report = scan_folder(store, folder)
     assert days(report.new) == [DAY]
     assert [str(e) for e in report.errors] == [f"{gone}: cannot read: it vanished during the scan"]
@@ -306,6 +308,39 @@ def test_symlinks_out_of_the_folder_are_skipped(
     )
     assert errors[2] == f"{folder / 'dangling.md'}: skipped: a broken symlink"
     assert errors[3].startswith(f"{folder / 'outside'}: skipped: a symlink to ")
+
+
+def test_check_and_ingest_agree_on_symlinks_out_of_the_folder(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check DIR` does not show what ingest refuses: a file behind a symlink out of the
+    folder is the same error there, and the exit status says so."""
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "2024-01-10.md").write_text(digest("2024-01-10", "机密"), "utf-8")
+    (folder / "2024-01-10.md").symlink_to(private / "2024-01-10.md")
+    assert main(["check", str(folder)]) == 1
+    shown = capsys.readouterr().out
+    assert "机密" not in shown
+    assert f"error: {folder / '2024-01-10.md'}: skipped: a symlink to " in shown
+
+
+def test_a_name_that_is_not_utf8_is_one_error_and_the_rest_loads(
+    store: Store, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file named in Latin-1 bytes: an error naming it (bytes as \\xNN) and the fix;
+    the other files load, and `ingest` and `check` end in lines, not a traceback."""
+    bad = os.fsencode(folder) + b"/r\xe9sum\xe9-2024-01-11.md"
+    with open(bad, "wb") as fh:  # noqa: PTH123 - a bytes path
+        fh.write(digest("2024-01-11", "乱码文件名").encode())
+    report = scan_folder(store, folder)
+    assert days(report.new) == [DAY]
+    [error] = [str(e) for e in report.errors]
+    name = "r\\xe9sum\\xe9-2024-01-11.md"
+    assert error == f"{folder}/{name}: skipped: its name is not valid UTF-8: rename it"
+    assert scan_folder(store, folder).errors == report.errors  # and again on the next scan
+    assert main(["check", str(folder)]) == 1
+    assert "not valid UTF-8" in capsys.readouterr().out
 
 
 def children(pid: int) -> list[int]:

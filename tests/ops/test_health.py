@@ -262,21 +262,21 @@ async def test_a_running_bot_whose_tick_fails_or_misses_files_is_degraded(
     services = app.services
     (services.config.digests_dir / "loop.md").symlink_to(services.config.digests_dir / "loop.md")
     assert await guarded_tick(services) is not None
-    [reason] = app.health().reasons
+    [reason] = (await app.health()).reasons
     assert reason.startswith("the last scan did not load: ")
     assert "a symlink loop" in reason
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(plan, "scan_folder", broken)
+    monkeypatch.setattr(plan, "survey", broken)
     for _ in range(3):
         assert await guarded_tick(services) is None
-    assert any(r.startswith("the last tick failed (3×") for r in app.health().reasons)
+    assert any(r.startswith("the last tick failed (3×") for r in (await app.health()).reasons)
     assert sum("tick failed" in r.getMessage() for r in caplog.records) == 1
     samples = metric_samples(services.metrics.exposition()[0].decode())
     assert samples[("digestbot_tick_failures_total", ())] == 3
     monkeypatch.undo()
     (services.config.digests_dir / "loop.md").unlink()
     assert await guarded_tick(services) is not None
-    assert app.health().ok
+    assert (await app.health()).ok

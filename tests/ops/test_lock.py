@@ -6,6 +6,7 @@ import asyncio
 import os
 import stat
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,27 @@ async def test_a_second_bot_on_the_same_database_is_refused(config: Config) -> N
     third = BotRunner(config, poll_timeout=1)
     await third.start()
     await third.stop()
+
+
+async def test_a_database_path_through_a_symlink_is_the_same_database(
+    config: Config, tmp_path: Path
+) -> None:
+    """A second bot whose storage.path is a symlink to the first one's database (or lies in a
+    symlinked folder) is refused like one on the same path."""
+    first = BotRunner(config, poll_timeout=1)
+    await first.start()
+    try:
+        linked = tmp_path / "elsewhere"
+        linked.mkdir()
+        (linked / "bot.sqlite3").symlink_to(config.db_path)
+        (tmp_path / "linked-data").symlink_to(config.db_path.parent)
+        for path in (linked / "bot.sqlite3", tmp_path / "linked-data" / config.db_path.name):
+            second = BotRunner(replace(config, db_path=path, data_dir=path.parent))
+            with pytest.raises(LockHeld, match=rf"\(pid {os.getpid()}\)"):
+                await second.start()
+            assert second.db is None
+    finally:
+        await first.stop()
 
 
 async def test_ingest_and_push_refuse_while_the_bot_runs(

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import json
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from bot.chat.handlers import App, register
 from bot.config import Config, HttpConfig, WebhookConfig
 from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
-from bot.ops.health import RuntimeState, check_health
+from bot.ops.health import Health, RuntimeState, check_health
 from bot.ops.metrics import Metrics, failure_reason
 from bot.ops.web import (
     MAX_BODY,
@@ -36,6 +36,7 @@ from bot.ops.web import (
 )
 from bot.services import BotData, LiveAlerts, Services, utcnow
 from bot.store.database import Store
+from bot.store.gateway import Db
 from bot.store.outbox import Kind, Planned, Target
 from tgsandbox import Sandbox
 
@@ -62,6 +63,15 @@ class WebhookBot:
     state: RuntimeState
     metrics: Metrics
     processed: list[int]  # update ids PTB handled, in order
+
+
+def health_of(store: Store, state: RuntimeState) -> Callable[[], Awaitable[Health]]:
+    """/healthz of a store and a runtime state, as the running bot answers it."""
+
+    async def health() -> Health:
+        return check_health(store, state, now=utcnow(), tick=30.0)
+
+    return health
 
 
 def webhook_application(services: Services) -> App:
@@ -96,7 +106,8 @@ def hook_config(config: Config) -> Config:
 async def bot(hook_config: Config) -> AsyncIterator[WebhookBot]:
     """The real bot in webhook mode: PTB without an Updater, behind our aiohttp server."""
     store = Store(hook_config.db_path, topics=hook_config.topic_spec)
-    services = Services(config=hook_config, store=store, alerts=LiveAlerts(store))
+    db = Db.wrap(store)
+    services = Services(config=hook_config, db=db, alerts=LiveAlerts(store.chats.alerts()))
     state = RuntimeState(started_at=utcnow())
     metrics = Metrics()
     metrics.watch(store, runtime=state)
@@ -119,7 +130,7 @@ async def bot(hook_config: Config) -> AsyncIterator[WebhookBot]:
         webhook=hook_config.webhook,
         secret=secret,
         application=app,
-        health=lambda: check_health(store, state, now=utcnow(), tick=30.0),
+        health=health_of(store, state),
         metrics=metrics,
     )
     try:
@@ -128,6 +139,7 @@ async def bot(hook_config: Config) -> AsyncIterator[WebhookBot]:
         await server.stop()
         await app.stop()
         await app.shutdown()
+        await db.close(store=False)
         store.close()
 
 
@@ -269,7 +281,8 @@ async def test_same_address_serves_everything_on_one_port(
     metrics = Metrics()
     state = RuntimeState(started_at=utcnow())
     store = Store(":memory:")
-    app = webhook_application(Services(config=hook_config, store=store))
+    db = Db.wrap(store)
+    app = webhook_application(Services(config=hook_config, db=db))
     await app.initialize()
     await app.start()
     server = await start_web(
@@ -277,7 +290,7 @@ async def test_same_address_serves_everything_on_one_port(
         webhook=WebhookConfig(listen=LOOPBACK, port=port, path="/hook"),
         secret="s3cret",
         application=app,
-        health=lambda: check_health(store, state, now=utcnow(), tick=30.0),
+        health=health_of(store, state),
         metrics=metrics,
     )
     try:
@@ -292,7 +305,7 @@ async def test_same_address_serves_everything_on_one_port(
         await server.stop()
         await app.stop()
         await app.shutdown()
-        store.close()
+        await db.close()
 
 
 async def test_slow_bodies_and_connection_floods_are_cut_off(
@@ -302,7 +315,7 @@ async def test_slow_bodies_and_connection_floods_are_cut_off(
     disconnected; one opening more connections than the cap gets the extra ones closed."""
     server = await start_web(
         http=hook_config.http,
-        health=lambda: check_health(bot.store, bot.state, now=utcnow(), tick=30.0),
+        health=health_of(bot.store, bot.state),
         metrics=Metrics(),
         webhook=hook_config.webhook,
         secret=bot.secret,

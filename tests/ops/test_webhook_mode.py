@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import Clock, free_port
+from conftest import TOKEN, BotProcess, Clock, Emulator, free_port
 
 from bot.app import BotRunner
 from bot.config import Config, WebhookConfig
 from bot.ops.web import SECRET_HEADER, webhook_secret
-from tgsandbox import Sandbox
+from tgsandbox import FaultConfig, Sandbox
 
 
 @pytest.fixture
@@ -108,8 +110,13 @@ async def test_a_replayed_update_is_answered_once_even_after_a_restart(
 
 @pytest.mark.parametrize(
     "body",
-    [b"[" * 200_000 + b"]" * 200_000, b'{"update_id": true}', b'{"update_id": -5}'],
-    ids=["200k-deep", "boolean-id", "negative-id"],
+    [
+        b"[" * 200_000 + b"]" * 200_000,
+        b'{"update_id": true}',
+        b'{"update_id": -5}',
+        b'{"update_id": 100000000000000000000000000, "message": {}}',
+    ],
+    ids=["200k-deep", "boolean-id", "negative-id", "huge-id"],
 )
 async def test_hostile_bodies_are_400_not_500(
     tg: Sandbox, app: BotRunner, hook_config: Config, body: bytes
@@ -124,3 +131,48 @@ async def test_hostile_bodies_are_400_not_500(
     tg.private_chat(user)
     assert await post(tg.webhook.url, update(5, user.id, "/start"), secret) == 200
     await tg.wait_messages(user.id, 1)
+
+
+async def test_an_acknowledged_update_survives_kill_9(tmp_path: Path, emulator: Emulator) -> None:
+    """/help posted to a bot that answers 200 and is killed (kill -9) before it could reply is
+    answered by the next bot; Telegram's retry of it afterwards is answered by nobody."""
+    tg = emulator.sandbox
+    port = free_port()
+    data = tmp_path / "data"
+    data.mkdir()
+    (tmp_path / "digests").mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{emulator.url}/bot"\n'
+        f'[digests]\ndir = "{tmp_path / "digests"}"\n'
+        f'[webhook]\nurl = "http://127.0.0.1:{port}"\nlisten = "127.0.0.1"\nport = {port}\n'
+        "[http]\nport = 0\n",
+        "utf-8",
+    )
+    bot = BotProcess(config, data, tmp_path / "bot.log")
+    user = tg.add_user("Eve", language_code="en")
+    tg.private_chat(user)
+    body = update(4242, user.id, "/help")
+    try:
+        async with asyncio.timeout(60):
+            await bot.start()
+            await tg.wait_for(lambda sb: sb.counters["setWebhook"] == 1, timeout=30)
+            secret = (data / "webhook_secret").read_text("ascii").strip()
+            tg.faults = FaultConfig(partition=True)  # the reply never reaches Telegram
+            assert await post(tg.webhook.url, body, secret) == 200
+            await tg.wait_for(lambda sb: sb.counters.faults_partitioned >= 1, timeout=30)
+            await bot.kill()
+            tg.faults = FaultConfig()
+            assert not tg.messages(user.id)
+            await bot.start()
+            [answer] = await tg.wait_messages(user.id, 1, timeout=30)
+            assert answer.text.startswith("Commands")
+            await tg.wait_for(lambda sb: sb.counters["setWebhook"] == 2, timeout=30)
+            assert await post(tg.webhook.url, body, secret) == 200  # Telegram's retry
+            assert await post(tg.webhook.url, update(4243, user.id, "/start"), secret) == 200
+            *_, welcome = await tg.wait_messages(user.id, 2, timeout=30)
+            assert welcome.text.startswith("Hello, Eve!")
+            assert await bot.stop(within=10) == 0
+    finally:
+        await bot.kill()
+    assert len(tg.messages(user.id)) == 2

@@ -1,0 +1,111 @@
+"""Parsing what a scan found changed: in this process for a few small files, in worker
+processes for a big ingest or a big file.
+
+Part of ingest. A digest of more than ``IN_PROCESS_BYTES`` (a hostile or broken one: a huge
+table, half a million items) is parsed in a process of its own that ends with it, so whatever
+it costs in memory is given back, and the bot's own process never holds it; a cold ingest of
+many files uses every core. Workers end when their parent does (``kill -9`` too).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from bot.config import DigestLimits
+from bot.digest import DigestError, Reading, not_a_digest
+from bot.store.index import ItemIndexer
+
+from .limits import read_digest
+from .walk import FileError
+
+BATCH = 200  # files per transaction on a cold ingest
+PARALLEL_MIN = 64  # files to parse before worker processes pay off
+IN_PROCESS_BYTES = 256 * 1024  # a bigger digest is parsed in a process of its own
+SKIPPED = "skipped: "  # a file state error that is no error: the file is not published
+
+Prepared = tuple[Reading | FileError, dict[tuple[str, str], tuple[str, str]]]
+Job = tuple[str, bytes, str, DigestLimits]  # (shown path, content, default series, limits)
+_worker_indexer: ItemIndexer | None = None
+
+
+def _init_worker(indexer: ItemIndexer) -> None:
+    global _worker_indexer
+    _worker_indexer = indexer
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a worker outlives a killed ingest by no more than a moment
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    """Wait for the parent process to end (kill -9 too), then end this worker at once."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
+def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
+    """Parse one digest and compute its items' index values (runs in a worker process)."""
+    shown, data, default_series, limits = job
+    if (why := not_a_digest(shown)) is not None:
+        return FileError(shown, SKIPPED + why), {}
+    try:
+        reading = read_digest(data, source=shown, default_series=default_series, limits=limits)
+    except DigestError as exc:
+        return FileError(shown, exc.reason, exc.line), {}
+    if reading.draft:
+        return FileError(shown, f"{SKIPPED}draft, not published ({reading.draft})"), {}
+    if not reading.items:
+        why = "file is empty" if not data.strip() else "no items yet (a day being written?)"
+        return FileError(shown, SKIPPED + why), {}
+    index = indexer or _worker_indexer
+    values = {}
+    if index is not None:
+        values = {(i.title, i.text): index(i.title, i.text) for i in reading.items}
+    return reading, values
+
+
+def prepare(jobs: list[Job], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
+    """Prepared files in order, BATCH at a time."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) >= PARALLEL_MIN and workers >= 2:
+        yield from _in_pool(jobs, indexer, workers)
+        return
+    for start in range(0, len(jobs), BATCH):
+        yield [_one(job, indexer) for job in jobs[start : start + BATCH]]
+
+
+def _one(job: Job, indexer: ItemIndexer) -> Prepared:
+    """A small file here; a big one in a process of its own."""
+    if len(job[1]) <= IN_PROCESS_BYTES:
+        return prepare_file(job, indexer)
+    try:
+        with _pool(1, indexer) as pool:
+            return pool.submit(prepare_file, job).result()
+    except BrokenProcessPool:  # the reader died on it (out of memory): the file is refused
+        reason = "the reader ran out of memory on this file: split it"
+        return FileError(job[0], reason), {}
+
+
+def _pool(workers: int, indexer: ItemIndexer) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(indexer,)
+    )
+
+
+def _in_pool(jobs: list[Job], indexer: ItemIndexer, workers: int) -> Iterator[list[Prepared]]:
+    with _pool(workers, indexer) as pool:
+        results = pool.map(prepare_file, jobs, chunksize=32)
+        batch: list[Prepared] = []
+        for prepared in results:
+            batch.append(prepared)
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
