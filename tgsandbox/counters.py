@@ -27,8 +27,8 @@ class Counters:
     ``per_chat`` the messages delivered to each chat, ``retry_afters`` every flood-limit 429's
     retry_after. The injected faults are counted apart, one counter each (``faults_5xx``,
     ``faults_slow``, ``faults_dropped``, ``faults_throttled``: 429s of the throttle fault, not
-    in ``http_429``); ``faults_partitioned`` counts the requests a partition held, which
-    Telegram never saw (not in ``requests``).
+    in ``http_429``, ``faults_late``); ``faults_partitioned`` counts the requests a partition
+    held, which Telegram never saw (not in ``requests``).
     """
 
     requests: Counter[str] = field(default_factory=Counter)
@@ -40,6 +40,7 @@ class Counters:
     faults_dropped: int = 0
     faults_throttled: int = 0
     faults_partitioned: int = 0
+    faults_late: int = 0
     sent_messages: int = 0
     edited_messages: int = 0  # editMessageText calls that changed a message
     per_chat: Counter[int] = field(default_factory=Counter)
@@ -72,6 +73,7 @@ class Counters:
             "faults_dropped": self.faults_dropped,
             "faults_throttled": self.faults_throttled,
             "faults_partitioned": self.faults_partitioned,
+            "faults_late": self.faults_late,
             "sent_messages": self.sent_messages,
             "per_chat": {str(k): v for k, v in self.per_chat.items()},
             "errors": {str(k): v for k, v in self.errors.items()},

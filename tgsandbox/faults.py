@@ -4,8 +4,10 @@ Each Bot API request draws one number: below ``error_rate`` it gets a Telegram-l
 then ``drop_rate`` closes the connection without an answer, then ``slow_rate`` answers only
 after ``slow_seconds`` (the request still takes effect: a client that timed out cannot know),
 then ``throttle_rate`` answers 429 "Too Many Requests: retry after ``throttle_retry_after``"
-(with ``parameters.retry_after``, as flood control does). A 5xx, a drop and a 429 have no
-effect. ``methods`` limits these draws to some methods.
+(with ``parameters.retry_after``, as flood control does), then ``late_rate`` reaches Telegram
+only ``late_seconds`` after it was sent (latency on the way in, which varies from one request
+to the next: it takes effect, and flood limits count it, when it arrives). A 5xx, a drop and a
+429 have no effect. ``methods`` limits these draws to some methods.
 
 ``partition`` is a network partition between the bot and Telegram: while it is true every new
 request (any method, any token, file downloads too; ``methods`` spares none) is held and never
@@ -48,6 +50,8 @@ class FaultConfig:
     throttle_rate: float = 0.0
     throttle_retry_after: int = 5
     partition: bool = False
+    late_rate: float = 0.0
+    late_seconds: float = 0.2
 
 
 @dataclass
@@ -67,7 +71,7 @@ class Faults:
         self._rng = random.Random(self._seed)
 
     def draw(self, method: str) -> str | None:
-        """ "error", "drop", "slow", "throttle" or None for one request to ``method``."""
+        """ "error", "drop", "slow", "throttle", "late" or None for one request to ``method``."""
         config = self.config
         if config.seed != self._seed:
             self.reseed()
@@ -78,6 +82,7 @@ class Faults:
             ("drop", config.drop_rate),
             ("slow", config.slow_rate),
             ("throttle", config.throttle_rate),
+            ("late", config.late_rate),
         )
         if all(rate <= 0 for _, rate in rates):
             return None

@@ -10,7 +10,8 @@
 - ``/_sandbox/…``: the control API (``control.py``); ``/`` and ``/static/…``: the web page.
 
 Faults (``faults.py``) wrap the Bot API: a drawn 5xx, drop or throttle (429 with
-``retry_after``) answers before the method runs, a slow answer after it; while
+``retry_after``) answers before the method runs, a slow answer after it, a late request runs
+(and is counted by the flood limits) only after its delay; while
 ``sb.faults.partition`` is true every request (file downloads too) is held without effect or
 answer, and its connection is closed when the partition ends or the server stops.
 
@@ -150,6 +151,10 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
         throttled = too_many_requests(sb.faults.throttle_retry_after)
         _record(sb, method_name, args, throttled.code)
         return json_response(throttled.to_json(), throttled.code)
+    if fault == "late":
+        sb.counters.faults_late += 1
+        sb.changed()  # a test may wait for the request to be on its way
+        await asyncio.sleep(sb.faults.late_seconds)
     try:
         result = handler(sb, args)
         if inspect.isawaitable(result):

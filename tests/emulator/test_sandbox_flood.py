@@ -216,25 +216,48 @@ async def test_dropped_connection_is_a_network_error(sb: Sandbox, bot: Bot) -> N
     assert sb.messages(alice.id) == []
 
 
+async def test_late_request_takes_effect_when_it_arrives(sb: Sandbox, bot: Bot) -> None:
+    """A late request reaches Telegram late_seconds after it was sent: a message sent after it
+    but on time is there first, and the flood limits count each one when it arrives."""
+    alice = sb.add_user("Alice")
+    sb.private_chat(alice)
+    sb.faults = FaultConfig(late_rate=1.0, late_seconds=0.3, methods=("sendMessage",))
+    late = asyncio.create_task(bot.send_message(alice.id, "sent first"))
+    await sb.wait_for(lambda sb: sb.counters.faults_late == 1, timeout=5)
+    sb.faults.late_rate = 0.0
+    await bot.send_message(alice.id, "sent second")
+    with pytest.raises(RetryAfter):  # strict: the second message to arrive within a second
+        await late
+    assert [m.text for m in sb.messages(alice.id)] == ["sent second"]
+    assert [hit.limit for hit in sb.flood_control.hits] == ["private"]
+    assert sb.counters.faults_late == 1
+
+
 async def post(session: aiohttp.ClientSession, url: str, method: str, **params: Any) -> Any:
     """(status, body) of a raw Bot API call."""
     async with session.post(f"{url}/bot{TOKEN}/{method}", json=params) as response:
         return response.status, await response.json()
 
 
-def test_throttle_is_drawn_after_the_other_faults() -> None:
-    """Adding a throttle share keeps every 5xx, drop and slow answer a seed gave before."""
+NEWER_FAULTS = [("throttle_rate", "throttle"), ("late_rate", "late")]
+
+
+@pytest.mark.parametrize(("share", "fault"), NEWER_FAULTS)
+def test_newer_faults_are_drawn_after_the_others(share: str, fault: str) -> None:
+    """Adding a throttle (or late) share keeps every fault a seed gave before."""
     config = FaultConfig(error_rate=0.2, drop_rate=0.1, slow_rate=0.1, seed=11)
+    if fault == "late":
+        config.throttle_rate = 0.1
     draws = []
-    for throttle_rate in (0.0, 0.3):
+    for rate in (0.0, 0.3):
         sb = Sandbox(token=TOKEN)
-        sb.faults = FaultConfig(**vars(config) | {"throttle_rate": throttle_rate})
+        sb.faults = FaultConfig(**vars(config) | {share: rate})
         draws.append([sb.fault_injector.draw("sendMessage") for _ in range(60)])
     before, after = draws
     assert [a for b, a in zip(before, after, strict=True) if b is not None] == [
         b for b in before if b is not None
     ]
-    assert {a for b, a in zip(before, after, strict=True) if b is None} == {"throttle", None}
+    assert {a for b, a in zip(before, after, strict=True) if b is None} == {fault, None}
 
 
 async def test_throttle_fault_answers_telegrams_429_and_sends_nothing(
