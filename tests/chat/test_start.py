@@ -6,7 +6,7 @@ from bot.app import BotRunner
 from bot.chat.handlers import BUTTONS, COMMANDS
 from bot.render.buttons import ACTIONS
 from bot.render.i18n import t
-from tgsandbox import Sandbox
+from tgsandbox import FaultConfig, Sandbox
 
 
 async def test_start_in_private_chat_gets_a_welcome(tg: Sandbox, app: BotRunner) -> None:
@@ -107,8 +107,13 @@ async def test_not_today_note_is_dated(tg: Sandbox, app: BotRunner) -> None:
 
 
 async def test_quick_replies_never_hit_flood_limits(tg: Sandbox, app: BotRunner) -> None:
-    """A burst of commands in one chat is paced by the bot: every reply arrives, no 429."""
+    """A burst of commands in one chat is paced by the bot: every reply arrives, no 429, even
+    when some replies reach Telegram later than others (a busy machine, the network): the bot
+    paces a chat from Telegram's answer to its previous message, not from when it sent it."""
     tg.flood.strict = True
+    # seed 3: the 1st and 3rd replies reach Telegram 0.15 s after they were sent, the others
+    # at once (paced from the sending, the 2nd would arrive 0.88 s after the 1st)
+    tg.faults = FaultConfig(late_rate=0.5, late_seconds=0.15, methods=("sendMessage",), seed=3)
     alice = tg.add_user("Alice", language_code="zh")
     chat = tg.private_chat(alice)
     for command in ("/start", "/today", "/help"):
@@ -116,3 +121,4 @@ async def test_quick_replies_never_hit_flood_limits(tg: Sandbox, app: BotRunner)
     messages = await tg.wait_messages(chat, 4, timeout=15)
     assert len(messages) == 4
     assert tg.counters["http_429"] == 0
+    assert tg.counters["faults_late"] == 2
