@@ -7,8 +7,11 @@ act on — ``data/digestbot.sqlite3: the database is locked by another process (
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
+
+NO_ROOM = 64 * 1024  # bytes free on a disk that counts as full
 
 # SQLite primary result codes (the low byte of an extended code) → what it means, what to do
 _CAUSES: dict[str, str] = {
@@ -70,5 +73,17 @@ def cause(exc: sqlite3.Error) -> str:
 
 
 def describe(path: Path | str, exc: sqlite3.Error) -> str:
-    """``<path>: <cause and fix>``: the one line a user sees."""
-    return f"{path}: {cause(exc)}"
+    """``<path>: <cause and fix>``: the one line a user sees. SQLite calls a write that found
+    no room an I/O error at times (the WAL index, a journal): a disk with no room left is said
+    to be full whatever the code."""
+    said = cause(exc)
+    if said in (_CAUSES["SQLITE_IOERR"], _CAUSES["SQLITE_CANTOPEN"]) and _no_room(Path(path)):
+        said = _CAUSES["SQLITE_FULL"]
+    return f"{path}: {said}"
+
+
+def _no_room(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < NO_ROOM
+    except OSError:
+        return False

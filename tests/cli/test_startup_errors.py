@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, Emulator
+from conftest import SEED, TOKEN, Emulator
 
 
 @pytest.fixture
@@ -134,3 +136,66 @@ async def test_a_bot_api_url_that_is_not_a_url_is_refused(tmp_path: Path) -> Non
     assert one_line_error(output).startswith(
         "digestbot: DIGESTBOT_API_BASE_URL: expected an http(s) URL"
     )
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A small file system of its own (tmpfs) for the data folder; ``fill`` it to the brim
+    (``(path / "filler").write_bytes``) when the test wants it full."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        why = f"cannot mount a tmpfs here: {done.stderr.decode().strip()}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path) -> None:
+    """Use every byte left on ``disk``."""
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError:
+                continue
+    finally:
+        os.close(fd)
+
+
+async def test_a_full_disk_is_one_line(
+    tmp_path: Path, full_disk: Path, emulator: Emulator
+) -> None:
+    """The data folder's disk fills up: ingest, editions and run each end in one line naming
+    the file and the fix (free some space), never a traceback."""
+    (tmp_path / "digests").mkdir()
+    shutil.copy(SEED, tmp_path / "digests" / SEED.name)
+    config = (
+        f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{emulator.url}/bot"\n[http]\nport = 0\n'
+    )
+    data = {"DIGESTBOT_DATA": str(full_disk / "data")}
+    code, output = await digestbot(tmp_path, config, "ingest", **data)
+    assert code == 0, output
+    items = "".join(f"{n}. 储能项目第 {n} 期并网。\n" for n in range(300))
+    (tmp_path / "digests" / "2024-01-09.md").write_text(f"# 每日碳新闻 2024-01-09\n\n{items}")
+    fill(full_disk)
+    for argv in (("ingest",), ("editions",), ("run",)):
+        code, output = await digestbot(tmp_path, config, *argv, **data)
+        if argv == ("editions",) and code == 0:  # reading needs no room: fine as well
+            continue
+        assert code == 1, (argv, output)
+        line = one_line_error(output)
+        assert "full" in line, (argv, line)
+        assert "free some space" in line, (argv, line)
+        assert str(full_disk / "data") in line, (argv, line)
