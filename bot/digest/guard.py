@@ -60,10 +60,12 @@ _BLOCKS = MarkdownIt("zero").enable_many(
     ]
 )
 _MARK = r"[ \t]*+(?:>|(?:[-+*]|[0-9]{1,9}[.)])(?=[ \t]|$))"  # a container mark
-# a line opened by more marks, up to the next one (its number too): a backslash makes it text
-_DEEP_LINE = re.compile(rf"(?m)^(?:{_MARK}){{{MAX_NESTING}}}[ \t]*+(?={_MARK})[0-9]*+")
+# a line opened by more marks, up to the next one (its number too): a backslash makes it text;
+# found after a newline (a literal the regex engine looks for fast), the body's first line too
+_DEEP_LINE = re.compile(rf"\n(?:{_MARK}){{{MAX_NESTING}}}[ \t]*+(?={_MARK})[0-9]*+")
 _DEFINITION = re.compile(r"((?:[ \t]*>)*)[ \t]*\[[^\]\n]{1,999}\]:")
 _BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
+_BRACKET = re.compile(r"\\.|[\[\]]")
 _TOKEN = re.compile(
     r"\\[\s\S]"  # an escaped character: no mark
     r"|(\*++|~{2,}+|(?<![^\W_])_++|_++(?![^\W_]))"  # a delimiter run (not snake_case)
@@ -77,7 +79,8 @@ def defuse(body: str) -> tuple[str, frozenset[int]]:
     """``body`` with what would make the parser crash or take quadratic time escaped, and
     the blank lines put in it (their 0-based line numbers: every other line is the body's)."""
     body, added = _space_definitions(body)
-    body = _DEEP_LINE.sub(r"\g<0>\\", body)  # >  -  1. → \>  \-  1\.
+    deep = _DEEP_LINE.sub(r"\g<0>\\", "\n" + body)  # >  -  1. → \>  \-  1\.
+    body = deep[1:] if len(deep) > len(body) + 1 else body
     if not _suspect(body):
         return body, added
     data = body.encode("utf-8", "surrogatepass")
@@ -123,9 +126,22 @@ def _suspect(body: str) -> bool:
     if body.count("[") <= MAX_BRACKETS and _marks(body) <= MAX_DELIMITERS:
         return False
     return any(
-        part.count("[") > MAX_BRACKETS or _marks(part) > MAX_DELIMITERS
+        (part.count("[") > MAX_BRACKETS and _open_brackets(part) > MAX_BRACKETS)
+        or _marks(part) > MAX_DELIMITERS
         for part in _BLANK_LINE.split(body)
     )
+
+
+def _open_brackets(text: str) -> int:
+    """The most brackets open at once in ``text``: no pair nests deeper."""
+    depth = deepest = 0
+    for m in _BRACKET.finditer(text):
+        if m.group() == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif m.group() == "]" and depth:
+            depth -= 1
+    return deepest
 
 
 def _marks(text: str) -> int:
