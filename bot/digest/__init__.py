@@ -1,8 +1,9 @@
 """Reading digest files: markdown (markdown-it), HTML, dates, layouts → an Edition (pure).
 
 Owns everything between a file's bytes and its ``Edition``: normalisation (text), the header
-(meta), the date and series (dating), one markdown parse (tree, inline, htmlblock), item
-numbers (numbers), the layout that carries the stories (layout) and the items (items);
+(meta), the date and series (dating), one markdown parse (tree, inline, htmlblock; guard
+keeps it linear, alive and quiet on any input), item numbers (numbers), the layout that
+carries the stories (layout) and the items (items);
 ``reading`` ties them together. May import: the standard library, markdown-it-pyrs, PyYAML
 and python-frontmatter, ``bot.models``. Never Telegram, aiohttp or SQLite.
 """
