@@ -53,14 +53,18 @@ def http_url(dest: str) -> str | None:
 
 
 def trim_url(url: str) -> str:
-    """Cut the punctuation that ends a sentence, not the bare URL before it."""
-    while url:
-        last = url[-1]
-        if last in ".,;:!?*_~'\"" or (last == ")" and url.count("(") < url.count(")")):
-            url = url[:-1]
-        else:
+    """Cut the punctuation that ends a sentence, not the bare URL before it (a ``)`` only
+    when it closes no ``(`` of the URL). Linear: the brackets are counted once."""
+    opened, closed = url.count("("), url.count(")")
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        if last == ")" and opened < closed:
+            closed -= 1
+        elif last not in ".,;:!?*_~'\"":
             break
-    return url
+        end -= 1
+    return url[:end]
 
 
 def bare_urls(text: str) -> tuple[str, list[str]]:

@@ -93,6 +93,8 @@ DOCUMENTS: dict[str, Callable[[int], str]] = {
     "nested_refs": lambda n: HEAD + "1. " + "[a][" * n + "]" * (2 * n) + "\n",
     "nested_parens": lambda n: HEAD + "1. " + "[a](" * n + ")" * n + "\n",
     "spaces": lambda n: HEAD + "1. x" + " " * n + "y\n",
+    "code_url_parens": lambda n: HEAD + "1. `http://a.example/" + ")" * n + "`\n",
+    "url_parens": lambda n: HEAD + "1. http://a.example/" + ".)" * n + "\n",
     "quotes_on_a_line": lambda n: HEAD + "> " * n + "a\n",
     "tight_quotes": lambda n: HEAD + ">" * n + "a\n",
     "lists_on_a_line": lambda n: HEAD + "1. " * n + "a\n",
@@ -106,6 +108,9 @@ DOCUMENTS: dict[str, Callable[[int], str]] = {
     ),
     "lazy_quote": lambda n: HEAD + "> a\n" + "b\n" * n,
     "list_of_links": lambda n: HEAD + "- [a](https://x.example) b\n" * n,
+    "staircase_lists": lambda n: (
+        HEAD + "".join("  " * (k % 64) + "- [a](https://x.example)\n" for k in range(n))
+    ),
     "numbered_items": lambda n: HEAD + "1. a https://x.example\n" * n,
     "linked_headings": lambda n: HEAD + "### [a](https://x.example)\nb\n" * n,
     "table_rows": lambda n: HEAD + "| a | b |\n|---|---|\n" + "| [x](https://x.e) | **y** |\n" * n,
