@@ -4,8 +4,9 @@ Prints one JSON line. Each pattern (a line of unbalanced or piled-up markup in a
 or a block shape repeated) is read at N and at 2N repetitions (``bot.digest.read_bytes``,
 best of five each), in a process of its own: a parser crash fails the pattern instead of
 the bench. A pattern passes when ``t_2n / t_n <= 2.6`` (2 is linear, the rest is noise), or
-when even the 2N input reads in under 50 ms. ``python bench_pathological.py NAME…`` runs
-only those patterns.
+when even the 2N input reads in under 50 ms; one that fails so is timed again, up to
+ATTEMPTS times (a busy box makes a spike now and then, a quadratic cost fails every time).
+``python bench_pathological.py NAME…`` runs only those patterns.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ RATIO_AT_MOST = 2.6
 FAST_ENOUGH_S = 0.05
 TIMEOUT_S = 300
 TRIES = 5  # the best of them is the time
+ATTEMPTS = 3  # timings of a pattern before its ratio fails it
 HEAD = "# 2024-01-01\n\n[a]: https://r.example\n\n"
 
 # a line of one unit repeated: "1. " + unit * n
@@ -171,6 +173,17 @@ def time_one(name: str) -> dict[str, object]:
 
 
 def run(name: str) -> dict[str, object]:
+    """The pattern timed in a process of its own, again when only its ratio fails it."""
+    attempts = 0
+    while True:
+        result = run_once(name)
+        attempts += 1
+        if result["pass"] or "ratio" not in result or attempts == ATTEMPTS:
+            result["attempts"] = attempts
+            return result
+
+
+def run_once(name: str) -> dict[str, object]:
     """The pattern timed in a process of its own: a crash or a hang fails it."""
     try:
         done = subprocess.run(
