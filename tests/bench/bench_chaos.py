@@ -68,6 +68,8 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC) + self.offset
+
+
 SLACK = 60.0
 
 

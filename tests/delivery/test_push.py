@@ -216,10 +216,10 @@ async def test_blocked_and_migrated_chats_mid_push(
     store.chats.ensure_chat(group.id, type="group", title="碳圈")
     store.chats.subscribe(group.id)
     await tg.wait_messages(group, 1)
-    tg.block(bob_user)
     supergroup = tg.migrate(group)
     clock.set(at(8, 0))
-    await app.tick()
+    assert (await app.tick()).planned == 3
+    tg.block(bob_user)  # after planning, before the send (the 403); the bot is told as well
     await tg.wait_messages(alice, 1)
     await tg.wait_messages(supergroup, 1)
     assert app.pusher is not None
