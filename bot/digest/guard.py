@@ -30,6 +30,7 @@ wrote there meanwhile is passed on.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import sys
@@ -211,6 +212,7 @@ def tree(parser: MarkdownIt, text: str) -> Any:
             sys.stderr.flush()
             if _scratch is None or _scratch[0] != os.getpid():  # a forked child: its own
                 _scratch = (os.getpid(), tempfile.TemporaryFile())  # noqa: SIM115 - kept
+                atexit.register(_scratch[1].close)  # kept for the process's life, then closed
             scratch = _scratch[1].fileno()
             saved = os.dup(2)
         except (OSError, ValueError, AttributeError):  # no stderr, or no scratch file
