@@ -1,7 +1,8 @@
 """Item numbers as publishers write them (pure): ``1.`` ``1、`` ``１．`` ``1)`` ``(1)`` ``一、``.
 
 ``number(text)`` reads the number that opens a line: its value, its style (``arabic``,
-``close``, ``paren``, ``cn``, ``cn-paren``), its punctuation and the rest of the line. A
+``close``, ``paren``, ``cn``, ``cn-paren``, ``circled`` for ① ❶ ➀), its punctuation and the
+rest of the line. A
 decimal is no number (``12.5%``), but a date after the dot is (``1.1月5日`` is item 1 about
 January 5th). ``Numbering`` keeps each style's running number, so a line is an item only when
 it continues the sequence (the next number, 1 to restart, a small jump with a warning).
@@ -18,7 +19,16 @@ _NUMBER = re.compile(
     r"|(?P<c>[一二三四五六七八九十]{1,3})、"
     r"|[(（](?P<pc>[一二三四五六七八九十]{1,3})[)）])"
 )
-_FIRST = frozenset("0123456789０１２３４５６７８９(（一二三四五六七八九十")
+# circled, parenthesised and dotted numerals: ① … ⑳, ⑴ … ⒇, ⒈ … ⒛, ❶ … ❿, ➀ … ➓
+_GLYPHS: dict[str, tuple[int, str]] = {
+    **{chr(0x2460 + n): (n + 1, "circled") for n in range(20)},
+    **{chr(0x2474 + n): (n + 1, "paren") for n in range(20)},
+    **{chr(0x2488 + n): (n + 1, "arabic") for n in range(20)},
+    **{chr(0x2776 + n): (n + 1, "circled") for n in range(10)},
+    **{chr(0x2780 + n): (n + 1, "circled") for n in range(10)},
+    **{chr(0x278A + n): (n + 1, "circled") for n in range(10)},
+}
+_FIRST = frozenset("0123456789０１２３４５６７８９(（一二三四五六七八九十") | frozenset(_GLYPHS)
 _DATE_AFTER_DOT = re.compile(r"[0-9０-９]{1,4}[年月日号]")
 _CN = "一二三四五六七八九"
 _CN_NUMBERS = {  # 一 … 九十九
@@ -41,6 +51,9 @@ def number(text: str) -> Number | None:
     """The list number that opens ``text``, if it does."""
     if not text or text[0] not in _FIRST:
         return None
+    if (glyph := _GLYPHS.get(text[0])) is not None:
+        value, family = glyph
+        return Number(value, family, "○" if family == "circled" else ".", text[1:].lstrip())
     m = _NUMBER.match(text)
     if m is None:
         return None

@@ -20,8 +20,10 @@ _MARK = re.compile(r"==(?P<name>[^=\s](?:.{0,80}?[^=\s])?)==")
 class How(StrEnum):
     HEADING = "heading"
     NUMBERED = "numbered"
+    LINKED = "linked"  # a paragraph that opens with its title's link
     BULLETED = "bulleted"
     ROW = "row"
+    PARAGRAPH = "paragraph"  # a paragraph that opens with a bold title
     PLAIN = "plain"  # bullets of a file that has nothing else
 
 

@@ -35,6 +35,7 @@ MAX_WARNINGS = 100
 _NEWLINES = re.compile(rb"\r\n|\r|\n")
 _TIGHT_HEADING = re.compile(r"(?m)^( {0,3}#{2,6})(?=[^#\s])(?=.{1,80}$)")
 _FENCE = re.compile(r"(?m)^ {0,3}(?:`{3,}|~{3,})")
+_DATED_FOLDER = re.compile(r"\d{4}/\d{1,2}/\d{1,2}/|\d{4}-\d{1,2}-\d{1,2}/|(?:^|/)\d{8}/")
 # file names that are not digests (an index page, a README, licences); a dated path is one
 NOT_DIGESTS = re.compile(
     r"(?i)(?:readme|_index|index|summary|changelog|changes|license|licence|contributing"
@@ -112,8 +113,8 @@ def not_a_digest(source: str) -> str | None:
     path = PurePosixPath(source.replace("\\", "/"))
     if not NOT_DIGESTS.fullmatch(path.name):
         return None
-    if path.name.lower().startswith("index.") and re.search(r"\d{4}/\d{1,2}/\d{1,2}/", str(path)):
-        return None  # 2024/01/08/index.md is the digest of that day
+    if path.name.lower().startswith("index.") and _DATED_FOLDER.search(str(path.parent) + "/"):
+        return None  # 2024/01/08/index.md, 2024-01-08/index.md: the digest of that day
     return f"not a digest: {path.name} is an index or project page"
 
 
@@ -155,7 +156,7 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
     warnings.extend(tree.warnings)
     headings = [u for u in tree.units if u.kind is Kind.HEADING]
     h1 = [u for u in headings if u.level == 1]
-    top = h1[0] if h1 and headings[0] is h1[0] else None  # a title heading opens the document
+    top = _title_heading(tree.units, headings, h1)
     title = meta_text(meta.get("title")) or (top.first.text if top else "")
     first_heading = headings[0].first.text if headings else _first_text(tree.units)
     date_line = next((k + 1 for k in range(body_at) if lines[k].lower().startswith("date:")), 2)
@@ -220,13 +221,28 @@ def _key_line(header: list[str], key: str) -> int | None:
     return next((k + 1 for k, line in enumerate(header) if line.lower().startswith(start)), None)
 
 
-def _without_title(found: list[Unit], h1: list[Unit]) -> list[Unit]:
-    """The document's one H1, when it is its first heading, is its title, not a section: it
-    reads as a blank line."""
-    first = next((u for u in found if u.kind is Kind.HEADING), None)
-    if len(h1) != 1 or first is not h1[0]:
+def _title_heading(found: list[Unit], headings: list[Unit], h1: list[Unit]) -> Unit | None:
+    """The ``#`` heading that opens the document as its title: the only one; or, of several,
+    the first when it is the first heading and no link follows it before the next heading
+    (several ``#`` headings each over a linked story are stories, none the title)."""
+    if not h1 or headings[0] is not h1[0]:
+        return None
+    if len(h1) == 1:
+        return h1[0]
+    start = found.index(h1[0]) + 1
+    for unit in found[start:]:
+        if unit.kind is Kind.HEADING:
+            return h1[0]
+        if unit.first.links:
+            return None
+    return h1[0]
+
+
+def _without_title(found: list[Unit], top: Unit | None) -> list[Unit]:
+    """The title heading, when there is one, is not a section: it reads as a blank line."""
+    if top is None:
         return found
-    return [replace(u, kind=Kind.RULE, lines=[Inline("", ())]) if u is h1[0] else u for u in found]
+    return [replace(u, kind=Kind.RULE, lines=[Inline("", ())]) if u is top else u for u in found]
 
 
 def read_bytes(

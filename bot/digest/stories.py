@@ -1,17 +1,23 @@
 """What is not a story: what the layout's candidates lose before they become items (pure).
 
-A table of contents (a list repeating the items' titles), sections of events, jobs, calls for
-participation, analysis and the like (by their headings, in English and Chinese), job offers
-(by a section's own words), changelogs (lists, and top-level sections, whose links are mostly
-to pull requests, issues and commits), sponsored items. Each is dropped only when other items
+The filters, in order: the series' template (what recurs at the ends of most of its files:
+template.py), a table of contents (a list whose entries name the stories, however worded or
+ordered, without links of their own), sections of events, jobs, calls for participation,
+analysis and the like (by their headings, in English and Chinese), job offers (by a section's
+own words), changelogs (lists, and top-level sections, whose links are mostly to pull
+requests, issues and commits), sponsored items (a ``[推广]`` mark, unless most items carry a
+bracketed tag: then it is a category, a forum's board). Each is dropped only when other items
 remain, and noted in ``skipped`` for ``digestbot check``.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
+from .numbers import number
 from .outline import How, Outline
+from .template import is_template
 from .tree import Kind, Unit
 
 # sections that list something other than stories (matched against the heading path)
@@ -38,9 +44,10 @@ _SPONSOR = re.compile(
 class Curation:
     """The story filter of one file (see the module doc)."""
 
-    def __init__(self, outline: Outline) -> None:
+    def __init__(self, outline: Outline, *, template: frozenset[str] = frozenset()) -> None:
         self.outline = outline
         self.units = outline.units
+        self.template = template
         self.skipped: list[str] = []
         self._jobs: dict[int, bool] = {}
 
@@ -52,6 +59,9 @@ class Curation:
             self._key(units[k]) for k, how in found if how is How.HEADING or units[k].first.links
         }
         changelogs = self._changelogs(found)
+        contents = self._contents(found)
+        tagged = sum(1 for k, _ in found if _TAGGED.match(units[k].first.text))
+        categories = tagged * 2 >= len(found)  # [board] before most items: categories
         heads = {k for k, _ in found}
         keep: list[tuple[int, How]] = []
         dropped: dict[str, int] = {}
@@ -60,8 +70,12 @@ class Curation:
             why = None
             path = self.outline.section_path(k)
             named = [self.outline.name(j) for j in path]
-            if how is not How.HEADING and not unit.first.links and self._key(unit) in titles:
+            if is_template(unit.first.text, _links(unit), self.template):
+                why = "the series' template (in most of its editions)"
+            elif how is not How.HEADING and not unit.first.links and self._key(unit) in titles:
                 why = "a table of contents (it repeats the items' titles)"
+            elif k in contents:
+                why = "a table of contents (its entries name the stories)"
             elif any(_NOT_STORIES.search(n) for n in named):
                 why = f"section {named[-1]!r}: not stories (events, jobs, calls…)"
             elif path and self._jobs_section(path[-1], heads):
@@ -69,7 +83,7 @@ class Curation:
             elif k in changelogs:
                 where = f" under {named[0]!r}" if named else ""
                 why = f"a changelog{where} (links to pull requests and issues)"
-            elif _SPONSOR.search(unit.first.text):
+            elif _SPONSOR.search(unit.first.text) and not categories:
                 why = "sponsored"
             if why is None:
                 keep.append((k, how))
@@ -97,6 +111,32 @@ class Curation:
                 out.update(ks)
         return out
 
+    def _contents(self, found: list[tuple[int, How]]) -> set[int]:
+        """The candidates of sections that name the file's other stories: a section whose
+        entries have no links, most of them sharing most of their words with a story
+        elsewhere (a summary of ``###`` stories, worded its own way)."""
+        by_section: dict[int, list[int]] = {}
+        for k, how in found:
+            path = self.outline.section_path(k)
+            key = path[-1] if path and how is not How.HEADING else -2 - k  # headings: stories
+            by_section.setdefault(key, []).append(k)
+        out: set[int] = set()
+        for section, ks in by_section.items():
+            if section < -1 or any(self.units[k].first.links for k in ks):
+                continue
+            others = [_grams(self._title(j)) for j, _ in found if j not in set(ks) and j > -1]
+            others = [g for g in others if g]
+            if len(others) < 2:
+                continue
+            named = sum(1 for k in ks if _named(_grams(self._title(k)), others))
+            if named >= max(2, 0.6 * len(ks)):
+                out.update(ks)
+        return out
+
+    def _title(self, k: int) -> str:
+        unit = self.units[k]
+        return unit.first.title or unit.first.text
+
     def _key(self, unit: Unit) -> str:
         return " ".join((unit.first.title or unit.first.text).split()).casefold()
 
@@ -115,3 +155,26 @@ class Curation:
                 for j, u in enumerate(self.units[k + 1 : self.outline.end_of(k)], start=k + 1)
             )
         return self._jobs[k]
+
+
+_TAGGED = re.compile(r"[\s\W_]*(?:\[[^\[\]]{1,12}\]|【[^【】]{1,12}】)")
+_GRAM_CHARS = re.compile(r"[\w]", re.UNICODE)
+
+
+def _links(unit: Unit) -> tuple[str, ...]:
+    return tuple(u for line in unit.lines for u in line.links)
+
+
+def _grams(text: str) -> frozenset[str]:
+    """Character pairs of a title's letters (numbers and punctuation out): how two wordings of
+    one story are told alike, in any script."""
+    found = number(text)
+    chars = [c for c in (found.rest if found else text).casefold() if _GRAM_CHARS.match(c)]
+    return frozenset(a + b for a, b in pairwise(chars))
+
+
+def _named(grams: frozenset[str], others: list[frozenset[str]]) -> bool:
+    """Whether an entry names one of the stories: most of its pairs are in that story's."""
+    if len(grams) < 3:
+        return False
+    return any(len(grams & other) >= 0.5 * min(len(grams), len(other)) for other in others)

@@ -158,12 +158,11 @@ class _Walk:
                     units.append(Unit(Kind.ROW, self.at(row), cells, depth=depth, owner=owner,
                                       quoted=quoted, header=part.name == "thead"))  # fmt: skip
         elif name in ("fence", "code_block"):
-            content = node.meta.get("content", "")
             where = self.at(node)
             self.tree.skipped.append(f"line {where}: a code block")
             span = node.srcmap
             source = self.data[span[0] : span[1]].decode("utf-8", "replace") if span else ""
-            if name == "fence" and len(_FENCE_CLOSE.findall(source)) < 1 + bool(content):
+            if name == "fence" and not _closed(source):
                 self.tree.warnings.append(
                     f"line {where}: code block is never closed, the rest is read as code"
                 )
@@ -241,6 +240,13 @@ class _Walk:
             unit.quoted = unit.quoted or quoted
             if unit.owner < 0:
                 unit.owner = owner
+
+
+def _closed(source: str) -> bool:
+    """Whether a fenced code block's source ends with its closing fence (the opening line may
+    carry an info string: ```` ```rust ````)."""
+    rows = source.rstrip("\n").split("\n")
+    return len(rows) > 1 and _FENCE_CLOSE.fullmatch(rows[-1]) is not None
 
 
 def _linked_heading(line: Inline) -> tuple[int, Inline] | None:

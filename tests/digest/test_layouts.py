@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.digest import DigestError, Reading, read, read_file
+from bot.digest import DigestError, Reading, not_a_digest, read, read_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
 
@@ -194,3 +194,97 @@ def test_generated_digests_keep_every_link_and_no_markup(doc: tuple[str, list[St
         residue = _plain(item.text).replace(_plain(body), " ").replace(_plain(title), " ")
         assert _SYNTAX.search(residue) is None, (item.text, text)
         assert _SYNTAX.search(_plain(item.title).replace(_plain(title), " ")) is None, (item, text)
+
+
+# -- layouts a new publisher's archive comes in (issue 22) ---------------------------------
+
+
+def test_sections_of_numbered_paragraphs_are_sections_not_stories() -> None:
+    """`## 科技动态` / `## 文章` / `## 工具` each over `1、title` paragraphs or `N、[t](u)`
+    lines: the numbered units are the stories (10), the headings their sections."""
+    reading = layout("sections-numbered.md")
+    assert reading.rule == "10 items: numbered paragraphs, in 3 sections"
+    assert [i.section for i in reading.items] == ["科技动态"] * 4 + ["文章"] * 3 + ["工具"] * 3
+    assert reading.items[0].title == "OpenAI 发布新模型" or reading.items[0].text.startswith(
+        "OpenAI 发布新模型"
+    )
+    assert reading.items[0].links == ("https://example.com/a1",)
+    assert titles(reading)[4:] == [
+        "如何写好技术文档",
+        "数据库索引的原理",
+        "前端性能优化清单",
+        "Zed 编辑器",
+        "uv",
+        "Bun",
+    ]
+
+
+def test_circled_numerals_number_stories() -> None:
+    """`① … ④` paragraphs are numbered stories."""
+    reading = layout("circled-numerals.md")
+    assert reading.rule == "4 items: numbered paragraphs"
+    assert reading.items[1].text.startswith("国家统计局")
+
+
+def test_a_whole_line_link_over_its_paragraph_is_a_story() -> None:
+    """`[title](url)` alone on a line, its summary the paragraph under it."""
+    reading = layout("linked-lines.md")
+    assert reading.rule == "3 items: paragraphs opening with a link"
+    assert titles(reading) == ["Chrome 123 released", "Deno 1.42 is out", "Vite 5.2"]
+    assert reading.items[0].links == ("https://developer.chrome.com/blog/new-in-chrome-123",)
+    assert "light-dark()" in reading.items[0].text
+
+
+def test_several_h1_headings_are_stories_not_the_title() -> None:
+    """`#` headings each over a linked story: three stories; none becomes the title."""
+    reading = layout("h1-stories.md")
+    assert reading.rule == "3 items: level-1 headings each with its body"
+    assert reading.title == ""
+    assert reading.series == "Weekend Reads"
+    assert titles(reading)[0] == "The quiet rise of Rust in the kernel"
+
+
+def test_an_html_edition_of_bold_titled_paragraphs() -> None:
+    """`<h2>` sections over `<p><strong>title</strong>：text <a>…</a></p>` paragraphs: each
+    paragraph is a story (its section a heading, not a story); a plain closing line is not."""
+    reading = layout("html-paragraphs.md")
+    assert reading.rule == "3 items: paragraphs with a bold title, in 2 sections"
+    assert titles(reading) == ["两会闭幕", "新能源车下乡", "欧盟通过人工智能法案"]
+    assert [i.links for i in reading.items][2] == ("https://example.cn/3",)
+
+
+def test_a_summary_naming_the_stories_is_a_table_of_contents() -> None:
+    """A `## 新闻摘要` list that names each `###` story in its own words is not counted: the
+    three stories, each with its link."""
+    reading = layout("summary-stories.md")
+    assert reading.rule == "3 items: level-3 headings each with its body"
+    assert [i.links for i in reading.items] == [
+        ("https://example.cn/news/1",),
+        ("https://example.cn/news/2",),
+        ("https://example.cn/news/3",),
+    ]
+    assert any("table of contents" in s for s in reading.skipped)
+
+
+def test_forum_boards_are_categories_not_sponsor_marks() -> None:
+    """`[推广]` before one item is a board's name when most items carry a `[board]`."""
+    reading = layout("boards.md")
+    assert len(reading.items) == 4
+    assert titles(reading)[1] == "自建邮件服务器经验分享"
+
+
+def test_a_fence_with_an_info_string_closes() -> None:
+    """```` ```rust ```` … ```` ``` ````: no "never closed" warning, the list goes on."""
+    reading = layout("fence-info.md")
+    assert not [w for w in reading.warnings if "never closed" in w]
+    assert titles(reading) == ["Tokio 1.37", "Serde 2"]
+
+
+def test_index_md_in_a_dated_folder_is_that_days_digest() -> None:
+    """`docs/cs-AI/2025-06-05/index.md` is a digest (its rows the papers); the category's own
+    `docs/cs-AI/index.md` is a landing page."""
+    reading = layout("docs/cs-AI/2025-06-05/index.md")
+    assert reading.date == dt.date(2025, 6, 5)
+    assert titles(reading) == ["Planning with Language Agents", "Tool Use at Scale"]
+    assert not_a_digest("docs/cs-AI/2025-06-05/index.md") is None
+    assert not_a_digest("docs/cs-AI/index.md") is not None

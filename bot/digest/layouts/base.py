@@ -1,0 +1,115 @@
+"""What every layout rule works on: the digest's outline with its numbering, and the rule's
+shape (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..numbers import Numbering, number
+from ..outline import How, Outline
+from ..tree import Kind, Unit
+
+META = re.compile(  # item body lines that are metadata, not reading
+    r"(?i:来源|出处|链接|原文链接|原文地址|阅读原文|详见|发布时间|发布日期|分类|AI ?评分|评分"
+    r"|source|link|url|published|category)[ \t]?[：:]"
+)
+LABEL = re.compile(r"(?:摘要|概要|简介|summary)[ \t]?[：:]", re.IGNORECASE)
+FINER = 2  # units of a finer kind under a heading that make it a section, not a story
+
+
+class Doc(Outline):
+    """A digest's units with what the rules share: the running numbering of each numbering
+    style, the list numbers seen, warnings; and the shapes a rule asks about."""
+
+    def __init__(self, units: list[Unit]) -> None:
+        super().__init__(units)
+        self.warnings: list[str] = []
+        self.numbering = Numbering(self.warnings)
+        self.list_numbers: dict[int, int] = {}
+        self.last_list_number = 0
+
+    def free(self, k: int) -> bool:
+        """A unit on its own: not inside a list item's body, not a section mark."""
+        return self.units[k].owner < 0 and k not in self.marks
+
+    def opens_paragraph(self, k: int) -> bool:
+        unit = self.units[k]
+        return unit.kind is Kind.LINE and (k == 0 or self.units[k - 1].para != unit.para)
+
+    def linked_lead(self, k: int, *, inside: bool = False) -> bool:
+        """A paragraph that opens with a link as its title (``[t](u)`` alone or followed by a
+        separator or its summary), not a metadata line (``inside``: a line within one)."""
+        first = self.units[k].first
+        return (
+            (self.opens_paragraph(k) or (inside and self.units[k].kind is Kind.LINE))
+            and first.lead is not None
+            and not first.bold
+            and bool(first.links)
+            and first.title is not None
+            and not META.match(first.text)
+        )
+
+    def bold_lead(self, k: int) -> bool:
+        """A paragraph that opens with a bold title (alone, or before a separator), not a
+        label such as 摘要：."""
+        first = self.units[k].first
+        return (
+            self.opens_paragraph(k)
+            and first.bold
+            and first.title is not None
+            and not META.match(first.text)
+            and not LABEL.match(first.text)
+        )
+
+    def numbered_line(self, k: int) -> bool:
+        unit = self.units[k]
+        if unit.kind is not Kind.LINE or not self.opens_paragraph(k):
+            return False
+        return number(unit.first.text) is not None
+
+    def finer(self, start: int, end: int, *, bold: bool = True) -> int:
+        """How many units in units[start:end] are of a kind finer than a heading: list items
+        with links, numbered paragraphs, paragraphs opening with a link (or, with ``bold``, a
+        bold title). Metadata lines do not count."""
+        count = 0
+        for j in range(start, end):
+            unit = self.units[j]
+            if unit.owner >= 0:
+                continue
+            if unit.kind is Kind.ITEM:
+                if unit.first.links and not META.match(unit.first.text):
+                    count += 1
+            elif unit.kind is Kind.LINE and (
+                self.numbered_line(j) or self.linked_lead(j) or (bold and self.bold_lead(j))
+            ):
+                count += 1
+        return count
+
+    def list_number(self, unit: Unit) -> None:
+        """A list is a list whatever its numbers say; a gap in them is worth a warning."""
+        if not unit.number:
+            return
+        prev = self.list_numbers.get(unit.list_id, self.last_list_number)
+        if unit.number not in (1, prev + 1) and prev:
+            self.warnings.append(
+                f"line {unit.no}: list numbering jumps from {prev} to {unit.number}"
+            )
+        self.list_numbers[unit.list_id] = self.last_list_number = unit.number
+
+
+Find = Callable[[Doc, Sequence[int]], list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One layout: its name (what ``[[series]] items`` says), how its items are read, whether
+    it is strong, what ``check`` calls it, and how it finds the units that open stories among
+    a section's units (the headings rule: among all of the file's)."""
+
+    name: str
+    how: How
+    strong: bool
+    label: str
+    find: Find

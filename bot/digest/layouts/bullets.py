@@ -1,0 +1,29 @@
+"""Stories as bulleted lists with links (pure): a list whose items carry links this often is a
+list of stories (``- [t](u) summary``, ``* [owner / repo](u): description``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..outline import How
+from ..tree import Kind
+from .base import Doc, Rule
+
+LINKED_SHARE = 0.3
+
+
+def find(doc: Doc, members: Sequence[int]) -> list[int]:
+    lists: dict[int, list[int]] = {}
+    for k in members:
+        if doc.units[k].kind is Kind.ITEM:
+            lists.setdefault(doc.units[k].list_id, []).append(k)
+    return [
+        k
+        for ks in lists.values()
+        if (linked := sum(1 for k in ks if doc.units[k].first.links))
+        and linked >= LINKED_SHARE * len(ks)
+        for k in ks
+    ]
+
+
+RULE = Rule("bullets", How.BULLETED, True, "bulleted lists with links", find)

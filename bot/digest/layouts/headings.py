@@ -1,0 +1,92 @@
+"""Stories as headings: ``### [t](u)``, ``#### 1. t``, or headings each over a body with a link
+(pure).
+
+A level of headings carries stories when its headings open with a link, are numbered in
+sequence, or — two or more of them, most of their level — each have a body with links. A
+heading is a story only when nothing finer repeats under it: one over story headings, or over
+a run of list items with links, numbered paragraphs or linked or bold-titled paragraphs, is a
+section (and when most headings of a level are, so is the rest of that level). ``#``
+headings count too when there are several (one alone is the document's title).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from ..numbers import number
+from ..outline import How
+from ..tree import Kind
+from .base import FINER, META, Doc, Rule
+
+_DATE_ONLY = re.compile(r"[\W_]*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\W_]*")
+
+
+def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
+    """The headings that open stories; ``lone``: one heading with a linked body is enough (a
+    file with nothing else)."""
+    heads = [k for k in members if 0 < doc.level[k] < 7]
+    strong: set[int] = set()
+    weak: dict[int, list[int]] = {}
+    for k in heads:
+        unit = doc.units[k]
+        if _DATE_ONLY.fullmatch(unit.first.text):
+            continue
+        found = number(unit.first.text)
+        numbered = found is not None and doc.numbering.accept(f"h{unit.level}", found, unit.no)
+        linked = unit.first.lead is not None and not unit.first.bold
+        if numbered or linked:
+            strong.add(k)
+        elif _linked_body(doc, k):
+            weak.setdefault(unit.level, []).append(k)
+    per_level = Counter(doc.units[k].level for k in heads)
+    for level, found_weak in weak.items():
+        share = len(found_weak) + sum(1 for k in strong if doc.units[k].level == level)
+        if len(found_weak) >= (1 if lone else 2) and share >= 0.6 * per_level[level]:
+            strong.update(found_weak)
+    titled = {k for k in strong if _titled(doc, k)}
+    sections = {k for k in strong if _section(doc, k, strong, titled=k in titled)}
+    for level in {doc.units[k].level for k in sections}:
+        of_level = [k for k in strong if doc.units[k].level == level]
+        if len([k for k in of_level if k in sections]) * 2 >= len(of_level):
+            sections.update(of_level)  # one rule for a level: its headings are sections
+    return sorted(strong - sections)
+
+
+def _titled(doc: Doc, k: int) -> bool:
+    """A heading that is a headline by its own shape: it opens with a link, or a number."""
+    first = doc.units[k].first
+    return (first.lead is not None and not first.bold) or number(first.text) is not None
+
+
+def _section(doc: Doc, k: int, strong: set[int], *, titled: bool) -> bool:
+    """A heading over story headings, or over a run of finer units, is a section. Under a
+    headline (a linked or numbered heading) only linked list items count: its paragraphs with
+    bold labels (**背景**：…, **结论**：…) are how the story is told."""
+    end = doc.end_of(k)
+    if any(j in strong for j in range(k + 1, end)):
+        return True
+    if titled:
+        return _linked_items(doc, k + 1, end) >= FINER
+    return doc.finer(k + 1, end) >= FINER
+
+
+def _linked_body(doc: Doc, k: int) -> bool:
+    end = doc.end_of(k)
+    body = doc.units[k + 1 : end]
+    if any(u.kind is Kind.HEADING for u in body):
+        return False
+    has_links = any(u.kind is Kind.LINE and u.first.links for u in body)
+    return has_links and _linked_items(doc, k + 1, end) < FINER
+
+
+def _linked_items(doc: Doc, start: int, end: int) -> int:
+    return sum(
+        1
+        for u in doc.units[start:end]
+        if u.kind is Kind.ITEM and u.first.links and not META.match(u.first.text)
+    )
+
+
+RULE = Rule("headings", How.HEADING, True, "headings", lambda doc, members: find(doc, members))

@@ -1,0 +1,78 @@
+"""A series' template: what recurs in most of its editions is furniture, not stories (pure).
+
+A publisher writes the same footer, subscribe box, editor line, "follow us" links or sponsor
+slot into every edition. ``unit_prints`` are a candidate story's fingerprints — its text with
+numbers and dates blanked, and each of its links without query or fragment — and
+``learn(files)`` finds those that recur in most files of a series *at the same end of the
+file* (among its first or last few candidates): a popular link that many editions mention in
+the middle of their stories is news, a link in the same place at the bottom of each is a
+footer. ``Curation`` drops a candidate whose text, or all of whose links, are template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+_DIGITS = re.compile(r"[0-9０-９]+")
+_SPACE = re.compile(r"\s+")
+_URL_TAIL = re.compile(r"[?#].*$")
+EDGE = 4  # candidates from either end of a file where a template sits
+SHARE = 0.5  # in at least this share of a series' files
+MIN_FILES = 3  # a template needs this many files to be seen at all
+
+
+def text_print(text: str) -> str:
+    """A line of text as its template fingerprint: case, spaces, numbers and dates blanked."""
+    flat = _SPACE.sub(" ", _DIGITS.sub("#", text)).strip().casefold()
+    return "t:" + flat[:160] if flat.strip("#. ") else ""
+
+
+def link_print(url: str) -> str:
+    return "l:" + _URL_TAIL.sub("", url).rstrip("/").casefold()
+
+
+def unit_prints(text: str, links: Iterable[str]) -> tuple[str, tuple[str, ...]]:
+    """(the text's fingerprint, the links' fingerprints) of a candidate story."""
+    return text_print(text), tuple(dict.fromkeys(link_print(u) for u in links))
+
+
+def is_template(text: str, links: Sequence[str], template: frozenset[str]) -> bool:
+    """Whether a candidate is the series' furniture: its text is, or every link of it is."""
+    if not template:
+        return False
+    text_fp, link_fps = unit_prints(text, links)
+    if text_fp and text_fp in template:
+        return True
+    return bool(link_fps) and all(fp in template for fp in link_fps)
+
+
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """What one file shows at its ends: the fingerprints of its first and last ``EDGE``
+    candidates (kept for each file of a series, so the template is learned without reading
+    the files again)."""
+
+    prints: frozenset[str]
+
+    @classmethod
+    def of(cls, candidates: Sequence[tuple[str, Sequence[str]]]) -> Edges:
+        ends = list(candidates[:EDGE]) + list(candidates[-EDGE:])
+        found: set[str] = set()
+        for text, links in ends:
+            text_fp, link_fps = unit_prints(text, links)
+            if text_fp:
+                found.add(text_fp)
+            found.update(link_fps)
+        return cls(frozenset(found))
+
+
+def learn(files: Sequence[Edges]) -> frozenset[str]:
+    """The fingerprints at the ends of at least half (and three) of a series' files."""
+    if len(files) < MIN_FILES:
+        return frozenset()
+    counts = Counter(fp for edges in files for fp in edges.prints)
+    need = max(MIN_FILES, SHARE * len(files))
+    return frozenset(fp for fp, n in counts.items() if n >= need)
