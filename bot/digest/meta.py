@@ -3,9 +3,11 @@
 ``header(lines)`` returns the mapping and where the body starts. YAML front matter (between
 ``---`` lines; Obsidian Digital Garden's one-line JSON map is YAML too) is read safely with
 timestamps kept as written (a date is never shifted by a time zone); one that does not parse
-is a warning and the body is read anyway. Pelican headers (``Title:``, ``Date:``, ``Number:``,
-``Category:`` … up to the first blank line, as This Week in Rust writes them) give lower-case
-keys.
+is an error (``HeaderError``, with its line: the file is not published until it is fixed) —
+unless it says the file is a draft (``draft: true``, ``dg-publish: false``…, read line by
+line): a draft stays a draft however broken the rest is. Pelican headers (``Title:``,
+``Date:``, ``Number:``, ``Category:`` … up to the first blank line, as This Week in Rust
+writes them) give lower-case keys.
 """
 
 from __future__ import annotations
@@ -37,6 +39,21 @@ _PELICAN_KEYS = frozenset(
         "status",
         "lang",
     ]
+)
+
+
+class HeaderError(ValueError):
+    """Front matter that cannot be read: why, and its line."""
+
+    def __init__(self, reason: str, line: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+_DRAFT_LINE = re.compile(
+    r"(?i)\s*[\"']?(draft|dg-publish|publish|published)[\"']?\s*:\s*[\"']?"
+    r"(true|false|yes|no|on|off)[\"']?\s*(?:#.*)?"
 )
 
 
@@ -81,7 +98,20 @@ def _yaml(lines: list[str], warnings: list[str]) -> tuple[dict[str, object], int
     except Exception as exc:  # YAMLError, or a constructor's ValueError/RecursionError
         mark = getattr(exc, "problem_mark", None)
         line = 2 + mark.line if mark is not None else 2
-        warnings.append(f"line {line}: frontmatter is not valid YAML, ignored")
+        flags = {
+            m.group(1).lower(): m.group(2)
+            for row in block.split("\n")
+            if (m := _DRAFT_LINE.fullmatch(row)) is not None
+        }
+        if not flags:
+            problem = getattr(exc, "problem", None) or "it does not parse"
+            raise HeaderError(
+                f"frontmatter is not valid YAML ({problem}): fix it; the file is not "
+                "published until it parses",
+                line,
+            ) from None
+        warnings.append(f"line {line}: frontmatter is not valid YAML: only its draft flag read")
+        return dict(flags), body_at
     if data is not None and not isinstance(data, dict):
         warnings.append("line 2: frontmatter is not a mapping of keys to values, ignored")
     return ({str(k): v for k, v in data.items()} if isinstance(data, dict) else {}), body_at

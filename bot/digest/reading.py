@@ -150,7 +150,10 @@ def _tighten(body: str) -> str:
 def _read(text: str, source: str, default_series: str, max_items: int | None) -> Reading:
     lines = clean(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     warnings: list[str] = []
-    meta, body_at, kind = header(lines, warnings)
+    try:
+        meta, body_at, kind = header(lines, warnings)
+    except HeaderError as exc:
+        raise DigestError(source, exc.reason, line=exc.line) from None
     body = "\n".join(lines[body_at:])
     tree = units(_tighten(body), first_line=body_at + 1)
     warnings.extend(tree.warnings)

@@ -288,16 +288,21 @@ def test_warning_line_numbers_are_the_files_lines() -> None:
     assert "line 10: numbering jumps from 2 to 4" in edition.warnings
 
 
-def test_invalid_frontmatter_is_a_warning_and_the_body_still_parses() -> None:
-    """Broken YAML frontmatter is ignored with a warning; items and the heading date remain."""
-    edition = parse_file(fixture("bad-frontmatter.md"))
-    assert any(
-        re.fullmatch(r"line \d+: frontmatter is not valid YAML, ignored", w)
-        for w in edition.warnings
-    )
-    assert edition.date == dt.date(2024, 2, 2)
-    assert len(edition.items) == 2
-    assert edition.items[1].links == ("https://mp.weixin.qq.com/s/Po01Qr23St45Uv67Wx89Yz",)
+def test_invalid_frontmatter_keeps_the_file_out_with_its_line() -> None:
+    """Broken YAML front matter is an error naming the line (the file is not published until
+    it parses: a date or flag in it may be what the publisher meant)."""
+    with pytest.raises(DigestError, match=r"bad-frontmatter\.md:\d+: frontmatter is not valid"):
+        parse_file(fixture("bad-frontmatter.md"))
+
+
+def test_a_draft_stays_a_draft_however_broken_its_front_matter() -> None:
+    """`title: "unclosed` beside `draft: true` (or `dg-publish: false`): a draft, not an
+    error and never published."""
+    for flag, said in (("draft: true", "draft: true"), ("dg-publish: false", "dg-publish: false")):
+        text = f'---\ntitle: "unclosed\n{flag}\n---\n1. 储能项目 https://example.org/1\n'
+        reading = read(text, source="2024-03-01.md")
+        assert reading.draft == said
+        assert any("only its draft flag read" in w for w in reading.warnings)
 
 
 def test_frontmatter_that_is_not_a_mapping_is_a_warning() -> None:
