@@ -1,9 +1,12 @@
-"""The digest parser on the real corpora, side by side with the line scanner it replaced.
+"""The digest parser on the real corpora, side by side with the readers before it.
 
-Prints one JSON line: files per second of both over every ``.md`` / ``.markdown`` file of the
-corpora (../shared/corpus, or $DIGESTBOT_CORPUS), best of three passes each. The old parser
-is taken from this repository's history (the commit before the one that removed
-``bot/mdtext.py``) and run in the same process. Target: the new one at most 1.5x slower.
+Prints one JSON line: files per second over the ``.md`` / ``.markdown`` files of the corpora
+(../shared/corpus, or $DIGESTBOT_CORPUS, and tests/corpus), best of three passes each, of the
+reader now, the reader before series learning (``BEFORE_SERIES``, issue 22) and the line
+scanner the markdown reader replaced (the commit before the one that removed
+``bot/mdtext.py``); the older two are taken from this repository's history and run in the
+same process. The files are the corpora's at ``CORPUS_FILES`` at most, sorted, so a corpus
+that grows does not change what is measured. Target: now at most 1.5x the line scanner.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from bot.digest import DigestError, read_bytes
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("DIGESTBOT_CORPUS") or ROOT.parent / "shared" / "corpus")
 SLOWER_AT_MOST = 1.5
-OLD_MODULES = ("digest", "mdtext", "editiondate")
+OLD_MODULES = ("digest", "mdtext", "editiondate", "models")
+BEFORE_SERIES = "2558b4d"  # the reader before issue 22 (series learning, layout rules)
+CORPUS_FILES = 600
 
 
 def old_parser(tmp: Path) -> Callable[..., object]:
@@ -50,13 +55,34 @@ def old_parser(tmp: Path) -> Callable[..., object]:
     return module.parse_bytes  # type: ignore[no-any-return]
 
 
-def corpus_speed(tmp: Path) -> dict[str, object]:
-    """Files per second of both parsers over every digest of the corpora (best of 3)."""
+def before_series(tmp: Path) -> Callable[..., object]:
+    """``read_bytes`` of the reader before issue 22, from the repository's history."""
+    archive = subprocess.run(
+        ["git", "archive", BEFORE_SERIES, "bot/digest"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+    (tmp / "bot" / "digest").rename(tmp / "before22")
+    module = importlib.import_module("before22")
+    return module.read_bytes  # type: ignore[no-any-return]
+
+
+def corpus_files() -> list[Path]:
+    roots = [CORPUS, ROOT / "tests" / "corpus"]
     files = sorted(
-        p for p in CORPUS.rglob("*") if p.suffix in (".md", ".markdown") and p.is_file()
+        p
+        for root in roots
+        if root.is_dir()
+        for p in root.rglob("*")
+        if p.suffix in (".md", ".markdown") and p.is_file()
     )
-    data = [(str(p), p.read_bytes()) for p in files]
+    return files[:CORPUS_FILES]
+
+
+def corpus_speed(tmp: Path) -> dict[str, object]:
+    """Files per second of the three readers over the corpora's digests (best of 3)."""
+    data = [(str(p), p.read_bytes()) for p in corpus_files()]
     old = old_parser(tmp)
+    before = before_series(tmp)
 
     def ours(blob: bytes, source: str) -> object:
         return read_bytes(blob, source=source)
@@ -74,16 +100,19 @@ def corpus_speed(tmp: Path) -> dict[str, object]:
             times.append(time.perf_counter() - t0)
         return min(times)
 
-    new_s, old_s = best(ours), best(old)
+    new_s, before_s, old_s = best(ours), best(before), best(old)
     ratio = new_s / old_s
     return {
         "bench": "parse_corpus",
         "files": len(data),
         "mb": round(sum(len(b) for _, b in data) / 2**20, 2),
         "new_s": round(new_s, 3),
+        "before_series_s": round(before_s, 3),
         "old_s": round(old_s, 3),
         "new_files_per_s": round(len(data) / new_s),
+        "before_series_files_per_s": round(len(data) / before_s),
         "old_files_per_s": round(len(data) / old_s),
+        "new_vs_before_series_time": round(new_s / before_s, 2),
         "new_vs_old_time": round(ratio, 2),
         "targets": {"new_vs_old_time": SLOWER_AT_MOST},
         "pass": ratio <= SLOWER_AT_MOST,
