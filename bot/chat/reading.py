@@ -1,8 +1,11 @@
-"""Reading editions in a chat: /today, /day DATE, and the ◀ / ▶ buttons between editions.
+"""Reading editions in a chat: /today, /day DATE, /day ISSUE, and the ◀ / ▶ buttons between
+editions.
 
 With several series, /today sends the latest edition of each series the chat gets (every
 series when it chose none), ``/today NAME`` one series' latest, and /day the editions of that
-day; ◀ / ▶ stay within the edition's series.
+day (of a numbered series, its highest issue of the day); ``/day 42`` (``#42``, ``第42期``)
+opens issue 42 of the chat's series; ◀ / ▶ stay within the edition's series (by number in a
+numbered series).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import datetime as dt
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 
-from bot.digest.models import Chat, Edition, EditionKey
+from bot.digest.dating import issue_in_text
+from bot.digest.models import MAX_ISSUE, Chat, Edition, EditionKey
 from bot.digest.series import Series, find
 from bot.render.buttons import BadCallback, Press, encode
 from bot.render.edition import format_date, render_edition
@@ -105,12 +109,19 @@ async def cmd_day(update: Update, context: BotContext) -> None:
         await reply(update, context, usage)
         return
     day = parse_day(text, today=chat_today(chat, context))
-    if day is None:
+    number = _issue_arg(text) if day is None else None
+    if day is None and number is None:
         await reply(update, context, say("bad_date", chat.language, value=text[:40]) + usage)
         return
-    found, nearest, names = await context.bot_data.services.db.read(
-        lambda store: _on_day(store, chat, day)
-    )
+    db = context.bot_data.services.db
+    if number is not None:
+        found, nearest, names = await db.read(lambda store: _of_issue(store, chat, number))
+        missing = say("no_issue", chat.language, issue=number)
+    else:
+        assert day is not None  # noqa: S101 - one of the two is given
+        when: dt.date = day
+        found, nearest, names = await db.read(lambda store: _on_day(store, chat, when))
+        missing = say("no_edition_on", chat.language, date=format_date(when, chat.language))
     for edition in found:
         await send_edition(update, context, chat, edition)
     if found:
@@ -120,8 +131,15 @@ async def cmd_day(update: Update, context: BotContext) -> None:
         return
     buttons = [_edition_button(k, _label(k, names, chat.language)) for k in nearest]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    text = say("no_edition_on", chat.language, date=format_date(day, chat.language))
-    await reply(update, context, text, markup=InlineKeyboardMarkup(rows))
+    await reply(update, context, missing, markup=InlineKeyboardMarkup(rows))
+
+
+def _issue_arg(text: str) -> int | None:
+    """The issue number ``/day`` was given: ``42``, ``#42``, ``第42期``, ``No. 42``."""
+    bare = text.strip().lstrip("#").strip()
+    if bare.isdecimal() and bare.isascii() and 1 <= int(bare) <= MAX_ISSUE:
+        return int(bare)
+    return issue_in_text(text)
 
 
 async def on_edition_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
@@ -145,16 +163,34 @@ def _on_day(
     there are several."""
     series = _reading_series(store, chat, "") or ()
     found = store.editions.editions_on(day, series)
-    if found:
-        return found, [], {}
+    if found:  # a series with several issues that day: its highest (◀ walks to the others)
+        return list({e.series_id: e for e in found}.values()), [], {}
     nearest = store.editions.nearest_dates(day, series)
     names = store.series.series_names() if len(store.series.all_series()) > 1 else {}
     return [], nearest, names
 
 
+def _of_issue(
+    store: Store, chat: Chat, number: int
+) -> tuple[list[Edition], list[EditionKey], dict[int, str]]:
+    """The chat's editions numbered ``number`` (one per series); else the nearest numbers,
+    with the series' names when there are several."""
+    series = _reading_series(store, chat, "") or ()
+    keys = [k for s in series if (k := store.editions.by_issue(s, number)) is not None]
+    found = [e for k in keys if (e := store.editions.get_edition(k)) is not None]
+    if found:
+        return found, [], {}
+    nearest = store.editions.nearest_issues(number, series)
+    names = store.series.series_names() if len(store.series.all_series()) > 1 else {}
+    return [], nearest, names
+
+
 def _label(key: EditionKey, names: dict[int, str], lang: str) -> str:
-    """A nearest-date button: the date, after the series' name when there are several."""
+    """A nearest-date button: the date (the issue number first, for a numbered edition),
+    after the series' name when there are several."""
     when = format_date(key.date, lang)
+    if key.issue:
+        when = f"#{key.issue} · {when}"
     name = names.get(key.series, "")
     return f"{name} · {when}" if name else when
 

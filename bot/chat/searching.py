@@ -63,16 +63,22 @@ def page_markup(search_id: int, result: Result, lang: str) -> InlineKeyboardMark
         nav.append(InlineKeyboardButton(say("button_next_page", lang), callback_data=data))
     if nav:
         rows.append(nav)
-    editions = list(dict.fromkeys((hit.series, hit.date) for hit in page.hits))
+    editions = list(dict.fromkeys(hit.edition for hit in page.hits))
     opens = [
         InlineKeyboardButton(
-            say("button_open_edition", lang, date=format_date(d, lang)),
-            callback_data=encode("ed", EditionKey(s, d).token),
+            say("button_open_edition", lang, date=_when(key, lang)),
+            callback_data=encode("ed", key.token),
         )
-        for s, d in editions
+        for key in editions
     ]
     rows += [opens[i : i + 2] for i in range(0, len(opens), 2)]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _when(key: EditionKey, lang: str) -> str:
+    """An edition on a button: its date, after its issue number when it has one."""
+    when = format_date(key.date, lang)
+    return f"#{key.issue} · {when}" if key.issue else when
 
 
 async def cmd_search(update: Update, context: BotContext) -> None:

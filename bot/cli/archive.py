@@ -65,6 +65,7 @@ def _report_json(report: ScanReport, store: Store) -> dict[str, object]:
         "errors": [str(e) for e in report.errors],
         "skipped": [str(e) for e in report.skipped],
         "warnings": list(report.warnings),
+        "quiet": [k.ref for k in report.quiet],
         "editions": editions,
         "items": items,
     }
@@ -103,6 +104,11 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
                 f"{len(report.removed)} removed, {report.unchanged} unchanged"
             )
             out(f"store: {editions} editions, {items} items ({config.db_path})")
+            if report.quiet:
+                out(
+                    f"{len(report.quiet)} older issues stored for search and /day, "
+                    "never pushed (only each series' newest issue is)"
+                )
             for warning in report.warnings:
                 out(f"warning: {warning}")
             for skipped in report.skipped:
@@ -137,6 +143,7 @@ def cmd_editions(args: argparse.Namespace, config: Config) -> int:
             + [
                 {
                     "date": r.date.isoformat(),
+                    **({"issue": r.issue} if r.issue else {}),
                     "series": r.series,
                     "title": r.title,
                     "source": r.source,
@@ -153,7 +160,8 @@ def cmd_editions(args: argparse.Namespace, config: Config) -> int:
     for h in reversed(held):
         out(f"{h.date}  {h.items:3d} items  {h.series or '-'}  ({h.source})  scheduled")
     for r in rows:
-        out(f"{r.date}  {r.items:3d} items  {r.series or '-'}  ({r.source})")
+        number = f"#{r.issue}  " if r.issue else ""
+        out(f"{r.date}  {number}{r.items:3d} items  {r.series or '-'}  ({r.source})")
     return EXIT_OK
 
 
@@ -298,6 +306,7 @@ def cmd_push(args: argparse.Namespace, config: Config) -> int:
             lock.release()
     doc = {
         "date": edition.date.isoformat(),
+        **({"issue": edition.issue} if edition.issue else {}),
         "chats": report.chats,
         "variants": report.variants,
         "skipped": report.empty,
@@ -308,8 +317,9 @@ def cmd_push(args: argparse.Namespace, config: Config) -> int:
         out_json(doc)
         return EXIT_OK
     verb = "would go" if args.dry_run else "planned"
+    number = f" #{edition.issue}" if edition.issue else ""
     out(
-        f"{edition.date}: {verb} to {report.chats} chats in {report.variants} variants"
+        f"{edition.date}{number}: {verb} to {report.chats} chats in {report.variants} variants"
         f" ({report.empty} chats with nothing to get)"
     )
     if not args.dry_run:

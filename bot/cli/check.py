@@ -63,6 +63,7 @@ def _doc(path: Path, reading: Reading, config: Config) -> dict[str, Any]:
         "file": str(path),
         "date": reading.date.isoformat() if reading.date else None,
         "date_source": reading.date_source or None,
+        **_issue(reading),
         "series": reading.series,
         "title": reading.title,
         "rule": reading.rule,
@@ -72,6 +73,10 @@ def _doc(path: Path, reading: Reading, config: Config) -> dict[str, Any]:
         **({"draft": True} if reading.draft else {}),
         **({"scheduled": True} if reading.date and reading.date > _today(config) else {}),
     }
+
+
+def _issue(reading: Reading) -> dict[str, Any]:
+    return {"issue": reading.issue, "issue_source": reading.issue_source} if reading.issue else {}
 
 
 def _lines(reading: Reading, config: Config) -> list[str]:
@@ -85,11 +90,16 @@ def _lines(reading: Reading, config: Config) -> list[str]:
             out.append("  scheduled  dated after today: held back, published on that day")
     else:
         then = (
-            'ingest leaves it out (digests.undated = "skip")'
+            f"it is issue {reading.issue}: ingest dates it the day it first sees it (in a git "
+            "work tree, the day of its first commit)"
+            if reading.issue
+            else 'ingest leaves it out (digests.undated = "skip")'
             if config.undated == "skip"
             else "ingest dates it the day it first sees it"
         )
         out.append(f"  date     none: {reading.no_date}; {then}")
+    if reading.issue:
+        out.append(f"  issue    {reading.issue} (from {reading.issue_source})")
     out.append(f"  series   {reading.series or '(none)'}")
     if reading.title:
         out.append(f"  title    {reading.title}")

@@ -17,6 +17,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.digest import Reading
 from bot.digest.models import Edition, EditionKey
 from bot.ingest.folder import (
     Policy,
@@ -27,6 +28,7 @@ from bot.ingest.folder import (
     missing_folder,
     survey,
 )
+from bot.ingest.gitdates import FirstCommits
 from bot.ingest.prepare import prepare
 from bot.ingest.remote import RemoteReport, fetch_sources
 from bot.search.matching import AlertMatch
@@ -213,7 +215,8 @@ async def _tick(services: Services) -> TickReport:
     for key in released:
         log.info("edition %s published: its day has begun", key.ref)
     changed = [*report.changed, *(remote.changed if remote else [])]
-    fresh = [*report.new, *(remote.new if remote else []), *released]
+    back = set(report.quiet)  # a back catalogue's older issues: stored, never pushed
+    fresh = [*(k for k in report.new if k not in back), *(remote.new if remote else []), *released]
     asked: list[EditionKey] = []
     if config.push.approve:
         asked = await db.write(lambda store: ask_approval(store, config, fresh, now))
@@ -238,12 +241,16 @@ async def scan(services: Services, *, today: dt.date) -> ScanReport:
     folder = config.digests_dir
     if not await asyncio.to_thread(folder.is_dir):
         return missing_folder(folder)
-    policy = Policy(today, config.undated)
+    policy = Policy(today, config.undated, FirstCommits(folder))
     found = await db.read(lambda store: survey(store, folder, limits=config.limits))
     await db.write(lambda store: apply_start(store, found, policy=policy))
     if found.todo:
         indexer = await db.write(lambda store: store.index.indexer)
         batches = await asyncio.to_thread(lambda: list(prepare(found.jobs(), indexer)))
+        if policy.commits and any(
+            isinstance(r, Reading) and r.date is None for batch in batches for r, _ in batch
+        ):  # undated files: their first commits, in one git run off the loop (and the writer)
+            await asyncio.to_thread(policy.commits.load)
         done = 0
         for batch in batches:
             write = partial(apply_batch, found=found, prepared=batch, first=done, policy=policy)
@@ -255,12 +262,15 @@ async def scan(services: Services, *, today: dt.date) -> ScanReport:
 def _alerting(
     store: Store, config: Config, keys: Sequence[EditionKey], now: dt.datetime
 ) -> list[Edition]:
-    """The editions whose alerts go out now: new or changed, approved, fresh enough."""
+    """The editions whose alerts go out now: new or changed, approved, fresh enough, not a
+    back catalogue's older issue."""
     held = store.approvals.unapproved()
     found = []
     for key in keys:
         edition = store.editions.get_edition(key)
-        if edition is not None and key not in held and is_fresh(key.date, config, now):
+        if edition is None or key in held or store.editions.is_quiet(key):
+            continue
+        if is_fresh(key.date, config, now):
             found.append(edition)
     return found
 

@@ -11,17 +11,26 @@ are no date (``9999-12-31``, ``2024-13-45``, version numbers) are not dates: the
 looked at, and they are named when none has a date. A date that disagrees with the file
 name's is a warning naming both. The series: front matter ``series``, a Pelican ``Category``, the
 permalink's folder, else the title without its date and issue number.
+
+The issue number (``edition_issue``), from the first place that has one: front matter
+``issue`` / ``number`` / ``no`` (a Pelican ``Number:`` line too), the file name with a prefix
+(``issue-42.md``, ``issue_42.md``, ``vol.42.md``, ``no-42.md``, ``第42期.md``, ``#42.md``) or
+made of digits alone when it is small and no year (``42.md``, not ``2024.md`` nor the ``08.md``
+of ``2024/01/08.md``), the title, the first heading (``#42``, ``No. 42``, ``Issue 42``,
+``Vol. 42``, ``第 42 期``). Numbers run from 1 to ``MAX_ISSUE``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
+from .models import MAX_ISSUE
 from .text import clean
 
 _DATE = re.compile(
@@ -31,9 +40,24 @@ _DATE = re.compile(
 _COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 _BRACKETED_COMPACT = re.compile(r"[（(\[【]\s*(\d{4})(\d{2})(\d{2})\s*[）)\]】]")
 _PATH_DATE = re.compile(r"(?<!\d)(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)")
+_NO_LETTERS = re.compile(r"[\d\W_]+")  # a folder named like a year, a month or a day
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】")
 _ISSUE = re.compile(r"(?i)(?:#|no\.?|issue|vol\.?|第)\s*\d{1,5}\s*期?\s*$|\s\d{1,5}$")
 _DANGLING = " \t-–—|·•:：#,，/_~"
+# an issue number in a title or heading, strongest first: 第42期, Issue 42, No. 42, #42, Vol. 42
+_ISSUE_IN_TEXT = (
+    re.compile(r"第\s*(\d{1,6})\s*期"),
+    re.compile(r"(?i)(?<![a-z])issue\s*(?:no\.?\s*|#\s*)?(\d{1,6})(?!\d|[-./]\d)"),
+    re.compile(r"(?i)(?<![a-z])no\.\s*(\d{1,6})(?!\d|[-./]\d)"),
+    re.compile(r"(?<![\w&#])#\s?(\d{1,6})(?!\w|[-./]\d)"),
+    re.compile(r"(?i)(?<![a-z])vol\.?\s*(\d{1,6})(?!\d|[-./]\d)"),
+)
+# in a file name: a prefix, then the number, alone between separators
+_ISSUE_IN_NAME = re.compile(
+    r"(?i)(?:(?<![a-z])(?:issue|vol|volume|no|number|num)[-_. ]?#?|#|第)0*(\d{1,6})期?(?![a-z\d])"
+)
+_ISSUE_KEYS = ("issue", "number", "no", "False")  # YAML 1.1 reads a key `no:` as false
+_ISSUE_VALUE = re.compile(r"(?i)(?:#|no\.?|issue|vol\.?|第)?\s*0*(\d{1,6})\s*期?")
 
 
 def meta_text(value: object) -> str:
@@ -200,3 +224,63 @@ def edition_series(meta: Mapping[str, object], title: str, *, pelican: bool) -> 
         title = f"{title[: found[1]]} {title[found[2] :]}"
     title = " ".join(_EMPTY_BRACKETS.sub(" ", title).split()).strip(_DANGLING)
     return _ISSUE.sub("", title).strip(_DANGLING)
+
+
+def edition_issue(
+    meta: Mapping[str, object],
+    *,
+    title: str,
+    heading: str,
+    source: str,
+    pelican: bool,
+    warnings: list[str],
+) -> tuple[int | None, str]:
+    """The edition's issue number and where it was found (see the module doc); (None, "")
+    when it has none."""
+    for key in _ISSUE_KEYS:
+        value = meta.get(key)
+        if value is None or value == "" or isinstance(value, bool):
+            continue
+        named = key.replace("False", "no")
+        where = "Pelican 'Number:' line" if pelican else f"frontmatter {named!r}"
+        text = unicodedata.normalize("NFKC", meta_text(value))
+        m = _ISSUE_VALUE.fullmatch(text.strip())
+        given = int(m.group(1)) if m else 0
+        if 1 <= given <= MAX_ISSUE:
+            return given, where
+        warnings.append(f"{where} {text[:40]!r} is not an issue number (1 to {MAX_ISSUE})")
+    path = PurePosixPath(source.replace("\\", "/"))
+    if (found := _name_issue(path)) is not None:
+        return found, "the file name"
+    for where, text in (("the title", title), ("the first heading", heading)):
+        if (found := issue_in_text(text)) is not None:
+            return found, where
+    return None, ""
+
+
+def issue_in_text(text: str) -> int | None:
+    """The issue number a title, a heading or a reader's words give (``第 42 期``,
+    ``Issue #42``, ``No. 42``, ``#42``, ``Vol. 42``), None without one."""
+    text = unicodedata.normalize("NFKC", text)
+    for _, _, _, start, end in reversed(_shapes(text, compact=True)):  # 2024-03-16 is no issue
+        text = f"{text[:start]} {text[end:]}"
+    for pattern in _ISSUE_IN_TEXT:
+        for m in pattern.finditer(text):
+            if 1 <= (number := int(m.group(1))) <= MAX_ISSUE:
+                return number
+    return None
+
+
+def _name_issue(path: PurePosixPath) -> int | None:
+    stem = unicodedata.normalize("NFKC", path.stem)
+    if m := _ISSUE_IN_NAME.search(stem):
+        number = int(m.group(1))
+        return number if 1 <= number <= MAX_ISSUE else None
+    if not (stem.isascii() and stem.isdigit()) or len(stem) > 4:
+        return None
+    number = int(stem)
+    if len(stem) == 4 and 1900 <= number <= 2999:
+        return None  # 2024.md is a year
+    if _NO_LETTERS.fullmatch(path.parent.name):
+        return None  # 2024/01/08.md: a day of a month, not an issue
+    return number or None

@@ -45,39 +45,49 @@ class Item:
 
 @dataclass(frozen=True, slots=True, order=True)
 class EditionKey:
-    """What identifies an edition: its series (0 = the bot's first) and its date.
+    """What identifies an edition: its series (0 = the bot's first), its date and its issue
+    number (0: the edition has none).
 
     ``ref`` is how the outbox and the files table write it (the date alone for series 0, so
-    rows written before there were series still mean the same edition); ``token`` is the
-    shorter form buttons carry.
+    rows written before there were series still mean the same edition; ``#N`` after it for
+    issue N, so rows written before there were issue numbers keep their meaning too);
+    ``token`` is the shorter form buttons carry (``_N`` for issue N).
     """
 
     series: int
     date: dt.date
+    issue: int = 0
 
     @property
     def ref(self) -> str:
         day = self.date.isoformat()
-        return f"{day}+{self.series}" if self.series else day
+        ref = f"{day}+{self.series}" if self.series else day
+        return f"{ref}#{self.issue}" if self.issue else ref
 
     @property
     def token(self) -> str:
         day = f"{self.date:%Y%m%d}"
-        return f"{day}.{self.series}" if self.series else day
+        token = f"{day}.{self.series}" if self.series else day
+        return f"{token}_{self.issue}" if self.issue else token
 
     @classmethod
     def from_ref(cls, ref: str) -> EditionKey | None:
         """The key a ``ref`` (or a ``token``) stands for; None for anything else."""
+        ref, mark, issue = ref.replace("_", "#").partition("#")
         day, _, series = ref.replace(".", "+").partition("+")
         try:
             date = dt.date.fromisoformat(day) if "-" in day else _compact(day)
             number = int(series) if series else 0
+            issued = int(issue) if mark and issue.isascii() and issue.isdigit() else -1
         except ValueError:
             return None
-        return cls(number, date) if 0 <= number < MAX_SERIES else None
+        if mark and not 1 <= issued <= MAX_ISSUE:
+            return None
+        return cls(number, date, max(issued, 0)) if 0 <= number < MAX_SERIES else None
 
 
 MAX_SERIES = 1000  # series one bot may have (an item's sort key has three digits for it)
+MAX_ISSUE = 99_999  # the highest issue number (an item's sort key has five digits for it)
 
 
 def _compact(day: str) -> dt.date:
@@ -91,7 +101,8 @@ class Edition:
     """One day's digest: a date, the series it belongs to, and its items in order.
 
     ``series`` is the series' display name as the file gives it ("" when none);
-    ``series_id`` the series the store filed it under (0 until it is stored).
+    ``series_id`` the series the store filed it under (0 until it is stored); ``issue`` its
+    issue number (0: none).
     """
 
     date: dt.date
@@ -101,10 +112,16 @@ class Edition:
     source: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False)
     series_id: int = 0
+    issue: int = 0
 
     @property
     def key(self) -> EditionKey:
-        return EditionKey(self.series_id, self.date)
+        return EditionKey(self.series_id, self.date, self.issue)
+
+    @property
+    def label(self) -> str:
+        """The series as an edition's heading names it: ``Rust 周刊 #42`` when numbered."""
+        return f"{self.series} #{self.issue}".strip() if self.issue else self.series
 
     @property
     def content_hash(self) -> str:
@@ -118,6 +135,7 @@ class Edition:
     def to_json(self) -> dict[str, object]:
         return {
             "date": self.date.isoformat(),
+            **({"issue": self.issue} if self.issue else {}),
             "series": self.series,
             "title": self.title,
             "items": [item.to_json() for item in self.items],

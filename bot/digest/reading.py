@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from .dating import edition_date, edition_series, meta_text
+from .dating import edition_date, edition_issue, edition_series, meta_text
 from .inline import Inline
 from .items import build
 from .layout import infer
@@ -81,13 +81,16 @@ class Reading:
     no_date_line: int | None = None  # the line of a bad date, when it has one
     draft: str = ""  # why it is not published ("draft: true", "dg-publish: false"…), or ""
     meta: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+    issue: int | None = None  # the issue number (``issue-42.md``, ``Number: 42``, ``第42期``)
+    issue_source: str = ""  # where it came from: "the file name", "frontmatter 'issue'", …
 
     def edition(self, date: dt.date | None = None) -> Edition:
         """The edition, dated ``date`` when the file gives none; DigestError without one."""
         day = self.date or date
         if day is None:
             raise DigestError(self.source, self.no_date, line=self.no_date_line)
-        return Edition(day, self.series, self.items, self.title, self.source, self.warnings)
+        return Edition(day, self.series, self.items, self.title, self.source, self.warnings,
+                       issue=self.issue or 0)  # fmt: skip
 
 
 _DRAFT_KEYS = (("draft", True), ("dg-publish", False), ("publish", False), ("published", False))
@@ -176,6 +179,8 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
             "the first heading": headings[0].no if headings else _first_line(tree.units),
         }
         raise DigestError(source, dated.error, line=heads.get(dated.place))
+    issue, issue_source = edition_issue(meta, title=title, heading=first_heading, source=source,
+                                        pelican=kind == "pelican", warnings=warnings)  # fmt: skip
     where = "frontmatter 'date', permalink, title, first heading, file name or path"
     no_date = "" if dated.date else (dated.problem or f"no date: none in the {where}")
     series = edition_series(meta, title, pelican=kind == "pelican") or default_series
@@ -207,6 +212,8 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
         no_date_line=date_line if "(frontmatter" in no_date or "(Pelican" in no_date else None,
         draft=draft_flag(meta),
         meta=tuple(meta.items()),
+        issue=issue,
+        issue_source=issue_source,
     )
 
 

@@ -23,12 +23,13 @@ from pathlib import Path
 
 from bot.config import DEFAULT_LIMITS, DigestLimits
 from bot.digest import MAX_FILE_BYTES, DigestError, Reading
-from bot.digest.models import EditionKey
+from bot.digest.models import Edition, EditionKey
 from bot.digest.series import origin
 from bot.store.database import Change, Store
 from bot.store.files import FileState
 from bot.store.series import TooManySeries
 
+from .gitdates import FirstCommits
 from .limits import read_digest
 from .prepare import SKIPPED, Job, Prepared, prepare
 from .walk import FileError, Listing, TooLarge, read_limited, usable_folder, walk, why
@@ -49,6 +50,8 @@ class ScanReport:
     skipped: list[FileError] = field(default_factory=list)  # not digests, no items, undated
     scheduled: list[EditionKey] = field(default_factory=list)  # dated after today: held back
     warnings: list[str] = field(default_factory=list)  # undated files dated when first seen
+    # new numbered editions older than their series' newest issue: searchable, never pushed
+    quiet: list[EditionKey] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -175,6 +178,7 @@ def apply_end(store: Store, found: Survey) -> ScanReport:
     report = found.report
     gone = [rel for rel in found.states if not found.listing.covers(rel)]
     with store.transaction():
+        report.quiet = _back_catalogue(store, report.new)
         for rel in gone:
             old = found.states[rel]
             if old.edition and store.editions.edition_source(old.edition) == rel:
@@ -202,7 +206,7 @@ def scan_folder(
     ``today``: the date an undated digest is given when first seen (``undated`` "skip": not
     loaded); files that are not digests, or have no items yet, are skipped, not errors.
     """
-    policy = Policy(today or dt.datetime.now(dt.UTC).date(), undated)
+    policy = Policy(today or dt.datetime.now(dt.UTC).date(), undated, FirstCommits(folder))
     if not folder.is_dir():
         return missing_folder(folder)
     found = survey(store, folder, default_series=default_series, limits=limits)
@@ -250,11 +254,27 @@ def _stored(folder: Path, state: FileState, report: ScanReport) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """How a scan treats undated digests: dated ``today`` (the day the bot first sees them),
-    or skipped (``digests.undated = "skip"``)."""
+    """How a scan treats undated digests: dated by the commit that added them when the folder
+    is a git work tree (``commits``), else ``today`` (the day the bot first sees them); or
+    skipped (``digests.undated = "skip"``), unless they have an issue number."""
 
     today: dt.date
     undated: str = "first-seen"
+    commits: FirstCommits | None = None
+
+
+def _back_catalogue(store: Store, new: list[EditionKey]) -> list[EditionKey]:
+    """Of the numbered editions a scan brought (stored quiet), the newest issue of each series
+    is pushed when it is the series' highest; the others stay quiet: a back catalogue loaded
+    at once is searchable, never pushed. The ones that stay quiet."""
+    newest: dict[int, EditionKey] = {}
+    for key in new:
+        if key.issue and key.issue >= newest.get(key.series, key).issue:
+            newest[key.series] = key
+    for key in newest.values():
+        if key.issue >= store.editions.highest_issue(key.series):
+            store.editions.set_quiet(key, False)
+    return [k for k in new if k.issue and store.editions.is_quiet(k)]
 
 
 def _ingest_one(
@@ -271,7 +291,8 @@ def _ingest_one(
     old = states.get(rel)
     kept = old.edition if old else None
     shown = str(folder / rel)
-    if isinstance(parsed, Reading) and parsed.date is None and policy.undated == "skip":
+    undated = isinstance(parsed, Reading) and parsed.date is None and not parsed.issue
+    if undated and policy.undated == "skip":
         parsed = FileError(shown, f'{SKIPPED}no date (digests.undated = "skip")')
     if isinstance(parsed, FileError):
         if parsed.reason.startswith(SKIPPED + "draft"):  # unpublished again: it goes
@@ -288,11 +309,12 @@ def _ingest_one(
             replace(state, edition=kept, error=parsed.reason, error_line=parsed.line)
         )
         return
-    if parsed.date is None:
-        first_seen = kept.date if kept else policy.today
-        report.warnings.append(
-            f"{shown}: no date in the file: dated {first_seen}, the day the bot first saw it"
-        )
+    if parsed.date is None:  # kept: the date it was given before stays (its key too)
+        committed = policy.commits.get(rel) if policy.commits and not kept else None
+        first_seen = kept.date if kept else committed or policy.today
+        if not parsed.issue:  # a numbered issue is known by its number: no warning
+            how = "the day of its first commit" if committed else "the day the bot first saw it"
+            report.warnings.append(f"{shown}: no date in the file: dated {first_seen}, {how}")
         edition = parsed.edition(first_seen)
     else:
         edition = parsed.edition()
@@ -304,21 +326,25 @@ def _ingest_one(
         store.files.put_file_state(replace(state, edition=kept, error=str(exc)))
         return
     edition = replace(edition, series_id=number, source=rel)
+    if parsed.date is None and parsed.issue and not kept:  # a renamed file: the issue's date
+        claims = store.editions.issue_owners(number, parsed.issue)
+        gone = [k for k, owner in claims if owner not in present]
+        edition = replace(edition, date=gone[0].date) if gone else edition
     key = edition.key
-    owner = store.editions.edition_source(key)
-    if (
-        owner not in (None, rel)
-        and owner in present
-        # an owner without an earlier state took the date in this very scan
-        and (owner not in states or states[owner].edition == key)
-    ):
-        reason = f"date {edition.date} is already the edition of {owner}"
-        if store.series.all_series()[1:]:
-            reason += " in the same series"
-        reason += ": give one of them a `series:` in its front matter, or its own folder"
-        report.errors.append(FileError(shown, reason))
-        store.files.put_file_state(replace(state, edition=kept, error=reason))
-        return
+    owners = [(key, store.editions.edition_source(key))]
+    if key.issue and parsed.date is None:  # an undated issue is known by its number alone
+        owners += store.editions.issue_owners(key.series, key.issue)
+    for owned, owner in owners:
+        if (
+            owner not in (None, rel)
+            and owner in present
+            # an owner without an earlier state took the date in this very scan
+            and (owner not in states or states[owner].edition == owned)
+        ):
+            reason = _taken(store, edition, owner)
+            report.errors.append(FileError(shown, reason))
+            store.files.put_file_state(replace(state, edition=kept, error=reason))
+            return
     # the file now names another series: its edition moves; or the publisher corrected its date
     if (
         kept
@@ -328,7 +354,8 @@ def _ingest_one(
     ):
         store.editions.delete_edition(kept)
         report.removed.append(kept)
-    change = store.editions.publish(edition, today=policy.today)
+    # a numbered edition comes quiet; the scan's newest of its series is pushed (apply_end)
+    change = store.editions.publish(edition, today=policy.today, quiet=bool(key.issue))
     if change is Change.SCHEDULED:
         report.scheduled.append(key)
     elif change is Change.NEW:
@@ -338,3 +365,16 @@ def _ingest_one(
     else:
         report.unchanged += 1
     store.files.put_file_state(replace(state, edition=key))
+
+
+def _taken(store: Store, edition: Edition, owner: str) -> str:
+    """Why a file cannot have the edition ``owner`` already has, and how to make them two."""
+    if edition.issue:
+        reason = f"issue {edition.issue} is already the edition of {owner}"
+        how = "give one of them another number (`issue:` in its front matter), a `series:`"
+    else:
+        reason = f"date {edition.date} is already the edition of {owner}"
+        how = "give one of them a `series:` in its front matter"
+    if store.series.all_series()[1:]:
+        reason += " in the same series"
+    return f"{reason}: {how}, or its own folder"

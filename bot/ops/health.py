@@ -284,7 +284,8 @@ class StoreFigures:
 
 
 def read_figures(store: Store) -> StoreFigures:
-    editions = store.editions.list_editions(limit=1)
+    key = store.editions.latest_key()  # a numbered series' latest is its highest issue
+    editions = store.editions.list_editions(key=key) if key else []
     latest = editions[0] if editions else None
     deliveries: dict[str, dict[str, int]] = (
         store.outbox.deliveries_summary(latest.key)["deliveries"] if latest else {}

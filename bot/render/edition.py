@@ -404,7 +404,7 @@ def _sources(
 
 
 def _header(edition: Edition, lang: str) -> _Html:
-    series = _clip(" ".join(_clean(edition.series).split()), LABEL_CHARS)
+    series = _clip(" ".join(_clean(edition.label).split()), LABEL_CHARS)
     when = _plain(format_date(edition.date, lang), bold=not series)
     return _plain(series, bold=True) + _plain(" · ") + when if series else when
 

@@ -76,8 +76,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No edition today yet; here is the latest one ({date}).",
     },
     "day_usage": {
-        "zh": "用法：/day 日期，例如 /day 2024-01-08、/day 1月8日、/day 昨天",
-        "en": "Usage: /day DATE, e.g. /day 2024-01-08, /day 1/8, /day yesterday",
+        "zh": "用法：/day 日期或期号，例如 /day 2024-01-08、/day 1月8日、/day 昨天、/day 42",
+        "en": "Usage: /day DATE or ISSUE, e.g. /day 2024-01-08, /day 1/8, /day yesterday, /day 42",
     },
     "bad_date": {
         "zh": "看不懂这个日期：{value}。",
@@ -86,6 +86,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "no_edition_on": {
         "zh": "{date} 没有一期。最近的几期：",
         "en": "There is no edition on {date}. The nearest ones:",
+    },
+    "no_issue": {
+        "zh": "没有第 {issue} 期。最近的几期：",
+        "en": "There is no issue {issue}. The nearest ones:",
     },
     "button_older": {"zh": "◀ 前一期", "en": "◀ Older"},
     "button_newer": {"zh": "后一期 ▶", "en": "Newer ▶"},

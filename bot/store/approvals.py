@@ -29,10 +29,11 @@ class ApprovalStore(Repository):
     def ask(self, key: EditionKey, *, now: dt.datetime) -> bool:
         """The edition waits for approval; True the first time (the admins are asked once)."""
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO approvals (series_id, edition_date, status, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?)",
-            [key.series, key.date.isoformat(), Approval.PENDING, stamp(now), stamp(now)],
-        )
+            "INSERT OR IGNORE INTO approvals (series_id, edition_date, issue, status, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [key.series, key.date.isoformat(), key.issue, Approval.PENDING, stamp(now),
+             stamp(now)],
+        )  # fmt: skip
         return cur.rowcount == 1
 
     def decide(self, key: EditionKey, status: Approval, *, by: int, now: dt.datetime) -> bool:
@@ -41,8 +42,8 @@ class ApprovalStore(Repository):
         with immediate(self.db):
             cur = self.db.execute(
                 "UPDATE approvals SET status = ?, decided_by = ?, updated_at = ? "
-                "WHERE series_id = ? AND edition_date = ? AND status NOT IN (?, ?)",
-                [status, by, stamp(now), key.series, key.date.isoformat(), status,
+                "WHERE series_id = ? AND edition_date = ? AND issue = ? AND status NOT IN (?, ?)",
+                [status, by, stamp(now), key.series, key.date.isoformat(), key.issue, status,
                  Approval.APPROVED],
             )  # fmt: skip
         return cur.rowcount == 1
@@ -50,23 +51,25 @@ class ApprovalStore(Repository):
     def approval(self, key: EditionKey) -> tuple[Approval, int | None] | None:
         """The edition's status and the admin who decided it; None when it was never asked."""
         row = self.db.execute(
-            "SELECT status, decided_by FROM approvals WHERE series_id = ? AND edition_date = ?",
-            [key.series, key.date.isoformat()],
+            "SELECT status, decided_by FROM approvals WHERE series_id = ? AND edition_date = ? "
+            "AND issue = ?",
+            [key.series, key.date.isoformat(), key.issue],
         ).fetchone()
         return None if row is None else (Approval(row[0]), row[1])
 
     def pending_approval(self) -> list[EditionKey]:
         """Editions still waiting for an admin's decision, oldest first."""
         rows = self.db.execute(
-            "SELECT series_id, edition_date FROM approvals WHERE status = ? "
-            "ORDER BY edition_date, series_id",
+            "SELECT series_id, edition_date, issue FROM approvals WHERE status = ? "
+            "ORDER BY edition_date, issue, series_id",
             [Approval.PENDING],
         ).fetchall()
-        return [EditionKey(int(r[0]), dt.date.fromisoformat(r[1])) for r in rows]
+        return [EditionKey(int(r[0]), dt.date.fromisoformat(r[1]), int(r[2])) for r in rows]
 
     def unapproved(self) -> set[EditionKey]:
         """Editions asked about and not approved (pending or held): not to be pushed."""
         rows = self.db.execute(
-            "SELECT series_id, edition_date FROM approvals WHERE status != ?", [Approval.APPROVED]
+            "SELECT series_id, edition_date, issue FROM approvals WHERE status != ?",
+            [Approval.APPROVED],
         ).fetchall()
-        return {EditionKey(int(r[0]), dt.date.fromisoformat(r[1])) for r in rows}
+        return {EditionKey(int(r[0]), dt.date.fromisoformat(r[1]), int(r[2])) for r in rows}

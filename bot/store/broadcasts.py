@@ -70,7 +70,7 @@ class BroadcastStore(Repository):
                 return 0
             planned = self.db.execute(
                 f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
-                "next_attempt_at, created_at, updated_at) SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+                "next_attempt_at, created_at, updated_at) SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
                 "FROM chats WHERE active = 1 AND id IN (SELECT chat_id FROM subscriptions)",
                 [Kind.BROADCAST, *Target.of_broadcast(broadcast_id).columns, at, at, at, at],
             ).rowcount

@@ -39,11 +39,12 @@ class CorrectionStore(Repository):
         """A correction row for every chat that got the edition after ``since`` (the editing
         window's start); an old correction row is pending again."""
         cur = self.db.execute(
-            "INSERT INTO deliveries (chat_id, kind, series_id, edition_date, due_at, "
+            "INSERT INTO deliveries (chat_id, kind, series_id, edition_date, issue, due_at, "
             "next_attempt_at, created_at, updated_at) SELECT chat_id, ?, series_id, "
-            "edition_date, ?, ?, ?, ? FROM deliveries WHERE series_id = ? AND edition_date = ? "
-            "AND kind = 'edition' AND status = 'sent' AND updated_at >= ? "
-            "ON CONFLICT (chat_id, kind, series_id, edition_date, week, broadcast_id) "
+            "edition_date, issue, ?, ?, ?, ? FROM deliveries WHERE series_id = ? AND "
+            "edition_date = ? AND issue = ? AND kind = 'edition' AND status = 'sent' AND "
+            "updated_at >= ? "
+            "ON CONFLICT (chat_id, kind, series_id, edition_date, issue, week, broadcast_id) "
             "DO UPDATE SET status = 'pending', part = 0, attempts = 0, error = NULL, "
             "next_attempt_at = excluded.next_attempt_at, due_at = excluded.due_at, "
             "updated_at = excluded.updated_at",
@@ -52,6 +53,7 @@ class CorrectionStore(Repository):
                 *[stamp(now)] * 4,
                 edition.series,
                 edition.date.isoformat(),
+                edition.issue,
                 stamp(since),
             ],
         )
@@ -79,13 +81,13 @@ class CorrectionStore(Repository):
         out rendered from content older than the edition's now (it was edited while the
         delivery was in flight, or between its parts); True when one is armed."""
         cur = self.db.execute(
-            "INSERT INTO deliveries (chat_id, kind, series_id, edition_date, due_at, "
+            "INSERT INTO deliveries (chat_id, kind, series_id, edition_date, issue, due_at, "
             "next_attempt_at, created_at, updated_at) SELECT d.chat_id, ?, d.series_id, "
-            "d.edition_date, ?, ?, ?, ? FROM deliveries d JOIN editions e "
-            "ON e.series_id = d.series_id AND e.date = d.edition_date "
+            "d.edition_date, d.issue, ?, ?, ?, ? FROM deliveries d JOIN editions e "
+            "ON e.series_id = d.series_id AND e.date = d.edition_date AND e.issue = d.issue "
             "WHERE d.id = ? AND d.kind = 'edition' AND d.rendered IS NOT NULL "
             "AND d.rendered != e.content_hash "
-            "ON CONFLICT (chat_id, kind, series_id, edition_date, week, broadcast_id) "
+            "ON CONFLICT (chat_id, kind, series_id, edition_date, issue, week, broadcast_id) "
             "DO UPDATE SET status = 'pending', part = 0, attempts = 0, error = NULL, "
             "next_attempt_at = excluded.next_attempt_at, due_at = excluded.due_at, "
             "updated_at = excluded.updated_at",
@@ -106,8 +108,8 @@ class CorrectionStore(Repository):
         unless the edition changed again meanwhile (then it starts over: pending, part 0).
         True when it is done."""
         row = self.db.execute(
-            "SELECT content_hash FROM editions WHERE series_id = ? AND date = ?",
-            [edition.series, edition.date.isoformat()],
+            "SELECT content_hash FROM editions WHERE series_id = ? AND date = ? AND issue = ?",
+            [edition.series, edition.date.isoformat(), edition.issue],
         ).fetchone()
         done = row is None or row[0] == version
         self.db.execute(

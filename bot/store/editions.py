@@ -1,8 +1,11 @@
 """Writing editions: insert, update in place, move, delete, publish or hold (part of the store).
 
-An edition is keyed by (series, date). Updating one keeps the ids of its unchanged items (a
-button or an alert that names an item still finds it); moving one to another series (its file
-now says it belongs there) keeps its items and what was sent of it.
+An edition is keyed by (series, date, issue), the issue 0 when it has no number. Updating one
+keeps the ids of its unchanged items (a button or an alert that names an item still finds it);
+moving one to another series or issue (its file now says it belongs there) keeps its items and
+what was sent of it. A *quiet* edition (an older issue of a back catalogue loaded at once) is
+stored, searchable and readable, but never pushed nor alerted on. The latest edition of a series
+is its highest issue when its newest edition is numbered, else its newest.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from bot.digest.models import Edition, EditionKey, Item
 
 from .chats import stamp
 from .index import SearchStore
-from .repository import Repository
+from .numbered import ITEMS_OF, KEY, NumberedEditions, key_args, row_key, where_editions
 from .scheduled import ScheduleStore
-from .sortkeys import SORT_SERIES, sortkey
+from .sortkeys import SORT_ISSUE, SORT_SERIES, sortkey
 from .tx import immediate
 
 
@@ -40,6 +43,10 @@ class EditionInfo:
     def date(self) -> dt.date:
         return self.key.date
 
+    @property
+    def issue(self) -> int:
+        return self.key.issue
+
 
 class Change(enum.Enum):
     NEW = "new"
@@ -48,7 +55,7 @@ class Change(enum.Enum):
     SCHEDULED = "scheduled"  # dated after today: held back until its day
 
 
-class EditionStore(Repository):
+class EditionStore(NumberedEditions):
     """Editions and their items: reading them, and writing them as the folder scan finds them
     (held ones through ``scheduled``, new items into the search ``index``)."""
 
@@ -64,18 +71,18 @@ class EditionStore(Repository):
         self.scheduled = scheduled
         self.index = index
 
-    def put_edition(self, edition: Edition) -> Change:
-        """Insert or update an edition in place; unchanged items keep their ids.
+    def put_edition(self, edition: Edition, *, quiet: bool = False) -> Change:
+        """Insert or update an edition in place; unchanged items keep their ids. ``quiet``: a
+        new edition is stored never to be pushed (an update leaves that as it was).
 
         The hot path of an ingest: plain parameterised statements, no introspection.
         """
         key = edition.key
-        where = [key.series, key.date.isoformat()]
+        where = key_args(key)
         now = stamp(self.now())
         digest = edition.content_hash
-        row = self.db.execute(
-            "SELECT content_hash, source FROM editions WHERE series_id = ? AND date = ?", where
-        ).fetchone()
+        sql = f"SELECT content_hash, source FROM editions WHERE {KEY}"  # noqa: S608
+        row = self.db.execute(sql, where).fetchone()
         if row is not None and tuple(row) == (digest, edition.source):
             return Change.UNCHANGED
         values = [edition.series, edition.title, edition.source, digest, now, *where]
@@ -83,13 +90,14 @@ class EditionStore(Repository):
             if row is None:
                 self.db.execute(
                     "INSERT INTO editions (series, title, source, content_hash, updated_at,"
-                    " series_id, date, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [*values, now],
+                    " series_id, date, issue, ingested_at, quiet)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [*values, now, int(quiet)],
                 )
             else:
                 self.db.execute(
-                    "UPDATE editions SET series = ?, title = ?, source = ?, content_hash = ?,"
-                    " updated_at = ? WHERE series_id = ? AND date = ?",
+                    "UPDATE editions SET series = ?, title = ?, source = ?, content_hash = ?,"  # noqa: S608 - constant
+                    f" updated_at = ? WHERE {KEY}",
                     values,
                 )
             self._reconcile_items(key, edition.items)
@@ -98,9 +106,8 @@ class EditionStore(Repository):
     def _reconcile_items(self, key: EditionKey, items: tuple[Item, ...]) -> None:
         """Make the edition's items ``items``: unchanged ones keep their ids (maybe moved)."""
         old = self.db.execute(
-            "SELECT id, position, content_hash FROM items "
-            "WHERE series_id = ? AND edition_date = ?",
-            [key.series, key.date.isoformat()],
+            f"SELECT id, position, content_hash FROM items WHERE {ITEMS_OF}",  # noqa: S608
+            key_args(key),
         ).fetchall()
         by_hash: dict[str, list[tuple[int, int]]] = {}
         for item_id, position, digest in old:
@@ -135,8 +142,9 @@ class EditionStore(Repository):
             values = (*_item_row(key, item), sortkey(key, item.position))
             if item.position in reused:
                 self.db.execute(
-                    "UPDATE items SET series_id = ?, edition_date = ?, position = ?, section = ?,"
-                    " title = ?, text = ?, links = ?, content_hash = ?, sortkey = ? WHERE id = ?",
+                    "UPDATE items SET series_id = ?, edition_date = ?, issue = ?, position = ?,"
+                    " section = ?, title = ?, text = ?, links = ?, content_hash = ?, sortkey = ?"
+                    " WHERE id = ?",
                     [*values, reused[item.position]],
                 )
             else:
@@ -145,25 +153,25 @@ class EditionStore(Repository):
             last = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'items'")
             before = (last.fetchone() or (0,))[0]
             run(
-                "INSERT INTO items (series_id, edition_date, position, section, title, text,"
-                " links, content_hash, sortkey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO items (series_id, edition_date, issue, position, section, title,"
+                " text, links, content_hash, sortkey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 fresh,
             )
             self.index.index_new_items(key, after_id=before)
 
     def delete_edition(self, key: EditionKey) -> bool:
         """Remove the edition of ``key``, published or still held back."""
-        where = [key.series, key.date.isoformat()]
+        where = key_args(key)
         with immediate(self.db):
-            self.db.execute("DELETE FROM items WHERE series_id = ? AND edition_date = ?", where)
-            cur = self.db.execute("DELETE FROM editions WHERE series_id = ? AND date = ?", where)
+            self.db.execute(f"DELETE FROM items WHERE {ITEMS_OF}", where)  # noqa: S608
+            cur = self.db.execute(f"DELETE FROM editions WHERE {KEY}", where)  # noqa: S608
             held = self.scheduled.unhold(key)
         return cur.rowcount > 0 or held
 
     def move_edition(self, old: EditionKey, new: EditionKey) -> bool:
-        """File the published edition ``old`` under ``new`` (same date, another series), with
-        its items and the outbox rows that name it; False when there is nothing to move or
-        ``new`` is taken."""
+        """File the published edition ``old`` under ``new`` (same date, another series or
+        issue number), with its items, the outbox rows and the approval that name it; False
+        when there is nothing to move or ``new`` is taken."""
         if old.date != new.date or old == new:
             return False
         day = old.date.isoformat()
@@ -171,38 +179,37 @@ class EditionStore(Repository):
             if self._published(new):
                 return False
             cur = self.db.execute(
-                "UPDATE editions SET series_id = ? WHERE series_id = ? AND date = ?",
-                [new.series, old.series, day],
+                f"UPDATE editions SET series_id = ?, issue = ? WHERE {KEY}",  # noqa: S608
+                [new.series, new.issue, *key_args(old)],
             )
             if not cur.rowcount:
                 return False
-            shift = (new.series - old.series) * SORT_SERIES
-            where = [old.series, day]
+            shift = (new.series - old.series) * SORT_SERIES + (new.issue - old.issue) * SORT_ISSUE
+            where = key_args(old)
+            self.db.execute(f"UPDATE items SET sortkey = -sortkey WHERE {ITEMS_OF}", where)  # noqa: S608
             self.db.execute(
-                "UPDATE items SET sortkey = -sortkey WHERE series_id = ? AND edition_date = ?",
-                where,
+                "UPDATE items SET series_id = ?, issue = ?, sortkey = -sortkey + ? "  # noqa: S608
+                f"WHERE {ITEMS_OF}",
+                [new.series, new.issue, shift, *where],
             )
-            self.db.execute(
-                "UPDATE items SET series_id = ?, sortkey = -sortkey + ? "
-                "WHERE series_id = ? AND edition_date = ?",
-                [new.series, shift, *where],
-            )
-            self.db.execute(
-                "UPDATE OR IGNORE deliveries SET series_id = ? "
-                "WHERE series_id = ? AND edition_date = ?",
-                [new.series, old.series, day],
-            )
+            for table in ("deliveries", "approvals"):
+                self.db.execute(
+                    f"UPDATE OR IGNORE {table} SET series_id = ?, issue = ? "  # noqa: S608
+                    "WHERE series_id = ? AND edition_date = ? AND issue = ?",
+                    [new.series, new.issue, old.series, day, old.issue],
+                )
         return True
 
-    def publish(self, edition: Edition, *, today: dt.date) -> Change:
+    def publish(self, edition: Edition, *, today: dt.date, quiet: bool = False) -> Change:
         """Store ``edition``: published, or held back until its day when it is dated after
-        ``today`` (an edition already out stays out: its date is not in the future)."""
+        ``today`` (an edition already out stays out: its date is not in the future); a new
+        one ``quiet``: never pushed (see ``put_edition``)."""
         key = edition.key
         if edition.date > today and not self._published(key):
             changed = self.scheduled.hold(edition, now=self.now())
             return Change.SCHEDULED if changed else Change.UNCHANGED
         self.scheduled.unhold(key)
-        return self.put_edition(edition)
+        return self.put_edition(edition, quiet=quiet)
 
     def release(self, today: dt.date) -> list[EditionKey]:
         """Publish the held editions whose day has begun; their keys."""
@@ -215,10 +222,7 @@ class EditionStore(Repository):
         return out
 
     def _published(self, key: EditionKey) -> bool:
-        row = self.db.execute(
-            "SELECT 1 FROM editions WHERE series_id = ? AND date = ?",
-            [key.series, key.date.isoformat()],
-        ).fetchone()
+        row = self.db.execute(f"SELECT 1 FROM editions WHERE {KEY}", key_args(key)).fetchone()  # noqa: S608
         return row is not None
 
     def _t(self, name: str) -> Table:
@@ -233,98 +237,72 @@ class EditionStore(Repository):
     # -- reading editions -----------------------------------------------------------------
 
     def get_edition(self, key: EditionKey) -> Edition | None:
-        rows = list(
-            self._t("editions").rows_where(
-                "series_id = ? AND date = ?", [key.series, key.date.isoformat()]
-            )
-        )
+        rows = list(self._t("editions").rows_where(KEY, key_args(key)))
         return self._edition(rows[0]) if rows else None
 
     def latest_edition(
         self, series: int | None = None, *, on_or_before: dt.date | None = None
     ) -> Edition | None:
-        """The newest edition (of one series, or of any)."""
-        where, args = _where(series, on_or_before=on_or_before)
-        rows = list(
-            self._t("editions").rows_where(where, args, order_by="date DESC, series_id", limit=1)
-        )
-        return self._edition(rows[0]) if rows else None
+        """The latest edition (of one series, or of any: see ``latest_key``)."""
+        key = self.latest_key(series, on_or_before=on_or_before)
+        return None if key is None else self.get_edition(key)
 
     def editions_on(self, day: dt.date, series: Collection[int] = ()) -> list[Edition]:
         """The editions dated ``day`` (of these series; empty: of every series)."""
-        where, args = _where(None, series_in=series)
+        where, args = where_editions(None, series_in=series)
         where = " AND ".join(filter(None, [where, "date = ?"]))
         rows = self._t("editions").rows_where(
-            where, [*args, day.isoformat()], order_by="series_id"
+            where, [*args, day.isoformat()], order_by="series_id, issue"
         )
         return [self._edition(r) for r in rows]
-
-    def neighbours(self, key: EditionKey) -> tuple[EditionKey | None, EditionKey | None]:
-        """The editions of the same series just before and just after ``key``."""
-        args = [key.series, key.date.isoformat()]
-        before = self.db.execute(
-            "SELECT max(date) FROM editions WHERE series_id = ? AND date < ?", args
-        ).fetchone()[0]
-        after = self.db.execute(
-            "SELECT min(date) FROM editions WHERE series_id = ? AND date > ?", args
-        ).fetchone()[0]
-        return (
-            EditionKey(key.series, dt.date.fromisoformat(before)) if before else None,
-            EditionKey(key.series, dt.date.fromisoformat(after)) if after else None,
-        )
 
     def nearest_dates(
         self, date: dt.date, series: Collection[int] = (), *, count: int = 4
     ) -> list[EditionKey]:
         """Up to ``count`` editions (of these series; empty: any) closest to ``date``, in date
         order."""
-        where, args = _where(None, series_in=series)
+        where, args = where_editions(None, series_in=series)
         where = f"{where} AND " if where else ""
         key = date.isoformat()
         found = []
-        head = f"SELECT series_id, date FROM editions WHERE {where}"  # noqa: S608 - placeholders
+        head = f"SELECT series_id, date, issue FROM editions WHERE {where}"  # noqa: S608 - placeholders
         for sql in (
-            f"{head}date < ? ORDER BY date DESC LIMIT ?",
-            f"{head}date > ? ORDER BY date LIMIT ?",
+            f"{head}date < ? ORDER BY date DESC, issue DESC LIMIT ?",
+            f"{head}date > ? ORDER BY date, issue LIMIT ?",
         ):
             found += self.db.execute(sql, [*args, key, count]).fetchall()
-        keys = [EditionKey(int(s), dt.date.fromisoformat(d)) for s, d in found]
-        keys.sort(key=lambda k: (abs((k.date - date).days), k.date, k.series))
-        return sorted(keys[:count], key=lambda k: (k.date, k.series))
+        keys = [row_key(*row) for row in found]
+        keys.sort(key=lambda k: (abs((k.date - date).days), k.date, k.issue, k.series))
+        return sorted(keys[:count], key=lambda k: (k.date, k.issue, k.series))
 
     def recent_editions(self, since: dt.date) -> list[tuple[EditionKey, str, dt.datetime]]:
-        """(key, content hash, ingested at) of the editions dated ``since`` or later."""
+        """(key, content hash, ingested at) of the editions dated ``since`` or later that
+        readers are pushed (quiet ones are not)."""
         rows = self.db.execute(
-            "SELECT series_id, date, content_hash, ingested_at FROM editions WHERE date >= ? "
-            "ORDER BY date, series_id",
+            "SELECT series_id, date, issue, content_hash, ingested_at FROM editions "
+            "WHERE date >= ? AND NOT quiet ORDER BY date, issue, series_id",
             [since.isoformat()],
         ).fetchall()
-        return [
-            (EditionKey(int(s), dt.date.fromisoformat(d)), h, dt.datetime.fromisoformat(i))
-            for s, d, h, i in rows
-        ]
+        return [(row_key(s, d, n), h, dt.datetime.fromisoformat(i)) for s, d, n, h, i in rows]
 
     def edition_hash(self, key: EditionKey) -> str | None:
         row = self.db.execute(
-            "SELECT content_hash FROM editions WHERE series_id = ? AND date = ?",
-            [key.series, key.date.isoformat()],
+            f"SELECT content_hash FROM editions WHERE {KEY}",  # noqa: S608
+            key_args(key),
         ).fetchone()
         return None if row is None else str(row[0])
 
     def edition_item_ids(self, key: EditionKey) -> dict[int, int]:
         """position → item id, for one edition."""
         rows = self.db.execute(
-            "SELECT position, id FROM items WHERE series_id = ? AND edition_date = ?",
-            [key.series, key.date.isoformat()],
+            f"SELECT position, id FROM items WHERE {ITEMS_OF}",  # noqa: S608
+            key_args(key),
         ).fetchall()
         return {int(p): int(i) for p, i in rows}
 
     def edition_source(self, key: EditionKey) -> str | None:
         """The source of the edition of ``key``, published or held back."""
-        row = self.db.execute(
-            "SELECT source FROM editions WHERE series_id = ? AND date = ?",
-            [key.series, key.date.isoformat()],
-        ).fetchone()
+        row = self.db.execute(f"SELECT source FROM editions WHERE {KEY}", key_args(key)).fetchone()  # noqa: S608
         return str(row[0]) if row is not None else self.scheduled.held_source(key)
 
     def _edition(self, row: dict[str, Any]) -> Edition:
@@ -337,9 +315,7 @@ class EditionStore(Repository):
                 title=r["title"],
             )
             for r in self._t("items").rows_where(
-                "series_id = ? AND edition_date = ?",
-                [row["series_id"], row["date"]],
-                order_by="position",
+                ITEMS_OF, [row["series_id"], row["date"], row["issue"]], order_by="position"
             )
         )
         return Edition(
@@ -349,22 +325,28 @@ class EditionStore(Repository):
             title=row["title"],
             source=row["source"],
             series_id=row["series_id"],
+            issue=row["issue"],
         )
 
-    def list_editions(self, *, limit: int | None = None) -> list[EditionInfo]:
-        """Editions newest first, with their item counts."""
+    def list_editions(
+        self, *, limit: int | None = None, key: EditionKey | None = None
+    ) -> list[EditionInfo]:
+        """Editions newest first (by date, then issue), with their item counts; or the one
+        of ``key``."""
+        where = f"WHERE e.{KEY.replace(' AND ', ' AND e.')}" if key else ""
         sql = (
-            "SELECT e.series_id, e.date, e.series, e.title, e.source, e.updated_at, "
+            "SELECT e.series_id, e.date, e.issue, e.series, e.title, e.source, e.updated_at, "  # noqa: S608 - constants
             "(SELECT count(*) FROM items i WHERE i.series_id = e.series_id AND "
-            "i.edition_date = e.date) AS n FROM editions e ORDER BY e.date DESC, e.series_id"
+            f"i.edition_date = e.date AND i.issue = e.issue) AS n FROM editions e {where} "
+            "ORDER BY e.date DESC, e.issue DESC, e.series_id"
         )
-        args: list[object] = []
+        args: list[object] = key_args(key) if key else []
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
         return [
             EditionInfo(
-                key=EditionKey(r["series_id"], dt.date.fromisoformat(r["date"])),
+                key=row_key(r["series_id"], r["date"], r["issue"]),
                 series=r["series"],
                 title=r["title"],
                 source=r["source"],
@@ -379,8 +361,8 @@ class EditionStore(Repository):
         return [
             r["id"]
             for r in self.db.query(
-                "SELECT id FROM items WHERE series_id = ? AND edition_date = ? ORDER BY position",
-                [key.series, key.date.isoformat()],
+                f"SELECT id FROM items WHERE {ITEMS_OF} ORDER BY position",  # noqa: S608
+                key_args(key),
             )
         ]
 
@@ -394,6 +376,7 @@ def _item_row(key: EditionKey, item: Item) -> tuple[object, ...]:
     return (
         key.series,
         key.date.isoformat(),
+        key.issue,
         item.position,
         item.section,
         item.title,
@@ -401,21 +384,3 @@ def _item_row(key: EditionKey, item: Item) -> tuple[object, ...]:
         links,
         item.content_hash,
     )
-
-
-def _where(
-    series: int | None, *, series_in: Collection[int] = (), on_or_before: dt.date | None = None
-) -> tuple[str | None, list[object]]:
-    """A WHERE clause (and its parameters) for editions of a series (or several) and dates."""
-    parts: list[str] = []
-    args: list[object] = []
-    if series is not None:
-        parts.append("series_id = ?")
-        args.append(series)
-    if series_in:
-        parts.append(f"series_id IN ({', '.join('?' for _ in series_in)})")
-        args.extend(sorted(series_in))
-    if on_or_before is not None:
-        parts.append("date <= ?")
-        args.append(on_or_before.isoformat())
-    return (" AND ".join(parts) or None), args

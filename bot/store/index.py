@@ -22,7 +22,7 @@ from bot.search.matching import TopicTagger
 from bot.search.textnorm import index_text, normalize
 
 from .repository import Repository
-from .sortkeys import SORT_DAY, SORT_SERIES
+from .sortkeys import SORT_DAY, SORT_ISSUE, SORT_SERIES
 from .tx import immediate
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,11 @@ class Hit:
     text: str
     links: tuple[str, ...]
     series: int = 0  # the series of its edition
+    issue: int = 0  # the issue number of its edition (0: none)
+
+    @property
+    def edition(self) -> EditionKey:
+        return EditionKey(self.series, self.date, self.issue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,7 @@ def _hit(row: sqlite3.Row | tuple[Any, ...]) -> Hit:
         text=row[4],
         links=tuple(json.loads(row[5])),
         series=row[7],
+        issue=row[8],
     )
 
 
@@ -164,8 +170,8 @@ class SearchStore(Repository):
         """Index the items of an edition inserted with ids above ``after_id``."""
         rows = self.db.execute(
             "SELECT id, sortkey, title, text FROM items WHERE series_id = ? AND edition_date = ?"
-            " AND id > ?",
-            [key.series, key.date.isoformat(), after_id],
+            " AND issue = ? AND id > ?",
+            [key.series, key.date.isoformat(), key.issue, after_id],
         ).fetchall()
         tokens, topics = [], []
         for item_id, key, title, text in rows:
@@ -212,8 +218,8 @@ class SearchStore(Repository):
         """position → topic keys, for the items of one edition."""
         rows = self.db.execute(
             "SELECT i.position, t.topic FROM items i JOIN item_topics t ON t.item_id = i.id "
-            "WHERE i.series_id = ? AND i.edition_date = ?",
-            [key.series, key.date.isoformat()],
+            "WHERE i.series_id = ? AND i.edition_date = ? AND i.issue = ?",
+            [key.series, key.date.isoformat(), key.issue],
         ).fetchall()
         out: dict[int, set[str]] = {}
         for position, topic in rows:
@@ -268,7 +274,7 @@ class SearchStore(Repository):
         if not f.series:
             return ""
         numbers = ", ".join(str(int(n)) for n in sorted(f.series))
-        return f" AND (rowid / {SORT_SERIES}) % {SORT_DAY // SORT_SERIES} IN ({numbers})"
+        return f" AND (rowid / {SORT_SERIES}) % {SORT_ISSUE // SORT_SERIES} IN ({numbers})"
 
     def search_items(
         self, filters: Filters, *, after: int | None = None, before: int | None = None, limit: int
@@ -339,7 +345,7 @@ class SearchStore(Repository):
             part = keys[chunk : chunk + 500]
             marks = ", ".join("?" for _ in part)
             sql = (
-                "SELECT id, edition_date, position, title, text, links, sortkey, series_id"  # noqa: S608 - placeholders
+                "SELECT id, edition_date, position, title, text, links, sortkey, series_id, issue"  # noqa: S608 - placeholders
                 f" FROM items WHERE sortkey IN ({marks})"
             )
             rows = self.db.execute(sql, part)

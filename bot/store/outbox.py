@@ -24,23 +24,23 @@ from .tx import immediate
 __all__ = ["KEY_COLUMNS", "KEY_LOOKUP", "Delivery", "Kind", "OutboxStore", "Planned", "Status",
            "Target"]  # fmt: skip
 
-KEY_COLUMNS = "series_id, edition_date, week, broadcast_id"
+KEY_COLUMNS = "series_id, edition_date, issue, week, broadcast_id"
 # one row by its whole key (chat_id, kind, then ``Target.columns`` as parameters): every column
 # of the UNIQUE index, so SQLite finds it with one probe of that index whatever the outbox holds.
 # Part of the key is not enough: with chat, kind, series and date alone SQLite takes the
 # (series_id, edition_date, status) index and reads every row of the edition with that status,
 # which made each message of a push slower than the one before (issue 21).
 KEY_LOOKUP = (
-    "chat_id = ? AND kind = ? AND series_id = ? AND edition_date = ? AND week = ? "
+    "chat_id = ? AND kind = ? AND series_id = ? AND edition_date = ? AND issue = ? AND week = ? "
     "AND broadcast_id = ?"
 )
-# outbox rows (kind, series_id, edition_date, week, broadcast_id, due_at, next_attempt_at,
+# outbox rows (kind, series_id, edition_date, issue, week, broadcast_id, due_at, next_attempt_at,
 # created_at, updated_at as parameters) for active subscribed chats ``c``, ``s.since`` the
 # time each first subscribed; the caller appends the rest of the WHERE clause
 PLAN_SUBSCRIBERS = (
     f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608
     "next_attempt_at, created_at, updated_at) "
-    "SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chats c "
+    "SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chats c "
     "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
     " ON s.chat_id = c.id WHERE c.active = 1 AND "
 )
@@ -155,7 +155,7 @@ class OutboxStore(Repository):
         (operator's push)."""
         cur = self.db.execute(
             f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
-            "next_attempt_at, created_at, updated_at) SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            "next_attempt_at, created_at, updated_at) SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
             "FROM chats c WHERE c.active = 1 AND c.cadence = 'daily' "
             "AND c.id IN (SELECT chat_id FROM subscriptions)" + GETS_SERIES,
             [Kind.EDITION, *Target(edition).columns, *[stamp(now)] * 4, edition.series],
@@ -185,7 +185,7 @@ class OutboxStore(Repository):
             self.db.conn.executemany(
                 f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
                 "next_attempt_at, items, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
         return self.db.conn.total_changes - before
@@ -204,7 +204,7 @@ class OutboxStore(Repository):
         besides = f"AND d.chat_id NOT IN ({marks}) " if busy else ""
         rows = self.db.execute(
             "SELECT d.id, d.kind, d.part, d.attempts, d.message_ids, d.items, d.due_at, "  # noqa: S608 - placeholders
-            "d.series_id, d.edition_date, d.week, d.broadcast_id, "
+            "d.series_id, d.edition_date, d.issue, d.week, d.broadcast_id, "
             "c.*, (SELECT group_concat(scope, ' ') FROM subscriptions s WHERE s.chat_id = c.id)"
             " AS scopes, (SELECT group_concat(series_id, ' ') FROM chat_series x "
             "WHERE x.chat_id = c.id) AS chosen FROM deliveries d JOIN chats c ON c.id = d.chat_id "
@@ -220,7 +220,7 @@ class OutboxStore(Repository):
             delivery = Delivery(
                 id=values[0],
                 chat=chat_from_row({k: row[k] for k in _CHAT_COLUMNS}),
-                target=Target.from_columns(*values[7:11]),
+                target=Target.from_columns(*values[7:12]),
                 kind=Kind(values[1]),
                 part=values[2],
                 attempts=values[3],
@@ -339,8 +339,8 @@ class OutboxStore(Repository):
         approval previews), and the failure reasons."""
         where, args = ("", [])
         if edition is not None:
-            where = "WHERE series_id = ? AND edition_date = ?"
-            args = [edition.series, edition.date.isoformat()]
+            where = "WHERE series_id = ? AND edition_date = ? AND issue = ?"
+            args = [edition.series, edition.date.isoformat(), edition.issue]
         rows = self.db.execute(
             f"SELECT kind, status, count(*) FROM deliveries {where} GROUP BY kind, status",  # noqa: S608
             args,

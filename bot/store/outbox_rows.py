@@ -49,19 +49,20 @@ class Target:
         return cls(broadcast=number)
 
     @property
-    def columns(self) -> tuple[int, str, str, int]:
-        """series_id, edition_date, week, broadcast_id."""
+    def columns(self) -> tuple[int, str, int, str, int]:
+        """series_id, edition_date, issue, week, broadcast_id."""
         edition = self.edition
         return (
             edition.series if edition else 0,
             edition.date.isoformat() if edition else "",
+            edition.issue if edition else 0,
             self.week.isoformat() if self.week else "",
             self.broadcast,
         )
 
     @classmethod
-    def from_columns(cls, series: int, day: str, week: str, broadcast: int) -> Target:
-        edition = EditionKey(series, dt.date.fromisoformat(day)) if day else None
+    def from_columns(cls, series: int, day: str, issue: int, week: str, broadcast: int) -> Target:
+        edition = EditionKey(series, dt.date.fromisoformat(day), issue) if day else None
         return cls(edition, dt.date.fromisoformat(week) if week else None, broadcast)
 
     def __str__(self) -> str:

@@ -41,7 +41,7 @@ def _dump(edition: Edition) -> str:
     )
 
 
-def _load(text: str, series_id: int) -> Edition:
+def _load(text: str, series_id: int, issue: int) -> Edition:
     doc: dict[str, Any] = json.loads(text)
     items = tuple(
         Item(i["position"], i["text"], tuple(i["links"]), i["section"], i["title"])
@@ -55,6 +55,7 @@ def _load(text: str, series_id: int) -> Edition:
         doc["source"],
         tuple(doc["warnings"]),
         series_id,
+        issue,
     )
 
 
@@ -63,16 +64,19 @@ class ScheduleStore(Repository):
 
     def hold(self, edition: Edition, *, now: dt.datetime) -> bool:
         """Keep ``edition`` back until its day; True when it is new or changed."""
-        where = [edition.series_id, edition.date.isoformat()]
+        where = [edition.series_id, edition.date.isoformat(), edition.issue]
         digest = edition.content_hash
         row = self.db.execute(
-            "SELECT content_hash, source FROM scheduled WHERE series_id = ? AND date = ?", where
+            "SELECT content_hash, source FROM scheduled WHERE series_id = ? AND date = ? "
+            "AND issue = ?",
+            where,
         ).fetchone()
         if row is not None and tuple(row) == (digest, edition.source):
             return False
         self.db.execute(
-            "INSERT INTO scheduled (series_id, date, series, title, source, edition, content_hash,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO "
+            "INSERT INTO scheduled (series_id, date, issue, series, title, source, edition, "
+            "content_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO "
             "UPDATE SET series = excluded.series, title = excluded.title, source = "
             "excluded.source, edition = excluded.edition, content_hash = excluded.content_hash,"
             " updated_at = excluded.updated_at",
@@ -85,31 +89,42 @@ class ScheduleStore(Repository):
         """The scheduled editions, soonest first."""
         rows = self.db.execute(
             "SELECT series_id, date, series, title, source, "
-            "json_array_length(edition, '$.items') FROM scheduled ORDER BY date, series_id"
+            "json_array_length(edition, '$.items'), issue FROM scheduled "
+            "ORDER BY date, issue, series_id"
         ).fetchall()
         return [
-            Held(EditionKey(int(r[0]), dt.date.fromisoformat(r[1])), r[2], r[3], r[4], int(r[5]))
+            Held(EditionKey(int(r[0]), dt.date.fromisoformat(r[1]), int(r[6])), r[2], r[3], r[4],
+                 int(r[5]))
             for r in rows
-        ]
+        ]  # fmt: skip
 
     def held_source(self, key: EditionKey) -> str | None:
         row = self.db.execute(
-            "SELECT source FROM scheduled WHERE series_id = ? AND date = ?",
-            [key.series, key.date.isoformat()],
+            "SELECT source FROM scheduled WHERE series_id = ? AND date = ? AND issue = ?",
+            [key.series, key.date.isoformat(), key.issue],
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def held_issue(self, series: int, issue: int) -> list[tuple[EditionKey, str]]:
+        """The held editions of a series with this issue number, and their sources."""
+        rows = self.db.execute(
+            "SELECT date, source FROM scheduled WHERE series_id = ? AND issue = ?",
+            [series, issue],
+        ).fetchall()
+        return [(EditionKey(series, dt.date.fromisoformat(r[0]), issue), str(r[1])) for r in rows]
+
     def unhold(self, key: EditionKey) -> bool:
         cur = self.db.execute(
-            "DELETE FROM scheduled WHERE series_id = ? AND date = ?",
-            [key.series, key.date.isoformat()],
+            "DELETE FROM scheduled WHERE series_id = ? AND date = ? AND issue = ?",
+            [key.series, key.date.isoformat(), key.issue],
         )
         return cur.rowcount > 0
 
     def due_held(self, today: dt.date) -> list[Edition]:
         """The held editions whose day has begun (``release`` them one by one)."""
         rows = self.db.execute(
-            "SELECT edition, series_id FROM scheduled WHERE date <= ? ORDER BY date, series_id",
+            "SELECT edition, series_id, issue FROM scheduled WHERE date <= ? "
+            "ORDER BY date, issue, series_id",
             [today.isoformat()],
         ).fetchall()
-        return [_load(r[0], int(r[1])) for r in rows]
+        return [_load(r[0], int(r[1]), int(r[2])) for r in rows]

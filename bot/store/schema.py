@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .schema_issues import issue_numbers
 from .schema_outbox import outbox_keys
 
 migrations = Migrations("digestbot")
@@ -422,3 +423,10 @@ def _m0017(db: Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN rendered TEXT")
     db.execute("ALTER TABLE alerts ADD COLUMN share_token TEXT")
     db.execute("CREATE UNIQUE INDEX alerts_share_token ON alerts (share_token)")
+
+
+@migrations(name="0018_issues")
+def _m0018(db: Database) -> None:
+    """Numbered issues: an edition is (series, date, issue), 0 for every existing row; the
+    search index is rebuilt for the new sort keys (see ``schema_issues``)."""
+    issue_numbers(db, index_update_trigger=_INDEX_TRIGGERS[1])

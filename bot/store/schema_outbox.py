@@ -1,4 +1,5 @@
-"""Migration 0016: the outbox's key in columns of their own (registered by ``schema``).
+"""Migrations 0016 and 0018: the outbox's key in columns of their own, then with the edition's
+issue number (registered by ``schema``).
 
 Until now one text column, ``edition_date``, named what a row delivers: an edition's ref
 (``2024-01-08``, ``2024-01-08+2`` for series 2), a roundup's week (``week-2024-03-04``) or a
@@ -67,3 +68,48 @@ def outbox_keys(db: Database) -> None:
         )
     db.table("deliveries").create_index(["status", "next_attempt_at"])
     db.table("deliveries").create_index(["series_id", "edition_date", "status"])
+
+
+def outbox_issues(db: Database) -> None:
+    """Migration 0018: the outbox key gets the edition's issue (0 for every existing row), in
+    its UNIQUE key after the date, so two numbered editions of one day are two deliveries."""
+    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'").fetchone()
+    db.execute(
+        """CREATE TABLE deliveries_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            series_id INTEGER NOT NULL DEFAULT 0,
+            edition_date TEXT NOT NULL DEFAULT '',
+            issue INTEGER NOT NULL DEFAULT 0,
+            week TEXT NOT NULL DEFAULT '',
+            broadcast_id INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending',
+            part INTEGER NOT NULL DEFAULT 0,
+            parts INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            rounds INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            error TEXT,
+            message_ids TEXT NOT NULL DEFAULT '[]',
+            items TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            part_hashes TEXT NOT NULL DEFAULT '[]',
+            rendered TEXT,
+            UNIQUE (chat_id, kind, series_id, edition_date, issue, week, broadcast_id)
+        )"""
+    )
+    columns = f"{KEPT}, series_id, edition_date, week, broadcast_id, rendered"
+    db.execute(
+        f"INSERT INTO deliveries_new ({columns}, issue) SELECT {columns}, 0 FROM deliveries"  # noqa: S608 - constants
+    )
+    db.execute("DROP TABLE deliveries")
+    db.execute("ALTER TABLE deliveries_new RENAME TO deliveries")
+    if seq is not None:
+        db.execute(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'deliveries'", [seq[0]]
+        )
+    db.table("deliveries").create_index(["status", "next_attempt_at"])
+    db.table("deliveries").create_index(["series_id", "edition_date", "issue", "status"])

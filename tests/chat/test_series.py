@@ -103,7 +103,7 @@ async def test_each_chat_gets_the_series_it_chose(
     assert app.pusher is not None
     await app.pusher.idle()
     got = {chat: [m.text for m in tg.messages(chat)[before[chat] :]] for chat in (a, b, c)}
-    assert [t.split("\n")[0] for t in got[a]] == ["Carbon Weekly · 2024年3月1日"]
+    assert [t.split("\n")[0] for t in got[a]] == ["Carbon Weekly #9 · 2024年3月1日"]
     assert len(got[b]) == 1
     assert "全国碳市场配额" in got[b][0]
     assert len(got[c]) == 2
@@ -118,9 +118,9 @@ async def test_today_and_search_name_the_series(tg: Sandbox, app: BotRunner) -> 
     before = len(tg.messages(chat))
     tg.send(chat, user, "/today")
     both = [m.text for m in (await tg.wait_messages(chat, before + 2))[before:]]
-    assert any(t.startswith("Carbon Weekly · ") for t in both)
+    assert any(t.startswith("Carbon Weekly #9 · ") for t in both)  # 第9期: issue 9
     one = await last_reply(tg, chat, user.id, "/today carbon weekly")
-    assert one.text.startswith("Carbon Weekly · ")
+    assert one.text.startswith("Carbon Weekly #9 · ")
     unknown = await last_reply(tg, chat, user.id, "/today monthly")
     assert "monthly" in unknown.text
     assert "Carbon Weekly" in unknown.text

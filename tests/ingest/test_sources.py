@@ -389,30 +389,33 @@ async def test_ingest_workers_end_with_a_killed_ingest(tmp_path: Path) -> None:
 
 
 def test_an_undated_digest_is_dated_the_day_it_is_first_seen(store: Store, folder: Path) -> None:
-    """A digest with no date anywhere loads as the edition of the day the scan first sees it,
-    with a warning; edited later, it keeps that day."""
-    (folder / "issue-42.md").write_text("# Rust 周刊\n\n1. [Tokio](https://tokio.rs) 发布\n")
+    """A digest with no date anywhere (nor an issue number) loads as the edition of the day the
+    scan first sees it, with a warning; edited later, it keeps that day."""
+    (folder / "rust-weekly.md").write_text("# Rust 周刊\n\n1. [Tokio](https://tokio.rs) 发布\n")
     report = scan_folder(store, folder, today=dt.date(2024, 9, 2))
     assert sorted(days(report.new)) == [DAY, dt.date(2024, 9, 2)]
     assert report.ok
     assert report.warnings == [
-        f"{folder / 'issue-42.md'}: no date in the file: dated 2024-09-02, the day the bot "
+        f"{folder / 'rust-weekly.md'}: no date in the file: dated 2024-09-02, the day the bot "
         "first saw it"
     ]
-    (folder / "issue-42.md").write_text("# Rust 周刊\n\n1. [Tokio 1.40](https://tokio.rs) 发布\n")
-    bump_mtime(folder / "issue-42.md")
+    (folder / "rust-weekly.md").write_text(
+        "# Rust 周刊\n\n1. [Tokio 1.40](https://tokio.rs) 发布\n"
+    )
+    bump_mtime(folder / "rust-weekly.md")
     report = scan_folder(store, folder, today=dt.date(2024, 9, 9))
     assert days(report.changed) == [dt.date(2024, 9, 2)]
 
 
 def test_undated_digests_can_be_skipped(store: Store, folder: Path) -> None:
-    """With digests.undated = "skip" an undated digest is listed as skipped, not loaded."""
-    (folder / "issue-42.md").write_text("# Rust 周刊\n\n1. [Tokio](https://tokio.rs) 发布\n")
+    """With digests.undated = "skip" an undated digest is listed as skipped, not loaded (one
+    with an issue number is no undated digest: tests/ingest/test_numbered_issues.py)."""
+    (folder / "rust-weekly.md").write_text("# Rust 周刊\n\n1. [Tokio](https://tokio.rs) 发布\n")
     report = scan_folder(store, folder, undated="skip", today=dt.date(2024, 9, 2))
     assert days(report.new) == [DAY]
     assert report.ok
     assert [(e.path, e.reason) for e in report.skipped] == [
-        (str(folder / "issue-42.md"), 'skipped: no date (digests.undated = "skip")')
+        (str(folder / "rust-weekly.md"), 'skipped: no date (digests.undated = "skip")')
     ]
 
 

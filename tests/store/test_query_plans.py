@@ -36,15 +36,15 @@ CREATED = "2024-01-01T00:00:00+00:00"
 ROWID = "USING INTEGER PRIMARY KEY (rowid=?)"
 UNIQUE_KEY = (
     "USING INDEX sqlite_autoindex_deliveries_1 (chat_id=? AND kind=? AND series_id=? "
-    "AND edition_date=? AND week=? AND broadcast_id=?)"
+    "AND edition_date=? AND issue=? AND week=? AND broadcast_id=?)"
 )
 QUEUE = "USING INDEX idx_deliveries_status_next_attempt_at (status=? AND next_attempt_at<?)"
 WAITING = "USING INDEX idx_deliveries_status_next_attempt_at (status=? AND next_attempt_at>?)"
 QUEUE_HEAD = "USING COVERING INDEX idx_deliveries_status_next_attempt_at (status=?)"
 BY_CHAT = "sqlite_autoindex_deliveries_1 (chat_id=?)"
 BY_EDITION = (
-    "USING INDEX idx_deliveries_series_id_edition_date_status "
-    "(series_id=? AND edition_date=? AND status=?)"
+    "USING INDEX idx_deliveries_series_id_edition_date_issue_status "
+    "(series_id=? AND edition_date=? AND issue=? AND status=?)"
 )
 KEYWORDS = {"where", "set", "join", "on", "order", "group", "limit", "values", "select", "as"}
 
@@ -125,9 +125,9 @@ def build(path: Path, chats: int, days: int) -> World:
             [chats // 10, CREATED, CREATED],
         )
         store.db.conn.executemany(
-            "INSERT INTO deliveries (chat_id, kind, series_id, edition_date, week, "
+            "INSERT INTO deliveries (chat_id, kind, series_id, edition_date, issue, week, "
             "broadcast_id, status, error, due_at, next_attempt_at, items, message_ids, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(*r, r[-1]) for r in rows],
         )
     query = store.db.execute
