@@ -17,7 +17,9 @@ The issue number (``edition_issue``), from the first place that has one: front m
 (``issue-42.md``, ``issue_42.md``, ``vol.42.md``, ``no-42.md``, ``第42期.md``, ``#42.md``) or
 made of digits alone when it is small and no year (``42.md``, not ``2024.md`` nor the ``08.md``
 of ``2024/01/08.md``), the title, the first heading (``#42``, ``No. 42``, ``Issue 42``,
-``Vol. 42``, ``第 42 期``). Numbers run from 1 to ``MAX_ISSUE``.
+``Vol. 42``, ``第 42 期``, ``第十期``). Numbers run from 1 to ``MAX_ISSUE``. A folder whose files
+are named alike but for a number (``iOSWeeklyLearning_10.md``, ``DL 394.md``) numbers them by
+it: ``numbered_names``, for the scan that sees the whole folder.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote
@@ -46,7 +48,7 @@ _ISSUE = re.compile(r"(?i)(?:#|no\.?|issue|vol\.?|第)\s*\d{1,5}\s*期?\s*$|\s\d
 _DANGLING = " \t-–—|·•:：#,，/_~"
 # an issue number in a title or heading, strongest first: 第42期, Issue 42, No. 42, #42, Vol. 42
 _ISSUE_IN_TEXT = (
-    re.compile(r"第\s*(\d{1,6})\s*期"),
+    re.compile(r"第\s*(\d{1,6}|[零〇一二两三四五六七八九十百千]{1,8})\s*期"),  # 第42期, 第十期
     re.compile(r"(?i)(?<![a-z])issue\s*(?:no\.?\s*|#\s*)?(\d{1,6})(?!\d|[-./]\d)"),
     re.compile(r"(?i)(?<![a-z])no\.\s*(\d{1,6})(?!\d|[-./]\d)"),
     re.compile(r"(?<![\w&#])#\s?(\d{1,6})(?!\w|[-./]\d)"),
@@ -56,6 +58,11 @@ _ISSUE_IN_TEXT = (
 _ISSUE_IN_NAME = re.compile(
     r"(?i)(?:(?<![a-z])(?:issue|vol|volume|no|number|num)[-_. ]?#?|#|第)0*(\d{1,6})期?(?![a-z\d])"
 )
+# a file name that ends in a number after a word (iOSWeeklyLearning_10, DL 394): its issue when
+# enough files of its folder are named so (``numbered_names``)
+_TRAILING_NUMBER = re.compile(r"(.*?[^\d\s._-][\s._-]*)0*(\d{1,6})")
+_CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ISSUE_KEYS = ("issue", "number", "no", "False")  # YAML 1.1 reads a key `no:` as false
 _ISSUE_VALUE = re.compile(r"(?i)(?:#|no\.?|issue|vol\.?|第)?\s*0*(\d{1,6})\s*期?")
 
@@ -266,13 +273,51 @@ def issue_in_text(text: str) -> int | None:
         text = f"{text[:start]} {text[end:]}"
     for pattern in _ISSUE_IN_TEXT:
         for m in pattern.finditer(text):
-            if 1 <= (number := int(m.group(1))) <= MAX_ISSUE:
+            if 1 <= (number := _value(m.group(1))) <= MAX_ISSUE:
                 return number
     return None
 
 
+def _value(written: str) -> int:
+    """``42`` or ``四十二`` (``十``, ``一百零五``) as a number; 0 for anything else."""
+    if written.isdecimal():
+        return int(written)
+    total, digit = 0, None
+    for char in written:
+        if char in _CN_DIGITS:
+            digit = _CN_DIGITS[char]
+        elif char in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[char]
+            digit = None
+        else:
+            return 0
+    return total + (digit or 0)
+
+
+def numbered_names(paths: Iterable[str], *, least: int = 3) -> dict[str, int]:
+    """The files that number a series by their names alone: in one folder, at least ``least``
+    files named alike but for a trailing number (``iOSWeeklyLearning_10.md``, ``DL 394.md``);
+    path → its number. A name with a date in it numbers nothing."""
+    groups: dict[tuple[str, str], dict[str, int]] = {}
+    for path in paths:
+        name = PurePosixPath(path)
+        stem = unicodedata.normalize("NFKC", name.stem)
+        m = _TRAILING_NUMBER.fullmatch(stem)
+        if m is None or not 1 <= int(m.group(2)) <= MAX_ISSUE or _shapes(stem, compact=True):
+            continue
+        groups.setdefault((str(name.parent), m.group(1).casefold()), {})[path] = int(m.group(2))
+    return {
+        path: number
+        for files in groups.values()
+        if len(set(files.values())) >= least
+        for path, number in files.items()
+    }
+
+
 def _name_issue(path: PurePosixPath) -> int | None:
     stem = unicodedata.normalize("NFKC", path.stem)
+    if (found := issue_in_text(stem)) is not None and "第" in stem:  # 第42期.md, 第十期.md
+        return found
     if m := _ISSUE_IN_NAME.search(stem):
         number = int(m.group(1))
         return number if 1 <= number <= MAX_ISSUE else None

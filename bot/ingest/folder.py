@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bot.config import DEFAULT_LIMITS, DigestLimits
 from bot.digest import MAX_FILE_BYTES, DigestError, Reading
+from bot.digest.dating import numbered_names
 from bot.digest.models import Edition, EditionKey
 from bot.digest.series import origin
 from bot.store.database import Change, Store
@@ -261,6 +262,14 @@ class Policy:
     today: dt.date
     undated: str = "first-seen"
     commits: FirstCommits | None = None
+    names: dict[int, dict[str, int]] = field(default_factory=dict)  # ``numbered`` per listing
+
+    def numbered(self, present: dict[str, os.stat_result]) -> dict[str, int]:
+        """The files of the folder numbered by their names alone (``numbered_names``)."""
+        if id(present) not in self.names:
+            self.names.clear()
+            self.names[id(present)] = numbered_names(present)
+        return self.names[id(present)]
 
 
 def _back_catalogue(store: Store, new: list[EditionKey]) -> list[EditionKey]:
@@ -291,6 +300,10 @@ def _ingest_one(
     old = states.get(rel)
     kept = old.edition if old else None
     shown = str(folder / rel)
+    if isinstance(parsed, Reading) and parsed.issue is None and rel in policy.numbered(present):
+        # iOSWeeklyLearning_10.md among _1 … _100: numbered by its name, as its siblings are
+        number = policy.numbered(present)[rel]
+        parsed = replace(parsed, issue=number, issue_source="the file name, as its folder's")
     undated = isinstance(parsed, Reading) and parsed.date is None and not parsed.issue
     if undated and policy.undated == "skip":
         parsed = FileError(shown, f'{SKIPPED}no date (digests.undated = "skip")')

@@ -260,10 +260,31 @@ def test_the_issue_number_is_read_from_front_matter_name_title(
 @pytest.mark.parametrize(
     ("text", "number"),
     [("#42", 42), ("No. 42", 42), ("Issue 42", 42), ("Vol. 42", 42), ("第 42 期", 42),
-     ("第42期", 42), ("Top 10 tools", None), ("v1.2.3", None)],
+     ("第42期", 42), ("iOS摸鱼周报 第十期", 10), ("第一百零五期", 105), ("Top 10 tools", None),
+     ("v1.2.3", None)],
 )  # fmt: skip
 def test_issue_numbers_in_words(text: str, number: int | None) -> None:
     assert issue_in_text(text) == number
+
+
+def test_files_named_alike_but_for_a_number_are_numbered_issues(
+    store: Store, tmp_path: Path
+) -> None:
+    """A folder of iOSWeeklyLearning_1.md, _3, _10 … (no prefix such as issue-) numbers its
+    issues by the names it shares; a lone notes-2.md numbers nothing."""
+    folder = tmp_path / "weekly"
+    folder.mkdir()
+    for n in (1, 3, 10, 57):
+        text = issue(n).replace(f" 第 {n} 期", "")  # the number only in the name
+        (folder / f"iOSWeeklyLearning_{n}.md").write_text(text, "utf-8")
+    (folder / "notes-2.md").write_text(issue(2).replace(" 第 2 期", ""), "utf-8")
+    report = scan_folder(store, folder, today=TODAY)
+    assert report.errors == []
+    assert sorted(k.issue for k in report.new) == [0, 1, 3, 10, 57]
+    assert report.warnings == [
+        f"{folder / 'notes-2.md'}: no date in the file: dated {TODAY}, the day the bot first "
+        "saw it"
+    ]
 
 
 def test_edition_refs_and_tokens_round_trip() -> None:
@@ -280,6 +301,21 @@ def test_edition_refs_and_tokens_round_trip() -> None:
     assert EditionKey(2, day, 42).token == "20240108.2_42"
     for bad in ("2024-01-08#0", "2024-01-08#", "20240108_x", "2024-01-08#100000"):
         assert EditionKey.from_ref(bad) is None
+
+
+LOCAL = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.mark.parametrize("archive", sorted(p.name for p in LOCAL.iterdir() if p.is_dir()))
+def test_the_numbered_test_archives_load_whole(archive: str, tmp_path: Path) -> None:
+    """Every archive of tests/corpus (numbered weeklies without dates among them) ingests with
+    no file refused for an edition another file already is."""
+    store = Store(tmp_path / "bot.sqlite3")
+    try:
+        report = scan_folder(store, LOCAL / archive, today=TODAY)
+        assert [e for e in report.errors if "already the edition" in e.reason] == []
+    finally:
+        store.close()
 
 
 # editions each shared archive gave `digestbot ingest` before issue numbers were read (at
