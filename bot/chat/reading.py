@@ -14,8 +14,8 @@ import datetime as dt
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 
-from bot.digest.dating import issue_in_text
-from bot.digest.models import MAX_ISSUE, Chat, Edition, EditionKey
+from bot.digest.dating import issue_arg
+from bot.digest.models import Chat, Edition, EditionKey
 from bot.digest.series import Series, find
 from bot.render.buttons import BadCallback, Press, encode
 from bot.render.edition import format_date, render_edition
@@ -109,7 +109,7 @@ async def cmd_day(update: Update, context: BotContext) -> None:
         await reply(update, context, usage)
         return
     day = parse_day(text, today=chat_today(chat, context))
-    number = _issue_arg(text) if day is None else None
+    number = issue_arg(text) if day is None else None
     if day is None and number is None:
         await reply(update, context, say("bad_date", chat.language, value=text[:40]) + usage)
         return
@@ -132,14 +132,6 @@ async def cmd_day(update: Update, context: BotContext) -> None:
     buttons = [_edition_button(k, _label(k, names, chat.language)) for k in nearest]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     await reply(update, context, missing, markup=InlineKeyboardMarkup(rows))
-
-
-def _issue_arg(text: str) -> int | None:
-    """The issue number ``/day`` was given: ``42``, ``#42``, ``第42期``, ``No. 42``."""
-    bare = text.strip().lstrip("#").strip()
-    if bare.isdecimal() and bare.isascii() and 1 <= int(bare) <= MAX_ISSUE:
-        return int(bare)
-    return issue_in_text(text)
 
 
 async def on_edition_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:

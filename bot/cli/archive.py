@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from bot.config import Config
 from bot.digest import DigestError, read_file
+from bot.digest.dating import issue_arg
 from bot.digest.models import Edition, EditionKey
 from bot.digest.series import find
 from bot.ingest.folder import ScanReport, scan_folder
@@ -278,9 +279,12 @@ def _edition_arg(store: Store, value: str | None, series_name: str | None = None
     series = _series_arg(store, series_name)
     if value in (None, "latest"):
         edition = store.editions.latest_edition(series)
+    elif (number := issue_arg(value)) is not None:  # 42, #42, 第42期: an issue
+        return _issue_edition(store, number, series)
     else:
         day = parse_date_arg(value)
         found = store.editions.editions_on(day, () if series is None else (series,))
+        found = list({e.series_id: e for e in found}.values())  # a series' highest issue
         if len(found) > 1:
             keys = ", ".join(
                 store.series.series_names()[e.series_id] or str(e.series_id) for e in found
@@ -289,6 +293,19 @@ def _edition_arg(store: Store, value: str | None, series_name: str | None = None
         edition = found[0] if found else None
     if edition is None:
         raise CliError("no such edition (see `digestbot editions`)")
+    return edition
+
+
+def _issue_edition(store: Store, number: int, series: int | None) -> Edition:
+    """Issue ``number`` (of ``--series``, needed only when several series have it)."""
+    numbers = [s.id for s in store.series.all_series()] if series is None else [series]
+    keys = [k for s in numbers if (k := store.editions.by_issue(s, number)) is not None]
+    if len(keys) > 1:
+        names = ", ".join(store.series.series_names()[k.series] for k in keys)
+        raise CliError(f"issue {number} is in several series ({names}): add --series NAME")
+    edition = store.editions.get_edition(keys[0]) if keys else None
+    if edition is None:
+        raise CliError(f"no issue {number} (see `digestbot editions`)")
     return edition
 
 

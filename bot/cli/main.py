@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("preview", "archive:cmd_preview", "print an edition as its Telegram message parts")
     p.add_argument(
-        "date", nargs="?", help="YYYY-MM-DD, latest (default), or a digest FILE (drafts too)"
+        "date", nargs="?", help="YYYY-MM-DD, an issue (42), latest (default), or a digest FILE"
     )
     p.add_argument("--html", action="store_true", help="print the HTML that is sent")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="trend.png", help="PNG file (default trend.png)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p = add("push", "archive:cmd_push", "plan an edition for every subscribed chat now")
-    p.add_argument("--date", help="the edition (default: the latest)")
+    p.add_argument("--date", help="the edition: a date or an issue number (default: the latest)")
     p.add_argument("--series", metavar="NAME", help="the series, when there are several")
     p.add_argument("--dry-run", action="store_true", help="show what would go out, plan nothing")
     p.add_argument("--json", action="store_true")

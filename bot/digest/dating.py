@@ -278,6 +278,15 @@ def issue_in_text(text: str) -> int | None:
     return None
 
 
+def issue_arg(text: str) -> int | None:
+    """An issue number as a reader or an operator types it: ``42``, ``#42``, ``第42期``,
+    ``No. 42``; None for anything else."""
+    bare = unicodedata.normalize("NFKC", text).strip().lstrip("#").strip()
+    if bare.isascii() and bare.isdecimal():
+        return int(bare) if 1 <= int(bare) <= MAX_ISSUE else None
+    return issue_in_text(text)
+
+
 def _value(written: str) -> int:
     """``42`` or ``四十二`` (``十``, ``一百零五``) as a number; 0 for anything else."""
     if written.isdecimal():

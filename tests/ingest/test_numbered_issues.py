@@ -5,6 +5,7 @@ file by its first commit, two files claiming one issue stay an error (issue 22).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.main import main
 from bot.config import Config
 from bot.delivery.plan import plan_due
 from bot.digest import read
@@ -285,6 +287,37 @@ def test_files_named_alike_but_for_a_number_are_numbered_issues(
         f"{folder / 'notes-2.md'}: no date in the file: dated {TODAY}, the day the bot first "
         "saw it"
     ]
+
+
+def test_the_command_line_takes_the_highest_issue_and_issue_numbers(
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`ingest` says how many older issues stay unpushed; `editions` lists them by number;
+    `push --dry-run` and `preview` take the highest issue; `preview 12` / `push --date '#12'`
+    issue 12; `check` names the issue and where it came from."""
+    monkeypatch.setenv("DIGESTBOT_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("DIGESTBOT_CONFIG", raising=False)
+    assert main(["ingest", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "30 new" in out
+    assert "29 older issues stored for search and /day, never pushed" in out
+    assert main(["editions"]) == 0
+    assert " #30 " in capsys.readouterr().out.splitlines()[0]
+    assert main(["push", "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["issue"] == 30
+    assert main(["preview"]) == 0
+    assert "Rust 周刊 #30 · " in capsys.readouterr().out
+    assert main(["preview", "12"]) == 0
+    assert "Tokio 12.0 发布" in capsys.readouterr().out
+    assert main(["push", "--dry-run", "--date", "#12", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["issue"] == 12
+    assert main(["preview", "99"]) == 2  # a CliError
+    assert "no issue 99" in capsys.readouterr().err
+    assert main(["check", str(folder / "issue-7.md")]) == 0
+    assert "  issue    7 (from the file name)" in capsys.readouterr().out
 
 
 def test_edition_refs_and_tokens_round_trip() -> None:
