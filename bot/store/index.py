@@ -1,9 +1,10 @@
 """The search index and item topics: a repository of the store (tables and triggers in ``schema``).
 
 Items are indexed by SQLite triggers that call two Python functions registered on every
-connection: ``dg_tokens`` (textnorm's tokens of title and text) and ``dg_topics`` (the keys
-of the configured topics whose keywords occur). The topic configuration is kept in ``meta``;
-when it changes, every item is tagged again at start-up.
+connection: ``dg_tokens`` (textnorm's tokens of the item's body: its title once, then the rest
+of its text) and ``dg_topics`` (the keys of the configured topics whose keywords occur). The
+topic configuration and the version of the token rule (``TOKENS``) are kept in ``meta``; when
+either changes, every item is indexed and tagged again at start-up.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.digest.models import EditionKey
+from bot.digest.models import EditionKey, body_of
 from bot.search.matching import TopicTagger
 from bot.search.textnorm import index_text, normalize
 
@@ -30,9 +31,16 @@ log = logging.getLogger(__name__)
 TopicSpec = Sequence[tuple[str, Sequence[str]]]  # (key, keywords)
 
 
+# The version of what an item's tokens are made of. A contentless FTS5 index deletes a row by
+# the tokens it was given, so it must never hold tokens made by an older rule: change this
+# whenever the same item would get other tokens (``body_of``, textnorm's ``index_text``), and
+# every item is indexed again at the next start (``retag_if_changed``).
+TOKENS = "body-1"
+
+
 def item_tokens(title: str | None, text: str | None) -> str:
-    """What the index stores for an item: tokens of its normalised title and text."""
-    return index_text(normalize(f"{title or ''}\n{text or ''}"))
+    """What the index stores for an item: tokens of its normalised body (``body_of``)."""
+    return index_text(normalize(body_of(title or "", text or "")))
 
 
 class ItemIndexer:
@@ -55,7 +63,7 @@ class ItemIndexer:
     def __call__(self, title: str | None, text: str | None) -> tuple[str, str]:
         if self._tagger is None:
             self._tagger = TopicTagger(self.topics)
-        normalized = normalize(f"{title or ''}\n{text or ''}")
+        normalized = normalize(body_of(title or "", text or ""))
         found = sorted(self._tagger.tags(normalized))
         tokens = " ".join([index_text(normalized), EVERY, *map(topic_token, found)])
         return tokens, json.dumps(found)
@@ -88,6 +96,12 @@ class Hit:
     def edition(self) -> EditionKey:
         return EditionKey(self.series, self.date, self.issue)
 
+    @property
+    def body(self) -> str:
+        """The title once, then the rest of the text: what was indexed, is shown and
+        matched (``bot.digest.models.body_of``, the rule of ``Item.body``)."""
+        return body_of(self.title, self.text)
+
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
@@ -107,7 +121,7 @@ class Filters:
     until: dt.date | None = None
     topics: tuple[str, ...] = ()
     series: frozenset[int] = frozenset()  # editions of these series only (empty: any)
-    residual: Callable[[str], bool] | None = None  # on normalize(title + "\n" + text)
+    residual: Callable[[str], bool] | None = None  # on normalize(body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +200,13 @@ class SearchStore(Repository):
         self._primed = computed
 
     def retag_if_changed(self) -> None:
-        """After migrations: tag every item again when the topic configuration changed."""
+        """After migrations: index and tag every item again when the topic configuration or
+        the token rule (``TOKENS``) changed; the index is rebuilt whole, never patched, as
+        rows indexed by an older rule could not be deleted."""
         wanted = self._wanted_topics
-        if wanted is None or self._meta("topics") == wanted:
+        topics = wanted is not None and self._meta("topics") != wanted
+        tokens = self._meta("tokens") != TOKENS
+        if not (topics or tokens):
             return
         with immediate(self.db):  # topic tokens live in the index too: rebuild both
             self.db.execute("DELETE FROM item_topics")
@@ -201,8 +219,10 @@ class SearchStore(Repository):
                 "INSERT INTO item_topics(item_id, topic) SELECT i.id, j.value "
                 "FROM items i, json_each(dg_topics(i.title, i.text)) j"
             )
-            self.db.table("meta").upsert({"key": "topics", "value": wanted}, pk="key")
-        log.info("topics changed: items tagged again")
+            if wanted is not None:
+                self.db.table("meta").upsert({"key": "topics", "value": wanted}, pk="key")
+            self.db.table("meta").upsert({"key": "tokens", "value": TOKENS}, pk="key")
+        log.info("%s changed: items indexed and tagged again", "topics" if topics else "tokens")
 
     def _meta(self, key: str) -> str | None:
         if "meta" not in self.db.table_names():
@@ -333,7 +353,7 @@ class SearchStore(Repository):
         ]
         keep = filters.residual
         assert keep is not None  # noqa: S101 - the caller checked
-        hits = [h for h in self._hits(keys) if keep(normalize(f"{h.title}\n{h.text}"))]
+        hits = [h for h in self._hits(keys) if keep(normalize(h.body))]
         return _page_in_memory(hits, after=after, before=before, limit=limit)
 
     def _hits(self, keys: list[int]) -> tuple[Hit, ...]:
@@ -377,7 +397,7 @@ class SearchStore(Repository):
             )
         ]
         keep = filters.residual
-        return Counter(h.date for h in self._hits(keys) if keep(normalize(f"{h.title}\n{h.text}")))
+        return Counter(h.date for h in self._hits(keys) if keep(normalize(h.body)))
 
     def archive_stamp(self) -> ArchiveStamp | None:
         """The first and last edition dates and the archive's version; None when empty."""

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import os
 import random
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.digest.models import body_of
 from bot.ingest.folder import scan_folder
 from bot.search.query import QueryError
 from bot.search.taxonomy import DEFAULT_TOPICS
-from bot.search.textnorm import normalize
+from bot.search.textnorm import index_text, normalize
 from bot.store.database import Store
-from bot.store.index import Filters
+from bot.store.index import TOKENS, Filters
 from bot.store.lookup import search
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -50,8 +52,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 def all_items(store: Store) -> dict[int, str]:
+    """Each item's normalised body: what the index holds and a search matches."""
     rows = store.db.execute("SELECT id, title, text FROM items").fetchall()
-    return {r[0]: normalize(f"{r[1]}\n{r[2]}") for r in rows}
+    return {r[0]: normalize(body_of(r[1], r[2])) for r in rows}
 
 
 def every_hit(store: Store, text: str) -> list[int]:
@@ -242,3 +245,47 @@ def test_changed_topics_retag_the_archive(tmp_path: Path) -> None:
     assert store.index.item_topics(hit.id) == {"grid"}
     assert store.index.search_items(Filters(topics=("solar",)), limit=5).hits == ()
     store.close()
+
+
+def test_an_index_of_title_and_text_is_rebuilt_from_the_bodies(tmp_path: Path) -> None:
+    """A database indexed before items had a body (tokens of title + text) is indexed again
+    at the next start. A contentless index deletes a row by the tokens the triggers compute
+    now, so a token only the old rule made would outlive its item, on the row of the next
+    item stored at the same place: 储能 + 储能电站 made 能 a token (a run's last character),
+    the body 储能电站 does not."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    digest = folder / "2024-05-01.md"
+    digest.write_text("- [储能](https://e.org/a) 储能电站\n", "utf-8")
+    old = tmp_path / "old.sqlite3"
+    store = Store(old, topics=TOPICS)
+    assert scan_folder(store, folder).ok
+    [(title, text)] = store.db.execute("SELECT title, text FROM items").fetchall()
+    assert body_of(title, text) == "储能电站"  # the title, run on into the rest of the text
+    with store.db.conn:  # as it was: tokens of title and text, no token version
+        store.db.execute("DELETE FROM meta WHERE key = 'tokens'")
+        store.db.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
+        store.db.execute(
+            "INSERT INTO items_fts(rowid, tokens) SELECT sortkey, ? FROM items",
+            [index_text(normalize(f"{title}\n{text}")) + " \ue004"],
+        )
+    store.close()
+    unrebuilt = tmp_path / "unrebuilt.sqlite3"  # the same, had the version not changed
+    unrebuilt.write_bytes(old.read_bytes())
+    with sqlite3.connect(unrebuilt) as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('tokens', ?)", [TOKENS])
+    digest.write_text("- [光伏](https://e.org/b) 光伏电站\n", "utf-8")  # the same place
+    found = {}
+    for path in (old, unrebuilt):
+        store = Store(path, topics=TOPICS)
+        try:
+            assert store.index._meta("tokens") == TOKENS
+            assert scan_folder(store, folder).ok
+            found[path] = store.db.execute(
+                """SELECT count(*) FROM items_fts WHERE items_fts MATCH '"能"'"""
+            ).fetchone()[0]
+            assert search(store, "光伏电站").page.total == 1
+            assert search(store, "储能").page.total == 0
+        finally:
+            store.close()
+    assert found == {old: 0, unrebuilt: 1}  # 能: the old item's token, left on 光伏电站's row
