@@ -46,7 +46,7 @@ TITLE_CHARS = 64  # what a result's title shows in the inline list
 def _article(
     entry: Hit, spans: list[tuple[int, int]], lang: str, series: str = ""
 ) -> InlineQueryResultArticle:
-    body = f"{entry.title}\n{entry.text}" if entry.title else entry.text
+    body = entry.body  # the title once, then the rest of the text
     day = format_date(entry.date, lang)
     day = f"{series} · {day}" if series else day
     head = f"<b>{html.escape(day, quote=False)}</b> · {t('item_n', lang, n=entry.position)}"
@@ -106,8 +106,7 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
             found = None
         if found is not None:
             for hit in found.page.hits:
-                body = f"{hit.title}\n{hit.text}" if hit.title else hit.text
-                spans = found.query.spans(normalize(" ".join(body.split("\n"))))
+                spans = found.query.spans(normalize(" ".join(hit.body.split("\n"))))
                 results.append(_article(hit, spans, lang, found.series_of(hit)))
             if found.page.more_after and found.page.hits:
                 next_offset = f"a{found.page.hits[-1].id}"

@@ -35,7 +35,7 @@ def page_html(text: str, result: Result, lang: str) -> str:
         return t("search_none", lang, query=shown)
     lines = [t("search_header", lang, query=shown, total=page.total)]
     for hit in page.hits:
-        body = f"{hit.title}\n{hit.text}" if hit.title else hit.text
+        body = hit.body  # the title once, then the rest of the text
         spans = result.query.spans(normalize(" ".join(body.split("\n"))))
         lines.append(
             hit_html(

@@ -252,7 +252,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     out(f"{result.page.total} found for {text!r}" + (f", newest {len(hits)}:" if hits else ""))
     for h in hits:
-        body = " ".join(f"{h.title}\n{h.text}".split()) if h.title else " ".join(h.text.split())
+        body = " ".join(h.body.split())  # the title once, then the rest of the text
         where = f"{result.series_of(h)} · {h.date}" if result.series_of(h) else str(h.date)
         out(f"{where} #{h.position}  {body[:100]}")
     return EXIT_OK

@@ -210,14 +210,12 @@ class Parts:
             if match is None:
                 continue
             terms += [term for term in match.terms if term not in terms]
-            body = f"{item.title}\n{item.text}" if item.title else item.text
-            spans = match.spans if item.title else [(s - 1, e - 1) for s, e in match.spans]
             blocks.append(
                 hit_html(
                     date=view.edition.date,
                     position=item.position,
-                    body=body,
-                    spans=spans,
+                    body=item.body,  # what item_texts matched: the spans are offsets in it
+                    spans=match.spans,
                     links=item.links,
                     lang=lang,
                 )
@@ -245,8 +243,9 @@ def _load_view(
 
 
 def item_texts(edition: Edition) -> list[str]:
-    """What alerts and search match: the normalised title and text of each item."""
-    return [normalize(f"{item.title}\n{item.text}") for item in edition.items]
+    """What alerts and search match: each item's normalised body (its title once, then the
+    rest of its text); a match's spans are offsets in ``item.body`` (normalising keeps them)."""
+    return [normalize(item.body) for item in edition.items]
 
 
 def digest_positions(

@@ -80,7 +80,7 @@ def roundup_edition(
     items = tuple(
         Item(
             position=number,
-            text=f"{item.text}（{t('roundup_day', lang, month=day.month, day=day.day)}）",
+            text=f"{item.rest}（{t('roundup_day', lang, month=day.month, day=day.day)}）",
             links=item.links,
             section=name,
             title=item.title,

@@ -7,7 +7,8 @@ Layout of a message part, zh shown (en: "(cont.)", no 【】)::
 
     <b>【新闻】</b>                                  when the section changes
     1. <b><a href="https://…">标题</a></b>           the title, linked to the first source
-    正文…… <a href="https://…">财联社</a>            further sources by name (sources.py)
+    正文…… <a href="https://…">财联社</a>            the rest of its body (the text without the
+                                                title it repeats), further sources by name
 
     2. <b>第一句。</b>正文…… <a href="…">微信</a>      no title: the first sentence leads
 
@@ -309,17 +310,22 @@ def _clip(text: str, size: int) -> str:
 
 
 def _runs(
-    item: Item, *, with_title: bool, spans: Sequence[tuple[int, int]] = ()
+    item: Item,
+    body: str,
+    rest: str,
+    *,
+    with_title: bool,
+    spans: Sequence[tuple[int, int]] = (),
 ) -> tuple[tuple[str, bool], ...]:
-    """The cuttable part of an item: (text, bold) runs; ``spans`` of its text in bold.
+    """The cuttable part of an item: (text, bold) runs; ``spans`` of its body in bold.
 
-    Spans are offsets in ``item.title + "\n" + item.text`` (how alerts and search match). An
-    item with no title leads with its first sentence in bold.
+    Spans are offsets in ``body`` (``item.body``: how alerts and search match), which ends
+    with ``rest`` (``item.rest``: the text without the title it repeats). An item with no
+    title leads with its first sentence in bold.
     """
     title = " ".join(_clean(item.title).split())
-    raw = _clean(item.text)
-    text = raw.strip()
-    shift = len(item.title) + 1 + (len(raw) - len(raw.lstrip()))
+    text = _clean(rest)  # stripped, and cleaning keeps offsets
+    shift = len(body) - len(rest)
     bold = [False] * len(text)
     if not title:
         first = _SENTENCE_END.search(text)
@@ -330,16 +336,17 @@ def _runs(
     for start, end in spans:
         for at in range(max(start - shift, 0), min(end - shift, len(text))):
             bold[at] = True
-    body: list[tuple[str, bool]] = []
+    runs: list[tuple[str, bool]] = []
     for char, strong in zip(text, bold, strict=True):
-        if body and body[-1][1] == strong:
-            body[-1] = (body[-1][0] + char, strong)
+        if runs and runs[-1][1] == strong:
+            runs[-1] = (runs[-1][0] + char, strong)
         else:
-            body.append((char, strong))
-    head = [(title, True), ("\n", False)] if with_title and title and text else []
+            runs.append((char, strong))
+    joint = body[len(item.title) : shift]  # a line break, or "" where the text ran on
+    head = [(title, True), (joint, False)] if with_title and title and text else []
     if with_title and title and not text:
         head = [(title, True)]
-    return tuple(run for run in [*head, *body] if run[0])
+    return tuple(run for run in [*head, *runs] if run[0])
 
 
 def _anchor(url: str, label: str, *, bold: bool = False, space: str = "") -> _Html:
@@ -369,8 +376,9 @@ def _layout(
     cont = _plain(t("continued", lang, n=item.position))
     urls = http_links(_clean(link) for link in item.links)
     title = " ".join(_clean(item.title).split())
+    body, rest = item.body, item.rest  # the rest: the text without the title it repeats
     if compact:
-        text = _clean(item.text).strip()
+        text = _clean(rest)
         first = _SENTENCE_END.search(text)
         headline = _clip(title or " ".join((text[: first.end()] if first else text).split()),
                          COMPACT_CHARS)  # fmt: skip
@@ -383,10 +391,11 @@ def _layout(
     linked = _anchor(urls[0], title, bold=True) if title and urls else _NONE
     leads = bool(linked.html and len(title) <= TITLE_CHARS and _within(head + linked, limits))
     if leads:
-        head += linked + (_LINE if _clean(item.text).strip() else _NONE)
+        ran_on = len(body) == len(item.title) + len(rest)  # 储能 + 电站建设: no line between
+        head += linked + (_LINE if rest and not ran_on else _NONE)
         urls = urls[1:]
-    runs = _runs(item, with_title=not leads, spans=spans or ())
-    quoted = leads and len(_clean(item.text).strip()) > QUOTE_CHARS
+    runs = _runs(item, body, rest, with_title=not leads, spans=spans or ())
+    quoted = leads and len(rest) > QUOTE_CHARS
     tail = _sources(urls, lang, cont, limits, first=not runs or quoted)
     return _Layout(head, cont, runs, tail, quoted)
 
@@ -421,7 +430,7 @@ def render_edition(
 ) -> list[str]:
     """The edition as Telegram HTML message parts, in order, each within both limits.
 
-    ``marks``: item position → spans to bold (in title + "\\n" + text); those items get 🔔.
+    ``marks``: item position → spans to bold (in the item's ``body``); those items get 🔔.
     ``heading``: a first line instead of "series · date" (the weekly roundup's).
     """
     if max_visible < MIN_VISIBLE or max_raw < MIN_RAW:

@@ -6,8 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from telegram import InputTextMessageContent
 
 from bot.app import BotRunner
+from bot.chat.inline import _article
+from bot.search.query import parse_query
+from bot.search.textnorm import normalize
+from bot.store.index import Hit
 from bot.store.lookup import search
 from tgsandbox import Sandbox
 
@@ -118,3 +123,24 @@ async def test_odd_queries_and_forged_offsets_answer_safely(
     assert len(results) in (0, 20)
     if results:
         assert results[0]["title"] == "5日第9条：新型储能电站并网。"
+
+
+def test_a_result_whose_text_repeats_its_title_names_it_once() -> None:
+    """An inline result (its title in the list, the message it posts) is the item's body: the
+    title once, then the rest of the text, the query's words in bold."""
+    title = "OpenAI ships GPT-5"
+    hit = Hit(
+        7,
+        FIRST,
+        3,
+        title,
+        f"{title} {title}. The model tops the storage charts.",
+        ("https://example.org/gpt5",),
+    )
+    spans = parse_query("storage").spans(normalize(" ".join(hit.body.split("\n"))))
+    article = _article(hit, spans, "en")
+    assert article.title == "OpenAI ships GPT-5 The model tops the storage charts."
+    content = article.input_message_content
+    assert isinstance(content, InputTextMessageContent)
+    assert content.message_text.count(title) == 1
+    assert f"{title} The model tops the <b>storage</b> charts." in content.message_text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -11,6 +12,10 @@ import pytest
 from conftest import SEED
 
 from bot.app import BotRunner
+from bot.chat.searching import page_html
+from bot.ingest.folder import scan_folder
+from bot.store.database import Store
+from bot.store.lookup import search
 from tgsandbox import Sandbox
 
 
@@ -148,3 +153,41 @@ async def test_plain_text_in_a_private_chat_is_a_search(
     tg.choose_inline_result(alice, chat, query_id, answer["results"][0]["id"])
     await settle()
     assert len(tg.messages(chat)) == 3  # the bot answered nothing to the shared hit
+
+
+REPEATED = (  # `- [title](url) title. summary`: the text repeats the title, as most layouts do
+    "---\ntitle: Tech daily\ndate: 2024-03-01\n---\n"
+    "- [OpenAI ships GPT-5](https://example.org/gpt5) OpenAI ships GPT-5. "
+    "The model tops the storage charts.\n"
+    "- [储能电站并网](https://example.org/cn) 储能电站并网：新型储能电站在江苏并网。\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "rest"),
+    [
+        ("storage", "OpenAI ships GPT-5", "The model tops the <b>storage</b> charts."),
+        ("OpenAI", "<b>OpenAI</b> ships GPT-5", "The model tops"),
+        ("江苏", "储能电站并网", "新型储能电站在<b>江苏</b>并网。"),
+    ],
+)
+def test_a_hit_whose_text_repeats_its_title_names_it_once(
+    tmp_path: Path, query: str, title: str, rest: str
+) -> None:
+    """The snippet is the hit's body: its title once, then the rest of its text, the query's
+    words in bold wherever they are (the index holds the same body)."""
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    (folder / "2024-03-01.md").write_text(REPEATED, "utf-8")
+    store = Store(tmp_path / "s.sqlite3")
+    try:
+        assert scan_folder(store, folder).ok
+        result = search(store, query)
+    finally:
+        store.close()
+    [hit] = result.page.hits
+    html = page_html(query, result, "en")
+    plain = re.sub(r"<[^>]+>", "", html)
+    assert plain.count(re.sub(r"<[^>]+>", "", title)) == 1
+    assert f"{title} {rest}" in html  # the snippet joins the body's lines with a space
+    assert hit.body.startswith(hit.title + "\n")
