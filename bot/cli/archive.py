@@ -347,8 +347,12 @@ def cmd_push(args: argparse.Namespace, config: Config) -> int:
 def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
     store = Store(config.db_path, topics=config.topic_spec)
     try:
-        series = _series_arg(store, args.series) or 0
-        key = EditionKey(series, parse_date_arg(args.date)) if args.date else None
+        series = _series_arg(store, args.series)
+        key = None
+        if args.date and (number := issue_arg(args.date)) is not None:  # an issue: 42, #42
+            key = _issue_edition(store, number, series).key
+        elif args.date:
+            key = EditionKey(series or 0, parse_date_arg(args.date))
         summary = store.outbox.deliveries_summary(key)
     finally:
         store.close()

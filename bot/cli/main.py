@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         "archive:cmd_deliveries",
         "summarise the outbox: statuses and failure reasons",
     )
-    p.add_argument("--date", help="one edition (default: all)")
+    p.add_argument("--date", help="one edition, a date or an issue number (default: all)")
     p.add_argument("--series", metavar="NAME", help="the series, when there are several")
     p.add_argument("--json", action="store_true")
     p = add(

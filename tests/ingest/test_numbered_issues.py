@@ -314,6 +314,8 @@ def test_the_command_line_takes_the_highest_issue_and_issue_numbers(
     assert "Tokio 12.0 发布" in capsys.readouterr().out
     assert main(["push", "--dry-run", "--date", "#12", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["issue"] == 12
+    assert main(["deliveries", "--date", "第12期", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["date"].endswith("#12")  # its ref
     assert main(["preview", "99"]) == 2  # a CliError
     assert "no issue 99" in capsys.readouterr().err
     assert main(["check", str(folder / "issue-7.md")]) == 0
