@@ -18,7 +18,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.config import Config
 from bot.digest.models import Chat, Edition, EditionKey, Item
 from bot.render.buttons import encode
-from bot.render.edition import escape, render_edition
+from bot.render.edition import render_edition
+from bot.render.fragments import escape
 from bot.render.i18n import t
 from bot.render.snippets import hit_html
 from bot.search.matching import AlertMatch

@@ -26,7 +26,7 @@ from telegram import LinkPreviewOptions
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from bot.render.edition import escape
+from bot.render.fragments import escape
 from bot.render.i18n import t
 from bot.services import Services
 from bot.store.corrections import Sent

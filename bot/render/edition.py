@@ -27,11 +27,20 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import accumulate
 
 from bot.digest.models import Edition, Item
 
 from .cutting import shorten
+from .fragments import BLANK as _BLANK
+from .fragments import LINE as _LINE
+from .fragments import NONE as _NONE
+from .fragments import Html as _Html
+from .fragments import costs as _costs
+from .fragments import escape
+from .fragments import join as _join
+from .fragments import markup as _markup
+from .fragments import plain as _plain
+from .fragments import utf16 as _utf16
 from .i18n import EN_MONTHS, t
 from .sources import http_links, source_names
 
@@ -52,56 +61,10 @@ _SPACES = re.compile(r"\s+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def escape(text: str, *, quote: bool = False) -> str:
-    """Escape ``&``, ``<``, ``>`` for Telegram HTML; with ``quote`` also ``"`` (attributes)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace('"', "&quot;") if quote else text
-
-
 def format_date(d: date, lang: str) -> str:
     """The edition date as readers write it: zh "2024年1月8日", en "8 Jan 2024"."""
     month_abbr = EN_MONTHS[d.month - 1]
     return t("date", lang, year=d.year, month=d.month, day=d.day, month_abbr=month_abbr)
-
-
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def _raw_cost(c: str) -> int:
-    """UTF-8 bytes of one character once escaped."""
-    if c < "\x80":
-        return 5 if c == "&" else 4 if c in "<>" else 1
-    return 2 if c < "\u0800" else 3 if c < "\U00010000" else 4
-
-
-@dataclass(frozen=True, slots=True)
-class _Html:
-    """A fragment of HTML with its cost: visible UTF-16 units and raw UTF-8 bytes."""
-
-    html: str = ""
-    visible: int = 0
-    raw: int = 0
-
-    def __add__(self, other: _Html) -> _Html:
-        return _Html(self.html + other.html, self.visible + other.visible, self.raw + other.raw)
-
-
-def _markup(html: str, visible: int) -> _Html:
-    return _Html(html, visible, len(html.encode("utf-8")))
-
-
-def _plain(text: str, *, bold: bool = False) -> _Html:
-    html = escape(text)
-    return _markup(f"<b>{html}</b>" if bold else html, _utf16(text))
-
-
-def _join(fragments: tuple[_Html, ...] | list[_Html]) -> _Html:
-    html = "".join(f.html for f in fragments)
-    return _Html(html, sum(f.visible for f in fragments), sum(f.raw for f in fragments))
-
-
-_NONE, _LINE, _BLANK = _Html(), _markup("\n", 1), _markup("\n\n", 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,12 +167,6 @@ class _Cursor:
             if self.offset < len(text):
                 return
             self.index, self.offset = self.index + 1, 0
-
-
-def _costs(text: str) -> tuple[list[int], list[int]]:
-    """Cumulative visible units and escaped bytes of each prefix of ``text``."""
-    visible = list(accumulate((1 + (c > "\uffff") for c in text), initial=0))
-    return visible, list(accumulate(map(_raw_cost, text), initial=0))
 
 
 def _cut(text: str, start: int, limit: int) -> tuple[int, int]:

@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from .cutting import forbidden
-from .edition import escape, format_date
+from .edition import format_date
+from .fragments import escape
 from .i18n import t
 from .sources import source_names
 
