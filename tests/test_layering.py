@@ -18,7 +18,7 @@ RULES: dict[str, set[str]] = {
     "bot.digest": set(),
     "bot.render": {"bot.digest"},
     "bot.search": {"bot.digest", "bot.render"},
-    "bot.config": {"bot.search"},
+    "bot.config": {"bot.digest", "bot.search"},
     "bot.store": {"bot.digest", "bot.render", "bot.search", "bot.config"},
     "bot.ingest": {"bot.digest", "bot.render", "bot.search", "bot.config", "bot.store"},
     "bot.ops": {"bot.digest", "bot.config", "bot.store"},

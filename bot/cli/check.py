@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bot.config import Config
 from bot.digest import DigestError, Reading, not_a_digest, read_file
+from bot.digest.learning import AGREE, Profile, Signature, suggestion
+from bot.digest.series import origin_name
+from bot.digest.vault import Vault
+from bot.ingest.learn import origin_of, profiles, read_as_series, vault_of
 from bot.ingest.limits import check_limits
 from bot.ingest.walk import FileError, walk
 
@@ -25,33 +31,145 @@ from .output import EXIT_FAILED, EXIT_OK, out, out_json
 SHOWN = 64  # characters of an item's title shown
 
 
-def files_of(names: list[str]) -> tuple[list[Path], list[FileError]]:
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A file to check, and the folder it was found in (its series are that folder's)."""
+
+    path: Path
+    folder: Path | None = None
+
+    @property
+    def rel(self) -> str:
+        return self.path.relative_to(self.folder).as_posix() if self.folder else self.path.name
+
+
+def files_of(names: list[str]) -> tuple[list[Target], list[FileError]]:
     """The files to check: each name, a folder's digest files as the bot's scan finds them
     (hidden ones left out; a symlink out of the folder, a name that is not UTF-8 or an
     unreadable entry is an error, as it is for ingest)."""
-    found: list[Path] = []
+    found: list[Target] = []
     errors: list[FileError] = []
     for name in names:
         path = Path(name)
         if path.is_dir():
             listing = walk(path)
-            found += [path / rel for rel in sorted(listing.files)]
+            found += [Target(path / rel, path) for rel in sorted(listing.files)]
             errors += listing.errors
         else:
-            found.append(path)
+            found.append(Target(path))
     return found, errors
 
 
-def examine(path: Path, config: Config) -> tuple[dict[str, Any], list[str], bool]:
+def read_one(
+    path: Path, config: Config, profile: Profile | None = None, *, vault: Vault | None = None
+) -> Reading:
+    """A file as ingest reads it: its limits checked (DigestError past one); ``vault``: the
+    notes of its folder, for its wikilinks."""
+    reading = read_file(path, max_items=config.limits.max_items, profile=profile, vault=vault)
+    check_limits(reading, config.limits)
+    return reading
+
+
+def examine(
+    path: Path, config: Config, reading: Reading | DigestError | None = None
+) -> tuple[dict[str, Any], list[str], bool]:
     """(the JSON document, the lines for a person, whether the file failed)."""
     if (why := not_a_digest(str(path))) is not None:
         return {"file": str(path), "skipped": why}, [f"{path}: skipped, {why}"], False
-    try:
-        reading = read_file(path, max_items=config.limits.max_items)
-        check_limits(reading, config.limits)
-    except DigestError as exc:
-        return {"file": str(path), "error": str(exc)}, [f"error: {exc}"], True
+    if reading is None:
+        try:
+            reading = read_one(path, config)
+        except DigestError as exc:
+            reading = exc
+    if isinstance(reading, DigestError):
+        return {"file": str(path), "error": str(reading)}, [f"error: {reading}"], True
     return _doc(path, reading, config), _lines(reading, config), False
+
+
+@dataclass(slots=True)
+class SeriesReport:
+    """What ``check DIR`` learned of one series: its profile and its files."""
+
+    key: str
+    profile: Profile
+    files: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def lines(self) -> list[str]:
+        shown = next(iter(sorted(self.names)), "") or origin_name(self.key) or "(the folder)"
+        p = self.profile
+        if p.rule:
+            how = f"read as {p.rule}" + (" (named in the config)" if p.named else "")
+            agree = f"{p.agree}/{p.files} files agree"
+        else:
+            how, agree = "each file read alone", f"{p.agree}/{p.files} files read as {p.common}"
+        out = [f"series {shown}: {how}, {agree}; template: {len(p.template)} lines or links"]
+        if (line := suggestion(p)) is not None and line:
+            match = origin_name(self.key) or shown
+            out += [
+                f"  fewer than {round(AGREE * 100)}% of its files agree: if the bot reads it "
+                "wrong, name the rule in the config:",
+                "  [[series]]",
+                f'  match = "{match}"',
+                f"  {line}",
+            ]
+        return out
+
+
+def _vaults(targets: list[Target]) -> dict[Path, Vault]:
+    """The notes of each folder checked, for its files' wikilinks."""
+    folders = {t.folder for t in targets if t.folder is not None}
+    return {folder: vault_of(folder, sorted(walk(folder).files)) for folder in folders}
+
+
+def read_series(
+    targets: list[Target], config: Config
+) -> tuple[dict[Path, Reading | DigestError], list[SeriesReport]]:
+    """Each file read as ingest reads it: alone first, then, in a folder, with what its
+    series' files teach (its rule, its template); a report per series of a folder."""
+    readings: dict[Path, Reading | DigestError] = {}
+    vaults = _vaults(targets)
+    for target in targets:
+        if not_a_digest(str(target.path)) is None:
+            vault = vaults.get(target.folder) if target.folder else None
+            try:
+                readings[target.path] = read_one(target.path, config, vault=vault)
+            except DigestError as exc:
+                readings[target.path] = exc
+    signatures: dict[str, tuple[str, Signature]] = {}
+    names: dict[str, set[str]] = {}
+    keys: dict[Path, str] = {}
+    for target in targets:
+        reading = readings.get(target.path)
+        if target.folder is None or not isinstance(reading, Reading) or reading.draft:
+            continue
+        key = f"{target.folder}\0{origin_of(reading, target.rel)}"
+        keys[target.path] = key
+        signatures[str(target.path)] = (key, reading.signature)
+        names.setdefault(key, set()).add(reading.series)
+    learned = profiles(signatures, rules=config.series, names=names)
+    reports: dict[str, SeriesReport] = {}
+    folder_of = {t.path: t.folder for t in targets if t.folder is not None}
+    for path, key in keys.items():
+        profile = learned[key]
+        report = reports.setdefault(key, SeriesReport(key.partition("\0")[2], profile))
+        report.files.append(str(path))
+        report.names |= names.get(key, set())
+        alone = readings[path]
+        if isinstance(alone, Reading):
+            again = partial(_again, path, config, alone, vaults.get(folder_of[path]))
+            try:
+                readings[path] = read_as_series(alone.signature, profile, again)
+            except DigestError as exc:
+                readings[path] = exc
+    return readings, list(reports.values())
+
+
+def _again(
+    path: Path, config: Config, alone: Reading, vault: Vault | None, profile: Profile | None
+) -> Reading:
+    """The file read with ``profile`` (None: as it read alone)."""
+    return alone if profile is None else read_one(path, config, profile, vault=vault)
 
 
 def _today(config: Config) -> dt.date:
@@ -120,18 +238,22 @@ def _lines(reading: Reading, config: Config) -> list[str]:
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
     docs: list[dict[str, object]] = []
-    paths, errors = files_of(args.files)
+    targets, errors = files_of(args.files)
+    readings, series = read_series(targets, config)
     failed = bool(errors)
     for error in errors:
         docs.append({"file": error.path, "error": str(error)})
         if not args.json:
             out(f"error: {error}")
-    for path in paths:
-        doc, lines, bad = examine(path, config)
+    for target in targets:
+        doc, lines, bad = examine(target.path, config, readings.get(target.path))
         docs.append(doc)
         failed = failed or bad
         if not args.json:
             out("\n".join(lines))
+    if not args.json:
+        for report in series:
+            out("\n".join(report.lines()))
     if args.json:
         out_json(docs[0] if len(docs) == 1 else docs)
     return EXIT_FAILED if failed else EXIT_OK

@@ -8,19 +8,23 @@ carries the stories (layout) and the items (items);
 and python-frontmatter, ``bot.models``. Never Telegram, aiohttp or SQLite.
 """
 
-from .reading import (
-    MAX_FILE_BYTES,
-    DigestError,
-    Reading,
-    not_a_digest,
-    parse,
-    parse_bytes,
-    parse_file,
-    read,
-    read_bytes,
-    read_file,
-    too_many_items,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # loaded on first use: ``bot.digest.rulenames`` alone stays light
+    from .reading import (
+        MAX_FILE_BYTES,
+        DigestError,
+        Reading,
+        not_a_digest,
+        parse,
+        parse_bytes,
+        parse_file,
+        read,
+        read_bytes,
+        read_file,
+        too_many_items,
+    )
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -35,3 +39,9 @@ __all__ = [
     "read_file",
     "too_many_items",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(import_module(".reading", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,16 +1,18 @@
 """Where an edition's date and series come from (pure).
 
-The date, from the first place that has one: front matter ``date`` (a Pelican ``Date:``
-line too), the permalink, the title, the first heading (``2024年1月8日``, ``2024-01-08``,
-``2024/1/8``, ``（20240108）``), the file name (``20240108.md`` too), the path
-(``2024/01/08.md``, ``2024/01/08/index.md``). An impossible date in the place the date
-would come from (``2024-02-30``, ``2024年2月30日``: a year, a month of 1 to 12 and a day of 1
-to 31 that make no calendar day; in front matter any date-shaped value that is no day) is an
-error, ``Dated.error``: the edition is never dated another way. Other date-shaped strings that
-are no date (``9999-12-31``, ``2024-13-45``, version numbers) are not dates: the next place is
-looked at, and they are named when none has a date. A date that disagrees with the file
-name's is a warning naming both. The series: front matter ``series``, a Pelican ``Category``, the
-permalink's folder, else the title without its date and issue number.
+The date, from the first place that has one: front matter ``date`` (a Pelican ``Date:`` line
+too; else ``published``… also one level down; ``created``, when the note was begun, only
+when no date line says when it was published), the permalink, the title, the first
+heading (``2024年1月8日``, ``2024-01-08``, ``2024/1/8``, ``（20240108）``, ``June 27, 2015``), a
+date line near the top (``Published: June 27, 2015``, ``日期：2024-01-08``), the file name
+(``20240108.md`` too), the path (``2024/01/08.md``, ``2024/01/08/index.md``). An impossible
+date in the place the date would come from (``2024-02-30``, ``2024年2月30日``: a year, a month of
+1 to 12 and a day of 1 to 31 that make no calendar day; in front matter any date-shaped value
+that is no day) is an error, ``Dated.error``: the edition is never dated another way. Other
+date-shaped strings that are no date (``9999-12-31``, ``2024-13-45``, version numbers) are not
+dates: the next place is looked at, and they are named when none has a date. A date that
+disagrees with the file name's is a warning naming both. The series: front matter ``series``, a
+Pelican ``Category``, the permalink's folder, else the title without its date and issue number.
 
 The issue number (``edition_issue``), from the first place that has one: front matter
 ``issue`` / ``number`` / ``no`` (a Pelican ``Number:`` line too), the file name with a prefix
@@ -38,6 +40,22 @@ from .text import clean
 _DATE = re.compile(
     r"(?<!\d)(\d{4})(?:[ \t]*年[ \t]*(\d{1,2})[ \t]*月[ \t]*(\d{1,2})(?!\d)[ \t]*[日号]?"
     r"|([-/._])(\d{1,2})\4(\d{1,2})(?!\d))"
+)
+_MONTH_NAMES = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    "|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_MONTHS = {m: n for n, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+)}  # fmt: skip
+_WORDY_DATE = re.compile(
+    rf"(?i)(?<![a-z])(?:(?P<m1>{_MONTH_NAMES})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH_NAMES})\.?,?)\s+(?P<y>\d{{4}})(?!\d)"
+)
+# a line that says when the edition was published: "Published: June 27, 2015", "日期：…"
+DATELINE = re.compile(
+    r"(?i)^[\W_]*(?:published(?: on)?|posted(?: on)?|date|发布(?:时间|日期)?|日期|出版日期)"
+    r"[\W_]*[:：]"
 )
 _COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 _BRACKETED_COMPACT = re.compile(r"[（(\[【]\s*(\d{4})(\d{2})(\d{2})\s*[）)\]】]")
@@ -93,6 +111,10 @@ def _shapes(text: str, *, compact: bool) -> list[tuple[str, str, str, int, int]]
     for m in _DATE.finditer(text):
         year, month, day = m.group(1, 2, 3) if m.group(2) else m.group(1, 5, 6)
         found.append((year, month, day, m.start(), m.end()))
+    for m in _WORDY_DATE.finditer(text):  # June 27, 2015 · 27 June 2015
+        name = (m.group("m1") or m.group("m2") or "")[:3].lower()
+        day = m.group("d1") or m.group("d2") or ""
+        found.append((m.group("y"), str(_MONTHS[name]), day, m.start(), m.end()))
     pattern = _COMPACT_DATE if compact else _BRACKETED_COMPACT
     found.extend(
         (m.group(1), m.group(2), m.group(3), m.start(), m.end()) for m in pattern.finditer(text)
@@ -145,13 +167,15 @@ def edition_date(
     pelican: bool,
     date_line: int,
     warnings: list[str],
+    dateline: str = "",
 ) -> Dated:
-    """The edition's date and where it was found (see the module doc)."""
+    """The edition's date and where it was found (see the module doc); ``dateline``: the
+    line near the top that says when it was published, if one does."""
     path = PurePosixPath(source.replace("\\", "/"))
     name = path.name
     in_name = find_date(name, compact=True)
     dated = _first_date(meta, title, heading, path, pelican=pelican, line=date_line,
-                        warnings=warnings)  # fmt: skip
+                        warnings=warnings, dateline=dateline)  # fmt: skip
     if (
         dated.date is not None
         and in_name is not None
@@ -165,6 +189,26 @@ def edition_date(
     return dated
 
 
+_OTHER_DATE_KEYS = ("published", "pubdate", "publishdate", "publish_date", "created", "created_at")
+_CREATED = ("created", "created_at")  # when the note was begun: a visible date line wins
+
+
+def _other_date(meta: Mapping[str, object]) -> tuple[str, object]:
+    """(key, value) of a date-like front matter key besides ``date``, also one level down
+    (Obsidian's ``dg-note-properties: {created: …}``); ("", None) without one."""
+    lowered = {str(k).lower(): (str(k), v) for k, v in meta.items()}
+    for wanted in _OTHER_DATE_KEYS:
+        if wanted in lowered and lowered[wanted][1] not in (None, ""):
+            return lowered[wanted]
+    for outer, inner in meta.items():
+        if isinstance(inner, Mapping):
+            for wanted in ("date", *_OTHER_DATE_KEYS):
+                for k, v in inner.items():
+                    if str(k).lower() == wanted and v not in (None, ""):
+                        return f"{outer}.{k}", v
+    return "", None
+
+
 def _first_date(
     meta: Mapping[str, object],
     title: str,
@@ -174,9 +218,17 @@ def _first_date(
     pelican: bool,
     line: int,
     warnings: list[str],
+    dateline: str = "",
 ) -> Dated:
     key = "Pelican 'Date:' line" if pelican else "frontmatter 'date'"
     value = meta.get("date")
+    if value is None or value == "":  # created / published / pubDate, or one level down
+        found_key, value = _other_date(meta)
+        if found_key:
+            key = f"frontmatter {found_key!r}"
+        shown = find_date(dateline) if dateline else None
+        if found_key.rpartition(".")[2].lower() in _CREATED and shown is not None:
+            return Dated(shown[0], "the date line")
     problem = ""
     if isinstance(value, dt.datetime):
         return Dated(value.date(), key)
@@ -196,6 +248,7 @@ def _first_date(
         ("the permalink", meta_text(meta.get("permalink")), False),
         ("the title", title, False),
         ("the first heading", heading, False),
+        ("the date line", dateline, False),
         ("the file name", path.name, True),
         ("the path", "/".join(path.parts[-4:]), False),
     )

@@ -15,7 +15,7 @@ import re
 import string
 from html.parser import HTMLParser
 
-from .text import http_url
+from .text import link_url
 
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]{1,4096})>", re.IGNORECASE)
 _MARK = "\ue000"  # stands for an autolink while the HTML parser reads the block
@@ -86,7 +86,7 @@ class _Writer(HTMLParser):
                 self.lists[-1][1] += 1
         elif tag == "a":
             href = dict(attrs).get("href") or ""
-            url = http_url(href)
+            url = link_url(href)
             self.hrefs.append(url)
             self.emit("[" if url else "")
         elif tag in ("strong", "b"):

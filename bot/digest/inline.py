@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from .text import GONE, bare_urls, http_url, tidy, unmark
+from .text import GONE, bare_urls, http_url, link_url, tidy, unmark
 
 # how an opening link or bold run ends when it is a title: nothing, or a separator
 TITLE_END = re.compile(r"[ \t*_]*(?:$|[：:|(（—–]|-[ \t]|[.。](?:\s|$))")
@@ -211,7 +211,7 @@ class _Reader:
             self.read(node.children)
 
     def link(self, node: Node) -> None:
-        url = http_url(node.meta.get("url", ""))
+        url = link_url(node.meta.get("url", ""))
         line = self.line
         first, opens = len(line.segs), line.link_at < 0
         leads = opens and url is not None and line.lead is None and line.opens()

@@ -59,6 +59,24 @@ def _line_text(line: Inline, *, head: bool = False) -> str:
     return _MACHINE_TIME.sub("", text).strip()
 
 
+_MARKS = re.compile(r"[\W_]*")  # a cell of stars or ticks: no letters, no digits
+_ROW_NUMBER = re.compile(r"\W*[0-9]{1,4}\W*")
+
+
+def _row_text(cells: list[Inline]) -> str:
+    """A table row as a person reads it: its title cell (the first with a link), then the
+    other cells but its leading number and cells of marks alone (a ☆ rating)."""
+    titled = next((c for c in cells if c.links), None)
+    rest = [
+        c
+        for n, c in enumerate(cells)
+        if c is not titled
+        and not _MARKS.fullmatch(c.text)
+        and not (n == 0 and _ROW_NUMBER.fullmatch(c.text))
+    ]
+    return " | ".join(c.text for c in ([titled] if titled else []) + rest if c.text)
+
+
 def build(units: list[Unit], layout: Layout) -> list[Item]:
     """The items of a digest, numbered from 1; heads whose item has no text or link go (with
     a warning)."""
@@ -96,7 +114,7 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
         cells = [c for c in unit.lines if c.text or c.links]
         for cell in cells:
             links.update(dict.fromkeys(cell.links))
-        blocks.append(" | ".join(c.text for c in cells if c.text))
+        blocks.append(_row_text(cells))
     else:
         for n, line in enumerate(unit.lines):
             if n == 0 and unit.kind is Kind.LINE:

@@ -3,8 +3,8 @@
 The rules are the named, ordered list of ``layouts``: the headings rule over the whole file
 (``### [t](u)``, ``#### 1. t``, headings each over a linked body; a heading over a run of
 finer units is a section), then in each section the first section rule that finds units
-there — numbered units, paragraphs opening with a link, bulleted lists with links, table rows
-— and, only when none of those found anything in the file, paragraphs opening with a bold
+there — numbered units, bulleted lists with links, table rows, paragraphs opening with a
+link — and, only when none of those found anything in the file, paragraphs opening with a bold
 title; a file with none of these: its bullets. A publisher (or the series, learned from its
 files) may name the rule instead (``rule=``): then only that one is used.
 
@@ -23,7 +23,8 @@ from . import layouts
 from .layouts.base import LABEL, META, Doc
 from .layouts.headings import find as heading_stories
 from .outline import How
-from .stories import Curation
+from .stories import Curation, candidate_links
+from .template import Edges
 from .tree import Kind, Unit
 
 __all__ = ["META", "Head", "Layout", "describe", "infer"]
@@ -47,34 +48,44 @@ class Layout:
     warnings: list[str] = field(default_factory=list)
     marks: dict[int, str] = field(default_factory=dict)  # ==X== lines and 一、 outlines
     name: str = ""  # the rule's name (``layouts.NAMES``), "headings:N" for headings of level N
+    edges: frozenset[str] = frozenset()  # the template prints of the candidates' ends
 
 
-def infer(units: list[Unit], *, rule: str = "", template: frozenset[str] = frozenset()) -> Layout:
+def infer(
+    units: list[Unit],
+    *,
+    rule: str = "",
+    template: frozenset[str] = frozenset(),
+    skip: frozenset[str] = frozenset(),
+) -> Layout:
     """The layout of a digest's units: its item heads, the rule, what was skipped.
 
     ``rule``: the layout to read with (``numbered``, ``headings:3``…: a publisher's
     ``[[series]] items``, or the series' learned rule), when it finds anything; ``template``:
-    the series' boilerplate (stories.py), never items."""
+    the series' boilerplate (stories.py), never items; ``skip``: section names whose units are
+    never items (a publisher's ``skip_sections``)."""
     doc = Doc(units)
     members = list(range(len(units)))
-    curation = Curation(doc, template=template)
+    curation = Curation(doc, template=template, skip=skip)
     found = _forced(doc, members, rule) if rule else None
     if not found:
         doc = Doc(units)
-        curation = Curation(doc, template=template)
+        curation = Curation(doc, template=template, skip=skip)
         found = _inferred(doc, members)
+    edges = Edges.of([(units[k].first.text, candidate_links(doc, k, how)) for k, how in found])
     starts = curation.prune(found)
     heads = []
     for n, (k, how) in enumerate(starts):
         stop = starts[n + 1][0] if n + 1 < len(starts) else len(units)
         heads.append(Head(k, how, doc.section_of(k), body_end(doc, k, how, stop)))
     return Layout(heads, describe(heads, units), curation.skipped, doc.warnings, doc.marks,
-                  name_of(heads, units))  # fmt: skip
+                  name_of(heads, units), edges.prints)  # fmt: skip
 
 
 def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
-    headings = heading_stories(doc, members)
+    headings = _without_preface(doc, heading_stories(doc, members))
     spans = [range(k, doc.end_of(k)) for k in headings]
+    spans += _intros(doc, headings)
     found = _section_items(doc, spans, strong=True)
     if not headings and not found:  # no story has a number, a link or a row: bold titles
         found = _section_items(doc, spans, strong=False)
@@ -88,13 +99,50 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     return sorted([(k, How.HEADING) for k in headings] + found)
 
 
+def _without_preface(doc: Doc, headings: list[int]) -> list[int]:
+    """Heading stories less a preface: a heading with no link before the file's first section
+    (``### 本期概要`` over a summary, ahead of the ``##`` sections)."""
+    stories = set(headings)
+    sections = [k for k, u in enumerate(doc.units) if u.kind is Kind.HEADING and k not in stories]
+    if not sections:
+        return headings
+    first = sections[0]
+    level = doc.units[first].level
+    kept = [
+        k
+        for k in headings
+        if k > first or doc.units[k].level <= level or candidate_links(doc, k, How.HEADING)
+    ]
+    return kept if kept else headings
+
+
+def _intros(doc: Doc, headings: list[int]) -> list[range]:
+    """Where the stories are headings, what comes before the first of them — in the file, in
+    each section that holds them — is an introduction (an editor's note, a credit line, what
+    the author posted this week), not a story."""
+    if not headings:
+        return []
+    first = next((k for k, u in enumerate(doc.units) if u.kind is Kind.HEADING), len(doc.units))
+    spans = [range(first)]
+    firsts: dict[int, int] = {}
+    for k in headings:
+        path = doc.section_path(k)
+        firsts.setdefault(path[-1] if path else -1, k)
+    spans += [range(parent + 1, k) for parent, k in firsts.items() if parent >= 0]
+    return spans
+
+
 def _forced(doc: Doc, members: list[int], rule: str) -> list[tuple[int, How]]:
     """The stories by the one rule named (``headings:N``: headings of level N only)."""
     name, _, level = rule.partition(":")
-    if name == layouts.HEADINGS.name:
-        found = heading_stories(doc, members)
+    if name == layouts.HEADINGS.name:  # ``headings:N``: every heading of level N is a story
+        heads = [k for k, u in enumerate(doc.units) if u.kind is Kind.HEADING]
+        if not level.isdigit():
+            found = heading_stories(doc, members)
+            levels = Counter(doc.units[k].level for k in heads)
+            level = str(levels.most_common(1)[0][0]) if levels and not found else ""
         if level.isdigit():
-            found = [k for k in found if doc.units[k].level == int(level)]
+            found = [k for k in heads if doc.units[k].level == int(level)]
         return [(k, How.HEADING) for k in found]
     chosen = next((r for r in layouts.ALL if r.name == name), None)
     if chosen is None:

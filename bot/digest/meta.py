@@ -51,6 +51,8 @@ class HeaderError(ValueError):
         self.line = line
 
 
+# a backslash before what no YAML (or JSON) escape is: a quoted "\|", "\[" … means the character
+_BAD_ESCAPE = re.compile(r'\\(?=[^0abtnvfre "/\\N_LPxuU\t\n])')
 _DRAFT_LINE = re.compile(
     r"(?i)\s*[\"']?(draft|dg-publish|publish|published)[\"']?\s*:\s*[\"']?"
     r"(true|false|yes|no|on|off)[\"']?\s*(?:#.*)?"
@@ -94,7 +96,13 @@ def _yaml(lines: list[str], warnings: list[str]) -> tuple[dict[str, object], int
     body_at = text.count("\n", 0, len(text) - len(content))
     data = None
     try:
-        data = _FM.load(block, Loader=_Loader)
+        try:
+            data = _FM.load(block, Loader=_Loader)
+        except Exception:  # "\|" in a JSON map (Obsidian escapes a wikilink's pipe so): unescape
+            repaired = _BAD_ESCAPE.sub("", block)
+            if repaired == block:
+                raise
+            data = _FM.load(repaired, Loader=_Loader)
     except Exception as exc:  # YAMLError, or a constructor's ValueError/RecursionError
         mark = getattr(exc, "problem_mark", None)
         line = 2 + mark.line if mark is not None else 2

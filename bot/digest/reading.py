@@ -18,20 +18,25 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from urllib.parse import urljoin
 
-from .dating import edition_date, edition_issue, edition_series, meta_text
+from .dating import DATELINE, edition_date, edition_issue, edition_series, meta_text
 from .inline import Inline
 from .items import build
 from .layout import infer
-from .meta import header
+from .learning import Profile, Signature
+from .meta import HeaderError, header
 from .models import Edition, Item
-from .text import clean
+from .text import clean, is_http
 from .tree import Kind, Unit, units
+from .vault import Vault, links_of_vault
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_WARNINGS = 100
+DATELINE_UNITS = 8  # a date line is among the first units of the body
+ALONE = Profile()  # a file read by itself: no series to learn from
 _NEWLINES = re.compile(rb"\r\n|\r|\n")
 _TIGHT_HEADING = re.compile(r"(?m)^( {0,3}#{2,6})(?=[^#\s])(?=.{1,80}$)")
 _FENCE = re.compile(r"(?m)^ {0,3}(?:`{3,}|~{3,})")
@@ -39,7 +44,7 @@ _DATED_FOLDER = re.compile(r"\d{4}/\d{1,2}/\d{1,2}/|\d{4}-\d{1,2}-\d{1,2}/|(?:^|
 # file names that are not digests (an index page, a README, licences); a dated path is one
 NOT_DIGESTS = re.compile(
     r"(?i)(?:readme|_index|index|summary|changelog|changes|license|licence|contributing"
-    r"|code_of_conduct|source|about|template|todo|sidebar|_sidebar|navigation)\.(?:md|markdown)"
+    r"|code_of_conduct|source|about|template|todo|sidebar|_sidebar|navigation)\.(?:md|markdown|html?)"
 )
 
 
@@ -83,14 +88,33 @@ class Reading:
     meta: tuple[tuple[str, object], ...] = field(default=(), compare=False)
     issue: int | None = None  # the issue number (``issue-42.md``, ``Number: 42``, ``第42期``)
     issue_source: str = ""  # where it came from: "the file name", "frontmatter 'issue'", …
+    layout: str = ""  # the rule's name ("numbered", "headings:3"…; learning.py)
+    edges: frozenset[str] = field(default=frozenset(), compare=False)  # template prints
 
-    def edition(self, date: dt.date | None = None) -> Edition:
-        """The edition, dated ``date`` when the file gives none; DigestError without one."""
+    @property
+    def signature(self) -> Signature:
+        """What this reading shows of the file's layout, for learning its series'."""
+        return Signature(self.layout, len(self.items), self.edges)
+
+    def edition(self, date: dt.date | None = None, *, base: str = "") -> Edition:
+        """The edition, dated ``date`` when the file gives none; DigestError without one.
+
+        Its links are what a reader can open: a link relative to the page the digest is
+        published as is resolved against ``base`` (a remote source's URL, a series'
+        ``base_url``), and left out without one."""
         day = self.date or date
         if day is None:
             raise DigestError(self.source, self.no_date, line=self.no_date_line)
-        return Edition(day, self.series, self.items, self.title, self.source, self.warnings,
+        items = tuple(_absolute(item, base) for item in self.items)
+        return Edition(day, self.series, items, self.title, self.source, self.warnings,
                        issue=self.issue or 0)  # fmt: skip
+
+
+def _absolute(item: Item, base: str) -> Item:
+    if all(is_http(u) for u in item.links):
+        return item
+    links = (u if is_http(u) else urljoin(base, u) if base else "" for u in item.links)
+    return replace(item, links=tuple(dict.fromkeys(u for u in links if u and is_http(u))))
 
 
 _DRAFT_KEYS = (("draft", True), ("dg-publish", False), ("publish", False), ("published", False))
@@ -122,14 +146,24 @@ def not_a_digest(source: str) -> str | None:
 
 
 def read(
-    text: str, *, source: str = "<text>", default_series: str = "", max_items: int | None = None
+    text: str,
+    *,
+    source: str = "<text>",
+    default_series: str = "",
+    max_items: int | None = None,
+    profile: Profile | None = None,
+    vault: Vault | None = None,
 ) -> Reading:
-    """Read one digest (see the module doc); DigestError only for what cannot be read."""
+    """Read one digest (see the module doc); DigestError only for what cannot be read.
+
+    ``profile``: its series' layout (learning.py): the rule to read it by and the template
+    to leave out; without one the file is read alone. ``vault``: the notes of its folder,
+    for its ``[[wikilinks]]`` (vault.py)."""
     size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > MAX_FILE_BYTES else 0
     if size > MAX_FILE_BYTES:
         raise DigestError(source, f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
     try:
-        return _read(text, source, default_series, max_items)
+        return _read(text, source, default_series, max_items, profile or ALONE, vault)
     except DigestError:
         raise
     except Exception as exc:  # a parser bug must not stop the other files from loading
@@ -150,7 +184,14 @@ def _tighten(body: str) -> str:
     return "".join(out)
 
 
-def _read(text: str, source: str, default_series: str, max_items: int | None) -> Reading:
+def _read(
+    text: str,
+    source: str,
+    default_series: str,
+    max_items: int | None,
+    profile: Profile,
+    vault: Vault | None,
+) -> Reading:
     lines = clean(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     warnings: list[str] = []
     try:
@@ -158,7 +199,7 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
     except HeaderError as exc:
         raise DigestError(source, exc.reason, line=exc.line) from None
     body = "\n".join(lines[body_at:])
-    tree = units(_tighten(body), first_line=body_at + 1)
+    tree = units(_tighten(links_of_vault(body, vault)), first_line=body_at + 1)
     warnings.extend(tree.warnings)
     headings = [u for u in tree.units if u.kind is Kind.HEADING]
     h1 = [u for u in headings if u.level == 1]
@@ -166,7 +207,9 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
     title = meta_text(meta.get("title")) or (top.first.text if top else "")
     first_heading = headings[0].first.text if headings else _first_text(tree.units)
     date_line = next((k + 1 for k in range(body_at) if lines[k].lower().startswith("date:")), 2)
+    dateline = _dateline(tree.units)
     dated = edition_date(meta, title=title, heading=first_heading, source=source,
+                         dateline=dateline,
                          pelican=kind == "pelican", date_line=date_line,
                          warnings=warnings)  # fmt: skip
     if dated.error:  # an impossible date: never dated some other way
@@ -184,8 +227,8 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
     where = "frontmatter 'date', permalink, title, first heading, file name or path"
     no_date = "" if dated.date else (dated.problem or f"no date: none in the {where}")
     series = edition_series(meta, title, pelican=kind == "pelican") or default_series
-    body_units = _without_title(tree.units, h1)
-    layout = infer(body_units)
+    body_units = _without_title(tree.units, top, title)
+    layout = infer(body_units, rule=profile.rule, template=profile.template, skip=profile.skip)
     if max_items is not None and len(layout.heads) > max_items:
         raise DigestError(source, too_many_items(len(layout.heads), max_items))
     items = build(body_units, layout)
@@ -214,7 +257,17 @@ def _read(text: str, source: str, default_series: str, max_items: int | None) ->
         meta=tuple(meta.items()),
         issue=issue,
         issue_source=issue_source,
+        layout=layout.name,
+        edges=layout.edges,
     )
+
+
+def _dateline(found: list[Unit]) -> str:
+    """The line near the top that says when the edition was published, or ""."""
+    for unit in found[:DATELINE_UNITS]:
+        if unit.kind is Kind.LINE and DATELINE.match(unit.first.text):
+            return unit.first.text
+    return ""
 
 
 def _first_text(found: list[Unit]) -> str:
@@ -248,15 +301,35 @@ def _title_heading(found: list[Unit], headings: list[Unit], h1: list[Unit]) -> U
     return h1[0]
 
 
-def _without_title(found: list[Unit], top: Unit | None) -> list[Unit]:
-    """The title heading, when there is one, is not a section: it reads as a blank line."""
-    if top is None:
+def _without_title(found: list[Unit], top: Unit | None, title: str) -> list[Unit]:
+    """The title heading, when there is one, is not a section: it reads as a blank line; so
+    does a heading that says the document's title again (``# TLDR 9`` then ``## Too Long;
+    Didn't Read Issue 9``, the front matter's title): what is under it is the introduction."""
+    same = _plain(title)
+
+    def is_title(unit: Unit) -> bool:
+        if unit is top:
+            return True
+        return bool(same) and unit.kind is Kind.HEADING and _plain(unit.first.text) == same
+
+    if top is None and not same:
         return found
-    return [replace(u, kind=Kind.RULE, lines=[Inline("", ())]) if u is top else u for u in found]
+    blank = [Inline("", ())]
+    return [replace(u, kind=Kind.RULE, lines=blank) if is_title(u) else u for u in found]
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def read_bytes(
-    data: bytes, *, source: str, default_series: str = "", max_items: int | None = None
+    data: bytes,
+    *,
+    source: str,
+    default_series: str = "",
+    max_items: int | None = None,
+    profile: Profile | None = None,
+    vault: Vault | None = None,
 ) -> Reading:
     """Read a UTF-8 digest (a BOM is fine); undecodable bytes are an error with a line."""
     if len(data) > MAX_FILE_BYTES:
@@ -267,10 +340,18 @@ def read_bytes(
         line = sum(1 for _ in _NEWLINES.finditer(data, 0, exc.start)) + 1
         reason = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         raise DigestError(source, reason, line=line) from None
-    return read(text, source=source, default_series=default_series, max_items=max_items)
+    return read(text, source=source, default_series=default_series, max_items=max_items,
+                profile=profile, vault=vault)  # fmt: skip
 
 
-def read_file(path: Path, *, default_series: str = "", max_items: int | None = None) -> Reading:
+def read_file(
+    path: Path,
+    *,
+    default_series: str = "",
+    max_items: int | None = None,
+    profile: Profile | None = None,
+    vault: Vault | None = None,
+) -> Reading:
     """Read a digest file; unreadable, too large or undecodable files raise DigestError."""
     source = str(path)
     try:
@@ -280,7 +361,8 @@ def read_file(path: Path, *, default_series: str = "", max_items: int | None = N
         data = path.read_bytes()
     except OSError as exc:
         raise DigestError(source, f"cannot read file: {exc.strerror or exc}") from None
-    return read_bytes(data, source=source, default_series=default_series, max_items=max_items)
+    return read_bytes(data, source=source, default_series=default_series,
+                      max_items=max_items, profile=profile, vault=vault)  # fmt: skip
 
 
 def parse(

@@ -27,7 +27,7 @@ _NOT_STORIES = re.compile(
     r"|quotes? of the week|sponsors?(?:ed)?|advertis\w*|subscribe|about (?:us|this)"
     r"|contribut\w+|feedback|credits?)\b"
     r"|\b(?:analysis|commentary|takeaways|editorial|opinion)\b"
-    r"|活动预告|活动|会议预告|招聘|广告|赞助|关于我们|订阅|往期回顾|往期|目录|免责声明"
+    r"|活动预告|活动|会议预告|招聘|岗位|内推|广告|赞助|关于我们|订阅|往期回顾|往期|目录|免责声明"
     r"|分析|点评|洞察|评论|总结|小结|前瞻|导读|总览"
 )
 _JOBS_TEXT = re.compile(r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b|招聘")
@@ -44,10 +44,17 @@ _SPONSOR = re.compile(
 class Curation:
     """The story filter of one file (see the module doc)."""
 
-    def __init__(self, outline: Outline, *, template: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        outline: Outline,
+        *,
+        template: frozenset[str] = frozenset(),
+        skip: frozenset[str] = frozenset(),
+    ) -> None:
         self.outline = outline
         self.units = outline.units
         self.template = template
+        self.skip = frozenset(" ".join(s.split()).casefold() for s in skip)
         self.skipped: list[str] = []
         self._jobs: dict[int, bool] = {}
 
@@ -65,20 +72,28 @@ class Curation:
         heads = {k for k, _ in found}
         keep: list[tuple[int, How]] = []
         dropped: dict[str, int] = {}
+        by_path: dict[tuple[int, ...], str | None] = {}  # a section's verdict, once
         for k, how in found:
             unit = units[k]
             why = None
             path = self.outline.section_path(k)
-            named = [self.outline.name(j) for j in path]
-            if is_template(unit.first.text, _links(unit), self.template):
+            named = [self.outline.name(j) for j in path] if path else []
+            if path not in by_path:
+                by_path[path] = self._section_verdict(path, named, heads)
+            links = candidate_links(self.outline, k, how)
+            if _PLACEHOLDER.fullmatch(self._title(k).strip()):
+                why = "a placeholder a tool left (undefined, null…), not a story"
+            elif by_path[path] is not None and by_path[path] != "jobs":
+                why = by_path[path]
+            elif is_template(unit.first.text, links, self.template):
                 why = "the series' template (in most of its editions)"
+            elif links and all(_NAVIGATION.search(u) for u in links):
+                why = "navigation (links back to index pages)"
             elif how is not How.HEADING and not unit.first.links and self._key(unit) in titles:
                 why = "a table of contents (it repeats the items' titles)"
             elif k in contents:
                 why = "a table of contents (its entries name the stories)"
-            elif any(_NOT_STORIES.search(n) for n in named):
-                why = f"section {named[-1]!r}: not stories (events, jobs, calls…)"
-            elif path and self._jobs_section(path[-1], heads):
+            elif by_path[path] == "jobs":
                 why = f"section {named[-1]!r}: job offers"
             elif k in changelogs:
                 where = f" under {named[0]!r}" if named else ""
@@ -110,6 +125,19 @@ class Curation:
             if links and sum(1 for u in links if _CHANGE_LINK.match(u)) >= 0.7 * len(links):
                 out.update(ks)
         return out
+
+    def _section_verdict(
+        self, path: tuple[int, ...], named: list[str], heads: set[int]
+    ) -> str | None:
+        """Why every candidate of a section is no story ("jobs": its own words say it lists
+        job offers), or None."""
+        if self.skip and any(" ".join(n.split()).casefold() in self.skip for n in named):
+            return f"section {named[-1]!r}: skip_sections"
+        if any(_NOT_STORIES.search(n) for n in named):
+            return f"section {named[-1]!r}: not stories (events, jobs, calls…)"
+        if path and self._jobs_section(path[-1], heads):
+            return "jobs"
+        return None
 
     def _contents(self, found: list[tuple[int, How]]) -> set[int]:
         """The candidates of sections that name the file's other stories: a section whose
@@ -157,12 +185,23 @@ class Curation:
         return self._jobs[k]
 
 
+# a link to an index page: "../index.html", "/", "./", "../../README.md" (never a story)
+_NAVIGATION = re.compile(r"(?i)^(?:\.{1,2}/)*(?:index\.html?|index\.md|readme\.md)?$|^/$")
+_PLACEHOLDER = re.compile(r"(?i)undefined|null|none|nan|n/a|todo|tbd|untitled|placeholder")
 _TAGGED = re.compile(r"[\s\W_]*(?:\[[^\[\]]{1,12}\]|【[^【】]{1,12}】)")
 _GRAM_CHARS = re.compile(r"[\w]", re.UNICODE)
 
 
 def _links(unit: Unit) -> tuple[str, ...]:
     return tuple(u for line in unit.lines for u in line.links)
+
+
+def candidate_links(outline: Outline, k: int, how: How) -> tuple[str, ...]:
+    """The links a candidate story carries: a heading's are its body's too."""
+    if how is not How.HEADING:
+        return _links(outline.units[k])
+    found = (u for j in range(k, outline.end_of(k)) for u in _links(outline.units[j]))
+    return tuple(dict.fromkeys(found))
 
 
 def _grams(text: str) -> frozenset[str]:

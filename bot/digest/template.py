@@ -6,7 +6,7 @@ numbers and dates blanked, and each of its links without query or fragment — a
 ``learn(files)`` finds those that recur in most files of a series *at the same end of the
 file* (among its first or last few candidates): a popular link that many editions mention in
 the middle of their stories is news, a link in the same place at the bottom of each is a
-footer. ``Curation`` drops a candidate whose text, or all of whose links, are template.
+footer. ``Curation`` drops a candidate whose text and links all are template.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ _DIGITS = re.compile(r"[0-9０-９]+")
 _SPACE = re.compile(r"\s+")
 _URL_TAIL = re.compile(r"[?#].*$")
 EDGE = 4  # candidates from either end of a file where a template sits
-SHARE = 0.5  # in at least this share of a series' files
+SHARE = 0.4  # in at least this share of a series' files
 MIN_FILES = 3  # a template needs this many files to be seen at all
+MANY_LINKS = 3  # links that all recur make a paragraph template whatever its wording
 
 
 def text_print(text: str) -> str:
@@ -40,13 +41,19 @@ def unit_prints(text: str, links: Iterable[str]) -> tuple[str, tuple[str, ...]]:
 
 
 def is_template(text: str, links: Sequence[str], template: frozenset[str]) -> bool:
-    """Whether a candidate is the series' furniture: its text is, or every link of it is."""
+    """Whether a candidate is the series' furniture: everything it has recurs — its text and
+    each of its links (a recurring heading over a new story each day, such as a daily
+    "news in brief", is a story)."""
     if not template:
         return False
     text_fp, link_fps = unit_prints(text, links)
-    if text_fp and text_fp in template:
-        return True
-    return bool(link_fps) and all(fp in template for fp in link_fps)
+    if not text_fp and not link_fps:
+        return False
+    if not all(fp in template for fp in link_fps):
+        return False
+    # its words recur too; or it is a boilerplate paragraph of several recurring links whose
+    # wording the publisher touched up over the years
+    return not text_fp or text_fp in template or len(link_fps) >= MANY_LINKS
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +77,7 @@ class Edges:
 
 
 def learn(files: Sequence[Edges]) -> frozenset[str]:
-    """The fingerprints at the ends of at least half (and three) of a series' files."""
+    """The fingerprints at the ends of at least ``SHARE`` (and three) of a series' files."""
     if len(files) < MIN_FILES:
         return frozenset()
     counts = Counter(fp for edges in files for fp in edges.prints)

@@ -36,6 +36,8 @@ _UNDERSCORES = re.compile(
     r"(?<![A-Za-z0-9_])(__?)(?=[^\s_])([^_\n]{1,300}?)(?<=[^\s_])\1(?![A-Za-z0-9_])"
 )
 _STARS = re.compile(r"\*\*+")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_SPACE_IN = re.compile(r"\s")
 _WIDE = re.compile("[\u2e80-\u9fff\uff00-\uffef“”‘’]")
 
 
@@ -50,6 +52,23 @@ def http_url(dest: str) -> str | None:
     if dest.startswith("<") and dest.endswith(">"):
         dest = dest[1:-1].strip()
     return dest if _HTTP.fullmatch(dest) else None
+
+
+def link_url(dest: str) -> str | None:
+    """What a link in a digest points to: an http(s) URL, or a path relative to the page the
+    digest is published as (``./papers/x.html``, ``../2024/01/08.html``, ``/about``); None
+    for an anchor on the same page, a ``javascript:``/``mailto:`` link, or nothing."""
+    url = http_url(dest)
+    if url is not None:
+        return url
+    dest = dest.strip().strip("<>").strip()
+    if not dest or dest.startswith(("#", "//")) or _SCHEME.match(dest) or _SPACE_IN.search(dest):
+        return None
+    return dest if len(dest) <= 2048 else None
+
+
+def is_http(url: str) -> bool:
+    return _HTTP.fullmatch(url) is not None
 
 
 def trim_url(url: str) -> str:

@@ -266,7 +266,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             raise _Failure(NO_ITEMS, status=200)
         # a digest that names no date is the edition of the day it was first fetched
         kept = state.edition if state.fetched_url == target else None
-        edition = reading.edition(kept.date if kept else now.date())
+        edition = reading.edition(kept.date if kept else now.date(), base=target)
         where = origin(dict(reading.meta), target)
         stored = await db.write(lambda store: _publish(store, poll, edition, where, target))
         if isinstance(stored, _Failure):

@@ -18,7 +18,7 @@ from bot.config import StartupError
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".md", ".markdown")
+SUFFIXES = (".md", ".markdown", ".html", ".htm")  # a digest written as HTML is read too
 
 
 @dataclass(frozen=True, slots=True)

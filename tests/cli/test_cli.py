@@ -332,3 +332,21 @@ def test_check_explains_an_unusual_layout_and_lists_what_it_skipped(
     assert "  items    1 item: level-4 headings each with its body" in out
     assert "      1. 储能电站并网" in out
     assert "         https://example.org/a" in out
+
+
+def test_check_dir_reports_each_series_and_the_rule_to_name(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check DIR` learns a series from its files: how many agree on one rule, and, when too
+    few do, the ``[[series]]`` table that would make the bot read every file by it."""
+    folder = workdir / "letter"
+    folder.mkdir()
+    numbered = "1. [Solar {n}](https://x.example/s{n}) up\n2. [Wind {n}](https://x.example/w{n})\n"
+    weak = "- Solar {n}: the grid grows\n- Wind {n}: record bids\n"
+    for n in range(1, 6):
+        body = (numbered if n <= 3 else weak).format(n=n)
+        (folder / f"2024-09-0{n}.md").write_text(f"# Letter 2024-09-0{n}\n\n{body}")
+    code, out, _ = run(capsys, "check", str(folder))
+    assert code == 0
+    assert "series Letter: read as numbered, 3/5 files agree" in out
+    assert '  [[series]]\n  match = "Letter"\n  items = "numbered"' in out

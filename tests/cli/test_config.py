@@ -83,6 +83,10 @@ def test_token_never_in_repr(tmp_path: Path) -> None:
         ('[[topics]]\nkey = "a"\nkeywords = []\n', "topics[0].keywords: expected a non-empty"),
         ('[[sources]]\nurl = "ftp://x"\n', "sources[0].url: expected an http(s) URL"),
         ("[push\n", "config.toml: not valid TOML"),
+        ('[[series]]\nitems = "numbered"\n', "series[0].match: expected the series' name"),
+        ('[[series]]\nmatch = "x"\nitems = "tables"\n', 'series[0].items: expected "head'),
+        ('[[series]]\nmatch = "x"\nitems = "headings:9"\n', "series[0].items: expected"),
+        ('[[series]]\nmatch = "x"\nskip = ["a"]\n', "series[0].skip: unknown key"),
     ],
 )
 def test_bad_values_name_file_key_and_expectation(tmp_path: Path, toml: str, message: str) -> None:
@@ -90,6 +94,19 @@ def test_bad_values_name_file_key_and_expectation(tmp_path: Path, toml: str, mes
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, toml), env={})
     assert message in str(info.value)
+
+
+def test_series_rules_are_read(tmp_path: Path) -> None:
+    """``[[series]]`` names a series' layout and the sections that hold no stories."""
+    path = write(
+        tmp_path,
+        '[[series]]\nmatch = "iOS摸鱼周报"\nitems = "headings:3"\n'
+        'skip_sections = ["岗位推荐"]\n\n[[series]]\nmatch = "weekly"\n',
+    )
+    first, second = load_config(path, env={}).series
+    assert (first.match, first.items, first.skip_sections) == ("iOS摸鱼周报", "headings:3",
+                                                                ("岗位推荐",))  # fmt: skip
+    assert (second.match, second.items, second.skip_sections) == ("weekly", "", ())
 
 
 def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:

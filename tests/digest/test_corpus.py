@@ -1,4 +1,9 @@
-"""The parser on real digests (../shared/corpus, under their own licences: read in place)."""
+"""The parser on real digests (../shared/corpus, under their own licences: read in place; and
+the archives of tests/corpus). The archives with hand-checked truths are also read the way
+ingest reads them: the folder at once, each file with what its series teaches (``check DIR``).
+The shared ones must read right file for file; the ones in tests/corpus, which the reader was
+not written against, at least as well as they do now (a ratchet: better is welcome, worse
+fails)."""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ import json
 import os
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.cli.check import examine
-from bot.config import Config
-from bot.digest import DigestError, parse_file, read_file
+from bot.cli.check import examine, files_of, read_series
+from bot.config import Config, DigestLimits
+from bot.digest import DigestError, Reading, not_a_digest, parse_file, read_file
 from bot.digest.guard import defuse
 from bot.digest.models import Edition
 
@@ -242,3 +248,76 @@ def test_every_file_of_the_new_archives_checks_without_an_exception(
         assert lines
         if "error" in doc:
             assert str(doc["error"]).startswith(str(path)), doc
+
+
+# -- read as ingest reads them: as series -------------------------------------------------------
+
+OURS = Path(__file__).resolve().parents[1] / "corpus"
+# files read right of each archive of tests/corpus (of how many): never fewer
+FLOORS = {
+    "digitally-literate": 14,
+    "fdroid-news": 14,
+    "haskell-weekly": 16,
+    "ios-moyu-weekly": 3,
+}
+SHARED = ("arxiv-daily", "github-trending", "this-week-in-rust", "weibo-trending-hot-search",
+          "xin-wen-lian-bo")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    right: int
+    total: int
+    wrong: tuple[str, ...]
+
+
+def score(archive: Path) -> Score:
+    """Files whose date is the truth's, whose item count is within ±5 % of it and whose first
+    item's first link is the truth's (a null link: the item has none)."""
+    truths = json.loads((archive / "truths.json").read_text("utf-8"))
+    config = Config(limits=DigestLimits(max_items=5000, max_parts=1000))
+    targets, errors = files_of([str(archive)])
+    assert not errors, errors
+    readings, _ = read_series(targets, config)
+    right, wrong = 0, []
+    for entry in truths["files"]:
+        path = archive / entry["path"]
+        if not_a_digest(str(path)) is not None:
+            right += entry["items"] == 0
+            continue
+        reading = readings.get(path)
+        if not isinstance(reading, Reading):
+            wrong.append(f"{entry['path']}: {reading}")
+            continue
+        date = reading.date.isoformat() if reading.date else None
+        want = entry["items"]
+        first = entry.get("first_item")
+        link = (reading.items[0].links or (None,))[0] if reading.items else None
+        ok = (
+            date == entry.get("date")
+            and abs(len(reading.items) - want) <= 0.05 * want
+            and (first is None or want == 0 or link == first.get("link"))
+        )
+        right += ok
+        if not ok:
+            wrong.append(f"{entry['path']}: {date}, {reading.rule}, first link {link}")
+    return Score(right, len(truths["files"]), tuple(wrong))
+
+
+@pytest.mark.parametrize("archive", SHARED)
+def test_shared_archives_read_right_as_series(corpus: Path, archive: str) -> None:
+    """Each hand-checked file of the shared corpus reads right when its folder is read."""
+    found = score(corpus / archive)
+    assert found.right == found.total, found.wrong
+
+
+@pytest.mark.parametrize("archive", sorted(FLOORS))
+def test_new_archives_read_no_worse_than_before(archive: str) -> None:
+    """The archives of tests/corpus read right in at least as many files as the floor."""
+    found = score(OURS / archive)
+    assert found.right >= FLOORS[archive], found.wrong
+
+
+def test_every_archive_of_tests_corpus_has_a_floor() -> None:
+    """A new archive in tests/corpus comes with its floor."""
+    assert {p.parent.name for p in OURS.glob("*/truths.json")} == set(FLOORS)

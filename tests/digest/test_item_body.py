@@ -225,15 +225,6 @@ def archives() -> list[str]:
 
 TITLE_MARKUP = re.compile(r"\]\(|\*\*|<a\s|https?://|<!--|</?(?:p|br|div|span|td|tr|img)\b", re.I)
 BODY_MARKUP = TITLE_MARKUP
-# What the corpus is known to break the rule with, while the parser is being fixed:
-# archive → (what its problems look like, why). Only problems that look like that xfail.
-KNOWN: dict[str, tuple[re.Pattern[str], str]] = {
-    "arxiv-daily": (
-        re.compile(r"repeated in ['\"]\d+ \| "),
-        "rows layout: an item's text is its whole table row ('1 | title | summary | …'),"
-        " the number and title cells included, so the body repeats the title after the number",
-    ),
-}
 
 
 @pytest.mark.parametrize("archive", archives())
@@ -262,11 +253,8 @@ def test_no_corpus_item_repeats_its_title_or_holds_markup(archive: str) -> None:
                 problems.append(f"{where}: markup in the title: {match.group()!r} {title[:80]!r}")
             if match := BODY_MARKUP.search(body):
                 problems.append(f"{where}: markup in the body: {match.group()!r} {body[:80]!r}")
-    known, why = KNOWN.get(archive, (None, ""))
-    unknown = [p for p in problems if known is None or not known.search(p)]
-    assert not unknown, "\n".join(unknown[:20]) + f"\n({len(unknown)} in all)"
-    if problems:
-        pytest.xfail(f"{len(problems)} of {items} items: {why}")
+    assert items
+    assert not problems, "\n".join(problems[:20]) + f"\n({len(problems)} in all)"
 
 
 def test_corpus_texts_repeat_their_titles_and_bodies_do_not() -> None:

@@ -21,7 +21,7 @@ from .paragraphs import RULE as PARAGRAPHS
 from .plain import RULE as PLAIN
 from .rows import RULE as ROWS
 
-SECTION_RULES: tuple[Rule, ...] = (NUMBERED, LINKS, BULLETS, ROWS, PARAGRAPHS)
+SECTION_RULES: tuple[Rule, ...] = (NUMBERED, BULLETS, ROWS, LINKS, PARAGRAPHS)
 ALL: tuple[Rule, ...] = (HEADINGS, *SECTION_RULES, PLAIN)
 NAMES = tuple(rule.name for rule in ALL)
 

@@ -40,7 +40,8 @@ class Doc(Outline):
 
     def linked_lead(self, k: int, *, inside: bool = False) -> bool:
         """A paragraph that opens with a link as its title (``[t](u)`` alone or followed by a
-        separator or its summary), not a metadata line (``inside``: a line within one)."""
+        separator or its summary), not a metadata line (``inside``: a line within one), not a
+        person's credit (``[@name](u)：`` says who wrote what follows)."""
         first = self.units[k].first
         return (
             (self.opens_paragraph(k) or (inside and self.units[k].kind is Kind.LINE))
@@ -48,6 +49,7 @@ class Doc(Outline):
             and not first.bold
             and bool(first.links)
             and first.title is not None
+            and not _credit(first.title, first.rest)
             and not META.match(first.text)
         )
 
@@ -71,8 +73,9 @@ class Doc(Outline):
 
     def finer(self, start: int, end: int, *, bold: bool = True) -> int:
         """How many units in units[start:end] are of a kind finer than a heading: list items
-        with links, numbered paragraphs, paragraphs opening with a link (or, with ``bold``, a
-        bold title). Metadata lines do not count."""
+        with links, numbered paragraphs that carry a link (points of an explanation do not),
+        paragraphs opening with a link (or, with ``bold``, a bold title and holding a link: a
+        bold line without one is a subheading of the story). Metadata lines do not count."""
         count = 0
         for j in range(start, end):
             unit = self.units[j]
@@ -82,10 +85,37 @@ class Doc(Outline):
                 if unit.first.links and not META.match(unit.first.text):
                     count += 1
             elif unit.kind is Kind.LINE and (
-                self.numbered_line(j) or self.linked_lead(j) or (bold and self.bold_lead(j))
+                (self.numbered_line(j) and self.carries_link(j, end))
+                or self.linked_lead(j)
+                or (bold and self.bold_lead(j) and self.paragraph_links(j))
             ):
                 count += 1
         return count
+
+    def carries_link(self, k: int, end: int) -> bool:
+        """Whether numbered line ``k`` and what follows it up to the next numbered line (or
+        heading, or rule) hold a link: a story does; a point of an explanation does not."""
+        for j in range(k, end):
+            unit = self.units[j]
+            if j > k and (
+                unit.kind in (Kind.HEADING, Kind.RULE) or self.numbered_line(j) or self.level[j]
+            ):
+                return False
+            if any(line.links for line in unit.lines):
+                return True
+        return False
+
+    def paragraph_links(self, k: int) -> bool:
+        """Whether the paragraph that unit ``k`` opens holds a link of its own."""
+        para = self.units[k].para
+        j = k
+        while (
+            j < len(self.units) and self.units[j].kind is Kind.LINE and self.units[j].para == para
+        ):
+            if self.units[j].first.links:
+                return True
+            j += 1
+        return False
 
     def list_number(self, unit: Unit) -> None:
         """A list is a list whatever its numbers say; a gap in them is worth a warning."""
@@ -113,3 +143,8 @@ class Rule:
     strong: bool
     label: str
     find: Find
+
+
+def _credit(title: str, rest: str) -> bool:
+    """``[@name](u)：…``: a person's comment, introduced by their handle, not a story."""
+    return title.lstrip().startswith(("@", "＠")) and rest.lstrip()[:1] in (":", "：")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import rulenames as names
 from ..outline import How
 from ..tree import Kind
 from .base import Doc, Rule
@@ -26,4 +27,4 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
     ]
 
 
-RULE = Rule("bullets", How.BULLETED, True, "bulleted lists with links", find)
+RULE = Rule(names.BULLETS, How.BULLETED, True, "bulleted lists with links", find)

@@ -5,7 +5,8 @@ A level of headings carries stories when its headings open with a link, are numb
 sequence, or — two or more of them, most of their level — each have a body with links. A
 heading is a story only when nothing finer repeats under it: one over story headings, or over
 a run of list items with links, numbered paragraphs or linked or bold-titled paragraphs, is a
-section (and when most headings of a level are, so is the rest of that level). ``#``
+section. One rule for a level: when most of its headings are sections, all are; when most
+are stories, so is each heading of it with a body (a story may have no link). ``#``
 headings count too when there are several (one alone is the document's title).
 """
 
@@ -15,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from .. import rulenames as names
 from ..numbers import number
 from ..outline import How
 from ..tree import Kind
@@ -47,11 +49,23 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
             strong.update(found_weak)
     titled = {k for k in strong if _titled(doc, k)}
     sections = {k for k in strong if _section(doc, k, strong, titled=k in titled)}
-    for level in {doc.units[k].level for k in sections}:
+    stories = strong - sections
+    for level in {doc.units[k].level for k in strong}:  # one rule for a level
         of_level = [k for k in strong if doc.units[k].level == level]
         if len([k for k in of_level if k in sections]) * 2 >= len(of_level):
-            sections.update(of_level)  # one rule for a level: its headings are sections
-    return sorted(strong - sections)
+            stories.difference_update(of_level)  # mostly sections: its headings are
+        elif not lone:  # mostly stories: so is each heading of it, a link in its body or not
+            stories.update(k for k in heads if doc.units[k].level == level and _story_like(doc, k))
+    return sorted(stories)
+
+
+def _story_like(doc: Doc, k: int) -> bool:
+    """A heading of a story level that is one too: not a date, with a body of its own, and
+    over no heading of that level's stories."""
+    if _DATE_ONLY.fullmatch(doc.units[k].first.text):
+        return False
+    end = doc.end_of(k)
+    return end > k + 1 and not any(doc.level[j] for j in range(k + 1, end))
 
 
 def _titled(doc: Doc, k: int) -> bool:
@@ -89,4 +103,4 @@ def _linked_items(doc: Doc, start: int, end: int) -> int:
     )
 
 
-RULE = Rule("headings", How.HEADING, True, "headings", lambda doc, members: find(doc, members))
+RULE = Rule(names.HEADINGS, How.HEADING, True, "headings", lambda doc, members: find(doc, members))

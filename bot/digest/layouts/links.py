@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import rulenames as names
 from ..outline import How
 from .base import Doc, Rule
 
@@ -25,4 +26,4 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
     return found
 
 
-RULE = Rule("links", How.LINKED, True, "paragraphs opening with a link", find)
+RULE = Rule(names.LINKS, How.LINKED, True, "paragraphs opening with a link", find)

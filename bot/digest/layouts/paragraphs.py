@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import rulenames as names
 from ..outline import How
 from .base import Doc, Rule
 
@@ -15,4 +16,4 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
     return [k for k in members if doc.bold_lead(k)]
 
 
-RULE = Rule("paragraphs", How.PARAGRAPH, False, "paragraphs with a bold title", find)
+RULE = Rule(names.PARAGRAPHS, How.PARAGRAPH, False, "paragraphs with a bold title", find)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import rulenames as names
 from ..outline import How
 from ..tree import Kind
 from .base import Doc, Rule
@@ -20,4 +21,4 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
     ]
 
 
-RULE = Rule("rows", How.ROW, True, "table rows with links", find)
+RULE = Rule(names.ROWS, How.ROW, True, "table rows with links", find)

@@ -1,8 +1,10 @@
-"""Typed, frozen configuration from a TOML file plus the environment.
+"""Typed, frozen configuration from a TOML file plus the environment (``values``: the parser of
+each kind of value).
 
 Works with no file at all: every value has a default that runs the bot locally. A bad value
 names the file, the key and what was expected, e.g.
-``config.toml: push.time: expected HH:MM, got "25:00"``.
+``config.toml: push.time: expected HH:MM, got "25:00"``. May import: ``bot.search`` (the
+default topics) and ``bot.digest.rulenames`` (the layouts a ``[[series]]`` may name).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import datetime as dt
 import errno
 import json
 import os
-import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -19,7 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.digest import rulenames
 from bot.search.taxonomy import DEFAULT_TOPICS, Topic
+
+from . import values
+from .values import parse_hhmm as parse_hhmm
+from .values import parse_timezone as parse_timezone
 
 T = TypeVar("T")
 
@@ -107,6 +113,18 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesRule:
+    """``[[series]]``: a publisher names how a series' stories are found when the bot's
+    reading of it is wrong. ``match``: the series' name or its folder; ``items``: a layout's
+    name (``numbered``, ``headings:3``, ``bullets``, ``links``, ``rows``, ``paragraphs``);
+    ``skip_sections``: sections whose entries are never stories."""
+
+    match: str
+    items: str = ""
+    skip_sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: Path = Path("data")
     digests_dir: Path = Path("digests")
@@ -120,6 +138,7 @@ class Config:
     log: LogConfig = LogConfig()
     topics: tuple[Topic, ...] = DEFAULT_TOPICS
     sources: tuple[Source, ...] = ()
+    series: tuple[SeriesRule, ...] = ()
     file: Path | None = None
 
     @property
@@ -146,12 +165,8 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "log": frozenset({"level", "format"}),
     "topics": frozenset({"key", "name_zh", "name_en", "keywords"}),
     "sources": frozenset({"url"}),
+    "series": frozenset({"match", "items", "skip_sections"}),
 }
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_TIME_RE = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-_AGE_RE = re.compile(r"(\d+)\s*([dhm])")
-_TOPIC_KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
-_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _shown(value: object) -> str:
@@ -181,117 +196,23 @@ class _Reader:
         return value
 
 
-def parse_hhmm(raw: object) -> dt.time | None:
-    """``"07:30"`` → 07:30; anything else → None."""
-    if not isinstance(raw, str):
-        return raw if isinstance(raw, dt.time) and raw.tzinfo is None else None
-    match = _TIME_RE.fullmatch(raw.strip())
-    return dt.time(int(match[1]), int(match[2])) if match else None
-
-
-def parse_timezone(raw: object) -> str | None:
-    """An IANA zone name such as ``Europe/Berlin``; None when unknown."""
-    if not isinstance(raw, str) or not raw or raw.startswith(("/", ".")) or ".." in raw:
-        return None
-    try:
-        zoneinfo.ZoneInfo(raw)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
-    return raw
-
-
-def _parse_age(raw: object) -> dt.timedelta | None:
-    if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
-        return dt.timedelta(days=raw)
-    if not isinstance(raw, str):
-        return None
-    parts = _AGE_RE.findall(raw.replace(" ", ""))
-    if not parts or "".join(n + u for n, u in parts) != raw.replace(" ", ""):
-        return None
-    unit = {"d": "days", "h": "hours", "m": "minutes"}
-    age = sum((dt.timedelta(**{unit[u]: int(n)}) for n, u in parts), dt.timedelta())
-    return age if age > dt.timedelta() else None
-
-
-def _str(raw: object) -> str | None:
-    return raw if isinstance(raw, str) else None
-
-
-def _topic_key(raw: object) -> str | None:
-    return raw if isinstance(raw, str) and _TOPIC_KEY_RE.fullmatch(raw) else None
-
-
-def _url_path(raw: object) -> str | None:
-    return raw if isinstance(raw, str) and raw.startswith("/") else None
-
-
-def _secret(raw: object) -> str | None:
-    return raw if isinstance(raw, str) and _SECRET_RE.fullmatch(raw) else None
-
-
-def _log_level(raw: object) -> str | None:
-    return raw.upper() if isinstance(raw, str) and raw.upper() in _LOG_LEVELS else None
-
-
-def _log_format(raw: object) -> str | None:
-    return raw if raw in ("text", "json") and isinstance(raw, str) else None
-
-
-def _url(raw: object) -> str | None:
-    ok = isinstance(raw, str) and raw.startswith(("http://", "https://"))
-    return raw.rstrip("/") if ok and isinstance(raw, str) else None
-
-
-def _port(raw: object) -> int | None:
-    ok = isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= 65535
-    return raw if ok and isinstance(raw, int) else None
-
-
-def _positive(raw: object) -> float | None:
-    ok = isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0
-    return float(raw) if ok and isinstance(raw, int | float) else None
-
-
-def _slots(raw: object) -> int | None:
-    ok = isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 1000
-    return raw if ok and isinstance(raw, int) else None
-
-
-def _at_least_one(raw: object) -> int | None:
-    ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1
-    return raw if ok and isinstance(raw, int) else None
-
-
-def _corrections(raw: object) -> str | None:
-    return raw if raw in ("edit", "off") and isinstance(raw, str) else None
-
-
-def _undated(raw: object) -> str | None:
-    return raw if raw in ("first-seen", "skip") and isinstance(raw, str) else None
-
-
-def _bool(raw: object) -> bool | None:
-    return raw if isinstance(raw, bool) else None
-
-
-def _count(raw: object) -> int | None:
-    ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0
-    return raw if ok and isinstance(raw, int) else None
-
-
-def _admins(raw: object) -> tuple[int, ...] | None:
-    if not isinstance(raw, list) or not all(
-        isinstance(x, int) and not isinstance(x, bool) for x in raw
-    ):
-        return None
-    return tuple(raw)
-
-
-def _keywords(raw: object) -> tuple[str, ...] | None:
-    if not isinstance(raw, list) or not raw:
-        return None
-    words = tuple(w.strip() for w in raw if isinstance(w, str) and w.strip())
-    return words if len(words) == len(raw) else None
+def _series_rules(label: str, doc: Mapping[str, Any]) -> tuple[SeriesRule, ...]:
+    rules = []
+    for r in _array(label, doc, "series"):
+        match = r.get("match", "", values.text, "the series' name or folder")
+        if not match.strip():
+            raise r.fail("match", "the series' name or folder", match)
+        names = " | ".join(f'"{n}"' for n in rulenames.NAMES) + ' | "headings:N"'
+        rules.append(
+            SeriesRule(
+                match=match,
+                items=r.get("items", "", values.layout_rule, names),
+                skip_sections=r.get(
+                    "skip_sections", (), values.keywords, "a list of section names"
+                ),
+            )
+        )
+    return tuple(rules)
 
 
 def _check_keys(label: str, prefix: str, table: Mapping[str, Any], known: frozenset[str]) -> None:
@@ -329,16 +250,16 @@ def _topics(label: str, doc: Mapping[str, Any]) -> tuple[Topic, ...]:
         for required in ("key", "keywords"):
             if required not in r.table:
                 raise r.fail(required, "a value", None)
-        key = r.get("key", "", _topic_key, 'a short lowercase key like "carbon-market"')
+        key = r.get("key", "", values.topic_key, 'a short lowercase key like "carbon-market"')
         if any(t.key == key for t in topics):
             raise r.fail("key", "a key not used by another topic", key)
-        name_zh = r.get("name_zh", key, _str, "a string")
+        name_zh = r.get("name_zh", key, values.text, "a string")
         topics.append(
             Topic(
                 key=key,
                 name_zh=name_zh,
-                name_en=r.get("name_en", name_zh, _str, "a string"),
-                keywords=r.get("keywords", (), _keywords, "a non-empty list of strings"),
+                name_en=r.get("name_en", name_zh, values.text, "a string"),
+                keywords=r.get("keywords", (), values.keywords, "a non-empty list of strings"),
             )
         )
     return tuple(topics)
@@ -371,64 +292,69 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
     data_dir = Path(env.get(ENV_DATA) or "data")
     tg = _table(label, doc, "telegram")
     token = next((env[k] for k in ENV_TOKENS if env.get(k)), "") or tg.get(
-        "token", "", _str, "a string"
+        "token", "", values.text, "a string"
     )
-    api_base_url = env.get(ENV_API_BASE_URL) or tg.get("api_base_url", "", _url, "an http(s) URL")
-    if api_base_url and _url(api_base_url) is None:
+    api_base_url = env.get(ENV_API_BASE_URL) or tg.get(
+        "api_base_url", "", values.url, "an http(s) URL"
+    )
+    if api_base_url and values.url(api_base_url) is None:
         raise ConfigError(
             f"{ENV_API_BASE_URL}: expected an http(s) URL, got {_shown(api_base_url)}"
         )
     telegram = TelegramConfig(
         token=token.strip(),
-        api_base_url=(_url(api_base_url) or "") if api_base_url else "",
-        admins=tg.get("admins", (), _admins, "a list of numeric user ids"),
+        api_base_url=(values.url(api_base_url) or "") if api_base_url else "",
+        admins=tg.get("admins", (), values.admins, "a list of numeric user ids"),
     )
 
     p = _table(label, doc, "push")
     push = PushConfig(
         time=p.get("time", _P.time, parse_hhmm, "HH:MM"),
         timezone=p.get("timezone", _P.timezone, parse_timezone, "an IANA time zone"),
-        rate=p.get("rate", _P.rate, _positive, "messages per second > 0"),
-        paid_broadcast=p.get("paid_broadcast", False, _bool, "true or false"),
-        paid_daily_cap=p.get("paid_daily_cap", _P.paid_daily_cap, _count, "a count"),
-        max_age=p.get("max_age", _P.max_age, _parse_age, 'a duration like "2d" or "36h"'),
-        tick=p.get("tick", _P.tick, _positive, "seconds > 0"),
-        concurrency=p.get("concurrency", _P.concurrency, _slots, "a number from 1 to 1000"),
-        corrections=p.get("corrections", _P.corrections, _corrections, '"edit" or "off"'),
-        approve=p.get("approve", False, _bool, "true or false"),
+        rate=p.get("rate", _P.rate, values.positive, "messages per second > 0"),
+        paid_broadcast=p.get("paid_broadcast", False, values.flag, "true or false"),
+        paid_daily_cap=p.get("paid_daily_cap", _P.paid_daily_cap, values.count, "a count"),
+        max_age=p.get("max_age", _P.max_age, values.parse_age, 'a duration like "2d" or "36h"'),
+        tick=p.get("tick", _P.tick, values.positive, "seconds > 0"),
+        concurrency=p.get("concurrency", _P.concurrency, values.slots, "a number from 1 to 1000"),
+        corrections=p.get("corrections", _P.corrections, values.corrections, '"edit" or "off"'),
+        approve=p.get("approve", False, values.flag, "true or false"),
     )
     w = _table(label, doc, "webhook")
     webhook = WebhookConfig(
-        url=w.get("url", "", _url, "an https URL"),
-        listen=w.get("listen", _W.listen, _str, "an address"),
-        port=w.get("port", _W.port, _port, "a port number"),
-        path=w.get("path", _W.path, _url_path, 'a path starting with "/"'),
-        secret_token=w.get("secret_token", "", _secret, "1-256 characters A-Z a-z 0-9 _ -"),
+        url=w.get("url", "", values.url, "an https URL"),
+        listen=w.get("listen", _W.listen, values.text, "an address"),
+        port=w.get("port", _W.port, values.port, "a port number"),
+        path=w.get("path", _W.path, values.url_path, 'a path starting with "/"'),
+        secret_token=w.get("secret_token", "", values.secret, "1-256 characters A-Z a-z 0-9 _ -"),
     )
     h = _table(label, doc, "http")
     http = HttpConfig(
-        listen=h.get("listen", _H.listen, _str, "an address"),
-        port=h.get("port", _H.port, _port, "a port number"),
+        listen=h.get("listen", _H.listen, values.text, "an address"),
+        port=h.get("port", _H.port, values.port, "a port number"),
     )
     lg = _table(label, doc, "log")
     log = LogConfig(
-        level=lg.get("level", "INFO", _log_level, " or ".join(_LOG_LEVELS)),
-        format=lg.get("format", "text", _log_format, '"text" or "json"'),
+        level=lg.get("level", "INFO", values.log_level, " or ".join(values.LOG_LEVELS)),
+        format=lg.get("format", "text", values.log_format, '"text" or "json"'),
     )
     d = _table(label, doc, "digests")
     s = _table(label, doc, "storage")
     sources = tuple(
-        Source(url=r.get("url", "", _url, "an http(s) URL")) for r in _array(label, doc, "sources")
+        Source(url=r.get("url", "", values.url, "an http(s) URL"))
+        for r in _array(label, doc, "sources")
     )
     return Config(
         data_dir=data_dir,
-        digests_dir=Path(d.get("dir", "digests", _str, "a folder path")),
+        digests_dir=Path(d.get("dir", "digests", values.text, "a folder path")),
         limits=DigestLimits(
-            max_items=d.get("max_items", _L.max_items, _at_least_one, "a whole number >= 1"),
-            max_parts=d.get("max_parts", _L.max_parts, _at_least_one, "a whole number >= 1"),
+            max_items=d.get("max_items", _L.max_items, values.at_least_one, "a whole number >= 1"),
+            max_parts=d.get("max_parts", _L.max_parts, values.at_least_one, "a whole number >= 1"),
         ),
-        undated=d.get("undated", "first-seen", _undated, '"first-seen" or "skip"'),
-        db_path=Path(s.get("path", str(data_dir / "digestbot.sqlite3"), _str, "a file path")),
+        undated=d.get("undated", "first-seen", values.undated, '"first-seen" or "skip"'),
+        db_path=Path(
+            s.get("path", str(data_dir / "digestbot.sqlite3"), values.text, "a file path")
+        ),
         telegram=telegram,
         push=push,
         webhook=webhook,
@@ -436,5 +362,6 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
         log=log,
         topics=_topics(label, doc),
         sources=sources,
+        series=_series_rules(label, doc),
         file=file if doc or explicit else None,
     )
