@@ -93,6 +93,7 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
                 undated=config.undated,
                 today=today,
                 progress=update,
+                rules=config.series,
             )
         finally:
             close()

@@ -29,7 +29,6 @@ from bot.ingest.folder import (
     survey,
 )
 from bot.ingest.gitdates import FirstCommits
-from bot.ingest.prepare import prepare
 from bot.ingest.remote import RemoteReport, fetch_sources
 from bot.search.matching import AlertMatch
 from bot.services import LiveAlerts, Services
@@ -242,13 +241,14 @@ async def scan(services: Services, *, today: dt.date) -> ScanReport:
     if not await asyncio.to_thread(folder.is_dir):
         return missing_folder(folder)
     policy = Policy(today, config.undated, FirstCommits(folder))
-    found = await db.read(lambda store: survey(store, folder, limits=config.limits))
+    rules = config.series
+    found = await db.read(lambda store: survey(store, folder, limits=config.limits, rules=rules))
     await db.write(lambda store: apply_start(store, found, policy=policy))
     if found.todo:
         indexer = await db.write(lambda store: store.index.indexer)
-        batches = await asyncio.to_thread(lambda: list(prepare(found.jobs(), indexer)))
+        batches = await asyncio.to_thread(found.read, indexer)
         if policy.commits and any(
-            isinstance(r, Reading) and r.date is None for batch in batches for r, _ in batch
+            isinstance(p.result, Reading) and p.result.date is None for b in batches for p in b
         ):  # undated files: their first commits, in one git run off the loop (and the writer)
             await asyncio.to_thread(policy.commits.load)
         done = 0

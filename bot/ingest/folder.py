@@ -6,23 +6,23 @@ errors. A file that stops parsing keeps the edition it gave before; a file that 
 takes its edition with it.
 
 In three steps, so that the running bot holds the database's writer only to write: ``survey``
-reads (the file states, the folder, the changed files' bytes: a reader's work), ``prepare``
-parses (worker threads and processes, walk.py and prepare.py), ``apply`` writes what it found,
-a batch of files per transaction. ``scan_folder`` does the three in a row (the command line).
+reads (the file states, the folder, the changed files' bytes: a reader's work, survey.py),
+``Survey.read`` parses them as series (worker threads and processes: lenses.py, prepare.py),
+``apply`` writes what it found, a batch of files per transaction. ``scan_folder`` does the three
+in a row (the command line).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.config import DEFAULT_LIMITS, DigestLimits
-from bot.digest import MAX_FILE_BYTES, DigestError, Reading
+from bot.config import DEFAULT_LIMITS, DigestLimits, SeriesRule
+from bot.digest import DigestError, Reading
 from bot.digest.dating import numbered_names
 from bot.digest.models import Edition, EditionKey
 from bot.digest.series import origin
@@ -32,119 +32,21 @@ from bot.store.series import TooManySeries
 
 from .gitdates import FirstCommits
 from .limits import read_digest
-from .prepare import SKIPPED, Job, Prepared, prepare
-from .walk import FileError, Listing, TooLarge, read_limited, usable_folder, walk, why
+from .prepare import SKIPPED, Prepared
+from .survey import ScanReport, Survey, file_hash, survey
+from .walk import FileError, usable_folder
 
-__all__ = ["FileError", "Policy", "ScanReport", "scan_folder", "usable_folder"]
+__all__ = [
+    "FileError",
+    "Policy",
+    "ScanReport",
+    "file_hash",
+    "scan_folder",
+    "survey",
+    "usable_folder",
+]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class ScanReport:
-    files: int = 0
-    unchanged: int = 0
-    new: list[EditionKey] = field(default_factory=list)
-    changed: list[EditionKey] = field(default_factory=list)
-    removed: list[EditionKey] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    skipped: list[FileError] = field(default_factory=list)  # not digests, no items, undated
-    scheduled: list[EditionKey] = field(default_factory=list)  # dated after today: held back
-    warnings: list[str] = field(default_factory=list)  # undated files dated when first seen
-    # new numbered editions older than their series' newest issue: searchable, never pushed
-    quiet: list[EditionKey] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def touched(self) -> bool:
-        return bool(self.new or self.changed or self.removed)
-
-
-def file_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Changed:
-    """A file whose content may differ from what the store holds: to parse."""
-
-    rel: str
-    stat: os.stat_result
-    data: bytes
-    digest: str
-
-    def state(self) -> FileState:
-        return FileState(self.rel, self.stat.st_size, self.stat.st_mtime_ns, self.digest)
-
-
-@dataclass(slots=True)
-class Survey:
-    """What a scan found before writing anything (``survey``)."""
-
-    folder: Path
-    limits: DigestLimits
-    default_series: str
-    states: dict[str, FileState]
-    listing: Listing
-    report: ScanReport
-    todo: list[Changed] = field(default_factory=list)
-    refused: list[tuple[Changed, str]] = field(default_factory=list)  # too large to read
-    touched: list[FileState] = field(default_factory=list)  # same bytes, new size or mtime
-    reading: str = ""  # the limits' fingerprint, to record when it changed
-    reread: bool = False
-
-    def jobs(self) -> list[Job]:
-        return [
-            (str(self.folder / c.rel), c.data, self.default_series, self.limits) for c in self.todo
-        ]
-
-
-def survey(
-    store: Store, folder: Path, *, default_series: str = "", limits: DigestLimits = DEFAULT_LIMITS
-) -> Survey:
-    """Read what changed in ``folder`` against the store (reads only)."""
-    states = store.files.file_states()
-    reading = f"max_items={limits.max_items} max_parts={limits.max_parts}"
-    if not store.files.reading_is(reading):
-        states = {r: replace(s, size=-1, hash="") if s.error else s for r, s in states.items()}
-    else:
-        reading = ""
-    reread = store.files.reread_wanted()
-    if reread:  # every file once more: each edition learns its series from its file
-        states = {r: replace(s, size=-1, hash="") for r, s in states.items()}
-    listing = walk(folder)
-    report = ScanReport(files=len(listing.files))
-    report.errors.extend(listing.errors)
-    found = Survey(folder, limits, default_series, states, listing, report, reading=reading,
-                   reread=reread)  # fmt: skip
-    for rel, st in sorted(listing.files.items()):
-        old = states.get(rel)
-        if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
-            report.unchanged += 1
-            if old.error:
-                _stored(folder, old, report)
-            continue
-        try:
-            data = read_limited(folder / rel, st.st_size, MAX_FILE_BYTES)
-        except TooLarge as exc:  # refused unread: a huge (or sparse) file costs nothing
-            found.refused.append((Changed(rel, st, b"", ""), str(exc)))
-            continue
-        except OSError as exc:
-            listing.blind.append(rel)
-            report.errors.append(FileError(str(folder / rel), f"cannot read: {why(exc)}"))
-            continue
-        digest = file_hash(data)
-        if old and old.hash == digest:
-            found.touched.append(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
-            report.unchanged += 1
-            if old.error:
-                _stored(folder, old, report)
-            continue
-        found.todo.append(Changed(rel, st, data, digest))
-    return found
 
 
 def apply_start(store: Store, found: Survey, *, policy: Policy) -> None:
@@ -167,9 +69,11 @@ def apply_batch(
 ) -> None:
     """Write one batch of parsed files (``found.todo[first:]``) in one transaction."""
     with store.transaction():
-        for changed, (parsed, index) in zip(found.todo[first:], prepared, strict=False):
-            store.index.prime(index)
-            _ingest_one(store, found.folder, changed.state(), parsed, found.states,
+        for changed, done in zip(found.todo[first:], prepared, strict=False):
+            store.index.prime(done.index)
+            state = replace(changed.state(), origin=done.origin, signature=done.signature,
+                            link=done.link)  # fmt: skip
+            _ingest_one(store, found.folder, state, done.result, found.states,
                         found.listing.files, found.report, policy)  # fmt: skip
         store.index.prime({})
 
@@ -201,6 +105,7 @@ def scan_folder(
     undated: str = "first-seen",
     today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    rules: tuple[SeriesRule, ...] = (),
 ) -> ScanReport:
     """Bring the store in line with ``folder``; never raises for a bad digest file.
 
@@ -210,10 +115,10 @@ def scan_folder(
     policy = Policy(today or dt.datetime.now(dt.UTC).date(), undated, FirstCommits(folder))
     if not folder.is_dir():
         return missing_folder(folder)
-    found = survey(store, folder, default_series=default_series, limits=limits)
+    found = survey(store, folder, default_series=default_series, limits=limits, rules=rules)
     apply_start(store, found, policy=policy)
     done = 0
-    for batch in prepare(found.jobs(), store.index.indexer):
+    for batch in found.read(store.index.indexer):
         apply_batch(store, found, batch, first=done, policy=policy)
         done += len(batch)
         if progress:
@@ -245,12 +150,6 @@ def _bind_series(
     if found is None:  # no file to learn it from: the folder's own digests
         found = origin({}, source or "")
     store.series.bind(number, found, name="")
-
-
-def _stored(folder: Path, state: FileState, report: ScanReport) -> None:
-    """Report again what an unchanged file's last reading found wrong (or skipped)."""
-    error = FileError(str(folder / state.path), state.error or "", state.error_line)
-    (report.skipped if error.reason.startswith(SKIPPED) else report.errors).append(error)
 
 
 @dataclass(frozen=True, slots=True)

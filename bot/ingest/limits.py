@@ -12,7 +12,9 @@ import datetime as dt
 
 from bot.config import DigestLimits
 from bot.digest import DigestError, Reading, read_bytes, too_many_items
+from bot.digest.learning import Profile
 from bot.digest.models import Edition
+from bot.digest.vault import Vault
 from bot.render.edition import render_edition
 
 PART_CHARS = 4000  # visible characters a message part holds, about
@@ -43,11 +45,17 @@ def check_limits(edition: Edition | Reading, limits: DigestLimits) -> None:
 
 
 def read_digest(
-    data: bytes, *, source: str, limits: DigestLimits, default_series: str = ""
+    data: bytes,
+    *,
+    source: str,
+    limits: DigestLimits,
+    default_series: str = "",
+    profile: Profile | None = None,
+    vault: Vault | None = None,
 ) -> Reading:
-    """Read a digest and check it against ``limits`` (DigestError on either)."""
-    reading = read_bytes(
-        data, source=source, default_series=default_series, max_items=limits.max_items
-    )
+    """Read a digest (with its series' ``profile`` and its folder's ``vault``, when given)
+    and check it against ``limits`` (DigestError on either)."""
+    reading = read_bytes(data, source=source, default_series=default_series,
+                         max_items=limits.max_items, profile=profile, vault=vault)  # fmt: skip
     check_limits(reading, limits)
     return reading

@@ -16,11 +16,16 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import partial
 
 from bot.config import DigestLimits
 from bot.digest import DigestError, Reading, not_a_digest
+from bot.digest.learning import Profile, Signature
+from bot.digest.vault import Vault
 from bot.store.index import ItemIndexer
 
+from .learn import link_of, origin_of, read_as_series
 from .limits import read_digest
 from .walk import FileError
 
@@ -29,9 +34,35 @@ PARALLEL_MIN = 64  # files to parse before worker processes pay off
 IN_PROCESS_BYTES = 256 * 1024  # a bigger digest is parsed in a process of its own
 SKIPPED = "skipped: "  # a file state error that is no error: the file is not published
 
-Prepared = tuple[Reading | FileError, dict[tuple[str, str], tuple[str, str]]]
-Job = tuple[str, bytes, str, DigestLimits]  # (shown path, content, default series, limits)
+IndexValues = dict[tuple[str, str], tuple[str, str]]
 _worker_indexer: ItemIndexer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A file to parse: its bytes, and how (alone, or with its series' profile)."""
+
+    rel: str  # its path in the digests folder
+    shown: str  # its path as messages name it
+    data: bytes
+    default_series: str
+    limits: DigestLimits
+    profile: Profile | None = None  # its series' profile (learn.py), with ``alone``
+    alone: Signature | None = None  # how it read alone
+    vault: Vault | None = None  # the folder's notes, for its wikilinks
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A parsed file: its reading (or why it gives no edition), its items' index values, and
+    what its series learns of it (``origin`` and ``signature``: None when it teaches nothing,
+    a draft or a file that is no digest), its link as a note of a vault."""
+
+    result: Reading | FileError
+    index: IndexValues = field(default_factory=dict)
+    origin: str | None = None
+    signature: Signature | None = None
+    link: str = ""
 
 
 def _init_worker(indexer: ItemIndexer) -> None:
@@ -50,23 +81,36 @@ def _exit_with(sentinel: int) -> None:
 
 def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
     """Parse one digest and compute its items' index values (runs in a worker process)."""
-    shown, data, default_series, limits = job
-    if (why := not_a_digest(shown)) is not None:
-        return FileError(shown, SKIPPED + why), {}
+    link = link_of(job.data)
+    if (why := not_a_digest(job.shown)) is not None:
+        return Prepared(FileError(job.shown, SKIPPED + why), link=link)
+    read = partial(_read, job)
     try:
-        reading = read_digest(data, source=shown, default_series=default_series, limits=limits)
+        if job.profile is not None and job.alone is not None:
+            reading, signature = read_as_series(job.alone, job.profile, read), job.alone
+        else:
+            reading = read(None)
+            signature = reading.signature
     except DigestError as exc:
-        return FileError(shown, exc.reason, exc.line), {}
+        return Prepared(FileError(job.shown, exc.reason, exc.line), link=link)
     if reading.draft:
-        return FileError(shown, f"{SKIPPED}draft, not published ({reading.draft})"), {}
+        why = f"{SKIPPED}draft, not published ({reading.draft})"
+        return Prepared(FileError(job.shown, why), link=link)
+    origin = origin_of(reading, job.rel)
     if not reading.items:
-        why = "file is empty" if not data.strip() else "no items yet (a day being written?)"
-        return FileError(shown, SKIPPED + why), {}
+        why = "file is empty" if not job.data.strip() else "no items yet (a day being written?)"
+        return Prepared(FileError(job.shown, SKIPPED + why), {}, origin, signature, link)
     index = indexer or _worker_indexer
     values = {}
     if index is not None:
         values = {(i.title, i.text): index(i.title, i.text) for i in reading.items}
-    return reading, values
+    return Prepared(reading, values, origin, signature, link)
+
+
+def _read(job: Job, profile: Profile | None) -> Reading:
+    vault = job.vault if job.vault is not None and b"[[" in job.data else None
+    return read_digest(job.data, source=job.shown, default_series=job.default_series,
+                       limits=job.limits, profile=profile, vault=vault)  # fmt: skip
 
 
 def prepare(jobs: list[Job], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
@@ -81,14 +125,14 @@ def prepare(jobs: list[Job], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
 
 def _one(job: Job, indexer: ItemIndexer) -> Prepared:
     """A small file here; a big one in a process of its own."""
-    if len(job[1]) <= IN_PROCESS_BYTES:
+    if len(job.data) <= IN_PROCESS_BYTES:
         return prepare_file(job, indexer)
     try:
         with _pool(1, indexer) as pool:
             return pool.submit(prepare_file, job).result()
     except BrokenProcessPool:  # the reader died on it (out of memory): the file is refused
         reason = "the reader ran out of memory on this file: split it"
-        return FileError(job[0], reason), {}
+        return Prepared(FileError(job.shown, reason))
 
 
 def _pool(workers: int, indexer: ItemIndexer) -> ProcessPoolExecutor:

@@ -6,8 +6,10 @@ failed are read again when the limits change.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from bot.digest.learning import Signature
 from bot.digest.models import EditionKey
 
 from .chats import stamp
@@ -25,6 +27,10 @@ class FileState:
     edition: EditionKey | None = None  # the edition it gave (kept while it fails)
     error: str | None = None
     error_line: int | None = None
+    # what it taught its series when last read (bot.ingest.lenses): None when nothing
+    origin: str | None = None
+    signature: Signature | None = None
+    link: str = ""
 
 
 class FileStore(Repository):
@@ -40,6 +46,9 @@ class FileStore(Repository):
                 edition=EditionKey.from_ref(r["edition_date"]) if r["edition_date"] else None,
                 error=r["error"],
                 error_line=r["error_line"],
+                origin=r["origin"],
+                signature=_signature(r["signature"]),
+                link=r["link"] or "",
             )
             for r in self.db.table("files").rows
         }
@@ -47,7 +56,8 @@ class FileStore(Repository):
     def put_file_state(self, state: FileState) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, edition_date, error,"
-            " error_line, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " error_line, checked_at, origin, signature, link)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 state.path,
                 state.size,
@@ -57,6 +67,9 @@ class FileStore(Repository):
                 state.error,
                 state.error_line,
                 stamp(self.now()),
+                state.origin,
+                json.dumps(state.signature.to_json()) if state.signature else None,
+                state.link or None,
             ],
         )
 
@@ -80,3 +93,12 @@ class FileStore(Repository):
 
     def reread_done(self) -> None:
         self.db.execute("DELETE FROM meta WHERE key = 'reread'")
+
+
+def _signature(text: str | None) -> Signature | None:
+    if not text:
+        return None
+    try:
+        return Signature.from_json(json.loads(text))
+    except ValueError:  # written by no version of the bot: read the file again to learn it
+        return None

@@ -430,3 +430,13 @@ def _m0018(db: Database) -> None:
     """Numbered issues: an edition is (series, date, issue), 0 for every existing row; the
     search index is rebuilt for the new sort keys (see ``schema_issues``)."""
     issue_numbers(db, index_update_trigger=_INDEX_TRIGGERS[1])
+
+
+@migrations(name="0019_series_learning")
+def _m0019(db: Database) -> None:
+    """What each file teaches its series (``origin``; ``signature``: how it reads alone, JSON;
+    ``link``: its own link as a vault's note), so a scan learns a series' layout from all its
+    files without reading the unchanged ones again; every file is read once more to learn it."""
+    for column in ("origin", "signature", "link"):
+        db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('reread', 'series')")

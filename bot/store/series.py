@@ -88,6 +88,11 @@ class SeriesStore(Repository):
         ).fetchall()
         return [Series(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
+    def origin_names(self) -> dict[str, set[str]]:
+        """The display name of each series known by its origin."""
+        rows = self.db.execute("SELECT origin, name FROM series WHERE origin IS NOT NULL")
+        return {str(r[0]): {str(r[1])} for r in rows.fetchall() if r[1]}
+
     def series_names(self) -> dict[int, str]:
         """Display name by series number, for every series (scheduled ones too)."""
         rows = self.db.execute("SELECT id, name, key FROM series").fetchall()

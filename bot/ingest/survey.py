@@ -1,0 +1,169 @@
+"""What a scan of the digests folder finds before it writes anything: new, changed, touched and
+refused files against the store's file states (``survey``, a reader's work), and how the changed
+ones are read (``Survey.read``: as series, lenses.py).
+
+Part of ingest: size and mtime first, then a content hash, so an unchanged archive costs one
+``stat`` per file; a file too large is refused unread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.config import DEFAULT_LIMITS, DigestLimits, SeriesRule
+from bot.digest import MAX_FILE_BYTES
+from bot.digest.models import EditionKey
+from bot.store.database import Store
+from bot.store.files import FileState
+from bot.store.index import ItemIndexer
+
+from .lenses import Known, read_found
+from .prepare import BATCH, SKIPPED, Job, Prepared
+from .walk import FileError, Listing, TooLarge, read_limited, walk, why
+
+
+@dataclass(slots=True)
+class ScanReport:
+    files: int = 0
+    unchanged: int = 0
+    new: list[EditionKey] = field(default_factory=list)
+    changed: list[EditionKey] = field(default_factory=list)
+    removed: list[EditionKey] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    skipped: list[FileError] = field(default_factory=list)  # not digests, no items, undated
+    scheduled: list[EditionKey] = field(default_factory=list)  # dated after today: held back
+    warnings: list[str] = field(default_factory=list)  # undated files dated when first seen
+    # new numbered editions older than their series' newest issue: searchable, never pushed
+    quiet: list[EditionKey] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.new or self.changed or self.removed)
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A file whose content may differ from what the store holds: to parse."""
+
+    rel: str
+    stat: os.stat_result
+    data: bytes
+    digest: str
+
+    def state(self) -> FileState:
+        return FileState(self.rel, self.stat.st_size, self.stat.st_mtime_ns, self.digest)
+
+
+@dataclass(slots=True)
+class Survey:
+    """What a scan found before writing anything (``survey``)."""
+
+    folder: Path
+    limits: DigestLimits
+    default_series: str
+    states: dict[str, FileState]
+    listing: Listing
+    report: ScanReport
+    todo: list[Changed] = field(default_factory=list)
+    refused: list[tuple[Changed, str]] = field(default_factory=list)  # too large to read
+    touched: list[FileState] = field(default_factory=list)  # same bytes, new size or mtime
+    reading: str = ""  # the limits' fingerprint, to record when it changed
+    reread: bool = False
+    rules: tuple[SeriesRule, ...] = ()  # the config's [[series]]
+    names: dict[str, set[str]] = field(default_factory=dict)  # each origin's series' name
+
+    def job(self, changed: Changed) -> Job:
+        shown = str(self.folder / changed.rel)
+        return Job(changed.rel, shown, changed.data, self.default_series, self.limits)
+
+    def read(self, indexer: ItemIndexer) -> list[list[Prepared]]:
+        """Parse what changed, as series (lenses.py), ``BATCH`` files a list; unchanged files
+        their series now reads otherwise are added to ``todo``, read again."""
+        present = self.listing.files
+        known = {
+            rel: Known(state.origin, state.signature, state.link)
+            for rel, state in self.states.items()
+            if rel in present
+        }
+        more: dict[str, Changed] = {}
+
+        def load(rel: str) -> Job | None:
+            st = present[rel]
+            try:
+                data = read_limited(self.folder / rel, st.st_size, MAX_FILE_BYTES)
+            except (TooLarge, OSError):  # the next scan sees what became of it
+                return None
+            more[rel] = Changed(rel, st, data, file_hash(data))
+            return self.job(more[rel])
+
+        learned = read_found([self.job(c) for c in self.todo], known, indexer=indexer,
+                             rules=self.rules, names=self.names, load=load)  # fmt: skip
+        self.todo += [more[job.rel] for job, _ in learned.again]
+        done = learned.prepared + [prepared for _, prepared in learned.again]
+        return [done[n : n + BATCH] for n in range(0, len(done), BATCH)]
+
+
+def survey(
+    store: Store,
+    folder: Path,
+    *,
+    default_series: str = "",
+    limits: DigestLimits = DEFAULT_LIMITS,
+    rules: tuple[SeriesRule, ...] = (),
+) -> Survey:
+    """Read what changed in ``folder`` against the store (reads only)."""
+    states = store.files.file_states()
+    reading = f"max_items={limits.max_items} max_parts={limits.max_parts} series={rules!r}"
+    settled = store.files.reading_is(reading)
+    if settled:
+        reading = ""
+    reread = store.files.reread_wanted()
+    if reread or not settled:  # every file once more: read with what is set now
+        states = {r: replace(s, size=-1, hash="") for r, s in states.items()}
+    listing = walk(folder)
+    report = ScanReport(files=len(listing.files))
+    report.errors.extend(listing.errors)
+    found = Survey(folder, limits, default_series, states, listing, report, reading=reading,
+                   reread=reread, rules=rules, names=store.series.origin_names())  # fmt: skip
+    for rel, st in sorted(listing.files.items()):
+        old = states.get(rel)
+        if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+            report.unchanged += 1
+            if old.error:
+                _stored(folder, old, report)
+            continue
+        try:
+            data = read_limited(folder / rel, st.st_size, MAX_FILE_BYTES)
+        except TooLarge as exc:  # refused unread: a huge (or sparse) file costs nothing
+            found.refused.append((Changed(rel, st, b"", ""), str(exc)))
+            continue
+        except OSError as exc:
+            listing.blind.append(rel)
+            report.errors.append(FileError(str(folder / rel), f"cannot read: {why(exc)}"))
+            continue
+        digest = file_hash(data)
+        if old and old.hash == digest:
+            found.touched.append(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
+            report.unchanged += 1
+            if old.error:
+                _stored(folder, old, report)
+            continue
+        found.todo.append(Changed(rel, st, data, digest))
+    return found
+
+
+def _stored(folder: Path, state: FileState, report: ScanReport) -> None:
+    """Report again what an unchanged file's last reading found wrong (or skipped)."""
+    error = FileError(str(folder / state.path), state.error or "", state.error_line)
+    (report.skipped if error.reason.startswith(SKIPPED) else report.errors).append(error)
