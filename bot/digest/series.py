@@ -1,8 +1,9 @@
 """Several series per bot: which series a digest belongs to, and how readers name one (pure).
 
 A digest's *origin* says where its series comes from: its front matter (``series: Weekly``),
-else the folder it sits in under the digests folder (``iOSDailyNews/2024-01-08.md``), else
-nothing ("": the folder's own digests). Folders named like dates or numbers (``2024/``,
+else the first folder of its path under the digests folder that is not filing
+(``iOSDailyNews/2024-01-08.md``, ``docs/cs-AI/2024-01-08/index.md``), else nothing ("": the
+folder's own digests). Folders named like dates or numbers (``2024/``,
 ``2024-01/``) and filing folders such as ``archive/`` or ``posts/`` are where an archive keeps
 its digests, not a series. The store gives each origin a number and a key, an ASCII word for
 deep links (``start=sub-<key>``) and ``series:KEY`` searches; the display name is what the
@@ -50,9 +51,9 @@ def origin(meta: Mapping[str, object], path: str) -> str:
         return f"series:{' '.join(str(declared).split())}"
     if "://" in path:
         return ""
-    parts = PurePosixPath(path.replace("\\", "/")).parts
-    if len(parts) > 1 and not _NO_LETTERS.fullmatch(parts[0]) and parts[0].lower() not in FILING:
-        return f"folder:{parts[0]}"
+    for folder in PurePosixPath(path.replace("\\", "/")).parts[:-1]:
+        if not _NO_LETTERS.fullmatch(folder) and folder.lower() not in FILING:
+            return f"folder:{folder}"
     return ""
 
 

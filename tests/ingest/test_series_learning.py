@@ -145,3 +145,20 @@ def test_what_each_file_taught_is_kept(store: Store, folder: Path, tmp_path: Pat
     )
     assert [r[0] for r in rows] == [f"2024-09-{n:02d}.md" for n in range(1, 4)]
     assert all(r[1] is not None and '"rule": "bullets"' in r[2] for r in rows), rows
+
+
+def test_category_folders_under_a_filing_folder_are_series(store: Store, folder: Path) -> None:
+    """``docs/cs-AI/<date>/index.md`` beside ``docs/cs-CV/<date>/index.md``: two series of one
+    day, not one date claimed twice (``docs`` files them, the category names them)."""
+    for category in ("cs-AI", "cs-CV"):
+        day_folder = folder / "docs" / category / "2024-09-01"
+        day_folder.mkdir(parents=True)
+        (day_folder / "index.md").write_text(
+            f"# {category} 2024-09-01\n\n- [Paper on {category}](https://arxiv.org/abs/{category})"
+            " a result\n- [Another](https://arxiv.org/abs/2) more\n",
+            "utf-8",
+        )
+    report = scan(store, folder)
+    assert not report.errors  # type: ignore[attr-defined]
+    editions = store.editions.editions_on(dt.date(2024, 9, 1))
+    assert sorted(e.series for e in editions) == ["cs-AI", "cs-CV"]
