@@ -28,7 +28,8 @@ _LABELS = re.compile(
 # what may stand before a title link: spaces, emoji and symbols, short [tags] like [video]
 _BEFORE_LEAD = re.compile(
     r"(?:[\s\W_]|\[[^\[\]]{1,24}\]|【[^【】]{1,24}】)*"
-    r"(?:(?:[0-9０-９]{1,4}[.．、)）]|[(（][0-9０-９]{1,3}[)）])[\s\W_]*)?"
+    r"(?:(?:[0-9０-９]{1,4}[.．、)）]|[0-9０-９]{1,2}[.．][0-9０-９]{1,3}\s"  # 1. 1、 1.1
+    r"|[(（][0-9０-９]{1,3}[)）])[\s\W_]*)?"
 )
 LEAD_WITHIN = 256  # a title opens its line: at most this many characters stand before it
 _LOOSE_BOLD = re.compile(r"[ \t]*\*\*[ \t]*([^*\s][^*\n]{0,300}?)[ \t]*\*\*(.*)", re.DOTALL)
@@ -111,9 +112,11 @@ class Inline:
     @property
     def title(self) -> str | None:
         """The lead, when what follows it shows it is a headline: nothing, a separator, or
-        (after a link) a space before its summary."""
+        (after a link) a space before its summary; a bold lead that ends in its own colon."""
         if self.lead and (TITLE_END.match(self.rest) or (not self.bold and self.spaced)):
             return self.lead
+        if self.bold and self.lead and self.lead[-1] in ":：" and self.lead[:-1].strip():
+            return self.lead[:-1].rstrip()  # "**Title:** its story"
         return None
 
     @property

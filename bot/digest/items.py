@@ -14,6 +14,7 @@ import re
 
 from .inline import Inline
 from .layout import META, Head, Layout
+from .layouts.tagged import TAG
 from .models import Item
 from .numbers import number
 from .outline import How, heading_text
@@ -25,6 +26,9 @@ _MACHINE_TIME = re.compile(
     r" ?[·|]? ?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
 _NUMBERED_TITLE = re.compile(r"[0-9０-９]{1,4}[.．、)）]\s*|[(（][0-9０-９]{1,3}[)）]\s*")
+
+
+_TRAILING = re.compile(r"[\s:：\-–—|]+$")  # what is left where a tagged line's URL was
 
 
 def _unnumbered(text: str) -> str:
@@ -45,6 +49,9 @@ def title_of(unit: Unit, how: How) -> str:
             if cell.links:
                 return cell.lead or cell.text
         return ""
+    if how is How.TAGGED:
+        m = TAG.match(first.text)
+        return _TRAILING.sub("", first.text[m.end() :]) if m else ""
     title = first.title or ""
     return _unnumbered(title) if title else ""
 

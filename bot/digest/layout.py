@@ -15,12 +15,13 @@ the items were found ("12 items: level-3 headings with links"), ``skipped`` what
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import layouts
-from .layouts.base import LABEL, META, Doc
+from .layouts.base import LABEL, META, Doc, Rule
 from .layouts.headings import find as heading_stories
 from .outline import How
 from .stories import Curation, candidate_links
@@ -87,6 +88,7 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     spans = [range(k, doc.end_of(k)) for k in headings]
     spans += _intros(doc, headings)
     found = _section_items(doc, spans, strong=True)
+    found += _like_bullets(doc, spans, found)
     if not headings and not found:  # no story has a number, a link or a row: bold titles
         found = _section_items(doc, spans, strong=False)
         if len(found) < 2:
@@ -97,6 +99,47 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
         doc.numbering = type(doc.numbering)([])
         headings = heading_stories(doc, members, lone=True)
     return sorted([(k, How.HEADING) for k in headings] + found)
+
+
+def _linked(doc: Doc, heads: list[int], how: How) -> bool:
+    """Whether any of the stories that open at ``heads`` carries a link, in its body too."""
+    for n, k in enumerate(heads):
+        stop = heads[n + 1] if n + 1 < len(heads) else len(doc.units)
+        end = max(body_end(doc, k, how, stop), k + 1)
+        if doc.item_links(k) or any(
+            line.links for j in range(k, end) for line in doc.units[j].lines
+        ):
+            return True
+    return False
+
+
+def _like_bullets(
+    doc: Doc, taken: list[range], found: list[tuple[int, How]]
+) -> list[tuple[int, How]]:
+    """Where most sections' stories are bulleted lists with links, a section with nothing else
+    holds its stories the same way when its bullets open like titles — with a link whose
+    definition the site adds (``- [Eclair #1323][] allows…``) or a bold lead: its bullets."""
+    bulleted = sum(1 for _, how in found if how is How.BULLETED)
+    if not bulleted or bulleted * 2 < len(found):
+        return []
+    done = {doc.section_path(k)[-1] if doc.section_path(k) else -1 for k, _ in found}
+    more: list[tuple[int, How]] = []
+    for members in _sections(doc, _free(doc, taken)):
+        path = doc.section_path(members[0])
+        if (path[-1] if path else -1) in done or not path:
+            continue
+        heads = layouts.PLAIN.find(doc, members)
+        if heads and all(_titled(doc.units[k]) for k in heads):
+            more += [(k, How.BULLETED) for k in heads]
+    return more
+
+
+_REFERENCE = re.compile(r"\[[^\[\]\n]{1,300}\]\[[^\[\]\n]{0,300}\]")
+
+
+def _titled(unit: Unit) -> bool:
+    first = unit.first
+    return (first.bold and first.lead is not None) or bool(_REFERENCE.match(first.source))
 
 
 def _without_preface(doc: Doc, headings: list[int]) -> list[int]:
@@ -180,11 +223,17 @@ def _section_items(doc: Doc, taken: list[range], *, strong: bool) -> list[tuple[
     rules = [r for r in layouts.SECTION_RULES if r.strong is strong]
     found: list[tuple[int, How]] = []
     for members in _sections(doc, _free(doc, taken)):
+        first: tuple[Rule, list[int]] | None = None
         for rule in rules:
             heads = rule.find(doc, members)
-            if heads:
-                found += [(k, rule.how) for k in heads]
+            if not heads:
+                continue
+            if _linked(doc, heads, rule.how):
+                first = (rule, heads)
                 break
+            first = first or (rule, heads)  # a list of plain points: a later rule's linked
+        if first is not None:  # stories, if any, are the section's, the points theirs
+            found += [(k, first[0].how) for k in first[1]]
     return sorted(found)
 
 

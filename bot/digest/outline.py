@@ -23,6 +23,7 @@ class How(StrEnum):
     LINKED = "linked"  # a paragraph that opens with its title's link
     BULLETED = "bulleted"
     ROW = "row"
+    TAGGED = "tagged"  # a paragraph that opens with a [category] tag
     PARAGRAPH = "paragraph"  # a paragraph that opens with a bold title
     PLAIN = "plain"  # bullets of a file that has nothing else
 

@@ -27,7 +27,7 @@ from .layout import infer
 from .learning import Profile, Signature
 from .meta import HeaderError, header
 from .models import Edition, Item
-from .text import clean, is_http
+from .text import clean, is_http, without_template_tags
 from .tree import Kind, Unit, units
 from .vault import Vault, links_of_vault
 
@@ -198,7 +198,7 @@ def _read(
         meta, body_at, kind = header(lines, warnings)
     except HeaderError as exc:
         raise DigestError(source, exc.reason, line=exc.line) from None
-    body = "\n".join(lines[body_at:])
+    body = "\n".join(without_template_tags(lines[body_at:]))
     tree = units(_tighten(links_of_vault(body, vault)), first_line=body_at + 1)
     warnings.extend(tree.warnings)
     headings = [u for u in tree.units if u.kind is Kind.HEADING]
@@ -227,6 +227,13 @@ def _read(
     where = "frontmatter 'date', permalink, title, first heading, file name or path"
     no_date = "" if dated.date else (dated.problem or f"no date: none in the {where}")
     series = edition_series(meta, title, pelican=kind == "pelican") or default_series
+    if (
+        top is None
+        and headings
+        and dated.source == "the first heading"
+        and _opens(tree.units, headings[0])
+    ):
+        top = headings[0]  # "### 2018.08.24": the edition's date line, no section
     body_units = _without_title(tree.units, top, title)
     layout = infer(body_units, rule=profile.rule, template=profile.template, skip=profile.skip)
     if max_items is not None and len(layout.heads) > max_items:
@@ -260,6 +267,16 @@ def _read(
         layout=layout.name,
         edges=layout.edges,
     )
+
+
+def _opens(found: list[Unit], heading: Unit) -> bool:
+    """Whether ``heading`` comes before any text of the document."""
+    for unit in found:
+        if unit is heading:
+            return True
+        if unit.kind in (Kind.LINE, Kind.ITEM, Kind.ROW) and unit.first.text:
+            return False
+    return False
 
 
 def _dateline(found: list[Unit]) -> str:

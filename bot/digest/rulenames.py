@@ -8,9 +8,10 @@ NUMBERED = "numbered"
 LINKS = "links"
 BULLETS = "bullets"
 ROWS = "rows"
+TAGGED = "tagged"
 PARAGRAPHS = "paragraphs"
 PLAIN = "plain"
-NAMES = (HEADINGS, NUMBERED, LINKS, BULLETS, ROWS, PARAGRAPHS, PLAIN)
+NAMES = (HEADINGS, NUMBERED, LINKS, BULLETS, ROWS, TAGGED, PARAGRAPHS, PLAIN)
 
 
 def valid(rule: str) -> bool:

@@ -150,7 +150,7 @@ class Curation:
             by_section.setdefault(key, []).append(k)
         out: set[int] = set()
         for section, ks in by_section.items():
-            if section < -1 or any(self.units[k].first.links for k in ks):
+            if section < -1 or any(self._not_an_entry(k) for k in ks):
                 continue
             others = [_grams(self._title(j)) for j, _ in found if j not in set(ks) and j > -1]
             others = [g for g in others if g]
@@ -160,6 +160,12 @@ class Curation:
             if named >= max(2, 0.6 * len(ks)):
                 out.update(ks)
         return out
+
+    def _not_an_entry(self, k: int) -> bool:
+        """A unit with a link, or a paragraph over several lines: a story, no entry of a
+        table of contents (one line, naming a story told elsewhere)."""
+        unit = self.units[k]
+        return bool(unit.first.links) or len(unit.lines) > 1
 
     def _title(self, k: int) -> str:
         unit = self.units[k]

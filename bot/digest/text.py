@@ -46,6 +46,46 @@ def clean(text: str) -> str:
     return _NBSP.sub(" ", DROP.sub("", text))
 
 
+def without_template_tags(lines: list[str]) -> list[str]:
+    """A site generator's template lines read as blank lines (their numbers kept): a line that
+    is only Liquid or Hugo tags (``{% include references.md %}``, ``{{< youtube x >}}``), and
+    what lies between ``{% comment %}`` and ``{% endcomment %}``; a variable a ``{% assign %}``
+    line gave is its value (``({{bse}}105831)``). A person reading the source
+    skips them, and a tag line must not glue the link definitions after it into a paragraph."""
+    out: list[str] = []
+    hidden = False
+    names: dict[str, str] = {}
+    for line in lines:
+        tag = _tag_line(line)
+        if tag is not None:
+            for word in _TAG_WORD.findall(tag):  # {% comment %}…{% endcomment %} on one line
+                hidden = (hidden or word == "comment") and word != "endcomment"
+            if (m := _ASSIGN.match(tag)) is not None:
+                names[m.group(1)] = m.group(2)
+            out.append("")
+        elif hidden:
+            out.append("")
+        else:
+            out.append(_VARIABLE.sub(lambda m: names.get(m.group(1), m.group()), line)
+                       if names and "{{" in line else line)  # fmt: skip
+    return out
+
+
+_TAG_WORD = re.compile(r"\{%-?\s*(\w+)")
+# {% assign bse = "https://bitcoin.stackexchange.com/a/" %}, then ({{bse}}105831) in a link
+_ASSIGN = re.compile(r"\{%-?\s*assign\s+(\w{1,40})\s*=\s*[\"']([^\"']{0,500})[\"']\s*-?%\}$")
+_VARIABLE = re.compile(r"\{\{\s{0,3}(\w{1,40})\s{0,3}\}\}")
+
+
+def _tag_line(line: str) -> str | None:
+    bare = line.strip()
+    if bare.startswith("{%") and bare.endswith("%}"):
+        return bare
+    if bare.startswith(("{{<", "{{%")) and bare.endswith((">}}", "%}}")):
+        return bare
+    return None
+
+
 def http_url(dest: str) -> str | None:
     """The http(s) URL ``dest`` names, or None (relative, ``javascript:``, ``mailto:``…)."""
     dest = dest.strip()
@@ -115,10 +155,17 @@ def unmark(text: str) -> str:
     return text
 
 
+_UNRESOLVED = re.compile(r"(?<![\[\]])\[([^\[\]\n]{1,300})\]\[[^\[\]\n]{0,300}\](?![\[\]])")
+
+
 def tidy(text: str) -> str:
     """One line of text: single spaces, no stray ``**``, nothing a removal left behind (the
-    brackets around a URL that went, the space before its full stop)."""
+    brackets around a URL that went, the space before its full stop), a reference link whose
+    definition the file does not hold (``[Eclair #1323][]``, defined by a site's include) as
+    its text."""
     text = _STARS.sub("", text) if "**" in text else text
+    if "][" in text:
+        text = _UNRESOLVED.sub(r"\1", text)
     if GONE in text:
         text = _LEFT_OVER.sub("", text).replace(GONE, "")
     return _WS.sub(" ", text).strip()

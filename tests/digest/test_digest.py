@@ -703,3 +703,31 @@ def test_a_date_that_disagrees_with_the_file_name_is_a_warning() -> None:
         "the date 2024-01-09 (frontmatter 'date') disagrees with the file name's 2024-01-08: "
         "2024-01-09 is used"
     ) in reading.warnings
+
+
+def test_a_published_line_beats_the_day_a_note_was_begun() -> None:
+    """Front matter `created` says when the note was begun; a `**Published**:` line under the
+    title says when readers got it, and wins; with no such line `created` dates it."""
+    note = '---\n{"title": "The Veil", "dg-note-properties": {"created": "2026-07-21"}}\n---\n'
+    body = "# DL 440\n\n**Published**: July 22, 2026\n\n- [Story](https://x.example/a)\n"
+    reading = read(note + body, source="DL 440.md")
+    assert (reading.date, reading.date_source) == (dt.date(2026, 7, 22), "the date line")
+    alone = read(note + "# DL 440\n\n- [Story](https://x.example/a)\n", source="DL 440.md")
+    assert alone.date == dt.date(2026, 7, 21)
+
+
+def test_the_introduction_and_a_heading_repeating_the_title_are_no_stories() -> None:
+    """What comes before the first story heading is the issue's introduction ("This week I
+    posted: - [my post](u)"); a heading that says the front matter's title again opens it."""
+    text = (
+        "---\ntitle: Too Long; Didn't Read Issue 9\ndate: 2015-08-22\n---\n# TLDR 9\n\n"
+        "## Too Long; Didn't Read Issue 9\n\nThis week I posted:\n\n"
+        "* [My column](https://me.example/column) on coding.\n\n## Read\n\n"
+        "### [Horizon Reports are out](https://nmc.example/h)\n\nEvery year…\n\n"
+        "### [A student left the classroom](https://npr.example/s)\n\nNick's plan.\n"
+    )
+    reading = read(text, source="TLDR 9.md")
+    assert [item.title for item in reading.items] == [
+        "Horizon Reports are out",
+        "A student left the classroom",
+    ]

@@ -288,3 +288,43 @@ def test_index_md_in_a_dated_folder_is_that_days_digest() -> None:
     assert titles(reading) == ["Planning with Language Agents", "Tool Use at Scale"]
     assert not_a_digest("docs/cs-AI/2025-06-05/index.md") is None
     assert not_a_digest("docs/cs-AI/index.md") is not None
+
+
+def test_lines_led_by_a_category_tag_are_stories() -> None:
+    """`[文章] description：<url>` lines are stories titled by their description; the date
+    heading over them is no story, nor a numbered list of points inside one, nor a picture."""
+    reading = layout("tagged-lines.md")
+    assert reading.rule == "3 items: paragraphs opening with a [tag]"
+    assert titles(reading) == ["《Tree-Shaking 性能优化实践》", "Vue 剪贴板类库，一条指令就能实现",
+                               "高级 React Hooks 的使用技巧"]  # fmt: skip
+    assert reading.items[0].links == ("https://juejin.im/post/5a4dc842518825698e7279a9",)
+    assert "useReducer" in reading.items[2].text
+
+
+def test_a_jekyll_source_reads_as_its_page() -> None:
+    """Liquid lines are no text: the link definitions after `{% include %}` resolve, an
+    `{% assign %}` variable fills a URL, a comment block is gone; a bullet's link may be on a
+    wrapped line or in its second paragraph; a bold lead's own colon ends its title; a link
+    defined only by the site's includes reads as its text, its bullet a story all the same."""
+    reading = layout("liquid-bullets.md")
+    assert titles(reading)[:3] == ["Nonce exfiltration", "Generic signmessage",
+                                   "Why two outputs in a coinbase?"]  # fmt: skip
+    assert [item.links[:1] for item in reading.items[:3]] == [
+        ("https://lists.example/2024-March/017667.html",),
+        ("https://lists.example/2024-March/017668.html",),
+        ("https://stack.example/a/105831",),
+    ]
+    assert [item.text for item in reading.items[3:]] == [
+        "Eclair #1323 allows larger channels.",
+        "LND #10666 adds a `DeleteForwardingHistory` RPC.",
+    ]
+    assert not any("{%" in item.text or "editors" in item.text for item in reading.items)
+
+
+def test_intros_credits_summaries_and_sub_numbered_articles() -> None:
+    """A linkless summary heading before the first section, an `[@editor](u)：` comment before
+    a section's story headings and bold theme lines are no stories; the `1.1 [t](u)` articles
+    under the themes are."""
+    reading = layout("sub-numbered.md")
+    assert titles(reading) == ["macOS 12.3", "Xcode 13.3", "浅谈如何理性的判断自己是否应该换工作",
+                               "给面试者的一些建议", "面试官视角的一些期待"]  # fmt: skip

@@ -20,10 +20,11 @@ from .numbered import RULE as NUMBERED
 from .paragraphs import RULE as PARAGRAPHS
 from .plain import RULE as PLAIN
 from .rows import RULE as ROWS
+from .tagged import RULE as TAGGED
 
-SECTION_RULES: tuple[Rule, ...] = (NUMBERED, BULLETS, ROWS, LINKS, PARAGRAPHS)
+SECTION_RULES: tuple[Rule, ...] = (NUMBERED, BULLETS, ROWS, LINKS, TAGGED, PARAGRAPHS)
 ALL: tuple[Rule, ...] = (HEADINGS, *SECTION_RULES, PLAIN)
 NAMES = tuple(rule.name for rule in ALL)
 
 __all__ = ["ALL", "BULLETS", "HEADINGS", "LINKS", "NAMES", "NUMBERED", "PARAGRAPHS", "PLAIN",
-           "ROWS", "SECTION_RULES", "Rule"]  # fmt: skip
+           "ROWS", "SECTION_RULES", "TAGGED", "Rule"]  # fmt: skip

@@ -82,7 +82,7 @@ class Doc(Outline):
             if unit.owner >= 0:
                 continue
             if unit.kind is Kind.ITEM:
-                if unit.first.links and not META.match(unit.first.text):
+                if self.item_links(j) and not META.match(unit.first.text):
                     count += 1
             elif unit.kind is Kind.LINE and (
                 (self.numbered_line(j) and self.carries_link(j, end))
@@ -91,6 +91,18 @@ class Doc(Outline):
             ):
                 count += 1
         return count
+
+    def item_links(self, k: int) -> bool:
+        """Whether list item ``k`` holds a link: on any line of its first paragraph (wrapped
+        in the source, it is one paragraph) or of the paragraphs and lists nested in it."""
+        if any(line.links for line in self.units[k].lines):
+            return True
+        j = k + 1
+        while j < len(self.units) and self.descends(j, k):
+            if any(line.links for line in self.units[j].lines):
+                return True
+            j += 1
+        return False
 
     def carries_link(self, k: int, end: int) -> bool:
         """Whether numbered line ``k`` and what follows it up to the next numbered line (or

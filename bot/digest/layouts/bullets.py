@@ -1,5 +1,6 @@
 """Stories as bulleted lists with links (pure): a list whose items carry links this often is a
-list of stories (``- [t](u) summary``, ``* [owner / repo](u): description``)."""
+list of stories (``- [t](u) summary``, ``* [owner / repo](u): description``, ``- **Title:** a
+paragraph wrapped over lines, its link on the third``)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
     return [
         k
         for ks in lists.values()
-        if (linked := sum(1 for k in ks if doc.units[k].first.links))
-        and linked >= LINKED_SHARE * len(ks)
+        if (linked := sum(1 for k in ks if doc.item_links(k))) and linked >= LINKED_SHARE * len(ks)
         for k in ks
     ]
 
