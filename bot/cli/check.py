@@ -102,7 +102,8 @@ class SeriesReport:
             how = f"read as {p.rule}" + (" (named in the config)" if p.named else "")
             agree = f"{p.agree}/{p.files} files agree"
         else:
-            how, agree = "each file read alone", f"{p.agree}/{p.files} files read as {p.common}"
+            how = "each file read alone"
+            agree = f"{p.agree}/{p.files} files read as {p.common}" if p.common else "no items"
         out = [f"series {shown}: {how}, {agree}; template: {len(p.template)} lines or links"]
         if (line := suggestion(p)) is not None and line:
             match = origin_name(self.key) or shown
