@@ -26,7 +26,8 @@ _NO_LETTERS = re.compile(r"[\d\W_]*")  # 2024, 2024-01, 01: an archive's filing 
 # folders that file digests away rather than start a series of their own
 FILING = frozenset(
     {"archive", "archives", "old", "past", "history", "backup", "posts", "_posts", "content",
-     "src", "docs", "notes", "digests", "daily", "issues", "归档", "往期", "历史", "存档"}
+     "src", "docs", "notes", "digests", "daily", "issues", "data", "_data", "归档", "往期", "历史",
+     "存档"}
 )  # fmt: skip
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 
