@@ -32,6 +32,7 @@ from bot.ingest.gitdates import FirstCommits
 from bot.ingest.remote import RemoteReport, fetch_sources
 from bot.search.matching import AlertMatch
 from bot.services import LiveAlerts, Services
+from bot.store.changes import Owed, OwedEdition
 from bot.store.database import Store
 from bot.store.faults import DatabaseError, describe
 from bot.store.outbox import Kind, Planned, Target
@@ -213,16 +214,20 @@ async def _tick(services: Services) -> TickReport:
     released = await db.write(lambda store: store.editions.release(today))  # embargoes ended
     for key in released:
         log.info("edition %s published: its day has begun", key.ref)
-    changed = [*report.changed, *(remote.changed if remote else [])]
-    back = set(report.quiet)  # a back catalogue's older issues: stored, never pushed
-    fresh = [*(k for k in report.new if k not in back), *(remote.new if remote else []), *released]
+    # what the editions stored since the last plan owe (marked as they were stored: a bot
+    # killed before it planned them plans them now); a back catalogue's older issues are quiet
+    owed = await db.read(lambda store: store.changes.owed())
+    fresh = [c.key for c in owed if c.owed is Owed.NEW and not c.quiet]
+    changed = [c.key for c in owed if c.owed is Owed.CHANGED]
     asked: list[EditionKey] = []
     if config.push.approve:
         asked = await db.write(lambda store: ask_approval(store, config, fresh, now))
     alerts = 0
     for edition in await db.read(lambda store: _alerting(store, config, [*fresh, *changed], now)):
         alerts += await plan_alerts(services, edition, now)  # new items: their alerts as usual
-    planned, requeued, corrected = await db.write(lambda store: _plan(store, config, changed, now))
+    planned, requeued, corrected = await db.write(
+        lambda store: _plan(store, config, owed, changed, now)
+    )
     if planned or alerts or requeued or corrected or asked:
         log.info(
             "tick: %d deliveries planned, %d alerts, %d corrections, %d requeued, "
@@ -276,14 +281,21 @@ def _alerting(
 
 
 def _plan(
-    store: Store, config: Config, changed: Sequence[EditionKey], now: dt.datetime
+    store: Store,
+    config: Config,
+    owed: Sequence[OwedEdition],
+    changed: Sequence[EditionKey],
+    now: dt.datetime,
 ) -> tuple[int, int, int]:
     """Corrections of changed editions, what is due, failures to try again: (planned,
-    requeued, corrected)."""
+    requeued, corrected); what ``owed`` is planned, in the same transaction."""
     corrected = 0
-    if config.push.corrections == "edit":
-        for key in changed:  # what readers got of it is edited to what it says now
-            corrected += store.corrections.plan_corrections(key, since=now - EDIT_WINDOW, now=now)
+    with store.transaction():
+        if config.push.corrections == "edit":
+            for key in changed:  # what readers got of it is edited to what it says now
+                since = now - EDIT_WINDOW
+                corrected += store.corrections.plan_corrections(key, since=since, now=now)
+        store.changes.planned(owed)
     planned = plan_due(store, config, now)
     requeued = store.outbox.requeue_failed(now=now, max_rounds=MAX_ROUNDS)
     return planned, requeued, corrected

@@ -26,6 +26,7 @@ from bot.digest import DigestError, Reading
 from bot.digest.dating import numbered_names
 from bot.digest.models import Edition, EditionKey
 from bot.digest.series import origin
+from bot.store.changes import Owed
 from bot.store.database import Change, Store
 from bot.store.files import FileState
 from bot.store.series import TooManySeries
@@ -83,7 +84,11 @@ def apply_end(store: Store, found: Survey) -> ScanReport:
     report = found.report
     gone = [rel for rel in found.states if not found.listing.covers(rel)]
     with store.transaction():
-        report.quiet = _back_catalogue(store, report.new)
+        # the numbered editions stored since the last plan: this scan's, or an earlier one's
+        # whose bot was killed before it got here
+        owed = [c.key for c in store.changes.owed() if c.owed is Owed.NEW]
+        quiet = set(_back_catalogue(store, owed))
+        report.quiet = [k for k in report.new if k in quiet]
         for rel in gone:
             old = found.states[rel]
             if old.edition and store.editions.edition_source(old.edition) == rel:

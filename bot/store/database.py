@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from .approvals import ApprovalStore
 from .broadcasts import BroadcastStore
+from .changes import ChangeStore
 from .chats import ChatStore
 from .corrections import CorrectionStore
 from .editions import Change, EditionInfo, EditionStore
@@ -94,6 +95,7 @@ class Store:
         self.outbox = OutboxStore(db, now)
         self.broadcasts = BroadcastStore(db, now)
         self.corrections = CorrectionStore(db, now)
+        self.changes = ChangeStore(db, now)
         self.approvals = ApprovalStore(db, now)
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from sqlite_utils.db import NotFoundError, Table
 
 from bot.digest.models import Edition, EditionKey, Item
 
+from .changes import AFTER_UPDATE, Owed
 from .chats import stamp
 from .index import SearchStore
 from .numbered import ITEMS_OF, KEY, NumberedEditions, key_args, row_key, where_editions
@@ -73,7 +74,8 @@ class EditionStore(NumberedEditions):
 
     def put_edition(self, edition: Edition, *, quiet: bool = False) -> Change:
         """Insert or update an edition in place; unchanged items keep their ids. ``quiet``: a
-        new edition is stored never to be pushed (an update leaves that as it was).
+        new edition is stored never to be pushed (an update leaves that as it was). Either way
+        it is marked owed (``changes``) until the tick plans its alerts and corrections.
 
         The hot path of an ingest: plain parameterised statements, no introspection.
         """
@@ -90,14 +92,14 @@ class EditionStore(NumberedEditions):
             if row is None:
                 self.db.execute(
                     "INSERT INTO editions (series, title, source, content_hash, updated_at,"
-                    " series_id, date, issue, ingested_at, quiet)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [*values, now, int(quiet)],
+                    " series_id, date, issue, ingested_at, quiet, owed)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [*values, now, int(quiet), Owed.NEW],
                 )
             else:
                 self.db.execute(
                     "UPDATE editions SET series = ?, title = ?, source = ?, content_hash = ?,"  # noqa: S608 - constant
-                    f" updated_at = ? WHERE {KEY}",
+                    f" updated_at = ?, owed = {AFTER_UPDATE} WHERE {KEY}",
                     values,
                 )
             self._reconcile_items(key, edition.items)

@@ -440,3 +440,11 @@ def _m0019(db: Database) -> None:
     for column in ("origin", "signature", "link"):
         db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('reread', 'series')")
+
+
+@migrations(name="0020_owed")
+def _m0020(db: Database) -> None:
+    """What the tick owes an edition stored since it last planned (``changes``): a bot killed
+    between storing an edit and planning its corrections plans them after its restart."""
+    db.execute("ALTER TABLE editions ADD COLUMN owed INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX editions_owed ON editions (owed) WHERE owed != 0")

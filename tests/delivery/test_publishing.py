@@ -17,6 +17,7 @@ from telegram.error import BadRequest
 
 from bot.app import BotRunner
 from bot.config import Config
+from bot.delivery.plan import scan
 from bot.digest.models import EditionKey
 from tgsandbox import Sandbox
 from tgsandbox.model import Message
@@ -195,6 +196,29 @@ async def test_an_edited_edition_edits_the_sent_parts_in_place(
     summary = store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"]
     assert summary["correction"] == {"sent": len(readers)}
     assert parts == len(tg.messages(readers[0]))
+
+
+async def test_an_edit_stored_by_a_bot_killed_before_it_planned_still_reaches_readers(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """The edit was read and stored, and the bot died before it planned the corrections: the
+    next tick finds the file unchanged, and still edits every reader's message."""
+    readers = add_readers(tg, store_of(app), 3)
+    await pushed(tg, app, clock, digests, readers)
+    clock.advance(dt.timedelta(hours=3))
+    path = digests / f"{DAY}.md"
+    path.write_text(long_digest(DAY, "储能电站并网，容量 200MW（更正）。"), "utf-8")
+    touch(path)
+    assert app.services is not None
+    stored = await scan(app.services, today=DAY)  # the tick's first step, and then the kill
+    assert days(stored.changed) == [DAY]
+    report = await app.tick()
+    assert report.scan.changed == []  # the file was read before: nothing new to this scan
+    assert app.pusher is not None
+    await app.pusher.idle()
+    assert all("200MW（更正）" in tg.messages(r)[0].text for r in readers)
+    summary = store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"]
+    assert summary["correction"] == {"sent": len(readers)}
 
 
 async def test_a_correction_that_changes_the_part_count_edits_and_adds_a_note(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.digest.models import Edition, EditionKey, Item
+from bot.store.changes import Owed
 from bot.store.database import Change, Store
 
 DAY = dt.date(2024, 1, 8)
@@ -74,6 +75,24 @@ def test_changed_edition_keeps_ids_of_unchanged_items(store: Store) -> None:
     assert new_ids[3] == ids["丙"]
     assert ids["丁"] not in new_ids
     assert len(set(new_ids)) == 4
+
+
+def test_a_stored_edition_stays_owed_until_a_plan_of_its_content(store: Store) -> None:
+    """A new edition is owed its alerts and an edited one its corrections until the tick says
+    it planned them; an edit stored after the plan read the edition stays owed."""
+    store.editions.put_edition(edition("甲"))
+    [new] = store.changes.owed()
+    assert (new.key, new.owed) == (EditionKey(0, DAY), Owed.NEW)
+    store.editions.put_edition(edition("甲（更正）"))  # edited before anyone got it
+    assert [c.owed for c in store.changes.owed()] == [Owed.NEW]
+    store.changes.planned(store.changes.owed())
+    assert store.changes.owed() == []
+    store.editions.put_edition(edition("甲（再更正）"))
+    read = store.changes.owed()
+    assert [c.owed for c in read] == [Owed.CHANGED]
+    store.editions.put_edition(edition("甲（三更正）"))  # while the tick planned ``read``
+    store.changes.planned(read)
+    assert [c.owed for c in store.changes.owed()] == [Owed.CHANGED]
 
 
 def test_item_ids_are_never_reused(store: Store) -> None:
