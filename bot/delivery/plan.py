@@ -251,7 +251,7 @@ async def scan(services: Services, *, today: dt.date) -> ScanReport:
     await db.write(lambda store: apply_start(store, found, policy=policy))
     if found.todo:
         indexer = await db.write(lambda store: store.index.indexer)
-        batches = await asyncio.to_thread(found.read, indexer)
+        batches = await asyncio.to_thread(lambda: list(found.read(indexer)))
         if policy.commits and any(
             isinstance(p.result, Reading) and p.result.date is None for b in batches for p in b
         ):  # undated files: their first commits, in one git run off the loop (and the writer)

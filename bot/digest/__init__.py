@@ -2,10 +2,11 @@
 
 Owns everything between a file's bytes and its ``Edition``: normalisation (text), the header
 (meta), the date and series (dating), one markdown parse (tree, inline, htmlblock; guard
-keeps it linear, alive and quiet on any input), item numbers (numbers), the layout that
-carries the stories (layout) and the items (items);
-``reading`` ties them together. May import: the standard library, markdown-it-pyrs, PyYAML
-and python-frontmatter, ``bot.models``. Never Telegram, aiohttp or SQLite.
+keeps it linear, alive and quiet on any input), item numbers (numbers), the top of the body
+(opening: title heading, date line), the layout that carries the stories (layout) and the
+items (items); ``reading`` ties them together. May import: the standard library,
+markdown-it-pyrs, PyYAML and python-frontmatter, ``bot.models``. Never Telegram, aiohttp or
+SQLite.
 """
 
 from importlib import import_module
@@ -16,6 +17,7 @@ if TYPE_CHECKING:  # loaded on first use: ``bot.digest.rulenames`` alone stays l
         MAX_FILE_BYTES,
         DigestError,
         Reading,
+        bytes_reader,
         not_a_digest,
         parse,
         parse_bytes,
@@ -30,6 +32,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "DigestError",
     "Reading",
+    "bytes_reader",
     "not_a_digest",
     "parse",
     "parse_bytes",

@@ -16,30 +16,39 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 from urllib.parse import urljoin
 
-from .dating import DATELINE, edition_date, edition_issue, edition_series, meta_text
-from .inline import Inline
+from .dating import Dated, edition_date, edition_issue, edition_series, meta_text
 from .items import build
 from .layout import infer
 from .learning import Profile, Signature
 from .meta import HeaderError, header
 from .models import Edition, Item
+from .opening import (
+    dateline,
+    first_line,
+    first_text,
+    key_line,
+    opens,
+    tighten,
+    title_heading,
+    without_title,
+)
 from .text import clean, is_http, without_template_tags
 from .tree import Kind, Unit, units
 from .vault import Vault, links_of_vault
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_WARNINGS = 100
-DATELINE_UNITS = 8  # a date line is among the first units of the body
 ALONE = Profile()  # a file read by itself: no series to learn from
 _NEWLINES = re.compile(rb"\r\n|\r|\n")
-_TIGHT_HEADING = re.compile(r"(?m)^( {0,3}#{2,6})(?=[^#\s])(?=.{1,80}$)")
-_FENCE = re.compile(r"(?m)^ {0,3}(?:`{3,}|~{3,})")
 _DATED_FOLDER = re.compile(r"\d{4}/\d{1,2}/\d{1,2}/|\d{4}-\d{1,2}-\d{1,2}/|(?:^|/)\d{8}/")
 # file names that are not digests (an index page, a README, licences); a dated path is one
 NOT_DIGESTS = re.compile(
@@ -159,11 +168,35 @@ def read(
     ``profile``: its series' layout (learning.py): the rule to read it by and the template
     to leave out; without one the file is read alone. ``vault``: the notes of its folder,
     for its ``[[wikilinks]]`` (vault.py)."""
+    return reader(text, source=source, default_series=default_series, max_items=max_items,
+                  vault=vault)(profile)  # fmt: skip
+
+
+def reader(
+    text: str,
+    *,
+    source: str = "<text>",
+    default_series: str = "",
+    max_items: int | None = None,
+    vault: Vault | None = None,
+) -> Callable[[Profile | None], Reading]:
+    """The digest parsed once, to be read with any profile (``read`` with each, for the cost
+    of one parse: a scan reads a file alone and with its series' lens). DigestError for what
+    cannot be read, here or from the call."""
     size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > MAX_FILE_BYTES else 0
     if size > MAX_FILE_BYTES:
         raise DigestError(source, f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
+    parsed = _guarded(source, lambda: _parse(text, source, default_series, vault))
+
+    def with_profile(profile: Profile | None) -> Reading:
+        return _guarded(source, lambda: _layout(parsed, max_items, profile or ALONE))
+
+    return with_profile
+
+
+def _guarded(source: str, run: Callable[[], _T]) -> _T:
     try:
-        return _read(text, source, default_series, max_items, profile or ALONE, vault)
+        return run()
     except DigestError:
         raise
     except Exception as exc:  # a parser bug must not stop the other files from loading
@@ -171,27 +204,26 @@ def read(
         raise DigestError(source, f"internal parser error: {exc!r}") from exc
 
 
-def _tighten(body: str) -> str:
-    """``###2015-08-18`` and ``####python`` (no space after the marks) are headings: digests
-    write them so; code blocks are left alone."""
-    if "#" not in body:
-        return body
-    out, fenced = [], False
-    for part in re.split(r"(\n)", body):
-        if _FENCE.match(part):
-            fenced = not fenced
-        out.append(part if fenced else _TIGHT_HEADING.sub(r"\1 ", part))
-    return "".join(out)
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A digest up to its layout: what reading it with any profile starts from."""
+
+    source: str
+    meta: dict[str, object]
+    warnings: tuple[str, ...]
+    body: str
+    units: list[Unit]  # the body's units, the title heading read as a blank line
+    skipped: tuple[str, ...]
+    title: str
+    series: str
+    dated: Dated
+    no_date: str
+    date_line: int
+    issue: int | None
+    issue_source: str
 
 
-def _read(
-    text: str,
-    source: str,
-    default_series: str,
-    max_items: int | None,
-    profile: Profile,
-    vault: Vault | None,
-) -> Reading:
+def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> _Parsed:
     lines = clean(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     warnings: list[str] = []
     try:
@@ -199,17 +231,17 @@ def _read(
     except HeaderError as exc:
         raise DigestError(source, exc.reason, line=exc.line) from None
     body = "\n".join(without_template_tags(lines[body_at:]))
-    tree = units(_tighten(links_of_vault(body, vault)), first_line=body_at + 1)
+    tree = units(tighten(links_of_vault(body, vault)), first_line=body_at + 1)
     warnings.extend(tree.warnings)
     headings = [u for u in tree.units if u.kind is Kind.HEADING]
     h1 = [u for u in headings if u.level == 1]
-    top = _title_heading(tree.units, headings, h1)
+    top = title_heading(tree.units, headings, h1)
     title = meta_text(meta.get("title")) or (top.first.text if top else "")
-    first_heading = headings[0].first.text if headings else _first_text(tree.units)
+    first_heading = headings[0].first.text if headings else first_text(tree.units)
     date_line = next((k + 1 for k in range(body_at) if lines[k].lower().startswith("date:")), 2)
-    dateline = _dateline(tree.units)
+    date_text = dateline(tree.units)
     dated = edition_date(meta, title=title, heading=first_heading, source=source,
-                         dateline=dateline,
+                         dateline=date_text,
                          pelican=kind == "pelican", date_line=date_line,
                          warnings=warnings)  # fmt: skip
     if dated.error:  # an impossible date: never dated some other way
@@ -217,9 +249,9 @@ def _read(
         heads = {
             "frontmatter 'date'": date_line,
             "Pelican 'Date:' line": date_line,
-            "the permalink": _key_line(lines[:body_at], "permalink"),
-            "the title": _key_line(lines[:body_at], "title") if meta.get("title") else top_no,
-            "the first heading": headings[0].no if headings else _first_line(tree.units),
+            "the permalink": key_line(lines[:body_at], "permalink"),
+            "the title": key_line(lines[:body_at], "title") if meta.get("title") else top_no,
+            "the first heading": headings[0].no if headings else first_line(tree.units),
         }
         raise DigestError(source, dated.error, line=heads.get(dated.place))
     issue, issue_source = edition_issue(meta, title=title, heading=first_heading, source=source,
@@ -231,112 +263,50 @@ def _read(
         top is None
         and headings
         and dated.source == "the first heading"
-        and _opens(tree.units, headings[0])
+        and opens(tree.units, headings[0])
     ):
         top = headings[0]  # "### 2018.08.24": the edition's date line, no section
-    body_units = _without_title(tree.units, top, title)
+    return _Parsed(source, meta, tuple(warnings), body, without_title(tree.units, top, title),
+                   tuple(tree.skipped), title, series, dated, no_date, date_line, issue,
+                   issue_source)  # fmt: skip
+
+
+def _layout(parsed: _Parsed, max_items: int | None, profile: Profile) -> Reading:
+    source, meta, body_units = parsed.source, parsed.meta, parsed.units
+    warnings = list(parsed.warnings)
     layout = infer(body_units, rule=profile.rule, template=profile.template, skip=profile.skip)
     if max_items is not None and len(layout.heads) > max_items:
         raise DigestError(source, too_many_items(len(layout.heads), max_items))
     items = build(body_units, layout)
     warnings.extend(layout.warnings)
     if not items:
-        warnings.append("no items found" if body.strip() else "file is empty")
+        warnings.append("no items found" if parsed.body.strip() else "file is empty")
     elif not any(item.links for item in items):
         warnings.append("no item has a link")
     else:
         warnings.extend(f"item {it.position} has no link" for it in items if not it.links)
     if len(warnings) > MAX_WARNINGS:
         warnings[MAX_WARNINGS:] = [f"… and {len(warnings) - MAX_WARNINGS} more warnings"]
+    dated, no_date, date_line = parsed.dated, parsed.no_date, parsed.date_line
     return Reading(
         source=source,
         date=dated.date,
         date_source=dated.source,
-        series=series,
-        title=title,
+        series=parsed.series,
+        title=parsed.title,
         items=tuple(items),
         rule=layout.rule,
-        skipped=tuple(tree.skipped + layout.skipped),
+        skipped=parsed.skipped + tuple(layout.skipped),
         warnings=tuple(warnings),
         no_date=no_date,
         no_date_line=date_line if "(frontmatter" in no_date or "(Pelican" in no_date else None,
         draft=draft_flag(meta),
         meta=tuple(meta.items()),
-        issue=issue,
-        issue_source=issue_source,
+        issue=parsed.issue,
+        issue_source=parsed.issue_source,
         layout=layout.name,
         edges=layout.edges,
     )
-
-
-def _opens(found: list[Unit], heading: Unit) -> bool:
-    """Whether ``heading`` comes before any text of the document."""
-    for unit in found:
-        if unit is heading:
-            return True
-        if unit.kind in (Kind.LINE, Kind.ITEM, Kind.ROW) and unit.first.text:
-            return False
-    return False
-
-
-def _dateline(found: list[Unit]) -> str:
-    """The line near the top that says when the edition was published, or ""."""
-    for unit in found[:DATELINE_UNITS]:
-        if unit.kind is Kind.LINE and DATELINE.match(unit.first.text):
-            return unit.first.text
-    return ""
-
-
-def _first_text(found: list[Unit]) -> str:
-    return next((u.first.text for u in found if u.kind is Kind.LINE and u.first.text), "")
-
-
-def _first_line(found: list[Unit]) -> int | None:
-    return next((u.no for u in found if u.kind is Kind.LINE and u.first.text), None)
-
-
-def _key_line(header: list[str], key: str) -> int | None:
-    """The file line of a front matter (or Pelican) key, when it has one."""
-    start = key.lower() + ":"
-    return next((k + 1 for k, line in enumerate(header) if line.lower().startswith(start)), None)
-
-
-def _title_heading(found: list[Unit], headings: list[Unit], h1: list[Unit]) -> Unit | None:
-    """The ``#`` heading that opens the document as its title: the only one; or, of several,
-    the first when it is the first heading and no link follows it before the next heading
-    (several ``#`` headings each over a linked story are stories, none the title)."""
-    if not h1 or headings[0] is not h1[0]:
-        return None
-    if len(h1) == 1:
-        return h1[0]
-    start = found.index(h1[0]) + 1
-    for unit in found[start:]:
-        if unit.kind is Kind.HEADING:
-            return h1[0]
-        if unit.first.links:
-            return None
-    return h1[0]
-
-
-def _without_title(found: list[Unit], top: Unit | None, title: str) -> list[Unit]:
-    """The title heading, when there is one, is not a section: it reads as a blank line; so
-    does a heading that says the document's title again (``# TLDR 9`` then ``## Too Long;
-    Didn't Read Issue 9``, the front matter's title): what is under it is the introduction."""
-    same = _plain(title)
-
-    def is_title(unit: Unit) -> bool:
-        if unit is top:
-            return True
-        return bool(same) and unit.kind is Kind.HEADING and _plain(unit.first.text) == same
-
-    if top is None and not same:
-        return found
-    blank = [Inline("", ())]
-    return [replace(u, kind=Kind.RULE, lines=blank) if is_title(u) else u for u in found]
-
-
-def _plain(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 def read_bytes(
@@ -349,6 +319,19 @@ def read_bytes(
     vault: Vault | None = None,
 ) -> Reading:
     """Read a UTF-8 digest (a BOM is fine); undecodable bytes are an error with a line."""
+    return bytes_reader(data, source=source, default_series=default_series,
+                        max_items=max_items, vault=vault)(profile)  # fmt: skip
+
+
+def bytes_reader(
+    data: bytes,
+    *,
+    source: str,
+    default_series: str = "",
+    max_items: int | None = None,
+    vault: Vault | None = None,
+) -> Callable[[Profile | None], Reading]:
+    """``reader`` of a UTF-8 digest's bytes (``read_bytes`` with any profile)."""
     if len(data) > MAX_FILE_BYTES:
         raise DigestError(source, f"file too large ({len(data)} bytes, limit {MAX_FILE_BYTES})")
     try:
@@ -357,8 +340,8 @@ def read_bytes(
         line = sum(1 for _ in _NEWLINES.finditer(data, 0, exc.start)) + 1
         reason = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         raise DigestError(source, reason, line=line) from None
-    return read(text, source=source, default_series=default_series, max_items=max_items,
-                profile=profile, vault=vault)  # fmt: skip
+    return reader(text, source=source, default_series=default_series, max_items=max_items,
+                  vault=vault)  # fmt: skip
 
 
 def read_file(

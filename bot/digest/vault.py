@@ -45,6 +45,13 @@ def links_of_vault(body: str, vault: Vault | None = None) -> str:
     return _WIKILINK.sub(link, body)
 
 
+def wikilink_targets(body: str) -> set[str]:
+    """The notes ``body`` links to (embeds aside): what a vault resolves for it."""
+    if "[[" not in body:
+        return set()
+    return {m.group(2).strip() for m in _WIKILINK.finditer(body) if not m.group(1)}
+
+
 def note_key(name: str) -> str:
     """How a note is named in a wikilink: its path without ``.md``, any case."""
     path = unquote(name).replace("\\", "/").strip().strip("/")

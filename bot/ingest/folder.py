@@ -82,6 +82,8 @@ def apply_batch(
 def apply_end(store: Store, found: Survey) -> ScanReport:
     """Remove what is gone from the folder; the scan's report."""
     report = found.report
+    new = set(report.new)  # a file of a big scan read again is this scan's new edition still
+    report.changed = [k for k in report.changed if k not in new]
     gone = [rel for rel in found.states if not found.listing.covers(rel)]
     with store.transaction():
         # the numbered editions stored since the last plan: this scan's, or an earlier one's

@@ -9,9 +9,10 @@ the edition as a reader gets it — only when a cheap estimate says it might be 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from bot.config import DigestLimits
-from bot.digest import DigestError, Reading, read_bytes, too_many_items
+from bot.digest import DigestError, Reading, bytes_reader, too_many_items
 from bot.digest.learning import Profile
 from bot.digest.models import Edition
 from bot.digest.vault import Vault
@@ -55,7 +56,25 @@ def read_digest(
 ) -> Reading:
     """Read a digest (with its series' ``profile`` and its folder's ``vault``, when given)
     and check it against ``limits`` (DigestError on either)."""
-    reading = read_bytes(data, source=source, default_series=default_series,
-                         max_items=limits.max_items, profile=profile, vault=vault)  # fmt: skip
-    check_limits(reading, limits)
-    return reading
+    return digest_reader(data, source=source, limits=limits, default_series=default_series,
+                         vault=vault)(profile)  # fmt: skip
+
+
+def digest_reader(
+    data: bytes,
+    *,
+    source: str,
+    limits: DigestLimits,
+    default_series: str = "",
+    vault: Vault | None = None,
+) -> Callable[[Profile | None], Reading]:
+    """``read_digest`` with any profile, for the cost of one parse."""
+    read = bytes_reader(data, source=source, default_series=default_series,
+                        max_items=limits.max_items, vault=vault)  # fmt: skip
+
+    def checked(profile: Profile | None) -> Reading:
+        reading = read(profile)
+        check_limits(reading, limits)
+        return reading
+
+    return checked

@@ -13,11 +13,10 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import partial
 
 from bot.config import DigestLimits
 from bot.digest import DigestError, Reading, not_a_digest
@@ -25,8 +24,8 @@ from bot.digest.learning import Profile, Signature
 from bot.digest.vault import Vault
 from bot.store.index import ItemIndexer
 
-from .learn import link_of, origin_of, read_as_series
-from .limits import read_digest
+from .learn import lens, link_of, origin_of, read_as_series
+from .limits import digest_reader
 from .walk import FileError
 
 BATCH = 200  # files per transaction on a cold ingest
@@ -50,6 +49,9 @@ class Job:
     profile: Profile | None = None  # its series' profile (learn.py), with ``alone``
     alone: Signature | None = None  # how it read alone
     vault: Vault | None = None  # the folder's notes, for its wikilinks
+    # without ``profile``: the profiles of the series as far as known, by origin; the file is
+    # read alone, then (same parse) with its series' lens
+    profiles: Mapping[str, Profile] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +86,16 @@ def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
     link = link_of(job.data)
     if (why := not_a_digest(job.shown)) is not None:
         return Prepared(FileError(job.shown, SKIPPED + why), link=link)
-    read = partial(_read, job)
     try:
+        read = _reader(job)
         if job.profile is not None and job.alone is not None:
             reading, signature = read_as_series(job.alone, job.profile, read), job.alone
         else:
             reading = read(None)
             signature = reading.signature
+            profile = (job.profiles or {}).get(origin_of(reading, job.rel))
+            if profile is not None and not reading.draft and lens(signature, profile):
+                reading = read_as_series(signature, profile, read)
     except DigestError as exc:
         return Prepared(FileError(job.shown, exc.reason, exc.line), link=link)
     if reading.draft:
@@ -107,20 +112,43 @@ def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
     return Prepared(reading, values, origin, signature, link)
 
 
-def _read(job: Job, profile: Profile | None) -> Reading:
+def _reader(job: Job) -> Callable[[Profile | None], Reading]:
     vault = job.vault if job.vault is not None and b"[[" in job.data else None
-    return read_digest(job.data, source=job.shown, default_series=job.default_series,
-                       limits=job.limits, profile=profile, vault=vault)  # fmt: skip
+    return digest_reader(job.data, source=job.shown, default_series=job.default_series,
+                         limits=job.limits, vault=vault)  # fmt: skip
 
 
 def prepare(jobs: list[Job], indexer: ItemIndexer) -> Iterator[list[Prepared]]:
     """Prepared files in order, BATCH at a time."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) >= PARALLEL_MIN and workers >= 2:
-        yield from _in_pool(jobs, indexer, workers)
-        return
-    for start in range(0, len(jobs), BATCH):
-        yield [_one(job, indexer) for job in jobs[start : start + BATCH]]
+    with Preparer(indexer) as run:
+        yield from run(jobs)
+
+
+class Preparer:
+    """``prepare`` for every pass of a scan, with one pool of workers (started when a pass
+    first has enough files for it, shut down at the end of the ``with``)."""
+
+    def __init__(self, indexer: ItemIndexer) -> None:
+        self.indexer = indexer
+        self.workers = min(os.cpu_count() or 1, 4)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Preparer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __call__(self, jobs: list[Job]) -> Iterator[list[Prepared]]:
+        if len(jobs) >= PARALLEL_MIN and self.workers >= 2:
+            if self._pool is None:
+                self._pool = _pool(self.workers, self.indexer)
+            yield from _in_pool(self._pool, jobs)
+            return
+        for start in range(0, len(jobs), BATCH):
+            yield [_one(job, self.indexer) for job in jobs[start : start + BATCH]]
 
 
 def _one(job: Job, indexer: ItemIndexer) -> Prepared:
@@ -142,14 +170,13 @@ def _pool(workers: int, indexer: ItemIndexer) -> ProcessPoolExecutor:
     )
 
 
-def _in_pool(jobs: list[Job], indexer: ItemIndexer, workers: int) -> Iterator[list[Prepared]]:
-    with _pool(workers, indexer) as pool:
-        results = pool.map(prepare_file, jobs, chunksize=32)
-        batch: list[Prepared] = []
-        for prepared in results:
-            batch.append(prepared)
-            if len(batch) == BATCH:
-                yield batch
-                batch = []
-        if batch:
+def _in_pool(pool: ProcessPoolExecutor, jobs: list[Job]) -> Iterator[list[Prepared]]:
+    results = pool.map(prepare_file, jobs, chunksize=32)
+    batch: list[Prepared] = []
+    for prepared in results:
+        batch.append(prepared)
+        if len(batch) == BATCH:
             yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -87,9 +88,10 @@ class Survey:
         shown = str(self.folder / changed.rel)
         return Job(changed.rel, shown, changed.data, self.default_series, self.limits)
 
-    def read(self, indexer: ItemIndexer) -> list[list[Prepared]]:
-        """Parse what changed, as series (lenses.py), ``BATCH`` files a list; unchanged files
-        their series now reads otherwise are added to ``todo``, read again."""
+    def read(self, indexer: ItemIndexer) -> Iterator[list[Prepared]]:
+        """Parse what changed, as series (lenses.py), ``BATCH`` files a list, each file at
+        its place in ``todo``: a file read again (an unchanged one its series now reads
+        otherwise, or one a big scan read by a sample's lens) is added to it."""
         present = self.listing.files
         known = {
             rel: Known(state.origin, state.signature, state.link)
@@ -107,11 +109,20 @@ class Survey:
             more[rel] = Changed(rel, st, data, file_hash(data))
             return self.job(more[rel])
 
-        learned = read_found([self.job(c) for c in self.todo], known, indexer=indexer,
-                             rules=self.rules, names=self.names, load=load)  # fmt: skip
-        self.todo += [more[job.rel] for job, _ in learned.again]
-        done = learned.prepared + [prepared for _, prepared in learned.again]
-        return [done[n : n + BATCH] for n in range(0, len(done), BATCH)]
+        mine = {c.rel: c for c in self.todo}
+        jobs = [self.job(c) for c in self.todo]
+        batch: list[Prepared] = []
+        for n, (job, prepared) in enumerate(read_found(jobs, known, indexer=indexer,
+                                                       rules=self.rules, names=self.names,
+                                                       load=load)):  # fmt: skip
+            if n >= len(jobs):  # read again: its place is after the scan's own files
+                self.todo.append(more[job.rel] if job.rel in more else mine[job.rel])
+            batch.append(prepared)
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
 
 def survey(

@@ -68,7 +68,7 @@ class FileStore(Repository):
                 state.error_line,
                 stamp(self.now()),
                 state.origin,
-                json.dumps(state.signature.to_json()) if state.signature else None,
+                signature_json(state.signature),
                 state.link or None,
             ],
         )
@@ -93,6 +93,10 @@ class FileStore(Repository):
 
     def reread_done(self) -> None:
         self.db.execute("DELETE FROM meta WHERE key = 'reread'")
+
+
+def signature_json(signature: Signature | None) -> str | None:
+    return json.dumps(signature.to_json(), ensure_ascii=False) if signature else None
 
 
 def _signature(text: str | None) -> Signature | None:

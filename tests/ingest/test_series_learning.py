@@ -162,3 +162,22 @@ def test_category_folders_under_a_filing_folder_are_series(store: Store, folder:
     assert not report.errors  # type: ignore[attr-defined]
     editions = store.editions.editions_on(dt.date(2024, 9, 1))
     assert sorted(e.series for e in editions) == ["cs-AI", "cs-CV"]
+
+
+def test_a_big_first_scan_reads_each_file_once_by_a_sample_and_still_learns_the_footer(
+    store: Store, folder: Path
+) -> None:
+    """300 days, the footer in the last 200 only (a sample of the first files would not see
+    it): every edition is new once, none lists the footer, none is reported changed."""
+    start = dt.date(2024, 1, 1)
+    for n in range(300):
+        d = start + dt.timedelta(days=n)
+        stories = day(n + 1000, footer=n >= 100).split("\n", 1)[1]  # its stories
+        (folder / f"{d}.md").write_text(f"# Letter {d}\n{stories}", "utf-8")
+    report = scan_folder(store, folder, today=dt.date(2025, 1, 1))
+    assert len(report.new) == 300
+    assert report.changed == []
+    for edition in store.editions.editions_on(start + dt.timedelta(days=250)), \
+            store.editions.editions_on(start + dt.timedelta(days=5)):  # fmt: skip
+        assert [len(e.items) for e in edition] == [2]
+        assert all("Subscribe" not in i.title for e in edition for i in e.items)
