@@ -88,7 +88,7 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     spans = [range(k, doc.end_of(k)) for k in headings]
     spans += _intros(doc, headings)
     found = _section_items(doc, spans, strong=True)
-    found += _like_bullets(doc, spans, found)
+    found += _like_bullets(doc, spans, found, stories=len(headings))
     if not headings and not found:  # no story has a number, a link or a row: bold titles
         found = _section_items(doc, spans, strong=False)
         if len(found) < 2:
@@ -114,13 +114,14 @@ def _linked(doc: Doc, heads: list[int], how: How) -> bool:
 
 
 def _like_bullets(
-    doc: Doc, taken: list[range], found: list[tuple[int, How]]
+    doc: Doc, taken: list[range], found: list[tuple[int, How]], *, stories: int
 ) -> list[tuple[int, How]]:
-    """Where most sections' stories are bulleted lists with links, a section with nothing else
-    holds its stories the same way when its bullets open like titles — with a link whose
-    definition the site adds (``- [Eclair #1323][] allows…``) or a bold lead: its bullets."""
+    """Where most of the stories (``stories`` headings besides ``found``) are bulleted lists
+    with links, a section with nothing else holds its stories the same way when its bullets
+    open like titles — with a link whose definition the site adds (``- [Eclair #1323][]
+    allows…``) or a bold lead: its bullets."""
     bulleted = sum(1 for _, how in found if how is How.BULLETED)
-    if not bulleted or bulleted * 2 < len(found):
+    if not bulleted or bulleted * 2 < len(found) + stories:
         return []
     done = {doc.section_path(k)[-1] if doc.section_path(k) else -1 for k, _ in found}
     more: list[tuple[int, How]] = []
@@ -229,12 +230,27 @@ def _section_items(doc: Doc, taken: list[range], *, strong: bool) -> list[tuple[
             if not heads:
                 continue
             if _linked(doc, heads, rule.how):
-                first = (rule, heads)
+                first = _with_bullets(doc, members, rules, rule, heads)
                 break
             first = first or (rule, heads)  # a list of plain points: a later rule's linked
         if first is not None:  # stories, if any, are the section's, the points theirs
             found += [(k, first[0].how) for k in first[1]]
     return sorted(found)
+
+
+def _with_bullets(
+    doc: Doc, members: list[int], rules: list[Rule], rule: Rule, heads: list[int]
+) -> tuple[Rule, list[int]]:
+    """A section's numbered stories, and the linked bullets beside them (a numbered list of
+    the week's links, then a bulleted one of more): every linked list of a section is its
+    stories, numbered or not."""
+    bullets = next((r for r in rules if r.how is How.BULLETED), None)
+    if rule.how is not How.NUMBERED or bullets is None:
+        return rule, heads
+    wider = bullets.find(doc, members)
+    if set(heads) < set(wider) and _linked(doc, wider, How.BULLETED):
+        return bullets, wider
+    return rule, heads
 
 
 # -- bodies --------------------------------------------------------------------------------

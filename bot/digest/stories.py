@@ -24,10 +24,11 @@ from .tree import Kind, Unit
 _NOT_STORIES = re.compile(
     r"(?i)\b(?:upcoming events?|events?|meetups?|conferences?|jobs?|hiring|careers?"
     r"|call(?:s)? for [\w ]{2,30}|cfps?"
-    r"|quotes? of the week|sponsors?(?:ed)?|advertis\w*|subscribe|about (?:us|this)"
+    r"|\w+s? of the (?:week|month)|on this day|sponsors?(?:ed)?|advertis\w*|subscribe"
+    r"|about (?:us|this)|contact(?: us)?"
     r"|contribut\w+|feedback|credits?)\b"
     r"|\b(?:analysis|commentary|takeaways|editorial|opinion)\b"
-    r"|活动预告|活动|会议预告|招聘|岗位|内推|广告|赞助|关于我们|订阅|往期回顾|往期|目录|免责声明"
+    r"|活动预告|活动|会议预告|招聘|岗位|内推|广告|赞助|关于我们|联系我们|订阅|往期回顾|往期|目录|免责声明"
     r"|分析|点评|洞察|评论|总结|小结|前瞻|导读|总览"
 )
 _JOBS_TEXT = re.compile(r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b|招聘")
@@ -37,7 +38,7 @@ _CHANGE_LINK = re.compile(
 )
 _SPONSOR = re.compile(
     r"(?i)^[\W_]*(?:\[|【|\()?\s*(?:sponsor(?:ed)?|ad|advertisement|赞助|广告|推广)\s*(?:\]|】|\))"
-    r"|\((?:sponsor(?:ed)?|赞助|广告)\)"
+    r"|\((?:sponsor(?:ed)?|赞助|广告)\)|\((?:ad|advertisement)\)\s*$"
 )
 
 

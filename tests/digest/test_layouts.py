@@ -328,3 +328,52 @@ def test_intros_credits_summaries_and_sub_numbered_articles() -> None:
     reading = layout("sub-numbered.md")
     assert titles(reading) == ["macOS 12.3", "Xcode 13.3", "浅谈如何理性的判断自己是否应该换工作",
                                "给面试者的一些建议", "面试官视角的一些期待"]  # fmt: skip
+
+
+def test_a_weekly_pick_an_ad_tag_and_a_contact_box_are_no_stories() -> None:
+    """A "Packages of the week" section, a bullet tagged "(ad)" at its end and a "Contact us"
+    box are the issue's furniture; "(ad hoc)" inside a title is a story still."""
+    text = (
+        "# Weekly 57\n\n## Featured\n\n"
+        "- [Typed holes, explained](https://blog.example/holes) a tour\n"
+        "- [Ad hoc polymorphism (ad hoc) revisited](https://blog.example/adhoc) notes\n"
+        "- [Acme is hiring Haskellers](https://acme.example/jobs) (ad)\n\n"
+        "## Packages of the week\n\n"
+        "- [lens](https://hackage.example/lens)\n- [text](https://hackage.example/text)\n\n"
+        "## Contact us\n\n"
+        "- [Issue 56](https://weekly.example/56)\n- [Issue 55](https://weekly.example/55)\n"
+    )
+    assert titles(read(text, source="issue-57.md")) == [
+        "Typed holes, explained",
+        "Ad hoc polymorphism (ad hoc) revisited",
+    ]
+
+
+def test_a_numbered_list_and_the_linked_bullets_beside_it_are_all_stories() -> None:
+    """One section holds a numbered list of the week's links, then a bulleted list of more:
+    every linked list of the section is its stories."""
+    numbered = "".join(f"{n}. [Story {n}](https://news.example/{n}) text\n" for n in (1, 2, 3))
+    bullets = "".join(f"- [More {n}](https://more.example/{n}) text\n" for n in (1, 2))
+    reading = read(f"# Weekly 35\n\n{numbered}\n{bullets}", source="issue-35.md")
+    assert titles(reading) == ["Story 1", "Story 2", "Story 3", "More 1", "More 2"]
+
+
+def test_a_heading_over_linked_bullets_beside_prose_story_headings_is_their_section() -> None:
+    """Most `###` headings are prose stories; `### New apps` over its linked bullets is a
+    section: its bullets are the stories, and a story whose paragraphs cite two bare links
+    is one story still."""
+    prose = "".join(
+        f"### News {n}\n\nThe team wrote about [it](https://blog.example/{n}) at length.\n\n"
+        for n in (1, 2, 3)
+    )
+    cited = (
+        "### A tip\n\nManage subscriptions with either link:\n\n"
+        "* https://buy.example/manage\n\n* https://apps.example/subs\n\nThe second is newer.\n\n"
+    )
+    apps = "### New apps\n\n" + "".join(
+        f"* **[App {n}](https://apps.example/app{n})**: does {n} things\n" for n in (1, 2, 3)
+    )
+    reading = read(f"# TWIF 38\n\n{prose}{cited}{apps}", source="twif-38.md")
+    assert titles(reading) == [
+        "News 1", "News 2", "News 3", "A tip", "App 1", "App 2", "App 3",
+    ]  # fmt: skip

@@ -60,12 +60,17 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
 
 
 def _story_like(doc: Doc, k: int) -> bool:
-    """A heading of a story level that is one too: not a date, with a body of its own, and
-    over no heading of that level's stories."""
+    """A heading of a story level that is one too: not a date, with a body of its own, over
+    no heading of that level's stories, and not over a body that is mostly linked list items
+    (``### New apps`` over its eleven linked bullets is their section, beside prose stories)."""
     if _DATE_ONLY.fullmatch(doc.units[k].first.text):
         return False
     end = doc.end_of(k)
-    return end > k + 1 and not any(doc.level[j] for j in range(k + 1, end))
+    if end <= k + 1 or any(doc.level[j] for j in range(k + 1, end)):
+        return False
+    linked = _linked_items(doc, k + 1, end)
+    told = sum(1 for u in doc.units[k + 1 : end] if u.kind in (Kind.LINE, Kind.ITEM))
+    return linked < FINER or linked * 2 <= told  # a story's links among its own paragraphs
 
 
 def _titled(doc: Doc, k: int) -> bool:
