@@ -92,6 +92,13 @@ KNOWN_TAGS = frozenset(
         "wbr",
     ]
 )
+_PROFILE = re.compile(r"(?i)^https?://[^/\s]+/(?:u/|users?/|people/|@|~)?[\w.-]+/?$")
+_GOES_ON = re.compile(  # a verb after a name: the sentence goes on
+    r"^\s+(?:is|was|has|had|have|are|were|will|would|can|could|did|does|made|makes|wrote"
+    r"|writes|added|adds|announced|announces|released|releases|shared|shares|started|starts"
+    r"|worked|works|fixed|fixes|published|publishes|joined|joins|continued|continues"
+    r"|took|takes|gave|gives|also)\b"
+)
 _TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)")
 
 
@@ -113,11 +120,24 @@ class Inline:
     def title(self) -> str | None:
         """The lead, when what follows it shows it is a headline: nothing, a separator, or
         (after a link) a space before its summary; a bold lead that ends in its own colon."""
-        if self.lead and (TITLE_END.match(self.rest) or (not self.bold and self.spaced)):
+        if self.lead and TITLE_END.match(self.rest):
+            return self.lead
+        if self.lead and not self.bold and self.spaced and not self.subject:
             return self.lead
         if self.bold and self.lead and self.lead[-1] in ":：" and self.lead[:-1].strip():
             return self.lead[:-1].rstrip()  # "**Title:** its story"
         return None
+
+    @property
+    def subject(self) -> bool:
+        """The link names a person who is the subject of the line's sentence (``[Torsten](
+        https://gitlab.com/grote) has been fixing…``): a name of a few words, linked to a
+        profile (a site and one name: ``/grote``, ``/u/hans``, ``/@ana``), then the sentence
+        goes on in lower case — no headline."""
+        url = self.links[0] if self.links else ""
+        return (
+            len(self.lead.split()) <= 3 if self.lead else False
+        ) and _PROFILE.match(url) is not None and _GOES_ON.match(self.rest) is not None
 
     @property
     def spaced(self) -> bool:

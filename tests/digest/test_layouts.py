@@ -377,3 +377,20 @@ def test_a_heading_over_linked_bullets_beside_prose_story_headings_is_their_sect
     assert titles(reading) == [
         "News 1", "News 2", "News 3", "A tip", "App 1", "App 2", "App 3",
     ]  # fmt: skip
+
+
+def test_a_linked_name_that_is_its_sentences_subject_is_no_title() -> None:
+    """"[Torsten](profile) has been fixing…" is a sentence about a person, not a headline
+    "Torsten"; "[Panels cheaper](u) prices fall" keeps its title."""
+    text = (
+        "# This week\n\n"
+        "* [Torsten](https://gitlab.example/grote) has been fixing reproducible builds.\n"
+        "* [_hc](https://forum.example/u/hans) is polishing the server for the release.\n"
+        "* [Panels cheaper](https://news.example/panels) prices fall\n"
+    )
+    reading = read(text, source="w25.md")
+    assert [(i.title, i.text[:18]) for i in reading.items] == [
+        ("", "Torsten has been f"),
+        ("", "_hc is polishing t"),
+        ("Panels cheaper", "Panels cheaper pri"),
+    ]
