@@ -136,8 +136,10 @@ class Inline:
         goes on in lower case — no headline."""
         url = self.links[0] if self.links else ""
         return (
-            len(self.lead.split()) <= 3 if self.lead else False
-        ) and _PROFILE.match(url) is not None and _GOES_ON.match(self.rest) is not None
+            (len(self.lead.split()) <= 3 if self.lead else False)
+            and _PROFILE.match(url) is not None
+            and _GOES_ON.match(self.rest) is not None
+        )
 
     @property
     def spaced(self) -> bool:

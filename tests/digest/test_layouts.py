@@ -380,7 +380,7 @@ def test_a_heading_over_linked_bullets_beside_prose_story_headings_is_their_sect
 
 
 def test_a_linked_name_that_is_its_sentences_subject_is_no_title() -> None:
-    """"[Torsten](profile) has been fixing…" is a sentence about a person, not a headline
+    """A line "[Torsten](profile) has been fixing…" is about a person, not a headline
     "Torsten"; "[Panels cheaper](u) prices fall" keeps its title."""
     text = (
         "# This week\n\n"
