@@ -20,17 +20,23 @@ from .outline import How, Outline
 from .template import is_template
 from .tree import Kind, Unit
 
+# what a publisher's own furniture is called: a section of it, or the closing heading of a
+# file ("Tips and Feedback"), is no story (in Chinese only the names no story title holds:
+# 订阅 and 广告 are in stories' titles too)
+_FURNITURE = (
+    r"(?i)\b(?:sponsors?(?:ed)?|advertis\w*|subscribe|about (?:us|this)|contact(?: us)?"
+    r"|contribut\w+|feedback|credits?)\b|关于我们|联系我们|往期回顾|免责声明"
+)
 # sections that list something other than stories (matched against the heading path)
 _NOT_STORIES = re.compile(
-    r"(?i)\b(?:upcoming events?|events?|meetups?|conferences?|jobs?|hiring|careers?"
-    r"|call(?:s)? for [\w ]{2,30}|cfps?"
-    r"|\w+s? of the (?:week|month)|on this day|sponsors?(?:ed)?|advertis\w*|subscribe"
-    r"|about (?:us|this)|contact(?: us)?"
-    r"|contribut\w+|feedback|credits?)\b"
-    r"|\b(?:analysis|commentary|takeaways|editorial|opinion)\b"
-    r"|活动预告|活动|会议预告|招聘|岗位|内推|广告|赞助|关于我们|联系我们|订阅|往期回顾|往期|目录|免责声明"
+    _FURNITURE
+    + r"|(?i:\b(?:upcoming events?|events?|meetups?|conferences?|jobs?|hiring|careers?"
+    r"|call(?:s)? for [\w ]{2,30}|cfps?|\w+s? of the (?:week|month)|on this day)\b"
+    r"|\b(?:analysis|commentary|takeaways|editorial|opinion)\b)"
+    r"|活动预告|活动|会议预告|招聘|岗位|内推|广告|赞助|订阅|往期|目录"
     r"|分析|点评|洞察|评论|总结|小结|前瞻|导读|总览"
 )
+_CLOSING = re.compile(_FURNITURE)
 _JOBS_TEXT = re.compile(r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b|招聘")
 _CHANGE_LINK = re.compile(
     r"(?i)^https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org|bitbucket\.org)/"
@@ -71,6 +77,9 @@ class Curation:
         tagged = sum(1 for k, _ in found if _TAGGED.match(units[k].first.text))
         categories = tagged * 2 >= len(found)  # [board] before most items: categories
         heads = {k for k, _ in found}
+        # the file's closing heading, when it says it is furniture ("Tips and Feedback")
+        last = max((k for k, how in found if how is How.HEADING), default=-1)
+        closing = last if last >= 0 and _CLOSING.search(self._title(last)) else -1
         keep: list[tuple[int, How]] = []
         dropped: dict[str, int] = {}
         by_path: dict[tuple[int, ...], str | None] = {}  # a section's verdict, once
@@ -86,6 +95,8 @@ class Curation:
                 why = "a placeholder a tool left (undefined, null…), not a story"
             elif by_path[path] is not None and by_path[path] != "jobs":
                 why = by_path[path]
+            elif k == closing:
+                why = f"the closing section {self._title(k)!r}: not a story"
             elif is_template(unit.first.text, links, self.template):
                 why = "the series' template (in most of its editions)"
             elif links and all(_NAVIGATION.search(u) for u in links):

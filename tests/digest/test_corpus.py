@@ -258,7 +258,7 @@ OURS = Path(__file__).resolve().parents[1] / "corpus"
 FLOORS = {
     "bitcoin-optech-newsletter": 7,
     "digitally-literate": 15,
-    "fdroid-news": 12,
+    "fdroid-news": 13,
     "haskell-weekly": 21,
     "ios-moyu-weekly": 4,
     "zaobao-daily": 20,

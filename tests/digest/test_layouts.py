@@ -361,7 +361,7 @@ def test_a_numbered_list_and_the_linked_bullets_beside_it_are_all_stories() -> N
 def test_a_heading_over_linked_bullets_beside_prose_story_headings_is_their_section() -> None:
     """Most `###` headings are prose stories; `### New apps` over its linked bullets is a
     section: its bullets are the stories, and a story whose paragraphs cite two bare links
-    is one story still."""
+    is one story still; the closing "Tips and Feedback" is none."""
     prose = "".join(
         f"### News {n}\n\nThe team wrote about [it](https://blog.example/{n}) at length.\n\n"
         for n in (1, 2, 3)
@@ -373,7 +373,8 @@ def test_a_heading_over_linked_bullets_beside_prose_story_headings_is_their_sect
     apps = "### New apps\n\n" + "".join(
         f"* **[App {n}](https://apps.example/app{n})**: does {n} things\n" for n in (1, 2, 3)
     )
-    reading = read(f"# TWIF 38\n\n{prose}{cited}{apps}", source="twif-38.md")
+    closing = "\n### Tips and Feedback\n\nTell us on [the forum](https://forum.example/).\n"
+    reading = read(f"# TWIF 38\n\n{prose}{cited}{apps}{closing}", source="twif-38.md")
     assert titles(reading) == [
         "News 1", "News 2", "News 3", "A tip", "App 1", "App 2", "App 3",
     ]  # fmt: skip

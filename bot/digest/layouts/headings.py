@@ -69,7 +69,9 @@ def _story_like(doc: Doc, k: int) -> bool:
     if end <= k + 1 or any(doc.level[j] for j in range(k + 1, end)):
         return False
     linked = _linked_items(doc, k + 1, end)
-    told = sum(1 for u in doc.units[k + 1 : end] if u.kind in (Kind.LINE, Kind.ITEM))
+    told = sum(
+        1 for u in doc.units[k + 1 : end] if u.kind in (Kind.LINE, Kind.ITEM) and u.owner < 0
+    )  # its paragraphs and list items, not what continues them
     return linked < FINER or linked * 2 <= told  # a story's links among its own paragraphs
 
 
