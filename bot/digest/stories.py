@@ -29,8 +29,7 @@ _FURNITURE = (
 )
 # sections that list something other than stories (matched against the heading path)
 _NOT_STORIES = re.compile(
-    _FURNITURE
-    + r"|(?i:\b(?:upcoming events?|events?|meetups?|conferences?|jobs?|hiring|careers?"
+    _FURNITURE + r"|(?i:\b(?:upcoming events?|events?|meetups?|conferences?|jobs?|hiring|careers?"
     r"|call(?:s)? for [\w ]{2,30}|cfps?|\w+s? of the (?:week|month)|on this day)\b"
     r"|\b(?:analysis|commentary|takeaways|editorial|opinion)\b)"
     r"|活动预告|活动|会议预告|招聘|岗位|内推|广告|赞助|订阅|往期|目录"
