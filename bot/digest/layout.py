@@ -15,13 +15,12 @@ the items were found ("12 items: level-3 headings with links"), ``skipped`` what
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import layouts
-from .layouts.base import LABEL, META, Doc, Rule
+from .layouts.base import LABEL, META, REFERENCE, Doc, Rule
 from .layouts.headings import find as heading_stories
 from .outline import How
 from .stories import Curation, candidate_links
@@ -135,12 +134,9 @@ def _like_bullets(
     return more
 
 
-_REFERENCE = re.compile(r"\[[^\[\]\n]{1,300}\]\[[^\[\]\n]{0,300}\]")
-
-
 def _titled(unit: Unit) -> bool:
     first = unit.first
-    return (first.bold and first.lead is not None) or bool(_REFERENCE.match(first.source))
+    return (first.bold and first.lead is not None) or bool(REFERENCE.match(first.source))
 
 
 def _without_preface(doc: Doc, headings: list[int]) -> list[int]:

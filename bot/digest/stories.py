@@ -36,6 +36,7 @@ _NOT_STORIES = re.compile(
     r"|分析|点评|洞察|评论|总结|小结|前瞻|导读|总览"
 )
 _CLOSING = re.compile(_FURNITURE)
+TERSE = 240  # characters: a changelog's entries are shorter, mostly
 _JOBS_TEXT = re.compile(r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b|招聘")
 _CHANGE_LINK = re.compile(
     r"(?i)^https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org|bitbucket\.org)/"
@@ -133,9 +134,19 @@ class Curation:
         out: set[int] = set()
         for ks in groups.values():
             links = [u for k in ks for line in self.units[k].lines for u in line.links]
-            if links and sum(1 for u in links if _CHANGE_LINK.match(u)) >= 0.7 * len(links):
+            if (
+                links
+                and sum(1 for u in links if _CHANGE_LINK.match(u)) >= 0.7 * len(links)
+                and self._terse(ks)
+            ):
                 out.update(ks)
         return out
+
+    def _terse(self, ks: list[int]) -> bool:
+        """Whether most entries are a line each (a changelog's "Fix the crash on start"), not
+        a paragraph that tells what a change does and why (a digest of notable changes)."""
+        sizes = sorted(sum(len(line.text) for line in self.units[k].lines) for k in ks)
+        return sizes[len(sizes) // 2] < TERSE
 
     def _section_verdict(
         self, path: tuple[int, ...], named: list[str], heads: set[int]

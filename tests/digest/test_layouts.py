@@ -395,3 +395,20 @@ def test_a_linked_name_that_is_its_sentences_subject_is_no_title() -> None:
         ("", "_hc is polishing t"),
         ("Panels cheaper", "Panels cheaper pri"),
     ]
+
+
+def test_pull_requests_told_in_paragraphs_are_stories_and_one_liners_a_changelog() -> None:
+    """A "Notable changes" list whose entries explain each pull request in a paragraph is
+    the digest's stories; the same links as one-line entries are a changelog."""
+    why = "it changes how the node relays transactions, so wallets must update. " * 4
+    told = "".join(
+        f"- [Core #{n}](https://github.com/acme/core/pull/{n}): {why}\n" for n in (1, 2, 3)
+    )
+    terse = "".join(
+        f"- [Fix crash {n}](https://github.com/acme/core/pull/{n})\n" for n in (4, 5, 6)
+    )
+    news = "- [Soft fork proposal](https://lists.example/1) discussed at length\n"
+    told_reading = read(f"# Letter #6\n\n## News\n\n{news}\n## Notable changes\n\n{told}")
+    terse_reading = read(f"# Letter #7\n\n## News\n\n{news}\n## Merged\n\n{terse}")
+    assert titles(told_reading) == ["Soft fork proposal", "Core #1", "Core #2", "Core #3"]
+    assert titles(terse_reading) == ["Soft fork proposal"]

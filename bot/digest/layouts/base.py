@@ -16,6 +16,8 @@ META = re.compile(  # item body lines that are metadata, not reading
     r"|source|link|url|published|category)[ \t]?[：:]"
 )
 LABEL = re.compile(r"(?:摘要|概要|简介|summary)[ \t]?[：:]", re.IGNORECASE)
+# a reference link (``[Eclair #1323][]``) whose definition the site adds: none in the file
+REFERENCE = re.compile(r"\[[^\[\]\n]{1,300}\]\[[^\[\]\n]{0,300}\]")
 FINER = 2  # units of a finer kind under a heading that make it a section, not a story
 
 
