@@ -260,7 +260,7 @@ FLOORS = {
     "digitally-literate": 15,
     "fdroid-news": 13,
     "haskell-weekly": 21,
-    "ios-moyu-weekly": 4,
+    "ios-moyu-weekly": 5,
     "zaobao-daily": 20,
 }
 SHARED = ("arxiv-daily", "github-trending", "this-week-in-rust", "weibo-trending-hot-search",

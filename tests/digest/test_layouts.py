@@ -412,3 +412,16 @@ def test_pull_requests_told_in_paragraphs_are_stories_and_one_liners_a_changelog
     terse_reading = read(f"# Letter #7\n\n## News\n\n{news}\n## Merged\n\n{terse}")
     assert titles(told_reading) == ["Soft fork proposal", "Core #1", "Core #2", "Core #3"]
     assert titles(terse_reading) == ["Soft fork proposal"]
+
+
+def test_numbered_points_a_story_quotes_are_the_quotes_not_stories() -> None:
+    """A numbered story quotes someone's "1. … 3." steps: the quote's points are its, and the
+    story numbered 2 after it is the next story."""
+    text = (
+        "# 周报 88\n\n## 摸一下鱼\n\n"
+        "1、[Cursor](https://cursor.example/)：集成 GPT-4 的编辑器。有人总结了要点：\n\n"
+        "> 1.写明程序目的\n>\n> 2.写明实现的方法\n>\n> 3.记录要点于文件中。\n\n"
+        "2、[CopilotX](https://copilot.example/)：全流程赋能的工具。\n\n"
+        "3、[Prompt 编写模式](https://prompt.example/)：以设计模式的形式思考。\n"
+    )
+    assert titles(read(text, source="88.md")) == ["Cursor", "CopilotX", "Prompt 编写模式"]

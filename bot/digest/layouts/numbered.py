@@ -27,8 +27,16 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
         return subs
     found: list[int] = []
     style = ""
+    # the points of a quote are the quote's (a story quoting "1. … 7." steps), when the
+    # section numbers its own lines too
+    quotes = not any(
+        u.kind is Kind.LINE and not u.quoted and number(u.first.text) is not None
+        for u in (doc.units[k] for k in members)
+    )
     for k in members:
         unit = doc.units[k]
+        if unit.quoted and not quotes:
+            continue
         if unit.kind is Kind.ITEM and unit.ordered:
             doc.list_number(unit)
             found.append(k)
