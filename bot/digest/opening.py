@@ -23,8 +23,10 @@ _FENCE = re.compile(r"(?m)^ {0,3}(?:`{3,}|~{3,})")
 def tighten(body: str) -> str:
     """``###2015-08-18`` and ``####python`` (no space after the marks) are headings: digests
     write them so; code blocks are left alone."""
-    if "#" not in body:
+    if "#" not in body or _TIGHT_HEADING.search(body) is None:
         return body
+    if _FENCE.search(body) is None:
+        return _TIGHT_HEADING.sub(r"\1 ", body)
     out, fenced = [], False
     for part in re.split(r"(\n)", body):
         if _FENCE.match(part):

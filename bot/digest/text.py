@@ -168,7 +168,9 @@ def tidy(text: str) -> str:
         text = _UNRESOLVED.sub(r"\1", text)
     if GONE in text:
         text = _LEFT_OVER.sub("", text).replace(GONE, "")
-    return _WS.sub(" ", text).strip()
+    if "  " in text or "\t" in text:
+        text = _WS.sub(" ", text)
+    return text.strip()
 
 
 def join(before: str, after: str) -> str:
