@@ -11,6 +11,7 @@ footer. ``Curation`` drops a candidate whose text and links all are template.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -25,14 +26,22 @@ MIN_FILES = 3  # a template needs this many files to be seen at all
 MANY_LINKS = 3  # links that all recur make a paragraph template whatever its wording
 
 
+PRINTS = "blake2b-8"  # how prints are written: a store that kept others reads its files again
+
+
 def text_print(text: str) -> str:
-    """A line of text as its template fingerprint: case, spaces, numbers and dates blanked."""
+    """A line of text as its template fingerprint: case, spaces, numbers and dates blanked
+    (kept for every file of a series, so a short hash of it)."""
     flat = _SPACE.sub(" ", _DIGITS.sub("#", text)).strip().casefold()
-    return "t:" + flat[:160] if flat.strip("#. ") else ""
+    return "t:" + _short(flat[:160]) if flat.strip("#. ") else ""
 
 
 def link_print(url: str) -> str:
-    return "l:" + _URL_TAIL.sub("", url).rstrip("/").casefold()
+    return "l:" + _short(_URL_TAIL.sub("", url).rstrip("/").casefold())
+
+
+def _short(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def unit_prints(text: str, links: Iterable[str]) -> tuple[str, tuple[str, ...]]:

@@ -138,7 +138,7 @@ def _read_found(
 def _resolves(job: Job, grown: Vault) -> bool:
     """Whether a wikilink of the file names a note the scan added to the vault it was read
     with (then it reads otherwise now)."""
-    if b"[[" not in job.data:
+    if b"[[" not in job.data or b"]]" not in job.data:
         return False
     read_with = job.vault or Vault()
     targets = wikilink_targets(job.data.decode("utf-8", "replace"))

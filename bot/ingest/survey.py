@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.config import DEFAULT_LIMITS, DigestLimits, SeriesRule
 from bot.digest import MAX_FILE_BYTES
 from bot.digest.models import EditionKey
+from bot.digest.template import PRINTS
 from bot.store.database import Store
 from bot.store.files import FileState
 from bot.store.index import ItemIndexer
@@ -135,7 +136,10 @@ def survey(
 ) -> Survey:
     """Read what changed in ``folder`` against the store (reads only)."""
     states = store.files.file_states()
-    reading = f"max_items={limits.max_items} max_parts={limits.max_parts} series={rules!r}"
+    reading = (
+        f"max_items={limits.max_items} max_parts={limits.max_parts} series={rules!r} "
+        f"prints={PRINTS}"
+    )
     settled = store.files.reading_is(reading)
     if settled:
         reading = ""
