@@ -64,8 +64,8 @@ def origin_name(value: str) -> str:
 
 
 def slug(text: str) -> str:
-    """An ASCII key for ``text``: ``iOSDailyNews`` → ``iosdailynews``, ``This Week in Rust``
-    → ``this-week-in-rust``; "" when nothing ASCII is left (``碳中和日报``)."""
+    """An ASCII key for ``text``: ``iOSDailyNews`` → ``iosdailynews``, ``The Weekly
+    Letter`` → ``the-weekly-letter``; "" when nothing ASCII is left (``碳中和日报``)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:KEY_CHARS].strip("-")
 

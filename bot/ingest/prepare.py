@@ -13,10 +13,11 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.config import DigestLimits
 from bot.digest import DigestError, Reading, not_a_digest
@@ -33,6 +34,7 @@ PARALLEL_MIN = 64  # files to parse before worker processes pay off
 IN_PROCESS_BYTES = 256 * 1024  # a bigger digest is parsed in a process of its own
 SKIPPED = "skipped: "  # a file state error that is no error: the file is not published
 
+T = TypeVar("T")
 IndexValues = dict[tuple[str, str], tuple[str, str]]
 _worker_indexer: ItemIndexer | None = None
 
@@ -171,11 +173,15 @@ def _pool(workers: int, indexer: ItemIndexer) -> ProcessPoolExecutor:
 
 
 def _in_pool(pool: ProcessPoolExecutor, jobs: list[Job]) -> Iterator[list[Prepared]]:
-    results = pool.map(prepare_file, jobs, chunksize=32)
-    batch: list[Prepared] = []
-    for prepared in results:
-        batch.append(prepared)
-        if len(batch) == BATCH:
+    return in_batches(pool.map(prepare_file, jobs, chunksize=32))
+
+
+def in_batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    """``items`` ``size`` at a time, as they come."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
             yield batch
             batch = []
     if batch:

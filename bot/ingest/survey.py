@@ -23,7 +23,7 @@ from bot.store.files import FileState
 from bot.store.index import ItemIndexer
 
 from .lenses import Known, read_found
-from .prepare import BATCH, SKIPPED, Job, Prepared
+from .prepare import SKIPPED, Job, Prepared, in_batches
 from .walk import FileError, Listing, TooLarge, read_limited, walk, why
 
 
@@ -112,18 +112,16 @@ class Survey:
 
         mine = {c.rel: c for c in self.todo}
         jobs = [self.job(c) for c in self.todo]
-        batch: list[Prepared] = []
-        for n, (job, prepared) in enumerate(read_found(jobs, known, indexer=indexer,
-                                                       rules=self.rules, names=self.names,
-                                                       load=load)):  # fmt: skip
-            if n >= len(jobs):  # read again: its place is after the scan's own files
-                self.todo.append(more[job.rel] if job.rel in more else mine[job.rel])
-            batch.append(prepared)
-            if len(batch) == BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+
+        def placed() -> Iterator[Prepared]:
+            found = read_found(jobs, known, indexer=indexer, rules=self.rules,
+                               names=self.names, load=load)  # fmt: skip
+            for n, (job, prepared) in enumerate(found):
+                if n >= len(jobs):  # read again: its place is after the scan's own files
+                    self.todo.append(more[job.rel] if job.rel in more else mine[job.rel])
+                yield prepared
+
+        return in_batches(placed())
 
 
 def survey(

@@ -260,7 +260,7 @@ async def test_long_poll_ends_after_its_timeout(api: Api) -> None:
     """With nothing to deliver, getUpdates waits out its timeout and answers []."""
     started = time.monotonic()
     assert await api.json("getUpdates", timeout=0.2) == (200, {"ok": True, "result": []})
-    assert 0.2 <= time.monotonic() - started < 2
+    assert time.monotonic() - started >= 0.2  # it waited (how much longer: tests/bench)
 
 
 async def test_long_poll_returns_as_soon_as_an_update_arrives(sb: Sandbox, api: Api) -> None:
