@@ -47,6 +47,8 @@ _BLOCK = frozenset(
         "footnote_definition",
     ]
 )
+# between two lists: blank lines and at least one link reference definition (``[x]: url``)
+_ONLY_DEFINITIONS = re.compile(rb"(?:[ \t]*\n)*(?:[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S[^\n]*\n(?:[ \t]*\n)*)+")
 _NUMBER = re.compile(rb"[ \t]*([0-9]{1,9})[.)]")
 _FENCE_CLOSE = re.compile(r"(?m)^[ \t]{0,3}(`{3,}|~{3,})[ \t]*$")
 _FENCE_LINE = re.compile(r"[ \t]{0,3}(?:`{3,}[^`]*|~{3,}.*)$")  # an opening fence: no ` after ```
@@ -96,6 +98,7 @@ class _Walk:
         self.first_line = first_line
         self.lists = 0
         self.paras = 0
+        self.last_list: tuple[str, int, int, int] | None = None  # kind, owner, id, end byte
 
     def parse(self, body: str, *, line: int | None = None, depth: int = 0) -> None:
         """Parse ``body`` and add its units; ``line``: every unit's line (HTML read again)."""
@@ -142,10 +145,9 @@ class _Walk:
         elif name == "paragraph":
             self.paragraph(node.children, self.at(node), owner, depth, quoted)
         elif name in ("bullet_list", "ordered_list"):
-            self.lists += 1
-            is_ordered = name == "ordered_list"
+            is_ordered, list_id = name == "ordered_list", self.list_id(node, owner)
             stack.extend(
-                (c, owner, depth, quoted, self.lists, is_ordered) for c in reversed(node.children)
+                (c, owner, depth, quoted, list_id, is_ordered) for c in reversed(node.children)
             )
         elif name == "list_item":
             self.list_item(node, owner, depth, quoted, list_id, ordered, stack)
@@ -172,6 +174,23 @@ class _Walk:
             units.append(Unit(Kind.RULE, self.at(node), [], depth=depth, owner=owner))
         elif name not in _BLOCK:  # inline nodes straight in a tight list item: a paragraph
             self.paragraph([node], self.at(node), owner, depth, quoted)
+
+    def list_id(self, node: Any, owner: int) -> int:
+        """A new list's id, or the one before's when only link reference definitions stand
+        between them: the definitions are invisible on the page, the reader sees one list."""
+        span, last = node.srcmap, self.last_list
+        if (
+            span
+            and last is not None
+            and last[:2] == (node.name, owner)
+            and _ONLY_DEFINITIONS.fullmatch(self.data[last[3] : span[0]])
+        ):
+            list_id = last[2]
+        else:
+            self.lists += 1
+            list_id = self.lists
+        self.last_list = (node.name, owner, list_id, span[1] if span else -1)
+        return list_id
 
     def paragraph(
         self, children: list[Any], no: int, owner: int, depth: int, quoted: bool

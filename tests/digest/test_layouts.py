@@ -425,3 +425,19 @@ def test_numbered_points_a_story_quotes_are_the_quotes_not_stories() -> None:
         "3、[Prompt 编写模式](https://prompt.example/)：以设计模式的形式思考。\n"
     )
     assert titles(read(text, source="88.md")) == ["Cursor", "CopilotX", "Prompt 编写模式"]
+
+
+def test_a_list_split_by_link_definitions_is_one_list() -> None:
+    """Link definitions between bullets are invisible on the page: a last bullet without a
+    link after them is still a story of the list the reader sees."""
+    text = (
+        "# Letter 3\n\n## News\n\n"
+        "- **Backup format:** a new [encoding][enc] for keys is proposed.\n\n"
+        "[enc]: https://lists.example/1\n\n"
+        "- **Coin selection:** simulations of the [new algorithm][bnb] run.\n\n"
+        "[bnb]: https://papers.example/bnb.pdf\n\n"
+        "- **Dynamic wallets:** new RPCs create, load and unload wallets at run time.\n"
+    )
+    assert titles(read(text, source="3.md")) == [
+        "Backup format", "Coin selection", "Dynamic wallets"
+    ]
