@@ -57,13 +57,15 @@ def infer(
     rule: str = "",
     template: frozenset[str] = frozenset(),
     skip: frozenset[str] = frozenset(),
+    embeds: frozenset[int] = frozenset(),
 ) -> Layout:
     """The layout of a digest's units: its item heads, the rule, what was skipped.
 
     ``rule``: the layout to read with (``numbered``, ``headings:3``…: a publisher's
     ``[[series]] items``, or the series' learned rule), when it finds anything; ``template``:
     the series' boilerplate (stories.py), never items; ``skip``: section names whose units are
-    never items (a publisher's ``skip_sections``)."""
+    never items (a publisher's ``skip_sections``); ``embeds``: the lines of tags that put a
+    whole article in their place."""
     doc = Doc(units)
     members = list(range(len(units)))
     curation = Curation(doc, template=template, skip=skip)
@@ -72,6 +74,7 @@ def infer(
         doc = Doc(units)
         curation = Curation(doc, template=template, skip=skip)
         found = _inferred(doc, members)
+    found = sorted(found + _embedded(doc, found, embeds))
     edges = Edges.of([(units[k].first.text, candidate_links(doc, k, how)) for k, how in found])
     starts = curation.prune(found)
     heads = []
@@ -98,6 +101,32 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
         doc.numbering = type(doc.numbering)([])
         headings = heading_stories(doc, members, lone=True)
     return sorted([(k, How.HEADING) for k in headings] + found)
+
+
+def _embedded(doc: Doc, found: list[tuple[int, How]], embeds: frozenset[int]) -> list[
+    tuple[int, How]
+]:
+    """A section of the kind that holds the stories, with none of them but a tag that puts an
+    article there (a field report, a guest column: ``{% include articles/x.md %}``) between
+    sections, is that article: one story, its heading the title."""
+    if not embeds or not found:
+        return []
+    units, starts = doc.units, {k for k, _ in found}
+    levels = {doc.level[path[-1]] for k in starts if (path := doc.section_path(k))}
+    levels |= {doc.level[k] for k, how in found if how is How.HEADING}
+    out = []
+    for k, unit in enumerate(units):
+        if doc.level[k] not in levels or unit.kind is not Kind.HEADING or k in starts:
+            continue
+        end = doc.end_of(k)
+        if end >= len(units):  # tags after the last section: the site's footer machinery
+            continue
+        stop = units[end].no
+        if not any(j in starts for j in range(k, end)) and any(
+            unit.no < line < stop for line in embeds
+        ):
+            out.append((k, How.HEADING))
+    return out
 
 
 def _linked(doc: Doc, heads: list[int], how: How) -> bool:

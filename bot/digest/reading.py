@@ -38,7 +38,7 @@ from .opening import (
     title_heading,
     without_title,
 )
-from .text import clean, is_http, without_template_tags
+from .text import clean, embeds, is_http, without_template_tags
 from .tree import Kind, Unit, units
 from .vault import Vault, links_of_vault
 
@@ -221,6 +221,7 @@ class _Parsed:
     date_line: int
     issue: int | None
     issue_source: str
+    embeds: frozenset[int]  # lines of tags that put another page's text in their place
 
 
 def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> _Parsed:
@@ -268,13 +269,14 @@ def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> 
         top = headings[0]  # "### 2018.08.24": the edition's date line, no section
     return _Parsed(source, meta, tuple(warnings), body, without_title(tree.units, top, title),
                    tuple(tree.skipped), title, series, dated, no_date, date_line, issue,
-                   issue_source)  # fmt: skip
+                   issue_source, embeds(lines[body_at:], first_line=body_at + 1))  # fmt: skip
 
 
 def _layout(parsed: _Parsed, max_items: int | None, profile: Profile) -> Reading:
     source, meta, body_units = parsed.source, parsed.meta, parsed.units
     warnings = list(parsed.warnings)
-    layout = infer(body_units, rule=profile.rule, template=profile.template, skip=profile.skip)
+    layout = infer(body_units, rule=profile.rule, template=profile.template, skip=profile.skip,
+                   embeds=parsed.embeds)  # fmt: skip
     if max_items is not None and len(layout.heads) > max_items:
         raise DigestError(source, too_many_items(len(layout.heads), max_items))
     items = build(body_units, layout)

@@ -77,6 +77,23 @@ _ASSIGN = re.compile(r"\{%-?\s*assign\s+(\w{1,40})\s*=\s*[\"']([^\"']{0,500})[\"
 _VARIABLE = re.compile(r"\{\{\s{0,3}(\w{1,40})\s{0,3}\}\}")
 
 
+# a tag that puts another page's text here: Liquid's include, Hugo's include and readfile
+_EMBED = re.compile(
+    r"(?:\{%-?\s*include(?:_relative)?|\{\{[<%]\s*(?:include|readfile))\s+[\"']?"
+    r"[\w./-]{1,200}\.(?:md|markdown|html)\b"
+)
+
+
+def embeds(lines: list[str], *, first_line: int) -> frozenset[int]:
+    """The file lines (numbered from ``first_line``) of tags that put a whole page of text
+    in their place (``{% include articles/field-report.md %}``): on the page, an article."""
+    return frozenset(
+        first_line + k
+        for k, line in enumerate(lines)
+        if "{" in line and (tag := _tag_line(line)) is not None and _EMBED.match(tag)
+    )
+
+
 def _tag_line(line: str) -> str | None:
     bare = line.strip()
     if bare.startswith("{%") and bare.endswith("%}"):

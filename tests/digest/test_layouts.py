@@ -441,3 +441,21 @@ def test_a_list_split_by_link_definitions_is_one_list() -> None:
     assert titles(read(text, source="3.md")) == [
         "Backup format", "Coin selection", "Dynamic wallets"
     ]
+
+
+def test_a_section_that_includes_an_article_is_one_story() -> None:
+    """A section between the story sections whose body is an included article (a field
+    report) is one story under its heading; the site's tags after the last section are not."""
+    text = (
+        "# Letter 9\n\n## News\n\n"
+        "- [Soft fork proposal](https://lists.example/1) discussed at length\n\n"
+        "## Field report: running a node at a bank\n\n"
+        "{% include articles/bank-node.md %}\n\n"
+        "## Releases\n\n"
+        "- [Core 1.2](https://core.example/releases/v1.2): fixes a crash\n\n"
+        "## Corrections\n\nLast week's letter misnamed a flag.\n\n"
+        "{% include snippets/recap-ad.md %}\n{% include references.md %}\n"
+    )
+    assert titles(read(text, source="9.md")) == [
+        "Soft fork proposal", "Field report: running a node at a bank", "Core 1.2"
+    ]
