@@ -302,7 +302,9 @@ def _tree(body: str, warnings: list[str], line: int) -> tuple[Any, str, frozense
             warnings.append(_PANIC_WARNING.format(line=line))
         return tree, text, added
     warnings.append(_PANIC_WARNING.format(line=line))
-    escaped = body.replace("`", "\\`")  # fences too: the file reads as text, never a crash
+    # fences too, and a backslash before a backtick must not undo its escape ("\\`"): the
+    # file reads as text, never a crash
+    escaped = body.replace("\\", "\\\\").replace("`", "\\`")
     return parse_tree(_MD_NO_LINKIFY, escaped), escaped, added
 
 

@@ -632,6 +632,7 @@ def test_any_bytes_give_an_edition_or_a_digest_error(data: bytes) -> None:
 @example("1.---\n摘要：")  # a body line that is only a label once cleaned
 @example("```[```[`")  # not a fence (a ` in its info string): once crashed the retry too
 @example("a[s:///`")  # linkify after a [ panicked even with the backticks escaped
+@example(">[ ```<a### <2023.\\`")  # a backslash before a backtick undid its escape
 def test_markdown_soup_gives_an_edition_or_a_digest_error(text: str) -> None:
     """Random mixes of markdown pieces never crash the parser."""
     _check(lambda: parse(text, source=_SOURCE))
