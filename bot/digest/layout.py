@@ -76,6 +76,8 @@ def infer(
         found = _inferred(doc, members)
     found = sorted(found + _embedded(doc, found, embeds))
     edges = Edges.of([(units[k].first.text, candidate_links(doc, k, how)) for k, how in found])
+    blocks = [(units[k].first.text, units[k].first.links) for k in _blocks(doc)]
+    edges = edges.union(Edges.of(blocks))
     starts = curation.prune(found)
     heads = []
     for n, (k, how) in enumerate(starts):
@@ -103,9 +105,22 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     return sorted([(k, How.HEADING) for k in headings] + found)
 
 
-def _embedded(doc: Doc, found: list[tuple[int, How]], embeds: frozenset[int]) -> list[
-    tuple[int, How]
-]:
+def _blocks(doc: Doc) -> list[int]:
+    """The file's paragraphs and list items that open with a link: what a template is made
+    of whether or not this file's layout took them for candidates."""
+    return [
+        k
+        for k, unit in enumerate(doc.units)
+        if unit.first.lead is not None
+        and unit.first.links
+        and unit.owner < 0
+        and (unit.kind is Kind.ITEM or doc.opens_paragraph(k))
+    ]
+
+
+def _embedded(
+    doc: Doc, found: list[tuple[int, How]], embeds: frozenset[int]
+) -> list[tuple[int, How]]:
     """A section of the kind that holds the stories, with none of them but a tag that puts an
     article there (a field report, a guest column: ``{% include articles/x.md %}``) between
     sections, is that article: one story, its heading the title."""

@@ -25,7 +25,8 @@ from .tree import Kind, Unit
 # 订阅 and 广告 are in stories' titles too)
 _FURNITURE = (
     r"(?i)\b(?:sponsors?(?:ed)?|advertis\w*|subscribe|about (?:us|this)|contact(?: us)?"
-    r"|contribut\w+|feedback|credits?)\b|关于我们|联系我们|往期回顾|免责声明"
+    r"|contribut\w+|feedback|credits?|recent (?:posts|work|writing|articles))\b"
+    r"|关于我们|联系我们|往期回顾|免责声明"
 )
 # sections that list something other than stories (matched against the heading path)
 _NOT_STORIES = re.compile(
@@ -36,6 +37,7 @@ _NOT_STORIES = re.compile(
     r"|分析|点评|洞察|评论|总结|小结|前瞻|导读|总览"
 )
 _CLOSING = re.compile(_FURNITURE)
+_LETTER = re.compile(r"[^\W_]")
 TERSE = 240  # characters: a changelog's entries are shorter, mostly
 _JOBS_TEXT = re.compile(r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b|招聘")
 _CHANGE_LINK = re.compile(
@@ -218,6 +220,22 @@ _NAVIGATION = re.compile(r"(?i)^(?:\.{1,2}/)*(?:index\.html?|index\.md|readme\.m
 _PLACEHOLDER = re.compile(r"(?i)undefined|null|none|nan|n/a|todo|tbd|untitled|placeholder")
 _TAGGED = re.compile(r"[\s\W_]*(?:\[[^\[\]]{1,12}\]|【[^【】]{1,12}】)")
 _GRAM_CHARS = re.compile(r"[\w]", re.UNICODE)
+
+
+def not_stories(name: str) -> bool:
+    """Whether a section called ``name`` lists something other than stories."""
+    return _NOT_STORIES.search(name) is not None
+
+
+def furniture(name: str) -> bool:
+    """Whether a heading ``name`` names a publisher's furniture, or is mostly the name of
+    something other than stories ("Quote of the Week", "Key Takeaways", "Rust Jobs"); a
+    headline that mentions one (人民日报评论员文章：…, CocoaPods 漏洞分析) is a story."""
+    if _CLOSING.search(name):
+        return True
+    letters = len(_LETTER.findall(name))
+    named = sum(len(_LETTER.findall(m.group())) for m in _NOT_STORIES.finditer(name))
+    return letters > 0 and named * 3 >= letters
 
 
 def _links(unit: Unit) -> tuple[str, ...]:

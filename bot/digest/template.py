@@ -26,7 +26,8 @@ MIN_FILES = 3  # a template needs this many files to be seen at all
 MANY_LINKS = 3  # links that all recur make a paragraph template whatever its wording
 
 
-PRINTS = "blake2b-8"  # how prints are written: a store that kept others reads its files again
+# how prints are written and of what: a store that kept others reads its files again
+PRINTS = "blake2b-8 candidates+linked blocks"
 
 
 def text_print(text: str) -> str:
@@ -83,6 +84,9 @@ class Edges:
                 found.add(text_fp)
             found.update(link_fps)
         return cls(frozenset(found))
+
+    def union(self, other: Edges) -> Edges:
+        return Edges(self.prints | other.prints)
 
 
 def learn(files: Sequence[Edges]) -> frozenset[str]:

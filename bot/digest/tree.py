@@ -48,7 +48,9 @@ _BLOCK = frozenset(
     ]
 )
 # between two lists: blank lines and at least one link reference definition (``[x]: url``)
-_ONLY_DEFINITIONS = re.compile(rb"(?:[ \t]*\n)*(?:[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S[^\n]*\n(?:[ \t]*\n)*)+")
+_ONLY_DEFINITIONS = re.compile(
+    rb"(?:[ \t]*\n)*(?:[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S[^\n]*\n(?:[ \t]*\n)*)+"
+)
 _NUMBER = re.compile(rb"[ \t]*([0-9]{1,9})[.)]")
 _FENCE_CLOSE = re.compile(r"(?m)^[ \t]{0,3}(`{3,}|~{3,})[ \t]*$")
 _FENCE_LINE = re.compile(r"[ \t]{0,3}(?:`{3,}[^`]*|~{3,}.*)$")  # an opening fence: no ` after ```

@@ -439,7 +439,9 @@ def test_a_list_split_by_link_definitions_is_one_list() -> None:
         "- **Dynamic wallets:** new RPCs create, load and unload wallets at run time.\n"
     )
     assert titles(read(text, source="3.md")) == [
-        "Backup format", "Coin selection", "Dynamic wallets"
+        "Backup format",
+        "Coin selection",
+        "Dynamic wallets",
     ]
 
 
@@ -457,5 +459,30 @@ def test_a_section_that_includes_an_article_is_one_story() -> None:
         "{% include snippets/recap-ad.md %}\n{% include references.md %}\n"
     )
     assert titles(read(text, source="9.md")) == [
-        "Soft fork proposal", "Field report: running a node at a bank", "Core 1.2"
+        "Soft fork proposal",
+        "Field report: running a node at a bank",
+        "Core 1.2",
+    ]
+
+
+def test_prose_story_sections_among_furniture_sections_are_the_stories() -> None:
+    """Stories told as prose under headings, after a takeaways list and the author's recent
+    posts: the story headings are the items, the furniture is not."""
+    story = "It {verb} the [report](https://news.example/{n}) and what it means for schools.\n\n"
+    text = (
+        "# DL 393\n\n"
+        "## 🔖 Key Takeaways\n- **Ads**: one missed.\n- **Speed**: slow down.\n\n"
+        "## 📚 Recent Posts\n- [Running models locally](https://me.example/local/) - a guide\n"
+        "- [Serial focusing](https://me.example/focus/) - one thing at a time\n\n"
+        "## 🍏 Missing the Mark?\n\n"
+        + story.format(verb="reads", n=1)
+        + "## 🐢 Move Slow and Be Things That Break\n\n"
+        + story.format(verb="weighs", n=2)
+        + "## Where Are We Headed?\n\n"
+        + story.format(verb="asks about", n=3)
+    )
+    assert titles(read(text, source="DL 393.md")) == [
+        "🍏 Missing the Mark?",
+        "🐢 Move Slow and Be Things That Break",
+        "Where Are We Headed?",
     ]

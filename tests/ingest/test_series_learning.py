@@ -181,3 +181,40 @@ def test_a_big_first_scan_reads_each_file_once_by_a_sample_and_still_learns_the_
             store.editions.editions_on(start + dt.timedelta(days=5)):  # fmt: skip
         assert [len(e.items) for e in edition] == [2]
         assert all("Subscribe" not in i.title for e in edition for i in e.items)
+
+
+INTRO = (
+    "**[Letter](https://letter.example/)** is a weekly about [energy](https://energy.example/)."
+)
+
+
+def heading_week(n: int) -> str:
+    """An edition told in story headings: the series' intro paragraph is no candidate here."""
+    return (
+        f"# Letter {n}\n\n{INTRO}\n\n"
+        f"### Solar farm {n} opens\n\n"
+        f"The [farm](https://news.example/solar/{n}) feeds the grid.\n\n"
+        f"### Wind auction {n}\n\nRecord [bids](https://news.example/wind/{n}) came in.\n"
+    )
+
+
+def bullet_week(n: int) -> str:
+    """An edition of linked bullets, where the intro paragraph reads as one more story."""
+    return (
+        f"# Letter {n}\n\n{INTRO}\n\n### News\n\n"
+        f"- [Solar farm {n} opens](https://news.example/solar/{n}) the grid grows\n"
+        f"- [Wind auction {n}](https://news.example/wind/{n}) record bids\n"
+    )
+
+
+def test_an_intro_in_every_file_is_template_however_each_file_is_laid_out(
+    store: Store, folder: Path
+) -> None:
+    """The same intro opens every edition; most are told in headings, a few in bullets: the
+    bullet editions do not list the intro as a story."""
+    for n in range(1, 7):
+        week = heading_week(n) if n <= 4 else bullet_week(n)
+        (folder / f"2024-09-{n:02d}.md").write_text(week, "utf-8")
+    scan(store, folder)
+    for n in (1, 5, 6):
+        assert titles(store, n) == [f"Solar farm {n} opens", f"Wind auction {n}"]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from .. import rulenames as names
 from ..numbers import number
 from ..outline import How
+from ..stories import furniture
 from ..tree import Kind
 from .base import FINER, META, Doc, Rule
 
@@ -40,9 +41,16 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
         linked = unit.first.lead is not None and not unit.first.bold
         if numbered or linked:
             strong.add(k)
-        elif _linked_body(doc, k):
+        elif _linked_body(doc, k) and not furniture(doc.name(k)):
             weak.setdefault(unit.level, []).append(k)
-    per_level = Counter(doc.units[k].level for k in heads)
+    # the headings that could be stories: not furniture ("Key Takeaways", "Recent Posts"),
+    # nor a section of linked items
+    per_level = Counter(
+        doc.units[k].level
+        for k in heads
+        if k in strong
+        or (_linked_items(doc, k + 1, doc.end_of(k)) < FINER and not furniture(doc.name(k)))
+    )
     for level, found_weak in weak.items():
         share = len(found_weak) + sum(1 for k in strong if doc.units[k].level == level)
         if len(found_weak) >= (1 if lone else 2) and share >= 0.6 * per_level[level]:
@@ -55,7 +63,13 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
         if len([k for k in of_level if k in sections]) * 2 >= len(of_level):
             stories.difference_update(of_level)  # mostly sections: its headings are
         elif not lone:  # mostly stories: so is each heading of it, a link in its body or not
-            stories.update(k for k in heads if doc.units[k].level == level and _story_like(doc, k))
+            stories.update(
+                k
+                for k in heads
+                if doc.units[k].level == level
+                and _story_like(doc, k)
+                and not furniture(doc.name(k))
+            )
     return sorted(stories)
 
 
