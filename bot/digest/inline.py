@@ -304,8 +304,20 @@ class _Reader:
                 # "**t **": a space inside the closing marks, so no bold to CommonMark
                 lead, rest, line.bold = tidy(m.group(1)) or None, m.group(2), True
             links = tuple(dict.fromkeys(line.links))
+            if lead is None and len(links) > 1 and _addressed(line.segs):
+                links = (links[-1], *links[:-1])  # "title, [demo](u1)：<u2>": u2 is its link
             out.append(Inline(text, links, lead, rest, line.bold, "".join(line.raw).strip()))
         return out
+
+
+_ADDRESS = re.compile(f"[:：]\\s*{GONE}")
+
+
+def _addressed(segs: list[str]) -> bool:
+    """Whether a line ends "…：<url>", its only URL after a colon: that URL is where the line
+    points, whatever links its words hold before it."""
+    found = list(_ADDRESS.finditer(written := "".join(segs).rstrip()))
+    return len(found) == 1 and found[0].end() == len(written)
 
 
 class _Attrs(HTMLParser):

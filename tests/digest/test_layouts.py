@@ -486,3 +486,16 @@ def test_prose_story_sections_among_furniture_sections_are_the_stories() -> None
         "🐢 Move Slow and Be Things That Break",
         "Where Are We Headed?",
     ]
+
+
+def test_the_url_after_a_lines_colon_is_its_link() -> None:
+    """``[tag] title with [a demo](u1)：<u2>``: the item points at u2, the address it ends
+    with; a line with two addresses keeps its first."""
+    text = (
+        "### 2019.03.09\n\n"
+        "[文章] Pulumi 介绍，[代码案例](https://github.com/p/ex)：<https://blog.pulumi.example/k>\n\n"
+        "[文章] 年度报告：<https://state.example/2020>，视频解读：<https://video.example/bv1>\n"
+    )
+    first, second = read(text, source="2019-03-09.md").items
+    assert first.links == ("https://blog.pulumi.example/k", "https://github.com/p/ex")
+    assert second.links[0] == "https://state.example/2020"
