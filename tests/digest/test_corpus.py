@@ -261,7 +261,7 @@ FLOORS = {
     "fdroid-news": 15,
     "haskell-weekly": 21,
     "ios-moyu-weekly": 5,
-    "zaobao-daily": 22,
+    "zaobao-daily": 23,
 }
 SHARED = ("arxiv-daily", "github-trending", "this-week-in-rust", "weibo-trending-hot-search",
           "xin-wen-lian-bo")  # fmt: skip

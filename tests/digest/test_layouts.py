@@ -499,3 +499,17 @@ def test_the_url_after_a_lines_colon_is_its_link() -> None:
     first, second = read(text, source="2019-03-09.md").items
     assert first.links == ("https://blog.pulumi.example/k", "https://github.com/p/ex")
     assert second.links[0] == "https://state.example/2020"
+
+
+def test_a_tagged_line_without_a_link_among_linked_ones_is_a_story() -> None:
+    """Among ``[tag] title：<url>`` stories, ``[技巧] …`` told in one line with no link is one
+    more story."""
+    text = (
+        "### 2019.08.21\n\n"
+        "[文章] Webpack 5 的介绍：<https://mp.example/w5>\n\n"
+        "[工具] 微图标的网站：<https://github.com/j/sb>\n\n"
+        "[技巧] 在 macOS 下，使用 Shift + 滚轮 = 左右滚动。\n"
+    )
+    assert [i.title or i.text for i in read(text, source="2019-08-21.md").items] == [
+        "Webpack 5 的介绍", "微图标的网站", "在 macOS 下，使用 Shift + 滚轮 = 左右滚动。"
+    ]

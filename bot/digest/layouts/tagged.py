@@ -23,14 +23,17 @@ def tag_of(text: str) -> str | None:
 
 
 def find(doc: Doc, members: Sequence[int]) -> list[int]:
-    return [
+    """The tagged paragraphs with a link; where two or more have one, the tagged paragraphs
+    without a link among them too (``[技巧] 按住 Shift 滚动…`` is a story told in one line)."""
+    tagged = [
         k
         for k in members
         if doc.units[k].kind is Kind.LINE
         and doc.opens_paragraph(k)
         and tag_of(doc.units[k].first.source) is not None
-        and doc.paragraph_links(k)
     ]
+    linked = [k for k in tagged if doc.paragraph_links(k)]
+    return tagged if len(linked) >= 2 else linked
 
 
 RULE = Rule(names.TAGGED, How.TAGGED, True, "paragraphs opening with a [tag]", find)
