@@ -511,5 +511,7 @@ def test_a_tagged_line_without_a_link_among_linked_ones_is_a_story() -> None:
         "[技巧] 在 macOS 下，使用 Shift + 滚轮 = 左右滚动。\n"
     )
     assert [i.title or i.text for i in read(text, source="2019-08-21.md").items] == [
-        "Webpack 5 的介绍", "微图标的网站", "在 macOS 下，使用 Shift + 滚轮 = 左右滚动。"
+        "Webpack 5 的介绍",
+        "微图标的网站",
+        "在 macOS 下，使用 Shift + 滚轮 = 左右滚动。",
     ]
