@@ -515,3 +515,22 @@ def test_a_tagged_line_without_a_link_among_linked_ones_is_a_story() -> None:
         "微图标的网站",
         "在 macOS 下，使用 Shift + 滚轮 = 左右滚动。",
     ]
+
+
+def test_a_quotation_heading_among_story_headings_is_no_story() -> None:
+    """Under a closing "Consider" section, ``### <a quoted sentence.>`` over its author is an
+    epigraph, while the linked story headings before it are the stories."""
+    text = (
+        "# TLDR 7\n\n## 📚 Read\n\n"
+        "### [Deepfake creator hired](https://news.example/1)\n\nA studio hires him.\n\n"
+        "### [Judges and the law](https://news.example/2)\n\nA ruling is ignored.\n\n"
+        "### Schools ban phones\n\nThe [report](https://news.example/3) says why.\n\n"
+        "## 🤔 Consider\n\n"
+        "### I have no special talents. I am only passionately curious.\n\n"
+        "*Albert Einstein*\n\nCuriosity frames this issue.\n"
+    )
+    assert titles(read(text, source="TLDR 7.md")) == [
+        "Deepfake creator hired",
+        "Judges and the law",
+        "Schools ban phones",
+    ]

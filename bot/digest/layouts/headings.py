@@ -23,6 +23,8 @@ from ..stories import furniture
 from ..tree import Kind
 from .base import FINER, META, Doc, Rule
 
+_STOPPED = re.compile(r"[^.\s]\.[\"'”’]?$")  # a full stop ends it, not an ellipsis
+_STOPPED_WIDE = re.compile(r"。[”」』]?$")
 _DATE_ONLY = re.compile(r"[\W_]*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\W_]*")
 
 
@@ -76,8 +78,11 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
 def _story_like(doc: Doc, k: int) -> bool:
     """A heading of a story level that is one too: not a date, with a body of its own, over
     no heading of that level's stories, and not over a body that is mostly linked list items
-    (``### New apps`` over its eleven linked bullets is their section, beside prose stories)."""
-    if _DATE_ONLY.fullmatch(doc.units[k].first.text):
+    (``### New apps`` over its eleven linked bullets is their section, beside prose stories),
+    and not a quotation: a headline is no sentence that ends with a full stop (``### I have
+    no special talents. I am only passionately curious.`` over ``*Albert Einstein*``)."""
+    text = doc.units[k].first.text
+    if _DATE_ONLY.fullmatch(text) or _quotation(text):
         return False
     end = doc.end_of(k)
     if end <= k + 1 or any(doc.level[j] for j in range(k + 1, end)):
@@ -87,6 +92,14 @@ def _story_like(doc: Doc, k: int) -> bool:
         1 for u in doc.units[k + 1 : end] if u.kind in (Kind.LINE, Kind.ITEM) and u.owner < 0
     )  # its paragraphs and list items, not what continues them
     return linked < FINER or linked * 2 <= told  # a story's links among its own paragraphs
+
+
+def _quotation(text: str) -> bool:
+    """A sentence, not a headline: five words or more (twelve characters of Chinese) ending
+    with a full stop."""
+    if _STOPPED_WIDE.search(text):
+        return len(text) >= 12
+    return _STOPPED.search(text) is not None and len(text.split()) >= 5
 
 
 def _titled(doc: Doc, k: int) -> bool:
