@@ -466,8 +466,9 @@ def test_a_section_that_includes_an_article_is_one_story() -> None:
 
 
 def test_prose_story_sections_among_furniture_sections_are_the_stories() -> None:
-    """Stories told as prose under headings, after a takeaways list and the author's recent
-    posts: the story headings are the items, the furniture is not."""
+    """Stories told as prose under headings (one with a sub-heading of its own), among a
+    takeaways list, the author's recent posts, a closing quote, questions for the reader,
+    navigation and related notes: the story headings are the items, the furniture is not."""
     story = "It {verb} the [report](https://news.example/{n}) and what it means for schools.\n\n"
     text = (
         "# DL 393\n\n"
@@ -480,6 +481,13 @@ def test_prose_story_sections_among_furniture_sections_are_the_stories() -> None
         + story.format(verb="weighs", n=2)
         + "## Where Are We Headed?\n\n"
         + story.format(verb="asks about", n=3)
+        + "### What this means\n\nWe teach trust differently now.\n\n"
+        "## ⁉️ A Moral Imperative\n\n> Science is organized knowledge.\n> — **Kant**\n\n"
+        "Wisdom balances it.\n\n"
+        "## Reflect and Engage\n- What do you think? Reflect in [[Notes]].\n"
+        "- Would you change it? Share in [[Ideas]].\n\n"
+        "## 🔗 Navigation\n\n**Previous**: [DL 392](https://me.example/dl-392/)\n\n"
+        "## 🔗 Connected Concepts\n- [[Ads]]\n- [[Speed]]\n"
     )
     assert titles(read(text, source="DL 393.md")) == [
         "🍏 Missing the Mark?",

@@ -46,12 +46,16 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
         elif _linked_body(doc, k) and not furniture(doc.name(k)):
             weak.setdefault(unit.level, []).append(k)
     # the headings that could be stories: not furniture ("Key Takeaways", "Recent Posts"),
-    # nor a section of linked items
+    # a section of linked items, a closing quotation or the reader's questions
     per_level = Counter(
         doc.units[k].level
         for k in heads
         if k in strong
-        or (_linked_items(doc, k + 1, doc.end_of(k)) < FINER and not furniture(doc.name(k)))
+        or (
+            _linked_items(doc, k + 1, doc.end_of(k)) < FINER
+            and not furniture(doc.name(k))
+            and not _epigraph_or_prompts(doc, k + 1, doc.end_of(k))
+        )
     )
     for level, found_weak in weak.items():
         share = len(found_weak) + sum(1 for k in strong if doc.units[k].level == level)
@@ -84,14 +88,28 @@ def _story_like(doc: Doc, k: int) -> bool:
     text = doc.units[k].first.text
     if _DATE_ONLY.fullmatch(text) or _quotation(text):
         return False
-    end = doc.end_of(k)
-    if end <= k + 1 or any(doc.level[j] for j in range(k + 1, end)):
+    end = _parts_end(doc, k)
+    if end <= k + 1:
+        return False
+    if _epigraph_or_prompts(doc, k + 1, end):
         return False
     linked = _linked_items(doc, k + 1, end)
     told = sum(
         1 for u in doc.units[k + 1 : end] if u.kind in (Kind.LINE, Kind.ITEM) and u.owner < 0
     )  # its paragraphs and list items, not what continues them
     return linked < FINER or linked * 2 <= told  # a story's links among its own paragraphs
+
+
+def _epigraph_or_prompts(doc: Doc, start: int, end: int) -> bool:
+    """A body with no link that opens with a quotation (a closing epigraph and a word on
+    it), or that is a list of questions (prompts for the reader): no story."""
+    body = [u for u in doc.units[start:end] if u.owner < 0 and (u.first.text or u.first.links)]
+    if not body or any(line.links for u in doc.units[start:end] for line in u.lines):
+        return False
+    if body[0].quoted:
+        return True
+    items = [u for u in body if u.kind is Kind.ITEM]
+    return len(items) >= 2 and all("?" in u.first.text or "？" in u.first.text for u in items)
 
 
 def _quotation(text: str) -> bool:
@@ -121,12 +139,27 @@ def _section(doc: Doc, k: int, strong: set[int], *, titled: bool) -> bool:
 
 
 def _linked_body(doc: Doc, k: int) -> bool:
-    end = doc.end_of(k)
-    body = doc.units[k + 1 : end]
-    if any(u.kind is Kind.HEADING for u in body):
+    """A body with links of its own in its paragraphs, not a run of linked list items; its
+    sub-headings, if any, are parts of it told without links (``### What this means``)."""
+    end = _parts_end(doc, k)
+    if end < 0:
         return False
+    body = doc.units[k + 1 : end]
     has_links = any(u.kind is Kind.LINE and u.first.links for u in body)
     return has_links and _linked_items(doc, k + 1, end) < FINER
+
+
+def _parts_end(doc: Doc, k: int) -> int:
+    """Where the part of heading ``k``'s body before its first sub-heading ends — its whole
+    body when it has none; -1 when a sub-heading or what follows it holds a link (then the
+    sub-headings are more than parts of one story, or one is furniture)."""
+    end = doc.end_of(k)
+    first = next((j for j in range(k + 1, end) if doc.level[j]), end)
+    if any(line.links for u in doc.units[first:end] for line in u.lines):
+        return -1
+    if any(doc.level[j] and furniture(doc.name(j)) for j in range(first, end)):
+        return -1  # over the file's navigation: its closing block
+    return first
 
 
 def _linked_items(doc: Doc, start: int, end: int) -> int:
