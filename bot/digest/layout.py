@@ -208,6 +208,9 @@ def _intros(doc: Doc, headings: list[int]) -> list[range]:
         return []
     first = next((k for k, u in enumerate(doc.units) if u.kind is Kind.HEADING), len(doc.units))
     spans = [range(first)]
+    # and what stands outside every section before the first story (after a rule that
+    # closed the section above it: "This week I posted: - [my post](u)")
+    spans += [range(j, j + 1) for j in range(first, min(headings)) if not doc.section_path(j)]
     firsts: dict[int, int] = {}
     for k in headings:
         path = doc.section_path(k)

@@ -542,3 +542,22 @@ def test_a_quotation_heading_among_story_headings_is_no_story() -> None:
         "Judges and the law",
         "Schools ban phones",
     ]
+
+
+def test_the_authors_own_posts_before_the_first_story_section_are_the_intro() -> None:
+    """Linked bullets of what the author posted this week, after a rule and before the first
+    section of story headings, are the introduction's, not stories."""
+    text = (
+        "# DL 258\n\n## 🔖 Key Takeaways\n- **Snowden**: a court rules.\n\n---\n\n"
+        "Welcome back. This week I worked on the following:\n\n"
+        "- [Gone for a Minute](https://me.example/gone/) - a month offline\n"
+        "- [Is Social Media Bad?](https://me.example/social/) - what I found\n\n"
+        "## 📺 Watch\n\n### [How Do You Start Your Day?](https://video.example/1)\n\nRoutines.\n\n"
+        "## 📚 Read\n\n### [Surveillance Ruled Illegal](https://news.example/1)\n\nA ruling.\n\n"
+        "### [Anti-Racism Education](https://news.example/2)\n\nFor all schools.\n"
+    )
+    assert titles(read(text, source="DL 258.md")) == [
+        "How Do You Start Your Day?",
+        "Surveillance Ruled Illegal",
+        "Anti-Racism Education",
+    ]
