@@ -99,10 +99,31 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
             found = []
     if not headings and not found:  # nothing else: a plain bullet digest
         found = [(k, How.PLAIN) for k in layouts.PLAIN.find(doc, _free(doc, []))]
+        if found and _told_in_prose(doc, [k for k, _ in found]):
+            found = []  # an article with a list of points in it, not a digest of its bullets
     if not headings and not found:  # a single story under a heading, its link in its body
         doc.numbering = type(doc.numbering)([])
         headings = heading_stories(doc, members, lone=True)
     return sorted([(k, How.HEADING) for k in headings] + found)
+
+
+PROSE = 2  # times the bullets' text the paragraphs around them run to: an article's points
+
+
+def _told_in_prose(doc: Doc, bullets: list[int]) -> bool:
+    """Whether a file's paragraphs outside its bullets say far more than the bullets do
+    (``PROSE`` times): one article with a list of features or a fact box in it."""
+    inside = set(bullets)
+    for j, unit in enumerate(doc.units):
+        if unit.owner >= 0 and doc.units[unit.owner].kind is Kind.ITEM:
+            inside.add(j)
+    listed = sum(len(line.text) for j in inside for line in doc.units[j].lines)
+    prose = sum(
+        len(unit.first.text)
+        for j, unit in enumerate(doc.units)
+        if j not in inside and unit.kind is Kind.LINE and unit.owner < 0
+    )
+    return prose > PROSE * listed
 
 
 def _blocks(doc: Doc) -> list[int]:

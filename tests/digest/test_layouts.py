@@ -561,3 +561,18 @@ def test_the_authors_own_posts_before_the_first_story_section_are_the_intro() ->
         "Surveillance Ruled Illegal",
         "Anti-Racism Education",
     ]
+
+
+def test_an_article_with_a_list_of_points_and_a_fact_box_has_no_items() -> None:
+    """A one-app review: paragraphs of prose, a list of the maps it knows and a "Vital
+    Statistics" box of label: value lines — an article, not a digest of its bullets."""
+    prose = "There are plenty of options for mapping on phones, but none in its league. " * 3
+    text = (
+        f"# gvSIG Mini\n\n{prose}\n\n{prose}\n\nAmongst the preloaded layers are:\n\n"
+        "- OpenStreetMap\n- Ordnance Survey\n- Geological data\n\n"
+        f"{prose}\n\n### Vital Statistics\n\n- License: GPL v2\n"
+        "- Developer: [Prodevelop](https://prodevelop.example/)\n"
+        "- Web Site: <https://wiki.prodevelop.example/gvsig>\n"
+    )
+    reading = read(text, source="2010-10-13-gvsig-mini.md")
+    assert reading.items == ()

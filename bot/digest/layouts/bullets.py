@@ -4,6 +4,7 @@ paragraph wrapped over lines, its link on the third``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .. import rulenames as names
@@ -12,6 +13,7 @@ from ..tree import Kind
 from .base import REFERENCE, Doc, Rule
 
 LINKED_SHARE = 0.3
+_FACT = re.compile(r"[^:：\n]{1,24}[:：][ \t]*[^:：\n]{0,40}")
 
 
 def find(doc: Doc, members: Sequence[int]) -> list[int]:
@@ -22,9 +24,19 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
     return [
         k
         for ks in lists.values()
-        if (linked := sum(1 for k in ks if _linked(doc, k))) and linked >= LINKED_SHARE * len(ks)
+        if (linked := sum(1 for k in ks if _linked(doc, k)))
+        and linked >= LINKED_SHARE * len(ks)
+        and not _fact_box(doc, ks)
         for k in ks
     ]
+
+
+def _fact_box(doc: Doc, ks: list[int]) -> bool:
+    """A list whose every entry is a short label and a short value (``License: GPL v2``,
+    ``Developer: [Prodevelop](u)``, ``Web site: <url>``): facts about one thing, no stories."""
+    return len(ks) >= 2 and all(
+        _FACT.fullmatch(doc.units[k].first.text) and doc.units[k].first.lead is None for k in ks
+    )
 
 
 def _linked(doc: Doc, k: int) -> bool:
