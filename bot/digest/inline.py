@@ -97,7 +97,7 @@ _GOES_ON = re.compile(  # a verb after a name: the sentence goes on
     r"^\s+(?:is|was|has|had|have|are|were|will|would|can|could|did|does|made|makes|wrote"
     r"|writes|added|adds|announced|announces|released|releases|shared|shares|started|starts"
     r"|worked|works|fixed|fixes|published|publishes|joined|joins|continued|continues"
-    r"|took|takes|gave|gives|also)\b"
+    r"|took|takes|gave|gives|updated|updates|reported|reports|told|tells|noted|notes|also)\b"
 )
 _TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)")
 
@@ -115,6 +115,7 @@ class Inline:
     rest: str = ""  # what follows the lead on the line
     bold: bool = False  # the lead is a bold run, not a link
     source: str = ""  # the line's text as written, markup of text runs included (==X==)
+    named: str | None = None  # a bold link's text further on (``… of **[AndroidIDE](u)**``)
 
     @property
     def title(self) -> str | None:
@@ -124,6 +125,8 @@ class Inline:
             return self.lead
         if self.lead and not self.bold and self.spaced and not self.subject:
             return self.lead
+        if self.lead and not self.bold and self.subject and self.named:
+            return self.named  # "[Ana](profile) announces **[App](u)**": the app is the story
         if self.bold and self.lead and self.lead[-1] in ":：" and self.lead[:-1].strip():
             return self.lead[:-1].rstrip()  # "**Title:** its story"
         return None
@@ -154,6 +157,7 @@ class _Line:
     lead: tuple[int, int] | None = None  # segs[a:b] is the lead
     bold: bool = False
     link_at: int = -1  # where the first link's text starts in segs (-1: none yet)
+    named: str | None = None  # the text of the first bold link on the line (**[name](u)**)
     size: int = 0  # the length of the text in segs
 
     def add(self, seg: str) -> None:
@@ -267,10 +271,13 @@ class _Reader:
         line = self.line
         first = len(line.segs)
         opens = not self.in_link and line.lead is None and line.link_at < 0 and line.opens()
+        links = len(line.links)
         self.read(node.children)
         bolded = "".join(line.segs[first:]).strip()
         if opens and self.line is line and line.lead is None and line.link_at < 0 and bolded:
             line.lead, line.bold = (first, len(line.segs)), True
+        elif self.line is line and line.named is None and len(line.links) > links and bolded:
+            line.named = tidy(bolded.replace(GONE, "")) or None
 
     def html(self, tag: str) -> None:
         if tag.startswith("<!--"):
@@ -306,7 +313,8 @@ class _Reader:
             links = tuple(dict.fromkeys(line.links))
             if lead is None and len(links) > 1 and _addressed(line.segs):
                 links = (links[-1], *links[:-1])  # "title, [demo](u1)：<u2>": u2 is its link
-            out.append(Inline(text, links, lead, rest, line.bold, "".join(line.raw).strip()))
+            source = "".join(line.raw).strip()
+            out.append(Inline(text, links, lead, rest, line.bold, source, line.named))
         return out
 
 
@@ -352,4 +360,4 @@ def merge(parts: Sequence[Inline]) -> Inline:
     first = parts[0]
     links = tuple(dict.fromkeys(u for p in parts for u in p.links))
     text = " ".join(p.text for p in parts if p.text)
-    return Inline(text, links, first.lead, first.rest, first.bold, first.source)
+    return Inline(text, links, first.lead, first.rest, first.bold, first.source, first.named)

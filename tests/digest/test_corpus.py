@@ -258,7 +258,7 @@ OURS = Path(__file__).resolve().parents[1] / "corpus"
 FLOORS = {
     "bitcoin-optech-newsletter": 13,
     "digitally-literate": 23,
-    "fdroid-news": 17,
+    "fdroid-news": 18,
     "haskell-weekly": 21,
     "ios-moyu-weekly": 5,
     "zaobao-daily": 23,

@@ -576,3 +576,18 @@ def test_an_article_with_a_list_of_points_and_a_fact_box_has_no_items() -> None:
     )
     reading = read(text, source="2010-10-13-gvsig-mini.md")
     assert reading.items == ()
+
+
+def test_a_person_announcing_a_bold_linked_app_titles_the_story_by_the_app() -> None:
+    """``[Ana](profile) announces the inclusion of **[App](u)**:`` is a story about App,
+    its first link the announcer's; a bold-linked app opening its paragraph is one too."""
+    text = (
+        "# TWIF 2\n\n#### Community News\n\n"
+        "[Akash Yadav](https://github.example/itsaky) announces the inclusion of "
+        "**[AndroidIDE](https://apps.example/androidide)**:\n\n> An IDE on the phone.\n\n"
+        "**[SimpleX Chat](https://apps.example/simplex)** was updated to version 5.4.2.\n\n"
+        "**[Smoke](https://apps.example/smoke)** was updated too, with a new icon.\n"
+    )
+    items = read(text, source="2024-01-11-twif.md").items
+    assert [i.title for i in items] == ["AndroidIDE", "SimpleX Chat", "Smoke"]
+    assert items[0].links[0] == "https://github.example/itsaky"
