@@ -261,7 +261,7 @@ FLOORS = {
     "fdroid-news": 18,
     "haskell-weekly": 21,
     "ios-moyu-weekly": 5,
-    "zaobao-daily": 23,
+    "zaobao-daily": 24,
 }
 SHARED = ("arxiv-daily", "github-trending", "this-week-in-rust", "weibo-trending-hot-search",
           "xin-wen-lian-bo")  # fmt: skip

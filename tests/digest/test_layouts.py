@@ -591,3 +591,16 @@ def test_a_person_announcing_a_bold_linked_app_titles_the_story_by_the_app() -> 
     items = read(text, source="2024-01-11-twif.md").items
     assert [i.title for i in items] == ["AndroidIDE", "SimpleX Chat", "Smoke"]
     assert items[0].links[0] == "https://github.example/itsaky"
+
+
+def test_a_link_named_only_demo_or_address_is_no_story() -> None:
+    """``[demo 地址](u)`` alone on its line under an illustration section says where a
+    demo is; it titles nothing, so it is no story beside the tagged ones."""
+    text = (
+        "### 2020.12.2\n\n"
+        "[文章] 我点了页面上的元素，VSCode 打开了对应的组件：<https://juejin.example/post/1>\n\n"
+        "[文章] 使用 IntersectionObserver 联动标题：<https://zxx.example/2020/12/nav/>\n\n"
+        "### 配图 --- 点击打开 vscode 对应文件\n\n![](https://img.example/1.gif)\n\n"
+        "[demo 地址](https://inspector.example/)\n"
+    )
+    assert len(read(text, source="2020-12-02.md").items) == 2
