@@ -604,3 +604,61 @@ def test_a_link_named_only_demo_or_address_is_no_story() -> None:
         "[demo 地址](https://inspector.example/)\n"
     )
     assert len(read(text, source="2020-12-02.md").items) == 2
+def test_headings_told_in_prose_under_modules_are_entries() -> None:
+    """``## module`` over ``### entry`` headings told in prose: each entry is an item, its
+    numbered points and the bare addresses it lists are its own."""
+    text = (
+        "# Weekly 7\n\n## Tips\n\n### Name folders well\n\nKeep names short.\n\n"
+        "1、use lower case\n\n2、no spaces\n\n### Cache the build\n\nSee the docs:\n\n"
+        "* https://docs.dev/cache\n* https://docs.dev/build\n\n"
+        "## Concepts\n\n### What is a shell\n\nA program that reads commands.\n\n"
+        "### What is a pipe\n\nIt joins two programs.\n"
+    )
+    assert titles(read(text, source="issue-7.md")) == [
+        "Name folders well",
+        "Cache the build",
+        "What is a shell",
+        "What is a pipe",
+    ]
+
+
+def test_an_entrys_fact_box_is_not_a_run_of_stories() -> None:
+    """A tool entry opening with ``**推荐**：[name](u)`` / ``**地址**：<url>`` / ``**状态**：免费``
+    is one item: labels with short values are its facts, not titled stories."""
+    tool = (
+        "### {name}\n\n**推荐**：[ed](https://people.example/ed)\n\n"
+        "**地址**：https://{name}.app/\n\n**状态**：免费\n\n**介绍**\n\nIt does a thing.\n\n"
+    )
+    text = (
+        "# Weekly 8\n\n## Tips\n\n### Name folders well\n\nKeep names short.\n\n"
+        "### Cache the build\n\nIt is faster.\n\n"
+        "## Concepts\n\n### What is a shell\n\nA program that reads commands.\n\n"
+        "## Tools\n\n" + tool.format(name="zipper") + tool.format(name="launcher")
+    )
+    assert titles(read(text, source="issue-8.md")) == [
+        "Name folders well",
+        "Cache the build",
+        "What is a shell",
+        "zipper",
+        "launcher",
+    ]
+
+
+def test_headings_that_group_titled_links_beside_entries_are_groups() -> None:
+    """Beside modules of prose entries, a module whose headings each hold linked article
+    lines (``### Team A`` over ``[t](u) -- from …``) reads as those articles."""
+    group = "### {team}\n\n[{team} on caching](https://{team}.example/1) -- from blog\n\n" + (
+        "[{team} on testing](https://{team}.example/2) -- from blog\n\n"
+    )
+    text = (
+        "# Weekly 9\n\n## Tips\n\n### Name folders well\n\nKeep [names](https://n.example).\n\n"
+        "### Cache the build\n\nIt is [faster](https://f.example).\n\n"
+        "## Concepts\n\n### What is a shell\n\nIt reads [commands](https://c.example).\n\n"
+        "## Blogs\n\n" + group.format(team="alpha") + group.format(team="beta")
+    )
+    assert titles(read(text, source="issue-9.md"))[3:] == [
+        "alpha on caching",
+        "alpha on testing",
+        "beta on caching",
+        "beta on testing",
+    ]

@@ -18,6 +18,7 @@ META = re.compile(  # item body lines that are metadata, not reading
 LABEL = re.compile(r"(?:摘要|概要|简介|summary)[ \t]?[：:]", re.IGNORECASE)
 # a reference link (``[Eclair #1323][]``) whose definition the site adds: none in the file
 REFERENCE = re.compile(r"\[[^\[\]\n]{1,300}\]\[[^\[\]\n]{0,300}\]")
+_VALUE = 30  # characters: a field's value is short (a name, an address, a price)
 FINER = 2  # units of a finer kind under a heading that make it a section, not a story
 
 
@@ -67,6 +68,35 @@ class Doc(Outline):
             and not LABEL.match(first.text)
         )
 
+    def field(self, k: int) -> bool:
+        """A one-line paragraph that is a bold label and a short value (``**地址**：<url>``,
+        ``**状态**：免费``, ``**介绍**`` over what follows)."""
+        unit = self.units[k]
+        first = unit.first
+        if not (self.opens_paragraph(k) and first.bold and first.lead) or len(first.lead) > 12:
+            return False
+        if k + 1 < len(self.units) and self.units[k + 1].para == unit.para:
+            return False
+        value = first.rest.strip(" \t*_")
+        if value[:1] in ":：":
+            value = value[1:]
+        elif value:
+            return False
+        return len(first.links) <= 1 and len(value.strip()) <= _VALUE
+
+    def form(self, k: int) -> bool:
+        """A field among fields, one of them with no link: the fact box of an entry (its
+        source, address, price), not a run of ``**title**：<url>`` stories."""
+        if not self.field(k):
+            return False
+        run = [k]
+        for step in (-1, 1):
+            j = k + step
+            while 0 <= j < len(self.units) and self.field(j):
+                run.append(j)
+                j += step
+        return len(run) >= 2 and any(not self.units[j].first.links for j in run)
+
     def numbered_line(self, k: int) -> bool:
         unit = self.units[k]
         if unit.kind is not Kind.LINE or not self.opens_paragraph(k):
@@ -78,21 +108,20 @@ class Doc(Outline):
         with links, numbered paragraphs that carry a link (points of an explanation do not),
         paragraphs opening with a link (or, with ``bold``, a bold title and holding a link: a
         bold line without one is a subheading of the story). Metadata lines do not count."""
-        count = 0
-        for j in range(start, end):
-            unit = self.units[j]
-            if unit.owner >= 0:
-                continue
-            if unit.kind is Kind.ITEM:
-                if self.item_links(j) and not META.match(unit.first.text):
-                    count += 1
-            elif unit.kind is Kind.LINE and (
-                (self.numbered_line(j) and self.carries_link(j, end))
-                or self.linked_lead(j)
-                or (bold and self.bold_lead(j) and self.paragraph_links(j))
-            ):
-                count += 1
-        return count
+        return sum(1 for j in range(start, end) if self.finer_unit(j, end, bold=bold))
+
+    def finer_unit(self, j: int, end: int, *, bold: bool = True) -> bool:
+        """Whether unit ``j`` (in a body ending at ``end``) is one ``finer`` counts."""
+        unit = self.units[j]
+        if unit.owner >= 0:
+            return False
+        if unit.kind is Kind.ITEM:
+            return self.item_links(j) and not META.match(unit.first.text)
+        return unit.kind is Kind.LINE and (
+            (self.numbered_line(j) and self.carries_link(j, end))
+            or self.linked_lead(j)
+            or (bold and self.bold_lead(j) and self.paragraph_links(j) and not self.form(j))
+        )
 
     def item_links(self, k: int) -> bool:
         """Whether list item ``k`` holds a link: on any line of its first paragraph (wrapped

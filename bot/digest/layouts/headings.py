@@ -7,7 +7,9 @@ heading is a story only when nothing finer repeats under it: one over story head
 a run of list items with links, numbered paragraphs or linked or bold-titled paragraphs, is a
 section. One rule for a level: when most of its headings are sections, all are; when most
 are stories, so is each heading of it with a body (a story may have no link). ``#``
-headings count too when there are several (one alone is the document's title).
+headings count too when there are several (one alone is the document's title). Where
+modules (``## Tips``, ``## Concepts``) hold entries told in prose under ``###`` headings,
+with or without links, each is a story: a person reads the entries, not a level's majority.
 """
 
 from __future__ import annotations
@@ -76,7 +78,73 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
                 and _story_like(doc, k)
                 and not furniture(doc.name(k))
             )
-    return sorted(stories)
+    return sorted(_with_entries(doc, heads, stories, strong))
+
+
+def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set[int]) -> set[int]:
+    """Modules of entries: where two or more headings of one level (``## Tips``, ``## Tools``)
+    each hold only headings told in prose (no run of finer units under them, no headline),
+    each of those is an entry, what is inside an entry (its numbered parts) its outline. A
+    module's headings that mostly hold runs of titled links (``### Team A`` over its articles)
+    are then groups of those stories, not stories."""
+    kids: dict[int, list[int]] = {}
+    for k in heads:
+        path = doc.section_path(k)
+        if path and doc.level[path[-1]] < 7 and path[-1] not in stories:
+            kids.setdefault(path[-1], []).append(k)
+    modules = {}
+    groups = set()  # headings over finer units beside them: groups of the module's stories
+    for parent, group in kids.items():
+        plain = [k for k in group if not _titled(doc, k)]  # a headline is a story anyway
+        over = sum(1 for k in plain if _over_finer(doc, k, strong))
+        if over * 2 >= len(plain) > 0:
+            groups |= set(plain)
+        if over:
+            continue
+        told = [k for k in plain if _told(doc, k)]
+        if told:
+            modules[parent] = told
+    tops = {
+        p: ks
+        for p, ks in modules.items()
+        if not any(q in modules and q != p for q in doc.section_path(p))
+    }
+    levels = Counter(doc.level[p] for p in tops)
+    if not levels or levels.most_common(1)[0][1] < 2:
+        return stories
+    level = levels.most_common(1)[0][0]
+    entries = {k for p, ks in tops.items() if doc.level[p] == level for k in ks}
+    inside = {j for k in entries for j in range(k + 1, doc.end_of(k))}
+    return (stories - inside - groups) | entries
+
+
+def _titled_finer(doc: Doc, k: int) -> int:
+    """How many finer units with words of their own the body of heading ``k`` holds (a bare
+    address listed under a tip is its reference, no story)."""
+    end = doc.end_of(k)
+    return sum(1 for j in range(k + 1, end) if doc.finer_unit(j, end) and doc.units[j].first.text)
+
+
+def _over_finer(doc: Doc, k: int, strong: set[int]) -> bool:
+    """A heading over a run of finer units, or over a headline, in its body or below."""
+    end = doc.end_of(k)
+    if _titled_finer(doc, k) >= FINER:
+        return True
+    return any(
+        j in strong and _titled(doc, j) and doc.units[j].first.lead for j in range(k + 1, end)
+    )
+
+
+def _told(doc: Doc, k: int) -> bool:
+    """A heading with a body of its own, not a date, not furniture."""
+    end = doc.end_of(k)
+    unit = doc.units[k]
+    return (
+        end > k + 1
+        and not _DATE_ONLY.fullmatch(unit.first.text)
+        and not furniture(doc.name(k))
+        and any(u.kind is not Kind.HEADING for u in doc.units[k + 1 : end])
+    )
 
 
 def _story_like(doc: Doc, k: int) -> bool:
