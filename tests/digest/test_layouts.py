@@ -662,3 +662,21 @@ def test_headings_that_group_titled_links_beside_entries_are_groups() -> None:
         "beta on caching",
         "beta on testing",
     ]
+
+
+def test_a_module_told_in_prose_among_modules_of_entries_is_one_entry() -> None:
+    """Among ``## module`` / ``### entry`` modules, a module with no ``###`` told in prose
+    (one interview question, its points numbered) is one item, not its points."""
+    text = (
+        "# Weekly 10\n\n## Tips\n\n### Name folders well\n\nKeep names short.\n\n"
+        "### Cache the build\n\nIt is faster.\n\n"
+        "## Interview\n\nWhy does a [cache](https://c.dev/why) help?\n\n"
+        "1. fewer reads\n2. less work\n\n"
+        "## Concepts\n\n### What is a shell\n\nA program that reads commands.\n"
+    )
+    assert titles(read(text, source="issue-10.md")) == [
+        "Name folders well",
+        "Cache the build",
+        "Interview",
+        "What is a shell",
+    ]

@@ -86,7 +86,8 @@ def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set
     each hold only headings told in prose (no run of finer units under them, no headline),
     each of those is an entry, what is inside an entry (its numbered parts) its outline. A
     module's headings that mostly hold runs of titled links (``### Team A`` over its articles)
-    are then groups of those stories, not stories."""
+    are then groups of those stories, not stories; a module before the last one with entries
+    that has none but is told in prose (one question, one tool) is one entry itself."""
     kids: dict[int, list[int]] = {}
     for k in heads:
         path = doc.section_path(k)
@@ -114,6 +115,16 @@ def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set
         return stories
     level = levels.most_common(1)[0][0]
     entries = {k for p, ks in tops.items() if doc.level[p] == level for k in ks}
+    last = max(p for p in tops if doc.level[p] == level)
+    entries |= {  # a module told in prose, with no entry headings, before the last: one entry
+        k
+        for k in heads
+        if doc.level[k] == level
+        and k < last
+        and k not in kids
+        and _told(doc, k)
+        and _titled_finer(doc, k) == 0
+    }
     inside = {j for k in entries for j in range(k + 1, doc.end_of(k))}
     return (stories - inside - groups) | entries
 
