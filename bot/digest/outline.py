@@ -94,13 +94,25 @@ class Outline:
     def _outline(self) -> tuple[dict[int, int], list[tuple[int, ...]]]:
         """In one pass: where each boundary's body ends (at the next boundary of its level or
         higher; a mark ends every one; a rule ``---`` ends the bodies of headings under the
-        first level, as it sets a footer apart), and each unit's enclosing boundaries."""
+        first level, as it sets a footer apart, but not of those whose sub-headings go on after
+        it), and each unit's enclosing boundaries."""
         ends: dict[int, int] = {}
         paths: list[tuple[int, ...]] = []
         stack: list[int] = []
+        after = 8  # the level of the next boundary after each unit (8: none)
+        next_level = [8] * len(self.level)
+        for k in range(len(self.level) - 1, -1, -1):
+            next_level[k] = after
+            after = self.level[k] or after
         for k, level in enumerate(self.level):
             if self.units[k].kind is Kind.RULE and self.units[k].owner < 0:
-                while stack and self.level[stack[-1]] > 1:
+                # a rule between a section's stories ("---" before the next "###") keeps
+                # the section open; before a footer it closes what is under the first level
+                while (
+                    stack
+                    and self.level[stack[-1]] > 1
+                    and (next_level[k] == 8 or self.level[stack[-1]] >= next_level[k])
+                ):
                     ends[stack.pop()] = k
             if level:
                 while stack and (level == 7 or self.level[stack[-1]] >= level):

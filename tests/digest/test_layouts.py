@@ -604,6 +604,8 @@ def test_a_link_named_only_demo_or_address_is_no_story() -> None:
         "[demo 地址](https://inspector.example/)\n"
     )
     assert len(read(text, source="2020-12-02.md").items) == 2
+
+
 def test_headings_told_in_prose_under_modules_are_entries() -> None:
     """``## module`` over ``### entry`` headings told in prose: each entry is an item, its
     numbered points and the bare addresses it lists are its own."""
@@ -680,3 +682,14 @@ def test_a_module_told_in_prose_among_modules_of_entries_is_one_entry() -> None:
         "Interview",
         "What is a shell",
     ]
+
+
+def test_a_rule_between_a_sections_stories_keeps_them_in_the_section() -> None:
+    """``---`` between the ``###`` stories of ``## Read`` separates stories; they all stay
+    in Read (a rule before a footer still closes the section)."""
+    text = (
+        "# TLDR 150\n\n## 📚 Read\n\n### [Alternative facts](https://news.example/1)\n\nOne.\n\n"
+        "---\n\n### [Depression rises](https://news.example/2)\n\nTwo.\n\n---\n\n"
+        "### [Real friends](https://news.example/3)\n\nThree.\n\n---\n\nThanks for reading.\n"
+    )
+    assert [i.section for i in read(text, source="TLDR 150.md").items] == ["📚 Read"] * 3

@@ -147,13 +147,15 @@ def _over_finer(doc: Doc, k: int, strong: set[int]) -> bool:
 
 
 def _told(doc: Doc, k: int) -> bool:
-    """A heading with a body of its own, not a date, not furniture."""
+    """A heading with a body of its own, not a date, not furniture, not a quotation."""
     end = doc.end_of(k)
     unit = doc.units[k]
     return (
         end > k + 1
         and not _DATE_ONLY.fullmatch(unit.first.text)
         and not furniture(doc.name(k))
+        and not _quotation(unit.first.text)
+        and not _epigraph_or_prompts(doc, k + 1, end)
         and any(u.kind is not Kind.HEADING for u in doc.units[k + 1 : end])
     )
 
