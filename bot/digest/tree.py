@@ -81,6 +81,7 @@ class Unit:
     para: int = -1  # LINE: the paragraph it belongs to
     quoted: bool = False  # inside a blockquote
     header: bool = False  # ROW: of a table's head
+    aside: bool = False  # LINE: of a paragraph wholly in italics (an editor's note)
 
     @property
     def first(self) -> Inline:
@@ -198,6 +199,7 @@ class _Walk:
         self, children: list[Any], no: int, owner: int, depth: int, quoted: bool
     ) -> None:
         self.paras += 1
+        aside = _emphasized(children)
         for k, inline in enumerate(lines(children)):
             if (heading := _linked_heading(inline)) is not None:  # [### t](u): a heading
                 level, shown = heading
@@ -205,7 +207,7 @@ class _Walk:
                                             depth=depth, owner=owner, quoted=quoted))  # fmt: skip
                 continue
             self.tree.units.append(Unit(Kind.LINE, no + k, [inline], depth=depth, owner=owner,
-                                        para=self.paras, quoted=quoted))  # fmt: skip
+                                        para=self.paras, quoted=quoted, aside=aside))  # fmt: skip
 
     def list_item(
         self,
@@ -261,6 +263,18 @@ class _Walk:
             unit.quoted = unit.quoted or quoted
             if unit.owner < 0:
                 unit.owner = owner
+
+
+def _emphasized(children: list[Any]) -> bool:
+    """A paragraph wholly in italics (``*No news this week.*``, ``_In this section, we…_``):
+    the editor speaking about the page, not telling a story."""
+    shown = [
+        c
+        for c in children
+        if c.name not in ("softbreak", "hardbreak")
+        and not (c.name == "text" and not c.meta.get("content", "").strip())
+    ]
+    return bool(shown) and all(c.name == "em" for c in shown)
 
 
 def _closed(source: str) -> bool:

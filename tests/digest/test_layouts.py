@@ -693,3 +693,23 @@ def test_a_rule_between_a_sections_stories_keeps_them_in_the_section() -> None:
         "### [Real friends](https://news.example/3)\n\nThree.\n\n---\n\nThanks for reading.\n"
     )
     assert [i.section for i in read(text, source="TLDR 150.md").items] == ["📚 Read"] * 3
+def test_an_italic_note_is_not_a_sections_story() -> None:
+    """A section holding only an italic note (``*No news this week, see our [sources](u).*``)
+    has no story: its link does not make its heading one."""
+    text = (
+        "Intro to this week's issue.\n\n"
+        "## News\n\n"
+        "*Nothing this week was found in any of our [sources](/sources/).*\n\n"
+        "## Club meeting\n\n"
+        "*In this section, we summarize a [meeting](/club/).*\n\n"
+        "[Testing the release](https://club.example/rc)\nwas a group testing effort.\n\n"
+        "## Notable changes\n\n"
+        "- **Faster sync:** it [lands](https://code.example/1) this week.\n"
+        "- **Smaller index:** it [shrinks](https://code.example/2) the index.\n"
+    )
+    reading = read(text, source="2026-04-10.md")
+    assert [i.title for i in reading.items] == [
+        "Testing the release",
+        "Faster sync",
+        "Smaller index",
+    ]

@@ -226,7 +226,7 @@ def _linked_body(doc: Doc, k: int) -> bool:
     if end < 0:
         return False
     body = doc.units[k + 1 : end]
-    has_links = any(u.kind is Kind.LINE and u.first.links for u in body)
+    has_links = any(u.kind is Kind.LINE and u.first.links and not u.aside for u in body)
     return has_links and _linked_items(doc, k + 1, end) < FINER
 
 
