@@ -4,10 +4,13 @@ A publisher writes every edition the same way. Each file read alone gives a ``Si
 rule its stories were found by (``numbered``, ``headings:3`` …), how many, and its template
 prints (template.py). ``learn`` takes the signatures of a series' files and gives its
 ``Profile``: the rule most of them agree on (when at least half do) and the template (what
-recurs at the ends of most of them); a publisher's ``[[series]] items`` names the rule
-instead. Each file is then read with the profile (``read(text, rule=…, template=…)``): a
-file that alone would have been read another way says so, and ``check DIR`` reports per
-series how many files agree and the line to add when fewer than ``AGREE`` do.
+recurs at the ends of most of them), and the kind of page most of them declare (front matter
+``layout:`` or ``type:``, ``newsletter``): a file of the series' folder that declares another
+kind (a ``post`` announcing the project) is no edition of it. A publisher's ``[[series]]
+items`` names the rule instead. Each file is then read with the profile
+(``read(text, rule=…, template=…)``): a file that alone would have been read another way
+says so, and ``check DIR`` reports per series how many files agree and the line to add
+when fewer than ``AGREE`` do.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ class Signature:
     rule: str  # its layout's name, "" when it gave no items
     items: int
     edges: frozenset[str] = field(default=frozenset())
+    kind: str = ""  # the kind of page it declares (``page_kind``), "" when none
 
     def to_json(self) -> dict[str, object]:
-        return {"rule": self.rule, "items": self.items, "edges": sorted(self.edges)}
+        out: dict[str, object] = {"rule": self.rule, "items": self.items}
+        return out | {"edges": sorted(self.edges)} | ({"kind": self.kind} if self.kind else {})
 
     @classmethod
     def from_json(cls, data: object) -> Signature | None:
@@ -43,6 +48,7 @@ class Signature:
             str(data.get("rule") or ""),
             int(data.get("items") or 0),
             frozenset(str(e) for e in edges) if isinstance(edges, list) else frozenset(),
+            str(data.get("kind") or ""),
         )
 
 
@@ -58,6 +64,7 @@ class Profile:
     named: bool = False
     common: str = ""  # the rule most files were read by, even when too few agree
     skip: frozenset[str] = frozenset()  # sections whose units are never items (the config)
+    kind: str = ""  # the kind of page most of its files declare: a file of another is none
 
     @property
     def share(self) -> float:
@@ -72,6 +79,7 @@ class Profile:
             "named": self.named,
             "common": self.common,
             "skip": sorted(self.skip),
+            "kind": self.kind,
         }
 
     @classmethod
@@ -89,23 +97,44 @@ class Profile:
             frozenset(str(x) for x in skip)
             if isinstance(skip := data.get("skip"), list)
             else frozenset(),
+            str(data.get("kind") or ""),
         )
+
+
+def page_kind(meta: dict[str, object]) -> str:
+    """The kind of page a file's front matter declares (``layout: newsletter``, else ``type:
+    posts``), "" when it declares none."""
+    found = meta.get("layout") or meta.get("type")
+    return " ".join(found.split()).casefold() if isinstance(found, str) else ""
+
+
+def other_kind(alone: Signature, profile: Profile) -> bool:
+    """Whether a file declares a kind of page other than its series' editions do."""
+    return bool(profile.kind and alone.kind and alone.kind != profile.kind)
+
+
+def _kind(signatures: Sequence[Signature]) -> str:
+    """The kind of page more than half of a series' files declare, when they are enough."""
+    kind, n = Counter(s.kind for s in signatures).most_common(1)[0] if signatures else ("", 0)
+    return kind if n >= MIN_FILES and n * 2 > len(signatures) else ""
 
 
 def learn(signatures: Sequence[Signature], *, named: str = "") -> Profile:
     """The profile of a series from its files' signatures (``named``: the rule a publisher
     named for it)."""
-    with_items = [s for s in signatures if s.rule]
+    kind = _kind(signatures)
+    with_items = [s for s in signatures if s.rule and s.kind in ("", kind)]  # its editions
     votes = Counter(s.rule for s in with_items)
     template = learn_template([Edges(s.edges) for s in signatures])
     if named:
         agree = sum(1 for s in with_items if s.rule == named)
-        return Profile(named, template, agree, len(with_items), named=True, common=named)
+        return Profile(named, template, agree, len(with_items), True, named, kind=kind)
     if not votes:
-        return Profile(template=template, files=len(signatures))
+        return Profile(template=template, files=len(signatures), kind=kind)
     rule, agree = votes.most_common(1)[0]
     enough = len(with_items) >= MIN_FILES and agree >= MAJORITY * len(with_items)
-    return Profile(rule if enough else "", template, agree, len(with_items), common=rule)
+    return Profile(rule if enough else "", template, agree, len(with_items), common=rule,
+                   kind=kind)  # fmt: skip
 
 
 def suggestion(profile: Profile) -> str:

@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 from .dating import Dated, edition_date, edition_issue, edition_series, meta_text
 from .items import build
 from .layout import infer
-from .learning import Profile, Signature
+from .learning import Profile, Signature, page_kind
 from .meta import HeaderError, header
 from .models import Edition, Item
 from .opening import (
@@ -103,7 +103,7 @@ class Reading:
     @property
     def signature(self) -> Signature:
         """What this reading shows of the file's layout, for learning its series'."""
-        return Signature(self.layout, len(self.items), self.edges)
+        return Signature(self.layout, len(self.items), self.edges, page_kind(dict(self.meta)))
 
     def edition(self, date: dt.date | None = None, *, base: str = "") -> Edition:
         """The edition, dated ``date`` when the file gives none; DigestError without one.
@@ -275,6 +275,9 @@ def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> 
 def _layout(parsed: _Parsed, max_items: int | None, profile: Profile) -> Reading:
     source, meta, body_units = parsed.source, parsed.meta, parsed.units
     warnings = list(parsed.warnings)
+    if (kind := page_kind(meta)) and profile.kind not in ("", kind):  # no edition: no items
+        warnings.append(f"a page of kind {kind!r}, not one of its series' {profile.kind!r}")
+        body_units = []
     layout = infer(body_units, rule=profile.rule, template=profile.template, skip=profile.skip,
                    embeds=parsed.embeds)  # fmt: skip
     if max_items is not None and len(layout.heads) > max_items:

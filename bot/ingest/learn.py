@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import SeriesRule
 from bot.digest import Reading, rulenames
-from bot.digest.learning import Profile, Signature, learn
+from bot.digest.learning import Profile, Signature, learn, other_kind
 from bot.digest.meta import HeaderError, header
 from bot.digest.series import origin, origin_name
 from bot.digest.vault import Vault, note_link
@@ -64,7 +64,10 @@ def lens(alone: Signature, profile: Profile) -> Profile | None:
     it read alone). The series' template always goes; its rule is used when the publisher
     named it, or when the file alone found nothing or only what a weak rule finds (bold
     paragraphs, bare bullets) — a file whose own structure carries stories keeps it: an
-    edition may mix headings and numbered lines where most of its series' have one kind."""
+    edition may mix headings and numbered lines where most of its series' have one kind. A
+    file that declares another kind of page than the series' editions is read as none."""
+    if other_kind(alone, profile):
+        return replace(profile, rule="", template=frozenset(), skip=frozenset())
     if profile.named or profile.skip:
         return profile
     weak = alone.rule.partition(":")[0] in WEAK
@@ -84,7 +87,7 @@ def read_as_series(
     reading = read(chosen)
     if chosen is None:
         return reading
-    if not reading.items and profile.rule and not chosen.rule:
+    if not reading.items and profile.rule and not chosen.rule and not other_kind(alone, profile):
         reading = read(replace(chosen, rule=profile.rule))
     return told(reading, alone)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from bot.config import SeriesRule
 from bot.digest import Reading
-from bot.digest.learning import Profile, Signature
+from bot.digest.learning import Profile, Signature, other_kind
 from bot.digest.vault import Vault, wikilink_targets
 from bot.store.index import ItemIndexer
 
@@ -33,17 +33,18 @@ class Known:
     link: str = ""
 
 
-LensKey = tuple[str, frozenset[str], frozenset[str]] | None
+LensKey = tuple[str, frozenset[str], frozenset[str], str] | None
 
 
 def lens_key(alone: Signature, profile: Profile) -> LensKey:
     """What of a series' profile changes how a file is read: its rule, the template lines the
-    file holds, the sections skipped (None: it is read alone)."""
+    file holds, the sections skipped, the kind of page its editions are when the file's is
+    another (None: it is read alone)."""
     chosen = lens(alone, profile)
     if chosen is None:
         return None
     held = chosen.template if chosen.rule else chosen.template & alone.edges
-    return chosen.rule, held, chosen.skip
+    return chosen.rule, held, chosen.skip, chosen.kind if other_kind(alone, chosen) else ""
 
 
 SAMPLE = 128  # files of a big scan read first: the series' profiles to read the rest by

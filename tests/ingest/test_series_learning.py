@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import SeriesRule
+from bot.digest.learning import Signature
 from bot.ingest.folder import scan_folder
 from bot.store.database import Store
 
@@ -218,3 +219,26 @@ def test_an_intro_in_every_file_is_template_however_each_file_is_laid_out(
     scan(store, folder)
     for n in (1, 5, 6):
         assert titles(store, n) == [f"Solar farm {n} opens", f"Wind auction {n}"]
+
+
+def test_a_page_of_another_kind_than_the_series_editions_is_no_edition(
+    store: Store, folder: Path
+) -> None:
+    """Four ``layout: letter`` editions and one ``layout: post`` announcement in one folder:
+    the post is no edition, its plan's bullets no stories; a signature stored without a kind
+    (an older bot's) still loads."""
+    for n in range(1, 5):
+        (folder / f"2024-09-{n:02d}-letter.md").write_text(
+            f"---\ntitle: Letter {n}\nlayout: letter\n---\n" + day(n, footer=False), "utf-8"
+        )
+    (folder / "2024-09-05-hello.md").write_text(
+        "---\ntitle: Hello\nlayout: post\n---\nWe plan to:\n\n"
+        "- [Meet the builders](/about/) and listen\n- Write every week\n",
+        "utf-8",
+    )
+    report = scan(store, folder)
+    assert len(report.new) == 4  # type: ignore[attr-defined]
+    assert not store.editions.editions_on(dt.date(2024, 9, 5))
+    assert Signature.from_json({"rule": "bullets", "items": 2, "edges": []}) == Signature(
+        "bullets", 2
+    )
