@@ -63,8 +63,9 @@ def without_template_tags(lines: list[str]) -> list[str]:
             if (m := _ASSIGN.match(tag)) is not None:
                 names[m.group(1)] = m.group(2)
             out.append("")
-        elif hidden:
-            out.append("")
+        elif hidden or _COMMENT.search(line):  # {% comment %}<!-- … -->{% endcomment %}
+            hidden, shown = _uncommented(line, hidden)
+            out.append(shown)
         else:
             out.append(_VARIABLE.sub(lambda m: names.get(m.group(1), m.group()), line)
                        if names and "{{" in line else line)  # fmt: skip
@@ -72,6 +73,23 @@ def without_template_tags(lines: list[str]) -> list[str]:
 
 
 _TAG_WORD = re.compile(r"\{%-?\s*(\w+)")
+_COMMENT = re.compile(r"\{%-?\s*(end)?comment\s*-?%\}")
+
+
+def _uncommented(line: str, hidden: bool) -> tuple[bool, str]:
+    """What of a line lies outside ``{% comment %}``…``{% endcomment %}`` (``hidden``: the
+    line starts inside one), and whether one is still open at its end."""
+    shown, at = [], 0
+    for m in _COMMENT.finditer(line):
+        if not hidden:
+            shown.append(line[at : m.start()])
+        hidden, at = m.group(1) is None, m.end()
+    if not hidden:
+        shown.append(line[at:])
+    text = "".join(shown)
+    return hidden, text if text.strip() else ""
+
+
 # {% assign bse = "https://bitcoin.stackexchange.com/a/" %}, then ({{bse}}105831) in a link
 _ASSIGN = re.compile(r"\{%-?\s*assign\s+(\w{1,40})\s*=\s*[\"']([^\"']{0,500})[\"']\s*-?%\}$")
 _VARIABLE = re.compile(r"\{\{\s{0,3}(\w{1,40})\s{0,3}\}\}")

@@ -713,3 +713,19 @@ def test_an_italic_note_is_not_a_sections_story() -> None:
         "Faster sync",
         "Smaller index",
     ]
+
+
+def test_a_template_comment_opened_mid_line_hides_its_headings() -> None:
+    """``{% comment %}<!--`` … ``-->{% endcomment %}``: what lies between, ``##`` lines and
+    linked bullets too, is commented out, not a section of stories."""
+    text = (
+        "## News\n\n"
+        "- **Alpha:** a [story](https://a.example/1).\n"
+        "- **Beta:** a [story](https://a.example/2).\n\n"
+        "Some text {% comment %}<!--\n"
+        "## Scratch\n\n"
+        "- [draft one](https://x.example/1)\n"
+        "- [draft two](https://x.example/2)\n"
+        "-->{% endcomment %} and more text.\n"
+    )
+    assert titles(read(text, source="2019-03-05.md")) == ["Alpha", "Beta"]
