@@ -729,3 +729,19 @@ def test_a_template_comment_opened_mid_line_hides_its_headings() -> None:
         "-->{% endcomment %} and more text.\n"
     )
     assert titles(read(text, source="2019-03-05.md")) == ["Alpha", "Beta"]
+
+
+def test_an_appendix_is_background_not_stories() -> None:
+    """``## Appendix: background`` with ``###`` explainers and their further-reading links:
+    background to the week's stories, none of them."""
+    text = (
+        "## News\n\n"
+        "- **Alpha:** a [story](https://a.example/1).\n"
+        "- **Beta:** a [story](https://a.example/2).\n\n"
+        "## Appendix: how the attack works\n\n"
+        "### The attack\n\n"
+        "It works like this.\n\n"
+        "- [A paper on it](https://paper.example/1) by someone\n"
+        "- [A thread on it](https://list.example/2) by others\n"
+    )
+    assert titles(read(text, source="2019-03-05.md")) == ["Alpha", "Beta"]
