@@ -745,3 +745,21 @@ def test_an_appendix_is_background_not_stories() -> None:
         "- [A thread on it](https://list.example/2) by others\n"
     )
     assert titles(read(text, source="2019-03-05.md")) == ["Alpha", "Beta"]
+
+
+def test_a_list_inside_an_essay_is_its_points() -> None:
+    """A linked list a sentence leads into (``Since then, we've:``) with the essay going on
+    for paragraphs after it: the essay's points, not stories beside the news."""
+    text = (
+        "## News\n\n"
+        "- **Alpha:** a [story](https://a.example/1).\n"
+        "- **Beta:** a [story](https://a.example/2).\n\n"
+        "## A note from the editor\n\n"
+        "This is our hundredth letter. Since the first one, we've:\n\n"
+        "* Published many [letters](https://l.example/all).\n"
+        "* Started a [topics index](https://l.example/topics).\n\n"
+        "The letters are the work of many people.\n\n"
+        "Thanks to everyone who reviewed them.\n\n"
+        "Finally, thank you, our readers.\n"
+    )
+    assert titles(read(text, source="2021-05-26.md")) == ["Alpha", "Beta"]

@@ -14,6 +14,7 @@ from .base import REFERENCE, Doc, Rule
 
 LINKED_SHARE = 0.3
 _FACT = re.compile(r"[^:：\n]{1,24}[:：][ \t]*[^:：\n]{0,40}")
+PROSE_AFTER = 3  # paragraphs after a list led into by a sentence: an essay's points
 
 
 def find(doc: Doc, members: Sequence[int]) -> list[int]:
@@ -27,6 +28,7 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
         if (linked := sum(1 for k in ks if _linked(doc, k)))
         and linked >= LINKED_SHARE * len(ks)
         and not _fact_box(doc, ks)
+        and not _in_prose(doc, ks)
         for k in ks
     ]
 
@@ -37,6 +39,28 @@ def _fact_box(doc: Doc, ks: list[int]) -> bool:
     return len(ks) >= 2 and all(
         _FACT.fullmatch(doc.units[k].first.text) and doc.units[k].first.lead is None for k in ks
     )
+
+
+def _in_prose(doc: Doc, ks: list[int]) -> bool:
+    """A list a sentence leads into (``Since June, we've:``) with the essay going on after
+    it, paragraph upon paragraph: the points of that prose, not stories."""
+    first, last = ks[0], ks[-1]
+    before = first - 1
+    if before < 0 or doc.units[before].kind is not Kind.LINE or doc.units[before].owner >= 0:
+        return False
+    if not doc.units[before].first.text.rstrip().endswith((":", "：")):
+        return False
+    section = doc.section_path(first)
+    paragraphs = set()
+    for j in range(last + 1, len(doc.units)):
+        unit = doc.units[j]
+        if unit.kind is Kind.HEADING or doc.section_path(j) != section:
+            break
+        if unit.kind is Kind.ITEM and unit.owner < 0:
+            return False  # another list: the section's are lists
+        if unit.kind is Kind.LINE and unit.owner < 0:
+            paragraphs.add(unit.para)
+    return len(paragraphs) >= PROSE_AFTER
 
 
 def _linked(doc: Doc, k: int) -> bool:
