@@ -266,15 +266,18 @@ class _Walk:
 
 
 def _emphasized(children: list[Any]) -> bool:
-    """A paragraph wholly in italics (``*No news this week.*``, ``_In this section, we…_``):
-    the editor speaking about the page, not telling a story."""
+    """A paragraph wholly in italics that speaks (``*No news this week.*``, ``_In this section,
+    we…_``): the editor speaking about the page, not telling a story."""
     shown = [
         c
         for c in children
         if c.name not in ("softbreak", "hardbreak")
         and not (c.name == "text" and not c.meta.get("content", "").strip())
     ]
-    return bool(shown) and all(c.name == "em" for c in shown)
+    if not shown or any(c.name != "em" for c in shown):
+        return False
+    told = [c for c in shown[0].children if c.name != "text" or c.meta.get("content", "").strip()]
+    return bool(told) and told[0].name != "link"  # ``*[video](u), [slides](v)*``: its links
 
 
 def _closed(source: str) -> bool:

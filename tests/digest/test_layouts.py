@@ -763,3 +763,21 @@ def test_a_list_inside_an_essay_is_its_points() -> None:
         "Finally, thank you, our readers.\n"
     )
     assert titles(read(text, source="2021-05-26.md")) == ["Alpha", "Beta"]
+
+
+def test_an_italic_line_of_links_is_a_storys_body() -> None:
+    """Under each talk's heading, ``*[video](u), [slides](v)*``: the talk's links in italics,
+    not an editor's note; the talks are the stories."""
+    talk = (
+        "### {t}\n\n*Research by someone*\n\nWhat the talk said.\n\n"
+        "*[video]({u}), [slides]({u}/s)*\n\n"
+    )
+    text = "## Workshop summary\n\nNotes from the talks.\n\n" + "".join(
+        talk.format(t=t, u=f"https://talks.example/{n}")
+        for n, t in enumerate(["Block subsidy", "Forward blocks", "Accumulators"])
+    )
+    assert titles(read(text, source="2018-10-09.md")) == [
+        "Block subsidy",
+        "Forward blocks",
+        "Accumulators",
+    ]
