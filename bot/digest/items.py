@@ -4,8 +4,8 @@ A heading item's title is its link text (or its text, without its number); a lis
 numbered line's is the link or bold run that opens it, when a separator or the line's end
 follows (``[t](u) — src``, ``**t**：…``). The text is everything a reader reads of the item,
 paragraphs on lines of their own and wrapped lines joined, without 来源/发布时间 metadata,
-``摘要：`` labels or machine timestamps; the links are every http(s) link in it, once each,
-in order.
+``摘要：`` labels or machine timestamps; the links are every link in it, once each, in
+order, its web (http/https) addresses before those relative to the publisher's site.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .layouts.tagged import TAG
 from .models import Item
 from .numbers import number
 from .outline import How, heading_text
-from .text import join
+from .text import is_http, join
 from .tree import Kind, Unit
 
 _SUMMARY = re.compile(r"(?:摘要|概要|简介|summary)[ \t]?[：:][ \t]*", re.IGNORECASE)
@@ -145,4 +145,5 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
             para = -2
     title = title_of(unit, head.how)
     text = "\n".join(b for b in blocks if b)
-    return title, text, tuple(links)
+    web = [u for u in links if is_http(u)]  # where it points on the web first, then the
+    return title, text, (*web, *(u for u in links if not is_http(u)))  # site's own pages

@@ -781,3 +781,15 @@ def test_an_italic_line_of_links_is_a_storys_body() -> None:
         "Forward blocks",
         "Accumulators",
     ]
+
+
+def test_a_storys_web_address_comes_before_the_sites_own_pages() -> None:
+    """``- **T:** as we [wrote](/issues/12/#t), [a post](https://list.example/1) says…``: the
+    story points at the post; the link back to an earlier issue comes after it."""
+    text = (
+        "## News\n\n"
+        "- **Alpha:** as we [wrote](/issues/12/#a), [a post](https://list.example/1) says.\n"
+        "- **Beta:** a [story](https://a.example/2).\n"
+    )
+    first = read(text, source="2022-06-01.md").items[0]
+    assert first.links == ("https://list.example/1", "/issues/12/#a")
