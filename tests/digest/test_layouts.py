@@ -693,6 +693,8 @@ def test_a_rule_between_a_sections_stories_keeps_them_in_the_section() -> None:
         "### [Real friends](https://news.example/3)\n\nThree.\n\n---\n\nThanks for reading.\n"
     )
     assert [i.section for i in read(text, source="TLDR 150.md").items] == ["📚 Read"] * 3
+
+
 def test_an_italic_note_is_not_a_sections_story() -> None:
     """A section holding only an italic note (``*No news this week, see our [sources](u).*``)
     has no story: its link does not make its heading one."""
