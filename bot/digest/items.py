@@ -18,9 +18,10 @@ from .layouts.tagged import TAG
 from .models import Item
 from .numbers import number
 from .outline import How, heading_text
-from .text import is_http, join
+from .text import join
 from .tree import Kind, Unit
 
+_WEB = ("http://", "https://")
 _SUMMARY = re.compile(r"(?:摘要|概要|简介|summary)[ \t]?[：:][ \t]*", re.IGNORECASE)
 _MACHINE_TIME = re.compile(
     r" ?[·|]? ?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?"
@@ -145,5 +146,8 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
             para = -2
     title = title_of(unit, head.how)
     text = "\n".join(b for b in blocks if b)
-    web = [u for u in links if is_http(u)]  # where it points on the web first, then the
-    return title, text, (*web, *(u for u in links if not is_http(u)))  # site's own pages
+    found = tuple(links)
+    web = tuple(u for u in found if u.startswith(_WEB))  # where it points on the web first,
+    if len(web) == len(found):  # (a link is either a checked http(s) URL or a site path)
+        return title, text, found
+    return title, text, (*web, *(u for u in found if not u.startswith(_WEB)))  # then the site

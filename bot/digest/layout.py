@@ -71,8 +71,9 @@ def infer(
     curation = Curation(doc, template=template, skip=skip)
     found = _forced(doc, members, rule) if rule else None
     if not found:
-        doc = Doc(units)
-        curation = Curation(doc, template=template, skip=skip)
+        if rule:  # the named rule left its numbering and warnings: start again
+            doc = Doc(units)
+            curation = Curation(doc, template=template, skip=skip)
         found = _inferred(doc, members)
     found = sorted(found + _embedded(doc, found, embeds))
     edges = Edges.of([(units[k].first.text, candidate_links(doc, k, how)) for k, how in found])

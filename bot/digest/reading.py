@@ -231,7 +231,9 @@ def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> 
         meta, body_at, kind = header(lines, warnings)
     except HeaderError as exc:
         raise DigestError(source, exc.reason, line=exc.line) from None
-    body = "\n".join(without_template_tags(lines[body_at:]))
+    tagged = "{%" in text or "{{" in text  # a site generator's tags, to read as it does
+    body = "\n".join(without_template_tags(lines[body_at:]) if tagged else lines[body_at:])
+    articles = embeds(lines[body_at:], first_line=body_at + 1) if tagged else frozenset()
     tree = units(tighten(links_of_vault(body, vault)), first_line=body_at + 1)
     warnings.extend(tree.warnings)
     headings = [u for u in tree.units if u.kind is Kind.HEADING]
@@ -269,7 +271,7 @@ def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> 
         top = headings[0]  # "### 2018.08.24": the edition's date line, no section
     return _Parsed(source, meta, tuple(warnings), body, without_title(tree.units, top, title),
                    tuple(tree.skipped), title, series, dated, no_date, date_line, issue,
-                   issue_source, embeds(lines[body_at:], first_line=body_at + 1))  # fmt: skip
+                   issue_source, articles)  # fmt: skip
 
 
 def _layout(parsed: _Parsed, max_items: int | None, profile: Profile) -> Reading:

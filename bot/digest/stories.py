@@ -12,6 +12,7 @@ remain, and noted in ``skipped`` for ``digestbot check``.
 
 from __future__ import annotations
 
+import functools
 import re
 from itertools import pairwise
 
@@ -228,6 +229,7 @@ def not_stories(name: str) -> bool:
     return _NOT_STORIES.search(name) is not None
 
 
+@functools.lru_cache(maxsize=4096)  # a series' sections repeat their names file after file
 def furniture(name: str) -> bool:
     """Whether a heading ``name`` names a publisher's furniture, or is mostly the name of
     something other than stories ("Quote of the Week", "Key Takeaways", "Rust Jobs"); a

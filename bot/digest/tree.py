@@ -56,6 +56,7 @@ _FENCE_CLOSE = re.compile(r"(?m)^[ \t]{0,3}(`{3,}|~{3,})[ \t]*$")
 _FENCE_LINE = re.compile(r"[ \t]{0,3}(?:`{3,}[^`]*|~{3,}.*)$")  # an opening fence: no ` after ```
 _HEADING_TEXT = re.compile(r"(#{1,6})\s+(\S.*)")
 _READ_TIME = re.compile(r"\s*[(（]\s*\d{1,3}\s*(?:minutes?|mins?)\s+read\s*[)）]\s*$", re.I)
+_NO_LINE = Inline("", ())
 MAX_HTML_DEPTH = 3  # HTML inside HTML inside HTML: read that far, no further
 
 
@@ -82,10 +83,10 @@ class Unit:
     quoted: bool = False  # inside a blockquote
     header: bool = False  # ROW: of a table's head
     aside: bool = False  # LINE: of a paragraph wholly in italics (an editor's note)
+    first: Inline = field(init=False)  # its first line (an empty one when it has none)
 
-    @property
-    def first(self) -> Inline:
-        return self.lines[0] if self.lines else Inline("", ())
+    def __post_init__(self) -> None:
+        self.first = self.lines[0] if self.lines else _NO_LINE
 
 
 @dataclass(slots=True)
@@ -268,6 +269,8 @@ class _Walk:
 def _emphasized(children: list[Any]) -> bool:
     """A paragraph wholly in italics that speaks (``*No news this week.*``, ``_In this section,
     we…_``): the editor speaking about the page, not telling a story."""
+    if not any(c.name == "em" for c in children):  # most paragraphs: no italics at all
+        return False
     shown = [
         c
         for c in children

@@ -32,6 +32,7 @@ class Doc(Outline):
         self.numbering = Numbering(self.warnings)
         self.list_numbers: dict[int, int] = {}
         self.last_list_number = 0
+        self.memo: dict[str, list[int]] = {}  # what a rule computed once for the whole file
 
     def free(self, k: int) -> bool:
         """A unit on its own: not inside a list item's body, not a section mark."""

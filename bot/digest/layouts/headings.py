@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import islice
 
 from .. import rulenames as names
 from ..numbers import number
@@ -49,15 +50,11 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
             weak.setdefault(unit.level, []).append(k)
     # the headings that could be stories: not furniture ("Key Takeaways", "Recent Posts"),
     # a section of linked items, a closing quotation or the reader's questions
+    # (counted only on the levels that have weak ones to weigh)
     per_level = Counter(
         doc.units[k].level
         for k in heads
-        if k in strong
-        or (
-            _linked_items(doc, k + 1, doc.end_of(k)) < FINER
-            and not furniture(doc.name(k))
-            and not _epigraph_or_prompts(doc, k + 1, doc.end_of(k))
-        )
+        if doc.units[k].level in weak and (k in strong or _may_be_story(doc, k))
     )
     for level, found_weak in weak.items():
         share = len(found_weak) + sum(1 for k in strong if doc.units[k].level == level)
@@ -93,6 +90,8 @@ def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set
         path = doc.section_path(k)
         if path and doc.level[path[-1]] < 7 and path[-1] not in stories:
             kids.setdefault(path[-1], []).append(k)
+    if len(kids) < 2:  # two modules at least, or nothing changes
+        return stories
     modules = {}
     groups = set()  # headings over finer units beside them: groups of the module's stories
     for parent, group in kids.items():
@@ -139,7 +138,8 @@ def _titled_finer(doc: Doc, k: int) -> int:
 def _over_finer(doc: Doc, k: int, strong: set[int]) -> bool:
     """A heading over a run of finer units, or over a headline, in its body or below."""
     end = doc.end_of(k)
-    if _titled_finer(doc, k) >= FINER:
+    finer = (j for j in range(k + 1, end) if doc.finer_unit(j, end) and doc.units[j].first.text)
+    if next(islice(finer, FINER - 1, None), None) is not None:  # FINER of them, counted no further
         return True
     return any(
         j in strong and _titled(doc, j) and doc.units[j].first.lead for j in range(k + 1, end)
@@ -157,6 +157,16 @@ def _told(doc: Doc, k: int) -> bool:
         and not _quotation(unit.first.text)
         and not _epigraph_or_prompts(doc, k + 1, end)
         and any(u.kind is not Kind.HEADING for u in doc.units[k + 1 : end])
+    )
+
+
+def _may_be_story(doc: Doc, k: int) -> bool:
+    """Not furniture, not a section of linked items, not a closing quotation or questions."""
+    end = doc.end_of(k)
+    return (
+        _linked_items(doc, k + 1, end) < FINER
+        and not furniture(doc.name(k))
+        and not _epigraph_or_prompts(doc, k + 1, end)
     )
 
 
@@ -244,11 +254,15 @@ def _parts_end(doc: Doc, k: int) -> int:
 
 
 def _linked_items(doc: Doc, start: int, end: int) -> int:
-    return sum(
-        1
-        for u in doc.units[start:end]
-        if u.kind is Kind.ITEM and u.first.links and not META.match(u.first.text)
-    )
+    """How many list items with links (not metadata lines) units[start:end] hold."""
+    counts = doc.memo.get("linked_items")
+    if counts is None:  # running counts, once per file: every heading asks of its span
+        counts, n = [0], 0
+        for u in doc.units:
+            n += u.kind is Kind.ITEM and bool(u.first.links) and not META.match(u.first.text)
+            counts.append(n)
+        doc.memo["linked_items"] = counts
+    return counts[min(end, len(doc.units))] - counts[start]
 
 
 RULE = Rule(names.HEADINGS, How.HEADING, True, "headings", lambda doc, members: find(doc, members))
