@@ -99,6 +99,7 @@ class Reading:
     issue_source: str = ""  # where it came from: "the file name", "frontmatter 'issue'", …
     layout: str = ""  # the rule's name ("numbered", "headings:3"…; learning.py)
     edges: frozenset[str] = field(default=frozenset(), compare=False)  # template prints
+    other_kind: str = ""  # why it is no edition of its series (a page of another kind), or ""
 
     @property
     def signature(self) -> Signature:
@@ -277,8 +278,10 @@ def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> 
 def _layout(parsed: _Parsed, max_items: int | None, profile: Profile) -> Reading:
     source, meta, body_units = parsed.source, parsed.meta, parsed.units
     warnings = list(parsed.warnings)
+    other = ""
     if (kind := page_kind(meta)) and profile.kind not in ("", kind):  # no edition: no items
-        warnings.append(f"a page of kind {kind!r}, not one of its series' {profile.kind!r}")
+        other = f"a page of kind {kind!r}, not one of its series' {profile.kind!r} editions"
+        warnings.append(other)
         body_units = []
     layout = infer(body_units, rule=profile.rule, template=profile.template, skip=profile.skip,
                    embeds=parsed.embeds)  # fmt: skip
@@ -313,6 +316,7 @@ def _layout(parsed: _Parsed, max_items: int | None, profile: Profile) -> Reading
         issue_source=parsed.issue_source,
         layout=layout.name,
         edges=layout.edges,
+        other_kind=other,
     )
 
 

@@ -105,7 +105,9 @@ def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
         return Prepared(FileError(job.shown, why), link=link)
     origin = origin_of(reading, job.rel)
     if not reading.items:
-        why = "file is empty" if not job.data.strip() else "no items yet (a day being written?)"
+        why = reading.other_kind or (
+            "file is empty" if not job.data.strip() else "no items yet (a day being written?)"
+        )
         return Prepared(FileError(job.shown, SKIPPED + why), {}, origin, signature, link)
     index = indexer or _worker_indexer
     values = {}

@@ -239,6 +239,11 @@ def test_a_page_of_another_kind_than_the_series_editions_is_no_edition(
     report = scan(store, folder)
     assert len(report.new) == 4  # type: ignore[attr-defined]
     assert not store.editions.editions_on(dt.date(2024, 9, 5))
+    skips = report.skipped  # type: ignore[attr-defined]
+    skipped = [e for e in skips if "2024-09-05-hello.md" in str(e)]
+    assert skipped
+    assert "kind 'post'" in str(skipped[0])
+    assert "'letter'" in str(skipped[0])
     assert Signature.from_json({"rule": "bullets", "items": 2, "edges": []}) == Signature(
         "bullets", 2
     )
