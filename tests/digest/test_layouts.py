@@ -799,3 +799,38 @@ def test_a_storys_web_address_comes_before_the_sites_own_pages() -> None:
     )
     first = read(text, source="2022-06-01.md").items[0]
     assert first.links == ("https://list.example/1", "/issues/12/#a")
+
+
+def test_entries_with_links_on_wrapped_lines_or_site_references_make_their_heading_a_section() -> (
+    None
+):
+    """``- **Title:** text`` whose link is on a wrapped line, and ``- [Core #1][] adds…``
+    led by a reference the site defines, are linked entries: their headings are sections,
+    not stories, beside prose sections with links of their own."""
+    prose = "In this monthly section we summarize a [meeting](https://reviews.example/1).\n\n"
+    text = (
+        "# Letter 9\n\n## News\n\n"
+        "- **Draft BIPs for Utreexo:** Calvin posted to the list about the\n"
+        "  [accumulator](https://lists.example/1) and two more drafts.\n"
+        "- **Relay feerate:** the discussion of lowering it goes on in a\n"
+        "  [thread](https://forum.example/1886) with new data.\n\n"
+        "  Several developers [replied](https://forum.example/1887) since.\n\n"
+        "## Review Club\n\n" + prose + "## Releases\n\n"
+        "- [LND 0.19.3][] is a release candidate.\n- [Core 29.1][] fixes a crash.\n\n"
+        "## Notable changes\n\nNotable changes in [Core](https://core.example/) and "
+        "[LDK](https://ldk.example/) this week.\n\n"
+        "- [Core #33106][] lowers the relay feerate.\n- [Eclair #3107][] adds a field.\n"
+        "- [LDK #3968][] changes the API.\n\n"
+        "## Correction\n\nLast week's [paper](https://eprint.example/1307) was misnamed.\n"
+    )
+    items = read(text, source="2025-08-08-letter.md").items
+    heads = [item.title or item.text.partition(" is ")[0][:12] for item in items]
+    assert heads[:2] == ["Draft BIPs for Utreexo", "Relay feerate"]
+    assert [h for h in heads if h[:1] in "CLE"][:5] == [
+        "LND 0.19.3",
+        "Core 29.1 fi",
+        "Core #33106 ",
+        "Eclair #3107",
+        "LDK #3968 ch",
+    ]
+    assert not {"News", "Releases", "Notable changes"} & set(heads)

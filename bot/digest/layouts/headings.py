@@ -24,7 +24,7 @@ from ..numbers import number
 from ..outline import How
 from ..stories import furniture
 from ..tree import Kind
-from .base import FINER, META, Doc, Rule
+from .base import FINER, META, REFERENCE, Doc, Rule
 
 _STOPPED = re.compile(r"[^.\s]\.[\"'”’]?$")  # a full stop ends it, not an ellipsis
 _STOPPED_WIDE = re.compile(r"。[”」』]?$")
@@ -236,7 +236,9 @@ def _linked_body(doc: Doc, k: int) -> bool:
     if end < 0:
         return False
     body = doc.units[k + 1 : end]
-    has_links = any(u.kind is Kind.LINE and u.first.links and not u.aside for u in body)
+    has_links = any(  # in its own paragraphs, not in the paragraphs of a list entry
+        u.kind is Kind.LINE and u.first.links and not u.aside and u.owner < 0 for u in body
+    )
     return has_links and _linked_items(doc, k + 1, end) < FINER
 
 
@@ -258,8 +260,13 @@ def _linked_items(doc: Doc, start: int, end: int) -> int:
     counts = doc.memo.get("linked_items")
     if counts is None:  # running counts, once per file: every heading asks of its span
         counts, n = [0], 0
-        for u in doc.units:
-            n += u.kind is Kind.ITEM and bool(u.first.links) and not META.match(u.first.text)
+        for u in doc.units:  # a link on a wrapped line of the entry counts, or a site reference
+            n += bool(
+                u.kind is Kind.ITEM
+                and u.owner < 0
+                and (any(line.links for line in u.lines) or REFERENCE.match(u.first.source))
+                and not META.match(u.first.text)
+            )
             counts.append(n)
         doc.memo["linked_items"] = counts
     return counts[min(end, len(doc.units))] - counts[start]
