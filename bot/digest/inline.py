@@ -192,12 +192,14 @@ class _Reader:
     def text(self, value: str, *, markup: bool = True) -> None:
         if not value:
             return
-        self.line.raw.append(value)
+        line = self.lines[-1]
+        line.raw.append(value)
         if markup:
             value, urls = bare_urls(value)
             value = unmark(value)
-            self.line.links.extend(urls)
-        self.line.add(value)
+            if urls:
+                line.links.extend(urls)
+        line.add(value)
 
     def read(self, nodes: Iterable[Node]) -> None:
         for node in nodes:
@@ -207,6 +209,7 @@ class _Reader:
         name = node.name
         if name == "text":
             self.text(node.meta.get("content", ""))
+            return
         elif name == "text_special":
             self.text(node.meta.get("content", ""), markup=False)
         elif name in ("softbreak", "hardbreak"):
