@@ -688,6 +688,24 @@ def test_a_module_told_in_prose_among_modules_of_entries_is_one_entry() -> None:
     ]
 
 
+def test_a_byline_under_a_module_is_no_link_of_a_story() -> None:
+    """``Edited by: [name](u)`` opening each ``## module`` says who edited it: the modules do
+    not become stories by it, their ``###`` entries are the items."""
+    text = (
+        "# Weekly 11\n\n## Tips\n\nEdited by: [ann](https://people.example/ann)\n\n"
+        "### Name folders well\n\nKeep names short.\n\n### Cache the build\n\nIt is faster.\n\n"
+        "## Concepts\n\n编辑：[bob](https://people.example/bob)\n\n"
+        "### What is a shell\n\nA program that reads commands.\n\n"
+        "### What is a pipe\n\nIt joins two programs.\n"
+    )
+    assert titles(read(text, source="issue-11.md")) == [
+        "Name folders well",
+        "Cache the build",
+        "What is a shell",
+        "What is a pipe",
+    ]
+
+
 def test_a_rule_between_a_sections_stories_keeps_them_in_the_section() -> None:
     """``---`` between the ``###`` stories of ``## Read`` separates stories; they all stay
     in Read (a rule before a footer still closes the section)."""

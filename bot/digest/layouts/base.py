@@ -15,6 +15,11 @@ META = re.compile(  # item body lines that are metadata, not reading
     r"(?i:来源|出处|链接|原文链接|原文地址|阅读原文|详见|发布时间|发布日期|分类|AI ?评分|评分"
     r"|source|link|url|published|category)[ \t]?[：:]"
 )
+# a byline: who edited or wrote what follows (``整理编辑：[name](u)、[name](u)``), not its source
+BYLINE = re.compile(
+    r"(?i:(?:整理)?编辑|作者|译者|(?:问题)?贡献者?"
+    r"|(?:written|edited|curated|compiled|translated) by|authors?|editors?)[ \t]?[：:]"
+)
 LABEL = re.compile(r"(?:摘要|概要|简介|summary)[ \t]?[：:]", re.IGNORECASE)
 # a reference link (``[Eclair #1323][]``) whose definition the site adds: none in the file
 REFERENCE = re.compile(r"\[[^\[\]\n]{1,300}\]\[[^\[\]\n]{0,300}\]")

@@ -24,7 +24,7 @@ from ..numbers import number
 from ..outline import How
 from ..stories import furniture
 from ..tree import Kind
-from .base import FINER, META, REFERENCE, Doc, Rule
+from .base import BYLINE, FINER, META, REFERENCE, Doc, Rule
 
 _STOPPED = re.compile(r"[^.\s]\.[\"'”’]?$")  # a full stop ends it, not an ellipsis
 _STOPPED_WIDE = re.compile(r"。[”」』]?$")
@@ -236,8 +236,13 @@ def _linked_body(doc: Doc, k: int) -> bool:
     if end < 0:
         return False
     body = doc.units[k + 1 : end]
-    has_links = any(  # in its own paragraphs, not in the paragraphs of a list entry
-        u.kind is Kind.LINE and u.first.links and not u.aside and u.owner < 0 for u in body
+    has_links = any(  # in its own paragraphs, not a list entry's, not a byline's
+        u.kind is Kind.LINE
+        and u.first.links
+        and not u.aside
+        and u.owner < 0
+        and not BYLINE.match(u.first.text)
+        for u in body
     )
     return has_links and _linked_items(doc, k + 1, end) < FINER
 
