@@ -706,6 +706,38 @@ def test_a_byline_under_a_module_is_no_link_of_a_story() -> None:
     ]
 
 
+def test_an_entrys_part_that_lists_tools_does_not_make_it_a_group() -> None:
+    """A ``###`` tip told in prose whose ``#### Tools`` part lists two linked tools is one
+    entry: the tools are what it mentions, not stories of a group."""
+    text = (
+        "# Weekly 12\n\n## Tips\n\n### Shrink images\n\nLossy or not.\n\n#### Kinds\n\n"
+        "Two kinds.\n\n#### Tools\n\n- [tiny](https://tiny.example): squeezes PNGs\n"
+        "- [optim](https://optim.example): runs three tools\n\n#### Harm\n\nIt can grow.\n\n"
+        "## Concepts\n\n### What is a shell\n\nA program.\n\n### What is a pipe\n\nIt joins.\n"
+    )
+    assert titles(read(text, source="issue-12.md")) == [
+        "Shrink images",
+        "What is a shell",
+        "What is a pipe",
+    ]
+
+
+def test_back_issues_hanging_under_the_last_module_leave_its_entries() -> None:
+    """``### Recent posts`` (links to back issues) slipped under the last ``## module`` is
+    furniture: the module's ``###`` entry told in prose is still an item."""
+    text = (
+        "# Weekly 13\n\n## Tips\n\n### Name folders well\n\nKeep names short.\n\n"
+        "### Cache the build\n\nIt is faster.\n\n## Tools\n\n### zipper\n\nIt zips files.\n\n"
+        "### Recent posts\n\n- [Weekly 12](https://w.example/12)\n"
+        "- [Weekly 11](https://w.example/11)\n"
+    )
+    assert titles(read(text, source="issue-13.md")) == [
+        "Name folders well",
+        "Cache the build",
+        "zipper",
+    ]
+
+
 def test_a_rule_between_a_sections_stories_keeps_them_in_the_section() -> None:
     """``---`` between the ``###`` stories of ``## Read`` separates stories; they all stay
     in Read (a rule before a footer still closes the section)."""

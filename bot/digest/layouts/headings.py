@@ -95,7 +95,9 @@ def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set
     modules = {}
     groups = set()  # headings over finer units beside them: groups of the module's stories
     for parent, group in kids.items():
-        plain = [k for k in group if not _titled(doc, k)]  # a headline is a story anyway
+        plain = [  # a headline is a story anyway; furniture (back issues) is none
+            k for k in group if not _titled(doc, k) and not furniture(doc.name(k))
+        ]
         over = sum(1 for k in plain if _over_finer(doc, k, strong))
         if over * 2 >= len(plain) > 0:
             groups |= set(plain)
@@ -136,14 +138,18 @@ def _titled_finer(doc: Doc, k: int) -> int:
 
 
 def _over_finer(doc: Doc, k: int, strong: set[int]) -> bool:
-    """A heading over a run of finer units, or over a headline, in its body or below."""
+    """A heading over a headline, over a run of finer units in its own part of the body, or
+    over sub-headings that mostly are (a section of sections): one entry's sub-part that lists
+    two tools (``#### Tools`` in a tip told in prose) does not make the entry a group."""
     end = doc.end_of(k)
-    finer = (j for j in range(k + 1, end) if doc.finer_unit(j, end) and doc.units[j].first.text)
+    if any(j in strong and _titled(doc, j) and doc.units[j].first.lead for j in range(k + 1, end)):
+        return True
+    first = next((j for j in range(k + 1, end) if doc.level[j]), end)
+    finer = (j for j in range(k + 1, first) if doc.finer_unit(j, end) and doc.units[j].first.text)
     if next(islice(finer, FINER - 1, None), None) is not None:  # FINER of them, counted no further
         return True
-    return any(
-        j in strong and _titled(doc, j) and doc.units[j].first.lead for j in range(k + 1, end)
-    )
+    subs = [j for j in range(first, end) if doc.level[j] and doc.section_path(j)[-1:] == (k,)]
+    return bool(subs) and sum(_over_finer(doc, j, strong) for j in subs) * 2 >= len(subs)
 
 
 def _told(doc: Doc, k: int) -> bool:
