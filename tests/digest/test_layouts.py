@@ -738,6 +738,34 @@ def test_back_issues_hanging_under_the_last_module_leave_its_entries() -> None:
     ]
 
 
+def test_a_module_told_in_prose_before_the_footer_is_one_entry() -> None:
+    """After the modules of ``###`` entries, a module with no ``###`` told in a paragraph (one
+    tool) just before the footer (``## Contact us``) is one item; one that is only a list of
+    points ("Do this week") is none."""
+    entries = (
+        "## Tips\n\n### Name folders well\n\nKeep names short.\n\n"
+        "### Cache the build\n\nIt is faster.\n\n"
+        "## Concepts\n\n### What is a shell\n\nA program that reads commands.\n\n"
+    )
+    footer = "## Contact us\n\nWrite to [us](https://w.example/contact).\n"
+    tool = (
+        "## Tools\n\n**Address**: https://zipper.example\n\n**Price**: free\n\n"
+        "Zipper packs files into one. It is handy:\n\n1. fast\n2. free\n\n"
+    )
+    todo = "## Do this week\n\n- **Ask** what you depend on.\n- **Try** one new tool.\n\n"
+    assert titles(read("# Weekly 14\n\n" + entries + tool + footer, source="issue-14.md")) == [
+        "Name folders well",
+        "Cache the build",
+        "What is a shell",
+        "Tools",
+    ]
+    assert titles(read("# Weekly 15\n\n" + entries + todo + footer, source="issue-15.md")) == [
+        "Name folders well",
+        "Cache the build",
+        "What is a shell",
+    ]
+
+
 def test_a_rule_between_a_sections_stories_keeps_them_in_the_section() -> None:
     """``---`` between the ``###`` stories of ``## Read`` separates stories; they all stay
     in Read (a rule before a footer still closes the section)."""

@@ -117,17 +117,39 @@ def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set
     level = levels.most_common(1)[0][0]
     entries = {k for p, ks in tops.items() if doc.level[p] == level for k in ks}
     last = max(p for p in tops if doc.level[p] == level)
-    entries |= {  # a module told in prose, with no entry headings, before the last: one entry
-        k
+    after = [k for k in heads if doc.level[k] == level and k > last]
+    footer = next((n for n, k in enumerate(after) if furniture(doc.name(k))), 0)
+    last = (
+        after[footer - 1]
+        if footer and all(furniture(doc.name(k)) for k in after[footer:])
+        else last
+    )
+    entries |= {  # a module told in prose, with no entry headings, before the last or before
+        k  # only the footer ("## Contact us"): one entry
         for k in heads
         if doc.level[k] == level
-        and k < last
+        and k <= last
+        and _paragraphs(doc, k)
         and k not in kids
         and _told(doc, k)
         and _titled_finer(doc, k) == 0
     }
     inside = {j for k in entries for j in range(k + 1, doc.end_of(k))}
     return (stories - inside - groups) | entries
+
+
+def _paragraphs(doc: Doc, k: int) -> bool:
+    """Whether heading ``k``'s body tells something in a paragraph of its own (not a byline,
+    not a field of a fact box): a module of a list of points alone ("What you can do") is
+    none."""
+    return any(
+        u.kind is Kind.LINE
+        and u.owner < 0
+        and u.first.text
+        and not BYLINE.match(u.first.text)
+        and not doc.field(j)
+        for j, u in enumerate(doc.units[k + 1 : doc.end_of(k)], start=k + 1)
+    )
 
 
 def _titled_finer(doc: Doc, k: int) -> int:
