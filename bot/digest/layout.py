@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from . import layouts
 from .layouts.base import LABEL, META, REFERENCE, Doc, Rule
 from .layouts.headings import find as heading_stories
+from .layouts.headings import sources_of
 from .outline import How
 from .stories import Curation, candidate_links
 from .template import Edges
@@ -91,6 +92,8 @@ def infer(
 def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     headings = _without_preface(doc, heading_stories(doc, members))
     spans = [range(k, doc.end_of(k)) for k in headings]
+    ends = [doc.end_of(k) for k in headings if doc.end_of(k) < len(doc.units)]  # its sources:
+    spans += [range(j, doc.end_of(j)) for j in ends if sources_of(doc, j)]  # "References"
     spans += _intros(doc, headings)
     found = _section_items(doc, spans, strong=True)
     found += _like_bullets(doc, spans, found, stories=len(headings))

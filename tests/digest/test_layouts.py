@@ -766,6 +766,24 @@ def test_a_module_told_in_prose_before_the_footer_is_one_entry() -> None:
     ]
 
 
+def test_references_after_an_entry_are_its_sources() -> None:
+    """``### References`` right after a ``###`` entry, beside it, lists that entry's sources:
+    neither the heading nor its links are items."""
+    text = (
+        "# Weekly 16\n\n## Tips\n\n### Name folders well\n\nKeep names short.\n\n"
+        "### Cache the build\n\nIt is faster.\n\n"
+        "## Interview\n\n### How events travel\n\nFrom the screen to the app.\n\n"
+        "### References\n\n[Events in depth](https://events.example/deep)\n\n"
+        "## Concepts\n\n### What is a shell\n\nA program that reads commands.\n"
+    )
+    assert titles(read(text, source="issue-16.md")) == [
+        "Name folders well",
+        "Cache the build",
+        "How events travel",
+        "What is a shell",
+    ]
+
+
 def test_a_rule_between_a_sections_stories_keeps_them_in_the_section() -> None:
     """``---`` between the ``###`` stories of ``## Read`` separates stories; they all stay
     in Read (a rule before a footer still closes the section)."""

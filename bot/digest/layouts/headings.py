@@ -28,6 +28,10 @@ from .base import BYLINE, FINER, META, REFERENCE, Doc, Rule
 
 _STOPPED = re.compile(r"[^.\s]\.[\"'”’]?$")  # a full stop ends it, not an ellipsis
 _STOPPED_WIDE = re.compile(r"。[”」』]?$")
+_REFERENCES = re.compile(
+    r"(?i)[\W_]*(?:参考|参考资料|参考链接|参考文献|延伸阅读|references?|further reading"
+    r"|see also)[\W_]*"
+)
 _DATE_ONLY = re.compile(r"[\W_]*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\W_]*")
 
 
@@ -135,7 +139,16 @@ def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set
         and _titled_finer(doc, k) == 0
     }
     inside = {j for k in entries for j in range(k + 1, doc.end_of(k))}
-    return (stories - inside - groups) | entries
+    # ``### References`` after an entry, beside it: that entry's sources, no story
+    ends = {doc.end_of(k) for k in entries}
+    sources = {k for k in heads if k in ends and sources_of(doc, k)}
+    return (stories - inside - groups - sources) | (entries - sources)
+
+
+def sources_of(doc: Doc, k: int) -> bool:
+    """Whether unit ``k`` is a heading that only says "references" (参考, Further reading):
+    the sources of the story before it."""
+    return bool(doc.level[k]) and _REFERENCES.fullmatch(doc.name(k).strip()) is not None
 
 
 def _paragraphs(doc: Doc, k: int) -> bool:
