@@ -260,7 +260,7 @@ FLOORS = {
     "digitally-literate": 23,
     "fdroid-news": 19,
     "haskell-weekly": 21,
-    "ios-moyu-weekly": 8,
+    "ios-moyu-weekly": 12,
     "zaobao-daily": 24,
 }
 SHARED = ("arxiv-daily", "github-trending", "this-week-in-rust", "weibo-trending-hot-search",
