@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import layouts
+from .frame import blocks, embedded, intros, told_in_prose, without_preface
 from .layouts.base import LABEL, META, REFERENCE, Doc, Rule
 from .layouts.headings import find as heading_stories
 from .layouts.headings import sources_of
@@ -76,10 +77,10 @@ def infer(
             doc = Doc(units)
             curation = Curation(doc, template=template, skip=skip)
         found = _inferred(doc, members)
-    found = sorted(found + _embedded(doc, found, embeds))
+    found = sorted(found + embedded(doc, found, embeds))
     edges = Edges.of([(units[k].first.text, candidate_links(doc, k, how)) for k, how in found])
-    blocks = [(units[k].first.text, units[k].first.links) for k in _blocks(doc)]
-    edges = edges.union(Edges.of(blocks))
+    linked = [(units[k].first.text, units[k].first.links) for k in blocks(doc)]
+    edges = edges.union(Edges.of(linked))
     starts = curation.prune(found)
     heads = []
     for n, (k, how) in enumerate(starts):
@@ -90,11 +91,11 @@ def infer(
 
 
 def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
-    headings = _without_preface(doc, heading_stories(doc, members))
+    headings = without_preface(doc, heading_stories(doc, members))
     spans = [range(k, doc.end_of(k)) for k in headings]
     ends = [doc.end_of(k) for k in headings if doc.end_of(k) < len(doc.units)]  # its sources:
     spans += [range(j, doc.end_of(j)) for j in ends if sources_of(doc, j)]  # "References"
-    spans += _intros(doc, headings)
+    spans += intros(doc, headings)
     found = _section_items(doc, spans, strong=True)
     found += _like_bullets(doc, spans, found, stories=len(headings))
     if not headings and not found:  # no story has a number, a link or a row: bold titles
@@ -103,70 +104,12 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
             found = []
     if not headings and not found:  # nothing else: a plain bullet digest
         found = [(k, How.PLAIN) for k in layouts.PLAIN.find(doc, _free(doc, []))]
-        if found and _told_in_prose(doc, [k for k, _ in found]):
+        if found and told_in_prose(doc, [k for k, _ in found]):
             found = []  # an article with a list of points in it, not a digest of its bullets
     if not headings and not found:  # a single story under a heading, its link in its body
         doc.numbering = type(doc.numbering)([])
         headings = heading_stories(doc, members, lone=True)
     return sorted([(k, How.HEADING) for k in headings] + found)
-
-
-PROSE = 2  # times the bullets' text the paragraphs around them run to: an article's points
-
-
-def _told_in_prose(doc: Doc, bullets: list[int]) -> bool:
-    """Whether a file's paragraphs outside its bullets say far more than the bullets do
-    (``PROSE`` times): one article with a list of features or a fact box in it."""
-    inside = set(bullets)
-    for j, unit in enumerate(doc.units):
-        if unit.owner >= 0 and doc.units[unit.owner].kind is Kind.ITEM:
-            inside.add(j)
-    listed = sum(len(line.text) for j in inside for line in doc.units[j].lines)
-    prose = sum(
-        len(unit.first.text)
-        for j, unit in enumerate(doc.units)
-        if j not in inside and unit.kind is Kind.LINE and unit.owner < 0
-    )
-    return prose > PROSE * listed
-
-
-def _blocks(doc: Doc) -> list[int]:
-    """The file's paragraphs and list items that open with a link: what a template is made
-    of whether or not this file's layout took them for candidates."""
-    return [
-        k
-        for k, unit in enumerate(doc.units)
-        if unit.first.lead is not None
-        and unit.first.links
-        and unit.owner < 0
-        and (unit.kind is Kind.ITEM or doc.opens_paragraph(k))
-    ]
-
-
-def _embedded(
-    doc: Doc, found: list[tuple[int, How]], embeds: frozenset[int]
-) -> list[tuple[int, How]]:
-    """A section of the kind that holds the stories, with none of them but a tag that puts an
-    article there (a field report, a guest column: ``{% include articles/x.md %}``) between
-    sections, is that article: one story, its heading the title."""
-    if not embeds or not found:
-        return []
-    units, starts = doc.units, {k for k, _ in found}
-    levels = {doc.level[path[-1]] for k in starts if (path := doc.section_path(k))}
-    levels |= {doc.level[k] for k, how in found if how is How.HEADING}
-    out = []
-    for k, unit in enumerate(units):
-        if doc.level[k] not in levels or unit.kind is not Kind.HEADING or k in starts:
-            continue
-        end = doc.end_of(k)
-        if end >= len(units):  # tags after the last section: the site's footer machinery
-            continue
-        stop = units[end].no
-        if not any(j in starts for j in range(k, end)) and any(
-            unit.no < line < stop for line in embeds
-        ):
-            out.append((k, How.HEADING))
-    return out
 
 
 def _linked(doc: Doc, heads: list[int], how: How) -> bool:
@@ -206,42 +149,6 @@ def _like_bullets(
 def _titled(unit: Unit) -> bool:
     first = unit.first
     return (first.bold and first.lead is not None) or bool(REFERENCE.match(first.source))
-
-
-def _without_preface(doc: Doc, headings: list[int]) -> list[int]:
-    """Heading stories less a preface: a heading with no link before the file's first section
-    (``### 本期概要`` over a summary, ahead of the ``##`` sections)."""
-    stories = set(headings)
-    sections = [k for k, u in enumerate(doc.units) if u.kind is Kind.HEADING and k not in stories]
-    if not sections:
-        return headings
-    first = sections[0]
-    level = doc.units[first].level
-    kept = [
-        k
-        for k in headings
-        if k > first or doc.units[k].level <= level or candidate_links(doc, k, How.HEADING)
-    ]
-    return kept if kept else headings
-
-
-def _intros(doc: Doc, headings: list[int]) -> list[range]:
-    """Where the stories are headings, what comes before the first of them — in the file, in
-    each section that holds them — is an introduction (an editor's note, a credit line, what
-    the author posted this week), not a story."""
-    if not headings:
-        return []
-    first = next((k for k, u in enumerate(doc.units) if u.kind is Kind.HEADING), len(doc.units))
-    spans = [range(first)]
-    # and what stands outside every section before the first story (after a rule that
-    # closed the section above it: "This week I posted: - [my post](u)")
-    spans += [range(j, j + 1) for j in range(first, min(headings)) if not doc.section_path(j)]
-    firsts: dict[int, int] = {}
-    for k in headings:
-        path = doc.section_path(k)
-        firsts.setdefault(path[-1] if path else -1, k)
-    spans += [range(parent + 1, k) for parent, k in firsts.items() if parent >= 0]
-    return spans
 
 
 def _forced(doc: Doc, members: list[int], rule: str) -> list[tuple[int, How]]:
