@@ -69,11 +69,13 @@ class Curation:
         self.skip = frozenset(" ".join(s.split()).casefold() for s in skip)
         self.skipped: list[str] = []
         self._jobs: dict[int, bool] = {}
+        self._item_paras: set[int] | None = None  # the paragraphs that open candidates
 
     def prune(self, found: list[tuple[int, How]]) -> list[tuple[int, How]]:
         """Drop tables of contents, non-story sections, changelogs and sponsors, when
         something else remains; each drop is noted in ``skipped``."""
         units = self.units
+        self._item_paras = None
         titles = {
             self._key(units[k]) for k, how in found if how is How.HEADING or units[k].first.links
         }
@@ -204,7 +206,11 @@ class Curation:
     def _jobs_section(self, k: int, heads: set[int]) -> bool:
         """Whether the section's own words (not its items) say it lists job offers."""
         if k not in self._jobs:
-            items = {self.units[h].para for h in heads if self.units[h].kind is Kind.LINE}
+            if self._item_paras is None:  # once per file, not once per section
+                self._item_paras = {
+                    self.units[h].para for h in heads if self.units[h].kind is Kind.LINE
+                }
+            items = self._item_paras
             self._jobs[k] = any(
                 u.kind is Kind.LINE
                 and u.owner < 0
