@@ -23,7 +23,7 @@ from .text import GONE, bare_urls, http_url, link_url, tidy, unmark
 TITLE_END = re.compile(r"[ \t*_]*(?:$|[：:|(（—–]|-[ \t]|[.。](?:\s|$))")
 _LABELS = re.compile(
     r"(?i:原文|原文链接|阅读原文|查看原文|全文|详情|查看详情|点击查看|链接|来源|官网|主页|演示"
-    r"|(?:\w{1,12} ?)?地址|link|source|more|read more|via|demo|here)"
+    r"|(?:\w{1,12} ?)?地址|link|source|more|read more|via)"
 )
 # what may stand before a title link: spaces, emoji and symbols, short [tags] like [video]
 _BEFORE_LEAD = re.compile(

@@ -930,3 +930,14 @@ def test_entries_with_links_on_wrapped_lines_or_site_references_make_their_headi
         "LDK #3968 ch",
     ]
     assert not {"News", "Releases", "Notable changes"} & set(heads)
+
+
+def test_a_link_word_inside_a_sentence_keeps_its_word() -> None:
+    """``details are [here](u)`` keeps "here" in the story's text: only a link that is a
+    label on its own (``[原文](u)``, ``[demo 地址](u)``) says nothing but where it points."""
+    text = (
+        "# Letter 1\n\n"
+        "- [Report out](https://a.example/1): details are [here](https://a.example/2) today.\n"
+        "- [Second](https://b.example/): more.\n"
+    )
+    assert "details are here today." in read(text, source="2024-01-01.md").items[0].text
