@@ -10,6 +10,8 @@ outline, the layouts' ``Doc`` and stories.py; never layout.py.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from .layouts.base import Doc
 from .outline import How
 from .stories import candidate_links
@@ -56,6 +58,7 @@ def embedded(
     if not embeds or not found:
         return []
     units, starts = doc.units, {k for k, _ in found}
+    lines = sorted(embeds)  # each heading looks its range up, not every tag
     levels = {doc.level[path[-1]] for k in starts if (path := doc.section_path(k))}
     levels |= {doc.level[k] for k, how in found if how is How.HEADING}
     out = []
@@ -66,9 +69,9 @@ def embedded(
         if end >= len(units):  # tags after the last section: the site's footer machinery
             continue
         stop = units[end].no
-        if not any(j in starts for j in range(k, end)) and any(
-            unit.no < line < stop for line in embeds
-        ):
+        if not any(j in starts for j in range(k, end)) and bisect_right(
+            lines, unit.no
+        ) < bisect_left(lines, stop):
             out.append((k, How.HEADING))
     return out
 

@@ -23,7 +23,8 @@ from .text import GONE, bare_urls, http_url, link_url, tidy, unmark
 TITLE_END = re.compile(r"[ \t*_]*(?:$|[：:|(（—–]|-[ \t]|[.。](?:\s|$))")
 _LABELS = re.compile(
     r"(?i:原文|原文链接|阅读原文|查看原文|全文|详情|查看详情|点击查看|链接|来源|官网|主页|演示"
-    r"|(?:\w{1,12} ?)?地址|link|source|more|read more|via)"
+    r"|(?:[A-Za-z]{1,12} ?|项目|源码|下载|在线|官方|演示|仓库)?地址"
+    r"|link|source|more|read more|via)"
 )
 # what may stand before a title link: spaces, emoji and symbols, short [tags] like [video]
 _BEFORE_LEAD = re.compile(
@@ -97,7 +98,7 @@ _GOES_ON = re.compile(  # a verb after a name: the sentence goes on
     r"^\s+(?:is|was|has|had|have|are|were|will|would|can|could|did|does|made|makes|wrote"
     r"|writes|added|adds|announced|announces|released|releases|shared|shares|started|starts"
     r"|worked|works|fixed|fixes|published|publishes|joined|joins|continued|continues"
-    r"|took|takes|gave|gives|updated|updates|reported|reports|told|tells|noted|notes|also)\b"
+    r"|took|takes|gave|gives|updated|reported|told|tells|noted|also)\b"
 )
 _TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)")
 

@@ -123,7 +123,9 @@ def learn(signatures: Sequence[Signature], *, named: str = "") -> Profile:
     """The profile of a series from its files' signatures (``named``: the rule a publisher
     named for it)."""
     kind = _kind(signatures)
-    with_items = [s for s in signatures if s.rule and s.kind in ("", kind)]  # its editions
+    with_items = [  # its editions: every file when no kind wins a majority
+        s for s in signatures if s.rule and (not kind or s.kind in ("", kind))
+    ]
     votes = Counter(s.rule for s in with_items)
     template = learn_template([Edges(s.edges) for s in signatures])
     if named:

@@ -32,9 +32,11 @@ _FURNITURE = (
 # sections that list something other than stories (matched against the heading path)
 _NOT_STORIES = re.compile(
     _FURNITURE + r"|(?i:\b(?:upcoming events?|events?|meetups?|conferences?|jobs?|hiring|careers?"
-    r"|call(?:s)? for [\w ]{2,30}|cfps?|\w+s? of the (?:week|month)|on this day|navigation"
-    r"|(?:related|connected) (?:posts|notes|articles|concepts)|appendix|appendices"
-    r"|(?:table of )?contents)\b"
+    r"|call(?:s)? for [\w ]{2,30}|cfps?|\w+s? of the (?:week|month)|on this day"
+    r"|(?:related|connected) (?:posts|notes|articles|concepts))\b"
+    # words that name furniture only as the whole heading ("## Navigation", "Appendix: …"),
+    # not inside a section's name ("## Navigation apps")
+    r"|^[\W_]*(?:navigation|(?:table of )?contents|appendix|appendices)(?:[:：].*)?[\W_]*$"
     r"|\b(?:analysis|commentary|takeaways|editorial|opinion)\b)"
     r"|活动预告|活动|会议预告|招聘|岗位|内推|广告|赞助|订阅|往期|目录"
     r"|分析|点评|洞察|评论|总结|小结|前瞻|导读|总览"

@@ -257,8 +257,9 @@ class _Walk:
             return
         first = len(self.tree.units)
         data, at = self.data, self.at
+        self.last_list = None  # the HTML's own lists are not the page's lists before it
         self.parse(markdown, line=where, depth=html_depth + 1)
-        self.data, self.at = data, at
+        self.data, self.at, self.last_list = data, at, None
         for unit in self.tree.units[first:]:
             unit.depth += depth
             unit.quoted = unit.quoted or quoted

@@ -941,3 +941,25 @@ def test_a_link_word_inside_a_sentence_keeps_its_word() -> None:
         "- [Second](https://b.example/): more.\n"
     )
     assert "details are here today." in read(text, source="2024-01-01.md").items[0].text
+
+
+def test_release_lists_address_headlines_and_release_notes_stay_stories() -> None:
+    """Entries of "name: [link](u)" are releases, not a fact box; a headline with 地址 and a
+    link followed by "notes" keep their words and titles."""
+    releases = (
+        "# W 1\n\n## Articles\n\n- [A one](https://a.example/1) text\n"
+        "- [A two](https://a.example/2) text\n\n## Releases\n\n"
+        "- Rust 1.75: [announcement](https://r.example/1)\n"
+        "- Go 1.22: [release notes](https://g.example/1)\n"
+    )
+    assert len(read(releases, source="2024-01-01.md").items) == 4
+    address = (
+        "# W 1\n\n1. [苹果公布总部新地址](https://a.example/1)，位于库比蒂诺\n"
+        "2. [第二条](https://a.example/2)，内容\n"
+    )
+    assert read(address, source="2024-01-01.md").items[0].text.startswith("苹果公布总部新地址")
+    notes = (
+        "# W\n\n- [Linux 6.7 release](https://k.example/1) notes and highlights\n"
+        "- [B](https://o.example/) c\n"
+    )
+    assert read(notes, source="2024-01-01.md").items[0].title == "Linux 6.7 release"

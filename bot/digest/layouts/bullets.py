@@ -36,8 +36,13 @@ def find(doc: Doc, members: Sequence[int]) -> list[int]:
 def _fact_box(doc: Doc, ks: list[int]) -> bool:
     """A list whose every entry is a short label and a short value (``License: GPL v2``,
     ``Developer: [Prodevelop](u)``, ``Web site: <url>``): facts about one thing, no stories."""
-    return len(ks) >= 2 and all(
-        _FACT.fullmatch(doc.units[k].first.text) and doc.units[k].first.lead is None for k in ks
+    return (
+        len(ks) >= 2
+        and all(
+            _FACT.fullmatch(doc.units[k].first.text) and doc.units[k].first.lead is None
+            for k in ks
+        )
+        and any(not doc.item_links(k) for k in ks)  # a fact told in words: not all links
     )
 
 
