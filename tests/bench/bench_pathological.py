@@ -116,6 +116,9 @@ DOCUMENTS: dict[str, Callable[[int], str]] = {
     "numbered_items": lambda n: HEAD + "1. a https://x.example\n" * n,
     "linked_headings": lambda n: HEAD + "### [a](https://x.example)\nb\n" * n,
     "module_entries": lambda n: HEAD + "## m\n\n### e\n\nb\n\n" * n,  # a section each, prose
+    "field_runs": lambda n: (
+        HEAD + "### t\n\n" + "**T**：[x](https://x.example)\n\n**S**：v\n\n" * n
+    ),
     "story_sections": lambda n: HEAD + "## s\n\n### [a](https://x.example)\n\nb\n\n" * n,
     "table_rows": lambda n: HEAD + "| a | b |\n|---|---|\n" + "| [x](https://x.e) | **y** |\n" * n,
     "table_columns": lambda n: (

@@ -93,15 +93,23 @@ class Doc(Outline):
     def form(self, k: int) -> bool:
         """A field among fields, one of them with no link: the fact box of an entry (its
         source, address, price), not a run of ``**title**：<url>`` stories."""
-        if not self.field(k):
-            return False
-        run = [k]
-        for step in (-1, 1):
-            j = k + step
-            while 0 <= j < len(self.units) and self.field(j):
-                run.append(j)
-                j += step
-        return len(run) >= 2 and any(not self.units[j].first.links for j in run)
+        forms = self.memo.get("form")
+        if forms is None:  # each run of fields judged once per file, not once per field
+            n = len(self.units)
+            fields = [self.field(j) for j in range(n)]
+            forms = [0] * n
+            j = 0
+            while j < n:
+                end = j + 1
+                if fields[j]:
+                    while end < n and fields[end]:
+                        end += 1
+                    run = range(j, end)
+                    box = len(run) >= 2 and any(not self.units[x].first.links for x in run)
+                    forms[j:end] = [int(box)] * len(run)
+                j = end
+            self.memo["form"] = forms
+        return bool(forms[k])
 
     def numbered_line(self, k: int) -> bool:
         unit = self.units[k]
