@@ -93,8 +93,8 @@ def infer(
 def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     headings = without_preface(doc, heading_stories(doc, members))
     spans = [range(k, doc.end_of(k)) for k in headings]
-    ends = [doc.end_of(k) for k in headings if doc.end_of(k) < len(doc.units)]  # its sources:
-    spans += [range(j, doc.end_of(j)) for j in ends if sources_of(doc, j)]  # "References"
+    ends = [(doc.end_of(k), k) for k in headings if doc.end_of(k) < len(doc.units)]
+    spans += [range(j, doc.end_of(j)) for j, k in ends if sources_of(doc, j, k)]  # its sources
     spans += intros(doc, headings)
     found = _section_items(doc, spans, strong=True)
     found += _like_bullets(doc, spans, found, stories=len(headings))

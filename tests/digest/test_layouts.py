@@ -963,3 +963,14 @@ def test_release_lists_address_headlines_and_release_notes_stay_stories() -> Non
         "- [B](https://o.example/) c\n"
     )
     assert read(notes, source="2024-01-01.md").items[0].title == "Linux 6.7 release"
+
+
+def test_a_further_reading_section_after_the_stories_is_the_issues_list() -> None:
+    """``## Further reading`` after ``###`` stories is the issue's reading list (stories), not
+    the last story's sources."""
+    text = (
+        "# W 1\n\n## News\n\n### [S1](https://a.example/1)\n\nText.\n\n"
+        "### [S2](https://a.example/2)\n\nText.\n\n## Further reading\n\n"
+        "- [R1](https://r.example/1) x\n- [R2](https://r.example/2) y\n"
+    )
+    assert titles(read(text, source="2024-01-01.md")) == ["S1", "S2", "R1", "R2"]

@@ -140,15 +140,20 @@ def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set
     }
     inside = {j for k in entries for j in range(k + 1, doc.end_of(k))}
     # ``### References`` after an entry, beside it: that entry's sources, no story
-    ends = {doc.end_of(k) for k in entries}
-    sources = {k for k in heads if k in ends and sources_of(doc, k)}
+    ends = {doc.end_of(k): k for k in entries}
+    sources = {k for k in heads if k in ends and sources_of(doc, k, ends[k])}
     return (stories - inside - groups - sources) | (entries - sources)
 
 
-def sources_of(doc: Doc, k: int) -> bool:
-    """Whether unit ``k`` is a heading that only says "references" (参考, Further reading):
-    the sources of the story before it."""
-    return bool(doc.level[k]) and _REFERENCES.fullmatch(doc.name(k).strip()) is not None
+def sources_of(doc: Doc, k: int, story: int) -> bool:
+    """Whether unit ``k``, right after heading ``story``'s body, is a heading that only says
+    "references" (参考, Further reading) at the story's level or below: its sources (a
+    ``## Further reading`` after a ``###`` story is the issue's own reading list)."""
+    return (
+        bool(doc.level[k])
+        and doc.level[k] >= doc.level[story]
+        and _REFERENCES.fullmatch(doc.name(k).strip()) is not None
+    )
 
 
 def _paragraphs(doc: Doc, k: int) -> bool:
