@@ -233,11 +233,6 @@ _TAGGED = re.compile(r"[\s\W_]*(?:\[[^\[\]]{1,12}\]|【[^【】]{1,12}】)")
 _GRAM_CHARS = re.compile(r"[\w]", re.UNICODE)
 
 
-def not_stories(name: str) -> bool:
-    """Whether a section called ``name`` lists something other than stories."""
-    return _NOT_STORIES.search(name) is not None
-
-
 @functools.lru_cache(maxsize=4096)  # a series' sections repeat their names file after file
 def furniture(name: str) -> bool:
     """Whether a heading ``name`` names a publisher's furniture, or is mostly the name of
