@@ -64,6 +64,8 @@ _NO_LETTERS = re.compile(r"[\d\W_]+")  # a folder named like a year, a month or 
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】")
 _ISSUE = re.compile(r"(?i)(?:#|no\.?|issue|vol\.?|第)\s*\d{1,5}\s*期?\s*$|\s\d{1,5}$")
 _DANGLING = " \t-–—|·•:：#,，/_~"
+# "TWIF 24: The End of…" (a year is no issue number: "Rust 2024: the year")
+_NUMBER_THEN_HEADLINE = re.compile(r"(?<=\w)\s+(?!(?:19|20)\d\d\b)\d{1,5}\s*[:：|]")
 # an issue number in a title or heading, strongest first: 第42期, Issue 42, No. 42, #42, Vol. 42
 _ISSUE_IN_TEXT = (
     re.compile(r"第\s*(\d{1,6}|[零〇一二两三四五六七八九十百千]{1,8})\s*期"),  # 第42期, 第十期
@@ -283,6 +285,9 @@ def edition_series(meta: Mapping[str, object], title: str, *, pelican: bool) -> 
     if found is not None:
         title = f"{title[: found[1]]} {title[found[2] :]}"
     title = " ".join(_EMPTY_BRACKETS.sub(" ", title).split()).strip(_DANGLING)
+    for pattern in (*_ISSUE_IN_TEXT, _NUMBER_THEN_HEADLINE):  # "Weekly #57 | its headline"
+        if (m := pattern.search(title)) and len(name := title[: m.start()].strip(_DANGLING)) > 1:
+            return name  # the name is what comes before the number, not the issue's headline
     return _ISSUE.sub("", title).strip(_DANGLING)
 
 

@@ -146,6 +146,17 @@ class Inline:
         )
 
     @property
+    def credit(self) -> bool:
+        """``[@name](u)：…``: the line opens with a person's handle, introducing what they say;
+        its link is the person, not the story."""
+        return (
+            self.lead is not None
+            and not self.bold
+            and self.lead.lstrip().startswith(("@", "＠"))
+            and self.rest.lstrip()[:1] in (":", "：")
+        )
+
+    @property
     def spaced(self) -> bool:
         return self.rest[:1] in (" ", "\t") or not self.rest
 

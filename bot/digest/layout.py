@@ -60,6 +60,7 @@ def infer(
     template: frozenset[str] = frozenset(),
     skip: frozenset[str] = frozenset(),
     embeds: frozenset[int] = frozenset(),
+    publication: str = "",
 ) -> Layout:
     """The layout of a digest's units: its item heads, the rule, what was skipped.
 
@@ -67,15 +68,15 @@ def infer(
     ``[[series]] items``, or the series' learned rule), when it finds anything; ``template``:
     the series' boilerplate (stories.py), never items; ``skip``: section names whose units are
     never items (a publisher's ``skip_sections``); ``embeds``: the lines of tags that put a
-    whole article in their place."""
+    whole article in their place; ``publication``: the name the edition calls its series."""
     doc = Doc(units)
     members = list(range(len(units)))
-    curation = Curation(doc, template=template, skip=skip)
+    curation = Curation(doc, template=template, skip=skip, publication=publication)
     found = _forced(doc, members, rule) if rule else None
     if not found:
         if rule:  # the named rule left its numbering and warnings: start again
             doc = Doc(units)
-            curation = Curation(doc, template=template, skip=skip)
+            curation = Curation(doc, template=template, skip=skip, publication=publication)
         found = _inferred(doc, members)
     found = sorted(found + embedded(doc, found, embeds))
     edges = Edges.of([(units[k].first.text, candidate_links(doc, k, how)) for k, how in found])

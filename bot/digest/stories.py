@@ -64,8 +64,10 @@ class Curation:
         *,
         template: frozenset[str] = frozenset(),
         skip: frozenset[str] = frozenset(),
+        publication: str = "",
     ) -> None:
         self.outline = outline
+        self.names = _names(publication)
         self.units = outline.units
         self.template = template
         self.skip = frozenset(" ".join(s.split()).casefold() for s in skip)
@@ -108,6 +110,8 @@ class Curation:
                 why = f"the closing section {self._title(k)!r}: not a story"
             elif is_template(unit.first.text, links, self.template):
                 why = "the series' template (in most of its editions)"
+            elif self._publishers_note(k, how):
+                why = "the editor's note about the publication itself, not a story"
             elif links and all(_NAVIGATION.search(u) for u in links):
                 why = "navigation (links back to index pages)"
             elif how is not How.HEADING and not unit.first.links and self._key(unit) in titles:
@@ -198,6 +202,23 @@ class Curation:
         unit = self.units[k]
         return bool(unit.first.links) or len(unit.lines) > 1
 
+    def _publishers_note(self, k: int, how: How) -> bool:
+        """A story with no link of its own (a ``[@editor](u)：`` credit is the writer's) whose
+        headline or first paragraph names the publication: the editor speaking of the
+        newsletter itself (a survey, a revamp, a farewell), not news."""
+        if not self.names:
+            return False
+        units = self.units
+        span = range(k, self.outline.end_of(k) if how is How.HEADING else k + 1)
+        if any(line.links[1 if line.credit else 0 :] for j in span for line in units[j].lines):
+            return False
+        words = [units[k].first.text]
+        para = next((units[j].para for j in span[1:] if units[j].kind is Kind.LINE), None)
+        words += [units[j].first.text for j in span[1:] if para is not None
+                  and units[j].kind is Kind.LINE and units[j].para == para]  # fmt: skip
+        said = "".join("".join(words).split()).casefold()
+        return any(name in said for name in self.names)
+
     def _title(self, k: int) -> str:
         unit = self.units[k]
         return unit.first.title or unit.first.text
@@ -230,6 +251,7 @@ class Curation:
 _NAVIGATION = re.compile(r"(?i)^(?:\.{1,2}/)*(?:index\.html?|index\.md|readme\.md)?$|^/$")
 _PLACEHOLDER = re.compile(r"(?i)undefined|null|none|nan|n/a|todo|tbd|untitled|placeholder")
 _TAGGED = re.compile(r"[\s\W_]*(?:\[[^\[\]]{1,12}\]|【[^【】]{1,12}】)")
+_PERIODICAL = re.compile(r"[\u4e00-\u9fff][报刊]$")  # a Chinese name ends with what it is
 _GRAM_CHARS = re.compile(r"[\w]", re.UNICODE)
 
 
@@ -243,6 +265,16 @@ def furniture(name: str) -> bool:
     letters = len(_LETTER.findall(name))
     named = sum(len(_LETTER.findall(m.group())) for m in _NOT_STORIES.finditer(name))
     return letters > 0 and named * 2 >= letters
+
+
+def _names(publication: str) -> tuple[str, ...]:
+    """How a file may name its publication ("iOS 摸鱼周报"): its whole name, and a Chinese
+    periodical's own noun it ends with (周报, 日报, 周刊), as its editor calls it."""
+    name = "".join(publication.split()).casefold()
+    names: tuple[str, ...] = (name,) if len(_LETTER.findall(name)) >= 4 else ()
+    if _PERIODICAL.search(name):
+        names += (name[-2:],)
+    return names
 
 
 def _links(unit: Unit) -> tuple[str, ...]:

@@ -399,6 +399,21 @@ def test_series_from_title(title: str, series: str) -> None:
     assert edition.title == title
 
 
+@pytest.mark.parametrize(
+    ("title", "series"),
+    [
+        ("iOS 摸鱼周报 #57 | 周报改版，WWDC22 讲座集锦", "iOS 摸鱼周报"),
+        ("iOS摸鱼周报 第十六期", "iOS摸鱼周报"),
+        ("TWIF 24: The End of Logging As We Know It", "TWIF"),
+        ("Rust 2024: the year in review", "Rust 2024: the year in review"),  # a year
+    ],
+)
+def test_series_is_the_name_before_the_issue_number(title: str, series: str) -> None:
+    """A numbered issue's series is its name, not the issue's own headline after the number."""
+    edition = parse(f'---\ntitle: "{title}"\n---\n1. a\n', source="2024-01-08.md")
+    assert edition.series == series
+
+
 def test_series_from_frontmatter_then_default() -> None:
     """A frontmatter `series` wins; with no name anywhere the caller's default is used."""
     assert parse("---\nseries: 碳周报\ntitle: X 2024-01-01\n---\n").series == "碳周报"

@@ -548,6 +548,21 @@ def test_a_quotation_heading_among_story_headings_is_no_story() -> None:
     ]
 
 
+def test_the_editors_note_about_the_newsletter_itself_is_no_story() -> None:
+    """A link-less topic that names the weekly (a revamp, a farewell) is the editor's note."""
+    text = (
+        "# 摸鱼周报 #57 | 周报改版\n\n## 本期话题\n\n### 周报改版\n\n"
+        "[@ferry](https://ferry.example)：周报停了一期，为了这期改版。\n\n"
+        "### Xcode 14 发布\n\n[Xcode 14](https://apple.example/xcode) 支持新系统。\n\n"
+        "### 高效记忆\n\n[@ferry](https://ferry.example)：本期讲下记忆这个话题。\n\n"
+        "## 内容推荐\n\n1、[SwiftUI 导航](https://swift.example/nav)\n\n新的导航系统。\n\n"
+        "2、[WWDC 笔记](https://notes.example/wwdc)\n\n一周的笔记。\n"
+    )
+    reading = read(text, source="57.md")
+    assert titles(reading) == ["Xcode 14 发布", "高效记忆", "SwiftUI 导航", "WWDC 笔记"]
+    assert any("editor's note" in why for why in reading.skipped)
+
+
 def test_the_authors_own_posts_before_the_first_story_section_are_the_intro() -> None:
     """Linked bullets of what the author posted this week, after a rule and before the first
     section of story headings, are the introduction's, not stories."""

@@ -58,7 +58,7 @@ class Doc(Outline):
             and not first.bold
             and bool(first.links)
             and first.title is not None
-            and not _credit(first.title, first.rest)
+            and not first.credit
             and not META.match(first.text)
         )
 
@@ -200,8 +200,3 @@ class Rule:
     strong: bool
     label: str
     find: Find
-
-
-def _credit(title: str, rest: str) -> bool:
-    """``[@name](u)：…``: a person's comment, introduced by their handle, not a story."""
-    return title.lstrip().startswith(("@", "＠")) and rest.lstrip()[:1] in (":", "：")
