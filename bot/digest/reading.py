@@ -233,7 +233,7 @@ def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> 
     except HeaderError as exc:
         raise DigestError(source, exc.reason, line=exc.line) from None
     tagged = "{%" in text or "{{" in text  # a site generator's tags, to read as it does
-    body = "\n".join(without_template_tags(lines[body_at:]) if tagged else lines[body_at:])
+    body = "\n".join(without_template_tags(lines[body_at:], meta) if tagged else lines[body_at:])
     articles = embeds(lines[body_at:], first_line=body_at + 1) if tagged else frozenset()
     tree = units(tighten(links_of_vault(body, vault)), first_line=body_at + 1)
     warnings.extend(tree.warnings)

@@ -9,6 +9,7 @@ without a space, other scripts with one). Every pattern is anchored or bounded: 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 DROP = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
 _NBSP = re.compile("[\u00a0\u2007\u202f\u2028\u2029\u3000]")
@@ -46,15 +47,21 @@ def clean(text: str) -> str:
     return _NBSP.sub(" ", DROP.sub("", text))
 
 
-def without_template_tags(lines: list[str]) -> list[str]:
+def without_template_tags(lines: list[str], page: Mapping[str, object] | None = None) -> list[str]:
     """A site generator's template lines read as blank lines (their numbers kept): a line that
     is only Liquid or Hugo tags (``{% include references.md %}``, ``{{< youtube x >}}``), and
     what lies between ``{% comment %}`` and ``{% endcomment %}``; a variable a ``{% assign %}``
-    line gave is its value (``({{bse}}105831)``). A person reading the source
-    skips them, and a tag line must not glue the link definitions after it into a paragraph."""
+    line gave is its value (``({{bse}}105831)``), so is ``{{ page.key }}`` the front matter's
+    ``key`` (``page``); any other value (``{{ site.baseurl }}``, a filtered date) is one the
+    file does not hold, and goes. A person reading the page sees neither tag nor braces, and a
+    tag line must not glue the link definitions after it into a paragraph."""
     out: list[str] = []
     hidden = False
-    names: dict[str, str] = {}
+    names = {
+        f"page.{key}": str(value)
+        for key, value in (page or {}).items()
+        if isinstance(value, str | int | float) and not isinstance(value, bool)
+    }
     for line in lines:
         tag = _tag_line(line)
         if tag is not None:
@@ -67,9 +74,20 @@ def without_template_tags(lines: list[str]) -> list[str]:
             hidden, shown = _uncommented(line, hidden)
             out.append(shown)
         else:
-            out.append(_VARIABLE.sub(lambda m: names.get(m.group(1), m.group()), line)
-                       if names and "{{" in line else line)  # fmt: skip
+            out.append(_values(line, names) if "{{" in line else line)
     return out
+
+
+def _values(line: str, names: Mapping[str, str]) -> str:
+    """``line`` with each ``{{ value }}`` outside inline code replaced by what it stands for
+    (see ``without_template_tags``)."""
+    parts, at = [], 0
+    for m in _VARIABLE.finditer(line):
+        if line.count("`", 0, m.start()) % 2:  # `{{ page.title }}` shown as code: kept
+            continue
+        parts += [line[at : m.start()], "" if m.group(2) else names.get(m.group(1), "")]
+        at = m.end()
+    return "".join(parts) + line[at:] if parts else line
 
 
 _TAG_WORD = re.compile(r"\{%-?\s*(\w+)")
@@ -92,7 +110,7 @@ def _uncommented(line: str, hidden: bool) -> tuple[bool, str]:
 
 # {% assign bse = "https://bitcoin.stackexchange.com/a/" %}, then ({{bse}}105831) in a link
 _ASSIGN = re.compile(r"\{%-?\s*assign\s+(\w{1,40})\s*=\s*[\"']([^\"']{0,500})[\"']\s*-?%\}$")
-_VARIABLE = re.compile(r"\{\{\s{0,3}(\w{1,40})\s{0,3}\}\}")
+_VARIABLE = re.compile(r"\{\{-?\s{0,3}([\w.]{1,80})\s{0,3}(\|[^{}\n]{0,200})?-?\}\}")
 
 
 # a tag that puts another page's text here: Liquid's include, Hugo's include and readfile
