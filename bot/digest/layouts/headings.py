@@ -32,6 +32,7 @@ _REFERENCES = re.compile(
     r"(?i)[\W_]*(?:参考|参考资料|参考链接|参考文献|延伸阅读|references?|further reading"
     r"|see also)[\W_]*"
 )
+_WIDE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")  # a character is a word
 _DATE_ONLY = re.compile(r"[\W_]*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\W_]*")
 
 
@@ -62,7 +63,8 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
     )
     for level, found_weak in weak.items():
         share = len(found_weak) + sum(1 for k in strong if doc.units[k].level == level)
-        if len(found_weak) >= (1 if lone else 2) and share >= 0.6 * per_level[level]:
+        enough = 1 if lone or (len(found_weak) == 1 and _headline(doc, found_weak[0])) else 2
+        if len(found_weak) >= enough and share >= 0.6 * per_level[level]:
             strong.update(found_weak)
     titled = {k for k in strong if _titled(doc, k)}
     sections = {k for k in strong if _section(doc, k, strong, titled=k in titled)}
@@ -247,6 +249,20 @@ def _epigraph_or_prompts(doc: Doc, start: int, end: int) -> bool:
         return True
     items = [u for u in body if u.kind is Kind.ITEM]
     return len(items) >= 2 and all("?" in u.first.text or "？" in u.first.text for u in items)
+
+
+def _headline(doc: Doc, k: int) -> bool:
+    """A heading that tells news in a few words ("BotBot.me closing its doors"), not a
+    section's label ("Survey") or a quotation, before sections of the file's linked items
+    ("New apps"): the one story told in prose ahead of the lists."""
+    text = doc.units[k].first.text
+    if not (len(text.split()) >= 4 or len(_WIDE.findall(text)) >= 8) or _quotation(text):
+        return False
+    level = doc.level[k]
+    return any(
+        doc.level[j] == level and _linked_items(doc, j + 1, doc.end_of(j)) >= FINER
+        for j in range(doc.end_of(k), len(doc.units))
+    )
 
 
 def _quotation(text: str) -> bool:
