@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import BotRunner
 from bot.config import Config, HttpConfig, TelegramConfig
+from bot.digest import Reading
 from bot.digest.models import EditionKey
 from bot.ops.logs import NOISY, reset_logging
 from bot.store.database import Store
@@ -240,6 +241,11 @@ def metric_samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], f
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
+
+
+def titles(reading: Reading) -> list[str]:
+    """The titles of a reading's items, in order."""
+    return [item.title for item in reading.items]
 
 
 def days(keys: Iterable[EditionKey]) -> list[dt.date]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from bot.digest import Reading, read
+from conftest import titles
 
-
-def titles(reading: Reading) -> list[str]:
-    return [item.title for item in reading.items]
+from bot.digest import read
 
 
 def test_a_weekly_pick_an_ad_tag_and_a_contact_box_are_no_stories() -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from bot.digest import Reading, read
+from conftest import titles
 
-
-def titles(reading: Reading) -> list[str]:
-    return [item.title for item in reading.items]
+from bot.digest import read
 
 
 def test_a_numbered_list_and_the_linked_bullets_beside_it_are_all_stories() -> None:

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import titles
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -18,10 +19,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
 
 def layout(name: str) -> Reading:
     return read_file(FIXTURES / name)
-
-
-def titles(reading: Reading) -> list[str]:
-    return [item.title for item in reading.items]
 
 
 def test_headings_in_divs_with_span_autolinks() -> None:
