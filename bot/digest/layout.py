@@ -93,8 +93,8 @@ def infer(
 
 def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     headings = without_preface(doc, heading_stories(doc, members))
-    spans = [range(k, doc.end_of(k)) for k in headings]
-    ends = [(doc.end_of(k), k) for k in headings if doc.end_of(k) < len(doc.units)]
+    spans = [range(k, doc.story_end(k)) for k in headings]
+    ends = [(doc.story_end(k), k) for k in headings if doc.story_end(k) < len(doc.units)]
     spans += [range(j, doc.end_of(j)) for j, k in ends if sources_of(doc, j, k)]  # its sources
     spans += intros(doc, headings)
     found = _section_items(doc, spans, strong=True)
@@ -251,7 +251,7 @@ def attachable(doc: Doc, j: int) -> bool:
 def body_end(doc: Doc, k: int, how: How, stop: int) -> int:
     units = doc.units
     if how is How.HEADING:
-        return doc.end_of(k)
+        return doc.story_end(k)
     if how is How.ROW:
         return k + 1
     j = k + 1

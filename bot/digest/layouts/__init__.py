@@ -7,7 +7,8 @@ anything in the file), and the words ``check`` uses for it. ``layout.infer`` run
 ``HEADINGS`` over the whole file, then ``SECTION_RULES`` in order in each section (the first
 that finds units there wins), then ``PLAIN`` when nothing at all was found. A publisher's
 ``[[series]] items = "…"`` override names one of ``NAMES``. Adding a layout is one module
-here and one fixture in tests/fixtures/layouts.
+here and one fixture in tests/fixtures/layouts. ``articles`` is the headings rule's helper: a
+feature article's sub-headings are its parts, not stories.
 """
 
 from __future__ import annotations

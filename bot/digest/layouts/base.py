@@ -38,6 +38,28 @@ class Doc(Outline):
         self.list_numbers: dict[int, int] = {}
         self.last_list_number = 0
         self.memo: dict[str, list[int]] = {}  # what a rule computed once for the whole file
+        self.extent: dict[int, int] = {}  # a story heading whose body goes on past its section
+
+    def linked_items(self, start: int, end: int) -> int:
+        """How many list items with links (not metadata lines) units[start:end] hold."""
+        counts = self.memo.get("linked_items")
+        if counts is None:  # running counts, once per file: every heading asks of its span
+            counts, n = [0], 0
+            for u in self.units:  # a link on an entry's wrapped line counts, or a site reference
+                n += bool(
+                    u.kind is Kind.ITEM
+                    and u.owner < 0
+                    and (any(line.links for line in u.lines) or REFERENCE.match(u.first.source))
+                    and not META.match(u.first.text)
+                )
+                counts.append(n)
+            self.memo["linked_items"] = counts
+        return counts[min(end, len(self.units))] - counts[start]
+
+    def story_end(self, k: int) -> int:
+        """Where the body of story heading ``k`` ends: its section's end, or further when an
+        article goes on under headings of its own level."""
+        return self.extent.get(k) or self.end_of(k)
 
     def free(self, k: int) -> bool:
         """A unit on its own: not inside a list item's body, not a section mark."""

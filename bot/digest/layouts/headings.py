@@ -24,7 +24,8 @@ from ..numbers import number
 from ..outline import How
 from ..stories import furniture
 from ..tree import Kind
-from .base import BYLINE, FINER, META, REFERENCE, Doc, Rule
+from .articles import articles
+from .base import BYLINE, FINER, Doc, Rule
 
 _STOPPED = re.compile(r"[^.\s]\.[\"'”’]?$")  # a full stop ends it, not an ellipsis
 _STOPPED_WIDE = re.compile(r"。[”」』]?$")
@@ -81,7 +82,7 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
                 and _story_like(doc, k)
                 and not furniture(doc.name(k))
             )
-    return sorted(_with_entries(doc, heads, stories, strong))
+    return sorted(articles(doc, _with_entries(doc, heads, stories, strong)))
 
 
 def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set[int]) -> set[int]:
@@ -212,7 +213,7 @@ def _may_be_story(doc: Doc, k: int) -> bool:
     """Not furniture, not a section of linked items, not a closing quotation or questions."""
     end = doc.end_of(k)
     return (
-        _linked_items(doc, k + 1, end) < FINER
+        doc.linked_items(k + 1, end) < FINER
         and not furniture(doc.name(k))
         and not _epigraph_or_prompts(doc, k + 1, end)
     )
@@ -232,7 +233,7 @@ def _story_like(doc: Doc, k: int) -> bool:
         return False
     if _epigraph_or_prompts(doc, k + 1, end):
         return False
-    linked = _linked_items(doc, k + 1, end)
+    linked = doc.linked_items(k + 1, end)
     told = sum(
         1 for u in doc.units[k + 1 : end] if u.kind in (Kind.LINE, Kind.ITEM) and u.owner < 0
     )  # its paragraphs and list items, not what continues them
@@ -260,7 +261,7 @@ def _headline(doc: Doc, k: int) -> bool:
         return False
     level = doc.level[k]
     return any(
-        doc.level[j] == level and _linked_items(doc, j + 1, doc.end_of(j)) >= FINER
+        doc.level[j] == level and doc.linked_items(j + 1, doc.end_of(j)) >= FINER
         for j in range(doc.end_of(k), len(doc.units))
     )
 
@@ -287,7 +288,7 @@ def _section(doc: Doc, k: int, strong: set[int], *, titled: bool) -> bool:
     if any(j in strong for j in range(k + 1, end)):
         return True
     if titled:
-        return _linked_items(doc, k + 1, end) >= FINER
+        return doc.linked_items(k + 1, end) >= FINER
     return doc.finer(k + 1, end) >= FINER
 
 
@@ -306,7 +307,7 @@ def _linked_body(doc: Doc, k: int) -> bool:
         and not BYLINE.match(u.first.text)
         for u in body
     )
-    return has_links and _linked_items(doc, k + 1, end) < FINER
+    return has_links and doc.linked_items(k + 1, end) < FINER
 
 
 def _parts_end(doc: Doc, k: int) -> int:
@@ -320,23 +321,6 @@ def _parts_end(doc: Doc, k: int) -> int:
     if any(doc.level[j] and furniture(doc.name(j)) for j in range(first, end)):
         return -1  # over the file's navigation: its closing block
     return first
-
-
-def _linked_items(doc: Doc, start: int, end: int) -> int:
-    """How many list items with links (not metadata lines) units[start:end] hold."""
-    counts = doc.memo.get("linked_items")
-    if counts is None:  # running counts, once per file: every heading asks of its span
-        counts, n = [0], 0
-        for u in doc.units:  # a link on a wrapped line of the entry counts, or a site reference
-            n += bool(
-                u.kind is Kind.ITEM
-                and u.owner < 0
-                and (any(line.links for line in u.lines) or REFERENCE.match(u.first.source))
-                and not META.match(u.first.text)
-            )
-            counts.append(n)
-        doc.memo["linked_items"] = counts
-    return counts[min(end, len(doc.units))] - counts[start]
 
 
 RULE = Rule(names.HEADINGS, How.HEADING, True, "headings", lambda doc, members: find(doc, members))
