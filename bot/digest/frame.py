@@ -106,6 +106,8 @@ def intros(doc: Doc, headings: list[int]) -> list[range]:
     spans += [range(j, j + 1) for j in range(first, min(headings)) if not doc.section_path(j)]
     firsts: dict[int, int] = {}
     for k in headings:
+        if doc.units[k].box == k:  # a sidebar: the stories beside it are no introduction
+            continue
         path = doc.section_path(k)
         firsts.setdefault(path[-1] if path else -1, k)
     spans += [range(parent + 1, k) for parent, k in firsts.items() if parent >= 0]

@@ -60,6 +60,11 @@ _NO_LINE = Inline("", ())
 MAX_HTML_DEPTH = 3  # HTML inside HTML inside HTML: read that far, no further
 
 
+# a <div> written around markdown (its own line, the markdown after a blank line), and its end
+_BOX_OPEN = re.compile(r"<div\b[^<>]*>", re.IGNORECASE)
+_BOX_CLOSE = re.compile(r"</div\s*>", re.IGNORECASE)
+
+
 class Kind(StrEnum):
     HEADING = "heading"
     LINE = "line"  # one line of a paragraph
@@ -83,6 +88,7 @@ class Unit:
     quoted: bool = False  # inside a blockquote
     header: bool = False  # ROW: of a table's head
     aside: bool = False  # LINE: of a paragraph wholly in italics (an editor's note)
+    box: int = -1  # inside a ``<div>`` box written around markdown: the box's first unit
     first: Inline = field(init=False)  # its first line (an empty one when it has none)
 
     def __post_init__(self) -> None:
@@ -103,6 +109,7 @@ class _Walk:
         self.lists = 0
         self.paras = 0
         self.last_list: tuple[str, int, int, int] | None = None  # kind, owner, id, end byte
+        self.boxes: list[int] = []  # the first units of the <div> boxes still open
 
     def parse(self, body: str, *, line: int | None = None, depth: int = 0) -> None:
         """Parse ``body`` and add its units; ``line``: every unit's line (HTML read again)."""
@@ -251,6 +258,16 @@ class _Walk:
                 )
             return
         if html_depth >= MAX_HTML_DEPTH:
+            return
+        if _BOX_OPEN.fullmatch(content.strip()):  # <div markdown="1" class="callout">
+            self.boxes.append(len(self.tree.units))
+            return
+        if _BOX_CLOSE.fullmatch(content.strip()):
+            if self.boxes:
+                start = self.boxes.pop()
+                for unit in self.tree.units[start:]:
+                    if unit.box < 0:  # a box inside it closed first and keeps its own
+                        unit.box = start
             return
         markdown = to_markdown(content)
         if not markdown.strip():

@@ -302,3 +302,25 @@ def test_a_further_reading_section_after_the_stories_is_the_issues_list() -> Non
         "- [R1](https://r.example/1) x\n- [R2](https://r.example/2) y\n"
     )
     assert titles(read(text, source="2024-01-01.md")) == ["S1", "S2", "R1", "R2"]
+
+
+def test_a_boxed_summary_beside_a_months_stories_is_one_story() -> None:
+    """A `<div>` box's heading over its list is one sidebar story; the month's own stay."""
+    text = (
+        "---\ntitle: Year in review\ndate: 2023-12-20\n---\n\n## June\n\n"
+        "- **Silent payments:** a [draft](https://bips.example/sp) for reusable codes.\n\n"
+        '<div markdown="1" class="callout" id="releases">\n\n'
+        "### Summary: Major releases\n\nThe year's releases:\n\n"
+        "- [Eclair 0.8.0](https://rel.example/eclair)\n- [HWI 2.2.0](https://rel.example/hwi)\n"
+        "- [LND 0.16](https://rel.example/lnd)\n\n</div>\n\n## July\n\n"
+        "- **Signer:** a [beta](https://vls.example/beta) of the remote signer.\n\n"
+        "- **Meeting:** the [notes](https://ln.example/notes) of the LN summit.\n"
+    )
+    reading = read(text, source="2023-12-20-newsletter.md")
+    assert titles(reading) == [
+        "Silent payments",
+        "Summary: Major releases",
+        "Signer",
+        "Meeting",
+    ]
+    assert "HWI 2.2.0" in reading.items[1].text

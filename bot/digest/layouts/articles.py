@@ -1,6 +1,7 @@
 """Feature articles among a newsletter's news: one story however its parts are headed (pure).
 
-A heading whose body opens with a lead told at length, and whose sub-headings mostly go on
+A heading that opens a ``<div>`` box is one story, the box its body: a sidebar. A heading
+whose body opens with a lead told at length, and whose sub-headings mostly go on
 with its subject, is one article; headings of its own level right after it that go on with
 that subject are its further parts (a heading-level slip), its body running through them.
 """
@@ -35,6 +36,25 @@ def articles(doc: Doc, stories: set[int]) -> set[int]:
         if done > doc.end_of(p):
             doc.extent[p] = done
         out = {k for k in out if not p < k < done} | {p}
+    return out
+
+
+def boxes(doc: Doc, stories: set[int]) -> set[int]:
+    """A heading that opens a box (``<div markdown="1" class="callout">`` around markdown),
+    its only heading of that level, is one story however its body is told: the box is a
+    sidebar ("Summary: Major releases" over its list of releases), its lists that story's
+    points. A box around the whole page is no sidebar."""
+    units = doc.units
+    out = set(stories)
+    for k, unit in enumerate(units):
+        if unit.kind is not Kind.HEADING or unit.box != k or (k and units[k - 1].box == k):
+            continue
+        end = next((j for j in range(k + 1, len(units)) if units[j].box != k), len(units))
+        inner = any(0 < doc.level[j] <= unit.level for j in range(k + 1, end))
+        if inner or end - k == len(units):  # a heading of its own level inside; the page
+            continue
+        out = {j for j in out if not k < j < end} | {k}
+        doc.extent[k] = end
     return out
 
 

@@ -24,7 +24,7 @@ from ..numbers import number
 from ..outline import How
 from ..stories import furniture
 from ..tree import Kind
-from .articles import articles
+from .articles import articles, boxes
 from .base import BYLINE, FINER, Doc, Rule
 
 _STOPPED = re.compile(r"[^.\s]\.[\"'”’]?$")  # a full stop ends it, not an ellipsis
@@ -82,7 +82,7 @@ def find(doc: Doc, members: Sequence[int], *, lone: bool = False) -> list[int]:
                 and _story_like(doc, k)
                 and not furniture(doc.name(k))
             )
-    return sorted(articles(doc, _with_entries(doc, heads, stories, strong)))
+    return sorted(boxes(doc, articles(doc, _with_entries(doc, heads, stories, strong))))
 
 
 def _with_entries(doc: Doc, heads: Sequence[int], stories: set[int], strong: set[int]) -> set[int]:
