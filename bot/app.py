@@ -31,9 +31,8 @@ from bot.store.faults import DatabaseError, describe
 from bot.store.gateway import Db
 from bot.store.journal import Journal
 
-from . import __version__
+from . import __version__, cycle
 from .config import ENV_API_BASE_URL, Config, StartupError, TelegramConfig, port_taken
-from .delivery import plan
 from .services import BotContext, BotData, LiveAlerts, Services, utcnow
 
 log = logging.getLogger(__name__)
@@ -111,7 +110,7 @@ def _throttled(services: Services) -> Callable[[float], None]:
 async def job_tick(context: BotContext) -> None:
     """The one repeating job: scan the sources, plan what is due, wake the sender."""
     data = context.bot_data
-    await plan.guarded_tick(data.services)
+    await cycle.guarded_tick(data.services)
     if data.pusher is not None:
         data.pusher.wake()
 
@@ -218,7 +217,7 @@ class BotRunner:
         await publish_commands(app)
         pusher = self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
         app.bot_data.pusher = pusher
-        report = (await plan.tick(services)).scan
+        report = (await cycle.tick(services)).scan
         for error in report.errors:
             log.warning("digest not loaded: %s", error)
         await app.start()
@@ -284,10 +283,10 @@ class BotRunner:
         return assess(figures, services.runtime, now=now, tick=self.config.push.tick,
                       database=why)  # fmt: skip
 
-    async def tick(self) -> plan.TickReport:
+    async def tick(self) -> cycle.TickReport:
         """One planning round now (what the repeating job does), then wake the sender."""
         assert self.services is not None  # noqa: S101 - started
-        report = await plan.tick(self.services)
+        report = await cycle.tick(self.services)
         if self.pusher is not None:
             self.pusher.wake()
         return report

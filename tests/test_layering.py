@@ -24,8 +24,10 @@ RULES: dict[str, set[str]] = {
     "bot.ops": {"bot.digest", "bot.config", "bot.store"},
     "bot.services": {"bot.digest", "bot.search", "bot.config", "bot.store", "bot.ops"},
 }
-RULES["bot.delivery"] = {*RULES["bot.ingest"], "bot.ingest", "bot.ops", "bot.services"}
-RULES["bot.chat"] = {*RULES["bot.delivery"], "bot.delivery"}
+# delivery plans and sends what the store holds; it never scans (the cycle calls both)
+RULES["bot.delivery"] = {*RULES["bot.ingest"], "bot.ops", "bot.services"}
+RULES["bot.cycle"] = {*RULES["bot.delivery"], "bot.ingest", "bot.delivery"}
+RULES["bot.chat"] = {*RULES["bot.cycle"], "bot", "bot.cycle"}
 RULES["bot.app"] = {*RULES["bot.chat"], "bot", "bot.chat", "tgsandbox"}
 RULES["bot.cli"] = {*RULES["bot.app"], "bot.app"}
 RULES["bot.__main__"] = {"bot.cli"}

@@ -16,6 +16,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot import cycle
 from bot.delivery import plan
 from bot.digest.models import Chat, Edition
 from bot.render.buttons import BadCallback, Press, encode
@@ -115,7 +116,7 @@ async def cmd_reload(update: Update, context: BotContext) -> None:
     chat = await chat_of(update, context)
     services = context.bot_data.services
     started = dt.datetime.now(dt.UTC)
-    report = await plan.tick(services)
+    report = await cycle.tick(services)
     if context.bot_data.pusher is not None:
         context.bot_data.pusher.wake()
     scan = report.scan

@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 
 from bot.app import BotRunner
 from bot.config import Config
-from bot.delivery.plan import scan
+from bot.cycle import scan
 from bot.digest.models import EditionKey
 from tgsandbox import Sandbox
 from tgsandbox.model import Message

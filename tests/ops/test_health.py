@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from conftest import SEED, metric_samples
 
+from bot import cycle
 from bot.app import BotRunner
-from bot.delivery import plan
-from bot.delivery.plan import guarded_tick
+from bot.cycle import guarded_tick
 from bot.digest import parse_file
 from bot.digest.models import EditionKey
 from bot.ops.health import HealthLimits, PushFigures, RuntimeState, check_health
@@ -269,7 +269,7 @@ async def test_a_running_bot_whose_tick_fails_or_misses_files_is_degraded(
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(plan, "survey", broken)
+    monkeypatch.setattr(cycle, "survey", broken)
     for _ in range(3):
         assert await guarded_tick(services) is None
     assert any(r.startswith("the last tick failed (3×") for r in (await app.health()).reasons)

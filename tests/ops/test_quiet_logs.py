@@ -90,6 +90,6 @@ def test_the_scheduler_says_nothing_at_info() -> None:
             logger = logging.getLogger(name)
             assert not logger.isEnabledFor(logging.INFO), name
             assert logger.isEnabledFor(logging.WARNING), name
-        assert logging.getLogger("bot.delivery.plan").isEnabledFor(logging.INFO)
+        assert logging.getLogger("bot.cycle").isEnabledFor(logging.INFO)
     finally:
         reset_logging()

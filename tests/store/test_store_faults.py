@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import BotRunner
 from bot.cli.main import main
-from bot.delivery.plan import guarded_tick
+from bot.cycle import guarded_tick
 from bot.ingest.folder import scan_folder
 from bot.store.database import Store
 from bot.store.faults import describe
