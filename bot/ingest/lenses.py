@@ -18,7 +18,7 @@ from bot.config import SeriesRule
 from bot.digest import Reading
 from bot.digest.learning import Profile, Signature, other_kind
 from bot.digest.vault import Vault, wikilink_targets
-from bot.store.index import ItemIndexer
+from bot.store.indexing import ItemIndexer
 
 from .learn import lens, profiles
 from .prepare import Job, Prepared, Preparer

@@ -23,7 +23,7 @@ from bot.config import DigestLimits
 from bot.digest import DigestError, Reading, not_a_digest
 from bot.digest.learning import Profile, Signature
 from bot.digest.vault import Vault
-from bot.store.index import ItemIndexer
+from bot.store.indexing import ItemIndexer
 
 from .learn import lens, link_of, origin_of, read_as_series
 from .limits import digest_reader

@@ -20,7 +20,7 @@ from bot.digest.models import EditionKey
 from bot.digest.template import PRINTS
 from bot.store.database import Store
 from bot.store.files import FileState
-from bot.store.index import ItemIndexer
+from bot.store.indexing import ItemIndexer
 
 from .lenses import Known, read_found
 from .prepare import SKIPPED, Job, Prepared, in_batches

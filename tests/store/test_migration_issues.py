@@ -18,7 +18,7 @@ from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
 from bot.store.approvals import Approval
 from bot.store.database import Store
-from bot.store.index import EVERY, item_tokens
+from bot.store.indexing import EVERY, item_tokens
 from bot.store.lookup import search
 from bot.store.outbox import Kind, Planned, Target
 from bot.store.schema import migrations

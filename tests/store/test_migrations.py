@@ -16,7 +16,7 @@ from bot.delivery.plan import plan_due
 from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
 from bot.store.database import Store
-from bot.store.index import item_tokens
+from bot.store.indexing import item_tokens
 from bot.store.lookup import search
 from bot.store.outbox import Kind, Planned, Target
 from bot.store.schema import migrations

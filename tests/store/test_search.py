@@ -21,7 +21,8 @@ from bot.search.query import QueryError
 from bot.search.taxonomy import DEFAULT_TOPICS
 from bot.search.textnorm import index_text, normalize
 from bot.store.database import Store
-from bot.store.index import TOKENS, Filters
+from bot.store.index import Filters
+from bot.store.indexing import TOKENS
 from bot.store.lookup import search
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
