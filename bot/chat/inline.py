@@ -25,7 +25,6 @@ from bot.render.edition import format_date
 from bot.render.i18n import t
 from bot.render.snippets import anchors, snippet
 from bot.search.query import MAX_QUERY_CHARS, QueryError
-from bot.search.textnorm import normalize
 from bot.services import BotContext
 from bot.store.database import Store
 from bot.store.index import Hit
@@ -105,9 +104,10 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
             log.info("inline query %r not understood: %s", text, exc)
             found = None
         if found is not None:
-            for hit in found.page.hits:
-                spans = found.query.spans(normalize(" ".join(hit.body.split("\n"))))
-                results.append(_article(hit, spans, lang, found.series_of(hit)))
+            results.extend(
+                _article(hit, found.spans(hit), lang, found.series_of(hit))
+                for hit in found.page.hits
+            )
             if found.page.more_after and found.page.hits:
                 next_offset = f"a{found.page.hits[-1].id}"
     await query.answer(

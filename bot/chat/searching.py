@@ -13,7 +13,6 @@ from bot.render.edition import format_date
 from bot.render.i18n import t
 from bot.render.snippets import hit_html
 from bot.search.query import MAX_QUERY_CHARS, QueryError
-from bot.search.textnorm import normalize
 from bot.services import BotContext
 from bot.store.chats import stamp
 from bot.store.lookup import Result, search
@@ -36,7 +35,7 @@ def page_html(text: str, result: Result, lang: str) -> str:
     lines = [t("search_header", lang, query=shown, total=page.total)]
     for hit in page.hits:
         body = hit.body  # the title once, then the rest of the text
-        spans = result.query.spans(normalize(" ".join(body.split("\n"))))
+        spans = result.spans(hit)
         lines.append(
             hit_html(
                 date=hit.date,

@@ -30,6 +30,11 @@ class Result:
         """The name of the hit's series, when the bot has several ("" otherwise)."""
         return self.series_names.get(hit.series, "")
 
+    def spans(self, hit: Hit) -> list[tuple[int, int]]:
+        """Where the query's terms occur in the hit's body as a result shows it (its lines
+        joined): the offsets to set in bold."""
+        return self.query.spans(normalize(" ".join(hit.body.split("\n"))))
+
 
 def series_ids(labels: Sequence[str], known: Sequence[Series]) -> frozenset[int]:
     """``series:NAME`` → series numbers; a name that matches none → QueryError."""
