@@ -84,6 +84,24 @@ def test_a_quotation_heading_among_story_headings_is_no_story() -> None:
     ]
 
 
+def test_a_headline_that_ends_with_a_full_stop_is_still_a_story() -> None:
+    """A story heading written as a sentence, among stories and before more, stays a story."""
+    text = (
+        "# Markets 12\n\n## Today\n\n"
+        "### The Fed held rates steady for a third month.\n\n"
+        "The statement cites inflation and jobs.\n\n"
+        "### Oil prices fall\n\nBrent [slid](https://oil.example/2) on demand.\n\n"
+        "## Elsewhere\n\n### Chips rally\n\nShares [rose](https://chips.example/3).\n\n"
+        "### Bonds calm\n\nYields [eased](https://bonds.example/4).\n"
+    )
+    assert titles(read(text, source="Markets 12.md")) == [
+        "The Fed held rates steady for a third month.",
+        "Oil prices fall",
+        "Chips rally",
+        "Bonds calm",
+    ]
+
+
 def test_the_editors_note_about_the_newsletter_itself_is_no_story() -> None:
     """A link-less topic that names the weekly (a revamp, a farewell) is the editor's note."""
     text = (

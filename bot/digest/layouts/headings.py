@@ -203,7 +203,7 @@ def _told(doc: Doc, k: int) -> bool:
         end > k + 1
         and not _DATE_ONLY.fullmatch(unit.first.text)
         and not furniture(doc.name(k))
-        and not _quotation(unit.first.text)
+        and not _quotation(doc, k)
         and not _epigraph_or_prompts(doc, k + 1, end)
         and any(u.kind is not Kind.HEADING for u in doc.units[k + 1 : end])
     )
@@ -226,7 +226,7 @@ def _story_like(doc: Doc, k: int) -> bool:
     and not a quotation: a headline is no sentence that ends with a full stop (``### I have
     no special talents. I am only passionately curious.`` over ``*Albert Einstein*``)."""
     text = doc.units[k].first.text
-    if _DATE_ONLY.fullmatch(text) or _quotation(text):
+    if _DATE_ONLY.fullmatch(text) or _quotation(doc, k):
         return False
     end = _parts_end(doc, k)
     if end <= k + 1:
@@ -257,7 +257,7 @@ def _headline(doc: Doc, k: int) -> bool:
     section's label ("Survey") or a quotation, before sections of the file's linked items
     ("New apps"): the one story told in prose ahead of the lists."""
     text = doc.units[k].first.text
-    if not (len(text.split()) >= 4 or len(_WIDE.findall(text)) >= 8) or _quotation(text):
+    if not (len(text.split()) >= 4 or len(_WIDE.findall(text)) >= 8) or _quotation(doc, k):
         return False
     level = doc.level[k]
     return any(
@@ -266,12 +266,42 @@ def _headline(doc: Doc, k: int) -> bool:
     )
 
 
-def _quotation(text: str) -> bool:
-    """A sentence, not a headline: five words or more (twelve characters of Chinese) ending
-    with a full stop."""
+def _quotation(doc: Doc, k: int) -> bool:
+    """A quoted sentence, not a headline: five words or more (twelve characters of Chinese)
+    ending with a full stop, over its author (a short italic or dashed line) or in the file's
+    last section — a closing epigraph. A story's headline may end with a full stop too ("###
+    The Fed held rates steady.")."""
+    text = doc.units[k].first.text
     if _STOPPED_WIDE.search(text):
-        return len(text) >= 12
-    return _STOPPED.search(text) is not None and len(text.split()) >= 5
+        sentence = len(text) >= 12
+    else:
+        sentence = _STOPPED.search(text) is not None and len(text.split()) >= 5
+    if not sentence:
+        return False
+    after = doc.units[k + 1] if k + 1 < len(doc.units) else None
+    attributed = (
+        after is not None
+        and after.kind is Kind.LINE
+        and len(after.first.text.split()) <= 6
+        and (after.aside or after.first.text.lstrip().startswith(("—", "―", "–", "-- ")))
+    )
+    path = doc.section_path(k)
+    top = path[0] if path else k
+    return attributed or _last_heading(doc)[doc.level[top]] <= top
+
+
+def _last_heading(doc: Doc) -> list[int]:
+    """For each level, where the last heading of that level or above that is no furniture
+    stands (the closing section's, once per file)."""
+    found = doc.memo.get("last_heading")
+    if found is None:
+        found = [-1] * 8
+        for j, unit in enumerate(doc.units):
+            if doc.level[j] and not furniture(doc.name(j)):
+                for level in range(unit.level, 8):
+                    found[level] = j
+        doc.memo["last_heading"] = found
+    return found
 
 
 def _titled(doc: Doc, k: int) -> bool:
