@@ -115,7 +115,7 @@ _VARIABLE = re.compile(r"\{\{-?\s{0,3}([\w.]{1,80})\s{0,3}(\|[^{}\n]{0,200})?-?\
 
 # a tag that puts another page's text here: Liquid's include, Hugo's include and readfile
 _EMBED = re.compile(
-    r"(?:\{%-?\s*include(?:_relative)?|\{\{[<%]\s*(?:include|readfile))\s+[\"']?"
+    r"(?:\{%-?\s*include(?:_relative)?|\{\{[<%]\s*(?:include|readfile))\s+(?:file=)?[\"']?"
     r"[\w./-]{1,200}\.(?:md|markdown|html)\b"
 )
 

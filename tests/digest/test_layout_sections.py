@@ -87,6 +87,23 @@ def test_a_section_that_includes_an_article_is_one_story() -> None:
     ]
 
 
+def test_a_hugo_readfile_of_an_article_is_one_story() -> None:
+    """Hugo's `{{< readfile file="x.md" >}}` puts an article in a section as Liquid does."""
+    text = (
+        "# Letter 10\n\n## News\n\n"
+        "- [Soft fork proposal](https://lists.example/1) discussed at length\n\n"
+        "## Field report: a node at a bank\n\n"
+        '{{< readfile file="articles/bank-node.md" >}}\n\n'
+        "## Releases\n\n"
+        "- [Core 1.2](https://core.example/releases/v1.2): fixes a crash\n"
+    )
+    assert titles(read(text, source="10.md")) == [
+        "Soft fork proposal",
+        "Field report: a node at a bank",
+        "Core 1.2",
+    ]
+
+
 def test_headings_told_in_prose_under_modules_are_entries() -> None:
     """Prose `### entry` headings under `## module`s are items, with their points and addresses."""
     text = (
