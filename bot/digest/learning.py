@@ -108,9 +108,10 @@ def page_kind(meta: dict[str, object]) -> str:
     return " ".join(found.split()).casefold() if isinstance(found, str) else ""
 
 
-def other_kind(alone: Signature, profile: Profile) -> bool:
-    """Whether a file declares a kind of page other than its series' editions do."""
-    return bool(profile.kind and alone.kind and alone.kind != profile.kind)
+def other_kind(kind: str, profile: Profile) -> bool:
+    """Whether a file declaring pages of ``kind`` is of another kind than its series'
+    editions."""
+    return bool(profile.kind and kind and kind != profile.kind)
 
 
 def _kind(signatures: Sequence[Signature]) -> str:

@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 from .dating import Dated, edition_date, edition_issue, edition_series, meta_text
 from .items import build
 from .layout import infer
-from .learning import Profile, Signature, page_kind
+from .learning import Profile, Signature, other_kind, page_kind
 from .meta import HeaderError, header
 from .models import Edition, Item
 from .opening import (
@@ -279,7 +279,7 @@ def _layout(parsed: _Parsed, max_items: int | None, profile: Profile) -> Reading
     source, meta, body_units = parsed.source, parsed.meta, parsed.units
     warnings = list(parsed.warnings)
     other = ""
-    if (kind := page_kind(meta)) and profile.kind not in ("", kind):  # no edition: no items
+    if other_kind(kind := page_kind(meta), profile):  # no edition: no items
         other = f"a page of kind {kind!r}, not one of its series' {profile.kind!r} editions"
         warnings.append(other)
         body_units = []

@@ -66,7 +66,7 @@ def lens(alone: Signature, profile: Profile) -> Profile | None:
     paragraphs, bare bullets) — a file whose own structure carries stories keeps it: an
     edition may mix headings and numbered lines where most of its series' have one kind. A
     file that declares another kind of page than the series' editions is read as none."""
-    if other_kind(alone, profile):
+    if other_kind(alone.kind, profile):
         return replace(profile, rule="", template=frozenset(), skip=frozenset())
     if profile.named or profile.skip:
         return profile
@@ -87,7 +87,12 @@ def read_as_series(
     reading = read(chosen)
     if chosen is None:
         return reading
-    if not reading.items and profile.rule and not chosen.rule and not other_kind(alone, profile):
+    if (
+        not reading.items
+        and profile.rule
+        and not chosen.rule
+        and not other_kind(alone.kind, profile)
+    ):
         reading = read(replace(chosen, rule=profile.rule))
     return told(reading, alone)
 

@@ -44,7 +44,7 @@ def lens_key(alone: Signature, profile: Profile) -> LensKey:
     if chosen is None:
         return None
     held = chosen.template if chosen.rule else chosen.template & alone.edges
-    return chosen.rule, held, chosen.skip, chosen.kind if other_kind(alone, chosen) else ""
+    return chosen.rule, held, chosen.skip, chosen.kind if other_kind(alone.kind, chosen) else ""
 
 
 SAMPLE = 128  # files of a big scan read first: the series' profiles to read the rest by
