@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import logging
 import weakref
-from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.search import chart as trend
 from bot.search.query import QueryError
 from bot.search.taxonomy import Topic
-from bot.services import BotContext
+from bot.services import BotContext, Lru
 from bot.store.database import Store
 from bot.store.gateway import Db
 from bot.store.index import ArchiveStamp
@@ -43,24 +42,7 @@ class Answer:
     file_id: str | None = None  # Telegram's id of the uploaded photo, once sent
 
 
-class AnswerCache:
-    """The last CACHE_SIZE answers, least recently used out first."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
-
-    def get(self, key: Hashable) -> Answer | None:
-        answer = self._answers.get(key)
-        if answer is not None:
-            self._answers.move_to_end(key)
-        return answer
-
-    def put(self, key: Hashable, answer: Answer) -> None:
-        self._answers[key] = answer
-        self._answers.move_to_end(key)
-        while len(self._answers) > self.size:
-            self._answers.popitem(last=False)
+AnswerCache = Lru[Hashable, Answer]  # the last CACHE_SIZE answers of one database
 
 
 _caches: weakref.WeakKeyDictionary[Db, AnswerCache] = weakref.WeakKeyDictionary()
@@ -68,7 +50,7 @@ _caches: weakref.WeakKeyDictionary[Db, AnswerCache] = weakref.WeakKeyDictionary(
 
 def cache_of(db: Db) -> AnswerCache:
     """The answer cache of one database (it goes when the database does)."""
-    return _caches.setdefault(db, AnswerCache())
+    return _caches.setdefault(db, AnswerCache(CACHE_SIZE))
 
 
 def chart_for(
