@@ -84,5 +84,5 @@ def _decide(
         return None
     won = store.approvals.decide(key, status, by=by, now=now)
     decided = store.approvals.approval(key)
-    now_status = str(decided[0]) if decided else str(status)
+    now_status = str(decided.status) if decided else str(status)
     return edition, won, now_status, store.broadcasts.audience()

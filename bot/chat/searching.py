@@ -136,14 +136,14 @@ async def on_search_page(update: Update, context: BotContext, press: Press, chat
     cursor = press.args[1]
     if (
         saved is None
-        or saved[0] != chat.id
+        or saved.chat_id != chat.id
         or cursor[:1] not in ("a", "b")
         or not cursor[1:].isdigit()
     ):
         raise BadCallback("not this chat's search")
     item_id = int(cursor[1:])
     after, before = (item_id, None) if cursor[0] == "a" else (None, item_id)
-    topics, text = services.config.topics, saved[1]
+    topics, text = services.config.topics, saved.query
     try:
         result = await services.db.read(
             lambda store: search(store, text, topics=topics, after=after, before=before)
@@ -157,7 +157,7 @@ async def on_search_page(update: Update, context: BotContext, press: Press, chat
         await query.answer()
         try:
             await query.edit_message_text(
-                page_html(saved[1], result, chat.language),
+                page_html(saved.query, result, chat.language),
                 reply_markup=page_markup(search_id, result, chat.language),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )

@@ -84,9 +84,10 @@ class DurableQueue(asyncio.Queue[object]):
     async def recover(self, bot: Bot) -> int:
         """Queue again the updates recorded and not handled before a crash; how many."""
         count = 0
-        for update_id, body in await self.journal.unhandled():
+        for recorded in await self.journal.unhandled():
+            update_id = recorded.update_id
             try:
-                data: Any = json.loads(body)
+                data: Any = json.loads(recorded.body)
                 update = Update.de_json(data, bot)
             except (ValueError, TypeError, KeyError):
                 log.warning("update %d in the journal cannot be read again: dropped", update_id)

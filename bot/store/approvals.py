@@ -8,6 +8,7 @@ previews are outbox rows of kind ``approval``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.digest.models import EditionKey
@@ -21,6 +22,14 @@ class Approval(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     HELD = "held"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where an edition's approval stands, and which admin decided it (None: nobody yet)."""
+
+    status: Approval
+    by: int | None
 
 
 class ApprovalStore(Repository):
@@ -48,14 +57,14 @@ class ApprovalStore(Repository):
             )  # fmt: skip
         return cur.rowcount == 1
 
-    def approval(self, key: EditionKey) -> tuple[Approval, int | None] | None:
+    def approval(self, key: EditionKey) -> Decision | None:
         """The edition's status and the admin who decided it; None when it was never asked."""
         row = self.db.execute(
             "SELECT status, decided_by FROM approvals WHERE series_id = ? AND edition_date = ? "
             "AND issue = ?",
             [key.series, key.date.isoformat(), key.issue],
         ).fetchone()
-        return None if row is None else (Approval(row[0]), row[1])
+        return None if row is None else Decision(Approval(row[0]), row[1])
 
     def pending_approval(self) -> list[EditionKey]:
         """Editions still waiting for an admin's decision, oldest first."""

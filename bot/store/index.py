@@ -58,6 +58,14 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedSearch:
+    """A search a chat ran, kept for its ◀ ▶ pages."""
+
+    chat_id: int
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class SearchPage:
     total: int
     hits: tuple[Hit, ...]
@@ -216,12 +224,12 @@ class SearchStore(Repository):
         )
         return int(cur.lastrowid or 0)
 
-    def saved_search(self, search_id: int) -> tuple[int, str] | None:
-        """(chat id, query) of a saved search."""
+    def saved_search(self, search_id: int) -> SavedSearch | None:
+        """The chat and the query of a saved search."""
         row = self.db.execute(
             "SELECT chat_id, query FROM searches WHERE id = ?", [search_id]
         ).fetchone()
-        return None if row is None else (int(row[0]), str(row[1]))
+        return None if row is None else SavedSearch(int(row[0]), str(row[1]))
 
     # -- search ---------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -42,6 +43,14 @@ CREATE TABLE IF NOT EXISTS updates (
 );
 CREATE INDEX IF NOT EXISTS updates_unhandled ON updates (received_at) WHERE handled_at IS NULL;
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An update as the journal keeps it: its id and its JSON body."""
+
+    update_id: int
+    body: str
 
 
 class Journal:
@@ -105,17 +114,17 @@ class Journal:
             )
         )
 
-    async def unhandled(self) -> list[tuple[int, str]]:
-        """(update id, JSON) of updates recorded in the last day and not handled, in order."""
+    async def unhandled(self) -> list[Recorded]:
+        """The updates recorded in the last day and not handled, in order."""
         since = stamp(self.now() - REPLAY_WINDOW)
 
-        def read() -> list[tuple[int, str]]:
+        def read() -> list[Recorded]:
             rows = self._conn().execute(
                 "SELECT update_id, body FROM updates WHERE handled_at IS NULL "
                 "AND received_at >= ? ORDER BY update_id",
                 [since],
             )
-            return [(int(r[0]), str(r[1])) for r in rows.fetchall()]
+            return [Recorded(int(r[0]), str(r[1])) for r in rows.fetchall()]
 
         return await self._run(read)
 

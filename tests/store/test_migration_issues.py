@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.delivery.plan import plan_due
 from bot.digest.models import EditionKey
 from bot.ingest.folder import scan_folder
-from bot.store.approvals import Approval
+from bot.store.approvals import Approval, Decision
 from bot.store.database import Store
 from bot.store.indexing import EVERY, item_tokens
 from bot.store.lookup import search
@@ -164,7 +164,7 @@ def test_a_database_before_issue_numbers_keeps_everything_as_issue_0(tmp_path: P
         new_id = store.db.execute("SELECT max(id) FROM deliveries").fetchone()[0]
         assert new_id > last_delivery
         # the approval, the held edition, the file states
-        assert store.approvals.approval(weekly) == (Approval.HELD, None)
+        assert store.approvals.approval(weekly) == Decision(Approval.HELD, None)
         assert store.approvals.unapproved() == {weekly}
         assert [h.key for h in store.scheduled.held()] == [EditionKey(0, LATER)]
         assert store.editions.release(LATER) == [EditionKey(0, LATER)]
