@@ -2,9 +2,10 @@
 
 The tick asks (``plan.ask_approval``): every admin who has started the bot gets the edition as
 readers will see it, through the outbox, with "send" and "hold" under its last part — the
-preview /broadcast gives. "send" plans it for every subscriber whose push time has come (and
-its alerts); "hold" keeps it back, and the preview keeps its "send". The first admin to decide
-decides; the others' buttons then say who did.
+preview /broadcast gives. "send" marks it owed again what a new edition is and runs the
+cycle, which plans its alerts and every subscriber whose push time has come; "hold" keeps it
+back, and the preview keeps its "send". The first admin to decide decides; the others'
+buttons then say who did.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.delivery import plan
+from bot import cycle
 from bot.delivery.content import approval_markup
-from bot.digest.models import Chat, Edition, EditionKey
+from bot.digest.models import Chat, EditionKey
 from bot.render.buttons import BadCallback, Press
 from bot.services import BotContext
 from bot.store.approvals import Approval
@@ -46,26 +48,23 @@ async def on_approval_button(
     decided = await services.db.write(lambda store: _decide(store, key, status, user.id, now))
     if decided is None:
         raise BadCallback("no edition waits for this")
-    edition, won, now_status, audience = decided
     lang = chat.language
-    if not won:
-        text = say("approve_decided", lang, status=say(f"approval_{now_status}", lang))
+    if not decided.won:
+        text = say("approve_decided", lang, status=say(f"approval_{decided.status}", lang))
         with contextlib.suppress(BadRequest):
             await query.answer(text[:200])
         return
-    if status is Approval.APPROVED:
-        fresh = plan.is_fresh(key.date, services.config, now)
-        alerts = await plan.plan_alerts(services, edition, now) if fresh else 0
-        planned = await services.db.write(lambda store: plan.plan_due(store, services.config, now))
+    if status is Approval.APPROVED:  # owed again what a new edition is: the cycle plans it
+        report = await cycle.tick(services)
         if context.bot_data.pusher is not None:
             context.bot_data.pusher.wake()
         log.info("admin %s approved edition %s: %d deliveries, %d alerts planned",
-                 user.id, key.ref, planned, alerts)  # fmt: skip
-        text, markup = say("approve_sent", lang, planned=planned), None
+                 user.id, key.ref, report.planned, report.alerts)  # fmt: skip
+        text, markup = say("approve_sent", lang, planned=report.planned), None
     else:
         log.info("admin %s held edition %s back", user.id, key.ref)
         text = say("approve_held", lang)
-        markup = approval_markup(key, lang, chats=audience, held=True)
+        markup = approval_markup(key, lang, chats=decided.audience, held=True)
     with contextlib.suppress(BadRequest):  # a stale query: the confirmation still comes
         await query.answer(text[:200])
     with contextlib.suppress(BadRequest):
@@ -73,16 +72,23 @@ async def on_approval_button(
     await reply(update, context, text)
 
 
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    won: bool  # this press decided (the first admin's)
+    status: str  # the status the edition has now
+    audience: int  # the chats a push would reach
+
+
 def _decide(
     store: Store, key: EditionKey, status: Approval, by: int, now: dt.datetime
-) -> tuple[Edition, bool, str, int] | None:
-    """Record the decision: (the edition, whether this press decided, the status it has, the
-    audience); None when nothing waits for it."""
-    state = store.approvals.approval(key)
-    edition = store.editions.get_edition(key)
-    if state is None or edition is None:
+) -> _Decided | None:
+    """Record the decision (an approved edition is owed again what a new one is); None when
+    nothing waits for it."""
+    if store.approvals.approval(key) is None or store.editions.get_edition(key) is None:
         return None
     won = store.approvals.decide(key, status, by=by, now=now)
+    if won and status is Approval.APPROVED:
+        store.changes.owe_again(key)
     decided = store.approvals.approval(key)
     now_status = str(decided.status) if decided else str(status)
-    return edition, won, now_status, store.broadcasts.audience()
+    return _Decided(won, now_status, store.broadcasts.audience())

@@ -59,3 +59,11 @@ class ChangeStore(Repository):
             f"UPDATE editions SET owed = 0 WHERE {KEY} AND content_hash = ?",  # noqa: S608 - constant
             [(*key_args(c.key), c.content_hash) for c in changes],
         )
+
+    def owe_again(self, key: EditionKey) -> None:
+        """The edition is owed what a new one is (its alerts, its push) at the next plan: an
+        edition an admin approved."""
+        self.db.execute(
+            f"UPDATE editions SET owed = ? WHERE {KEY}",  # noqa: S608 - constant
+            [Owed.NEW, *key_args(key)],
+        )
