@@ -5,55 +5,15 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.config import parse_hhmm, parse_timezone
-from bot.digest.models import FORMATS, Chat
+from bot.digest.models import Chat
 from bot.render.buttons import BadCallback, Press, encode
-from bot.render.i18n import LANGUAGES, zone_name
 from bot.search.taxonomy import Topic
 from bot.services import BotContext
-from bot.store.chats import ALL, stamp
+from bot.store.chats import ALL
 
+from . import settings
 from .context import chat_of, push_time, reply, say
-
-COMMON_ZONES = (
-    "Asia/Shanghai",
-    "Asia/Hong_Kong",
-    "Asia/Taipei",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Europe/London",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Los_Angeles",
-    "UTC",
-)
-COMMON_TIMES = ("06:00", "07:00", "07:30", "08:00", "09:00", "12:00", "18:00", "21:00")
-SETTING_ALIASES = {
-    "time": "time",
-    "时间": "time",
-    "tz": "tz",
-    "timezone": "tz",
-    "时区": "tz",
-    "lang": "lang",
-    "language": "lang",
-    "语言": "lang",
-    "format": "format",
-    "格式": "format",
-    "previews": "previews",
-    "preview": "previews",
-    "预览": "previews",
-    "cadence": "cadence",
-    "频率": "cadence",
-    "day": "day",
-    "星期": "day",
-}
-WEEK_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ZH_WEEK_DAYS = "一二三四五六日"
-CADENCE_WORDS = {"daily": "daily", "每日": "daily", "每天": "daily", "weekly": "weekly"}
-CADENCE_WORDS |= {"每周": "weekly"}
-SWITCH = {"on": True, "off": False, "yes": True, "no": False, "1": True, "0": False, "开": True}
-SWITCH |= {"关": False, "true": True, "false": False}
-
+from .settings import parse_week_day as parse_week_day
 
 # -- topics ------------------------------------------------------------------------------
 
@@ -132,206 +92,105 @@ async def follow_topic(update: Update, context: BotContext, chat: Chat, key: str
     await reply(update, context, say("topic_followed", chat.language, name=name))
 
 
-# -- settings ----------------------------------------------------------------------------
+# -- settings: every part below is driven by the table in .settings ----------------------
 
 
-def _settings_text(chat: Chat, context: BotContext) -> str:
-    lang = chat.language
-    time, tz = push_time(chat, context)
-    body = say(
-        "settings_body",
-        lang,
-        time=time,
-        tz=zone_name(tz, lang),
-        lang=say("language_name", lang),
-        format=say(f"format_{chat.format}", lang),
-        previews=say("on" if chat.previews else "off", lang),
-    )
-    day = say(f"day_{WEEK_DAYS[chat.week_day]}", lang)
-    cadence = say(f"cadence_{chat.cadence}", lang, day=day, time=time)
-    return (
-        say("settings_header", lang)
-        + "\n"
-        + say("settings_cadence", lang, cadence=cadence)
-        + ("\n" + body)
-    )
+async def _current(context: BotContext, chat: Chat) -> settings.Current:
+    stored = await context.bot_data.services.db.read(lambda store: store.chats.settings(chat.id))
+    time, zone = push_time(chat, context)
+    return settings.Current(chat, stored, time, zone)
 
 
-def _settings_markup(chat: Chat, context: BotContext) -> InlineKeyboardMarkup:
-    """Buttons that say what they set, the current choice of each marked ✓."""
-    lang = chat.language
-    time, tz = push_time(chat, context)
+def _settings_text(current: settings.Current) -> str:
+    lang = current.lang
+    lines = [say("settings_header", lang)]
+    for setting in settings.SETTINGS:
+        value = setting.show(current)
+        if value:
+            lines.append(say("setting_line", lang, label=setting.label(lang), value=value))
+    return "\n".join([*lines, "", say("settings_hint", lang)])
 
-    def button(
-        label: str, key: str, value: object, *, current: bool = False
-    ) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            ("✓ " if current else "") + label, callback_data=encode("set", key, value)
-        )
 
-    other = "en" if lang == "zh" else "zh"
-    other_format = "compact" if chat.format == "full" else "full"
-    state = say("on" if chat.previews else "off", lang)
-    rows = [
-        [
-            button("🌐 " + say("language_name", other), "lang", other),
-            button(
-                say("button_format", lang, format=say(f"format_{chat.format}", lang)),
-                "format",
-                other_format,
-            ),
-            button(say("button_previews", lang, state=state), "previews", int(not chat.previews)),
-        ],
-        [
-            button("🗓 " + say("cadence_name_daily", lang), "cadence", "daily")
-            if chat.cadence == "weekly"
-            else button("🗓 " + say("cadence_name_weekly", lang), "cadence", "weekly")
-        ],
-        *(
-            [
-                [
-                    button(say(f"day_{d}", lang), "day", d, current=n == chat.week_day)
-                    for n, d in enumerate(WEEK_DAYS)
-                ]
+def _settings_markup(current: settings.Current) -> InlineKeyboardMarkup:
+    """Each setting's buttons, the current choice marked ✓; settings that offer a single
+    button share a row (three at most)."""
+    rows: list[list[InlineKeyboardButton]] = []
+    single = False
+    for setting in settings.SETTINGS:
+        for row in setting.rows(current):
+            buttons = [
+                InlineKeyboardButton(
+                    ("✓ " if b.current else "") + b.label,
+                    callback_data=encode("set", setting.name, b.token),
+                )
+                for b in row
             ]
-            if chat.cadence == "weekly"
-            else []
-        ),
-        [button(t, "time", t.replace(":", ""), current=t == time) for t in COMMON_TIMES[:4]],
-        [button(t, "time", t.replace(":", ""), current=t == time) for t in COMMON_TIMES[4:]],
-    ]
-    zones = [
-        button(zone_name(z, lang), "tz", i, current=z == tz) for i, z in enumerate(COMMON_ZONES)
-    ]
-    rows += [zones[i : i + 3] for i in range(0, len(zones), 3)]
+            if single and len(buttons) == 1 and len(rows[-1]) < 3:
+                rows[-1] += buttons
+            else:
+                rows.append(buttons)
+            single = len(buttons) == 1
     return InlineKeyboardMarkup(rows)
 
 
-def confirmation(chat: Chat, field: str, context: BotContext) -> str:
+def confirmation(setting: settings.Setting, current: settings.Current) -> str:
     """What a change did, as a sentence in the chat's (new) language."""
-    lang = chat.language
-    time, tz = push_time(chat, context)
-    place = zone_name(tz, lang)
-    day = say(f"day_{WEEK_DAYS[chat.week_day]}", lang)
-    if field == "push_time":
-        weekly = chat.cadence == "weekly"
-        return say(
-            "saved_time_weekly" if weekly else "saved_time", lang, time=time, tz=place, day=day
-        )
-    if field == "timezone":
-        return say("saved_tz", lang, tz=place, time=time)
-    if field == "language":
-        return say("saved_lang", lang)
-    if field == "format":
-        return say(f"saved_format_{chat.format}", lang)
-    if field == "previews":
-        return say("saved_previews_on" if chat.previews else "saved_previews_off", lang)
-    return say(f"saved_cadence_{chat.cadence}", lang, time=time, day=day)  # cadence, week_day
+    value = setting.show(current)
+    return say(setting.confirmation_key(current), current.lang, value=value, **current.words())
 
 
-def parse_setting(key: str, value: str) -> tuple[str, object] | None:
-    """(Chat field, value) for ``/settings KEY VALUE``; None when the value is not valid."""
-    if key == "time":
-        return ("push_time", parse_hhmm(value)) if parse_hhmm(value) else None
-    if key == "tz":
-        zone = parse_timezone(value) or next(
-            (z for z in COMMON_ZONES if z.lower() == value.lower()), None
-        )
-        return ("timezone", zone) if zone else None
-    if key == "lang":
-        return ("language", value.lower()) if value.lower() in LANGUAGES else None
-    if key == "format":
-        return ("format", value.lower()) if value.lower() in FORMATS else None
-    if key == "previews":
-        flag = SWITCH.get(value.lower())
-        return ("previews", flag) if flag is not None else None
-    if key == "cadence":
-        cadence = CADENCE_WORDS.get(value.lower())
-        return ("cadence", cadence) if cadence else None
-    if key == "day":
-        return ("week_day", week_day) if (week_day := parse_week_day(value)) is not None else None
-    return None
-
-
-def parse_week_day(value: str) -> int | None:
-    """0 (Monday) … 6 (Sunday) from mon…sun, monday…, 1…7, 一…日 / 周一 / 星期日 / 天."""
-    word = value.strip().lower().removeprefix("星期").removeprefix("周")
-    if word[:3] in WEEK_DAYS and (len(word) == 3 or word.endswith("day")):
-        return WEEK_DAYS.index(word[:3])
-    if word.isascii() and word.isdecimal() and 1 <= int(word) <= 7:
-        return int(word) - 1
-    if len(word) == 1 and word in ZH_WEEK_DAYS + "天":
-        return ZH_WEEK_DAYS.index(word) if word != "天" else 6
-    return None
-
-
-EXPECTED = {
-    "time": "HH:MM",
-    "tz": "Area/City",
-    "lang": "zh | en",
-    "format": "full | compact",
-    "previews": "on | off",
-    "cadence": "daily | weekly",
-    "day": "mon … sun",
-}
-
-
-async def _save(context: BotContext, chat: Chat, field: str, value: object) -> Chat:
-    """Store one setting; choosing a roundup day also switches the chat to weekly."""
-    values: dict[str, object] = {field: value}
-    if field == "week_day":
-        values["cadence"] = "weekly"
-    if field in ("cadence", "week_day"):  # no roundup that fell due before this change
-        values["cadence_since"] = stamp(context.bot_data.services.now())
-    return await context.bot_data.services.db.write(
-        lambda store: store.chats.update_chat(chat.id, **values)
+async def _save(
+    context: BotContext, chat: Chat, setting: settings.Setting, value: object
+) -> settings.Current:
+    """Store one setting (and what it also changes); the chat's settings after it."""
+    columns, keyed = settings.changes(setting, value, context.bot_data.services.now())
+    saved = await context.bot_data.services.db.write(
+        lambda store: store.chats.save_settings(chat.id, columns, keyed)
     )
+    return await _current(context, saved)
 
 
 async def cmd_settings(update: Update, context: BotContext) -> None:
     chat = await chat_of(update, context)
     args = context.args or []
     if not args:
-        await reply(
-            update, context, _settings_text(chat, context), markup=_settings_markup(chat, context)
-        )
+        current = await _current(context, chat)
+        await reply(update, context, _settings_text(current), markup=_settings_markup(current))
         return
-    key = SETTING_ALIASES.get(args[0].lower())
-    if key is None or len(args) != 2:
-        await reply(update, context, say("settings_usage", chat.language))
+    setting = settings.find(args[0])
+    if setting is None or len(args) != 2:
+        text = say("settings_usage", chat.language, choices=settings.usage_choices())
+        await reply(update, context, text)
         return
-    parsed = parse_setting(key, args[1])
-    if parsed is None:
+    value = setting.parse(args[1])
+    if value is None:
         text = say(
-            "setting_bad", chat.language, key=key, value=args[1][:40], expected=EXPECTED[key]
+            "setting_bad",
+            chat.language,
+            key=setting.name,
+            value=args[1][:40],
+            expected=setting.expected,
         )
         await reply(update, context, text)
         return
-    chat = await _save(context, chat, *parsed)
-    await reply(update, context, confirmation(chat, parsed[0], context))
+    current = await _save(context, chat, setting, value)
+    await reply(update, context, confirmation(setting, current))
 
 
 async def on_setting_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
-    key, raw = press.args
-    if key == "tz":
-        index = press.int_arg(1)
-        if not 0 <= index < len(COMMON_ZONES):
-            raise BadCallback("no such zone")
-        raw = COMMON_ZONES[index]
-    elif key == "time" and len(raw) == 4:
-        raw = f"{raw[:2]}:{raw[2:]}"
-    elif key == "previews":
-        raw = "on" if raw == "1" else "off"
-    parsed = parse_setting(key, raw)
-    if parsed is None:
+    name, token = press.args
+    setting = settings.named(name)
+    typed = setting.from_button(token) if setting is not None else None
+    value = setting.parse(typed) if setting is not None and typed is not None else None
+    if setting is None or value is None:
         raise BadCallback("bad setting")
-    chat = await _save(context, chat, *parsed)
+    current = await _save(context, chat, setting, value)
     query = update.callback_query
     if query is not None:
-        await query.answer(confirmation(chat, parsed[0], context)[:200])
+        await query.answer(confirmation(setting, current)[:200])
         try:
             await query.edit_message_text(
-                _settings_text(chat, context), reply_markup=_settings_markup(chat, context)
+                _settings_text(current), reply_markup=_settings_markup(current)
             )
         except BadRequest as exc:
             if "not modified" not in str(exc):

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 SETTINGS: dict[str, dict[str, str]] = {
     "settings_header": {"zh": "当前设置：", "en": "Settings:"},
-    "settings_body": {
-        "zh": "推送时间：{time}\n时区：{tz}\n语言：{lang}\n格式：{format}\n"
-        "链接预览：{previews}\n\n"
-        "用按钮修改，或发送例如 /settings time 07:30、/settings tz Europe/Berlin",
-        "en": "Push time: {time}\nTime zone: {tz}\nLanguage: {lang}\nFormat: {format}\n"
-        "Link previews: {previews}\n\nChange with the buttons or e.g. /settings time 07:30, "
+    # one line per setting of bot.chat.settings.SETTINGS: its label (setting_<name>)
+    "setting_line": {"zh": "{label}：{value}", "en": "{label}: {value}"},
+    "setting_time": {"zh": "推送时间", "en": "Push time"},
+    "setting_tz": {"zh": "时区", "en": "Time zone"},
+    "setting_cadence": {"zh": "推送频率", "en": "Cadence"},
+    "setting_day": {"zh": "每周回顾日", "en": "Weekly roundup day"},
+    "setting_lang": {"zh": "语言", "en": "Language"},
+    "setting_format": {"zh": "格式", "en": "Format"},
+    "setting_previews": {"zh": "链接预览", "en": "Link previews"},
+    "settings_hint": {
+        "zh": "用按钮修改，或发送 /settings 名称 值，例如 /settings time 07:30、"
+        "/settings tz Europe/Berlin",
+        "en": "Change with the buttons or send /settings NAME VALUE, e.g. /settings time 07:30, "
         "/settings tz Europe/Berlin",
     },
     "settings_usage": {
-        "zh": "用法：/settings time HH:MM | tz 时区 | lang zh/en | format full/compact | "
-        "previews on/off | cadence daily/weekly | day 周一…周日",
-        "en": "Usage: /settings time HH:MM | tz ZONE | lang zh/en | format full/compact | "
-        "previews on/off | cadence daily/weekly | day mon…sun",
+        "zh": "用法：/settings 名称 值，名称为 {choices}",
+        "en": "Usage: /settings NAME VALUE, where NAME is {choices}",
     },
+    "help_settings": {
+        "zh": "设置（/settings 名称 值）：",
+        "en": "Settings (/settings NAME VALUE):",
+    },
+    "help_setting": {"zh": "  {name} {expected} — {label}", "en": "  {name} {expected} — {label}"},
     "setting_bad": {
         "zh": "{key} 的值无效：{value}（应为 {expected}）。设置未改变。",
         "en": "Invalid {key}: {value} (expected {expected}). Nothing changed.",
     },
-    "settings_cadence": {"zh": "推送频率：{cadence}", "en": "Cadence: {cadence}"},
     "cadence_daily": {"zh": "每日（每期一条）", "en": "daily (every edition)"},
     "cadence_weekly": {
         "zh": "每周回顾（{day} {time}）",

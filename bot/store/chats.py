@@ -110,6 +110,29 @@ class ChatStore(Repository):
             raise KeyError(chat_id)
         return chat
 
+    def settings(self, chat_id: int) -> dict[str, str]:
+        """The chat's settings kept as ``chat_settings`` rows (name → value; see
+        bot.chat.settings for which settings live there rather than in ``chats``)."""
+        rows = self.db.execute(
+            "SELECT name, value FROM chat_settings WHERE chat_id = ?", [chat_id]
+        ).fetchall()
+        return {str(name): str(value) for name, value in rows}
+
+    def save_settings(
+        self, chat_id: int, columns: dict[str, object], keyed: dict[str, str]
+    ) -> Chat:
+        """One settings change: Chat fields (``columns``) and ``chat_settings`` values."""
+        with immediate(self.db):
+            at = stamp(self.now())
+            for name, value in keyed.items():
+                self.db.execute(
+                    "INSERT INTO chat_settings (chat_id, name, value, updated_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, name) "
+                    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    [chat_id, name, value, at],
+                )
+            return self.update_chat(chat_id, **columns)
+
     def set_active(self, chat_id: int, active: bool, *, reason: str = "") -> None:
         self.db.table("chats").update(
             chat_id,
@@ -214,7 +237,7 @@ class ChatStore(Repository):
                 row = dict(self.db.table("chats").get(old_id))
                 row.update(id=new_id, type="supergroup", updated_at=stamp(self.now()))
                 self.db.table("chats").insert(row, pk="id")
-            for table in ("subscriptions", "alerts", "managers", "deliveries"):
+            for table in ("subscriptions", "alerts", "managers", "deliveries", "chat_settings"):
                 self.db.execute(
                     f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - fixed names
                     [new_id, old_id],
