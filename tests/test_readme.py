@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.chat import settings
 from bot.chat.handlers import COMMANDS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
@@ -21,3 +22,9 @@ def test_readme_shows_the_two_commands() -> None:
     head = README[:1500]
     assert "make run" in head
     assert "make test" in head
+
+
+def test_readme_lists_the_settings_table() -> None:
+    """The README's settings list is the one the SETTINGS table makes (names, aliases, values)."""
+    rows = settings.readme_rows()
+    assert rows in README, f"README.md: the settings list is out of date; it should be:\n{rows}"

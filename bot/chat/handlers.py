@@ -52,6 +52,7 @@ from . import (
     preferences,
     reading,
     searching,
+    settings,
     subscribing,
     trending,
 )
@@ -88,6 +89,14 @@ async def cmd_help(update: Update, context: BotContext) -> None:
         for c in COMMANDS
         if not (group and c.private_only) and (operator or not c.operator)
     ]
+    lines += ["", say("help_settings", lang)]
+    lines += [
+        say("help_setting", lang, name=s.name, expected=s.expected, label=s.label(lang))
+        for s in settings.SETTINGS
+    ]
+    lines += ["", say("help_search", lang)]
+    if context.bot.username:
+        lines.append(say("help_inline", lang, bot=context.bot.username))
     await reply(update, context, "\n".join(lines))
 
 

@@ -123,6 +123,8 @@ async def answer_search(
     )
     markup = page_markup(search_id, result, chat.language)
     answer = page_html(text, result, chat.language)
+    if not result.page.hits:
+        answer += "\n" + say("search_miss_hint", chat.language)
     if plain and not result.page.hits:
         answer += "\n" + say("text_hint", chat.language)
     await reply(update, context, answer, markup=markup)

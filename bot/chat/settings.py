@@ -332,5 +332,6 @@ def readme_rows() -> str:
     lines = ["| Setting | Also typed as | Values | What it sets |", "| --- | --- | --- | --- |"]
     for s in SETTINGS:
         aliases = ", ".join(f"`{a}`" for a in s.aliases)
-        lines.append(f"| `{s.name}` | {aliases} | {s.expected} | {s.label('en')} |")
+        values = s.expected.replace("|", "\\|")  # a table cell
+        lines.append(f"| `{s.name}` | {aliases} | {values} | {s.label('en')} |")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ raises ``KeyError``.
 
 from __future__ import annotations
 
+from .i18n_search import SEARCH
 from .i18n_settings import SETTINGS, zone_key
 
 LANGUAGES = ("zh", "en")
@@ -159,48 +160,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "alert_share_note": {
         "zh": "分享链接只复制关键词，不会透露你的其他提醒。",
         "en": "A share link copies only that alert's terms, never your other alerts.",
-    },
-    # search
-    "search_usage": {
-        "zh": "用法：/search 关键词，例如 /search 储能、/search 绿证 -煤炭、"
-        '/search "碳市场" 2024-01、/search #储能 since:2024-01-01',
-        "en": "Usage: /search WORDS, e.g. /search 储能, /search 绿证 -煤炭, "
-        '/search "carbon market" 2024-01, /search #storage since:2024-01-01',
-    },
-    "query_empty": {"zh": "请输入要搜索的内容。", "en": "Type something to search for."},
-    "query_too_long": {
-        "zh": "搜索内容太长了（最多 200 个字符）。",
-        "en": "That query is too long (200 characters at most).",
-    },
-    "query_no_terms": {
-        "zh": "这个搜索里没有可以查找的文字。",
-        "en": "There is nothing searchable in that query.",
-    },
-    "query_bad_date": {
-        "zh": "日期写法不对，例如 2024-01 或 2024-01-08。",
-        "en": "That date is not valid; write 2024-01 or 2024-01-08.",
-    },
-    "query_bad_range": {
-        "zh": "日期范围不对，例如 2024-01-01..2024-03-31。",
-        "en": "That date range is not valid; write 2024-01-01..2024-03-31.",
-    },
-    "query_unknown_topic": {
-        "zh": "没有这个话题。/topics 查看全部话题。",
-        "en": "There is no such topic. /topics lists them.",
-    },
-    "query_unknown_series": {
-        "zh": "没有这个系列。发送 /subscribe 查看全部系列。",
-        "en": "There is no such series. /subscribe lists them.",
-    },
-    "search_header": {"zh": "🔍 {query}：共 {total} 条", "en": "🔍 {query}: {total} found"},
-    "search_none": {"zh": "🔍 没有找到：{query}", "en": "🔍 Nothing found for {query}"},
-    "item_n": {"zh": "第 {n} 条", "en": "item {n}"},
-    "button_prev_page": {"zh": "◀ 上一页", "en": "◀ Newer"},
-    "button_next_page": {"zh": "下一页 ▶", "en": "Older ▶"},
-    "button_open_edition": {"zh": "📰 {date}", "en": "📰 {date}"},
-    "cmd_search": {
-        "zh": "搜索全部往期，例如 /search 储能",
-        "en": "Search the archive: /search WORDS",
     },
     # trend charts
     "cmd_trend": {
@@ -391,7 +350,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
-CATALOGUE |= SETTINGS
+CATALOGUE |= SETTINGS | SEARCH
 
 
 def zone_name(zone: str, lang: str) -> str:
