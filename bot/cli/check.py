@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config
+from bot.config import keys as config_keys
 from bot.digest import DigestError, Reading, not_a_digest, read_file
 from bot.digest.learning import AGREE, Profile, Signature, suggestion
 from bot.digest.series import origin_name
@@ -277,11 +278,18 @@ def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
     problems = []
     if not config.digests_dir.is_dir():
         problems.append(f"digests.dir: folder {config.digests_dir} does not exist")
+    keys = config_keys.shown(config)  # every key of the KEYS table
     if args.json:
-        out_json({**summary, "problems": problems})
+        table = {k.path: {"value": k.value, "default": k.default} for k in keys}
+        out_json({**summary, "keys": table, "problems": problems})
     else:
-        for key, value in summary.items():
-            out(f"{key:13} {value}")
+        out(f"{'file':24} {config.file or 'none: every key has its default'}")
+        for name in ("data_dir", "mode"):
+            out(f"{name:24} {summary[name]}")
+        for k in keys:
+            out(f"{k.path:24} {k.value}" + ("" if k.default else "  (set)"))
+        out(f"{'topics':24} {', '.join(t.key for t in config.topics)}")
+        out(f"{'sources':24} {len(config.sources)}")
         for p in problems:
             out(f"problem: {p}")
         out("config ok" if not problems else "config has problems")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_TOPICS, ConfigError, load_config
+from bot.cli.main import main
+from bot.config import DEFAULT_TOPICS, ConfigError, load_config, values
+from bot.config.keys import ARRAYS, BY_PATH, KEYS, Key
 from bot.digest import parse_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,3 +144,91 @@ def test_durations_and_times_in_their_forms(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, '[push]\nmax_age = "1d12h"\ntime = "7:05"\n'), env={})
     assert config.push.max_age == dt.timedelta(days=1, hours=12)
     assert config.push.time == dt.time(7, 5)
+
+
+_SECTION = re.compile(r"#?\s*\[\[?([a-z_]+)\]\]?\s*$")
+_KEY = re.compile(r"#?\s*([a-z_]+)\s*=")
+
+
+def example_problems(text: str, keys: tuple[Key, ...]) -> list[str]:
+    """What config.example.toml gets wrong against the KEYS table: a key it does not name
+    (set or commented out), a key the table lacks, a value that is not the default."""
+    named: set[str] = set()
+    section = ""
+    for line in text.splitlines():
+        if found := _SECTION.fullmatch(line):
+            section = found[1]
+        elif (found := _KEY.match(line)) and section:
+            named.add(f"{section}[].{found[1]}" if section in ARRAYS else f"{section}.{found[1]}")
+    paths = {k.path for k in keys}
+    problems = [f"{p}: not in config.example.toml" for p in sorted(paths - named)]
+    problems += [f"{p}: not a key of the table" for p in sorted(named - paths)]
+    doc = tomllib.loads(text)
+    for k in keys:
+        table = doc.get(k.section, {})
+        given = table.get(k.name) if isinstance(table, dict) else None
+        if given is not None and k.default is not None and k.parse(given) != k.default:
+            problems.append(f"{k.path}: {given!r} is not the default {k.default!r}")
+    return problems
+
+
+def test_example_config_names_every_key_of_the_table_with_its_default() -> None:
+    """config.example.toml names every key of the KEYS table, no other, with its default."""
+    assert example_problems((ROOT / "config.example.toml").read_text("utf-8"), KEYS) == []
+
+
+def test_the_example_check_follows_the_table() -> None:
+    """A key added to the table, or a default changed there, is reported in the example."""
+    text = (ROOT / "config.example.toml").read_text("utf-8")
+    new = Key("push.quiet", values.flag, "true or false", False, "a new key")
+    later = replace(BY_PATH["push.time"], default=dt.time(9, 0))
+    table = (*(later if k.path == "push.time" else k for k in KEYS), new)
+    assert example_problems(text, table) == [
+        "push.quiet: not in config.example.toml",
+        "push.time: '08:00' is not the default datetime.time(9, 0)",
+    ]
+
+
+REQUIRED = {"topics": {"key": '"a"', "keywords": '["x"]'}, "series": {"match": '"a"'}}
+
+
+def _bad(k: Key) -> str:
+    """A file giving ``k`` a value no parser takes (the other required keys set)."""
+    if k.section not in ARRAYS:
+        return f"[{k.section}]\n{k.name} = {{x = 1}}\n"
+    others = {**REQUIRED.get(k.section, {}), k.name: "{x = 1}"}
+    return f"[[{k.section}]]\n" + "".join(f"{n} = {v}\n" for n, v in others.items())
+
+
+@pytest.mark.parametrize("key", KEYS, ids=lambda k: k.path)
+def test_every_key_is_checked_as_the_table_says(tmp_path: Path, key: Key) -> None:
+    """A value of the wrong kind for any key of the table is the one line the table words."""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, _bad(key)), env={})
+    prefix = key.path.replace("[]", "[0]")
+    assert str(info.value) == f'config.toml: {prefix}: expected {key.expected}, got {{"x": 1}}'
+
+
+def test_check_config_shows_every_key_of_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """check-config lists every key of the table with its value, marks what the file set, and
+    names the file (or says there is none)."""
+    monkeypatch.chdir(tmp_path)
+    for name in [k for k in os.environ if k.startswith(("DIGESTBOT_", "TELEGRAM_"))]:
+        monkeypatch.delenv(name)
+    assert main(["check-config"]) == 1  # no digests folder here
+    out = capsys.readouterr().out
+    assert out.startswith("file                     none: every key has its default\n")
+    write(tmp_path, '[push]\ntime = "07:15"\nmax_age = "36h"\n')
+    (tmp_path / "digests").mkdir()
+    assert main(["check-config"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "file                     config.toml"
+    for k in KEYS:
+        if "[]" not in k.path:
+            assert any(line.startswith(f"{k.path} ") for line in lines), k.path
+    assert "push.time                07:15  (set)" in lines
+    assert "push.max_age             36h  (set)" in lines
+    assert "push.timezone            Asia/Shanghai" in lines
+    assert "telegram.token           not set" in lines
