@@ -3,6 +3,7 @@ searching. End to end through the emulator."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.chat.settings import Setting
 from bot.render.i18n import CATALOGUE
 from tgsandbox import Sandbox
 
+Settle = Callable[[], Awaitable[None]]
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -131,3 +133,19 @@ async def test_a_search_miss_gives_a_hint(tg: Sandbox, app: BotRunner, text: str
     [miss] = await tg.wait_messages(chat, 1)
     assert miss.text.startswith("🔍 没有找到：不存在的词语")
     assert "试试更少的词、换一种写法" in miss.text
+
+
+async def test_a_new_setting_moves_with_a_group_to_its_supergroup(
+    tg: Sandbox, app: BotRunner, settle: Settle, size_setting: Setting
+) -> None:
+    """A setting kept in chat_settings stays with a group that becomes a supergroup."""
+    admin = tg.add_user("Ada")
+    group = tg.add_group("碳圈", admins=[admin])
+    await tg.wait_messages(group, 1)
+    tg.send(group, admin, "/settings size 20")
+    _, saved = await tg.wait_messages(group, 2)
+    assert saved.text == "✅ 每期最多 20 条。"
+    supergroup = tg.migrate(group)
+    await settle()
+    assert store_of(app).chats.settings(supergroup.id) == {"size": "20"}
+    assert store_of(app).chats.settings(group.id) == {}
