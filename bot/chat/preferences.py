@@ -115,21 +115,24 @@ def _settings_markup(current: settings.Current) -> InlineKeyboardMarkup:
     """Each setting's buttons, the current choice marked ✓; settings that offer a single
     button share a row (three at most)."""
     rows: list[list[InlineKeyboardButton]] = []
-    single = False
+    shared = False  # the last row holds single buttons of settings
     for setting in settings.SETTINGS:
-        for row in setting.rows(current):
-            buttons = [
+        own = [
+            [
                 InlineKeyboardButton(
                     ("✓ " if b.current else "") + b.label,
                     callback_data=encode("set", setting.name, b.token),
                 )
                 for b in row
             ]
-            if single and len(buttons) == 1 and len(rows[-1]) < 3:
-                rows[-1] += buttons
-            else:
-                rows.append(buttons)
-            single = len(buttons) == 1
+            for row in setting.rows(current)
+        ]
+        single = len(own) == 1 and len(own[0]) == 1
+        if single and shared and len(rows[-1]) < 3:
+            rows[-1] += own[0]
+        else:
+            rows += own
+            shared = single
     return InlineKeyboardMarkup(rows)
 
 
