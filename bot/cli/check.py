@@ -280,7 +280,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
         problems.append(f"digests.dir: folder {config.digests_dir} does not exist")
     keys = config_keys.shown(config)  # every key of the KEYS table
     if args.json:
-        table = {k.path: {"value": k.value, "default": k.default} for k in keys}
+        table = {k.path: {"value": k.value, "default": k.default, "about": k.about} for k in keys}
         out_json({**summary, "keys": table, "problems": problems})
     else:
         out(f"{'file':24} {config.file or 'none: every key has its default'}")

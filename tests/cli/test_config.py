@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import tomllib
@@ -232,3 +233,8 @@ def test_check_config_shows_every_key_of_the_table(
     assert "push.max_age             36h  (set)" in lines
     assert "push.timezone            Asia/Shanghai" in lines
     assert "telegram.token           not set" in lines
+    assert main(["check-config", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["keys"]
+    assert set(shown) == {k.path for k in KEYS if "[]" not in k.path}
+    about = BY_PATH["push.time"].about
+    assert shown["push.time"] == {"value": "07:15", "default": False, "about": about}
