@@ -263,7 +263,7 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
     summary = {
-        "file": str(config.file) if config.file else None,
+        "file": str(config.file) if config.file else "none: the defaults (no config.toml)",
         "token": "set" if config.telegram.token else "not set (demo mode)",
         "api_base_url": config.telegram.api_base_url or "https://api.telegram.org",
         "admins": list(config.telegram.admins),

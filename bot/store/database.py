@@ -107,6 +107,8 @@ class Store:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
+        # the copy holds every chat and alert: readable by the bot's user only, from the start
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         copy = sqlite3.connect(str(partial))
         try:
             self.db.conn.backup(copy, pages=1024)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -350,3 +352,32 @@ def test_check_dir_reports_each_series_and_the_rule_to_name(
     assert code == 0
     assert "series Letter: read as numbered, 3/5 files agree" in out
     assert '  [[series]]\n  match = "Letter"\n  items = "numbered"' in out
+
+
+def test_check_config_says_where_the_config_came_from(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a config file `check-config` says the defaults are in effect, never "None"."""
+    code, out, _ = run(capsys, "check-config")
+    assert code == 0
+    [line] = [x for x in out.splitlines() if x.startswith("file ")]
+    assert "None" not in line
+    assert "defaults" in line
+    (workdir / "config.toml").write_text('[push]\ntime = "06:45"\n', "utf-8")
+    code, out, _ = run(capsys, "check-config")
+    assert "file          config.toml" in out.splitlines()
+
+
+def test_backup_is_readable_by_the_owner_only(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup holds every chat and alert: its file is created 0600, whatever the umask."""
+    run(capsys, "ingest")
+    old = os.umask(0o022)
+    try:
+        code, out, _ = run(capsys, "backup", "backups/")
+    finally:
+        os.umask(old)
+    assert code == 0
+    [copy] = list((workdir / "backups").glob("digestbot-*.sqlite3"))
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
