@@ -263,7 +263,7 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
     summary = {
-        "file": str(config.file) if config.file else "none: the defaults (no config.toml)",
+        "file": str(config.file) if config.file else "none: every key has its default",
         "token": "set" if config.telegram.token else "not set (demo mode)",
         "api_base_url": config.telegram.api_base_url or "https://api.telegram.org",
         "admins": list(config.telegram.admins),
@@ -283,7 +283,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
         table = {k.path: {"value": k.value, "default": k.default, "about": k.about} for k in keys}
         out_json({**summary, "keys": table, "problems": problems})
     else:
-        out(f"{'file':24} {config.file or 'none: every key has its default'}")
+        out(f"{'file':24} {summary['file']}")
         for name in ("data_dir", "mode"):
             out(f"{name:24} {summary[name]}")
         for k in keys:

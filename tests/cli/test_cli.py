@@ -365,7 +365,8 @@ def test_check_config_says_where_the_config_came_from(
     assert "defaults" in line
     (workdir / "config.toml").write_text('[push]\ntime = "06:45"\n', "utf-8")
     code, out, _ = run(capsys, "check-config")
-    assert "file          config.toml" in out.splitlines()
+    [line] = [x for x in out.splitlines() if x.startswith("file ")]
+    assert line.split() == ["file", "config.toml"]
 
 
 def test_backup_is_readable_by_the_owner_only(
