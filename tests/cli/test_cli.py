@@ -362,7 +362,7 @@ def test_check_config_says_where_the_config_came_from(
     assert code == 0
     [line] = [x for x in out.splitlines() if x.startswith("file ")]
     assert "None" not in line
-    assert "defaults" in line
+    assert "default" in line
     (workdir / "config.toml").write_text('[push]\ntime = "06:45"\n', "utf-8")
     code, out, _ = run(capsys, "check-config")
     [line] = [x for x in out.splitlines() if x.startswith("file ")]
