@@ -7,8 +7,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 
 import aiohttp
 from telegram.constants import ParseMode
@@ -32,13 +30,12 @@ from bot.store.gateway import Db
 from bot.store.journal import Journal
 
 from . import __version__, cycle
-from .config import ENV_API_BASE_URL, Config, StartupError, TelegramConfig, port_taken
+from .config import ENV_API_BASE_URL, Config, StartupError, TelegramConfig
 from .services import BotContext, BotData, LiveAlerts, Services, utcnow
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_API = "https://api.telegram.org/bot"
-DEMO_TOKEN = "1000001:sandbox-demo-token"  # noqa: S105 - the local emulator's, not a secret
 JOURNAL = "updates.sqlite3"  # beside the database: the update journal (store/journal.py)
 HEALTH_READ = 1.0  # s /healthz waits for the database before saying it does not answer
 STALLED_WRITE = 5.0  # s a write may wait (for another process's lock) before /healthz says so
@@ -332,43 +329,3 @@ async def run(config: Config, stop: asyncio.Event) -> None:
         await stop.wait()
     finally:
         await runner.stop()
-
-
-def demo_config(config: Config, url: str, token: str) -> Config:
-    """The config for the bot in demo mode: the sandbox's API, its own data folder (the
-    sandbox's chats never mix with a real bot's), the digests folder itself, read live."""
-    data = Path(config.data_dir) / "demo"
-    return replace(
-        config,
-        data_dir=data,
-        db_path=data / "digestbot.sqlite3",
-        telegram=TelegramConfig(token=token, api_base_url=f"{url}/bot", admins=()),
-        push=replace(config.push, tick=min(config.push.tick, 10.0)),
-    )
-
-
-async def run_demo(
-    config: Config,
-    stop: asyncio.Event,
-    *,
-    host: str,
-    port: int,
-    announce: Callable[[str], None] = lambda url: None,
-) -> None:
-    """The sandbox emulator with its web chat, and the bot running against it."""
-    from tgsandbox import Sandbox, start_sandbox
-
-    sandbox = Sandbox(token=DEMO_TOKEN, bot_username="digestbot_demo_bot")
-    try:
-        web, url = await start_sandbox(sandbox, host=host, port=port)
-    except OSError as exc:
-        key = '--port (make run ARGS="--port 8081")'
-        raise port_taken(host, port, exc, key=key) from None
-    runner = BotRunner(demo_config(config, url, sandbox.token), poll_timeout=10, role="demo")
-    try:
-        await runner.start()
-        announce(url)
-        await stop.wait()
-    finally:
-        await runner.stop()
-        await web.cleanup()

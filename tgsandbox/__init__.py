@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .core import CommandTable
+    from .core import FIRST_USER_ID, CommandTable
     from .counters import Counters, RequestRecord
     from .errors import ApiError
     from .faults import FaultConfig
@@ -33,6 +33,7 @@ _EXPORTS = {
     "CommandTable": "core",
     "Counters": "counters",
     "DEFAULT_TOKEN": "world",
+    "FIRST_USER_ID": "core",
     "FaultConfig": "faults",
     "FloodConfig": "flood",
     "FloodHit": "flood",
@@ -49,6 +50,7 @@ _EXPORTS = {
 __all__ = [
     "ANONYMOUS_ADMIN_ID",
     "DEFAULT_TOKEN",
+    "FIRST_USER_ID",
     "ApiError",
     "Chat",
     "CommandTable",

@@ -1,5 +1,5 @@
 """The operator's commands (user ids in ``[telegram] admins``): /stats, /push, /reload,
-/broadcast.
+/broadcast; and /whoami, for anyone: the user id that ``admins`` wants.
 
 For anyone else they do not exist: the same answer as an unknown command, and they are not
 in that person's command menu (the menus with them are set per admin chat).
@@ -24,7 +24,7 @@ from bot.services import BotContext
 from bot.store.broadcasts import Broadcast
 from bot.store.database import Store
 
-from .context import chat_of, reply, say
+from .context import asker_language, chat_of, reply, say
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,18 @@ log = logging.getLogger(__name__)
 def is_admin_user(update: Update, context: BotContext) -> bool:
     user = update.effective_user
     return user is not None and user.id in context.bot_data.services.config.telegram.admins
+
+
+async def cmd_whoami(update: Update, context: BotContext) -> None:
+    """The asker's user id and this chat's id; whether they are an admin, else how to be one."""
+    chat = await chat_of(update, context, create=False)
+    user, lang = update.effective_user, asker_language(update, chat)
+    if user is None:  # a channel post: no person asked
+        return
+    lines = [say("whoami", lang, user=user.id, chat=chat.id)]
+    admin = is_admin_user(update, context)
+    lines.append(say("whoami_admin" if admin else "whoami_howto", lang, user=user.id))
+    await reply(update, context, "\n".join(lines))
 
 
 async def cmd_stats(update: Update, context: BotContext) -> None:

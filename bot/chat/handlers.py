@@ -118,6 +118,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("channels", subscribing.cmd_channels, "cmd_channels", "/channels", private_only=True),
     Command("help", cmd_help, "cmd_help", "/help"),
+    Command("whoami", admin.cmd_whoami, "cmd_whoami", "/whoami"),
     Command("stats", admin.cmd_stats, "cmd_stats", "/stats", operator=True),
     Command("push", admin.cmd_push, "cmd_push", "/push", operator=True),
     Command("reload", admin.cmd_reload, "cmd_reload", "/reload", operator=True),

@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    from bot import app
+    from .sandbox import run_demo
 
     _setup_logging(config)
 
@@ -71,7 +71,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         sys.stdout.flush()
 
     return _serve(
-        lambda stop: app.run_demo(config, stop, host=args.host, port=args.port, announce=announce)
+        lambda stop: run_demo(config, stop, host=args.host, port=args.port, announce=announce)
     )
 
 

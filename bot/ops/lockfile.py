@@ -114,6 +114,8 @@ def _hint(holder: str, role: str) -> str:
     if holder in BOT_ROLES:
         if role == "ingest":
             return "the running bot loads the digests itself (send it /reload to scan now)"
+        if role == "push" and holder == "demo":  # its clock is not ours: rows would wait
+            return "send /push in the sandbox's web chat instead (its user is the admin there)"
         if role == "push":
             return "send /push to the running bot instead, or stop it first"
         return "stop it first, or give this one another data folder (DIGESTBOT_DATA)"

@@ -8,6 +8,7 @@ raises ``KeyError``.
 
 from __future__ import annotations
 
+from .i18n_admin import ADMIN
 from .i18n_search import SEARCH
 from .i18n_settings import SETTINGS, zone_key
 
@@ -350,7 +351,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
-CATALOGUE |= SETTINGS | SEARCH
+CATALOGUE |= SETTINGS | SEARCH | ADMIN
 
 
 def zone_name(zone: str, lang: str) -> str:

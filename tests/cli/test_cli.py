@@ -376,7 +376,7 @@ def test_backup_is_readable_by_the_owner_only(
     run(capsys, "ingest")
     old = os.umask(0o022)
     try:
-        code, out, _ = run(capsys, "backup", "backups/")
+        code, _, _ = run(capsys, "backup", "backups/")
     finally:
         os.umask(old)
     assert code == 0

@@ -93,7 +93,8 @@ async def test_deploy_section_works_as_written(world: tuple[Sandbox, str], tmp_p
             aiohttp.ClientSession() as http,
             http.get(f"http://127.0.0.1:{health}/healthz") as answer,
         ):
-            assert (await answer.json())["latest_edition"]["date"] == "2024-01-08"
+            # the newest edition of the sample archive in digests/
+            assert (await answer.json())["latest_edition"]["date"] == "2024-01-14"
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), timeout=15) == 0
     finally:

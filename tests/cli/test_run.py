@@ -103,7 +103,7 @@ async def test_sigterm_mid_push_exits_zero_quickly(
 def test_demo_reads_the_digests_folder_itself(tmp_path: Path) -> None:
     """The sandbox bot reads the configured digests folder live (an edition added there is
     the sandbox's too, with its own date) and keeps its data in data/demo."""
-    from bot.app import demo_config
+    from bot.cli.sandbox import demo_config
     from bot.config import Config
 
     config = Config(data_dir=tmp_path / "data", digests_dir=tmp_path / "digests")
@@ -119,7 +119,8 @@ async def test_a_file_added_to_digests_appears_in_the_sandbox(
 ) -> None:
     """`make run` without a token: a digest saved into digests/ is the sandbox's /today after
     the next tick, dated as it is written (no copy, no re-dating)."""
-    from bot.app import BotRunner, demo_config
+    from bot.app import BotRunner
+    from bot.cli.sandbox import demo_config
     from bot.config import Config, HttpConfig
 
     digests = tmp_path / "digests"

@@ -1,0 +1,106 @@
+"""The sandbox on day one (`make run` without a token), through its emulator as the web chat's
+user sees it: that user is the bot's admin, the sample archive in digests/ shows a morning
+push, ◀ ▶ and a many-point /trend on the first run, and the chat's history outlives a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from conftest import ROOT, Clock
+
+from bot.cli.sandbox import DEMO_ADMIN, LEAD, demo
+from bot.config import Config, HttpConfig
+from tgsandbox import Sandbox
+from tgsandbox.model import Message
+
+NOW = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)  # any day long after the sample archive
+
+
+def sandbox_config(tmp_path: Path) -> Config:
+    """`make run` without a token in a fresh clone: the repository's digests/ folder."""
+    shutil.copytree(ROOT / "digests", tmp_path / "digests")
+    return Config(
+        data_dir=tmp_path / "data", digests_dir=tmp_path / "digests", http=HttpConfig(port=0)
+    )
+
+
+async def say(tg: Sandbox, chat: int, text: str, count: int = 1) -> list[Message]:
+    """The web chat's user sends ``text``; the bot's next ``count`` messages."""
+    before = len(tg.messages(chat))
+    tg.send(chat, chat, text)
+    return (await tg.wait_messages(chat, before + count))[before:]
+
+
+async def test_the_web_chat_user_is_the_sandbox_admin(tmp_path: Path) -> None:
+    """In the sandbox "You" may /stats and /broadcast, and /whoami says the id and why."""
+    async with demo(sandbox_config(tmp_path), auto_tick=False) as running:
+        tg = running.sandbox
+        you = tg.add_user("You", language_code="en")
+        chat = tg.private_chat(you).id
+        [who] = await say(tg, chat, "/whoami")
+        assert f"Your user id: {you.id}" in (who.text or "")
+        assert "You are an admin of this bot" in (who.text or "")
+        [stats] = await say(tg, chat, "/stats")
+        assert (stats.text or "").startswith("📊 Stats")
+        assert "2024-01-14" in (stats.text or "")  # the sample archive's newest edition
+        [preview] = await say(tg, chat, "/broadcast Tomorrow's push comes at 9:00")
+        assert preview.text == "Tomorrow's push comes at 9:00"
+        assert len(preview.buttons[0]) == 2  # send / cancel
+    assert you.id == DEMO_ADMIN
+
+
+async def test_first_run_shows_a_push_paging_and_a_trend(tmp_path: Path, clock: Clock) -> None:
+    """Subscribing on the first run: the morning push of 14 January arrives, ◀ opens the day
+    before, and /trend 储能 is a weekly line over the archive's weeks."""
+    clock.set(NOW)
+    async with demo(sandbox_config(tmp_path), auto_tick=False, real=clock) as running:
+        tg = running.sandbox
+        you = tg.add_user("You", language_code="zh")
+        chat = tg.private_chat(you).id
+        clock.advance(dt.timedelta(seconds=30))  # the reader opens the page, sends /start
+        [welcome] = await say(tg, chat, "/start")
+        before = len(tg.messages(chat))
+        tg.press(welcome, you, text=welcome.buttons[0][0][0])  # Subscribe
+        await tg.wait_messages(chat, before + 1)
+        pushed = len(tg.messages(chat))
+        clock.advance(LEAD)  # 08:00:30 on the sample's last day
+        await running.runner.tick()
+        await tg.wait_messages(chat, pushed + 2)  # the daily's and the weekly's
+        editions = [m.text or "" for m in tg.messages(chat)[pushed:]]
+        assert [t.split("\n")[0] for t in editions] == [
+            "每日碳新闻 · 2024年1月14日",
+            "储能与绿电周报 #2 · 2024年1月14日",
+        ]
+        today = (await say(tg, chat, "/today 每日碳新闻"))[-1]
+        assert "虚拟电厂" in (today.text or "")
+        older = next(t for row in today.buttons for t, _ in row if t.startswith("◀"))
+        before = len(tg.messages(chat))
+        tg.press(today, you, text=older)
+        await tg.wait_for(
+            lambda sb: any("2024年1月13日" in (m.text or "") for m in sb.messages(chat))
+        )
+        [chart] = await say(tg, chat, "/trend 储能")
+        caption = chart.caption or ""
+        assert caption.startswith("📈 每周提及条数")
+        assert "2024年1月1日 – 2024年1月14日" in caption  # weekly, over two weeks: 3 points
+        assert "储能：12 条" in caption
+
+
+async def test_the_web_chat_history_outlives_a_restart(tmp_path: Path) -> None:
+    """After a restart the web chat shows the same user, chat and messages, and goes on."""
+    config = sandbox_config(tmp_path)
+    async with demo(config, auto_tick=False) as running:
+        tg = running.sandbox
+        you = tg.add_user("You", language_code="en")
+        chat = tg.private_chat(you).id
+        [answer] = await say(tg, chat, "/whoami")
+        seen = [(m.message_id, m.text) for m in tg.messages(chat, outgoing=None)]
+    async with demo(config, auto_tick=False) as running:
+        tg = running.sandbox
+        assert [u.id for u in tg.users.values()] == [you.id]
+        assert [(m.message_id, m.text) for m in tg.messages(chat, outgoing=None)] == seen
+        [again] = await say(tg, chat, "/whoami")
+        assert again.message_id > answer.message_id
+        assert again.text == answer.text
