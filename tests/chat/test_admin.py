@@ -166,3 +166,25 @@ async def test_broadcast_is_for_a_private_chat_only(tg: Sandbox, app: BotRunner)
     assert refusal.text == "这个命令只能在与我的私聊中使用。"
     assert app.store is not None
     assert app.store.broadcasts.broadcast(1) is None
+
+
+async def test_whoami_tells_a_would_be_operator_their_id(tg: Sandbox, app: BotRunner) -> None:
+    """/whoami answers anyone their user id (in a group, the group's id too) and how to put
+    it in telegram.admins; the admin hears that they are one."""
+    boss = tg.add_user("Boss", language_code="en")
+    newcomer = tg.add_user("Newcomer", language_code="en")
+    tg.send(tg.private_chat(boss), boss, "/whoami")
+    [known] = await tg.wait_messages(boss.id, 1)
+    assert known.text == (
+        f"Your user id: {boss.id}\nThis chat's id: {boss.id}\n"
+        "You are an admin of this bot (telegram.admins)."
+    )
+    group = tg.add_group("Readers", admins=[boss], members=[newcomer])
+    [_hello] = await tg.wait_messages(group, 1)  # the bot greets the group it joins
+    tg.send(group, newcomer, "/whoami")
+    _, answer = await tg.wait_messages(group, 2)
+    assert answer.text == (
+        f"Your user id: {newcomer.id}\nThis chat's id: {group.id}\n"
+        f"To make this account the bot's admin, put admins = [{newcomer.id}] under "
+        "[telegram] in config.toml and restart the bot."
+    )

@@ -8,8 +8,10 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, Clock
 
+from bot.cli.main import main
 from bot.cli.sandbox import DEMO_ADMIN, LEAD, demo
 from bot.config import Config, HttpConfig
 from tgsandbox import Sandbox
@@ -104,3 +106,19 @@ async def test_the_web_chat_history_outlives_a_restart(tmp_path: Path) -> None:
         [again] = await say(tg, chat, "/whoami")
         assert again.message_id > answer.message_id
         assert again.text == answer.text
+
+
+async def test_cli_push_beside_the_sandbox_says_what_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`push` on the sandbox's data while it runs refuses in one line that names the way that
+    works there: /push in its web chat (where the user is the admin)."""
+    config = sandbox_config(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIGESTBOT_DATA", str(tmp_path / "data" / "demo"))
+    async with demo(config, auto_tick=False):
+        code = main(["push"])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert error.count("\n") == 1
+    assert "send /push in the sandbox's web chat instead" in error
