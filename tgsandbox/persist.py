@@ -46,8 +46,8 @@ def world_json(sb: SandboxCore) -> JSON:
         doc["messages"] = [_message_json(m) for m in sb._messages.get(chat.id, ())]
         chats.append(doc)
     # update ids go on from where they were, as Telegram's do (the bot skips ids it has seen)
-    next_update = sb.updates._next_id
-    return {"version": VERSION, "next_update_id": next_update, "users": users, "chats": chats}
+    last = sb.updates.last_update_id
+    return {"version": VERSION, "last_update_id": last, "users": users, "chats": chats}
 
 
 def _message_json(m: Message) -> JSON:
@@ -85,7 +85,7 @@ def load_world(sb: SandboxCore, doc: JSON) -> None:
             kept[message.message_id] = message
         sb._messages[chat.id] = list(kept.values())
         sb._message_ids[chat.id] = itertools.count(max(kept, default=0) + 1)
-    sb.updates._next_id = max(sb.updates._next_id, int(doc.get("next_update_id", 1)))
+    sb.updates.continue_after(int(doc.get("last_update_id", 0)))
     groups = sum(1 for chat in sb.chats.values() if chat.type != PRIVATE)
     sb._chat_numbers = itertools.count(groups + 1)  # past every group kept
     sb.changed()

@@ -122,6 +122,11 @@ class UpdateQueue:
     def first(self, limit: int) -> list[Update]:
         return list(self._pending)[:limit]
 
+    def continue_after(self, update_id: int) -> None:
+        """Number the next updates after ``update_id`` (a sandbox restarted beside a bot that
+        has seen its earlier updates: Telegram's ids only grow)."""
+        self._next_id = max(self._next_id, update_id + 1)
+
     @property
     def last_update_id(self) -> int:
         """The id of the newest update made so far (0 before the first)."""

@@ -16,11 +16,12 @@ import contextlib
 import datetime as dt
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.app import BotRunner
+from bot.app import JOURNAL, BotRunner
 from bot.config import Config, TelegramConfig, port_taken
 from bot.services import utcnow
 from tgsandbox import FIRST_USER_ID, Sandbox, start_sandbox
@@ -97,7 +98,12 @@ async def demo(
     """The sandbox served on ``host:port`` with the bot running against it (its world read
     from and kept in ``chats.json`` in the sandbox's data folder)."""
     sandbox = Sandbox(token=DEMO_TOKEN, bot_username=DEMO_BOT)
-    async with keep_world(sandbox, Path(config.data_dir) / "demo" / WORLD_FILE):
+    data = Path(config.data_dir) / "demo"
+    async with keep_world(sandbox, data / WORLD_FILE):
+        if sandbox.updates.last_update_id == 0 and (data / JOURNAL).exists():
+            # no world kept (an older sandbox's data): the bot skips update ids it has seen,
+            # so these start past any it can have seen
+            sandbox.updates.continue_after(int(time.time() * 1000))
         try:
             web, url = await start_sandbox(sandbox, host=host, port=port)
         except OSError as exc:

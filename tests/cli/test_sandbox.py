@@ -122,3 +122,19 @@ async def test_cli_push_beside_the_sandbox_says_what_works(
     assert code == 2
     assert error.count("\n") == 1
     assert "send /push in the sandbox's web chat instead" in error
+
+
+async def test_a_sandbox_without_its_kept_chats_still_answers(tmp_path: Path) -> None:
+    """The bot's data from an earlier sandbox but no chats.json (deleted, or from before it was
+    kept): the fresh web chat's messages are still answered, not skipped as seen before."""
+    config = sandbox_config(tmp_path)
+    async with demo(config, auto_tick=False) as running:
+        tg = running.sandbox
+        you = tg.add_user("You", language_code="en")
+        await say(tg, tg.private_chat(you).id, "/whoami")
+    (tmp_path / "data" / "demo" / "chats.json").unlink()
+    async with demo(config, auto_tick=False) as running:
+        tg = running.sandbox
+        you = tg.add_user("You", language_code="en")
+        [answer] = await say(tg, tg.private_chat(you).id, "/whoami")
+        assert f"Your user id: {you.id}" in (answer.text or "")
