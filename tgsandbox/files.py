@@ -139,6 +139,15 @@ class FileStore:
     def get(self, file_id: str) -> StoredFile | None:
         return self._by_id.get(file_id)
 
+    def all(self) -> list[StoredFile]:
+        return list(self._by_id.values())
+
+    def put(self, stored: StoredFile) -> None:
+        """A file kept from an earlier run (persist.py); new files are numbered after it."""
+        self._by_id[stored.file_id] = stored
+        self._by_path[stored.file_path] = stored
+        self._count = max(self._count, int(stored.file_unique_id.removeprefix("AQAD") or 0))
+
     def by_path(self, path: str) -> StoredFile | None:
         return self._by_path.get(path)
 

@@ -2,9 +2,9 @@
 
 ``keep_world(sandbox, path)`` reads the file (when there is one) into an empty sandbox, then
 writes the world back a second after it changes and once more when the block ends, atomically
-(a temporary file renamed over the old one). Photos and documents are not kept: a message that
-had one keeps its caption. What the bot remembers lives in its own database; this is what the
-web chat shows.
+(a temporary file renamed over the old one). The bytes of the photos and documents the bot sent
+(/trend charts) go in a folder beside it, ``<name>.files/``, each written once. What the bot
+remembers lives in its own database; this is what the web chat shows.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .core import SandboxCore
+from .files import StoredFile
 from .model import ANONYMOUS_ADMIN, JSON, PRIVATE, Chat, Message, Topic, User
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ CHAT_FIELDS = ("type", "title", "username", "is_forum", "bot_status", "member_id
 MESSAGE_FIELDS = ("date", "text", "html", "parse_mode", "entities", "caption",
                   "caption_entities", "reply_markup", "thread_id", "edit_date",
                   "link_preview_disabled", "outgoing", "deleted", "inline_message_id",
-                  "service")  # fmt: skip
+                  "service", "photo", "document")  # fmt: skip
+FILE_FIELDS = ("file_id", "file_unique_id", "file_path", "content_type", "file_name", "width",
+               "height", "url")  # fmt: skip
 
 
 def world_json(sb: SandboxCore) -> JSON:
@@ -47,7 +50,9 @@ def world_json(sb: SandboxCore) -> JSON:
         chats.append(doc)
     # update ids go on from where they were, as Telegram's do (the bot skips ids it has seen)
     last = sb.updates.last_update_id
-    return {"version": VERSION, "last_update_id": last, "users": users, "chats": chats}
+    files = [{k: getattr(f, k) for k in FILE_FIELDS} for f in sb.files.all()]
+    return {"version": VERSION, "last_update_id": last, "users": users, "chats": chats,
+            "files": files}  # fmt: skip
 
 
 def _message_json(m: Message) -> JSON:
@@ -59,8 +64,12 @@ def _message_json(m: Message) -> JSON:
     return doc
 
 
-def load_world(sb: SandboxCore, doc: JSON) -> None:
-    """Fill an empty sandbox from ``world_json``'s document."""
+def load_world(sb: SandboxCore, doc: JSON, files: Path | None = None) -> None:
+    """Fill an empty sandbox from ``world_json``'s document (file bytes from ``files``)."""
+    for f in doc.get("files", []):
+        saved = files / f["file_id"] if files is not None else None
+        data = saved.read_bytes() if saved is not None and saved.is_file() else b""
+        sb.files.put(StoredFile(data=data, **{k: f[k] for k in FILE_FIELDS}))
     for u in doc.get("users", []):
         sb.users[int(u["id"])] = User(int(u["id"]), **{k: u.get(k) for k in USER_FIELDS})
     people = {**sb.users, sb.bot.id: sb.bot, ANONYMOUS_ADMIN.id: ANONYMOUS_ADMIN}
@@ -91,8 +100,17 @@ def load_world(sb: SandboxCore, doc: JSON) -> None:
     sb.changed()
 
 
-def _write(path: Path, text: str) -> None:
+def files_folder(path: Path) -> Path:
+    return path.with_name(path.name + ".files")
+
+
+def _write(path: Path, text: str, files: list[StoredFile]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    folder = files_folder(path)
+    for stored in files:
+        if stored.data and not (folder / stored.file_id).exists():
+            folder.mkdir(exist_ok=True)
+            (folder / stored.file_id).write_bytes(stored.data)
     partial = path.with_name(path.name + ".partial")
     fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -105,7 +123,7 @@ def read_world(sb: SandboxCore, path: Path) -> None:
     and the sandbox starts empty)."""
     try:
         doc = json.loads(path.read_text("utf-8"))
-        load_world(sb, doc)
+        load_world(sb, doc, files_folder(path))
     except FileNotFoundError:
         return
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -126,7 +144,8 @@ async def keep_world(sb: SandboxCore, path: Path) -> AsyncIterator[None]:
         nonlocal saved
         if sb.version != saved:
             saved = sb.version
-            await asyncio.to_thread(_write, path, json.dumps(world_json(sb), ensure_ascii=False))
+            text = json.dumps(world_json(sb), ensure_ascii=False)
+            await asyncio.to_thread(_write, path, text, sb.files.all())
 
     async def keeper() -> None:
         while True:

@@ -8,11 +8,12 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import aiohttp
 import pytest
 from conftest import ROOT, Clock
 
 from bot.cli.main import main
-from bot.cli.sandbox import DEMO_ADMIN, LEAD, demo
+from bot.cli.sandbox import DEMO_ADMIN, LEAD, demo, demo_clock
 from bot.config import Config, HttpConfig
 from tgsandbox import Sandbox
 from tgsandbox.model import Message
@@ -91,20 +92,30 @@ async def test_first_run_shows_a_push_paging_and_a_trend(tmp_path: Path, clock: 
 
 
 async def test_the_web_chat_history_outlives_a_restart(tmp_path: Path) -> None:
-    """After a restart the web chat shows the same user, chat and messages, and goes on."""
+    """After a restart the web chat shows the same user, chat and messages (a /trend chart
+    too), and goes on."""
     config = sandbox_config(tmp_path)
     async with demo(config, auto_tick=False) as running:
         tg = running.sandbox
         you = tg.add_user("You", language_code="en")
         chat = tg.private_chat(you).id
         [answer] = await say(tg, chat, "/whoami")
-        seen = [(m.message_id, m.text) for m in tg.messages(chat, outgoing=None)]
+        [chart] = await say(tg, chat, "/trend 储能")
+        seen = [(m.message_id, m.text, m.caption) for m in tg.messages(chat, outgoing=None)]
+        picture = tg.message_json(chart)["photo_url"]
+        async with aiohttp.ClientSession() as http, http.get(running.url + picture) as got:
+            png = await got.read()
     async with demo(config, auto_tick=False) as running:
         tg = running.sandbox
         assert [u.id for u in tg.users.values()] == [you.id]
-        assert [(m.message_id, m.text) for m in tg.messages(chat, outgoing=None)] == seen
+        kept = tg.messages(chat, outgoing=None)
+        assert [(m.message_id, m.text, m.caption) for m in kept] == seen
+        assert tg.message_json(kept[-1])["photo_url"] == picture
+        async with aiohttp.ClientSession() as http, http.get(running.url + picture) as got:
+            assert got.status == 200
+            assert await got.read() == png
         [again] = await say(tg, chat, "/whoami")
-        assert again.message_id > answer.message_id
+        assert again.message_id > chart.message_id
         assert again.text == answer.text
 
 
@@ -138,3 +149,16 @@ async def test_a_sandbox_without_its_kept_chats_still_answers(tmp_path: Path) ->
         you = tg.add_user("You", language_code="en")
         [answer] = await say(tg, tg.private_chat(you).id, "/whoami")
         assert f"Your user id: {you.id}" in (answer.text or "")
+
+
+def test_the_sandbox_clock_is_real_once_the_newest_edition_is_fresh(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """The clock is set back only while the folder's newest edition is too old to push: with
+    today's file in digests/ the sandbox runs on the real clock."""
+    clock.set(NOW)
+    config = sandbox_config(tmp_path)
+    shifted = demo_clock(config, real=clock)
+    assert shifted().astimezone(config.zone).isoformat() == "2024-01-14T07:57:00+08:00"
+    (config.digests_dir / f"{NOW.date()}.md").write_text("# 今天\n\n1. 储能\n", "utf-8")
+    assert demo_clock(config, real=clock)() == NOW
