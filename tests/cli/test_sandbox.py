@@ -87,7 +87,7 @@ async def test_first_run_shows_a_push_paging_and_a_trend(tmp_path: Path, clock: 
         [chart] = await say(tg, chat, "/trend 储能")
         caption = chart.caption or ""
         assert caption.startswith("📈 每周提及条数")
-        assert "2024年1月1日 – 2024年1月14日" in caption  # weekly, over two weeks: 3 points
+        assert "2024年1月1日 – 2024年1月14日" in caption  # weekly: a point a week
         assert "储能：12 条" in caption
 
 
