@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import aiohttp
 import pytest
+from conftest import ROOT
 
 try:
     from playwright.async_api import Browser, Page, async_playwright, expect
@@ -22,6 +24,9 @@ except ImportError:  # pragma: no cover - depends on the machine
     if os.environ.get("CI") == "true":
         raise
     pytest.skip("playwright is not installed", allow_module_level=True)
+
+from bot.cli.sandbox import demo
+from bot.config import Config, HttpConfig
 
 if TYPE_CHECKING:
     from tests.conftest import LiveBot
@@ -266,3 +271,40 @@ async def test_today_full_and_compact_as_a_reader_sees_them(
     if target:
         for name, png in shots.items():
             (Path(target) / f"{name}.png").write_bytes(png)
+
+
+async def test_sandbox_admin_and_history_across_a_restart(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """`make run` without a token, in Chromium: "You" is the sandbox's admin (/whoami says so,
+    /stats answers) and after a restart the page still shows the conversation."""
+    shutil.copytree(ROOT / "digests", tmp_path / "digests")
+    config = Config(
+        data_dir=tmp_path / "data", digests_dir=tmp_path / "digests", http=HttpConfig(port=0)
+    )
+    admin = "你是这个机器人的管理员"
+    async with demo(config, auto_tick=False) as running:
+        context = await browser.new_context(locale="zh-CN")
+        page = await context.new_page()
+        await page.goto(f"{running.url}/")
+        await expect(page.get_by_test_id("composer")).to_be_enabled()
+        await _say(page, "/whoami")
+        await expect(page.locator(BOT_MESSAGE).filter(has_text=admin)).to_be_visible(
+            timeout=WAIT_MS
+        )
+        await _say(page, "/stats")
+        stats = page.locator(BOT_MESSAGE).filter(has_text="📊 统计")
+        await expect(stats).to_contain_text("2024-01-14", timeout=WAIT_MS)
+        await context.close()
+    async with demo(config, auto_tick=False) as running:
+        context = await browser.new_context(locale="zh-CN")
+        page = await context.new_page()
+        await page.goto(f"{running.url}/")
+        await expect(page.get_by_test_id("chat-title")).to_have_text("You")
+        await expect(page.locator(USER_MESSAGE)).to_have_count(2)
+        await expect(page.locator(BOT_MESSAGE).filter(has_text="📊 统计")).to_be_visible()
+        await _say(page, "/whoami")
+        await expect(page.locator(BOT_MESSAGE).filter(has_text=admin)).to_have_count(
+            2, timeout=WAIT_MS
+        )
+        await context.close()
