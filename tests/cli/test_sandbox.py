@@ -162,3 +162,12 @@ def test_the_sandbox_clock_is_real_once_the_newest_edition_is_fresh(
     assert shifted().astimezone(config.zone).isoformat() == "2024-01-14T07:57:00+08:00"
     (config.digests_dir / f"{NOW.date()}.md").write_text("# 今天\n\n1. 储能\n", "utf-8")
     assert demo_clock(config, real=clock)() == NOW
+
+
+async def test_the_readme_names_the_sandbox_bot_for_inline_mode(tmp_path: Path) -> None:
+    """The README's inline examples for the sandbox name the bot the sandbox runs."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    async with demo(sandbox_config(tmp_path), auto_tick=False) as running:
+        name = (await running.runner.app.bot.get_me()).username if running.runner.app else None
+    assert f"`@{name} 储能` in the web chat's composer" in readme
+    assert "@yourbot` stands for your bot's username" in readme
