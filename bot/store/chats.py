@@ -144,24 +144,49 @@ class ChatStore(Repository):
         )
 
     def subscribe(self, chat_id: int, scope: str = ALL) -> bool:
-        """Subscribe a chat; False when it already was."""
+        """Subscribe a chat; False when it already was. Subscribing to everything (``ALL``)
+        again after an /unsubscribe follows the topics the chat followed then."""
         if self.is_subscribed(chat_id, scope):
             return False
-        self.db.table("subscriptions").insert(
-            {"chat_id": chat_id, "scope": scope, "created_at": stamp(self.now())},
-            pk=("chat_id", "scope"),
-        )
+        with immediate(self.db):
+            kept = (
+                self.kept_topics(chat_id) if scope == ALL and not self.scopes(chat_id) else set()
+            )
+            now = stamp(self.now())
+            self.db.table("subscriptions").insert_all(
+                [
+                    {"chat_id": chat_id, "scope": s, "created_at": now}
+                    for s in sorted(kept or {scope})
+                ],
+                pk=("chat_id", "scope"),
+            )
+            self.db.execute("DELETE FROM kept_topics WHERE chat_id = ?", [chat_id])
         return True
 
     def unsubscribe(self, chat_id: int, scope: str | None = None) -> bool:
-        """Drop one scope, or every subscription of the chat; False when there was none."""
+        """Drop one scope, or every subscription of the chat (its topics are kept for its
+        next /subscribe); False when there was none."""
         if scope is None:
-            cur = self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
+            with immediate(self.db):
+                topics = self.scopes(chat_id) - {ALL}
+                if topics:
+                    now = stamp(self.now())
+                    self.db.execute("DELETE FROM kept_topics WHERE chat_id = ?", [chat_id])
+                    self.db.table("kept_topics").insert_all(
+                        [{"chat_id": chat_id, "scope": t, "created_at": now} for t in topics],
+                        pk=("chat_id", "scope"),
+                    )
+                cur = self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
         else:
             cur = self.db.execute(
                 "DELETE FROM subscriptions WHERE chat_id = ? AND scope = ?", [chat_id, scope]
             )
         return cur.rowcount > 0
+
+    def kept_topics(self, chat_id: int) -> set[str]:
+        """The topics the chat followed when it unsubscribed (none while subscribed)."""
+        rows = self.db.execute("SELECT scope FROM kept_topics WHERE chat_id = ?", [chat_id])
+        return {str(r[0]) for r in rows.fetchall()}
 
     def is_subscribed(self, chat_id: int, scope: str = ALL) -> bool:
         rows = self.db.execute(
@@ -219,6 +244,7 @@ class ChatStore(Repository):
         """Replace the chat's scopes (an empty set unsubscribes)."""
         with immediate(self.db):
             self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
+            self.db.execute("DELETE FROM kept_topics WHERE chat_id = ?", [chat_id])
             now = stamp(self.now())
             self.db.table("subscriptions").insert_all(
                 [{"chat_id": chat_id, "scope": s, "created_at": now} for s in sorted(scopes)],
@@ -237,7 +263,8 @@ class ChatStore(Repository):
                 row = dict(self.db.table("chats").get(old_id))
                 row.update(id=new_id, type="supergroup", updated_at=stamp(self.now()))
                 self.db.table("chats").insert(row, pk="id")
-            for table in ("subscriptions", "alerts", "managers", "deliveries", "chat_settings"):
+            for table in ("subscriptions", "kept_topics", "alerts", "managers", "deliveries",
+                          "chat_settings"):  # fmt: skip
                 self.db.execute(
                     f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - fixed names
                     [new_id, old_id],

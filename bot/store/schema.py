@@ -11,7 +11,7 @@ from sqlite_utils.migrations import Migrations
 
 from .schema_issues import issue_numbers
 from .schema_outbox import outbox_keys
-from .schema_series import series_keys
+from .schema_series import kept_topics, series_tables
 
 migrations = Migrations("digestbot")
 
@@ -309,8 +309,8 @@ def _m0013(db: Database) -> None:
 
 @migrations(name="0014_series")
 def _m0014(db: Database) -> None:
-    """Several series per bot (see ``schema_series``)."""
-    series_keys(db, index_triggers=_INDEX_TRIGGERS)
+    """Several series per bot (``schema_series``)."""
+    series_tables(db, index_triggers=_INDEX_TRIGGERS)
 
 
 @migrations(name="0015_approvals")
@@ -381,3 +381,6 @@ def _m0021(db: Database) -> None:
             PRIMARY KEY (chat_id, name)
         )"""
     )
+
+
+migrations(name="0022_kept_topics")(kept_topics)

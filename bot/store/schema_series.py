@@ -1,11 +1,28 @@
-"""Migration 0014 (several series per bot), kept beside ``schema`` to keep it readable."""
+"""Migrations about series (registered by ``schema``): 0014 brought several series per bot;
+0022 keeps a chat's topics while it is unsubscribed.
+
+``kept_topics`` holds the topics a chat followed when it unsubscribed, so subscribing again
+gets the same items as before (its other settings live in its ``chats`` row and stay anyway).
+"""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
 
-def series_keys(db: Database, *, index_triggers: tuple[str, ...]) -> None:
+def kept_topics(db: Database) -> None:
+    """The topics an unsubscribed chat followed, waiting for its next /subscribe."""
+    db.execute(
+        """CREATE TABLE kept_topics (
+            chat_id INTEGER NOT NULL,
+            scope TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, scope)
+        )"""
+    )
+
+
+def series_tables(db: Database, *, index_triggers: tuple[str, ...]) -> None:
     """Several series per bot: an edition is (series, date), not a date alone.
 
     ``series`` numbers them (0 is the first); ``origin`` is where a digest's series comes from
