@@ -269,7 +269,7 @@ def _series_arg(store: Store, name: str | None) -> int | None:
     known = store.series.all_series()
     found = find(known, name)
     if found is None:
-        names = ", ".join(s.key for s in known) or "none yet"
+        names = ", ".join(s.label() for s in known) or "none yet"
         raise CliError(f"no series {name!r} (there are: {names})")
     return found.id
 

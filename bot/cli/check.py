@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from bot.config import Config
 from bot.config import keys as config_keys
 from bot.digest import DigestError, Reading, not_a_digest, read_file
 from bot.digest.learning import AGREE, Profile, Signature, suggestion
-from bot.digest.series import origin_name
+from bot.digest.series import display_name, origin_name
 from bot.digest.vault import Vault
 from bot.ingest.learn import origin_of, profiles, read_as_series, vault_of
 from bot.ingest.limits import check_limits
@@ -72,9 +72,14 @@ def read_one(
 
 
 def examine(
-    path: Path, config: Config, reading: Reading | DigestError | None = None
+    path: Path,
+    config: Config,
+    reading: Reading | DigestError | None = None,
+    *,
+    series: str | None = None,
 ) -> tuple[dict[str, Any], list[str], bool]:
-    """(the JSON document, the lines for a person, whether the file failed)."""
+    """(the JSON document, the lines for a person, whether the file failed); ``series``: the
+    display name of the file's series in its folder (None: what the file alone calls it)."""
     if (why := not_a_digest(str(path))) is not None:
         return {"file": str(path), "skipped": why}, [f"{path}: skipped, {why}"], False
     if reading is None:
@@ -84,6 +89,8 @@ def examine(
             reading = exc
     if isinstance(reading, DigestError):
         return {"file": str(path), "error": str(reading)}, [f"error: {reading}"], True
+    if series is not None:
+        reading = replace(reading, series=series)
     return _doc(path, reading, config), _lines(reading, config), False
 
 
@@ -94,10 +101,15 @@ class SeriesReport:
     key: str
     profile: Profile
     files: list[str] = field(default_factory=list)
-    names: set[str] = field(default_factory=set)
+    called: list[tuple[str, dt.date]] = field(default_factory=list)  # (name, date) per file
+
+    @property
+    def name(self) -> str:
+        """The series' display name, decided as the bot decides it (``display_name``)."""
+        return display_name(self.key, self.called)
 
     def lines(self) -> list[str]:
-        shown = next(iter(sorted(self.names)), "") or origin_name(self.key) or "(the folder)"
+        shown = self.name or "(the folder)"
         p = self.profile
         if p.rule:
             how = f"read as {p.rule}" + (" (named in the config)" if p.named else "")
@@ -140,6 +152,7 @@ def read_series(
                 readings[target.path] = exc
     signatures: dict[str, tuple[str, Signature]] = {}
     names: dict[str, set[str]] = {}
+    called: dict[str, list[tuple[str, dt.date]]] = {}
     keys: dict[Path, str] = {}
     for target in targets:
         reading = readings.get(target.path)
@@ -149,14 +162,16 @@ def read_series(
         keys[target.path] = key
         signatures[str(target.path)] = (key, reading.signature)
         names.setdefault(key, set()).add(reading.series)
+        called.setdefault(key, []).append((reading.series, reading.date or _today(config)))
     learned = profiles(signatures, rules=config.series, names=names)
     reports: dict[str, SeriesReport] = {}
     folder_of = {t.path: t.folder for t in targets if t.folder is not None}
     for path, key in keys.items():
         profile = learned[key]
-        report = reports.setdefault(key, SeriesReport(key.partition("\0")[2], profile))
+        report = reports.setdefault(
+            key, SeriesReport(key.partition("\0")[2], profile, called=called[key])
+        )
         report.files.append(str(path))
-        report.names |= names.get(key, set())
         alone = readings[path]
         if isinstance(alone, Reading):
             again = partial(_again, path, config, alone, vaults.get(folder_of[path]))
@@ -242,13 +257,15 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     docs: list[dict[str, object]] = []
     targets, errors = files_of(args.files)
     readings, series = read_series(targets, config)
+    named = {file: report.name for report in series for file in report.files}
     failed = bool(errors)
     for error in errors:
         docs.append({"file": error.path, "error": str(error)})
         if not args.json:
             out(f"error: {error}")
     for target in targets:
-        doc, lines, bad = examine(target.path, config, readings.get(target.path))
+        reading = readings.get(target.path)
+        doc, lines, bad = examine(target.path, config, reading, series=named.get(str(target.path)))
         docs.append(doc)
         failed = failed or bad
         if not args.json:

@@ -6,17 +6,22 @@ else the first folder of its path under the digests folder that is not filing
 folder's own digests). Folders named like dates or numbers (``2024/``,
 ``2024-01/``) and filing folders such as ``archive/`` or ``posts/`` are where an archive keeps
 its digests, not a series. The store gives each origin a number and a key, an ASCII word for
-deep links (``start=sub-<key>``) and ``series:KEY`` searches; the display name is what the
-digests themselves call the series (the title without its date), or the origin.
+deep links (``start=sub-<key>``) and ``series:KEY`` searches; the display name is decided by
+``display_name`` alone (the bot, ``check`` and ``preview`` all ask it): a declared ``series:``
+name; else the name most of the series' editions carry (each edition's title without its
+date), a tie going to the name of the newest edition; else the folder's name. It depends only
+on the editions a series holds, never on which file was read last, so a rescan, a file moved
+into a filing folder (``2024/``, ``archive/``) or a restart leaves it as it was.
 
 Standard library only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -61,6 +66,22 @@ def origin(meta: Mapping[str, object], path: str) -> str:
 def origin_name(value: str) -> str:
     """The name an origin gives its series ("" for the folder's own digests)."""
     return value.partition(":")[2]
+
+
+def display_name(origin_value: str, called: Iterable[tuple[str, dt.date]]) -> str:
+    """The display name of the series of ``origin_value`` whose editions call it ``called``
+    ((name, date) per edition): a declared ``series:`` name wins; else the name most of its
+    editions carry, ties to the newest edition's; else the origin's name ("" for none)."""
+    if origin_value.startswith(f"{SERIES_META}:"):
+        return origin_name(origin_value)
+    counts: dict[str, tuple[int, dt.date]] = {}
+    for name, day in called:
+        if name := " ".join(name.split()):
+            count, newest = counts.get(name, (0, day))
+            counts[name] = (count + 1, max(newest, day))
+    if counts:
+        return max(sorted(counts), key=lambda name: counts[name])
+    return origin_name(origin_value)
 
 
 def slug(text: str) -> str:

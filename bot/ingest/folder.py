@@ -100,6 +100,8 @@ def apply_end(store: Store, found: Survey) -> ScanReport:
             store.files.delete_file_state(rel)
         if found.reread:
             store.files.reread_done()
+        if report.new or report.changed or report.removed or report.scheduled or found.reread:
+            store.series.settle_names()
     return report
 
 

@@ -304,7 +304,9 @@ def _publish(
             owner in poll.targets or store.sources.is_digest_file(owner)
         ):
             return _Failure(f"date {edition.date} is already the edition of {owner}", status=200)
-        return store.editions.publish(edition, today=poll.now.date()), edition
+        change = store.editions.publish(edition, today=poll.now.date())
+        store.series.settle_names([number])
+        return change, edition
 
 
 async def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:

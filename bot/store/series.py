@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from bot.digest.models import MAX_SERIES
-from bot.digest.series import Series, origin_name, slug
+from bot.digest.series import Series, display_name, origin_name, slug
 
 from .chats import stamp
 from .repository import Repository
@@ -28,14 +28,12 @@ class SeriesStore(Repository):
     """A repository of the Store."""
 
     def series_for(self, origin: str, *, name: str, now: dt.datetime) -> int:
-        """The number of the series of ``origin`` (made when it is new); its display name is
-        kept up to date with ``name`` (what the newest digest calls it)."""
-        row = self.db.execute("SELECT id, name FROM series WHERE origin = ?", [origin]).fetchone()
-        label = name or origin_name(origin)
+        """The number of the series of ``origin`` (made when it is new, named ``name``: what
+        its first digest calls it, until ``settle_names`` decides)."""
+        row = self.db.execute("SELECT id FROM series WHERE origin = ?", [origin]).fetchone()
         if row is not None:
-            if label and row[1] != label:
-                self.db.execute("UPDATE series SET name = ? WHERE id = ?", [label, row[0]])
             return int(row[0])
+        label = display_name(origin, [(name, now.date())])
         number = self.db.execute("SELECT coalesce(max(id) + 1, 0) FROM series").fetchone()[0]
         if number >= MAX_SERIES:
             raise TooManySeries(f"more than {MAX_SERIES} series")
@@ -45,6 +43,25 @@ class SeriesStore(Repository):
              origin, stamp(now)],
         )  # fmt: skip
         return int(number)
+
+    def settle_names(self, numbers: Iterable[int] | None = None) -> None:
+        """Give each series (of ``numbers``; None: every one) the display name its editions
+        decide (``display_name``); a series still to learn its origin keeps its name."""
+        wanted = None if numbers is None else set(numbers)
+        called: dict[int, list[tuple[str, dt.date]]] = {}
+        for number, name, day in self.db.execute(
+            "SELECT series_id, series, date FROM editions"
+        ).fetchall():
+            if wanted is None or number in wanted:
+                called.setdefault(int(number), []).append((str(name or ""), _day(day)))
+        for number, origin, name in self.db.execute(
+            "SELECT id, origin, name FROM series WHERE origin IS NOT NULL"
+        ).fetchall():
+            if wanted is not None and number not in wanted:
+                continue
+            decided = display_name(str(origin), called.get(int(number), []))
+            if decided and decided != name:
+                self.db.execute("UPDATE series SET name = ? WHERE id = ?", [decided, number])
 
     def unbound_series(self) -> tuple[int, str | None] | None:
         """A series whose origin is still to be learned (after the migration), and the source
@@ -132,3 +149,7 @@ class SeriesStore(Repository):
                 "INSERT INTO chat_series (chat_id, series_id, created_at) VALUES (?, ?, ?)",
                 [(chat_id, n, at) for n in chosen],
             )
+
+
+def _day(value: object) -> dt.date:
+    return dt.date.fromisoformat(str(value)[:10])
