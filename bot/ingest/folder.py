@@ -33,7 +33,8 @@ from bot.store.series import TooManySeries
 
 from .gitdates import FirstCommits
 from .limits import read_digest
-from .prepare import SKIPPED, Prepared
+from .prepare import Prepared
+from .publish import SKIPPED, PublishPolicy, Source, publish
 from .survey import ScanReport, Survey, file_hash, survey
 from .walk import FileError, usable_folder
 
@@ -212,15 +213,29 @@ def _ingest_one(
         # iOSWeeklyLearning_10.md among _1 … _100: numbered by its name, as its siblings are
         number = policy.numbered(present)[rel]
         parsed = replace(parsed, issue=number, issue_source="the file name, as its folder's")
-    undated = isinstance(parsed, Reading) and parsed.date is None and not parsed.issue
-    if undated and policy.undated == "skip":
-        parsed = FileError(shown, f'{SKIPPED}no date (digests.undated = "skip")')
-    if isinstance(parsed, FileError):
-        if parsed.reason.startswith(SKIPPED + "draft"):  # unpublished again: it goes
+    warning, edition = "", None
+    if isinstance(parsed, Reading):
+        warning, edition = _dated(parsed, shown, rel, kept, policy)
+        where = origin(dict(parsed.meta), rel)
+        known = store.series.number_of(where)  # None: a new series, no edition taken yet
+        if known is not None:
+            edition = _claimed(store, parsed, replace(edition, series_id=known), present)
+        undated_issue = bool(parsed.issue) and parsed.date is None
+        owner = None
+        if known is not None:
+            owner = _owner(store, edition, rel, present, states, by_number=undated_issue)
+        several = owner is not None and bool(store.series.all_series()[1:])
+        source = Source(rel, owner, day=edition.date, several=several)
+        outcome = publish(parsed, source, PublishPolicy(policy.undated))
+        if outcome.withdraws:  # unpublished again: it goes
             if kept and store.editions.edition_source(kept) == rel:
                 store.editions.delete_edition(kept)
                 report.removed.append(kept)
             kept = None
+        if not outcome.published:
+            parsed = FileError(shown, outcome.message)
+    if isinstance(parsed, FileError) or edition is None:
+        assert isinstance(parsed, FileError)  # noqa: S101 - an edition for every reading
         if parsed.reason.startswith(SKIPPED):
             report.skipped.append(parsed)
         else:
@@ -230,42 +245,16 @@ def _ingest_one(
             replace(state, edition=kept, error=parsed.reason, error_line=parsed.line)
         )
         return
-    if parsed.date is None:  # kept: the date it was given before stays (its key too)
-        committed = policy.commits.get(rel) if policy.commits and not kept else None
-        first_seen = kept.date if kept else committed or policy.today
-        if not parsed.issue:  # a numbered issue is known by its number: no warning
-            how = "the day of its first commit" if committed else "the day the bot first saw it"
-            report.warnings.append(f"{shown}: no date in the file: dated {first_seen}, {how}")
-        edition = parsed.edition(first_seen)
-    else:
-        edition = parsed.edition()
     try:
-        number = store.series.series_for(origin(dict(parsed.meta), rel), name=edition.series,
-                                  now=store.now())  # fmt: skip
+        number = store.series.series_for(where, name=edition.series, now=store.now())
     except TooManySeries as exc:
         report.errors.append(FileError(shown, str(exc)))
         store.files.put_file_state(replace(state, edition=kept, error=str(exc)))
         return
+    if warning:
+        report.warnings.append(warning)
     edition = replace(edition, series_id=number, source=rel)
-    if parsed.date is None and parsed.issue and not kept:  # a renamed file: the issue's date
-        claims = store.editions.issue_owners(number, parsed.issue)
-        gone = [k for k, owner in claims if owner not in present]
-        edition = replace(edition, date=gone[0].date) if gone else edition
     key = edition.key
-    owners = [(key, store.editions.edition_source(key))]
-    if key.issue and parsed.date is None:  # an undated issue is known by its number alone
-        owners += store.editions.issue_owners(key.series, key.issue)
-    for owned, owner in owners:
-        if (
-            owner not in (None, rel)
-            and owner in present
-            # an owner without an earlier state took the date in this very scan
-            and (owner not in states or states[owner].edition == owned)
-        ):
-            reason = _taken(store, edition, owner)
-            report.errors.append(FileError(shown, reason))
-            store.files.put_file_state(replace(state, edition=kept, error=reason))
-            return
     # the file now names another series: its edition moves; or the publisher corrected its date
     if (
         kept
@@ -288,14 +277,55 @@ def _ingest_one(
     store.files.put_file_state(replace(state, edition=key))
 
 
-def _taken(store: Store, edition: Edition, owner: str) -> str:
-    """Why a file cannot have the edition ``owner`` already has, and how to make them two."""
-    if edition.issue:
-        reason = f"issue {edition.issue} is already the edition of {owner}"
-        how = "give one of them another number (`issue:` in its front matter), a `series:`"
-    else:
-        reason = f"date {edition.date} is already the edition of {owner}"
-        how = "give one of them a `series:` in its front matter"
-    if store.series.all_series()[1:]:
-        reason += " in the same series"
-    return f"{reason}: {how}, or its own folder"
+def _dated(
+    parsed: Reading, shown: str, rel: str, kept: EditionKey | None, policy: Policy
+) -> tuple[str, Edition]:
+    """The file's edition, dated: an undated one keeps the date it was given before (its key
+    too), else the day of its first commit, else the day the bot first sees it; the warning
+    saying so ("" for a dated file, or a numbered issue: known by its number)."""
+    if parsed.date is not None:
+        return "", parsed.edition()
+    committed = policy.commits.get(rel) if policy.commits and not kept else None
+    first_seen = kept.date if kept else committed or policy.today
+    warning = ""
+    if not parsed.issue:
+        how = "the day of its first commit" if committed else "the day the bot first saw it"
+        warning = f"{shown}: no date in the file: dated {first_seen}, {how}"
+    return warning, parsed.edition(first_seen)
+
+
+def _claimed(
+    store: Store, parsed: Reading, edition: Edition, present: dict[str, os.stat_result]
+) -> Edition:
+    """An undated numbered issue whose file was renamed keeps the date its issue had."""
+    if parsed.date is None and parsed.issue:
+        claims = store.editions.issue_owners(edition.series_id, parsed.issue)
+        gone = [k for k, owner in claims if owner not in present]
+        return replace(edition, date=gone[0].date) if gone else edition
+    return edition
+
+
+def _owner(
+    store: Store,
+    edition: Edition,
+    rel: str,
+    present: dict[str, os.stat_result],
+    states: dict[str, FileState],
+    *,
+    by_number: bool,
+) -> str | None:
+    """The file of the folder that already holds ``edition`` (None: none, or ``rel``);
+    ``by_number``: an undated issue, known by its number alone."""
+    key = edition.key
+    owners = [(key, store.editions.edition_source(key))]
+    if by_number:
+        owners += store.editions.issue_owners(key.series, key.issue)
+    for owned, owner in owners:
+        if (
+            owner not in (None, rel)
+            and owner in present
+            # an owner without an earlier state took the date in this very scan
+            and (owner not in states or states[owner].edition == owned)
+        ):
+            return owner
+    return None

@@ -27,12 +27,12 @@ from bot.store.indexing import ItemIndexer
 
 from .learn import lens, link_of, origin_of, read_as_series
 from .limits import digest_reader
+from .publish import SKIPPED
 from .walk import FileError
 
 BATCH = 200  # files per transaction on a cold ingest
 PARALLEL_MIN = 64  # files to parse before worker processes pay off
 IN_PROCESS_BYTES = 256 * 1024  # a bigger digest is parsed in a process of its own
-SKIPPED = "skipped: "  # a file state error that is no error: the file is not published
 
 T = TypeVar("T")
 IndexValues = dict[tuple[str, str], tuple[str, str]]
@@ -58,9 +58,10 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A parsed file: its reading (or why it gives no edition), its items' index values, and
-    what its series learns of it (``origin`` and ``signature``: None when it teaches nothing,
-    a draft or a file that is no digest), its link as a note of a vault."""
+    """A parsed file: its reading (or why it gives no edition; a draft is a reading, refused by
+    ``publish``), its items' index values, and what its series learns of it (``origin`` and
+    ``signature``: None when it teaches nothing, a draft or a file that is no digest), its link
+    as a note of a vault."""
 
     result: Reading | FileError
     index: IndexValues = field(default_factory=dict)
@@ -100,9 +101,8 @@ def prepare_file(job: Job, indexer: ItemIndexer | None = None) -> Prepared:
                 reading = read_as_series(signature, profile, read)
     except DigestError as exc:
         return Prepared(FileError(job.shown, exc.reason, exc.line), link=link)
-    if reading.draft:
-        why = f"{SKIPPED}draft, not published ({reading.draft})"
-        return Prepared(FileError(job.shown, why), link=link)
+    if reading.draft:  # not published (publish.py decides): it teaches its series nothing
+        return Prepared(reading, link=link)
     origin = origin_of(reading, job.rel)
     if not reading.items:
         why = reading.other_kind or (

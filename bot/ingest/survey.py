@@ -23,7 +23,8 @@ from bot.store.files import FileState
 from bot.store.indexing import ItemIndexer
 
 from .lenses import Known, read_found
-from .prepare import SKIPPED, Job, Prepared, in_batches
+from .prepare import Job, Prepared, in_batches
+from .publish import SKIPPED
 from .walk import FileError, Listing, TooLarge, read_limited, walk, why
 
 

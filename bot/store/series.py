@@ -44,6 +44,11 @@ class SeriesStore(Repository):
         )  # fmt: skip
         return int(number)
 
+    def number_of(self, origin: str) -> int | None:
+        """The number of the series of ``origin``; None when there is none yet."""
+        row = self.db.execute("SELECT id FROM series WHERE origin = ?", [origin]).fetchone()
+        return None if row is None else int(row[0])
+
     def settle_names(self, numbers: Iterable[int] | None = None) -> None:
         """Give each series (of ``numbers``; None: every one) the display name its editions
         decide (``display_name``); a series still to learn its origin keeps its name."""
