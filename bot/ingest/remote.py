@@ -17,11 +17,11 @@ after it was first polled); a longer silence is an error.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import aiohttp
 
@@ -34,22 +34,17 @@ from bot.store.gateway import Db
 from bot.store.series import TooManySeries
 from bot.store.sources import SourceState
 
+from .fetching import ACCEPT, Failure, Http, fetch
 from .folder import file_hash
 from .limits import read_digest
+from .publish import Outcome, PublishPolicy, Reason, publish
+from .publish import Source as PublishSource
 
 log = logging.getLogger(__name__)
 
 DATE_FIELD = "{date}"
 CONCURRENCY = 4  # sources polled at once
 MISSING_GRACE = dt.timedelta(days=3)  # a {date} source may 404 this long after its last edition
-CHUNK = 64 * 1024
-OK_TYPES = frozenset(
-    {"text/markdown", "text/x-markdown", "text/plain", "application/octet-stream"}
-)
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-HTML = "HTML instead of markdown"
-ACCEPT = "text/markdown, text/x-markdown;q=0.9, text/plain;q=0.8, */*;q=0.1"
-_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,32 +79,6 @@ class RemoteReport:
         return bool(self.new or self.changed)
 
 
-class _Failure(Exception):
-    """One source's poll failed: why, the HTTP status if any, and whether to try again."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        status: int | None = None,
-        retry: bool = False,
-        line: int | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.retry = retry
-        self.line = line
-
-
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    status: int  # 200, 304, or 404 / 410 when a missing file is expected
-    body: bytes
-    etag: str | None
-    last_modified: str | None
-
-
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     url: str
@@ -127,15 +96,12 @@ class _Poll:
     """The settings of one run, and what it needs to know of every source."""
 
     db: Db
-    session: aiohttp.ClientSession
+    http: Http
     now: dt.datetime
-    timeout: float
-    max_bytes: int
-    retries: int
-    backoff: float
     default_series: str
     targets: frozenset[str]  # the addresses polled this run (live edition sources)
     limits: DigestLimits
+    policy: PublishPolicy
 
 
 def expand(url: str, day: dt.date) -> str:
@@ -151,6 +117,7 @@ async def fetch_sources(
     now: dt.datetime,
     default_series: str = "",
     limits: DigestLimits = DEFAULT_LIMITS,
+    undated: str = "first-seen",
     timeout: float = 10.0,  # noqa: ASYNC109 - bounds each request, not the whole poll
     max_bytes: int = 2 * 1024 * 1024,
     retries: int = 2,
@@ -161,7 +128,7 @@ async def fetch_sources(
 
     ``timeout`` bounds each request (answer and body); ``retries`` more attempts follow a
     network error or a 5xx, after ``backoff`` × 2ⁿ seconds. State of sources no longer
-    configured is forgotten.
+    configured is forgotten. ``undated``: ``digests.undated`` (publish.py decides).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -169,15 +136,12 @@ async def fetch_sources(
     states = await db.write(lambda store: _known(store, set(urls)))
     poll = _Poll(
         db=db,
-        session=session,
+        http=Http(session, timeout, max_bytes, retries, backoff),
         now=now,
-        timeout=timeout,
-        max_bytes=max_bytes,
-        retries=retries,
-        backoff=backoff,
         default_series=default_series,
         targets=frozenset(expand(u, now.date()) for u in urls),
         limits=limits,
+        policy=PublishPolicy(undated),
     )
     gate = asyncio.Semaphore(max(1, concurrency))
 
@@ -230,17 +194,17 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
     if current and state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
-        answer = await _fetch(poll, target, headers, missing_ok=DATE_FIELD in url)
+        answer = await fetch(poll.http, target, headers, missing_ok=DATE_FIELD in url)
         if answer.status in (404, 410):
             last = state.edition.date if state.edition else (state.created_at or now).date()
             if now.date() - last > MISSING_GRACE:
                 reason = f"HTTP {answer.status}: nothing published since {last}"
-                raise _Failure(reason, status=answer.status)
+                raise Failure(reason, status=answer.status)
             await _settle(poll, old, replace(checked, last_status=answer.status))
             return _Outcome(url, waiting=True)
         if answer.status == 304:
             if not current:
-                raise _Failure("HTTP 304 to a request that was not conditional", status=304)
+                raise Failure("HTTP 304 to a request that was not conditional", status=304)
             etag = answer.etag or state.etag
             modified = answer.last_modified or state.last_modified
             unchanged = replace(checked, last_status=304, etag=etag, last_modified=modified)
@@ -259,24 +223,30 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             await _settle(poll, old, loaded)
             return _Outcome(url, Change.UNCHANGED, state.edition)
         reading = await _parse(poll, answer.body, target)
-        if reading.draft:  # not published yet: wait for it, keep what there was
-            await _settle(poll, old, replace(checked, last_status=answer.status))
-            return _Outcome(url, waiting=True)
-        if not reading.items:  # a page that is no digest, or one still empty: keep what was
-            raise _Failure(NO_ITEMS, status=200)
+        if not reading.items and not reading.draft:  # no digest, or one still empty: keep
+            raise Failure(NO_ITEMS, status=200)
         # a digest that names no date is the edition of the day it was first fetched
         kept = state.edition if state.fetched_url == target else None
         edition = reading.edition(kept.date if kept else now.date(), base=target)
         where = origin(dict(reading.meta), target)
-        stored = await db.write(lambda store: _publish(store, poll, edition, where, target))
-        if isinstance(stored, _Failure):
+        write = partial(_publish, poll=poll, reading=reading, edition=edition, where=where,
+                        kept=kept)  # fmt: skip
+        stored = await db.write(write)
+        if isinstance(stored, Failure):
             raise stored
+        if isinstance(stored, Outcome):
+            if stored.reason is not Reason.DRAFT:
+                raise Failure(stored.detail, status=200)
+            # a draft waits; one that was published is withdrawn (publish.py)
+            waits = replace(checked, last_status=answer.status)
+            await _settle(poll, old, replace(waits, edition=None) if kept else waits)
+            return _Outcome(url, waiting=True)
         change, edition = stored
         if change is not Change.UNCHANGED:
             log.info("edition %s %s from %s", edition.key.ref, change.value, target)
         await _settle(poll, old, replace(loaded, edition=edition.key))
         return _Outcome(url, change, edition.key)
-    except _Failure as exc:
+    except Failure as exc:
         failed = replace(
             checked,
             last_status=exc.status,
@@ -289,21 +259,37 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
 
 
 def _publish(
-    store: Store, poll: _Poll, edition: Edition, where: str, target: str
-) -> tuple[Change, Edition] | _Failure:
-    """File the edition under its series and publish it (one transaction); the failure when
-    it cannot be."""
+    store: Store,
+    *,
+    poll: _Poll,
+    reading: Reading,
+    edition: Edition,
+    where: str,
+    kept: EditionKey | None,
+) -> tuple[Change, Edition] | Outcome | Failure:
+    """File the edition under its series and publish it (one transaction) when ``publish``
+    says so; else its outcome (a draft's withdraws what this URL published before)."""
+    target = reading.source
     with store.transaction():
+        known = store.series.number_of(where)
+        owner = None
+        if known is not None:
+            holder = store.editions.edition_source(replace(edition, series_id=known).key)
+            live = holder in poll.targets or store.sources.is_digest_file(holder or "")
+            owner = holder if holder not in (None, target) and live else None
+        several = owner is not None and bool(store.series.all_series()[1:])
+        source = PublishSource(target, owner, day=edition.date, several=several)
+        outcome = publish(reading, source, poll.policy)
+        if outcome.withdraws and kept and store.editions.edition_source(kept) == target:
+            store.editions.delete_edition(kept)
+            log.info("edition %s withdrawn: %s is a draft again", kept.ref, target)
+        if not outcome.published:
+            return outcome
         try:
             number = store.series.series_for(where, name=edition.series, now=poll.now)
         except TooManySeries as exc:
-            return _Failure(str(exc), status=200)
+            return Failure(str(exc), status=200)
         edition = replace(edition, series_id=number, source=target)
-        owner = store.editions.edition_source(edition.key)
-        if owner not in (None, target) and (
-            owner in poll.targets or store.sources.is_digest_file(owner)
-        ):
-            return _Failure(f"date {edition.date} is already the edition of {owner}", status=200)
         change = store.editions.publish(edition, today=poll.now.date())
         store.series.settle_names([number])
         return change, edition
@@ -331,83 +317,4 @@ async def _parse(poll: _Poll, body: bytes, target: str) -> Reading:
             limits=poll.limits,
         )
     except DigestError as exc:
-        raise _Failure(exc.reason, status=200, line=exc.line) from None
-
-
-async def _fetch(poll: _Poll, url: str, headers: dict[str, str], *, missing_ok: bool) -> _Answer:
-    """One answer for ``url``, retried with backoff while the failure is transient."""
-    attempt = 0
-    while True:
-        try:
-            return await _request(poll, url, headers, missing_ok=missing_ok)
-        except _Failure as exc:
-            if not exc.retry or attempt >= poll.retries:
-                raise
-            delay = poll.backoff * 2**attempt
-            attempt += 1
-            log.debug("%s: %s; attempt %d in %.2f s", url, exc.reason, attempt + 1, delay)
-            await asyncio.sleep(delay)
-
-
-async def _request(poll: _Poll, url: str, headers: dict[str, str], *, missing_ok: bool) -> _Answer:
-    limit = aiohttp.ClientTimeout(total=poll.timeout)
-    try:
-        async with poll.session.get(url, headers=headers, timeout=limit) as resp:
-            status = resp.status
-            etag, modified = resp.headers.get("ETag"), resp.headers.get("Last-Modified")
-            if status == 304 or (missing_ok and status in (404, 410)):
-                return _Answer(status, b"", etag, modified)
-            if status != 200:
-                reason = f"HTTP {status} {resp.reason or ''}".rstrip()
-                raise _Failure(reason, status=status, retry=status >= 500)
-            if resp.content_type in HTML_TYPES:
-                raise _Failure(HTML, status=status)
-            if resp.content_type not in OK_TYPES:
-                raise _Failure(f"unexpected content type {resp.content_type}", status=status)
-            if resp.content_length is not None and resp.content_length > poll.max_bytes:
-                raise _Failure(_too_large(poll.max_bytes), status=status)
-            body = await _read(resp, poll.max_bytes)
-            body = _as_utf8(body, resp.charset)
-            if body[:512].removeprefix(_BOM).lstrip().lower().startswith((b"<!doctype", b"<html")):
-                raise _Failure(HTML, status=status)
-            return _Answer(status, body, etag, modified)
-    except TimeoutError:  # before ClientConnectionError: aiohttp's timeouts are both
-        raise _Failure(f"timed out after {poll.timeout:g} s") from None
-    except (aiohttp.InvalidURL, UnicodeError):  # UnicodeError: idna refuses the host
-        raise _Failure("invalid URL") from None
-    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-        raise _Failure(f"network error: {exc or type(exc).__name__}", retry=True) from None
-    except aiohttp.ClientError as exc:
-        raise _Failure(f"request failed: {exc or type(exc).__name__}") from None
-
-
-async def _read(resp: aiohttp.ClientResponse, limit: int) -> bytes:
-    """The body, read in chunks; stops as soon as it passes ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in resp.content.iter_chunked(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise _Failure(_too_large(limit), status=resp.status)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> str:
-    return f"too large (over {limit} bytes)"
-
-
-def _as_utf8(body: bytes, charset: str | None) -> bytes:
-    """The body as UTF-8 when the server declares another charset (GB18030, say)."""
-    if not charset:
-        return body
-    try:
-        name = codecs.lookup(charset).name
-    except LookupError:
-        raise _Failure(f"unknown charset {charset}", status=200) from None
-    if name in ("utf-8", "ascii"):
-        return body
-    try:
-        return body.decode(name).encode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _Failure(f"not {charset} text (offset {exc.start})", status=200) from None
+        raise Failure(exc.reason, status=200, line=exc.line) from None

@@ -21,8 +21,9 @@ from multidict import CIMultiDictProxy
 
 from bot.config import Source
 from bot.digest.models import EditionKey
+from bot.ingest.fetching import HTML
 from bot.ingest.folder import scan_folder
-from bot.ingest.remote import HTML, NO_ITEMS, RemoteReport, fetch_sources
+from bot.ingest.remote import NO_ITEMS, RemoteReport, fetch_sources
 from bot.store.database import Store
 from bot.store.gateway import Db
 
@@ -406,7 +407,8 @@ async def test_date_already_owned_by_a_local_file(
     url = remote.serve("/d.md", Reply(FIRST))
     report = await poll(store, session, url)
     assert [e.reason for e in report.errors] == [
-        "date 2024-01-08 is already the edition of 2024-01-08.md"
+        "date 2024-01-08 is already the edition of 2024-01-08.md: give one of them a `series:` "
+        "in its front matter, or its own folder"
     ]
     assert store.editions.edition_source(EditionKey(0, DAY)) == "2024-01-08.md"
 
