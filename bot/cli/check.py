@@ -5,7 +5,11 @@ the series, the rule the items were found by ("12 items: level-4 headings with l
 item's title (or first words) and links, what was skipped and why, the warnings. A file with
 no date is not an error here: the report says so and what ingest will do with it; a file that
 is no digest (README.md, _index.md) is listed as skipped. Errors (not UTF-8, too large, past
-a limit) make the exit status 1. ``--json``: one document per file (DESIGN.md, Interfaces).
+a limit) make the exit status 1. What ingest would refuse (a draft, an undated file under
+``digests.undated = "skip"``, a second file claiming one edition, a symlink out of the folder)
+is decided as ingest decides it (``bot.ingest.publish``, walk.py) and said in ingest's words;
+``--json`` adds ``"refused": {"reason", "message"}``. ``--json``: one document per file
+(DESIGN.md, Interfaces).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from bot.digest.series import display_name, origin_name
 from bot.digest.vault import Vault
 from bot.ingest.learn import origin_of, profiles, read_as_series, vault_of
 from bot.ingest.limits import check_limits
+from bot.ingest.publish import Outcome, PublishPolicy, Source, publish
 from bot.ingest.walk import FileError, walk
 
 from .output import EXIT_FAILED, EXIT_OK, out, out_json
@@ -189,6 +194,36 @@ def _again(
     return alone if profile is None else read_one(path, config, profile, vault=vault)
 
 
+def decide(
+    targets: list[Target], readings: dict[Path, Reading | DigestError], config: Config
+) -> dict[Path, Outcome]:
+    """What ingest would do with each file that reads (``publish``, the decision it asks): in
+    a folder, files in the order the scan takes them, the first to claim an edition keeps it."""
+    policy, today = PublishPolicy(config.undated), _today(config)
+    claims: dict[tuple[object, ...], str] = {}
+    origins: dict[Path | None, set[str]] = {}
+    found = [(t, r) for t in targets if isinstance(r := readings.get(t.path), Reading)]
+    for target, reading in found:
+        origins.setdefault(target.folder, set()).add(origin_of(reading, target.rel))
+    out: dict[Path, Outcome] = {}
+    for target, reading in found:
+        where, day = origin_of(reading, target.rel), reading.date or today
+        by_number = reading.date is None and bool(reading.issue)
+        claim = (target.folder, where, *((reading.issue,) if by_number else (day, reading.issue)))
+        owner = claims.get(claim) if target.folder is not None else None
+        several = len(origins[target.folder]) > 1
+        outcome = publish(reading, Source(target.rel, owner, day=day, several=several), policy)
+        if outcome.published:
+            claims.setdefault(claim, target.rel)
+        out[target.path] = outcome
+    return out
+
+
+def _refusal(path: Path, outcome: Outcome) -> str:
+    """The line ingest prints for a file it does not publish."""
+    return f"{'skipped' if outcome.skipped else 'error'}: {path}: {outcome.detail}"
+
+
 def _today(config: Config) -> dt.date:
     return dt.datetime.now(config.zone).date()
 
@@ -258,6 +293,7 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     targets, errors = files_of(args.files)
     readings, series = read_series(targets, config)
     named = {file: report.name for report in series for file in report.files}
+    decided = decide(targets, readings, config)
     failed = bool(errors)
     for error in errors:
         docs.append({"file": error.path, "error": str(error)})
@@ -266,6 +302,11 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     for target in targets:
         reading = readings.get(target.path)
         doc, lines, bad = examine(target.path, config, reading, series=named.get(str(target.path)))
+        outcome = decided.get(target.path)
+        if outcome is not None and not outcome.published:
+            doc["refused"] = {"reason": outcome.reason.value, "message": outcome.detail}
+            lines.append(_refusal(target.path, outcome))
+            bad = bad or not outcome.skipped
         docs.append(doc)
         failed = failed or bad
         if not args.json:

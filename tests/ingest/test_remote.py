@@ -447,3 +447,41 @@ async def test_unconfigured_sources_are_forgotten(
     assert store.sources.failing_sources() == []
     assert set(store.sources.source_states()) == {good}
     assert store.editions.get_edition(EditionKey(0, DAY)) is not None
+
+
+DRAFT = FIRST.replace("\n---\n", "\ndraft: true\n---\n", 1)
+
+
+async def test_a_draft_withdraws_its_edition_from_a_url_as_from_a_folder(
+    store: Store, remote: Remote, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A published digest marked `draft: true` again is withdrawn, from a folder and from a
+    URL alike; a URL's draft then waits (not failing) as a folder's is skipped."""
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    (folder / "d.md").write_text(FIRST, "utf-8")
+    assert days(scan_folder(store, folder, today=DAY).new) == [DAY]
+    (folder / "d.md").write_text(DRAFT, "utf-8")
+    report = scan_folder(store, folder, today=DAY)
+    assert days(report.removed) == [DAY]
+    assert [str(s) for s in report.skipped] == [
+        f"{folder / 'd.md'}: skipped: draft, not published (draft: true)"
+    ]
+    assert store.editions.get_edition(EditionKey(0, DAY)) is None
+    url = remote.serve("/d.md", Reply(FIRST), Reply(DRAFT))
+    assert days((await poll(store, session, url)).new) == [DAY]
+    assert store.editions.edition_source(EditionKey(0, DAY)) == url
+    report = await poll(store, session, url)
+    assert (report.waiting, report.errors) == ([url], [])
+    assert store.editions.get_edition(EditionKey(0, DAY)) is None
+
+
+async def test_an_undated_digest_is_skipped_from_a_url_as_from_a_folder(
+    store: Store, remote: Remote, session: aiohttp.ClientSession
+) -> None:
+    """Under `digests.undated = "skip"` an undated digest from a URL is not published either;
+    the source says why in the folder's words."""
+    url = remote.serve("/d.md", Reply(FIRST.replace(" 2024-01-08", "")))
+    report = await poll(store, session, url, undated="skip")
+    assert [e.reason for e in report.errors] == ['no date (digests.undated = "skip")']
+    assert store.editions.latest_edition() is None
