@@ -94,6 +94,8 @@ async def cmd_today(update: Update, context: BotContext) -> None:
         await reply(update, context, say("no_editions", chat.language))
         return
     today = chat_today(chat, context)
+    if any(e.date == today for e in editions):  # today's editions; the others are not today's
+        editions = [e for e in editions if e.date == today]
     for edition in editions:
         note = ""
         if edition.date != today:

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import Clock, at, digest, manual_bot, store_of
+from conftest import Clock, Processed, at, digest, manual_bot, store_of
 
 from bot.config import Config
 from tgsandbox import Sandbox
@@ -34,34 +34,49 @@ def digests(tmp_path: Path) -> Path:
     return folder
 
 
-async def ask(tg: Sandbox, chat: int, user: int, text: str) -> list[str]:
-    """The bot's answers to ``text`` (all messages it sent after it)."""
+async def ask(tg: Sandbox, processed: Processed, chat: int, user: int, text: str) -> list[str]:
+    """The bot's answers to ``text``: every message it sent once it has handled it."""
     before = len(tg.messages(chat))
     tg.send(chat, user, text)
     await tg.wait_messages(chat, before + 1)
+    await processed.through(tg.updates.last_update_id)
     return [m.text for m in tg.messages(chat)[before:] if m.text != text]
 
 
 async def test_series_name_stays_across_a_move_and_a_restart(
-    tg: Sandbox, config: Config, clock: Clock, digests: Path
+    tg: Sandbox, config: Config, clock: Clock, processed: Processed, digests: Path
 ) -> None:
     """The folder's series is 每日碳新闻 (most of its editions), not the side file's title;
     /today 每日碳新闻 finds it after its newest file moves into 2024/ and after a restart."""
     alice = tg.add_user("Alice")
     chat = tg.private_chat(alice).id
-    async with manual_bot(config, clock, at(TODAY, 9)) as runner:
+    async with manual_bot(config, clock, at(TODAY, 9), processed=processed) as runner:
         names = [s.name for s in store_of(runner).series.all_series()]
         assert names == ["每日碳新闻", "Carbon Weekly"]
         (digests / "2024").mkdir()
         (digests / f"{TODAY}.md").rename(digests / "2024" / f"{TODAY}.md")
         report = await runner.tick()
         assert report.scan.errors == []
-        answers = await ask(tg, chat, alice.id, "/today 每日碳新闻")
+        answers = await ask(tg, processed, chat, alice.id, "/today 每日碳新闻")
         assert len(answers) == 1
         assert f"{TODAY} 碳市场成交活跃" in answers[0]
         assert "今天还没有新一期" not in answers[0]
-    async with manual_bot(config, clock, at(TODAY, 10)) as runner:
+    again = Processed()  # the restarted bot's
+    async with manual_bot(config, clock, at(TODAY, 10), processed=again) as runner:
         names = [s.name for s in store_of(runner).series.all_series()]
         assert names == ["每日碳新闻", "Carbon Weekly"]
-        answers = await ask(tg, chat, alice.id, "/today 每日碳新闻")
+        answers = await ask(tg, again, chat, alice.id, "/today 每日碳新闻")
         assert f"{TODAY} 碳市场成交活跃" in answers[0]
+
+
+async def test_today_shows_todays_editions_without_a_not_today_note(
+    tg: Sandbox, config: Config, clock: Clock, processed: Processed
+) -> None:
+    """/today when one series has today's edition and another has not: today's edition
+    alone, not followed by "no edition today yet" for the other series."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice).id
+    async with manual_bot(config, clock, at(TODAY, 9), processed=processed):
+        answers = await ask(tg, processed, chat, alice.id, "/today")
+        assert [f"{TODAY} 碳市场成交活跃" in a for a in answers] == [True]
+        assert not any("今天还没有新一期" in a for a in answers)
