@@ -47,14 +47,16 @@ async def test_series_name_stays_across_a_move_and_a_restart(
     tg: Sandbox, config: Config, clock: Clock, processed: Processed, digests: Path
 ) -> None:
     """The folder's series is 每日碳新闻 (most of its editions), not the side file's title;
-    /today 每日碳新闻 finds it after its newest file moves into 2024/ and after a restart."""
+    /today 每日碳新闻 finds it after its newest file moves into 2024/ and the side file into
+    archive/ (read last), and after a restart."""
     alice = tg.add_user("Alice")
     chat = tg.private_chat(alice).id
     async with manual_bot(config, clock, at(TODAY, 9), processed=processed) as runner:
         names = [s.name for s in store_of(runner).series.all_series()]
         assert names == ["每日碳新闻", "Carbon Weekly"]
-        (digests / "2024").mkdir()
-        (digests / f"{TODAY}.md").rename(digests / "2024" / f"{TODAY}.md")
+        for moved, into in ((f"{TODAY}.md", "2024"), ("zz-weekend-2024-02-25.md", "archive")):
+            (digests / into).mkdir()
+            (digests / moved).rename(digests / into / moved)
         report = await runner.tick()
         assert report.scan.errors == []
         answers = await ask(tg, processed, chat, alice.id, "/today 每日碳新闻")
