@@ -65,6 +65,7 @@ async def _tick(services: Services) -> TickReport:
             session=services.http,
             now=now.astimezone(config.zone),
             limits=config.limits,
+            undated=config.undated,
         )
     errors = [*report.errors, *(remote.errors if remote else [])]
     appeared = services.runtime.scanned(
