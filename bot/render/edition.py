@@ -23,25 +23,26 @@ are counted while building, never by re-parsing; only http(s) links become ancho
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from bot.digest.models import Edition, Item
 
 from .cutting import shorten
+from .dates import format_date
 from .fragments import BLANK as _BLANK
 from .fragments import LINE as _LINE
 from .fragments import NONE as _NONE
 from .fragments import Html as _Html
-from .fragments import costs as _costs
 from .fragments import escape
 from .fragments import join as _join
 from .fragments import markup as _markup
 from .fragments import plain as _plain
 from .fragments import utf16 as _utf16
-from .i18n import EN_MONTHS, t
+from .i18n import t
+from .pieces import SENTENCE_END as _SENTENCE_END
+from .pieces import Cursor as _Cursor
+from .pieces import Parts as _Parts
 from .sources import http_links, source_names
 
 MAX_VISIBLE = 4096  # UTF-16 units of visible text per message
@@ -55,16 +56,10 @@ LEAD_REST = 20  # an untitled item's first sentence leads in bold when this much
 LABEL_CHARS = 32  # series and section names longer than this are shortened
 ALERT_MARK = "🔔"  # before an item that matches one of the chat's alerts
 
-_CLOSERS = "”’」』》）)\"'"
-_SENTENCE_END = re.compile(f"[。！？；][{_CLOSERS}]*|[.!?;][{_CLOSERS}]*(?=\\s|$)")
-_SPACES = re.compile(r"\s+")
+__all__ = ["MAX_RAW", "MAX_VISIBLE", "MIN_RAW", "MIN_VISIBLE", "escape", "format_date",
+           "render_edition"]  # fmt: skip
+
 _SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def format_date(d: date, lang: str) -> str:
-    """The edition date as readers write it: zh "2024年1月8日", en "8 Jan 2024"."""
-    month_abbr = EN_MONTHS[d.month - 1]
-    return t("date", lang, year=d.year, month=d.month, day=d.day, month_abbr=month_abbr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,112 +71,6 @@ class _Layout:
     runs: tuple[tuple[str, bool], ...]  # (text, bold): title, line break, text
     tail: tuple[_Html, ...]  # the anchors, each with the space before it
     quoted: bool = False  # the text goes into an expandable blockquote (a long summary)
-
-
-class _Parts:
-    """Message parts being filled; a part is closed when the next fragment does not fit."""
-
-    def __init__(self, max_visible: int, max_raw: int) -> None:
-        self.max_visible, self.max_raw = max_visible, max_raw
-        self.done: list[str] = []
-        self._html: list[str] = []
-        self._visible = self._raw = 0
-
-    @property
-    def empty(self) -> bool:
-        return not self._html
-
-    def room(self, sep: _Html) -> tuple[int, int]:
-        """What a fragment may cost to go into the current part after ``sep``."""
-        if not self._html:
-            return self.max_visible, self.max_raw
-        return (
-            self.max_visible - self._visible - sep.visible,
-            self.max_raw - self._raw - sep.raw,
-        )
-
-    def fits(self, fragment: _Html, sep: _Html) -> bool:
-        visible, raw = self.room(sep)
-        return fragment.visible <= visible and fragment.raw <= raw
-
-    def add(self, fragment: _Html, sep: _Html) -> None:
-        if self._html:
-            fragment = sep + fragment
-        self._html.append(fragment.html)
-        self._visible += fragment.visible
-        self._raw += fragment.raw
-
-    def flush(self) -> None:
-        if self._html:
-            self.done.append("".join(self._html))
-            self._html, self._visible, self._raw = [], 0, 0
-
-
-class _Cursor:
-    """Reads an item's runs piece by piece; cuts prefer sentence ends, then whitespace."""
-
-    def __init__(self, runs: tuple[tuple[str, bool], ...]) -> None:
-        self.runs = runs
-        self.costs = [_costs(text) for text, _ in runs]
-        self.index = self.offset = 0
-
-    def done(self) -> bool:
-        return self.index == len(self.runs)
-
-    def rest(self) -> tuple[int, int]:
-        """The cost of everything not yet taken."""
-        visible = raw = 0
-        for index in range(self.index, len(self.runs)):
-            cum_visible, cum_raw = self.costs[index]
-            start = self.offset if index == self.index else 0
-            visible += cum_visible[-1] - cum_visible[start]
-            raw += cum_raw[-1] - cum_raw[start] + 7 * self.runs[index][1]  # <b></b>
-        return visible, raw
-
-    def take(self, visible: int, raw: int) -> _Html:
-        """The longest well-cut piece costing at most ``visible`` and ``raw``."""
-        taken: list[_Html] = []
-        while not self.done():
-            text, bold = self.runs[self.index]
-            cum_visible, cum_raw = self.costs[self.index]
-            start, used = self.offset, _join(taken)
-            fit_visible = visible - used.visible + cum_visible[start]
-            fit_raw = raw - used.raw - 7 * bold + cum_raw[start]
-            limit = min(bisect_right(cum_visible, fit_visible), bisect_right(cum_raw, fit_raw)) - 1
-            if limit >= len(text):
-                taken.append(_plain(text[start:], bold=bold))
-                self.index, self.offset = self.index + 1, 0
-                continue
-            if limit > start:
-                end, self.offset = _cut(text, start, limit)
-                taken.append(_plain(text[start:end], bold=bold))
-            break
-        return _join(taken)
-
-    def skip_space(self) -> None:
-        """Drop whitespace at the start of what is left (a new piece starts there)."""
-        while not self.done():
-            text = self.runs[self.index][0]
-            match = _SPACES.match(text, self.offset)
-            self.offset = match.end() if match else self.offset
-            if self.offset < len(text):
-                return
-            self.index, self.offset = self.index + 1, 0
-
-
-def _cut(text: str, start: int, limit: int) -> tuple[int, int]:
-    """Where a piece of ``text[start:limit]`` ends, and where the next one starts."""
-    end = start
-    for match in _SENTENCE_END.finditer(text, start, min(limit + 1, len(text))):
-        if match.end() <= limit:
-            end = match.end()
-    if end == start:
-        for match in _SPACES.finditer(text, start + 1, limit + 1):
-            end = match.start()
-    if end == start:
-        return limit, limit
-    after = _SPACES.match(text, end)
-    return end, after.end() if after else end
 
 
 def _place(parts: _Parts, layout: _Layout, sep: _Html) -> None:
@@ -384,11 +273,13 @@ def render_edition(
     max_raw: int = MAX_RAW,
     marks: Mapping[int, Sequence[tuple[int, int]]] | None = None,
     heading: str | None = None,
+    footer: str = "",
 ) -> list[str]:
     """The edition as Telegram HTML message parts, in order, each within both limits.
 
     ``marks``: item position → spans to bold (in the item's ``body``); those items get 🔔.
     ``heading``: a first line instead of "series · date" (the weekly roundup's).
+    ``footer``: a last line (what a chat's topics left out).
     """
     if max_visible < MIN_VISIBLE or max_raw < MIN_RAW:
         raise ValueError(f"limits below {MIN_VISIBLE} visible units / {MIN_RAW} bytes")
@@ -412,5 +303,10 @@ def render_edition(
         )
         previous = section
         _place(parts, layout, _LINE if compact and index else _BLANK)
+    if footer:
+        line = _plain(_clip(footer, 2 * LABEL_CHARS))
+        if not parts.fits(line, _BLANK):
+            parts.flush()
+        parts.add(line, _BLANK)
     parts.flush()
     return parts.done

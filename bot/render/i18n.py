@@ -24,6 +24,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # opens each further message part of an item too long for one message
     "continued": {"zh": "{n}.（续）", "en": "{n}. (cont.) "},
     "no_items": {"zh": "本期暂无条目。", "en": "No items in this edition."},
+    "left_out": {
+        "zh": "另有 {n} 条不在你关注的话题中。",
+        "en": "{n} more items outside your topics.",
+    },
     # the conversation
     "welcome": {
         "zh": "你好，{name}！我是{bot}：每天把新一期的资讯摘要送到这里。\n"
