@@ -17,6 +17,7 @@ from bot.digest.models import EditionKey
 from .chats import stamp
 from .outbox import KEY_LOOKUP, Kind, Status, Target
 from .repository import Repository
+from .sent_as import SentAs
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Sent:
     message_ids: tuple[int, ...]
     part_hashes: tuple[str, ...]
     at: dt.datetime
+    sent_as: SentAs | None = None  # the settings it was sent with (None: sent before 0021)
 
 
 class CorrectionStore(Repository):
@@ -63,7 +65,7 @@ class CorrectionStore(Repository):
         """The edition as this chat got it (None: not sent); asked once per correction sent,
         so the row is named by its whole key (``KEY_LOOKUP``: one probe of the UNIQUE index)."""
         row = self.db.execute(
-            "SELECT id, message_ids, part_hashes, updated_at FROM deliveries "  # noqa: S608 - constant
+            "SELECT id, message_ids, part_hashes, updated_at, sent_as FROM deliveries "  # noqa: S608 - constant
             f"WHERE {KEY_LOOKUP} AND status = 'sent'",
             [chat_id, Kind.EDITION, *Target(edition).columns],
         ).fetchone()
@@ -74,6 +76,7 @@ class CorrectionStore(Repository):
             tuple(json.loads(row[1])),
             tuple(json.loads(row[2])),
             dt.datetime.fromisoformat(row[3]),
+            SentAs.loads(row[4]),
         )
 
     def correct_if_outdated(self, delivery_id: int, *, now: dt.datetime) -> bool:

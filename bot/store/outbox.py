@@ -19,6 +19,7 @@ from bot.digest.models import Chat, EditionKey
 from .chats import ALL, chat_from_row, stamp
 from .outbox_rows import Delivery, Kind, Planned, Status, Target
 from .repository import Repository
+from .sent_as import SentAs
 from .tx import immediate
 
 __all__ = ["KEY_COLUMNS", "KEY_LOOKUP", "Delivery", "Kind", "OutboxStore", "Planned", "Status",
@@ -43,6 +44,12 @@ PLAN_SUBSCRIBERS = (
     "SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chats c "
     "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
     " ON s.chat_id = c.id WHERE c.active = 1 AND "
+)
+# the chat's delivery of the same edition as alert row ``d``, still to send (by its whole key)
+EDITION_PENDING = (
+    "SELECT 1 FROM deliveries e WHERE e.chat_id = d.chat_id AND e.kind = 'edition' "
+    "AND e.series_id = d.series_id AND e.edition_date = d.edition_date AND e.issue = d.issue "
+    "AND e.week = '' AND e.broadcast_id = 0 AND e.status = 'pending'"
 )
 # ... and that get the series of the edition (a parameter): every series, or it among theirs
 GETS_SERIES = (
@@ -190,7 +197,9 @@ class OutboxStore(Repository):
             )
         return self.db.conn.total_changes - before
 
-    def due(self, now: dt.datetime, *, limit: int, busy: Sequence[int] = ()) -> list[Delivery]:
+    def due(
+        self, now: dt.datetime, *, limit: int, busy: Sequence[int] = (), alerts: bool = True
+    ) -> list[Delivery]:
         """Pending rows whose time has come, in queue order (``next_attempt_at``, then id); with
         their chat. At most one row per chat, and none for the ``busy`` chats (those with a
         delivery in flight): a chat gets one delivery after the other, never two interleaved.
@@ -198,7 +207,9 @@ class OutboxStore(Repository):
         The order is the (status, next_attempt_at) index's, so a call reads ``limit`` rows
         however long the queue is (sorting by anything else read every pending row, per call).
         Planning puts alerts at the head of the queue (``plan``); editions queue in the order
-        they were planned.
+        they were planned. An alert comes after the edition it belongs to: it waits while
+        the chat's delivery of that edition is pending (and, ``alerts=False``, while a tick
+        is still planning the editions).
         """
         marks = ", ".join("?" for _ in busy)
         besides = f"AND d.chat_id NOT IN ({marks}) " if busy else ""
@@ -209,8 +220,9 @@ class OutboxStore(Repository):
             " AS scopes, (SELECT group_concat(series_id, ' ') FROM chat_series x "
             "WHERE x.chat_id = c.id) AS chosen FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? {besides}"
+            f"AND NOT (d.kind = 'alert' AND (? OR EXISTS ({EDITION_PENDING}))) "
             "ORDER BY d.next_attempt_at, d.id LIMIT ?",
-            [stamp(now), *busy, limit],
+            [stamp(now), *busy, int(not alerts), limit],
         )
         names = [c[0] for c in rows.description]
         out = []
@@ -250,23 +262,27 @@ class OutboxStore(Repository):
         now: dt.datetime,
         part_hash: str = "",
         version: str = "",
+        sent_as: SentAs | None = None,
     ) -> None:
         """One more part delivered (committed at once: a crash repeats at most this part).
 
         ``version``: the edition content the part was rendered from; the row keeps the one
         of its first part (``rendered``), so a delivery that went out partly before an edit
-        is known to need a correction."""
+        is known to need a correction; ``sent_as`` likewise: the settings it was rendered
+        with, which its correction renders with."""
         self.db.execute(
             "UPDATE deliveries SET part = part + 1, attempts = 0, error = NULL, "
             "message_ids = json_insert(message_ids, '$[#]', ?), "
             "part_hashes = json_insert(part_hashes, '$[#]', ?), status = ?, updated_at = ?, "
-            "rendered = coalesce(rendered, nullif(?, '')) WHERE id = ?",
+            "rendered = coalesce(rendered, nullif(?, '')), sent_as = coalesce(sent_as, ?) "
+            "WHERE id = ?",
             [
                 message_id,
                 part_hash,
                 Status.SENT if last else Status.PENDING,
                 stamp(now),
                 version,
+                sent_as.dumps() if sent_as is not None else None,
                 delivery_id,
             ],
         )

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .schema_issues import issue_numbers
-from .schema_outbox import outbox_keys
+from .schema_outbox import outbox_keys, rendered_and_shares, sent_as
 from .schema_series import kept_topics, series_tables
 
 migrations = Migrations("digestbot")
@@ -332,15 +332,7 @@ def _m0015(db: Database) -> None:
 migrations(name="0016_outbox_keys")(outbox_keys)
 
 
-@migrations(name="0017_rendered_and_shares")
-def _m0017(db: Database) -> None:
-    """What an edition delivery's first part was rendered from (``rendered``: the edition's
-    content hash, so a delivery that went out partly before an edit gets its correction), and
-    alerts shared by link (``share_token``: unguessable, set when the owner shares it; the old
-    ``alert-<id>`` links stop working, as none was shared by choice)."""
-    db.execute("ALTER TABLE deliveries ADD COLUMN rendered TEXT")
-    db.execute("ALTER TABLE alerts ADD COLUMN share_token TEXT")
-    db.execute("CREATE UNIQUE INDEX alerts_share_token ON alerts (share_token)")
+migrations(name="0017_rendered_and_shares")(rendered_and_shares)
 
 
 @migrations(name="0018_issues")
@@ -384,3 +376,6 @@ def _m0021(db: Database) -> None:
 
 
 migrations(name="0022_kept_topics")(kept_topics)
+
+
+migrations(name="0023_sent_as")(sent_as)

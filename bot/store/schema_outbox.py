@@ -1,5 +1,6 @@
-"""Migrations 0016 and 0018: the outbox's key in columns of their own, then with the edition's
-issue number (registered by ``schema``).
+"""Migrations of the outbox (registered by ``schema``): 0016 and 0018, its key in columns of
+their own, then with the edition's issue number; 0017, what a delivery was rendered from;
+0023, the settings it was sent with.
 
 Until now one text column, ``edition_date``, named what a row delivers: an edition's ref
 (``2024-01-08``, ``2024-01-08+2`` for series 2), a roundup's week (``week-2024-03-04``) or a
@@ -113,3 +114,20 @@ def outbox_issues(db: Database) -> None:
         )
     db.table("deliveries").create_index(["status", "next_attempt_at"])
     db.table("deliveries").create_index(["series_id", "edition_date", "issue", "status"])
+
+
+def rendered_and_shares(db: Database) -> None:
+    """0017: what an edition delivery's first part was rendered from (``rendered``: the
+    edition's content hash, so a delivery that went out partly before an edit gets its
+    correction), and alerts shared by link (``share_token``: unguessable, set when the owner
+    shares it; the old ``alert-<id>`` links stop working, as none was shared by choice)."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN rendered TEXT")
+    db.execute("ALTER TABLE alerts ADD COLUMN share_token TEXT")
+    db.execute("CREATE UNIQUE INDEX alerts_share_token ON alerts (share_token)")
+
+
+def sent_as(db: Database) -> None:
+    """0023: the settings an edition delivery was sent with (``sent_as``: language, format,
+    topics, previews; JSON), so its correction renders it as it was sent. Rows sent before
+    have none: their corrections use the chat's settings of the moment, as they did."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN sent_as TEXT")

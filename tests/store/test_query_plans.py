@@ -248,8 +248,9 @@ Call = Callable[[Store, World], object]
 # what the sender runs for every message (or every batch of them), and the ways each may
 # reach the outbox (none: it does not read the outbox)
 PER_MESSAGE: dict[str, tuple[Call, tuple[str, ...]]] = {
-    "due": (lambda s, w: s.outbox.due(w.now, limit=16, busy=w.busy), (QUEUE,)),
-    "due_one": (lambda s, w: s.outbox.due(w.now, limit=1), (QUEUE,)),
+    # (an alert row probes the key of its chat's edition row: it waits while that is pending)
+    "due": (lambda s, w: s.outbox.due(w.now, limit=16, busy=w.busy), (QUEUE, UNIQUE_KEY)),
+    "due_one": (lambda s, w: s.outbox.due(w.now, limit=1), (QUEUE, UNIQUE_KEY)),
     "next_due_at": (lambda s, w: s.outbox.next_due_at(), (QUEUE_HEAD,)),
     "sent_items": (lambda s, w: s.outbox.sent_items(w.reader, w.day), (UNIQUE_KEY,)),
     "sent_items_none": (lambda s, w: s.outbox.sent_items(w.other, w.day), (UNIQUE_KEY,)),
