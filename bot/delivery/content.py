@@ -11,24 +11,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.config import Config
-from bot.digest.models import Chat, Edition, EditionKey, Item
+from bot.digest.models import Edition, EditionKey, Item
 from bot.render.buttons import encode
-from bot.render.edition import render_edition
 from bot.render.fragments import escape
 from bot.render.i18n import t
 from bot.render.snippets import hit_html
 from bot.search.matching import AlertMatch
-from bot.search.textnorm import normalize
 from bot.services import Services
 from bot.store.chats import ALL
 from bot.store.database import Store
 from bot.store.outbox import Delivery, Kind
+from bot.store.sent_as import SentAs
 
+from .gets import chat_content, item_texts, render_content
 from .roundup import WEEK, TopicName, roundup_edition, roundup_heading
 
 Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
@@ -54,6 +54,7 @@ class Rendered:
 
     parts: list[str]
     version: str = ""
+    sent_as: SentAs | None = None  # the settings an edition was rendered with
 
 
 class Parts:
@@ -97,7 +98,8 @@ class Parts:
         if key is None:
             return Rendered([])
         if row.kind == Kind.APPROVAL:  # an admin's preview: the edition as every reader gets it
-            rendered = await self.edition_parts(row.chat, frozenset({ALL}), key)
+            admin = SentAs.of(row.chat, {ALL})
+            rendered = await self.edition_parts(row.chat.id, admin, key)
             note = t("approve_note", row.chat.language)
             return Rendered([note, *rendered.parts] if rendered.parts else [], rendered.version)
         if row.kind == Kind.ALERT:
@@ -107,12 +109,14 @@ class Parts:
                 return Rendered([])
             matches = view.matches.get(row.chat.id, [])
             return Rendered(self._alert_parts(view, row, matches), view.content_hash)
-        return await self.edition_parts(row.chat, row.scopes, key)
+        return await self.edition_parts(row.chat.id, SentAs.of(row.chat, row.scopes), key)
 
-    async def edition_parts(self, chat: Chat, scopes: frozenset[str], day: EditionKey) -> Rendered:
-        """The message parts of edition ``day`` as this chat gets it (its topics, its alert
-        marks, without what it got by alert): the push's, and a correction's."""
-        chat_id = chat.id
+    async def edition_parts(
+        self, chat_id: int, settings: SentAs, day: EditionKey, *, always: bool = False
+    ) -> Rendered:
+        """The message parts of edition ``day`` as this chat gets it with these settings
+        (``what_a_chat_gets``, cached): the push's, /today's, a preview's, a correction's;
+        ``always``: a reader asked for it (see ``render_content``)."""
         current, already = await self.services.db.read(
             lambda store: (
                 store.editions.edition_hash(day),
@@ -122,28 +126,23 @@ class Parts:
         view = await self._view(day, current)
         if view is None:
             return Rendered([])
-        lang = chat.language
-        matches = view.matches.get(chat.id, [])
         content = chat_content(
             view.edition,
-            scopes=scopes,
+            scopes=settings.scopes,
             topics=view.topics,
             ids=view.ids,
             already=already,
-            matches=matches,
+            matches=view.matches.get(chat_id, []),
         )
-        if not content.edition.items:
-            return Rendered([], view.content_hash)
-        key = (*content.key, lang, chat.format)
+        lang, compact = settings.language, settings.format == "compact"
+        key = (*content.key, lang, settings.format, always)
         parts = self._renders.get(key)
         if parts is None:
-            parts = render_edition(
-                content.edition, lang=lang, compact=chat.format == "compact", marks=content.marks
-            )
+            parts = render_content(content, lang=lang, compact=compact, always=always)
             self._renders[key] = parts
             if len(self._renders) > RENDER_CACHE:
                 self._renders.popitem(last=False)
-        return Rendered(parts, view.content_hash)
+        return Rendered(parts, view.content_hash, settings)
 
     async def _roundup_parts(self, row: Delivery) -> list[str]:
         services, chat = self.services, row.chat
@@ -186,11 +185,10 @@ class Parts:
         render_key = (Kind.ROUNDUP, *content.key, chat.language, chat.format)
         parts = self._renders.get(render_key)
         if parts is None:
-            parts = render_edition(
-                content.edition,
+            parts = render_content(
+                content,
                 lang=chat.language,
                 compact=chat.format == "compact",
-                marks=content.marks,
                 heading=roundup_heading(start, chat.language),
             )
             self._renders[render_key] = parts
@@ -240,68 +238,6 @@ def _load_view(
         current,
         store.editions.edition_item_ids(key),
         store.index.edition_item_topics(key),
-    )
-
-
-def item_texts(edition: Edition) -> list[str]:
-    """What alerts and search match: each item's normalised body (its title once, then the
-    rest of its text); a match's spans are offsets in ``item.body`` (normalising keeps them)."""
-    return [normalize(item.body) for item in edition.items]
-
-
-def digest_positions(
-    edition: Edition, scopes: frozenset[str] | set[str], topics: Mapping[int, set[str]]
-) -> set[int]:
-    """Positions of the items a chat with these subscription scopes gets in its digest."""
-    if not scopes:
-        return set()
-    if ALL in scopes:
-        return {item.position for item in edition.items}
-    return {p for p, keys in topics.items() if keys & set(scopes)}
-
-
-# -- what one chat gets ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Content:
-    """One chat's view of an edition: the items it gets and the spans its alerts mark."""
-
-    edition: Edition
-    marks: Mapping[int, Sequence[tuple[int, int]]]
-
-    @property
-    def key(self) -> tuple[object, ...]:
-        """Everything the rendering depends on besides the chat's language and format."""
-        positions = tuple(item.position for item in self.edition.items)
-        marks = tuple(sorted((p, tuple(s)) for p, s in self.marks.items()))
-        return (self.edition.key, self.edition.content_hash, positions, marks)
-
-
-def chat_content(
-    edition: Edition,
-    *,
-    scopes: frozenset[str],
-    topics: Mapping[int, set[str]],
-    ids: Mapping[int, int],
-    already: set[int],
-    matches: Sequence[AlertMatch],
-) -> Content:
-    """The items of ``edition`` for a chat (its topics, minus what it got by alert), marked."""
-    keep = digest_positions(edition, scopes or frozenset({ALL}), topics)
-    items: list[Item] = [
-        item
-        for item in edition.items
-        if item.position in keep and ids.get(item.position) not in already
-    ]
-    marks: dict[int, list[tuple[int, int]]] = {}
-    for match in matches:
-        position = edition.items[match.item].position
-        marks.setdefault(position, []).extend(match.spans)
-    kept = {item.position for item in items}
-    return Content(
-        replace(edition, items=tuple(items)),
-        {p: sorted(set(s)) for p, s in marks.items() if p in kept},
     )
 
 

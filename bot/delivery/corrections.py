@@ -1,7 +1,8 @@
 """Sending a correction: the parts a chat got of an edition, edited to what it says now.
 
 The outbox row (kind ``correction``) is planned when a pushed edition's file changes. The
-sender renders the chat's edition again, exactly as for the push, and for each part whose
+sender renders the chat's edition again, exactly as for the push and with the settings the
+push was sent with (its language, topics and format, recorded with it), and for each part whose
 hash differs from the one sent it calls ``editMessageText`` on that part's message — paced
 like sends, each edit recorded at once (so a crash repeats at most the edit in flight, which
 Telegram answers "message is not modified": done). Parts that did not change are not
@@ -10,8 +11,9 @@ touched. When the edition now has more or fewer parts, what matches is edited an
 
 No reader keeps an old text: a delivery that was on its way when the edition changed (in
 flight, or between its parts) arms its chat's correction when its last part goes out
-(``_part_sent`` in the sender), and a correction that finds the edition changed again while
-it edited starts over instead of ending.
+(``part_sent``, recording.py), and a correction that finds the edition changed again while
+it edited starts over instead of ending. Telegram's errors are classified (outcomes.py) and
+handed back to the sender, which applies them as for any row.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from telegram import LinkPreviewOptions
-from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.render.fragments import escape
@@ -31,29 +33,17 @@ from bot.render.i18n import t
 from bot.services import Services
 from bot.store.corrections import Sent
 from bot.store.database import Store
-from bot.store.outbox import Delivery, Status
+from bot.store.outbox import Delivery
+from bot.store.sent_as import SentAs
 
 from .content import Parts
 from .limiter import BROADCAST, Send
+from .outcomes import Do, Outcome, classify
 
 log = logging.getLogger(__name__)
 
 EDIT_WINDOW = dt.timedelta(hours=48)
 EDIT_MARGIN = dt.timedelta(minutes=10)  # no edit started this close to the window's end
-GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
-
-
-class Pusher(Protocol):
-    """What a correction needs of the sender: its bot, its renderer and its row outcomes."""
-
-    services: Services
-    bot: ExtBot[Any]
-    content: Parts
-
-    def now(self) -> dt.datetime: ...
-    async def give_up(self, row: Delivery, status: Status, error: str) -> None: ...
-    async def bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None: ...
-    async def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None: ...
 
 
 def part_hash(html: str) -> str:
@@ -65,10 +55,17 @@ def editable(sent: Sent, now: dt.datetime) -> bool:
     return now - sent.at < EDIT_WINDOW - EDIT_MARGIN
 
 
-async def correct(pusher: Pusher, row: Delivery) -> None:
-    """Deliver one correction row (see the module doc)."""
-    db = pusher.services.db
-    now = pusher.now()
+async def correct(
+    row: Delivery,
+    *,
+    bot: ExtBot[Any],
+    services: Services,
+    content: Parts,
+    now: Callable[[], dt.datetime],
+) -> Outcome | None:
+    """Deliver one correction row (see the module doc); what the sender is to do with the
+    row when it did not end well (None: it is done)."""
+    db = services.db
     key = row.target.edition
     chat_id = row.chat.id
     sent = (
@@ -77,36 +74,59 @@ async def correct(pusher: Pusher, row: Delivery) -> None:
         else None
     )
     if sent is None or key is None:
-        await pusher.give_up(row, Status.SKIPPED, "nothing was sent to correct")
-        return
-    if not editable(sent, now):
-        await pusher.give_up(row, Status.SKIPPED, "older than 48 h: not edited")
-        return
-    rendered = await pusher.content.edition_parts(row.chat, row.scopes, key)
+        return Outcome(Do.SKIPPED, "nothing was sent to correct")
+    if not editable(sent, now()):
+        return Outcome(Do.SKIPPED, "older than 48 h: not edited")
+    settings = sent.sent_as or SentAs.of(row.chat, row.scopes)  # as it was sent
+    rendered = await content.edition_parts(chat_id, settings, key)
     parts = rendered.parts
     common = min(len(parts), len(sent.message_ids))
     steps = common + (len(parts) != len(sent.message_ids))
-    previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
+    previews = LinkPreviewOptions(is_disabled=not settings.previews)
     step = row.part
     while step < steps:
         if step < common:
             digest = part_hash(parts[step])
             if step >= len(sent.part_hashes) or sent.part_hashes[step] != digest:
-                if not await _edit(pusher, row, sent, step, parts[step], previews):
-                    return
+                edit = bot.edit_message_text(
+                    parts[step],
+                    chat_id=chat_id,
+                    message_id=sent.message_ids[step],
+                    link_preview_options=previews,
+                    rate_limit_args=Send(BROADCAST),
+                )
+                if (outcome := await _tried(edit, editing=True)) is not None:
+                    return outcome
                 await db.write(partial(_edited, sent=sent, step=step, digest=digest))
-                pusher.services.metrics.message_sent(row.kind)
-        elif not await _note(pusher, row, key.date, previews):
-            return
+                services.metrics.message_sent(row.kind)
+        else:
+            text = t("edition_updated", settings.language, date=escape(key.date.isoformat()))
+            note = bot.send_message(
+                chat_id, text, link_preview_options=previews, rate_limit_args=Send(BROADCAST)
+            )
+            if (outcome := await _tried(note)) is not None:
+                return outcome
+            services.metrics.message_sent(row.kind)
         step += 1
         if step < steps:
-            await db.write(partial(_step, row_id=row.id, step=step, now=pusher.now()))
-    at, version = pusher.now(), rendered.version
+            await db.write(partial(_step, row_id=row.id, step=step, now=now()))
+    at, version = now(), rendered.version
     await db.write(
         lambda store: store.corrections.correction_done(
             row.id, key, version=version, steps=steps, now=at
         )
     )
+    return None
+
+
+async def _tried(call: Awaitable[object], *, editing: bool = False) -> Outcome | None:
+    """None when Telegram did it (or an edit already said it), else what its error means."""
+    try:
+        await call
+    except Exception as exc:
+        outcome = classify(exc, editing=editing)
+        return None if outcome.do is Do.DONE else outcome
+    return None
 
 
 def _edited(store: Store, *, sent: Sent, step: int, digest: str) -> None:
@@ -115,44 +135,3 @@ def _edited(store: Store, *, sent: Sent, step: int, digest: str) -> None:
 
 def _step(store: Store, *, row_id: int, step: int, now: dt.datetime) -> None:
     store.corrections.correction_step(row_id, step, last=False, now=now)
-
-
-async def _edit(
-    pusher: Pusher, row: Delivery, sent: Sent, step: int, html: str, previews: LinkPreviewOptions
-) -> bool:
-    """Edit one part; False when the row ended (given up, or to be tried again later)."""
-    try:
-        await pusher.bot.edit_message_text(
-            html,
-            chat_id=row.chat.id,
-            message_id=sent.message_ids[step],
-            link_preview_options=previews,
-            rate_limit_args=Send(BROADCAST),
-        )
-    except BadRequest as exc:
-        text = exc.message.lower()
-        if "not modified" in text:
-            return True  # already says this (an edit repeated after a crash)
-        if any(why in text for why in GONE):
-            await pusher.give_up(row, Status.SKIPPED, f"cannot edit: {exc.message}")
-            return False
-        await pusher.bad_request(row, row.chat.id, exc)
-        return False
-    except Exception as exc:
-        await pusher.failed(row, row.chat.id, exc)
-        return False
-    return True
-
-
-async def _note(pusher: Pusher, row: Delivery, day: dt.date, previews: LinkPreviewOptions) -> bool:
-    """The one short "this edition was updated" message, when its parts no longer match."""
-    text = t("edition_updated", row.chat.language, date=escape(day.isoformat()))
-    try:
-        await pusher.bot.send_message(
-            row.chat.id, text, link_preview_options=previews, rate_limit_args=Send(BROADCAST)
-        )
-    except Exception as exc:
-        await pusher.failed(row, row.chat.id, exc)
-        return False
-    pusher.services.metrics.message_sent(row.kind)
-    return True

@@ -23,8 +23,8 @@ from bot.store.changes import OwedEdition
 from bot.store.database import Store
 from bot.store.outbox import Kind, Planned, Target
 
-from .content import chat_content, digest_positions, item_texts
 from .corrections import EDIT_WINDOW
+from .gets import chat_content, digest_positions, item_texts
 from .roundup import WEEK, last_due
 
 log = logging.getLogger(__name__)

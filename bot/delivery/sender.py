@@ -3,8 +3,9 @@
 One task drains due rows, a bounded number at a time (enough in flight to keep the pace with
 real network latency); the rate limiter (ratelimit.py) spaces every message. Each part is
 recorded the moment Telegram confirms it, so a crash repeats at most the parts in flight.
-Errors are classified once, here: blocked / kicked / not found → the chat goes inactive;
-migrated → the row follows the chat; 5xx and network errors → a jittered backoff (≤ 60 s),
+Errors are classified once (outcomes.py) and applied here: blocked / kicked / not found → the
+chat goes inactive; migrated → the row follows the chat; 5xx and network errors → a jittered
+backoff (≤ 60 s),
 tried again until the row is older than push.max_age, while the whole outbox waits out an
 API outage (outage.py); a read timeout → held and decided (outage.py), never blindly resent;
 a bad message → failed, loudly. A database fault never stops the sender: the row stays as it
@@ -24,19 +25,18 @@ from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.ops.tgrequest import NotSent
 from bot.services import Services
-from bot.store.database import Store
 from bot.store.faults import DatabaseError, describe
 from bot.store.outbox import Delivery, Kind, Status
 
 from .content import Parts, approval_markup
 from .corrections import correct, part_hash
-from .limiter import BROADCAST, Send, retry_seconds
+from .limiter import BROADCAST, Send
 from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
+from .outcomes import Do, Outcome, classify
+from .recording import Sent, migrated, no_thread, part_sent, retry_now, take_paid
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +136,10 @@ class Pusher:
                     await asyncio.wait_for(self._changed.wait(), timeout=1.0)
 
     async def _due(self, *, limit: int, busy: Sequence[int] = ()) -> list[Delivery]:
-        now = self.now()
+        """Due rows; no alert while a tick plans (its edition's rows may come next)."""
+        now, alerts = self.now(), not self.services.ticking.locked()
         return await self.services.db.read(
-            lambda store: store.outbox.due(now, limit=limit, busy=busy)
+            lambda store: store.outbox.due(now, limit=limit, busy=busy, alerts=alerts)
         )
 
     async def _run(self) -> None:
@@ -148,7 +149,7 @@ class Pusher:
             self._wake.clear()
             if not self.gate.open:  # the API is failing: send nothing until it answers
                 if await self.gate.ride_out() and not self._stopping:
-                    waiting = await db.write(partial(_retry_now, now=self.now()))
+                    waiting = await db.write(partial(retry_now, now=self.now()))
                     log.info("outbox resumes: %d deliveries waiting out errors are due", waiting)
                 continue
             room = self.concurrency - len(self._inflight)
@@ -230,7 +231,11 @@ class Pusher:
             await self.give_up(row, Status.AMBIGUOUS, "read timeout: maybe delivered")
             return
         if row.kind == Kind.CORRECTION:
-            await correct(self, row)
+            outcome = await correct(
+                row, bot=self.bot, services=self.services, content=self.content, now=self.now
+            )
+            if outcome is not None:
+                await self.apply(row, row.chat.id, outcome)
             return
         rendered = await self.content.parts(row)
         parts = rendered.parts
@@ -257,21 +262,19 @@ class Pusher:
                     reply_markup=markup if part == len(parts) - 1 else None,
                     **await self._lane(),
                 )
-            except ChatMigrated as exc:
-                new = exc.new_chat_id
-                await db.write(partial(_migrated, delivery_id=row.id, old=chat_id, new=new))
-                await self.services.alerts_changed(chat_id, new)
-                chat_id = new
-                continue
-            except BadRequest as exc:
-                if "thread not found" in exc.message.lower() and thread is not None:
-                    await db.write(partial(_no_thread, chat_id=chat_id))
+            except Exception as exc:
+                outcome = classify(exc, thread=thread is not None)
+                if outcome.do is Do.MIGRATE:
+                    new = outcome.new_chat
+                    await db.write(partial(migrated, delivery_id=row.id, old=chat_id, new=new))
+                    await self.services.alerts_changed(chat_id, new)
+                    chat_id = new
+                    continue
+                if outcome.do is Do.NO_THREAD:
+                    await db.write(partial(no_thread, chat_id=chat_id))
                     thread = None
                     continue
-                await self.bad_request(row, chat_id, exc)
-                return
-            except Exception as exc:
-                await self.failed(row, chat_id, exc)
+                await self.apply(row, chat_id, outcome)
                 return
             part += 1
             self.sent += 1
@@ -285,8 +288,9 @@ class Pusher:
                 last=part == len(parts),
                 part_hash=part_hash(parts[part - 1]),
                 version=rendered.version,
+                sent_as=rendered.sent_as,
             )
-            await db.write(partial(_part_sent, row=row, sent=sent, at=at))
+            await db.write(partial(part_sent, row=row, sent=sent, at=at))
             self.services.metrics.message_sent(row.kind)
             self.services.runtime.sending(at, sent=1)
 
@@ -304,55 +308,47 @@ class Pusher:
         if push.paid_broadcast:
             day = self.now().astimezone(dt.UTC).date().isoformat()
             cap = push.paid_daily_cap
-            if await self.services.db.write(lambda store: _take_paid(store, day, cap)):
+            if await self.services.db.write(lambda store: take_paid(store, day, cap)):
                 return {
                     "allow_paid_broadcast": True,
                     "rate_limit_args": Send(BROADCAST, paid=True),
                 }
         return {"rate_limit_args": Send(BROADCAST)}
 
-    async def bad_request(self, row: Delivery, chat_id: int, exc: BadRequest) -> None:
-        if "chat not found" in exc.message.lower():
-            await self._inactive(row, chat_id, "chat not found")
-            return
-        log.error("Telegram refused delivery %s to %s: %s", row.id, chat_id, exc.message)
-        await self.give_up(row, Status.FAILED, f"bad request: {exc.message}")
-
-    async def _inactive(self, row: Delivery, chat_id: int, reason: str) -> None:
-        await self.services.db.write(
-            lambda store: store.chats.set_active(chat_id, False, reason=reason)
-        )
-        await self.services.alerts_changed(chat_id)
-        await self.give_up(row, Status.SKIPPED, reason)
-        log.info("chat %s inactive: %s", chat_id, reason)
-
-    async def failed(self, row: Delivery, chat_id: int, exc: Exception) -> None:
+    async def apply(self, row: Delivery, chat_id: int, outcome: Outcome) -> None:
+        """What ``classify`` said of a row's error: the row ends, or waits to go again."""
         db, now = self.services.db, self.now()
-        if isinstance(exc, Forbidden):
-            await self._inactive(row, chat_id, _forbidden_reason(exc.message))
-        elif isinstance(exc, RetryAfter):
-            at = now + dt.timedelta(seconds=retry_seconds(exc))
-            error = f"retry after: {exc}"
+        if outcome.do is Do.INACTIVE:
+            await db.write(
+                lambda store: store.chats.set_active(chat_id, False, reason=outcome.reason)
+            )
+            await self.services.alerts_changed(chat_id)
+            await self.give_up(row, Status.SKIPPED, outcome.reason)
+            log.info("chat %s inactive: %s", chat_id, outcome.reason)
+        elif outcome.do is Do.WAIT:
+            at = now + dt.timedelta(seconds=outcome.seconds)
             await db.write(
                 lambda store: store.outbox.retry_later(
-                    row.id, at=at, error=error, now=now, count=False
+                    row.id, at=at, error=outcome.reason, now=now, count=False
                 )
             )
-        elif isinstance(exc, NetworkError):  # 5xx, network, timeouts: TimedOut is one too
-            await self._transient(row, chat_id, exc)
-        else:
-            log.error("delivery %s to %s failed: %r", row.id, chat_id, exc)
-            await self.give_up(row, Status.FAILED, f"error: {exc}")
+        elif outcome.do in (Do.TRANSIENT, Do.AMBIGUOUS):
+            await self._transient(row, chat_id, outcome)
+        elif outcome.do is Do.SKIPPED:
+            await self.give_up(row, Status.SKIPPED, outcome.reason)
+        elif outcome.do is not Do.DONE:
+            log.error("delivery %s to %s failed: %s", row.id, chat_id, outcome.reason)
+            await self.give_up(row, Status.FAILED, outcome.reason)
 
-    async def _transient(self, row: Delivery, chat_id: int, exc: NetworkError) -> None:
+    async def _transient(self, row: Delivery, chat_id: int, outcome: Outcome) -> None:
         """Try again later, backing off, for as long as the row is not too old to send."""
-        now = self.now()
-        if isinstance(exc, TimedOut) and not _never_sent(exc):
+        now, error = self.now(), outcome.reason
+        if outcome.do is Do.AMBIGUOUS:
             log.debug("delivery %s to %s timed out: maybe delivered, held", row.id, chat_id)
             self.gate.timed_out(row.id)
-            error, wait = "transient: read timeout, maybe delivered", AMBIGUOUS_HOLD
+            wait = AMBIGUOUS_HOLD
         else:
-            error, wait = f"transient: {exc}", backoff(row.attempts)
+            wait = backoff(row.attempts)
         if now - row.due_at > self.services.config.push.max_age:
             await self.give_up(row, Status.FAILED, f"{error} (given up: older than push.max_age)")
             return
@@ -369,73 +365,3 @@ class Pusher:
         )
         self.services.metrics.message_failed(error)
         self.services.runtime.sending(now, failed=1)
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    """One part Telegram confirmed: its row, its message, and what it said."""
-
-    delivery_id: int
-    message_id: int
-    last: bool
-    part_hash: str
-    version: str  # the edition content it was rendered from ("" for other kinds)
-
-
-def _part_sent(store: Store, *, row: Delivery, sent: Sent, at: dt.datetime) -> None:
-    """Record the part at once (a crash repeats at most the parts in flight); when the last
-    part of an edition went out with text older than the edition says now (it was edited
-    while this chat's delivery was on its way), the chat's correction is armed."""
-    with store.transaction():
-        store.outbox.part_sent(
-            sent.delivery_id,
-            sent.message_id,
-            last=sent.last,
-            now=at,
-            part_hash=sent.part_hash,
-            version=sent.version,
-        )
-        if sent.last and row.kind == Kind.EDITION and row.target.edition is not None:
-            store.corrections.correct_if_outdated(sent.delivery_id, now=at)
-
-
-def _retry_now(store: Store, *, now: dt.datetime) -> int:
-    return store.outbox.retry_transient_now(now=now)
-
-
-def _no_thread(store: Store, *, chat_id: int) -> None:
-    """The forum topic the chat subscribed in is gone: send to the chat itself."""
-    store.chats.update_chat(chat_id, thread_id=None)
-
-
-def _migrated(store: Store, *, delivery_id: int, old: int, new: int) -> None:
-    with store.transaction():
-        store.chats.migrate_chat(old, new)
-        store.outbox.move_delivery(delivery_id, new)
-
-
-def _take_paid(store: Store, day: str, cap: int) -> bool:
-    """One message of today's paid-lane cap, when any is left."""
-    with store.transaction():
-        if store.outbox.paid_used(day) >= cap:
-            return False
-        store.outbox.add_paid(day)
-        return True
-
-
-def _forbidden_reason(message: str) -> str:
-    text = message.lower()
-    for key, reason in (
-        ("blocked", "blocked"),
-        ("deactivated", "deactivated"),
-        ("kicked", "kicked"),
-        ("not a member", "left"),
-    ):
-        if key in text:
-            return reason
-    return "forbidden"
-
-
-def _never_sent(exc: TimedOut) -> bool:
-    """A timeout while connecting: the request never reached Telegram, safe to retry."""
-    return isinstance(exc, NotSent)
