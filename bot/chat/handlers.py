@@ -139,6 +139,7 @@ BUTTONS: dict[str, ButtonCallback] = {
     "undo": subscribing.on_undo_button,
     "ch": subscribing.on_channel_button,
     "ed": reading.on_edition_button,
+    "pg": reading.on_page_button,
     "tp": preferences.on_topic_button,
     "tpall": preferences.on_topic_button,
     "set": preferences.on_setting_button,

@@ -5,29 +5,40 @@ With several series, /today sends the latest edition of each series the chat get
 series when it chose none), ``/today NAME`` one series' latest, and /day the editions of that
 day (of a numbered series, its highest issue of the day); ``/day 42`` (``#42``, ``第42期``)
 opens issue 42 of the chat's series; ◀ / ▶ stay within the edition's series (by number in a
-numbered series).
+numbered series) and show the edition in place of the message they are under. Each edition
+reads as the chat's push says it (its topics, its 🔔 alert marks, what its topics left out).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.error import BadRequest
 
+from bot.delivery.content import Parts
 from bot.digest.dating import issue_arg
 from bot.digest.models import Chat, Edition, EditionKey
 from bot.digest.series import Series, find
 from bot.render.buttons import BadCallback, Press, encode
-from bot.render.edition import format_date, render_edition
+from bot.render.dates import format_date, parse_shown_date
 from bot.search.dates import parse_day
 from bot.services import BotContext
 from bot.store.database import Store
+from bot.store.sent_as import SentAs
 
 from .context import chat_of, chat_today, reply, say, thread_of
 
 
-def _edition_button(key: EditionKey, label: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=encode("ed", key.token))
+def _edition_button(key: EditionKey, label: str, *, action: str = "ed") -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode(action, key.token))
 
 
 async def _navigation(
@@ -38,21 +49,44 @@ async def _navigation(
     )
     row = []
     if older:
-        row.append(_edition_button(older, say("button_older", chat.language)))
+        row.append(_edition_button(older, say("button_older", chat.language), action="pg"))
     if newer:
-        row.append(_edition_button(newer, say("button_newer", chat.language)))
+        row.append(_edition_button(newer, say("button_newer", chat.language), action="pg"))
     return InlineKeyboardMarkup([row]) if row else None
 
 
+async def chat_parts(context: BotContext, chat: Chat, key: EditionKey) -> list[str]:
+    """The edition as this chat gets it now: what its push would say (its topics, its alert
+    marks, what its topics left out), the one rule of ``Parts.edition_parts``."""
+    services = context.bot_data.services
+    scopes = await services.db.read(lambda store: store.chats.scopes(chat.id))
+    settings = SentAs.of(chat, scopes)
+    rendered = await Parts(services).edition_parts(chat.id, settings, key, always=True)
+    return rendered.parts
+
+
 async def send_edition(
-    update: Update, context: BotContext, chat: Chat, edition: Edition, *, note: str = ""
+    update: Update,
+    context: BotContext,
+    chat: Chat,
+    edition: Edition,
+    *,
+    note: str = "",
+    under: CallbackQuery | None = None,
 ) -> None:
-    """The edition in as many parts as it needs, the last with ◀ / ▶ to its neighbours."""
-    parts = render_edition(edition, lang=chat.language, compact=chat.format == "compact")
+    """The edition in as many parts as it needs, the last with ◀ / ▶ to its neighbours;
+    ``under``: a button pressed under a message, which becomes the first part."""
+    parts = await chat_parts(context, chat, edition.key)
     if note:
         parts.insert(0, note)
     markup = await _navigation(edition, chat, context)
     previews = LinkPreviewOptions(is_disabled=not chat.previews)
+    if under is not None and parts:
+        first, *parts = parts
+        with contextlib.suppress(BadRequest):  # "not modified": it shows this already
+            await under.edit_message_text(
+                first, link_preview_options=previews, reply_markup=None if parts else markup
+            )
     for n, part in enumerate(parts, 1):
         await context.bot.send_message(
             chat.id,
@@ -110,7 +144,7 @@ async def cmd_day(update: Update, context: BotContext) -> None:
     if not text:
         await reply(update, context, usage)
         return
-    day = parse_day(text, today=chat_today(chat, context))
+    day = parse_day(text, today=chat_today(chat, context)) or parse_shown_date(text)
     number = issue_arg(text) if day is None else None
     if day is None and number is None:
         await reply(update, context, say("bad_date", chat.language, value=text[:40]) + usage)
@@ -137,7 +171,18 @@ async def cmd_day(update: Update, context: BotContext) -> None:
 
 
 async def on_edition_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
-    """◀ / ▶ or a nearest-date button: send that edition."""
+    """A nearest-date button (or an older message's ◀ / ▶): send that edition."""
+    await _open(update, context, press, chat, edit=False)
+
+
+async def on_page_button(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
+    """◀ / ▶: that edition, in place of the message the button is under."""
+    await _open(update, context, press, chat, edit=True)
+
+
+async def _open(
+    update: Update, context: BotContext, press: Press, chat: Chat, *, edit: bool
+) -> None:
     key = EditionKey.from_ref(press.args[0])
     if key is None:
         raise BadCallback("not an edition")
@@ -145,9 +190,10 @@ async def on_edition_button(update: Update, context: BotContext, press: Press, c
     edition = await db.read(lambda store: store.editions.get_edition(key))
     if edition is None:
         raise BadCallback("no such edition")
-    if update.callback_query:
-        await update.callback_query.answer()
-    await send_edition(update, context, chat, edition)
+    query = update.callback_query
+    if query:
+        await query.answer()
+    await send_edition(update, context, chat, edition, under=query if edit else None)
 
 
 def _on_day(

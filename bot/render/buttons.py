@@ -29,6 +29,7 @@ ACTIONS: dict[str, Action] = {
     "sub": Action(0, manages=True),  # subscribe this chat
     "undo": Action(1, manages=True),  # undo an (un)subscription: "sub" / "unsub"
     "ed": Action(1),  # open an edition: its token (YYYYMMDD, YYYYMMDD.N for series N)
+    "pg": Action(1),  # ◀ / ▶: that edition (its token) in place of the message it is under
     "tp": Action(1, manages=True),  # toggle a topic: its key
     "tpall": Action(0, manages=True),  # follow everything again
     "alx": Action(1, manages=True),  # delete an alert: its id

@@ -76,7 +76,8 @@ async def test_unsubscribe_with_undo(tg: Sandbox, app: BotRunner) -> None:
 
 
 async def test_today_has_navigation_between_editions(tg: Sandbox, app: BotRunner) -> None:
-    """/today sends the newest edition with ◀ to the previous one; ◀ opens that edition."""
+    """/today sends the newest edition with ◀ to the previous one; ◀ opens that edition in
+    place of the message it is under (edited, no new message)."""
     alice = tg.add_user("Alice")
     chat = tg.private_chat(alice)
     tg.send(chat, alice, "/today")
@@ -84,9 +85,10 @@ async def test_today_has_navigation_between_editions(tg: Sandbox, app: BotRunner
     assert latest.text.startswith("每日碳新闻 · 2024年1月10日")
     assert [[b for b, _ in row] for row in latest.buttons] == [["◀ 前一期"]]
     tg.press(latest, alice, text="◀ 前一期")
-    *_, previous = await tg.wait_messages(chat, 3)
-    assert previous.text.startswith("每日碳新闻 · 2024年1月8日")
-    assert [[b for b, _ in row] for row in previous.buttons] == [["◀ 前一期", "后一期 ▶"]]
+    await tg.wait_for(lambda sb: latest.text.startswith("每日碳新闻 · 2024年1月8日"))
+    assert latest.edit_date is not None
+    assert [m.message_id for m in tg.messages(chat)][-1] == latest.message_id
+    assert [[b for b, _ in row] for row in latest.buttons] == [["◀ 前一期", "后一期 ▶"]]
 
 
 @pytest.mark.parametrize(
@@ -96,6 +98,8 @@ async def test_today_has_navigation_between_editions(tg: Sandbox, app: BotRunner
         ("2024/1/8", "2024年1月8日"),
         ("2024年1月10日", "2024年1月10日"),
         ("1月5日", "2024年1月5日"),
+        ("8 Jan 2024", "2024年1月8日"),  # the bot's own English date
+        ("10 January 2024", "2024年1月10日"),
     ],
 )
 async def test_day_accepts_reader_date_forms(
