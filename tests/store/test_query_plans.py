@@ -248,7 +248,6 @@ Call = Callable[[Store, World], object]
 # what the sender runs for every message (or every batch of them), and the ways each may
 # reach the outbox (none: it does not read the outbox)
 PER_MESSAGE: dict[str, tuple[Call, tuple[str, ...]]] = {
-    # (an alert row probes the key of its chat's edition row: it waits while that is pending)
     "due": (lambda s, w: s.outbox.due(w.now, limit=16, busy=w.busy), (QUEUE, UNIQUE_KEY)),
     "due_one": (lambda s, w: s.outbox.due(w.now, limit=1), (QUEUE, UNIQUE_KEY)),
     "next_due_at": (lambda s, w: s.outbox.next_due_at(), (QUEUE_HEAD,)),
