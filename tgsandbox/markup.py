@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import bad_request
 from .params import Args
-from .telegram_html import checked_link
+from .telegram_links import checked_link
 
 MAX_CALLBACK_DATA = 64
 INLINE_TYPES = (

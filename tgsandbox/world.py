@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from . import inline
-from .core import DEFAULT_TOKEN, SandboxCore
+from .core import DEFAULT_TOKEN
+from .delivery import Delivery
 from .members import member_json
 from .model import (
     ANONYMOUS_ADMIN,
@@ -26,7 +27,7 @@ from .model import (
     Topic,
     User,
 )
-from .texts import COMMAND, check_text, user_entities
+from .texts import check_text, user_entities
 
 __all__ = ["DEFAULT_TOKEN", "Sandbox"]
 
@@ -35,7 +36,7 @@ GROUP_ID_BASE, SUPERGROUP_ID_BASE = 1000, 1_001_000_000_000
 TOPIC_ICON_COLOR = 0x6FB9F0
 
 
-class Sandbox(SandboxCore):
+class Sandbox(Delivery):
     """An emulated Telegram for one bot (its token, its users and chats)."""
 
     # -- world building --------------------------------------------------------------------
@@ -360,28 +361,6 @@ class Sandbox(SandboxCore):
         if anonymous and chat.type != PRIVATE:
             return "message", ANONYMOUS_ADMIN, chat
         return "message", user, None
-
-    def _deliver(self, kind: str, message: Message) -> None:
-        """Show a new message on the page and give it to the bot if the bot would see it."""
-        self.emit_message("message", message)
-        if self._bot_sees(message):
-            self.enqueue(kind, message.to_json())
-
-    def _bot_sees(self, message: Message) -> bool:
-        chat, text = message.chat, message.text or ""
-        if not chat.bot_is_member:
-            return False
-        if chat.type == CHANNEL:
-            return chat.bot_status == "administrator"
-        if chat.type == PRIVATE or not self.privacy_mode or chat.bot_status == "administrator":
-            return True
-        if message.service or (message.via_bot is not None and message.via_bot.id == self.bot.id):
-            return True
-        if command := COMMAND.match(text):
-            return command[1] is None or command[1].lower() == (self.bot.username or "").lower()
-        if message.reply_to is not None and message.reply_to.outgoing:
-            return True
-        return f"@{self.bot.username}".lower() in text.lower()
 
     def _set_status(self, chat: Chat, status: str, *, by: User | None) -> None:
         """Change the bot's status: a my_chat_member update (and new_chat_members on joining)."""

@@ -18,10 +18,10 @@ from tgsandbox.telegram_html import (
     MessageTooLong,
     ParsedText,
     check_message,
-    checked_link,
     parse_html,
     utf16_len,
 )
+from tgsandbox.telegram_links import checked_link
 
 E = MessageEntity
 

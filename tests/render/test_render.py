@@ -25,7 +25,8 @@ from bot.render.edition import (
 )
 from bot.render.i18n import CATALOGUE, LANGUAGES, t
 from bot.render.sources import source_name
-from tgsandbox.telegram_html import ParsedText, check_message, checked_link, parse_html, utf16_len
+from tgsandbox.telegram_html import ParsedText, check_message, parse_html, utf16_len
+from tgsandbox.telegram_links import checked_link
 
 DAY = dt.date(2024, 1, 8)
 SAMPLE_TEXTS = (
