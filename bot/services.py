@@ -12,13 +12,13 @@ from typing import Any, Generic, Protocol, TypeVar
 import aiohttp
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.digest.models import Alert
 from bot.ops.flood import Throttle
 from bot.ops.health import RuntimeState
 from bot.ops.metrics import Metrics
 from bot.search.matching import AlertIndex
 from bot.store.database import Store
 from bot.store.gateway import Db
+from bot.store.readers import Alert
 
 from .config import Config
 

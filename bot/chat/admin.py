@@ -18,11 +18,12 @@ from telegram.error import BadRequest
 
 from bot import cycle
 from bot.delivery import plan
-from bot.digest.models import Chat, Edition
+from bot.digest.models import Edition
 from bot.render.buttons import BadCallback, Press, encode
 from bot.services import BotContext
 from bot.store.broadcasts import Broadcast
 from bot.store.database import Store
+from bot.store.readers import Chat
 
 from .context import asker_language, chat_of, reply, say
 

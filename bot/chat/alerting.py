@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.digest.models import Alert, Chat
 from bot.render.buttons import BadCallback, Press, encode
 from bot.search.textnorm import normalize
 from bot.services import BotContext
 from bot.store.database import Store
+from bot.store.readers import Alert, Chat
 
 from .context import chat_of, reply, say
 

@@ -20,11 +20,12 @@ from telegram.error import BadRequest
 
 from bot import cycle
 from bot.delivery.content import approval_markup
-from bot.digest.models import Chat, EditionKey
+from bot.digest.models import EditionKey
 from bot.render.buttons import BadCallback, Press
 from bot.services import BotContext
 from bot.store.approvals import Approval
 from bot.store.database import Store
+from bot.store.readers import Chat
 
 from .admin import is_admin_user
 from .context import reply, say

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.digest.models import Chat
 from bot.digest.series import Series
 from bot.render.buttons import BadCallback, Press, encode
 from bot.services import BotContext
 from bot.store.chats import ALL
 from bot.store.database import Store
+from bot.store.readers import Chat
 
 from .context import push_time, reply, say, thread_of
 

@@ -18,9 +18,9 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
-from bot.digest.models import Chat
 from bot.render.i18n import t
 from bot.services import BotContext
+from bot.store.readers import Chat
 
 log = logging.getLogger(__name__)
 

@@ -37,11 +37,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.digest.models import Chat
 from bot.render.buttons import ACTIONS, BadCallback, Press, decode
 from bot.render.i18n import LANGUAGES
 from bot.services import BotContext, BotData
 from bot.store.faults import DatabaseError, describe
+from bot.store.readers import Chat
 
 from . import (
     admin,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.digest.models import Chat
 from bot.render.buttons import BadCallback, Press, encode
 from bot.search.taxonomy import Topic
 from bot.services import BotContext
 from bot.store.chats import ALL
+from bot.store.readers import Chat
 
 from . import settings
 from .context import chat_of, push_time, reply, say

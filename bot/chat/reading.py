@@ -25,13 +25,14 @@ from telegram.error import BadRequest
 
 from bot.delivery.content import Parts
 from bot.digest.dating import issue_arg
-from bot.digest.models import Chat, Edition, EditionKey
+from bot.digest.models import Edition, EditionKey
 from bot.digest.series import Series, find
 from bot.render.buttons import BadCallback, Press, encode
 from bot.render.dates import format_date, parse_shown_date
 from bot.search.dates import parse_day
 from bot.services import BotContext
 from bot.store.database import Store
+from bot.store.readers import Chat
 from bot.store.sent_as import SentAs
 
 from .context import chat_of, chat_today, reply, say, thread_of

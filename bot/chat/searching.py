@@ -7,7 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.error import BadRequest
 
-from bot.digest.models import Chat, EditionKey
+from bot.digest.models import EditionKey
 from bot.render.buttons import BadCallback, Press, encode
 from bot.render.edition import format_date
 from bot.render.i18n import t
@@ -16,6 +16,7 @@ from bot.search.query import MAX_QUERY_CHARS, QueryError
 from bot.services import BotContext
 from bot.store.chats import stamp
 from bot.store.lookup import Result, search
+from bot.store.readers import Chat
 
 from .context import chat_of, reply, say
 

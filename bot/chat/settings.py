@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.config import parse_hhmm, parse_timezone
-from bot.digest.models import FORMATS, Chat
 from bot.render.i18n import LANGUAGES, t, zone_name
 from bot.store.chats import stamp
+from bot.store.readers import FORMATS, Chat
 
 COMMON_ZONES = (
     "Asia/Shanghai",

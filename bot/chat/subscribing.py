@@ -10,11 +10,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden
 
-from bot.digest.models import Chat
 from bot.render.buttons import BadCallback, Press, encode
 from bot.services import BotContext
 from bot.store.chats import ALL
 from bot.store.database import Store
+from bot.store.readers import Chat
 
 from .choosing import offer, several, subscribe_chat, subscribe_to
 from .context import ADMIN_STATUSES, can_manage, chat_of, push_time, reply, say, thread_of

@@ -34,7 +34,7 @@ Hit = tuple[int, Spans]  # (alert id, where its terms occur)
 
 
 class AlertLike(Protocol):
-    """What the index needs of an alert (``bot.models.Alert`` fits)."""
+    """What the index needs of an alert (``bot.store.readers.Alert`` fits)."""
 
     @property
     def id(self) -> int: ...

@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlite_utils.db import NotFoundError
 
-from bot.digest.models import Alert, Chat
-
+from .readers import Alert, Chat
 from .repository import Repository
 from .tx import immediate
 

@@ -14,10 +14,11 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from bot.digest.models import Chat, EditionKey
+from bot.digest.models import EditionKey
 
 from .chats import ALL, chat_from_row, stamp
 from .outbox_rows import Delivery, Kind, Planned, Status, Target
+from .readers import Chat
 from .repository import Repository
 from .sent_as import SentAs
 from .tx import immediate

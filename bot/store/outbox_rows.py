@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.digest.models import Chat, EditionKey
+from bot.digest.models import EditionKey
+
+from .readers import Chat
 
 
 class Kind(StrEnum):

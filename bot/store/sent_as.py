@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.digest.models import Chat
-
 from .chats import ALL
+from .readers import Chat
 
 
 @dataclass(frozen=True, slots=True)

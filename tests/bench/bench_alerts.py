@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from archive import PLACES, VOCAB, edition_text
 
 from bot.digest import parse, parse_file
-from bot.digest.models import Alert
 from bot.search.matching import AlertIndex
 from bot.search.textnorm import contains, normalize
+from bot.store.readers import Alert
 
 CHATS = 100_000
 TERMS_PER_CHAT = 10

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.delivery.content import item_texts
-from bot.digest.models import Alert, Edition, Item
+from bot.digest.models import Edition, Item
 from bot.render.edition import render_edition
 from bot.search.matching import AlertIndex
+from bot.store.readers import Alert
 from tgsandbox.telegram_html import ParsedText, check_message
 
 DAY = dt.date(2024, 1, 8)

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from bot.config import DEFAULT_TOPICS
 from bot.digest import parse_file
-from bot.digest.models import Alert
 from bot.search.matching import AlertIndex, AlertMatch, TopicTagger
 from bot.search.textnorm import contains, find, merge_spans, normalize
+from bot.store.readers import Alert
 
 Found = dict[int, set[tuple[int, tuple[tuple[int, int], ...]]]]  # chat -> {(alert id, spans)}
 
