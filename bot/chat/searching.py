@@ -14,7 +14,6 @@ from bot.render.i18n import t
 from bot.render.snippets import hit_html
 from bot.search.query import MAX_QUERY_CHARS, QueryError
 from bot.services import BotContext
-from bot.store.chats import stamp
 from bot.store.lookup import Result, search
 from bot.store.readers import Chat
 
@@ -111,7 +110,7 @@ async def answer_search(
         await reply(update, context, say("query_too_long", chat.language))
         return
     services = context.bot_data.services
-    topics, at = services.config.topics, stamp(services.now())
+    topics, at = services.config.topics, services.now()
     try:
         result = await services.db.read(lambda store: search(store, text, topics=topics))
     except QueryError as exc:

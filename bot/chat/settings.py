@@ -25,7 +25,6 @@ from typing import NamedTuple
 
 from bot.config import parse_hhmm, parse_timezone
 from bot.render.i18n import LANGUAGES, t, zone_name
-from bot.store.chats import stamp
 from bot.store.readers import FORMATS, Chat
 
 COMMON_ZONES = (
@@ -85,7 +84,7 @@ def _same(token: str) -> str | None:
     return token
 
 
-def _nothing(value: object, now: str) -> Mapping[str, object]:
+def _nothing(value: object, now: dt.datetime) -> Mapping[str, object]:
     return {}
 
 
@@ -104,8 +103,8 @@ class Setting:
     buttons: Callable[[Current], Rows] | None = None  # rows of buttons under /settings
     from_button: Callable[[str], str | None] = _same  # a button's token → a typed value
     confirm: Callable[[Current], str] | None = None  # the confirmation's catalogue key
-    also: Callable[[object, str], Mapping[str, object]] = _nothing
-    # ``also(value, now)``: other Chat fields one change sets (``now``: the stored time)
+    also: Callable[[object, dt.datetime], Mapping[str, object]] = _nothing
+    # ``also(value, now)``: other Chat fields one change sets (``now``: when it was set)
 
     def value(self, current: Current) -> object:
         if self.field:
@@ -163,12 +162,12 @@ def _one_of(words: tuple[str, ...]) -> Callable[[str], str | None]:
     return lambda value: value.lower() if value.lower() in words else None
 
 
-def _cadence_since(value: object, now: str) -> Mapping[str, object]:
+def _cadence_since(value: object, now: dt.datetime) -> Mapping[str, object]:
     """No roundup that fell due before this change."""
     return {"cadence_since": now}
 
 
-def _weekly_from(value: object, now: str) -> Mapping[str, object]:
+def _weekly_from(value: object, now: dt.datetime) -> Mapping[str, object]:
     """Choosing a roundup day also makes the chat weekly."""
     return {"cadence": "weekly", "cadence_since": now}
 
@@ -313,7 +312,7 @@ def changes(
     setting: Setting, value: object, now: dt.datetime
 ) -> tuple[dict[str, object], dict[str, str]]:
     """(Chat fields, chat_settings values) one change writes."""
-    columns: dict[str, object] = dict(setting.also(value, stamp(now)))
+    columns: dict[str, object] = dict(setting.also(value, now))
     keyed: dict[str, str] = {}
     if setting.field:
         columns[setting.field] = value

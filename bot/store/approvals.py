@@ -13,8 +13,8 @@ from enum import StrEnum
 
 from bot.digest.models import EditionKey
 
-from .chats import stamp
 from .repository import Repository
+from .stamps import stamp
 from .tx import immediate
 
 

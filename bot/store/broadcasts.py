@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .chats import stamp
 from .outbox import KEY_COLUMNS, Kind, Target
 from .repository import Repository
+from .stamps import stamp
 from .tx import immediate
 
 

@@ -12,17 +12,11 @@ from sqlite_utils.db import NotFoundError
 
 from .readers import Alert, Chat
 from .repository import Repository
+from .stamps import stamp
 from .tx import immediate
 
 ALL = "all"  # the subscription scope for the whole edition
 SHARE_BYTES = 12  # an alert's share token: 96 random bits, 16 characters of base64url
-
-
-def stamp(value: dt.datetime) -> str:
-    """A timezone-aware time as stored: ISO 8601 in UTC, to the second."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime")
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def chat_from_row(row: dict[str, Any]) -> Chat:
@@ -97,7 +91,9 @@ class ChatStore(Repository):
         """Change settings of a chat (keys are Chat field names)."""
         row: dict[str, object] = {}
         for key, value in values.items():
-            if isinstance(value, dt.time):
+            if isinstance(value, dt.datetime):
+                value = stamp(value)
+            elif isinstance(value, dt.time):
                 value = value.strftime("%H:%M")
             elif isinstance(value, bool):
                 value = int(value)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from bot.digest.models import EditionKey
 
-from .chats import stamp
 from .outbox import KEY_LOOKUP, Kind, Status, Target
 from .repository import Repository
 from .sent_as import SentAs
+from .stamps import stamp
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,11 @@ from sqlite_utils.db import NotFoundError, Table
 from bot.digest.models import Edition, EditionKey, Item
 
 from .changes import AFTER_UPDATE, Owed
-from .chats import stamp
 from .index import SearchStore
 from .numbered import ITEMS_OF, KEY, NumberedEditions, key_args, row_key, where_editions
 from .scheduled import ScheduleStore
 from .sortkeys import SORT_ISSUE, SORT_SERIES, sortkey
+from .stamps import stamp
 from .tx import immediate
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from bot.digest.learning import Signature
 from bot.digest.models import EditionKey
 
-from .chats import stamp
 from .repository import Repository
+from .stamps import stamp
 
 
 @dataclass(frozen=True, slots=True)

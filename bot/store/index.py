@@ -24,6 +24,7 @@ from bot.search.textnorm import normalize
 from .indexing import EVERY, TOKENS, ItemIndexer, topic_token
 from .repository import Repository
 from .sortkeys import SORT_DAY, SORT_ISSUE, SORT_SERIES
+from .stamps import stamp
 from .tx import immediate
 
 log = logging.getLogger(__name__)
@@ -217,10 +218,10 @@ class SearchStore(Repository):
 
     # -- saved queries (for page buttons) ------------------------------------------------
 
-    def save_search(self, chat_id: int, query: str, *, at: str) -> int:
+    def save_search(self, chat_id: int, query: str, *, at: dt.datetime) -> int:
         cur = self.db.execute(
             "INSERT INTO searches (chat_id, query, created_at) VALUES (?, ?, ?)",
-            [chat_id, query, at],
+            [chat_id, query, stamp(at)],
         )
         return int(cur.lastrowid or 0)
 

@@ -25,8 +25,8 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
-from .chats import stamp
 from .database import create_private, utcnow
+from .stamps import stamp
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,12 @@ from typing import Any
 
 from bot.digest.models import EditionKey
 
-from .chats import ALL, chat_from_row, stamp
+from .chats import ALL, chat_from_row
 from .outbox_rows import Delivery, Kind, Planned, Status, Target
 from .readers import Chat
 from .repository import Repository
 from .sent_as import SentAs
+from .stamps import stamp
 from .tx import immediate
 
 __all__ = ["KEY_COLUMNS", "KEY_LOOKUP", "Delivery", "Kind", "OutboxStore", "Planned", "Status",

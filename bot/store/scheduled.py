@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.digest.models import Edition, EditionKey, Item
 
-from .chats import stamp
 from .repository import Repository
+from .stamps import stamp
 
 
 @dataclass(frozen=True, slots=True)

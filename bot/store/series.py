@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from bot.digest.models import MAX_SERIES
 from bot.digest.series import Series, display_name, origin_name, slug
 
-from .chats import stamp
 from .repository import Repository
+from .stamps import stamp
 from .tx import immediate
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.digest.models import EditionKey
 
-from .chats import stamp
 from .repository import Repository
+from .stamps import stamp
 
 _COLUMNS = (
     "url, fetched_url, etag, last_modified, content_hash, edition_date, last_status, error,"

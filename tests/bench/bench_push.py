@@ -57,8 +57,8 @@ from bot.app import BotRunner
 from bot.config import Config, HttpConfig, PushConfig, TelegramConfig
 from bot.digest import parse_file
 from bot.render.edition import render_edition
-from bot.store.chats import stamp
 from bot.store.database import Store
+from bot.store.stamps import stamp
 from tgsandbox import Sandbox
 from tgsandbox.server import make_app, start_sandbox
 

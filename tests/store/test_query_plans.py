@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from bot.digest.models import EditionKey
-from bot.store.chats import stamp
 from bot.store.database import Store
 from bot.store.outbox import Kind, Planned, Status, Target
+from bot.store.stamps import stamp
 
 FIRST_CHAT = 500_000_001
 FIRST_DAY = dt.date(2024, 1, 8)
