@@ -108,8 +108,7 @@ async def job_tick(context: BotContext) -> None:
     """The one repeating job: scan the sources, plan what is due, wake the sender."""
     data = context.bot_data
     await cycle.guarded_tick(data.services)
-    if data.pusher is not None:
-        data.pusher.wake()
+    data.planned()
 
 
 class PollingErrors:
@@ -284,8 +283,8 @@ class BotRunner:
         """One planning round now (what the repeating job does), then wake the sender."""
         assert self.services is not None  # noqa: S101 - started
         report = await cycle.tick(self.services)
-        if self.pusher is not None:
-            self.pusher.wake()
+        if self.app is not None:
+            self.app.bot_data.planned()
         return report
 
     async def stop(self) -> None:

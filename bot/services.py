@@ -130,5 +130,11 @@ class BotData:
         self.throttle = Throttle()
         self.operator_menus: set[int] = set()  # admins whose command menu was set
 
+    def planned(self) -> None:
+        """New rows are in the outbox: the sender takes them now (a bot that sends nothing,
+        such as the command line's, has no sender to wake)."""
+        if self.pusher is not None:
+            self.pusher.wake()
+
 
 BotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

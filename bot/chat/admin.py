@@ -109,8 +109,7 @@ async def cmd_push(update: Update, context: BotContext) -> None:
                 variants=report.variants,
             )
         )
-    if context.bot_data.pusher is not None:
-        context.bot_data.pusher.wake()
+    context.bot_data.planned()
     await reply(update, context, "\n".join(lines))
 
 
@@ -130,8 +129,7 @@ async def cmd_reload(update: Update, context: BotContext) -> None:
     services = context.bot_data.services
     started = dt.datetime.now(dt.UTC)
     report = await cycle.tick(services)
-    if context.bot_data.pusher is not None:
-        context.bot_data.pusher.wake()
+    context.bot_data.planned()
     scan = report.scan
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     text = say(
@@ -198,9 +196,8 @@ async def on_broadcast_button(
         raise BadCallback("no such broadcast")
     draft, done, planned = decided
     if go:
-        if done and context.bot_data.pusher is not None:
-            context.bot_data.pusher.wake()
         if done:
+            context.bot_data.planned()
             log.info("admin %s broadcast #%d to %d chats", draft.sender_id, draft.id, planned)
         text = say("broadcast_planned", chat.language, planned=planned)
     else:

@@ -57,8 +57,7 @@ async def on_approval_button(
         return
     if status is Approval.APPROVED:  # owed again what a new edition is: the cycle plans it
         report = await cycle.tick(services)
-        if context.bot_data.pusher is not None:
-            context.bot_data.pusher.wake()
+        context.bot_data.planned()
         log.info("admin %s approved edition %s: %d deliveries, %d alerts planned",
                  user.id, key.ref, report.planned, report.alerts)  # fmt: skip
         text, markup = say("approve_sent", lang, planned=report.planned), None
