@@ -9,7 +9,6 @@ matches) are computed once per content and alert change, the rendered parts once
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ from bot.render.fragments import escape
 from bot.render.i18n import t
 from bot.render.snippets import hit_html
 from bot.search.matching import AlertMatch
-from bot.services import Services
+from bot.services import Lru, Services
 from bot.store.chats import ALL
 from bot.store.database import Store
 from bot.store.outbox import Delivery, Kind
@@ -63,9 +62,9 @@ class Parts:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._views: dict[EditionKey, _EditionView] = {}
-        self._renders: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
-        self._roundups: OrderedDict[tuple[object, ...], Roundup | None] = OrderedDict()
+        self._views: Lru[EditionKey, _EditionView] = Lru(8)
+        self._renders: Lru[tuple[object, ...], list[str]] = Lru(RENDER_CACHE)
+        self._roundups: Lru[tuple[object, ...], Roundup] = Lru(RENDER_CACHE)
 
     async def _view(self, key: EditionKey, current: str | None) -> _EditionView | None:
         """The view of edition ``key`` whose content hash is ``current``."""
@@ -82,9 +81,7 @@ class Parts:
         edition, content_hash, ids, topics = loaded
         matches = alerts.index.match_edition(item_texts(edition)) if alerts else {}
         view = _EditionView(edition, content_hash, ids, topics, version, matches)
-        self._views[key] = view
-        if len(self._views) > 8:
-            self._views.pop(next(iter(self._views)))
+        self._views.put(key, view)
         return view
 
     async def parts(self, row: Delivery) -> Rendered:
@@ -139,9 +136,7 @@ class Parts:
         parts = self._renders.get(key)
         if parts is None:
             parts = render_content(content, lang=lang, compact=compact, always=always)
-            self._renders[key] = parts
-            if len(self._renders) > RENDER_CACHE:
-                self._renders.popitem(last=False)
+            self._renders.put(key, parts)
         return Rendered(parts, view.content_hash, settings)
 
     async def _roundup_parts(self, row: Delivery) -> list[str]:
@@ -168,9 +163,7 @@ class Parts:
             )
             matches = alerts.index.match_edition(item_texts(roundup)) if alerts else {}
             built = roundup, matches
-            self._roundups[key] = built
-            if len(self._roundups) > RENDER_CACHE:
-                self._roundups.popitem(last=False)
+            self._roundups.put(key, built)
         if built is None or not built[0].items:
             return []
         roundup, matches = built
@@ -191,9 +184,7 @@ class Parts:
                 compact=chat.format == "compact",
                 heading=roundup_heading(start, chat.language),
             )
-            self._renders[render_key] = parts
-            if len(self._renders) > RENDER_CACHE:
-                self._renders.popitem(last=False)
+            self._renders.put(render_key, parts)
         return parts
 
     def _alert_parts(
