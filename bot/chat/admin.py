@@ -66,10 +66,12 @@ def stats_lines(store: Store, lang: str) -> list[str]:
     topics = ", ".join(f"{k} {n}" for k, n in sorted(stats.scopes.items())) or "-"
     lines.append(say("stats_subscriptions", lang, topics=topics))
     lines.append(say("stats_alerts", lang, alerts=stats.alerts, chats=stats.alert_chats))
-    editions, items = store.editions.counts()
+    counts = store.editions.counts()
     latest = store.editions.latest_edition()
     when = latest.date.isoformat() if latest else "-"
-    lines.append(say("stats_editions", lang, editions=editions, items=items, latest=when))
+    lines.append(
+        say("stats_editions", lang, editions=counts.editions, items=counts.items, latest=when)
+    )
     held = store.scheduled.held()
     if held:
         days = ", ".join(h.date.isoformat() for h in held[:5]) + ("…" if len(held) > 5 else "")

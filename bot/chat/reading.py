@@ -45,14 +45,16 @@ def _edition_button(key: EditionKey, label: str, *, action: str = "ed") -> Inlin
 async def _navigation(
     edition: Edition, chat: Chat, context: BotContext
 ) -> InlineKeyboardMarkup | None:
-    older, newer = await context.bot_data.services.db.read(
+    neighbours = await context.bot_data.services.db.read(
         lambda store: store.editions.neighbours(edition.key)
     )
     row = []
-    if older:
-        row.append(_edition_button(older, say("button_older", chat.language), action="pg"))
-    if newer:
-        row.append(_edition_button(newer, say("button_newer", chat.language), action="pg"))
+    if neighbours.before:
+        label = say("button_older", chat.language)
+        row.append(_edition_button(neighbours.before, label, action="pg"))
+    if neighbours.after:
+        label = say("button_newer", chat.language)
+        row.append(_edition_button(neighbours.after, label, action="pg"))
     return InlineKeyboardMarkup([row]) if row else None
 
 

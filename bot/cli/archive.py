@@ -56,7 +56,7 @@ def _progress_bar() -> tuple[Callable[[int, int], None], Callable[[], None]]:
 
 
 def _report_json(report: ScanReport, store: Store) -> dict[str, object]:
-    editions, items = store.editions.counts()
+    counts = store.editions.counts()
     return {
         "files": report.files,
         "new": [k.ref for k in report.new],
@@ -67,8 +67,8 @@ def _report_json(report: ScanReport, store: Store) -> dict[str, object]:
         "skipped": [str(e) for e in report.skipped],
         "warnings": list(report.warnings),
         "quiet": [k.ref for k in report.quiet],
-        "editions": editions,
-        "items": items,
+        "editions": counts.editions,
+        "items": counts.items,
     }
 
 
@@ -100,12 +100,12 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
         if args.json:
             out_json(_report_json(report, store))
         else:
-            editions, items = store.editions.counts()
+            counts = store.editions.counts()
             out(
                 f"{report.files} files: {len(report.new)} new, {len(report.changed)} changed, "
                 f"{len(report.removed)} removed, {report.unchanged} unchanged"
             )
-            out(f"store: {editions} editions, {items} items ({config.db_path})")
+            out(f"store: {counts.editions} editions, {counts.items} items ({config.db_path})")
             if report.quiet:
                 out(
                     f"{len(report.quiet)} older issues stored for search and /day, "

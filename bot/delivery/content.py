@@ -148,9 +148,10 @@ class Parts:
             return []
         recent = await services.db.read(lambda store: store.editions.recent_editions(start))
         hashes = tuple(
-            h
-            for key, h, _ in recent
-            if key.date < start + WEEK and (not row.series or key.series in row.series)
+            edition.content_hash
+            for edition in recent
+            if edition.key.date < start + WEEK
+            and (not row.series or edition.key.series in row.series)
         )
         key = (start, row.scopes, row.series, chat.language, version, hashes)
         built = self._roundups.get(key)
@@ -255,7 +256,8 @@ def roundup_content(
     editions = []
     topics_of: dict[tuple[EditionKey, int], set[str]] = {}
     held = store.approvals.unapproved()
-    for day, _, _ in store.editions.recent_editions(start):
+    for recent in store.editions.recent_editions(start):
+        day = recent.key
         if day.date >= start + WEEK or day in held or (series and day.series not in series):
             continue
         edition = store.editions.get_edition(day)

@@ -54,14 +54,16 @@ def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
     groups = store.outbox.push_groups()
     work = []
     held = store.approvals.unapproved()
-    for key, _, ingested in store.editions.recent_editions(since):
+    for recent in store.editions.recent_editions(since):
+        key = recent.key
         if key in held:
             continue  # waits for an admin's "send" (push.approve)
-        for timezone, push_time in groups:
-            zone, when = group_settings(config, timezone, push_time)
+        for group in groups:
+            zone, when = group_settings(config, group.timezone, group.push_time)
             due = due_at(key.date, when, zone)
             if due <= now and now - due <= max_age:
-                work.append((due, key, timezone, push_time, max(due, ingested)))
+                available = max(due, recent.ingested_at)
+                work.append((due, key, group.timezone, group.push_time, available))
     planned = 0
     with store.transaction():
         for due, key, timezone, push_time, available in sorted(work):
@@ -81,21 +83,19 @@ def plan_weekly(store: Store, config: Config, now: dt.datetime) -> int:
     """Roundup rows for weekly chats whose day and time have come (within push.max_age),
     when the week they cover has editions."""
     planned = 0
-    for timezone, push_time, week_day in store.outbox.weekly_groups():
-        zone, when = group_settings(config, timezone, push_time)
-        due, start = last_due(now, week_day=week_day, at=when, zone=ZoneInfo(zone))
+    for group in store.outbox.weekly_groups():
+        zone, when = group_settings(config, group.timezone, group.push_time)
+        due, start = last_due(now, week_day=group.week_day, at=when, zone=ZoneInfo(zone))
         if now - due > config.push.max_age:
             continue
-        days = [
-            key for key, _, _ in store.editions.recent_editions(start) if key.date < start + WEEK
-        ]
-        if not days:
+        recent = store.editions.recent_editions(start)
+        if not any(edition.key.date < start + WEEK for edition in recent):
             continue
         planned += store.outbox.plan_weekly_group(
             start,
-            timezone=timezone,
-            push_time=push_time,
-            week_day=week_day,
+            timezone=group.timezone,
+            push_time=group.push_time,
+            week_day=group.week_day,
             due_at=due,
             now=now,
         )
@@ -214,15 +214,16 @@ def push_everyone(
     ids = store.editions.edition_item_ids(edition.key)
     variants: set[tuple[object, ...]] = set()
     chats = empty = 0
-    for chat, scopes, series in store.outbox.subscribed_chats():
+    for subscriber in store.outbox.subscribed_chats():
+        chat = subscriber.chat
         if chat.cadence != "daily":  # weekly chats get their roundup, not the edition
             continue
-        if series and edition.series_id not in series:
+        if subscriber.series and edition.series_id not in subscriber.series:
             continue  # the chat chose other series
         chats += 1
         content = chat_content(
             edition,
-            scopes=scopes,
+            scopes=subscriber.scopes,
             topics=topics,
             ids=ids,
             already=set(),

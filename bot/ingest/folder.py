@@ -29,6 +29,7 @@ from bot.digest.series import origin
 from bot.store.changes import Owed
 from bot.store.database import Change, Store
 from bot.store.files import FileState
+from bot.store.scheduled import IssueClaim
 from bot.store.series import TooManySeries
 
 from .gitdates import FirstCommits
@@ -149,7 +150,7 @@ def _bind_series(
     pending = store.series.unbound_series()
     if pending is None:
         return
-    number, source = pending
+    source = pending.latest_source
     found: str | None = None
     if source is not None and source in present:
         try:
@@ -159,7 +160,7 @@ def _bind_series(
             found = None
     if found is None:  # no file to learn it from: the folder's own digests
         found = origin({}, source or "")
-    store.series.bind(number, found, name="")
+    store.series.bind(pending.id, found, name="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,8 +301,8 @@ def _claimed(
     """An undated numbered issue whose file was renamed keeps the date its issue had."""
     if parsed.date is None and parsed.issue:
         claims = store.editions.issue_owners(edition.series_id, parsed.issue)
-        gone = [k for k, owner in claims if owner not in present]
-        return replace(edition, date=gone[0].date) if gone else edition
+        gone = next((c.key for c in claims if c.source not in present), None)
+        return replace(edition, date=gone.date) if gone else edition
     return edition
 
 
@@ -317,15 +318,17 @@ def _owner(
     """The file of the folder that already holds ``edition`` (None: none, or ``rel``);
     ``by_number``: an undated issue, known by its number alone."""
     key = edition.key
-    owners = [(key, store.editions.edition_source(key))]
+    source = store.editions.edition_source(key)
+    owners: list[IssueClaim] = [] if source is None else [IssueClaim(key, source)]
     if by_number:
         owners += store.editions.issue_owners(key.series, key.issue)
-    for owned, owner in owners:
+    for claim in owners:
+        owner = claim.source
         if (
-            owner not in (None, rel)
+            owner != rel
             and owner in present
             # an owner without an earlier state took the date in this very scan
-            and (owner not in states or states[owner].edition == owned)
+            and (owner not in states or states[owner].edition == claim.key)
         ):
             return owner
     return None

@@ -32,6 +32,23 @@ from .tx import immediate
 
 
 @dataclass(frozen=True, slots=True)
+class RecentEdition:
+    """A pushed (not quiet) edition's key, content hash and when it was ingested."""
+
+    key: EditionKey
+    content_hash: str
+    ingested_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveCounts:
+    """How many editions and items the store holds."""
+
+    editions: int
+    items: int
+
+
+@dataclass(frozen=True, slots=True)
 class EditionInfo:
     key: EditionKey
     series: str
@@ -277,15 +294,18 @@ class EditionStore(NumberedEditions):
         keys.sort(key=lambda k: (abs((k.date - date).days), k.date, k.issue, k.series))
         return sorted(keys[:count], key=lambda k: (k.date, k.issue, k.series))
 
-    def recent_editions(self, since: dt.date) -> list[tuple[EditionKey, str, dt.datetime]]:
-        """(key, content hash, ingested at) of the editions dated ``since`` or later that
-        readers are pushed (quiet ones are not)."""
+    def recent_editions(self, since: dt.date) -> list[RecentEdition]:
+        """The editions dated ``since`` or later that readers are pushed (quiet ones are
+        not)."""
         rows = self.db.execute(
             "SELECT series_id, date, issue, content_hash, ingested_at FROM editions "
             "WHERE date >= ? AND NOT quiet ORDER BY date, issue, series_id",
             [since.isoformat()],
         ).fetchall()
-        return [(row_key(s, d, n), h, dt.datetime.fromisoformat(i)) for s, d, n, h, i in rows]
+        return [
+            RecentEdition(row_key(s, d, n), str(h), dt.datetime.fromisoformat(i))
+            for s, d, n, h, i in rows
+        ]
 
     def edition_hash(self, key: EditionKey) -> str | None:
         row = self.db.execute(
@@ -368,9 +388,9 @@ class EditionStore(NumberedEditions):
             )
         ]
 
-    def counts(self) -> tuple[int, int]:
-        """(editions, items) in the store."""
-        return self._t("editions").count, self._t("items").count
+    def counts(self) -> ArchiveCounts:
+        """How many editions and items are in the store."""
+        return ArchiveCounts(editions=self._t("editions").count, items=self._t("items").count)
 
 
 def _item_row(key: EditionKey, item: Item) -> tuple[object, ...]:

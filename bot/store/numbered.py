@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from bot.digest.models import EditionKey
 
 from .repository import Repository
-from .scheduled import ScheduleStore
+from .scheduled import IssueClaim, ScheduleStore
 
 KEY = "series_id = ? AND date = ? AND issue = ?"  # an edition by its key (``key_args``)
 ITEMS_OF = "series_id = ? AND edition_date = ? AND issue = ?"  # an edition's items
@@ -29,18 +30,29 @@ def row_key(series: object, day: object, issue: object) -> EditionKey:
     return EditionKey(int(str(series)), dt.date.fromisoformat(str(day)), int(str(issue)))
 
 
+@dataclass(frozen=True, slots=True)
+class Neighbours:
+    """The editions of a series just before and just after one (None: there is none)."""
+
+    before: EditionKey | None
+    after: EditionKey | None
+
+
 class NumberedEditions(Repository):
     """The issue-number queries of ``EditionStore``."""
 
     scheduled: ScheduleStore
 
-    def issue_owners(self, series: int, issue: int) -> list[tuple[EditionKey, str]]:
+    def issue_owners(self, series: int, issue: int) -> list[IssueClaim]:
         """The editions of ``series`` numbered ``issue`` (published or held), with their
         sources."""
         rows = self.db.execute(
             "SELECT date, source FROM editions WHERE series_id = ? AND issue = ?", [series, issue]
         ).fetchall()
-        found = [(EditionKey(series, dt.date.fromisoformat(r[0]), issue), str(r[1])) for r in rows]
+        found = [
+            IssueClaim(EditionKey(series, dt.date.fromisoformat(r[0]), issue), str(r[1]))
+            for r in rows
+        ]
         return found + self.scheduled.held_issue(series, issue)
 
     def by_issue(self, series: int, issue: int) -> EditionKey | None:
@@ -108,7 +120,7 @@ class NumberedEditions(Repository):
             ).fetchone()
         return None if row is None else row_key(*row)
 
-    def neighbours(self, key: EditionKey) -> tuple[EditionKey | None, EditionKey | None]:
+    def neighbours(self, key: EditionKey) -> Neighbours:
         """The editions of the same series just before and just after ``key``: by number
         in a numbered series, else by date."""
         head = "SELECT series_id, date, issue FROM editions WHERE series_id = ? AND "
@@ -117,7 +129,7 @@ class NumberedEditions(Repository):
             head += "issue > 0 AND "
         else:
             first, second, args = "date", "issue", [key.date.isoformat()] * 2 + [key.issue]
-        found = []
+        found: list[EditionKey | None] = []
         for cmp, order in (("<", "DESC"), (">", "ASC")):
             row = self.db.execute(
                 f"{head}({first} {cmp} ? OR ({first} = ? AND {second} {cmp} ?)) "
@@ -125,7 +137,8 @@ class NumberedEditions(Repository):
                 [key.series, *args],
             ).fetchone()
             found.append(None if row is None else row_key(*row))
-        return found[0], found[1]
+        before, after = found
+        return Neighbours(before=before, after=after)
 
 
 def where_editions(

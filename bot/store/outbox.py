@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.digest.models import EditionKey
@@ -60,25 +61,51 @@ GETS_SERIES = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class PushGroup:
+    """A timezone and push time some daily chats share ("" = the default)."""
+
+    timezone: str
+    push_time: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyGroup:
+    """A timezone, push time and week day some weekly chats share ("" = the default)."""
+
+    timezone: str
+    push_time: str
+    week_day: int
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """An active subscribed chat, its scopes and the series it chose (none: every one)."""
+
+    chat: Chat
+    scopes: frozenset[str]
+    series: frozenset[int]
+
+
 class OutboxStore(Repository):
     """Planning and sending bookkeeping; a repository of the Store."""
 
-    def push_groups(self) -> list[tuple[str, str]]:
+    def push_groups(self) -> list[PushGroup]:
         """The distinct (timezone, push_time) of subscribed active chats ("" = the default)."""
         rows = self.db.execute(
             "SELECT DISTINCT coalesce(timezone, ''), coalesce(push_time, '') FROM chats "
             "WHERE active = 1 AND cadence = 'daily' AND id IN (SELECT chat_id FROM subscriptions)"
         ).fetchall()
-        return [(r[0], r[1]) for r in rows]
+        return [PushGroup(timezone=r[0], push_time=r[1]) for r in rows]
 
-    def weekly_groups(self) -> list[tuple[str, str, int]]:
+    def weekly_groups(self) -> list[WeeklyGroup]:
         """The distinct (timezone, push_time, week_day) of subscribed active weekly chats."""
         rows = self.db.execute(
             "SELECT DISTINCT coalesce(timezone, ''), coalesce(push_time, ''), week_day "
             "FROM chats WHERE active = 1 AND cadence = 'weekly' "
             "AND id IN (SELECT chat_id FROM subscriptions)"
         ).fetchall()
-        return [(r[0], r[1], int(r[2])) for r in rows]
+        return [WeeklyGroup(timezone=r[0], push_time=r[1], week_day=int(r[2])) for r in rows]
 
     def plan_weekly_group(
         self,
@@ -146,7 +173,7 @@ class OutboxStore(Repository):
         )
         return cur.rowcount
 
-    def subscribed_chats(self) -> Iterator[tuple[Chat, frozenset[str], frozenset[int]]]:
+    def subscribed_chats(self) -> Iterator[Subscriber]:
         """Every active subscribed chat with its scopes and chosen series (streamed)."""
         rows = self.db.execute(
             "SELECT c.*, group_concat(s.scope, ' ') AS scopes, (SELECT group_concat(series_id, "
@@ -157,7 +184,11 @@ class OutboxStore(Repository):
         for values in rows:
             row = dict(zip(names, values, strict=True))
             chosen = frozenset(int(n) for n in (row["chosen"] or "").split())
-            yield chat_from_row(row), frozenset(str(row["scopes"]).split()), chosen
+            yield Subscriber(
+                chat=chat_from_row(row),
+                scopes=frozenset(str(row["scopes"]).split()),
+                series=chosen,
+            )
 
     def plan_everyone(self, edition: EditionKey, *, now: dt.datetime) -> int:
         """Outbox rows for every active subscribed chat that gets the edition's series, now

@@ -20,6 +20,14 @@ from .stamps import stamp
 
 
 @dataclass(frozen=True, slots=True)
+class IssueClaim:
+    """An edition (published or held) numbered some issue, and the file it came from."""
+
+    key: EditionKey
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Held:
     """A scheduled edition as ``editions`` and /stats list it."""
 
@@ -105,13 +113,16 @@ class ScheduleStore(Repository):
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def held_issue(self, series: int, issue: int) -> list[tuple[EditionKey, str]]:
+    def held_issue(self, series: int, issue: int) -> list[IssueClaim]:
         """The held editions of a series with this issue number, and their sources."""
         rows = self.db.execute(
             "SELECT date, source FROM scheduled WHERE series_id = ? AND issue = ?",
             [series, issue],
         ).fetchall()
-        return [(EditionKey(series, dt.date.fromisoformat(r[0]), issue), str(r[1])) for r in rows]
+        return [
+            IssueClaim(EditionKey(series, dt.date.fromisoformat(r[0]), issue), str(r[1]))
+            for r in rows
+        ]
 
     def unhold(self, key: EditionKey) -> bool:
         cur = self.db.execute(

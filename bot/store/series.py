@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.digest.models import MAX_SERIES
 from bot.digest.series import Series, display_name, origin_name, slug
@@ -22,6 +23,14 @@ from .tx import immediate
 
 class TooManySeries(ValueError):
     """More series than an item's sort key has room for."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnboundSeries:
+    """A series whose origin is still to be learned, and the source of its latest edition."""
+
+    id: int
+    latest_source: str | None
 
 
 class SeriesStore(Repository):
@@ -68,16 +77,18 @@ class SeriesStore(Repository):
             if decided and decided != name:
                 self.db.execute("UPDATE series SET name = ? WHERE id = ?", [decided, number])
 
-    def unbound_series(self) -> tuple[int, str | None] | None:
-        """A series whose origin is still to be learned (after the migration), and the source
-        of its latest edition; None when every series knows its origin."""
+    def unbound_series(self) -> UnboundSeries | None:
+        """A series whose origin is still to be learned (after the migration); None when every
+        series knows its origin."""
         row = self.db.execute("SELECT id FROM series WHERE origin IS NULL LIMIT 1").fetchone()
         if row is None:
             return None
         source = self.db.execute(
             "SELECT source FROM editions WHERE series_id = ? ORDER BY date DESC LIMIT 1", [row[0]]
         ).fetchone()
-        return int(row[0]), None if source is None else str(source[0])
+        return UnboundSeries(
+            id=int(row[0]), latest_source=None if source is None else str(source[0])
+        )
 
     def bind(self, number: int, origin: str, *, name: str) -> None:
         """Give series ``number`` its origin (the one its editions' files have)."""

@@ -14,6 +14,7 @@ import pytest
 
 from bot.cli.main import main
 from bot.store.database import Store
+from bot.store.editions import ArchiveCounts
 from tgsandbox.telegram_html import check_message
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -252,7 +253,7 @@ def test_backup_is_a_consistent_copy_while_writing(
     [copy] = list((workdir / "backups").glob("digestbot-*.sqlite3"))
     assert str(copy) in out
     restored = Store(copy)
-    assert restored.editions.counts() == (1, 10)
+    assert restored.editions.counts() == ArchiveCounts(editions=1, items=10)
     assert restored.chats.get_chat(99) is None
     restored.close()
 

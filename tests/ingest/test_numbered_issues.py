@@ -25,6 +25,7 @@ from bot.ingest.gitdates import first_commits
 from bot.render.buttons import MAX_BYTES, encode
 from bot.store.database import Store
 from bot.store.lookup import search
+from bot.store.numbered import Neighbours
 
 TODAY = dt.date(2024, 9, 2)
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -82,7 +83,7 @@ def test_a_back_catalogue_of_undated_issues_loads_whole_and_pushes_only_its_newe
     assert latest is not None
     assert latest.issue == 30
     assert latest.items[0].title == "Tokio 30.0 发布"
-    assert [k for k, _, _ in store.editions.recent_editions(TODAY)] == [EditionKey(0, TODAY, 30)]
+    assert [r.key for r in store.editions.recent_editions(TODAY)] == [EditionKey(0, TODAY, 30)]
     hits = search(store, "储能", limit=50).page
     assert hits.total == 30  # the whole back catalogue is searchable
     assert [h.issue for h in hits.hits[:3]] == [30, 29, 28]  # newest issue first
@@ -91,9 +92,8 @@ def test_a_back_catalogue_of_undated_issues_loads_whole_and_pushes_only_its_newe
     edition = store.editions.get_edition(twelve)
     assert edition is not None
     assert edition.items[0].title == "Tokio 12.0 发布"
-    assert store.editions.neighbours(twelve) == (
-        EditionKey(0, TODAY, 11),
-        EditionKey(0, TODAY, 13),
+    assert store.editions.neighbours(twelve) == Neighbours(
+        before=EditionKey(0, TODAY, 11), after=EditionKey(0, TODAY, 13)
     )
     assert plan_due(store, Config(), noon(TODAY)) == 1  # one delivery: issue 30
     assert store.outbox.deliveries_summary(EditionKey(0, TODAY, 30))["deliveries"] == {
@@ -117,7 +117,7 @@ def test_a_new_issue_is_pushed_and_a_late_old_one_is_not(store: Store, folder: P
     report = scan_folder(store, folder, today=later)
     assert report.new == report.quiet == [EditionKey(0, later, 20)]
     assert store.editions.latest_key(0) == EditionKey(0, later, 31)  # the highest, not the last
-    pushed = [k.issue for k, _, _ in store.editions.recent_editions(TODAY)]
+    pushed = [r.key.issue for r in store.editions.recent_editions(TODAY)]
     assert pushed == [30, 31]
 
 

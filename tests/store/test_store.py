@@ -12,6 +12,7 @@ import pytest
 from bot.digest.models import Edition, EditionKey, Item
 from bot.store.changes import Owed
 from bot.store.database import Change, Store
+from bot.store.editions import ArchiveCounts
 
 DAY = dt.date(2024, 1, 8)
 
@@ -110,7 +111,7 @@ def test_list_editions_newest_first_with_counts(store: Store) -> None:
     store.editions.put_edition(edition("a", "b", day=DAY + dt.timedelta(days=1), source="b.md"))
     rows = store.editions.list_editions()
     assert [(r.date, r.items) for r in rows] == [(DAY + dt.timedelta(days=1), 2), (DAY, 1)]
-    assert store.editions.counts() == (2, 3)
+    assert store.editions.counts() == ArchiveCounts(editions=2, items=3)
     assert store.editions.latest_edition(on_or_before=DAY) == edition("a", day=DAY)
 
 
