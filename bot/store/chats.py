@@ -224,15 +224,9 @@ class ChatStore(Repository):
         ``daily``: only of chats that get every edition (not a weekly roundup)."""
         out: dict[int, set[str]] = {}
         cadence = " AND chat_id IN (SELECT id FROM chats WHERE cadence = 'daily')" if daily else ""
-        for start in range(0, len(chat_ids), 500):
-            part = chat_ids[start : start + 500]
-            marks = ", ".join("?" for _ in part)
-            rows = self.db.execute(
-                f"SELECT chat_id, scope FROM subscriptions WHERE chat_id IN ({marks}){cadence}",  # noqa: S608 - placeholders
-                part,
-            )
-            for chat_id, scope in rows.fetchall():
-                out.setdefault(chat_id, set()).add(scope)
+        sql = "SELECT chat_id, scope FROM subscriptions WHERE chat_id IN ({marks})" + cadence  # noqa: S608 - constants
+        for chat_id, scope in self.rows_for(sql, chat_ids):
+            out.setdefault(chat_id, set()).add(scope)
         return out
 
     def set_scopes(self, chat_id: int, scopes: set[str]) -> None:

@@ -323,16 +323,11 @@ class SearchStore(Repository):
         """The items of these sort keys, in that order."""
         if not keys:
             return ()
-        found: dict[int, Hit] = {}
-        for chunk in range(0, len(keys), 500):
-            part = keys[chunk : chunk + 500]
-            marks = ", ".join("?" for _ in part)
-            sql = (
-                "SELECT id, edition_date, position, title, text, links, sortkey, series_id, issue"  # noqa: S608 - placeholders
-                f" FROM items WHERE sortkey IN ({marks})"
-            )
-            rows = self.db.execute(sql, part)
-            found.update((r[6], _hit(r)) for r in rows)
+        sql = (
+            "SELECT id, edition_date, position, title, text, links, sortkey, series_id, issue"
+            " FROM items WHERE sortkey IN ({marks})"
+        )
+        found = {r[6]: _hit(r) for r in self.rows_for(sql, keys)}
         return tuple(found[k] for k in keys if k in found)
 
     def term_days(self, filters: Filters) -> Counter[dt.date]:

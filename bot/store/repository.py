@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -15,3 +16,15 @@ class Repository:
     def __init__(self, db: Database, now: Callable[[], dt.datetime]) -> None:
         self.db = db
         self.now = now
+
+    def rows_for(self, sql: str, ids: Sequence[object], *args: object) -> Iterator[Any]:
+        """The rows of ``sql`` for every one of ``ids``: its ``{marks}`` is the placeholders of
+        one chunk (SQLite takes a bounded number of parameters), ``args`` the parameters after
+        them."""
+        for start in range(0, len(ids), CHUNK):
+            part = list(ids[start : start + CHUNK])
+            marks = ", ".join("?" for _ in part)
+            yield from self.db.execute(sql.format(marks=marks), [*part, *args]).fetchall()
+
+
+CHUNK = 500  # ids asked at once: far below SQLite's limit of bound parameters

@@ -142,17 +142,10 @@ class SeriesStore(Repository):
 
     def chats_series(self, chat_ids: Iterable[int]) -> dict[int, frozenset[int]]:
         """``chat_series`` of many chats (chats that get every series are left out)."""
-        ids = list(chat_ids)
         out: dict[int, set[int]] = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ", ".join("?" for _ in part)
-            rows = self.db.execute(
-                f"SELECT chat_id, series_id FROM chat_series WHERE chat_id IN ({marks})",  # noqa: S608 - placeholders
-                part,
-            )
-            for chat_id, number in rows.fetchall():
-                out.setdefault(int(chat_id), set()).add(int(number))
+        sql = "SELECT chat_id, series_id FROM chat_series WHERE chat_id IN ({marks})"
+        for chat_id, number in self.rows_for(sql, list(chat_ids)):
+            out.setdefault(int(chat_id), set()).add(int(number))
         return {c: frozenset(s) for c, s in out.items()}
 
     def set_chat_series(self, chat_id: int, series: Iterable[int]) -> None:
