@@ -21,7 +21,8 @@ from .broadcasts import BroadcastStore
 from .changes import ChangeStore
 from .chats import ChatStore
 from .corrections import CorrectionStore
-from .editions import Change, EditionInfo, EditionStore
+from .edition_rows import Change, EditionInfo
+from .editions import EditionStore
 from .files import FileStore
 from .index import SearchStore, TopicSpec
 from .outbox import OutboxStore

@@ -11,10 +11,8 @@ is its highest issue when its newest edition is numbered, else its newest.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -23,54 +21,13 @@ from sqlite_utils.db import NotFoundError, Table
 from bot.digest.models import Edition, EditionKey, Item
 
 from .changes import AFTER_UPDATE, Owed
+from .edition_rows import ArchiveCounts, Change, EditionInfo, RecentEdition
 from .index import SearchStore
 from .numbered import ITEMS_OF, KEY, NumberedEditions, key_args, row_key, where_editions
 from .scheduled import ScheduleStore
 from .sortkeys import SORT_ISSUE, SORT_SERIES, sortkey
 from .stamps import stamp
 from .tx import immediate
-
-
-@dataclass(frozen=True, slots=True)
-class RecentEdition:
-    """A pushed (not quiet) edition's key, content hash and when it was ingested."""
-
-    key: EditionKey
-    content_hash: str
-    ingested_at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveCounts:
-    """How many editions and items the store holds."""
-
-    editions: int
-    items: int
-
-
-@dataclass(frozen=True, slots=True)
-class EditionInfo:
-    key: EditionKey
-    series: str
-    title: str
-    source: str
-    items: int
-    updated_at: dt.datetime
-
-    @property
-    def date(self) -> dt.date:
-        return self.key.date
-
-    @property
-    def issue(self) -> int:
-        return self.key.issue
-
-
-class Change(enum.Enum):
-    NEW = "new"
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    SCHEDULED = "scheduled"  # dated after today: held back until its day
 
 
 class EditionStore(NumberedEditions):

@@ -14,6 +14,8 @@ from bot.digest.models import EditionKey
 
 from .readers import Chat
 
+KEY_COLUMNS = "series_id, edition_date, issue, week, broadcast_id"  # a row's Target
+
 
 class Kind(StrEnum):
     """What an outbox row delivers."""

@@ -14,7 +14,7 @@ import pytest
 
 from bot.cli.main import main
 from bot.store.database import Store
-from bot.store.editions import ArchiveCounts
+from bot.store.edition_rows import ArchiveCounts
 from tgsandbox.telegram_html import check_message
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 from bot.digest.models import Edition, EditionKey, Item
 from bot.store.changes import Owed
 from bot.store.database import Change, Store
-from bot.store.editions import ArchiveCounts
+from bot.store.edition_rows import ArchiveCounts
 
 DAY = dt.date(2024, 1, 8)
 
