@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import logging
 import re
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -97,7 +98,8 @@ async def cmd_push(update: Update, context: BotContext) -> None:
         await reply(update, context, say("no_editions", chat.language))
         return
     lines = []
-    for edition, report in pushed:
+    for pushed_one in pushed:
+        name, edition, report = pushed_one.series, pushed_one.edition, pushed_one.report
         log.info("admin %s pushed %s: %d new deliveries", update.effective_user,
                  edition.key.ref, report.planned)  # fmt: skip
         when = edition.date.isoformat()
@@ -105,7 +107,7 @@ async def cmd_push(update: Update, context: BotContext) -> None:
             say(
                 "push_planned",
                 chat.language,
-                date=f"{edition.series} {when}" if len(pushed) > 1 else when,
+                date=f"{name} {when}" if len(pushed) > 1 else when,
                 planned=report.planned,
                 chats=report.chats,
                 variants=report.variants,
@@ -115,14 +117,22 @@ async def cmd_push(update: Update, context: BotContext) -> None:
     await reply(update, context, "\n".join(lines))
 
 
-def _push_latest(store: Store, now: dt.datetime) -> list[tuple[Edition, plan.PushReport]]:
+@dataclass(frozen=True, slots=True)
+class _Pushed:
+    series: str  # the series' display name
+    edition: Edition
+    report: plan.PushReport
+
+
+def _push_latest(store: Store, now: dt.datetime) -> list[_Pushed]:
     """The latest edition of each series, planned for every subscribed chat now."""
     latest = [
-        e
+        (s.label(), e)
         for s in store.series.all_series()
         if (e := store.editions.latest_edition(s.id)) is not None
     ]
-    return [(e, plan.push_everyone(store, e, dry_run=False, now=now)) for e in latest]
+    return [_Pushed(name, e, plan.push_everyone(store, e, dry_run=False, now=now))
+            for name, e in latest]  # fmt: skip
 
 
 async def cmd_reload(update: Update, context: BotContext) -> None:
