@@ -130,3 +130,41 @@ async def test_a_refused_connection_is_a_network_error() -> None:
             await request.post(f"http://127.0.0.1:{port}/bot/getMe")
     finally:
         await request.shutdown()
+
+
+async def test_requests_go_through_the_proxy_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTP_PROXY is honoured (a bot behind a proxy reaches Telegram), NO_PROXY exempts a host."""
+    asked: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        asked.append(str(request.url))
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    async with TestServer(app, host="127.0.0.1") as server:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        request = AiohttpRequest()
+        await request.initialize()
+        try:
+            await request.post("http://api.telegram.example/bot123/getMe")
+            assert asked == ["http://api.telegram.example/bot123/getMe"]
+            closed = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+            port = closed.sockets[0].getsockname()[1]
+            closed.close()
+            await closed.wait_closed()
+            monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+            fresh = AiohttpRequest()
+            await fresh.initialize()
+            try:
+                with pytest.raises(NetworkError):
+                    await fresh.post(f"http://127.0.0.1:{port}/bot123/getMe")
+            finally:
+                await fresh.shutdown()
+            assert len(asked) == 1  # the exempt host was asked directly, not via the proxy
+        finally:
+            await request.shutdown()
