@@ -8,6 +8,7 @@ emulator accepted each message, per chat, so a test can check the pace it saw.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,25 @@ from bot.store.chats import ALL
 from bot.store.database import Store
 from tgsandbox import Sandbox
 from tgsandbox.model import Chat, User
+
+DAY = dt.date(2024, 3, 1)  # the push tests' edition day
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))  # the default push time zone
+
+
+def edition_of(day: dt.date = DAY) -> str:
+    """The push tests' edition of ``day``: three items, one of them on storage (100MW)."""
+    return (
+        f"---\ntitle: 每日碳新闻 {day}\n---\n==新闻==\n"
+        "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
+        "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
+        "3. 光伏组件价格下降，绿证交易活跃。 https://example.org/3\n"
+    )
+
+
+def at(hour: int, minute: int = 0, *, day: dt.date = DAY) -> dt.datetime:
+    """That day's time in the default push time zone."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
+
 
 EDITION_HEADER = "每日碳新闻 · "  # the first line of every edition message
 ALERT_HEADER = "🔔 提醒："  # the first line of an alert message

@@ -3,36 +3,23 @@ it followed, so its next push is filtered as before."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot
+from push_world import DAY, at, edition_of
 
 from bot.app import BotRunner
 from bot.config import Config
 from tgsandbox import Sandbox
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-DAY = dt.date(2024, 3, 1)
-EDITION = (
-    "---\ntitle: 每日碳新闻 2024-03-01\n---\n==新闻==\n"
-    "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
-    "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
-    "3. 光伏组件价格下降，绿证交易活跃。 https://example.org/3\n"
-)
-
-
-def at(hour: int) -> dt.datetime:
-    return dt.datetime.combine(DAY, dt.time(hour), tzinfo=SHANGHAI)
 
 
 @pytest.fixture
 def digests(tmp_path: Path) -> Path:
     folder = tmp_path / "digests"
     folder.mkdir()
-    (folder / f"{DAY}.md").write_text(EDITION, "utf-8")
+    (folder / f"{DAY}.md").write_text(edition_of(DAY), "utf-8")
     return folder
 
 

@@ -10,24 +10,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 from conftest import Clock, days, manual_bot, metric_samples, store_of
+from push_world import DAY, at, edition_of
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
 from bot.digest.models import EditionKey
 from tgsandbox import Sandbox
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-DAY = dt.date(2024, 3, 1)
-EDITION = (
-    "---\ntitle: 每日碳新闻 2024-03-01\n---\n==新闻==\n"
-    "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
-    "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
-    "3. 光伏组件价格下降，绿证交易活跃。 https://example.org/3\n"
-)
-
-
-def at(hour: int, minute: int = 0, *, day: dt.date = DAY) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
+EDITION = edition_of(DAY)
 
 
 @pytest.fixture

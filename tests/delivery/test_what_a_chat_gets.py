@@ -11,26 +11,15 @@ from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot, store_of
+from push_world import DAY, at, edition_of
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
 from tgsandbox import Sandbox
 from tgsandbox.model import Message, User
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-DAY = dt.date(2024, 3, 1)
 EARLIER = dt.date(2024, 2, 20)  # long before: never pushed, ◀ from DAY opens it
-EDITION = (
-    "---\ntitle: 每日碳新闻 {day}\n---\n==新闻==\n"
-    "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
-    "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
-    "3. 光伏组件价格下降，绿证交易活跃。 https://example.org/3\n"
-)
 PUSHED_AND_LEFT_OUT = "另有 2 条不在你关注的话题中。"
-
-
-def at(hour: int, minute: int = 0, *, day: dt.date = DAY) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -38,7 +27,7 @@ def digests(tmp_path: Path) -> Path:
     folder = tmp_path / "digests"
     folder.mkdir()
     for day in (EARLIER, DAY):
-        (folder / f"{day}.md").write_text(EDITION.format(day=day), "utf-8")
+        (folder / f"{day}.md").write_text(edition_of(day), "utf-8")
     return folder
 
 
@@ -131,7 +120,7 @@ async def test_a_correction_keeps_the_language_and_topics_it_was_sent_with(
     clock.advance(dt.timedelta(hours=3))
     tg.flood_control.reset()
     path = digests / f"{DAY}.md"
-    path.write_text(EDITION.format(day=DAY).replace("100MW", "200MW（更正）"), "utf-8")
+    path.write_text(edition_of(DAY).replace("100MW", "200MW（更正）"), "utf-8")
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     await app.tick()
@@ -153,7 +142,7 @@ async def test_the_alert_comes_after_the_edition_it_belongs_to(
     clock.set(at(8, 0))
     await app.tick()
     await tg.wait_messages(chat, 1)  # DAY's edition (read before the chat had its alert)
-    (digests / f"{later}.md").write_text(EDITION.format(day=later), "utf-8")
+    (digests / f"{later}.md").write_text(edition_of(later), "utf-8")
     clock.set(at(9, 0, day=later))
     report = await app.tick()
     assert report.alerts == 1
