@@ -243,6 +243,28 @@ def metric_samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], f
     }
 
 
+def three_editions(tmp_path: Path) -> Path:
+    """A digests folder of three editions: 2024-01-05, the seed 2024-01-08 and 2024-01-10."""
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    for day in ("2024-01-05", "2024-01-10"):
+        text = (
+            f"---\ntitle: 每日碳新闻 {day}\n---\n1. {day} 储能项目并网 https://example.org/{day}\n"
+        )
+        (folder / f"{day}.md").write_text(text, "utf-8")
+    return folder
+
+
+async def talk(tg: Sandbox, text: str, *, user_name: str = "Alice", lang: str = "zh") -> list[str]:
+    """A new user sends one command; the texts of the bot's replies."""
+    user = tg.add_user(user_name, language_code=lang)
+    chat = tg.private_chat(user)
+    tg.send(chat, user, text)
+    await tg.wait_for(lambda sb: bool(sb.messages(chat)))
+    return [m.text for m in tg.messages(chat)]
+
+
 def titles(reading: Reading) -> list[str]:
     """The titles of a reading's items, in order."""
     return [item.title for item in reading.items]

@@ -4,11 +4,10 @@ date form a reader writes (the bot's own included), the nearest editions, ◀ �
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEED, Clock
+from conftest import Clock, talk, three_editions
 
 from bot.app import BotRunner
 from tgsandbox import Sandbox
@@ -17,24 +16,7 @@ from tgsandbox import Sandbox
 @pytest.fixture
 def digests(tmp_path: Path) -> Path:
     """Three editions: 2024-01-05, the sample 2024-01-08 and 2024-01-10."""
-    folder = tmp_path / "digests"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    for day in ("2024-01-05", "2024-01-10"):
-        text = (
-            f"---\ntitle: 每日碳新闻 {day}\n---\n1. {day} 储能项目并网 https://example.org/{day}\n"
-        )
-        (folder / f"{day}.md").write_text(text, "utf-8")
-    return folder
-
-
-async def talk(tg: Sandbox, text: str, *, lang: str = "zh") -> list[str]:
-    """A new user sends one command; the texts of the bot's replies."""
-    user = tg.add_user("Alice", language_code=lang)
-    chat = tg.private_chat(user)
-    tg.send(chat, user, text)
-    await tg.wait_for(lambda sb: bool(sb.messages(chat)))
-    return [m.text for m in tg.messages(chat)]
+    return three_editions(tmp_path)
 
 
 async def test_today_has_navigation_between_editions(tg: Sandbox, app: BotRunner) -> None:
