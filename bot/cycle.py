@@ -72,6 +72,30 @@ async def _tick(services: Services) -> TickReport:
         now, errors=errors, failing_sources=remote.failing if remote else ()
     )
     services.metrics.ingest_error(len(appeared))
+    planned = await _plan(services, now)
+    services.runtime.tick_done()
+    return TickReport(report, planned.planned, planned.alerts, planned.requeued, remote)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanReport:
+    """What one planning round planned."""
+
+    planned: int
+    alerts: int
+    requeued: int
+
+
+async def plan(services: Services) -> PlanReport:
+    """The tick's second half alone, once no tick runs: what the stored editions owe (an
+    edition an admin just approved), without scanning the sources again."""
+    async with services.ticking:
+        return await _plan(services, services.now())
+
+
+async def _plan(services: Services, now: dt.datetime) -> PlanReport:
+    db, config = services.db, services.config
+    today = now.astimezone(config.zone).date()
     released = await db.write(lambda store: store.editions.release(today))  # embargoes ended
     for key in released:
         log.info("edition %s published: its day has begun", key.ref)
@@ -95,8 +119,7 @@ async def _tick(services: Services) -> TickReport:
             "%d waiting for approval",
             planned, alerts, corrected, requeued, len(asked),
         )  # fmt: skip
-    services.runtime.tick_done()
-    return TickReport(report, planned, alerts, requeued, remote)
+    return PlanReport(planned, alerts, requeued)
 
 
 async def scan(services: Services, *, today: dt.date) -> ScanReport:

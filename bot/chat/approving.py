@@ -3,9 +3,9 @@
 The tick asks (``plan.ask_approval``): every admin who has started the bot gets the edition as
 readers will see it, through the outbox, with "send" and "hold" under its last part — the
 preview /broadcast gives. "send" marks it owed again what a new edition is and runs the
-cycle, which plans its alerts and every subscriber whose push time has come; "hold" keeps it
-back, and the preview keeps its "send". The first admin to decide decides; the others'
-buttons then say who did.
+cycle's planning (no scan), which plans its alerts and every subscriber whose push time has
+come; "hold" keeps it back, and the preview keeps its "send". The first admin to decide
+decides; the others' buttons then say who did.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ async def on_approval_button(
             await query.answer(text[:200])
         return
     if status is Approval.APPROVED:  # owed again what a new edition is: the cycle plans it
-        report = await cycle.tick(services)
+        report = await cycle.plan(services)
         context.bot_data.planned()
         log.info("admin %s approved edition %s: %d deliveries, %d alerts planned",
                  user.id, key.ref, report.planned, report.alerts)  # fmt: skip
