@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .textnorm import contains, find, merge_spans, normalize, runs, term_phrase
+from .textnorm import Phrase, contains, find, merge_spans, normalize, runs, term_phrase
 
 MAX_QUERY_CHARS = 200
 QUERY_ERRORS = ("empty", "too_long", "no_terms", "bad_date", "bad_range")
@@ -87,6 +87,8 @@ class FtsPlan:
     match: str | None
     exclude: str | None
     exact: bool
+    terms: tuple[Phrase, ...] = ()  # the phrases behind ``match``, every one required
+    excluded: tuple[Phrase, ...] = ()  # the exclusions SQL may apply (exact ones), none allowed
 
 
 def fts_plan(query: Query) -> FtsPlan:
@@ -96,12 +98,13 @@ def fts_plan(query: Query) -> FtsPlan:
     exact = all(p.exact for p in positive) and all(p.exact for p in negative)
     # an inexact exclusion in SQL could drop a row that does not contain it: residual only
     sure = [p.fts() for p in negative if p.exact]
+    phrases = {"terms": tuple(positive), "excluded": tuple(p for p in negative if p.exact)}
     if not positive:
-        return FtsPlan(None, " OR ".join(sure) or None, exact)
+        return FtsPlan(None, " OR ".join(sure) or None, exact, **phrases)
     match = " AND ".join(p.fts() for p in positive)
     if sure:
         match = f"({match}) NOT ({' OR '.join(sure)})"
-    return FtsPlan(match, None, exact)
+    return FtsPlan(match, None, exact, **phrases)
 
 
 def match_expression(query: Query) -> str | None:

@@ -193,6 +193,19 @@ class Phrase:
         quoted = '"' + " ".join(self.tokens).replace('"', '""') + '"'
         return quoted + "*" if self.prefix else quoted
 
+    def tsquery(self) -> str:
+        """The same phrase in PostgreSQL's tsquery syntax: each token a quoted lexeme, each
+        next one adjacent (``<->``), ``:*`` for a prefix."""
+        lexemes = [lexeme(token) for token in self.tokens]
+        if self.prefix:
+            lexemes[-1] += ":*"
+        return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
+
+
+def lexeme(token: str) -> str:
+    """A token as a quoted tsvector/tsquery lexeme (inert: quotes and backslashes escaped)."""
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
 
 def term_phrase(term: str) -> Phrase | None:
     """The phrase for a normalised term; None when it has no CJK, WORD or DIGIT character."""

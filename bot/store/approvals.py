@@ -38,8 +38,8 @@ class ApprovalStore(Repository):
     def ask(self, key: EditionKey, *, now: dt.datetime) -> bool:
         """The edition waits for approval; True the first time (the admins are asked once)."""
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO approvals (series_id, edition_date, issue, status, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO approvals (series_id, edition_date, issue, status, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [key.series, key.date.isoformat(), key.issue, Approval.PENDING, stamp(now),
              stamp(now)],
         )  # fmt: skip

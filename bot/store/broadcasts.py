@@ -40,11 +40,10 @@ class BroadcastStore(Repository):
         with immediate(self.db):
             cur = self.db.execute(
                 "INSERT INTO broadcasts (html, sender_id, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?) RETURNING id",
                 [html, sender_id, at, at],
             )
-        new_id = cur.lastrowid
-        assert new_id is not None  # noqa: S101 - an INSERT has one
+            new_id = int(cur.fetchone()[0])
         found = self.broadcast(new_id)
         assert found is not None  # noqa: S101 - just inserted
         return found
@@ -69,9 +68,10 @@ class BroadcastStore(Repository):
             if not claimed:
                 return 0
             planned = self.db.execute(
-                f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
+                f"INSERT INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
                 "next_attempt_at, created_at, updated_at) SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
-                "FROM chats WHERE active = 1 AND id IN (SELECT chat_id FROM subscriptions)",
+                "FROM chats WHERE active = 1 AND id IN (SELECT chat_id FROM subscriptions)"
+                " ON CONFLICT DO NOTHING",
                 [Kind.BROADCAST, *Target.of_broadcast(broadcast_id).columns, at, at, at, at],
             ).rowcount
             self.db.execute(

@@ -55,7 +55,7 @@ class ChangeStore(Repository):
     def planned(self, changes: Sequence[OwedEdition]) -> None:
         """What ``changes`` owed is planned: their marks are cleared, except where the edition
         changed again since (its next plan is still owed)."""
-        self.db.conn.executemany(
+        self.db.executemany(
             f"UPDATE editions SET owed = 0 WHERE {KEY} AND content_hash = ?",  # noqa: S608 - constant
             [(*key_args(c.key), c.content_hash) for c in changes],
         )

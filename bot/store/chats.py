@@ -8,14 +8,27 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils.db import NotFoundError
-
 from .readers import Alert, Chat
 from .repository import Repository
 from .stamps import stamp
 from .tx import immediate
 
 ALL = "all"  # the subscription scope for the whole edition
+CHAT_COLUMNS = frozenset(
+    ("id", "type", "title", "language", "timezone", "push_time", "thread_id", "format",
+     "previews", "active", "inactive_reason", "created_at", "updated_at", "cadence", "week_day",
+     "cadence_since")
+)  # fmt: skip
+# What moves to a group's new id when it becomes a supergroup: each table with the columns
+# that, beside chat_id, make a row unique in it (none: every row moves).
+MOVED_WITH_CHAT: dict[str, tuple[str, ...]] = {
+    "subscriptions": ("scope",),
+    "kept_topics": ("scope",),
+    "alerts": (),
+    "managers": ("user_id",),
+    "deliveries": ("kind", "series_id", "edition_date", "issue", "week", "broadcast_id"),
+    "chat_settings": ("name",),
+}
 SHARE_BYTES = 12  # an alert's share token: 96 random bits, 16 characters of base64url
 
 
@@ -52,10 +65,8 @@ class ChatStore(Repository):
     """Chat rows and subscriptions; a repository of the Store."""
 
     def get_chat(self, chat_id: int) -> Chat | None:
-        try:
-            return chat_from_row(self.db.table("chats").get(chat_id))
-        except NotFoundError:
-            return None
+        row = self.db.row("SELECT * FROM chats WHERE id = ?", [chat_id])
+        return None if row is None else chat_from_row(row)
 
     def ensure_chat(
         self, chat_id: int, *, type: str, title: str = "", language: str = "zh"
@@ -64,24 +75,15 @@ class ChatStore(Repository):
         existing = self.get_chat(chat_id)
         if existing is not None:
             if title and title != existing.title:
-                self.db.table("chats").update(chat_id, {"title": title})
+                self.db.execute("UPDATE chats SET title = ? WHERE id = ?", [title, chat_id])
                 existing = self.get_chat(chat_id) or existing
             return existing
         now = stamp(self.now())
-        self.db.table("chats").insert(
-            {
-                "id": chat_id,
-                "type": type,
-                "title": title,
-                "language": language,
-                "format": "full",
-                "previews": 0,
-                "active": 1,
-                "inactive_reason": "",
-                "created_at": now,
-                "updated_at": now,
-            },
-            pk="id",
+        self.db.execute(
+            "INSERT INTO chats (id, type, title, language, format, previews, active,"
+            " inactive_reason, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 'full', 0, 1, '', ?, ?)",
+            [chat_id, type, title, language, now, now],
         )
         chat = self.get_chat(chat_id)
         assert chat is not None  # noqa: S101 - just inserted
@@ -99,7 +101,7 @@ class ChatStore(Repository):
                 value = int(value)
             row[key] = value
         row["updated_at"] = stamp(self.now())
-        self.db.table("chats").update(chat_id, row)
+        self._update(chat_id, row)
         chat = self.get_chat(chat_id)
         if chat is None:
             raise KeyError(chat_id)
@@ -129,13 +131,24 @@ class ChatStore(Repository):
             return self.update_chat(chat_id, **columns)
 
     def set_active(self, chat_id: int, active: bool, *, reason: str = "") -> None:
-        self.db.table("chats").update(
+        self._update(
             chat_id,
             {
                 "active": int(active),
                 "inactive_reason": "" if active else reason,
                 "updated_at": stamp(self.now()),
             },
+        )
+
+    def _update(self, chat_id: int, row: dict[str, object]) -> None:
+        """Set columns of a chat's row (names checked against the table's own)."""
+        unknown = set(row) - CHAT_COLUMNS
+        if unknown:
+            raise KeyError(f"not a chat column: {', '.join(sorted(unknown))}")
+        sets = ", ".join(f"{name} = ?" for name in row)
+        self.db.execute(
+            f"UPDATE chats SET {sets} WHERE id = ?",  # noqa: S608 - names checked above
+            [*row.values(), chat_id],
         )
 
     def subscribe(self, chat_id: int, scope: str = ALL) -> bool:
@@ -147,14 +160,7 @@ class ChatStore(Repository):
             kept = (
                 self.kept_topics(chat_id) if scope == ALL and not self.scopes(chat_id) else set()
             )
-            now = stamp(self.now())
-            self.db.table("subscriptions").insert_all(
-                [
-                    {"chat_id": chat_id, "scope": s, "created_at": now}
-                    for s in sorted(kept or {scope})
-                ],
-                pk=("chat_id", "scope"),
-            )
+            self._add_scopes("subscriptions", chat_id, kept or {scope})
             self.db.execute("DELETE FROM kept_topics WHERE chat_id = ?", [chat_id])
         return True
 
@@ -165,12 +171,8 @@ class ChatStore(Repository):
             with immediate(self.db):
                 topics = self.scopes(chat_id) - {ALL}
                 if topics:
-                    now = stamp(self.now())
                     self.db.execute("DELETE FROM kept_topics WHERE chat_id = ?", [chat_id])
-                    self.db.table("kept_topics").insert_all(
-                        [{"chat_id": chat_id, "scope": t, "created_at": now} for t in topics],
-                        pk=("chat_id", "scope"),
-                    )
+                    self._add_scopes("kept_topics", chat_id, topics)
                 cur = self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
         else:
             cur = self.db.execute(
@@ -234,11 +236,15 @@ class ChatStore(Repository):
         with immediate(self.db):
             self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
             self.db.execute("DELETE FROM kept_topics WHERE chat_id = ?", [chat_id])
-            now = stamp(self.now())
-            self.db.table("subscriptions").insert_all(
-                [{"chat_id": chat_id, "scope": s, "created_at": now} for s in sorted(scopes)],
-                pk=("chat_id", "scope"),
-            )
+            self._add_scopes("subscriptions", chat_id, scopes)
+
+    def _add_scopes(self, table: str, chat_id: int, scopes: set[str]) -> None:
+        """Rows of ``subscriptions`` or ``kept_topics`` for these scopes of a chat."""
+        now = stamp(self.now())
+        self.db.executemany(
+            f"INSERT INTO {table} (chat_id, scope, created_at) VALUES (?, ?, ?)",  # noqa: S608 - two names
+            [(chat_id, s, now) for s in sorted(scopes)],
+        )
 
     # -- moving and managing chats --------------------------------------------------------
 
@@ -249,16 +255,24 @@ class ChatStore(Repository):
             return False
         with immediate(self.db):
             if self.get_chat(new_id) is None:
-                row = dict(self.db.table("chats").get(old_id))
-                row.update(id=new_id, type="supergroup", updated_at=stamp(self.now()))
-                self.db.table("chats").insert(row, pk="id")
-            for table in ("subscriptions", "kept_topics", "alerts", "managers", "deliveries",
-                          "chat_settings"):  # fmt: skip
+                columns = ", ".join(sorted(CHAT_COLUMNS - {"id", "type", "updated_at"}))
                 self.db.execute(
-                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - fixed names
+                    f"INSERT INTO chats (id, type, updated_at, {columns})"  # noqa: S608 - names
+                    f" SELECT ?, 'supergroup', ?, {columns} FROM chats WHERE id = ?",
+                    [new_id, stamp(self.now()), old_id],
+                )
+            for table, key in MOVED_WITH_CHAT.items():
+                # a row the new chat has already (same key) wins; the old one goes
+                same = " AND ".join(f"n.{c} = {table}.{c}" for c in key) or "FALSE"
+                self.db.execute(
+                    f"DELETE FROM {table} WHERE chat_id = ? AND EXISTS"  # noqa: S608 - fixed names
+                    f" (SELECT 1 FROM {table} n WHERE n.chat_id = ? AND {same})",
+                    [old_id, new_id],
+                )
+                self.db.execute(
+                    f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608
                     [new_id, old_id],
                 )
-                self.db.execute(f"DELETE FROM {table} WHERE chat_id = ?", [old_id])  # noqa: S608
             self.db.execute(
                 "UPDATE chats SET active = 0, inactive_reason = ? WHERE id = ?",
                 [f"migrated to {new_id}", old_id],
@@ -266,9 +280,10 @@ class ChatStore(Repository):
         return True
 
     def add_manager(self, chat_id: int, user_id: int) -> None:
-        self.db.table("managers").upsert(
-            {"chat_id": chat_id, "user_id": user_id, "created_at": stamp(self.now())},
-            pk=("chat_id", "user_id"),
+        self.db.execute(
+            "INSERT INTO managers (chat_id, user_id, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (chat_id, user_id) DO UPDATE SET created_at = excluded.created_at",
+            [chat_id, user_id, stamp(self.now())],
         )
 
     def managed_chats(self, user_id: int) -> list[Chat]:
@@ -285,10 +300,11 @@ class ChatStore(Repository):
     def add_alert(self, chat_id: int, terms: tuple[str, ...], excluded: tuple[str, ...]) -> Alert:
         now = stamp(self.now())
         cur = self.db.execute(
-            "INSERT INTO alerts (chat_id, terms, excluded, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO alerts (chat_id, terms, excluded, created_at) VALUES (?, ?, ?, ?)"
+            " RETURNING id",
             [chat_id, json.dumps(terms, ensure_ascii=False), json.dumps(excluded), now],
         )
-        return Alert(int(cur.lastrowid or 0), chat_id, terms, excluded)
+        return Alert(int(cur.fetchone()[0]), chat_id, terms, excluded)
 
     def alerts(self, chat_id: int | None = None) -> list[Alert]:
         """A chat's alerts (or every alert of every active chat) in creation order."""

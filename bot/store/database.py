@@ -11,10 +11,8 @@ import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
-
-from sqlite_utils import Database
 
 from .approvals import ApprovalStore
 from .broadcasts import BroadcastStore
@@ -23,6 +21,7 @@ from .chats import ChatStore
 from .corrections import CorrectionStore
 from .edition_rows import Change, EditionInfo
 from .editions import EditionStore
+from .engines.sqlite import SqliteSql
 from .files import FileStore
 from .index import SearchStore, TopicSpec
 from .outbox import OutboxStore
@@ -54,19 +53,11 @@ class Store:
         topics: TopicSpec | None = None,
     ) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            create_private(self.path)
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
-        self.db = Database(conn)
+        self.db = SqliteSql(path)
         self.now = now
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA busy_timeout = 10000")
-        if str(path) != ":memory:":
-            self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
         self.index = SearchStore(self.db, now)
         self.index.setup(topics)  # before the migrations: their triggers call its functions
-        migrations.apply(self.db)
+        migrations.apply(self.db.utils)
         self.index.retag_if_changed()
         self._repositories()
 
@@ -76,11 +67,8 @@ class Store:
         (``PRAGMA query_only``): no migrations, no index functions."""
         store = cls.__new__(cls)
         store.path = Path(path)
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
-        store.db = Database(conn)
+        store.db = SqliteSql(path, read_only=True)
         store.now = now
-        store.db.execute("PRAGMA busy_timeout = 10000")
-        store.db.execute("PRAGMA query_only = ON")
         store.index = SearchStore(store.db, now)
         store._repositories()
         return store
@@ -128,11 +116,3 @@ class Store:
         """
         with immediate(self.db):
             yield
-
-
-def create_private(path: Path) -> None:
-    """The database's folder (0700) and file (0600), when they do not exist yet: it holds
-    every reader's chat id and settings. SQLite gives its -wal and -shm files the same mode."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

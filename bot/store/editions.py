@@ -15,19 +15,24 @@ import json
 from collections.abc import Callable, Collection
 from typing import Any
 
-from sqlite_utils import Database
-from sqlite_utils.db import NotFoundError, Table
-
 from bot.digest.models import Edition, EditionKey, Item
 
 from .changes import AFTER_UPDATE, Owed
 from .edition_rows import ArchiveCounts, Change, EditionInfo, RecentEdition
+from .engines import Sql
 from .index import SearchStore
 from .numbered import ITEMS_OF, KEY, NumberedEditions, key_args, row_key, where_editions
 from .scheduled import ScheduleStore
 from .sortkeys import SORT_ISSUE, SORT_SERIES, sortkey
 from .stamps import stamp
 from .tx import immediate
+
+# Tables that file rows under an edition (series_id, edition_date, issue): each with the
+# columns that, beside those, make a row unique in it.
+FILED_UNDER_EDITION: dict[str, tuple[str, ...]] = {
+    "deliveries": ("chat_id", "kind", "week", "broadcast_id"),
+    "approvals": (),
+}
 
 
 class EditionStore(NumberedEditions):
@@ -36,7 +41,7 @@ class EditionStore(NumberedEditions):
 
     def __init__(
         self,
-        db: Database,
+        db: Sql,
         now: Callable[[], dt.datetime],
         *,
         scheduled: ScheduleStore,
@@ -103,7 +108,7 @@ class EditionStore(NumberedEditions):
         reused = {
             item.position: free.pop(item.position) for item in unmatched if item.position in free
         }
-        run = self.db.conn.executemany
+        run = self.db.executemany
         run("DELETE FROM items WHERE id = ?", [(item_id,) for item_id in free.values()])
         was = {item_id: position for item_id, position, _ in old}
         moved = [(p, i) for i, p in kept.items() if was[i] != p]
@@ -126,8 +131,8 @@ class EditionStore(NumberedEditions):
             else:
                 fresh.append(values)
         if fresh:
-            last = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'items'")
-            before = (last.fetchone() or (0,))[0]
+            # ids only grow (never reused): the new items are those above the highest now
+            before = self.db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
             run(
                 "INSERT INTO items (series_id, edition_date, issue, position, section, title,"
                 " text, links, content_hash, sortkey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -168,12 +173,17 @@ class EditionStore(NumberedEditions):
                 f"WHERE {ITEMS_OF}",
                 [new.series, new.issue, shift, *where],
             )
-            for table in ("deliveries", "approvals"):
+            for table, rest in FILED_UNDER_EDITION.items():
+                # a row whose twin is filed under ``new`` already stays where it was
+                same = "".join(f" AND n.{c} = {table}.{c}" for c in rest)
                 self.db.execute(
-                    f"UPDATE OR IGNORE {table} SET series_id = ?, issue = ? "  # noqa: S608
-                    "WHERE series_id = ? AND edition_date = ? AND issue = ?",
-                    [new.series, new.issue, old.series, day, old.issue],
-                )
+                    f"UPDATE {table} SET series_id = ?, issue = ? "  # noqa: S608 - fixed names
+                    "WHERE series_id = ? AND edition_date = ? AND issue = ? AND NOT EXISTS"
+                    f" (SELECT 1 FROM {table} n WHERE n.series_id = ? AND n.edition_date = ?"
+                    f" AND n.issue = ?{same})",
+                    [new.series, new.issue, old.series, day, old.issue, new.series, day,
+                     new.issue],
+                )  # fmt: skip
         return True
 
     def publish(self, edition: Edition, *, today: dt.date, quiet: bool = False) -> Change:
@@ -201,20 +211,11 @@ class EditionStore(NumberedEditions):
         row = self.db.execute(f"SELECT 1 FROM editions WHERE {KEY}", key_args(key)).fetchone()  # noqa: S608
         return row is not None
 
-    def _t(self, name: str) -> Table:
-        return self.db.table(name)
-
-    def _get(self, name: str, key: str | int) -> dict[str, Any] | None:
-        try:
-            return self._t(name).get(key)
-        except NotFoundError:
-            return None
-
     # -- reading editions -----------------------------------------------------------------
 
     def get_edition(self, key: EditionKey) -> Edition | None:
-        rows = list(self._t("editions").rows_where(KEY, key_args(key)))
-        return self._edition(rows[0]) if rows else None
+        row = self.db.row(f"SELECT * FROM editions WHERE {KEY}", key_args(key))  # noqa: S608
+        return None if row is None else self._edition(row)
 
     def latest_edition(
         self, series: int | None = None, *, on_or_before: dt.date | None = None
@@ -227,8 +228,9 @@ class EditionStore(NumberedEditions):
         """The editions dated ``day`` (of these series; empty: of every series)."""
         where, args = where_editions(None, series_in=series)
         where = " AND ".join(filter(None, [where, "date = ?"]))
-        rows = self._t("editions").rows_where(
-            where, [*args, day.isoformat()], order_by="series_id, issue"
+        rows = self.db.query(
+            f"SELECT * FROM editions WHERE {where} ORDER BY series_id, issue",  # noqa: S608
+            [*args, day.isoformat()],
         )
         return [self._edition(r) for r in rows]
 
@@ -293,8 +295,9 @@ class EditionStore(NumberedEditions):
                 section=r["section"],
                 title=r["title"],
             )
-            for r in self._t("items").rows_where(
-                ITEMS_OF, [row["series_id"], row["date"], row["issue"]], order_by="position"
+            for r in self.db.query(
+                f"SELECT * FROM items WHERE {ITEMS_OF} ORDER BY position",  # noqa: S608
+                [row["series_id"], row["date"], row["issue"]],
             )
         )
         return Edition(
@@ -347,7 +350,10 @@ class EditionStore(NumberedEditions):
 
     def counts(self) -> ArchiveCounts:
         """How many editions and items are in the store."""
-        return ArchiveCounts(editions=self._t("editions").count, items=self._t("items").count)
+        editions, items = self.db.execute(
+            "SELECT (SELECT count(*) FROM editions), (SELECT count(*) FROM items)"
+        ).fetchone()
+        return ArchiveCounts(editions=int(editions), items=int(items))
 
 
 def _item_row(key: EditionKey, item: Item) -> tuple[object, ...]:

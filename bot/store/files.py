@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from bot.digest.learning import Signature
 from bot.digest.models import EditionKey
 
-from .repository import Repository
+from .repository import Repository, upsert
 from .stamps import stamp
+
+FILES_UPSERT = upsert(
+    "files",
+    ("path", "size", "mtime_ns", "hash", "edition_date", "error", "error_line", "checked_at",
+     "origin", "signature", "link"),
+    ("path",),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +57,12 @@ class FileStore(Repository):
                 signature=_signature(r["signature"]),
                 link=r["link"] or "",
             )
-            for r in self.db.table("files").rows
+            for r in self.db.query("SELECT * FROM files")
         }
 
     def put_file_state(self, state: FileState) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, edition_date, error,"
-            " error_line, checked_at, origin, signature, link)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            FILES_UPSERT,
             [
                 state.path,
                 state.size,
@@ -83,9 +88,7 @@ class FileStore(Repository):
         return row is not None and row[0] == fingerprint
 
     def record_reading(self, fingerprint: str) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('reading', ?)", [fingerprint]
-        )
+        self.db.execute(upsert("meta", ("key", "value"), ("key",)), ["reading", fingerprint])
 
     def reread_wanted(self) -> bool:
         """Whether every file must be read again once (a migration asked for it)."""

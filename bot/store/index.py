@@ -1,10 +1,11 @@
-"""The search index and item topics: a repository of the store (tables and triggers in ``schema``).
+"""The search index and item topics: a repository of the store (tables in ``schema``).
 
-Items are indexed by SQLite triggers that call two Python functions registered on every
-connection: ``dg_tokens`` (textnorm's tokens of the item's body: its title once, then the rest
-of its text) and ``dg_topics`` (the keys of the configured topics whose keywords occur). The
-topic configuration and the version of the token rule (``TOKENS``) are kept in ``meta``; when
-either changes, every item is indexed and tagged again at start-up.
+An item's index row holds textnorm's tokens of its body (its title once, then the rest of its
+text), ``EVERY`` and a token per topic whose keywords occur (``indexing``); ``item_topics``
+holds the topic keys. New items are indexed here; how each engine stores the tokens, unindexes
+changed items and is asked is ``textindex``'s. The topic configuration and the version of the
+token rule (``TOKENS``) are kept in ``meta``; when either changes, every item is indexed and
+tagged again at start-up.
 """
 
 from __future__ import annotations
@@ -12,28 +13,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sqlite3
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.digest.models import EditionKey, body_of
-from bot.search.textnorm import normalize
+from bot.search.textnorm import Phrase, normalize
 
-from .indexing import EVERY, TOKENS, ItemIndexer, topic_token
-from .repository import Repository
+from .indexing import TOKENS, ItemIndexer
+from .repository import Repository, upsert
 from .sortkeys import SORT_DAY, SORT_ISSUE, SORT_SERIES
 from .stamps import stamp
+from .textindex import TEXT_INDEX, TextIndex
 from .tx import immediate
 
 log = logging.getLogger(__name__)
 
 TopicSpec = Sequence[tuple[str, Sequence[str]]]  # (key, keywords)
-
-
-def _phrase(token: str) -> str:
-    return '"' + token.replace('"', '""') + '"'
+REINDEX_BATCH = 2000  # items read at once when the whole index is made again
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +74,11 @@ class SearchPage:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """What narrows a search besides the text: FTS5 expressions, dates, topics, a residual."""
+    """What a search asks: phrases all required and none allowed, dates, topics, series, and
+    a residual check of what the index cannot say exactly."""
 
-    match: str | None = None
-    exclude: str | None = None
+    terms: tuple[Phrase, ...] = ()
+    excluded: tuple[Phrase, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
     topics: tuple[str, ...] = ()
@@ -100,7 +99,7 @@ class ArchiveStamp:
     changed: str  # the latest updated_at
 
 
-def _hit(row: sqlite3.Row | tuple[Any, ...]) -> Hit:
+def _hit(row: Sequence[Any]) -> Hit:
     return Hit(
         id=row[0],
         date=dt.date.fromisoformat(row[1]),
@@ -116,8 +115,14 @@ def _hit(row: sqlite3.Row | tuple[Any, ...]) -> Hit:
 class SearchStore(Repository):
     """Indexing hooks and search queries."""
 
+    @property
+    def text(self) -> TextIndex:
+        """How this engine stores and asks the index."""
+        return TEXT_INDEX[self.db.engine]
+
     def setup(self, topics: TopicSpec | None) -> None:
-        """Register the index functions (before migrations run: the triggers need them)."""
+        """Learn the topics and register the index functions (before migrations run: the
+        SQLite triggers need them)."""
         stored = self._meta("topics")
         wanted = [[k, list(words)] for k, words in topics] if topics is not None else None
         spec: list[list[Any]] = wanted if wanted is not None else json.loads(stored or "[]")
@@ -135,12 +140,7 @@ class SearchStore(Repository):
             last[:] = [(key, value)]
             return value
 
-        self.db.conn.create_function(
-            "dg_tokens", 2, lambda a, b: index(a, b)[0], deterministic=True
-        )
-        self.db.conn.create_function(
-            "dg_topics", 2, lambda a, b: index(a, b)[1], deterministic=True
-        )
+        self.text.register(self.db, index)
         self._wanted_topics = None if wanted is None else json.dumps(wanted, ensure_ascii=False)
 
     def index_new_items(self, key: EditionKey, *, after_id: int) -> None:
@@ -150,13 +150,32 @@ class SearchStore(Repository):
             " AND issue = ? AND id > ?",
             [key.series, key.date.isoformat(), key.issue, after_id],
         ).fetchall()
+        self._index(rows)
+
+    def refresh(self, item_ids: Sequence[int]) -> None:
+        """Index again items whose title or text was changed in place (SQLite's triggers have
+        done it already)."""
+        if self.text.refreshes_itself or not item_ids:
+            return
+        for item_id in item_ids:
+            self.db.execute("DELETE FROM item_topics WHERE item_id = ?", [item_id])
+            self.db.execute(
+                f"DELETE FROM {self.text.table} WHERE {self.text.key} ="  # noqa: S608 - names
+                " (SELECT sortkey FROM items WHERE id = ?)",
+                [item_id],
+            )
+        sql = "SELECT id, sortkey, title, text FROM items WHERE id IN ({marks})"
+        self._index(list(self.rows_for(sql, item_ids)))
+
+    def _index(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Index rows and topics of items given as (id, sortkey, title, text)."""
         tokens, topics = [], []
         for item_id, key, title, text in rows:
             value = self._primed.get((title, text)) or self.indexer(title, text)
-            tokens.append((key, value[0]))
+            tokens.append((key, self.text.stored(value[0])))
             topics += [(item_id, topic) for topic in json.loads(value[1])]
-        self.db.conn.executemany("INSERT INTO items_fts(rowid, tokens) VALUES (?, ?)", tokens)
-        self.db.conn.executemany("INSERT INTO item_topics(item_id, topic) VALUES (?, ?)", topics)
+        self.db.executemany(self.text.insert, tokens)
+        self.db.executemany("INSERT INTO item_topics(item_id, topic) VALUES (?, ?)", topics)
 
     def prime(self, computed: dict[tuple[str, str], tuple[str, str]]) -> None:
         """Index values computed elsewhere (worker processes) for the next writes."""
@@ -172,20 +191,20 @@ class SearchStore(Repository):
         if not (topics or tokens):
             return
         with immediate(self.db):  # topic tokens live in the index too: rebuild both
-            self.db.execute("DELETE FROM item_topics")
-            self.db.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
-            self.db.execute(
-                "INSERT INTO items_fts(rowid, tokens) SELECT sortkey, dg_tokens(title, text) "
-                "FROM items"
-            )
-            self.db.execute(
-                "INSERT INTO item_topics(item_id, topic) SELECT i.id, j.value "
-                "FROM items i, json_each(dg_topics(i.title, i.text)) j"
-            )
+            self.reindex_all()
+            meta = upsert("meta", ("key", "value"), ("key",))
             if wanted is not None:
-                self.db.table("meta").upsert({"key": "topics", "value": wanted}, pk="key")
-            self.db.table("meta").upsert({"key": "tokens", "value": TOKENS}, pk="key")
+                self.db.execute(meta, ["topics", wanted])
+            self.db.execute(meta, ["tokens", TOKENS])
         log.info("%s changed: items indexed and tagged again", "topics" if topics else "tokens")
+
+    def reindex_all(self) -> None:
+        """Every item indexed and tagged again, from nothing (inside a transaction)."""
+        self.db.execute("DELETE FROM item_topics")
+        self.db.execute(self.text.clear)
+        cur = self.db.execute("SELECT id, sortkey, title, text FROM items ORDER BY id")
+        while rows := cur.fetchmany(REINDEX_BATCH):
+            self._index(rows)
 
     def _meta(self, key: str) -> str | None:
         if "meta" not in self.db.table_names():
@@ -210,20 +229,17 @@ class SearchStore(Repository):
         return out
 
     def index_size(self) -> int:
-        """Bytes the search index takes (its shadow tables)."""
-        row = self.db.execute(
-            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'items_fts%'"
-        ).fetchone()
-        return int(row[0] or 0)
+        """Bytes the search index takes."""
+        return self.text.size(self.db)
 
     # -- saved queries (for page buttons) ------------------------------------------------
 
     def save_search(self, chat_id: int, query: str, *, at: dt.datetime) -> int:
         cur = self.db.execute(
-            "INSERT INTO searches (chat_id, query, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO searches (chat_id, query, created_at) VALUES (?, ?, ?) RETURNING id",
             [chat_id, query, stamp(at)],
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
     def saved_search(self, search_id: int) -> SavedSearch | None:
         """The chat and the query of a saved search."""
@@ -235,14 +251,18 @@ class SearchStore(Repository):
     # -- search ---------------------------------------------------------------------------
 
     def _match(self, f: Filters) -> str:
-        """One FTS5 expression for text, exclusions and topics (every string quoted)."""
-        match = f.match or _phrase(EVERY)
-        if f.topics:
-            topics = " OR ".join(_phrase(topic_token(t)) for t in f.topics)
-            match = f"({match}) AND ({topics})"
-        if f.exclude:
-            match = f"({match}) NOT ({f.exclude})"
-        return match
+        """The index's expression for text, exclusions and topics (every string quoted)."""
+        return self.text.expression(f.terms, f.excluded, f.topics)
+
+    def _select(self, what: str, within: str = "") -> str:
+        """``SELECT what`` of the index rows that match (parameters: the expression, the
+        lowest and highest sort key), narrowed by ``within``; ``{k}`` in ``what`` and
+        ``within`` is the sort key's column."""
+        t = self.text
+        return (
+            f"SELECT {what.format(k=t.key)} FROM {t.table} WHERE {t.match}"  # noqa: S608 - constants
+            f" AND {t.key} BETWEEN ? AND ?{within.format(k=t.key)}"
+        )
 
     @staticmethod
     def _range(f: Filters) -> tuple[int, int]:
@@ -257,7 +277,7 @@ class SearchStore(Repository):
         if not f.series:
             return ""
         numbers = ", ".join(str(int(n)) for n in sorted(f.series))
-        return f" AND (rowid / {SORT_SERIES}) % {SORT_ISSUE // SORT_SERIES} IN ({numbers})"
+        return f" AND ({{k}} / {SORT_SERIES}) % {SORT_ISSUE // SORT_SERIES} IN ({numbers})"
 
     def search_items(
         self, filters: Filters, *, after: int | None = None, before: int | None = None, limit: int
@@ -272,11 +292,7 @@ class SearchStore(Repository):
         if filters.residual is not None:
             return self._residual_page(filters, match, (low, high), after, before, limit)
         within = self._in_series(filters)
-        total = self.db.execute(
-            "SELECT count(*) FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
-            + within,
-            [match, low, high],
-        ).fetchone()[0]
+        total = self.db.execute(self._select("count(*)", within), [match, low, high]).fetchone()[0]
         anchor = after if after is not None else before
         key = self._sortkey(anchor) if anchor is not None else None
         if anchor is not None and key is None:
@@ -285,10 +301,7 @@ class SearchStore(Repository):
             low, order = key + 1, "ASC"
         else:
             high, order = (key - 1 if key is not None else high), "DESC"
-        sql = (
-            "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - ASC/DESC, numbers
-            f"{within} ORDER BY rowid {order} LIMIT ?"
-        )
+        sql = self._select("{k}", within + " ORDER BY {k} " + order + " LIMIT ?")
         keys = [r[0] for r in self.db.execute(sql, [match, low, high, limit + 1])]
         more = len(keys) > limit
         if before is not None:
@@ -309,8 +322,7 @@ class SearchStore(Repository):
         keys = [
             r[0]
             for r in self.db.execute(
-                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
-                f"{self._in_series(filters)} ORDER BY rowid DESC",
+                self._select("{k}", self._in_series(filters) + " ORDER BY {k} DESC"),
                 [match, *bounds],
             )
         ]
@@ -341,19 +353,11 @@ class SearchStore(Repository):
         within = self._in_series(filters)
         if filters.residual is None:
             rows = self.db.execute(
-                f"SELECT rowid / {SORT_DAY}, count(*) FROM items_fts"  # noqa: S608 - numbers
-                f" WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?{within} GROUP BY 1",
+                self._select(f"{{k}} / {SORT_DAY}, count(*)", within + " GROUP BY 1"),
                 [match, low, high],
             )
             return Counter({dt.date.fromordinal(day): n for day, n in rows})
-        keys = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ?"  # noqa: S608 - numbers
-                + within,
-                [match, low, high],
-            )
-        ]
+        keys = [r[0] for r in self.db.execute(self._select("{k}", within), [match, low, high])]
         keep = filters.residual
         return Counter(h.date for h in self._hits(keys) if keep(normalize(h.body)))
 

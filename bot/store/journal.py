@@ -25,7 +25,8 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
-from .database import create_private, utcnow
+from .database import utcnow
+from .engines.sqlite import create_private
 from .stamps import stamp
 
 log = logging.getLogger(__name__)

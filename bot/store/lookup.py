@@ -67,8 +67,8 @@ def topic_keys(labels: Sequence[str], topics: Sequence[Topic]) -> tuple[str, ...
 def filters_for(query: Query, topics: Sequence[Topic], series: Sequence[Series] = ()) -> Filters:
     plan = fts_plan(query)
     return Filters(
-        match=plan.match,
-        exclude=plan.exclude,
+        terms=plan.terms,
+        excluded=plan.excluded,
         since=query.since,
         until=query.until,
         topics=topic_keys(query.topics, topics),

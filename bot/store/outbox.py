@@ -64,15 +64,13 @@ class OutboxStore(OutboxPlanning):
             )
             for r in rows
         ]
-        before = self.db.conn.total_changes
         with immediate(self.db):
-            self.db.conn.executemany(
-                f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
+            return self.db.executemany(
+                f"INSERT INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
                 "next_attempt_at, items, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 values,
             )
-        return self.db.conn.total_changes - before
 
     def due(
         self, now: dt.datetime, *, limit: int, busy: Sequence[int] = (), alerts: bool = True
@@ -93,11 +91,12 @@ class OutboxStore(OutboxPlanning):
         rows = self.db.execute(
             "SELECT d.id, d.kind, d.part, d.attempts, d.message_ids, d.items, d.due_at, "  # noqa: S608 - placeholders
             "d.series_id, d.edition_date, d.issue, d.week, d.broadcast_id, "
-            "c.*, (SELECT group_concat(scope, ' ') FROM subscriptions s WHERE s.chat_id = c.id)"
-            " AS scopes, (SELECT group_concat(series_id, ' ') FROM chat_series x "
+            f"c.*, (SELECT {self.db.joined('scope', ' ')} FROM subscriptions s"
+            " WHERE s.chat_id = c.id) AS scopes,"
+            f" (SELECT {self.db.joined('series_id', ' ')} FROM chat_series x "
             "WHERE x.chat_id = c.id) AS chosen FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? {besides}"
-            f"AND NOT (d.kind = 'alert' AND (? OR EXISTS ({EDITION_PENDING}))) "
+            f"AND NOT (d.kind = 'alert' AND (? = 1 OR EXISTS ({EDITION_PENDING}))) "
             "ORDER BY d.next_attempt_at, d.id LIMIT ?",
             [stamp(now), *busy, int(not alerts), limit],
         )
@@ -203,7 +202,11 @@ class OutboxStore(OutboxPlanning):
     def move_delivery(self, delivery_id: int, chat_id: int) -> None:
         """The chat migrated: the row follows it (or goes, when the new chat already has one)."""
         self.db.execute(
-            "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE id = ?", [chat_id, delivery_id]
+            "UPDATE deliveries SET chat_id = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM"
+            " deliveries n, deliveries o WHERE o.id = ? AND n.chat_id = ? AND n.kind = o.kind"
+            " AND n.series_id = o.series_id AND n.edition_date = o.edition_date"
+            " AND n.issue = o.issue AND n.week = o.week AND n.broadcast_id = o.broadcast_id)",
+            [chat_id, delivery_id, delivery_id, chat_id],
         )
 
     def requeue_failed(self, *, now: dt.datetime, max_rounds: int) -> int:

@@ -17,9 +17,9 @@ from .stamps import stamp
 
 # outbox rows (kind, series_id, edition_date, issue, week, broadcast_id, due_at, next_attempt_at,
 # created_at, updated_at as parameters) for active subscribed chats ``c``, ``s.since`` the
-# time each first subscribed; the caller appends the rest of the WHERE clause
+# time each first subscribed; the caller appends the rest of the WHERE clause, then SKIP
 PLAN_SUBSCRIBERS = (
-    f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608
+    f"INSERT INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608
     "next_attempt_at, created_at, updated_at) "
     "SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chats c "
     "JOIN (SELECT chat_id, min(created_at) AS since FROM subscriptions GROUP BY chat_id) s"
@@ -30,6 +30,7 @@ GETS_SERIES = (
     " AND (NOT EXISTS (SELECT 1 FROM chat_series x WHERE x.chat_id = c.id) OR EXISTS "
     "(SELECT 1 FROM chat_series x WHERE x.chat_id = c.id AND x.series_id = ?))"
 )
+SKIP = " ON CONFLICT DO NOTHING"  # a row planned already stays as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,7 @@ class OutboxPlanning(Repository):
         cur = self.db.execute(
             PLAN_SUBSCRIBERS + "c.cadence = 'weekly' AND coalesce(c.timezone, '') = ? "
             "AND coalesce(c.push_time, '') = ? AND c.week_day = ? AND s.since <= ? "
-            "AND coalesce(c.cadence_since, '') <= ?",
+            "AND coalesce(c.cadence_since, '') <= ?" + SKIP,
             [
                 Kind.ROUNDUP,
                 *Target.of_week(start).columns,
@@ -128,7 +129,7 @@ class OutboxPlanning(Repository):
         """
         cur = self.db.execute(
             PLAN_SUBSCRIBERS + "c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
-            "AND coalesce(c.push_time, '') = ? AND s.since <= ?" + GETS_SERIES,
+            "AND coalesce(c.push_time, '') = ? AND s.since <= ?" + GETS_SERIES + SKIP,
             [
                 Kind.EDITION,
                 *Target(edition).columns,
@@ -147,8 +148,9 @@ class OutboxPlanning(Repository):
     def subscribed_chats(self) -> Iterator[Subscriber]:
         """Every active subscribed chat with its scopes and chosen series (streamed)."""
         rows = self.db.execute(
-            "SELECT c.*, group_concat(s.scope, ' ') AS scopes, (SELECT group_concat(series_id, "
-            "' ') FROM chat_series x WHERE x.chat_id = c.id) AS chosen FROM chats c "
+            f"SELECT c.*, {self.db.joined('s.scope', ' ')} AS scopes,"  # noqa: S608 - constants
+            f" (SELECT {self.db.joined('series_id', ' ')} FROM chat_series x"
+            " WHERE x.chat_id = c.id) AS chosen FROM chats c "
             "JOIN subscriptions s ON s.chat_id = c.id WHERE c.active = 1 GROUP BY c.id"
         )
         names = [c[0] for c in rows.description]
@@ -165,10 +167,10 @@ class OutboxPlanning(Repository):
         """Outbox rows for every active subscribed chat that gets the edition's series, now
         (operator's push)."""
         cur = self.db.execute(
-            f"INSERT OR IGNORE INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
+            f"INSERT INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608 - constant
             "next_attempt_at, created_at, updated_at) SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
             "FROM chats c WHERE c.active = 1 AND c.cadence = 'daily' "
-            "AND c.id IN (SELECT chat_id FROM subscriptions)" + GETS_SERIES,
+            "AND c.id IN (SELECT chat_id FROM subscriptions)" + GETS_SERIES + SKIP,
             [Kind.EDITION, *Target(edition).columns, *[stamp(now)] * 4, edition.series],
         )
         return cur.rowcount

@@ -154,7 +154,7 @@ class SeriesStore(Repository):
         at = stamp(self.now())
         with immediate(self.db):
             self.db.execute("DELETE FROM chat_series WHERE chat_id = ?", [chat_id])
-            self.db.conn.executemany(
+            self.db.executemany(
                 "INSERT INTO chat_series (chat_id, series_id, created_at) VALUES (?, ?, ?)",
                 [(chat_id, n, at) for n in chosen],
             )

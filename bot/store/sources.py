@@ -14,13 +14,14 @@ from typing import Any
 
 from bot.digest.models import EditionKey
 
-from .repository import Repository
+from .repository import Repository, upsert
 from .stamps import stamp
 
 _COLUMNS = (
     "url, fetched_url, etag, last_modified, content_hash, edition_date, last_status, error,"
     " error_line, failing_since, checked_at, ok_at, created_at"
 )
+_UPSERT = upsert("sources", _COLUMNS.split(", "), ("url",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +73,7 @@ class RemoteStore(Repository):
 
     def put_source_state(self, state: SourceState) -> None:
         self.db.execute(
-            f"INSERT OR REPLACE INTO sources ({_COLUMNS})"  # noqa: S608 - fixed names
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _UPSERT,
             [
                 state.url,
                 state.fetched_url,

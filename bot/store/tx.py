@@ -1,10 +1,10 @@
 """Write transactions that take the write lock first, so a busy database is waited for.
 
-Part of the store. SQLite's plain ``BEGIN`` (what ``sqlite-utils``' ``atomic()`` issues) starts
-a read transaction that is upgraded at the first write; when another process holds the write
-lock at that moment, the upgrade fails at once with "database is locked" — the busy timeout is
-never used. ``BEGIN IMMEDIATE`` takes the write lock up front and waits for it up to the
-connection's busy timeout.
+Part of the store; the engine says how to begin (``Sql.begin``). SQLite's plain ``BEGIN``
+(what ``sqlite-utils``' ``atomic()`` issues) starts a read transaction that is upgraded at the
+first write; when another process holds the write lock at that moment, the upgrade fails at
+once with "database is locked" — the busy timeout is never used. ``BEGIN IMMEDIATE`` takes the
+write lock up front and waits for it up to the connection's busy timeout.
 """
 
 from __future__ import annotations
@@ -12,26 +12,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlite_utils import Database
+from .engines import Sql
 
 
 @contextmanager
-def immediate(db: Database) -> Iterator[None]:
+def immediate(db: Sql) -> Iterator[None]:
     """One write transaction for the block (joined, when one is already open)."""
-    conn = db.conn
-    if conn.in_transaction:
+    if db.in_transaction:
         yield
         return
-    conn.execute("BEGIN IMMEDIATE")
+    db.begin()
     try:
         yield
     except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
+        db.rollback()
         raise
     try:
-        conn.execute("COMMIT")
+        db.commit()
     except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
+        db.rollback()
         raise

@@ -257,8 +257,8 @@ def seed_store(path: Path, count: int) -> None:
         {"chat_id": FIRST_ID + n, "scope": "all", "created_at": now} for n in range(count)
     )
     with store.transaction():
-        store.db.table("chats").insert_all(chats, batch_size=5000)
-        store.db.table("subscriptions").insert_all(subscriptions, batch_size=5000)
+        store.db.utils.table("chats").insert_all(chats, batch_size=5000)
+        store.db.utils.table("subscriptions").insert_all(subscriptions, batch_size=5000)
     store.close()
 
 

@@ -42,6 +42,7 @@ QUEUE = "USING INDEX idx_deliveries_status_next_attempt_at (status=? AND next_at
 WAITING = "USING INDEX idx_deliveries_status_next_attempt_at (status=? AND next_attempt_at>?)"
 QUEUE_HEAD = "USING COVERING INDEX idx_deliveries_status_next_attempt_at (status=?)"
 BY_CHAT = "sqlite_autoindex_deliveries_1 (chat_id=?)"
+BY_KEY = "sqlite_autoindex_deliveries_1 (chat_id=? AND kind=? AND series_id=? AND edition_date=?"
 BY_EDITION = (
     "USING INDEX idx_deliveries_series_id_edition_date_issue_status "
     "(series_id=? AND edition_date=? AND issue=? AND status=?)"
@@ -272,7 +273,7 @@ PER_MESSAGE: dict[str, tuple[Call, tuple[str, ...]]] = {
         ),
         (ROWID,),
     ),
-    "move_delivery": (lambda s, w: s.outbox.move_delivery(w.pending[3], 42), (ROWID,)),
+    "move_delivery": (lambda s, w: s.outbox.move_delivery(w.pending[3], 42), (ROWID, BY_KEY)),
     "part_edited": (lambda s, w: s.corrections.part_edited(w.sent, 0, "h2"), (ROWID,)),
     "correction_step": (
         lambda s, w: s.corrections.correction_step(w.correction, 1, last=True, now=w.now),
@@ -329,7 +330,7 @@ PLANNING: dict[str, tuple[Call, tuple[str, ...]]] = {
     ),
     "requeue_failed": (lambda s, w: s.outbox.requeue_failed(now=w.now, max_rounds=3), (QUEUE,)),
     "retry_transient_now": (lambda s, w: s.outbox.retry_transient_now(now=w.now), (WAITING,)),
-    "migrate_chat": (lambda s, w: s.chats.migrate_chat(w.other, 42), (BY_CHAT,)),
+    "migrate_chat": (lambda s, w: s.chats.migrate_chat(w.other, 42), (BY_CHAT, BY_KEY)),
 }
 
 

@@ -38,10 +38,10 @@ def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     first = Store(path)
     assert {"editions", "items", "files"} <= set(first.db.table_names())
     assert first.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    applied = first.db.table("_sqlite_migrations").count
+    applied = first.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
     first.close()
     second = Store(path)
-    assert second.db.table("_sqlite_migrations").count == applied
+    assert second.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == applied
     second.close()
 
 

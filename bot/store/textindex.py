@@ -1,0 +1,115 @@
+"""The text index under the search, one kind per engine: how it is stored and asked.
+
+Part of the store. ``SearchStore`` (``index``) writes the same tokens to both (``indexing``:
+textnorm's tokens of an item's body, ``EVERY``, a token per topic) and asks with the same
+phrases (``bot.search.textnorm.Phrase``); this module says how each engine spells that:
+
+- SQLite: a contentless FTS5 table ``items_fts`` whose rowid is the item's sort key; a
+  phrase is FTS5 syntax. Its triggers (``schema``) unindex deleted and changed items, calling
+  the Python functions ``register`` puts on the connection.
+- PostgreSQL: ``item_index (sortkey, tokens tsvector)`` with a GIN index; the tokens are
+  stored as they are (a tsvector literal with their positions: no text-search configuration
+  touches them) and a phrase is a ``tsquery`` with ``<->``. Rows follow their item's sort key
+  by a cascading foreign key; a changed item is indexed again by the store (``refresh``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.search.textnorm import Phrase, lexeme
+
+from .engines import Engine, Sql
+from .indexing import EVERY, topic_token
+
+Indexer = Callable[[str | None, str | None], tuple[str, str]]  # (tokens, topics as JSON)
+MAX_POSITION = 16_383  # PostgreSQL keeps positions up to this; later ones are stored as it
+
+
+def _all(parts: Sequence[str], joiner: str) -> str:
+    return parts[0] if len(parts) == 1 else "(" + f" {joiner} ".join(parts) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class TextIndex:
+    """How one engine stores and asks the index: ``SELECT {key} FROM {table} WHERE {match}``
+    with the expression of ``expression`` as the parameter; rows written with ``insert``."""
+
+    engine: Engine
+    table: str
+    key: str
+    match: str
+    insert: str
+    clear: str
+    refreshes_itself: bool  # an item's changed text is indexed again by the database
+
+    def expression(
+        self, terms: Sequence[Phrase], excluded: Sequence[Phrase], topics: Sequence[str]
+    ) -> str:
+        """Every term, one of the topics (when any), none of the excluded phrases."""
+        if self.engine is Engine.SQLITE:
+            match = " AND ".join(p.fts() for p in terms) or _fts(EVERY)
+            if topics:
+                match = f"({match}) AND ({' OR '.join(_fts(topic_token(t)) for t in topics)})"
+            if excluded:
+                match = f"({match}) NOT ({' OR '.join(p.fts() for p in excluded)})"
+            return match
+        parts = [p.tsquery() for p in terms] or [lexeme(EVERY)]
+        if topics:
+            parts.append(_all([lexeme(topic_token(t)) for t in topics], "|"))
+        if excluded:
+            parts.append("!" + _all([p.tsquery() for p in excluded], "|"))
+        return _all(parts, "&")
+
+    def stored(self, tokens: str) -> str:
+        """What the index's column holds for an item's tokens (space-separated)."""
+        if self.engine is Engine.SQLITE:
+            return tokens
+        positions: dict[str, list[int]] = {}
+        for n, token in enumerate(tokens.split(), start=1):
+            positions.setdefault(token, []).append(min(n, MAX_POSITION))
+        return " ".join(
+            f"{lexeme(t)}:{','.join(map(str, sorted(set(p))[:255]))}" for t, p in positions.items()
+        )
+
+    def register(self, db: Sql, indexer: Indexer) -> None:
+        """SQLite: the functions its triggers call (``dg_tokens``, ``dg_topics``)."""
+        if self.engine is not Engine.SQLITE:
+            return
+        conn = db.conn  # type: ignore[attr-defined]
+        conn.create_function("dg_tokens", 2, lambda a, b: indexer(a, b)[0], deterministic=True)
+        conn.create_function("dg_topics", 2, lambda a, b: indexer(a, b)[1], deterministic=True)
+
+    def size(self, db: Sql) -> int:
+        """Bytes the index takes."""
+        if self.engine is Engine.SQLITE:
+            sql = "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'items_fts%'"
+        else:
+            sql = "SELECT pg_total_relation_size('item_index')"
+        return int(db.execute(sql).fetchone()[0] or 0)
+
+
+def _fts(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+SQLITE = TextIndex(
+    engine=Engine.SQLITE,
+    table="items_fts",
+    key="rowid",
+    match="items_fts MATCH ?",
+    insert="INSERT INTO items_fts(rowid, tokens) VALUES (?, ?)",
+    clear="INSERT INTO items_fts(items_fts) VALUES ('delete-all')",
+    refreshes_itself=True,
+)
+POSTGRES = TextIndex(
+    engine=Engine.POSTGRES,
+    table="item_index",
+    key="sortkey",
+    match="tokens @@ ?::tsquery",
+    insert="INSERT INTO item_index (sortkey, tokens) VALUES (?, ?::tsvector)",
+    clear="DELETE FROM item_index",
+    refreshes_itself=False,
+)
+TEXT_INDEX = {index.engine: index for index in (SQLITE, POSTGRES)}
