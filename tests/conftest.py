@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from hypothesis import settings
+from pgserver import PgCluster, PgUnavailable, start_cluster
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import BotRunner
@@ -58,6 +59,36 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test for want of something this machine lacks; under CI (``CI=true``), where
+    ``.ci/run`` installs it, fail instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: .ci/run installs it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A throwaway PostgreSQL server on a Unix socket, one per test process (xdist worker),
+    started when a test first asks for it (skipped if it cannot start, failed under CI)."""
+    try:
+        cluster = start_cluster()
+    except PgUnavailable as exc:
+        unavailable(f"PostgreSQL cannot start: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    """A fresh, empty database of the test's own: its URL (what ``storage.url`` holds)."""
+    name = pg_cluster.create_database()
+    yield pg_cluster.url(name)
+    pg_cluster.drop_database(name)
 
 
 @dataclass(frozen=True, slots=True)
