@@ -119,7 +119,7 @@ def find_binaries() -> PgBinaries:
     ]
     if not found:
         raise PgUnavailable(
-            "PostgreSQL's initdb and pg_ctl are not on PATH nor in /usr/lib/postgresql/*/bin "
+            f"PostgreSQL's initdb and pg_ctl are not on PATH nor in {DEBIAN_BINARIES}/*/bin "
             "(apt-get install postgresql)"
         )
     newest = max(found, key=lambda folder: _number(folder.parent.name))
