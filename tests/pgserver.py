@@ -25,8 +25,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    import psycopg
 
 MIN_VERSION = 14  # what the bot supports (storage.url)
 SUPERUSER = "postgres"  # initdb -U: the same role name whoever runs the server
@@ -101,7 +104,7 @@ class PgCluster:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def _admin(self) -> Any:
+    def _admin(self) -> psycopg.Connection[tuple[Any, ...]]:
         import psycopg
 
         return psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=10)
