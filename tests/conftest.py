@@ -91,6 +91,25 @@ def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
     pg_cluster.drop_database(name)
 
 
+ENGINES = ["sqlite", "postgresql"]
+
+
+def database_of(request: pytest.FixtureRequest, engine: str, folder: Path) -> str:
+    """A new database of ``engine``: a SQLite file in ``folder``, or a fresh database of the
+    test process's PostgreSQL cluster (dropped with it)."""
+    if engine == "sqlite":
+        return str(folder / "db" / "bot.sqlite3")
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return cluster.url(cluster.create_database())
+
+
+@pytest.fixture(params=ENGINES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the test's database lives, once per engine: a SQLite file, or a fresh PostgreSQL
+    database (what ``storage.path`` / ``storage.url`` would hold)."""
+    return database_of(request, request.param, tmp_path)
+
+
 @dataclass(frozen=True, slots=True)
 class Emulator:
     sandbox: Sandbox

@@ -21,12 +21,14 @@ from .chats import ChatStore
 from .corrections import CorrectionStore
 from .edition_rows import Change, EditionInfo
 from .editions import EditionStore
+from .engines import Engine, Sql, engine_of
+from .engines.postgres import PostgresSql, shown
 from .engines.sqlite import SqliteSql
+from .migrate import apply
 from .files import FileStore
 from .index import SearchStore, TopicSpec
 from .outbox import OutboxStore
 from .scheduled import ScheduleStore
-from .schema import migrations
 from .series import SeriesStore
 from .sources import RemoteStore
 from .tx import immediate
@@ -45,6 +47,9 @@ class Store:
     table family (``store.editions``, ``store.chats``, ``store.outbox`` …). Not thread-safe:
     the running bot uses it from one thread (``gateway.Db``'s writer), never the event loop."""
 
+    path: Path | str  # what names the database in a message (never a password)
+    target: str  # what opens it again (a file, or a PostgreSQL URL)
+
     def __init__(
         self,
         path: Path | str,
@@ -52,12 +57,11 @@ class Store:
         now: Callable[[], dt.datetime] = utcnow,
         topics: TopicSpec | None = None,
     ) -> None:
-        self.path = Path(path)
-        self.db = SqliteSql(path)
+        self.db = _connect(self, path)
         self.now = now
         self.index = SearchStore(self.db, now)
         self.index.setup(topics)  # before the migrations: their triggers call its functions
-        migrations.apply(self.db.utils)
+        apply(self.db)
         self.index.retag_if_changed()
         self._repositories()
 
@@ -66,8 +70,7 @@ class Store:
         """A second connection to a database the bot has opened, for reads only
         (``PRAGMA query_only``): no migrations, no index functions."""
         store = cls.__new__(cls)
-        store.path = Path(path)
-        store.db = SqliteSql(path, read_only=True)
+        store.db = _connect(store, path, read_only=True)
         store.now = now
         store.index = SearchStore(store.db, now)
         store._repositories()
@@ -86,6 +89,10 @@ class Store:
         self.corrections = CorrectionStore(db, now)
         self.changes = ChangeStore(db, now)
         self.approvals = ApprovalStore(db, now)
+
+    @property
+    def engine(self) -> Engine:
+        return self.db.engine
 
     def close(self) -> None:
         self.db.close()
@@ -116,3 +123,15 @@ class Store:
         """
         with immediate(self.db):
             yield
+
+
+def _connect(store: Store, location: Path | str, *, read_only: bool = False) -> Sql:
+    """The connection for a database location (a SQLite file, ``:memory:`` or a PostgreSQL
+    URL); sets the store's ``target`` (what opens it again) and ``path`` (what names it in a
+    message: a PostgreSQL URL without its password)."""
+    store.target = str(location)
+    if engine_of(store.target) is Engine.POSTGRES:
+        store.path = shown(store.target)
+        return PostgresSql(store.target, read_only=read_only)
+    store.path = Path(location)
+    return SqliteSql(location, read_only=read_only)

@@ -118,7 +118,7 @@ class Db:
     def _on_reader(self, fn: Callable[[Store], T]) -> T:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store.reader(self.path, now=self.store.now)
+            store = Store.reader(self.store.target, now=self.store.now)
             self._local.store = store
             with self._opened_lock:
                 self._opened.append(store)

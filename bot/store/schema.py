@@ -1,19 +1,45 @@
-"""The database schema: every table, created and changed by sqlite-utils migrations.
+"""The database schema: every table, created and changed by migrations in one list.
 
-Migrations run at start-up in order and are recorded in ``_sqlite_migrations``; a new column or
-table is a new migration at the end of this file, never an edit of an applied one.
+Migrations run at start-up in order (``migrate``) and are recorded (SQLite: in
+``_sqlite_migrations`` by sqlite-utils; PostgreSQL: in ``_migrations``); a new column or table
+is a new migration at the end of this file, never an edit of an applied one. The first 23 were
+written for SQLite alone (PostgreSQL starts from ``schema_pg``'s baseline, which stands for
+them); every later one is registered with ``both`` and written once, in SQL both engines speak.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from .engines import Sql
+from .engines.sqlite import SqliteSql
 
 from .schema_issues import issue_numbers
 from .schema_outbox import outbox_keys, rendered_and_shares, sent_as
 from .schema_series import kept_topics, series_tables
 
 migrations = Migrations("digestbot")
+Migration = Callable[[Sql], None]
+BOTH: list[tuple[str, Migration]] = []  # migrations after the SQLite-only ones, in order
+
+
+def both(name: str) -> Callable[[Migration], Migration]:
+    """Register a migration for both engines (after every one registered before it)."""
+
+    def register(fn: Migration) -> Migration:
+        BOTH.append((name, fn))
+        migrations(name=name)(lambda db: fn(SqliteSql.over(db.conn)))
+        return fn
+
+    return register
+
+
+def names() -> list[str]:
+    """Every migration's name, in the order they run."""
+    return [m.name for m in migrations._migrations]  # noqa: SLF001 - sqlite-utils keeps the list
 
 
 @migrations(name="0001_editions_items_files")

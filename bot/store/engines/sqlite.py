@@ -41,6 +41,13 @@ class SqliteSql(Sql):
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
 
+    @classmethod
+    def over(cls, conn: sqlite3.Connection) -> SqliteSql:
+        """``Sql`` over a connection opened already (a migration's)."""
+        sql = cls.__new__(cls)
+        sql.path, sql.conn = "", conn
+        return sql
+
     @property
     def utils(self) -> Database:
         """sqlite-utils over this connection (the SQLite migrations use its table API)."""
