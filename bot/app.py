@@ -190,7 +190,7 @@ class BotRunner:
             DataLock.acquire, self.config.db_path, role=self.role, wait=10.0
         )
         db = self.db = await Db.open(
-            self.config.db_path, topics=self.config.topic_spec, now=self.now
+            self.config.database, topics=self.config.topic_spec, now=self.now
         )
         journal = self.journal = Journal(self.config.db_path.with_name(JOURNAL), now=self.now)
         await journal.open()
@@ -253,7 +253,7 @@ class BotRunner:
         if self.db is None:
             return None
         if self._side is None:
-            self._side = Store(self.db.path, now=self.now)
+            self._side = Store(self.db.store.target, now=self.now)
         return self._side
 
     async def health(self) -> Health:

@@ -31,6 +31,7 @@ ENV_CONFIG = "DIGESTBOT_CONFIG"
 ENV_TOKENS = ("DIGESTBOT_TOKEN", "TELEGRAM_BOT_TOKEN")
 ENV_DATA = "DIGESTBOT_DATA"
 ENV_API_BASE_URL = "DIGESTBOT_API_BASE_URL"
+ENV_DATABASE_URL = "DIGESTBOT_DATABASE_URL"
 DEFAULT_CONFIG_FILE = Path("config.toml")
 
 
@@ -129,6 +130,7 @@ class Config:
     limits: DigestLimits = DigestLimits()
     undated: str = default("digests.undated")
     db_path: Path = Path("data/digestbot.sqlite3")
+    db_url: str = ""  # PostgreSQL instead of db_path (a secret: it may hold a password)
     telegram: TelegramConfig = TelegramConfig()
     push: PushConfig = PushConfig()
     webhook: WebhookConfig = WebhookConfig()
@@ -140,6 +142,12 @@ class Config:
     file: Path | None = None
 
     @property
+    def database(self) -> str:
+        """Where the bot's data lives: the PostgreSQL URL when one is set, else the SQLite
+        file."""
+        return self.db_url or str(self.db_path)
+
+    @property
     def topic_spec(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(key, keywords) of every topic: what the store tags items with."""
         return tuple((t.key, t.keywords) for t in self.topics)
@@ -147,6 +155,14 @@ class Config:
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.push.timezone)
+
+
+def _database_url(from_env: str | None, from_file: str) -> str:
+    """``storage.url``, or $DIGESTBOT_DATABASE_URL over it (never echoed: it may hold a
+    password)."""
+    if from_env and values.database_url(from_env) is None:
+        raise ConfigError(f"{ENV_DATABASE_URL}: expected a postgresql:// URL")
+    return from_env or from_file
 
 
 def _shown(value: object) -> str:
@@ -299,6 +315,7 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
         limits=DigestLimits(max_items=d.get("max_items"), max_parts=d.get("max_parts")),
         undated=d.get("undated"),
         db_path=Path(s.get("path", str(data_dir / "digestbot.sqlite3"))),
+        db_url=_database_url(env.get(ENV_DATABASE_URL), s.get("url")),
         telegram=telegram,
         push=push,
         webhook=webhook,

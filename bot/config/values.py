@@ -80,6 +80,12 @@ def url(raw: object) -> str | None:
     return raw.rstrip("/") if ok and isinstance(raw, str) else None
 
 
+def database_url(raw: object) -> str | None:
+    """A PostgreSQL URL (``postgresql://…``, libpq's form); "" for none (SQLite)."""
+    ok = isinstance(raw, str) and (raw == "" or raw.startswith(("postgresql://", "postgres://")))
+    return raw if ok and isinstance(raw, str) else None
+
+
 def port(raw: object) -> int | None:
     ok = isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= 65535
     return raw if ok and isinstance(raw, int) else None

@@ -188,7 +188,7 @@ class Pusher:
             await asyncio.sleep(STORE_PAUSE)
         except Exception:  # one row must never stop the sender
             log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
-            with contextlib.suppress(DatabaseError):
+            with contextlib.suppress(*DatabaseError):
                 await self.give_up(row, Status.FAILED, "internal error")
         finally:
             if self._round is not None:
@@ -197,7 +197,7 @@ class Pusher:
             self._chats.pop(row.id, None)
             self._slots.release()
             if not self._inflight and self._round is not None:
-                with contextlib.suppress(DatabaseError):
+                with contextlib.suppress(*DatabaseError):
                     if not await self._due(limit=1):
                         self._round_done()  # the last one: said before idle() returns
             self._wake.set()
@@ -220,7 +220,7 @@ class Pusher:
 
     # -- one delivery ---------------------------------------------------------------------
 
-    def _store_fault(self, exc: DatabaseError) -> None:
+    def _store_fault(self, exc: Exception) -> None:
         reason = describe(self.services.db.path, exc)
         if self.services.runtime.store_failed(self.services.now(), reason):
             log.error("sender: %s", reason)

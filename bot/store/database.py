@@ -24,9 +24,9 @@ from .editions import EditionStore
 from .engines import Engine, Sql, engine_of
 from .engines.postgres import PostgresSql, shown
 from .engines.sqlite import SqliteSql
-from .migrate import apply
 from .files import FileStore
 from .index import SearchStore, TopicSpec
+from .migrate import apply
 from .outbox import OutboxStore
 from .scheduled import ScheduleStore
 from .series import SeriesStore
@@ -105,6 +105,8 @@ class Store:
         partial.unlink(missing_ok=True)
         # the copy holds every chat and alert: readable by the bot's user only, from the start
         os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        if not isinstance(self.db, SqliteSql):
+            raise NotImplementedError("a PostgreSQL database is backed up with pg_dump")
         copy = sqlite3.connect(str(partial))
         try:
             self.db.conn.backup(copy, pages=1024)

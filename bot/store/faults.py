@@ -10,6 +10,9 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Final
+
+import psycopg
 
 NO_ROOM = 64 * 1024  # bytes free on a disk that counts as full
 
@@ -45,11 +48,14 @@ _BY_CODE = {
 }
 
 
-DatabaseError = sqlite3.Error  # what the store raises when the database fails
+# what the store raises when the database fails, on either engine
+DatabaseError: Final = (sqlite3.Error, psycopg.Error)
 
 
-def cause(exc: sqlite3.Error) -> str:
+def cause(exc: BaseException) -> str:
     """What went wrong and the fix, without the file name."""
+    if isinstance(exc, psycopg.Error):
+        return postgres_cause(exc)
     code = getattr(exc, "sqlite_errorcode", None)
     name = _BY_CODE.get(code & 0xFF) if isinstance(code, int) else None
     if name is None:
@@ -72,11 +78,13 @@ def cause(exc: sqlite3.Error) -> str:
     return _CAUSES[name] if name else f"database error: {exc}"
 
 
-def describe(path: Path | str, exc: sqlite3.Error) -> str:
+def describe(path: Path | str, exc: BaseException) -> str:
     """``<path>: <cause and fix>``: the one line a user sees. SQLite calls a write that found
     no room an I/O error at times (the WAL index, a journal): a disk with no room left is said
     to be full whatever the code."""
     said = cause(exc)
+    if isinstance(exc, psycopg.Error):
+        return f"{path}: {said}"
     if said in (_CAUSES["SQLITE_IOERR"], _CAUSES["SQLITE_CANTOPEN"]) and _no_room(Path(path)):
         said = _CAUSES["SQLITE_FULL"]
     return f"{path}: {said}"
@@ -87,3 +95,32 @@ def _no_room(path: Path) -> bool:
         return shutil.disk_usage(path.parent).free < NO_ROOM
     except OSError:
         return False
+
+
+# PostgreSQL: SQLSTATE classes and codes → what it means, what to do (the password never shown)
+_PG_CAUSES: dict[str, str] = {
+    "28P01": "PostgreSQL refused the user name or password: check storage.url (or ~/.pgpass)",
+    "28000": "PostgreSQL refused this user: check storage.url and the server's pg_hba.conf",
+    "3D000": "the PostgreSQL database does not exist: create it (createdb), or fix storage.url",
+    "53100": "the PostgreSQL server's disk is full: free some space there",
+    "57P01": "the PostgreSQL server is shutting down: start it again (the bot carries on)",
+    "42501": "PostgreSQL denied access: grant the bot's user rights on its database",
+}
+
+
+def postgres_cause(exc: psycopg.Error) -> str:
+    """What a PostgreSQL error means and the fix, by its SQLSTATE; a connection that failed
+    before any (refused, no such host, timed out) says where to look."""
+    code = exc.sqlstate or ""
+    if code in _PG_CAUSES:
+        return _PG_CAUSES[code]
+    text = str(exc).lower()
+    if "password authentication failed" in text or "no password supplied" in text:
+        return _PG_CAUSES["28P01"]
+    if isinstance(exc, psycopg.OperationalError) and not code:
+        return (
+            "cannot reach the PostgreSQL server (refused, unknown host or no answer): check "
+            "storage.url's host and port, and that the server runs"
+        )
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"PostgreSQL error: {first}"

@@ -35,7 +35,7 @@ def apply(db: Sql, *, at: str = "") -> None:
         return
     db.execute(
         'CREATE TABLE IF NOT EXISTS _migrations (name TEXT COLLATE "C" PRIMARY KEY,'
-        ' applied_at TEXT NOT NULL)'
+        " applied_at TEXT NOT NULL)"
     )
     with immediate(db):
         db.execute("SELECT pg_advisory_xact_lock(?)", [LOCK])
@@ -70,4 +70,3 @@ def _refuse_newer(applied: set[str]) -> None:
             f"the database was made by a newer digestbot (migration {unknown[-1]}): run that "
             "version, or restore a backup made by this one"
         )
-

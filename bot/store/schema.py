@@ -16,7 +16,6 @@ from sqlite_utils.migrations import Migrations
 
 from .engines import Sql
 from .engines.sqlite import SqliteSql
-
 from .schema_issues import issue_numbers
 from .schema_outbox import outbox_keys, rendered_and_shares, sent_as
 from .schema_series import kept_topics, series_tables
@@ -39,7 +38,7 @@ def both(name: str) -> Callable[[Migration], Migration]:
 
 def names() -> list[str]:
     """Every migration's name, in the order they run."""
-    return [m.name for m in migrations._migrations]  # noqa: SLF001 - sqlite-utils keeps the list
+    return [m.name for m in migrations._migrations]  # sqlite-utils keeps the list there
 
 
 @migrations(name="0001_editions_items_files")

@@ -59,8 +59,8 @@ BASELINE: tuple[str, ...] = (
     """CREATE INDEX idx_items_series_id_edition_date_issue_position
         ON items (series_id, edition_date, issue, position)""",
     # the search index: a row per item, following its sort key (textindex)
-    """CREATE TABLE item_index (sortkey BIGINT PRIMARY KEY
-        REFERENCES items(sortkey) ON UPDATE CASCADE ON DELETE CASCADE, tokens tsvector NOT NULL)""",
+    """CREATE TABLE item_index (sortkey BIGINT PRIMARY KEY REFERENCES items(sortkey)
+        ON UPDATE CASCADE ON DELETE CASCADE, tokens tsvector NOT NULL)""",
     "CREATE INDEX item_index_tokens ON item_index USING gin (tokens)",
     f"""CREATE TABLE item_topics (item_id BIGINT REFERENCES items(id) ON DELETE CASCADE,
         topic {_T}, PRIMARY KEY (item_id, topic))""",
