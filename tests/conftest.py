@@ -152,13 +152,24 @@ def digests(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(tmp_path: Path, emulator: Emulator, digests: Path) -> Config:
-    """The bot's config: the emulator as its Bot API, data in a temporary folder."""
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine of the bot's database: SQLite, unless the test runs on both (its folder is
+    in ``BOTH_ENGINES``) or $DIGESTBOT_TEST_ENGINE names another."""
+    return str(getattr(request, "param", os.environ.get("DIGESTBOT_TEST_ENGINE", "sqlite")))
+
+
+@pytest.fixture
+def config(
+    request: pytest.FixtureRequest, tmp_path: Path, emulator: Emulator, digests: Path, engine: str
+) -> Config:
+    """The bot's config: the emulator as its Bot API, data in a temporary folder (the
+    database there, or a PostgreSQL database of the test's own)."""
     data = tmp_path / "data"
     return Config(
         data_dir=data,
         digests_dir=digests,
         db_path=data / "digestbot.sqlite3",
+        db_url="" if engine == "sqlite" else database_of(request, engine, tmp_path),
         telegram=TelegramConfig(token=TOKEN, api_base_url=f"{emulator.url}/bot"),
         http=HttpConfig(port=0),
     )

@@ -258,7 +258,7 @@ class EditionStore(NumberedEditions):
         not)."""
         rows = self.db.execute(
             "SELECT series_id, date, issue, content_hash, ingested_at FROM editions "
-            "WHERE date >= ? AND NOT quiet ORDER BY date, issue, series_id",
+            "WHERE date >= ? AND quiet = 0 ORDER BY date, issue, series_id",
             [since.isoformat()],
         ).fetchall()
         return [
