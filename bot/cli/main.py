@@ -8,6 +8,7 @@ import errno
 import importlib
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -17,7 +18,8 @@ from bot import __version__
 from bot.config import Config, ConfigError, StartupError, load_config
 from bot.ops.lockfile import LockHeld
 from bot.ops.logs import Redactor, setup_logging
-from bot.store.faults import DatabaseError, describe
+from bot.store.engines.postgres import shown
+from bot.store.faults import OpenError, describe
 
 from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, err, out
 
@@ -155,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="target file, or a folder for a time-stamped file")
     p = add("check-config", "check:cmd_check_config", "validate the configuration and show it")
     p.add_argument("--json", action="store_true")
+    p = add(
+        "migrate-db",
+        "migrate_db:cmd_migrate_db",
+        "copy the SQLite database into a new PostgreSQL database and check every table",
+    )
+    p.add_argument("--to", required=True, metavar="URL", help="an empty database's postgresql://…")
     return parser
 
 
@@ -175,8 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartupError as exc:  # a port taken, a folder unreadable, no Bot API: one line
         err(f"digestbot: {exc}")
         return EXIT_FAILED
-    except DatabaseError as exc:  # locked, read-only, full, corrupt: one line, no traceback
-        err(f"digestbot: {describe(config.db_path, exc)}")
+    except OpenError as exc:  # locked, full, refused, a newer schema: one line, no traceback
+        err(f"digestbot: {describe(_where(config, exc), exc)}")
         return EXIT_FAILED
     except BrokenPipeError:
         return EXIT_OK
@@ -186,6 +194,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(f"digestbot: {describe_os(exc)}")
         return EXIT_FAILED
     return code
+
+
+def _where(config: Config, exc: BaseException) -> Path | str:
+    """The database a fault is about, fit to print (a PostgreSQL URL without its password)."""
+    if isinstance(exc, sqlite3.Error) or not config.db_url:
+        return config.db_path
+    return shown(config.db_url)
 
 
 _OS_FIXES = {

@@ -14,6 +14,9 @@ from typing import Final
 
 import psycopg
 
+from .engines.postgres import ServerTooOld
+from .migrate import SchemaTooNew
+
 NO_ROOM = 64 * 1024  # bytes free on a disk that counts as full
 
 # SQLite primary result codes (the low byte of an extended code) → what it means, what to do
@@ -50,10 +53,14 @@ _BY_CODE = {
 
 # what the store raises when the database fails, on either engine
 DatabaseError: Final = (sqlite3.Error, psycopg.Error)
+# what opening a database can end in besides (a schema from a newer bot): one line too
+OpenError: Final = (*DatabaseError, SchemaTooNew)
 
 
 def cause(exc: BaseException) -> str:
     """What went wrong and the fix, without the file name."""
+    if isinstance(exc, SchemaTooNew):
+        return str(exc)
     if isinstance(exc, psycopg.Error):
         return postgres_cause(exc)
     code = getattr(exc, "sqlite_errorcode", None)
@@ -111,6 +118,8 @@ _PG_CAUSES: dict[str, str] = {
 def postgres_cause(exc: psycopg.Error) -> str:
     """What a PostgreSQL error means and the fix, by its SQLSTATE; a connection that failed
     before any (refused, no such host, timed out) says where to look."""
+    if isinstance(exc, ServerTooOld):
+        return str(exc)
     code = exc.sqlstate or ""
     if code in _PG_CAUSES:
         return _PG_CAUSES[code]

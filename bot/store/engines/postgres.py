@@ -21,12 +21,24 @@ MIN_VERSION = 140000  # server_version_num of PostgreSQL 14
 CONNECT_TIMEOUT = 10  # seconds: a server that does not answer is an error, not a hang
 
 
+class ServerTooOld(psycopg.NotSupportedError):
+    """The server is older than PostgreSQL 14 (``MIN_VERSION``); ``str()`` says which and
+    what to do."""
+
+
 class PostgresSql(Sql):
     engine = Engine.POSTGRES
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = url
         self.conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        if self.server_version < MIN_VERSION:
+            found = _release(self.server_version)
+            self.conn.close()
+            raise ServerTooOld(
+                f"the PostgreSQL server is version {found}; digestbot needs 14 or newer: "
+                "upgrade it, or point storage.url at a newer server"
+            )
         if read_only:
             self.conn.execute("SET default_transaction_read_only = on")
 
@@ -76,6 +88,14 @@ class PostgresSql(Sql):
 
     def joined(self, expr: str, sep: str) -> str:
         return f"string_agg(CAST({expr} AS TEXT), '{sep}')"
+
+
+def _release(number: int) -> str:
+    """``server_version_num`` as people write it: 130004 → 13.4, 90624 → 9.6.24."""
+    major = number // 10000
+    if major >= 10:
+        return f"{major}.{number % 10000}"
+    return f"{major}.{number // 100 % 100}.{number % 100}"
 
 
 def shown(url: str) -> str:
