@@ -60,9 +60,13 @@ class Store:
         self.db = _connect(self, path)
         self.now = now
         self.index = SearchStore(self.db, now)
-        self.index.setup(topics)  # before the migrations: their triggers call its functions
-        apply(self.db)
-        self.index.retag_if_changed()
+        try:
+            self.index.setup(topics)  # before the migrations: their triggers call its functions
+            apply(self.db)
+            self.index.retag_if_changed()
+        except BaseException:  # a schema from a newer bot, a failed migration: not left open
+            self.db.close()
+            raise
         self._repositories()
 
     @classmethod
