@@ -179,8 +179,11 @@ def _run(cluster: PgCluster, args: list[Any]) -> None:
         raise PgUnavailable(f"{Path(args[0]).name} failed: {exc} {output.strip()}") from exc
 
 
-def start_cluster() -> PgCluster:
-    """initdb into a new folder under /tmp and start the server on its socket (waits for it)."""
+def start_cluster(*, password: str | None = None) -> PgCluster:
+    """initdb into a new folder under /tmp and start the server on its socket (waits for it).
+
+    ``password``: the superuser's, asked of every connection (scram-sha-256) instead of
+    trusting them all."""
     binaries = find_binaries()
     uid, gid = _server_user()
     root = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
@@ -188,13 +191,22 @@ def start_cluster() -> PgCluster:
     try:
         if uid is not None and gid is not None:
             os.chown(root, uid, gid)
+        auth = ["--auth=trust"]
+        if password is not None:
+            pwfile = root / "pwfile"
+            pwfile.write_text(password + "\n", "utf-8")
+            if uid is not None and gid is not None:
+                os.chown(pwfile, uid, gid)
+            auth = ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
         _run(
             cluster,
             [
-                *(binaries.initdb, "-D", cluster.data, "-U", SUPERUSER),
-                *("--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"),
+                *(binaries.initdb, "-D", cluster.data, "-U", SUPERUSER, *auth),
+                *("--no-sync", "-E", "UTF8", "--locale=C"),
             ],
         )
+        if password is not None:
+            (root / "pwfile").unlink()
         settings = {**SETTINGS, "unix_socket_directories": f"'{root}'"}
         with (cluster.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
             conf.write("\n# tests/pgserver.py\n")
