@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.chat import settings
 from bot.chat.handlers import COMMANDS
+from bot.cli.main import build_parser
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 
@@ -28,3 +29,12 @@ def test_readme_lists_the_settings_table() -> None:
     """The README's settings list is the one the SETTINGS table makes (names, aliases, values)."""
     rows = settings.readme_rows()
     assert rows in README, f"README.md: the settings list is out of date; it should be:\n{rows}"
+
+
+def test_readme_lists_every_command_line_command() -> None:
+    """Each ``digestbot`` subcommand has a row in the README's command line table."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert commands
+    for name in commands:
+        assert f"| `{name}" in README, f"README.md: no row for `digestbot {name}`"
