@@ -8,7 +8,6 @@ import errno
 import importlib
 import logging
 import signal
-import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -18,8 +17,7 @@ from bot import __version__
 from bot.config import Config, ConfigError, StartupError, load_config
 from bot.ops.lockfile import LockHeld
 from bot.ops.logs import Redactor, setup_logging
-from bot.store.engines.postgres import shown
-from bot.store.faults import OpenError, describe
+from bot.store.faults import OpenError, describe, named
 
 from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, err, out
 
@@ -184,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(f"digestbot: {exc}")
         return EXIT_FAILED
     except OpenError as exc:  # locked, full, refused, a newer schema: one line, no traceback
-        err(f"digestbot: {describe(_where(config, exc), exc)}")
+        err(f"digestbot: {describe(named(exc, path=config.db_path, url=config.db_url), exc)}")
         return EXIT_FAILED
     except BrokenPipeError:
         return EXIT_OK
@@ -194,13 +192,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(f"digestbot: {describe_os(exc)}")
         return EXIT_FAILED
     return code
-
-
-def _where(config: Config, exc: BaseException) -> Path | str:
-    """The database a fault is about, fit to print (a PostgreSQL URL without its password)."""
-    if isinstance(exc, sqlite3.Error) or not config.db_url:
-        return config.db_path
-    return shown(config.db_url)
 
 
 _OS_FIXES = {

@@ -14,7 +14,7 @@ from typing import Final
 
 import psycopg
 
-from .engines.postgres import ServerTooOld
+from .engines.postgres import ServerTooOld, shown
 from .migrate import SchemaTooNew
 
 NO_ROOM = 64 * 1024  # bytes free on a disk that counts as full
@@ -95,6 +95,14 @@ def describe(path: Path | str, exc: BaseException) -> str:
     if said in (_CAUSES["SQLITE_IOERR"], _CAUSES["SQLITE_CANTOPEN"]) and _no_room(Path(path)):
         said = _CAUSES["SQLITE_FULL"]
     return f"{path}: {said}"
+
+
+def named(exc: BaseException, *, path: Path, url: str) -> Path | str:
+    """The database a fault is about, fit to print: the SQLite file, or (``url`` set and the
+    fault not SQLite's) the PostgreSQL URL without its password."""
+    if isinstance(exc, sqlite3.Error) or not url:
+        return path
+    return shown(url)
 
 
 def _no_room(path: Path) -> bool:
