@@ -31,7 +31,7 @@ from .tx import immediate
 log = logging.getLogger(__name__)
 
 BATCH = 1000  # rows read and written at once
-BOOKKEEPING = frozenset({"_sqlite_migrations", "_migrations", "sqlite_sequence", "sqlite_stat1"})
+BOOKKEEPING = frozenset({"_sqlite_migrations", "_migrations"})  # and SQLite's sqlite_* tables
 FRESH = frozenset({"meta"})  # what a database the bot just created holds already (its token rule)
 
 
@@ -117,11 +117,6 @@ def copy_store(
                 f"{bad[0].rows} rows, target {bad[0].copied}): nothing was kept in the target"
             )
     return checks
-
-
-def table_digest(db: Sql, table: str) -> tuple[int, str]:
-    """The row count and content hash of ``table`` in ``db``, as ``copy_store`` checks them."""
-    return _digest(db, _shape(db, db, table))
 
 
 # -- the schema of each side --------------------------------------------------------------
