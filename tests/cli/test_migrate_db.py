@@ -189,14 +189,20 @@ def test_a_wrong_password_is_one_line_that_never_shows_it(
 def test_a_server_older_than_14_is_one_line(
     week: Week, pg_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A PostgreSQL 13 server: refused at connect, naming its version and the fix."""
+    """A PostgreSQL 13 server: refused at connect by migrate-db and run, naming its version
+    and the fix."""
     monkeypatch.setattr(PostgresSql, "server_version", property(lambda self: 130004))
-    code, _, err = migrate(capsys, pg_url)
-    assert code == 1
-    assert one_line(err) == (
+    said = (
         f"digestbot: {shown(pg_url)}: the PostgreSQL server is version 13.4; digestbot needs "
         "14 or newer: upgrade it, or point storage.url at a newer server"
     )
+    code, _, err = migrate(capsys, pg_url)
+    assert (code, one_line(err)) == (1, said)
+    monkeypatch.setenv("DIGESTBOT_TOKEN", TOKEN)
+    monkeypatch.setenv("DIGESTBOT_DATABASE_URL", pg_url)
+    (week.path.parents[1] / "digests").mkdir(exist_ok=True)
+    code = main(["run"])  # in this process: the server's version is the patched one
+    assert (code, one_line(capsys.readouterr().err)) == (1, said)
 
 
 def test_a_target_made_by_a_newer_bot_is_one_line(
