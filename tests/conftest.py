@@ -151,6 +151,18 @@ def digests(tmp_path: Path) -> Path:
     return folder
 
 
+BOTH_ENGINES = ("store", "search", "delivery", "chat")  # test folders run on both engines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test of a folder in ``BOTH_ENGINES`` whose bot has a database runs once per engine
+    (unless $DIGESTBOT_TEST_ENGINE picks one)."""
+    folder = Path(str(metafunc.definition.path)).parent.name
+    wanted = "engine" in metafunc.fixturenames and folder in BOTH_ENGINES
+    if wanted and not os.environ.get("DIGESTBOT_TEST_ENGINE"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
 def engine(request: pytest.FixtureRequest) -> str:
     """The engine of the bot's database: SQLite, unless the test runs on both (its folder is

@@ -326,7 +326,7 @@ class ChatStore(Repository):
         or stop that; False when the alert is not this chat's."""
         token = secrets.token_urlsafe(SHARE_BYTES) if shared else None
         cur = self.db.execute(
-            "UPDATE alerts SET share_token = CASE WHEN ? IS NULL THEN NULL "
+            "UPDATE alerts SET share_token = CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL "
             "ELSE coalesce(share_token, ?) END WHERE id = ? AND chat_id = ?",
             [token, token, alert_id, chat_id],
         )

@@ -18,6 +18,7 @@ from .outbox import KEY_LOOKUP, Kind, Status, Target
 from .repository import Repository
 from .sent_as import SentAs
 from .stamps import stamp
+from .tx import immediate
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +130,18 @@ class CorrectionStore(Repository):
 
     def part_edited(self, delivery_id: int, index: int, part_hash: str) -> None:
         """Part ``index`` of a sent edition now says what ``part_hash`` stands for."""
-        self.db.execute(
-            "UPDATE deliveries SET part_hashes = json_set(part_hashes, ?, ?) WHERE id = ?",
-            [f"$[{index}]", part_hash, delivery_id],
-        )
+        with immediate(self.db):
+            row = self.db.execute(
+                "SELECT part_hashes FROM deliveries WHERE id = ?", [delivery_id]
+            ).fetchone()
+            if row is None:
+                return
+            hashes = json.loads(row[0])
+            hashes[index : index + 1] = [part_hash]
+            self.db.execute(
+                "UPDATE deliveries SET part_hashes = ? WHERE id = ?",
+                [json.dumps(hashes), delivery_id],
+            )
 
     def correction_step(
         self, delivery_id: int, step: int, *, last: bool, now: dt.datetime

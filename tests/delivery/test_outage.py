@@ -146,7 +146,7 @@ async def test_a_restart_right_after_a_full_second_causes_no_429(
     instead of meeting a 429 (the emulator's windows still hold the other bot's sends)."""
     tg.flood.strict = True
     clock.set(at(8, 0))
-    store = Store(config.db_path, topics=config.topic_spec, now=clock)
+    store = Store(config.database, topics=config.topic_spec, now=clock)
     readers = add_readers(tg, store, 20)
     store.close()
     runner = BotRunner(replace(config, push=PushConfig(rate=30.0)), poll_timeout=1, now=clock)

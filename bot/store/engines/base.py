@@ -85,6 +85,16 @@ class Sql:
         constant of letters and spaces)."""
         raise NotImplementedError
 
+    def appended(self, column: str, sqltype: str) -> str:
+        """The JSON array in ``column`` (text) with one more element, the parameter (of SQL
+        type ``sqltype``: TEXT or BIGINT), as text."""
+        raise NotImplementedError
+
+    def length_of(self, column: str, key: str) -> str:
+        """The length of the JSON array under ``key`` (a constant) of the object in
+        ``column``."""
+        raise NotImplementedError
+
     def row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         """The first row of ``sql`` as a dict, or None."""
         return next(self.query(sql, params), None)

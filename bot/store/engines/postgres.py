@@ -47,10 +47,10 @@ class PostgresSql(Sql):
         return int(self.conn.info.server_version)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        return self.conn.execute(placeholders(sql), list(params))
+        return self.conn.execute(placeholders(sql), _values(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        batch = [list(r) for r in rows]
+        batch = [_values(r) for r in rows]
         if not batch:
             return 0
         with self.conn.cursor() as cur:
@@ -59,7 +59,7 @@ class PostgresSql(Sql):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         with self.conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(placeholders(sql), list(params))
+            cur.execute(placeholders(sql), _values(params))
             rows = cur.fetchall()
         yield from rows
 
@@ -89,6 +89,12 @@ class PostgresSql(Sql):
     def joined(self, expr: str, sep: str) -> str:
         return f"string_agg(CAST({expr} AS TEXT), '{sep}')"
 
+    def appended(self, column: str, sqltype: str) -> str:
+        return f"CAST(CAST({column} AS jsonb) || to_jsonb(CAST(? AS {sqltype})) AS TEXT)"
+
+    def length_of(self, column: str, key: str) -> str:
+        return f"jsonb_array_length(CAST({column} AS jsonb) -> '{key}')"
+
 
 def _release(number: int) -> str:
     """``server_version_num`` as people write it: 130004 → 13.4, 90624 → 9.6.24."""
@@ -109,6 +115,13 @@ def shown(url: str) -> str:
     where = f"{host}:{parts['port']}" if parts.get("port") and not host.startswith("/") else host
     where = "" if where.startswith("/") else where  # a Unix socket folder: the name says enough
     return f"postgresql://{user}{where}/{parts.get('dbname') or ''}"
+
+
+def _values(params: Sequence[Any]) -> list[Any]:
+    """The parameters as PostgreSQL takes them: its text cannot hold a NUL character (SQLite's
+    can), so one that a reader typed is stored as U+FFFD, the character for what cannot be
+    shown."""
+    return [p.replace("\0", "\ufffd") if isinstance(p, str) and "\0" in p else p for p in params]
 
 
 @functools.lru_cache(maxsize=1024)

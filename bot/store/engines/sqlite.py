@@ -89,6 +89,12 @@ class SqliteSql(Sql):
     def joined(self, expr: str, sep: str) -> str:
         return f"group_concat({expr}, '{sep}')"
 
+    def appended(self, column: str, sqltype: str) -> str:
+        return f"json_insert({column}, '$[#]', CAST(? AS {sqltype}))"
+
+    def length_of(self, column: str, key: str) -> str:
+        return f"json_array_length({column}, '$.{key}')"
+
 
 def create_private(path: Path) -> None:
     """The database's folder (0700) and file (0600), when they do not exist yet: it holds
