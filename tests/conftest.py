@@ -158,7 +158,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test of a folder in ``BOTH_ENGINES`` whose bot has a database runs once per engine
     (unless $DIGESTBOT_TEST_ENGINE picks one)."""
     folder = Path(str(metafunc.definition.path)).parent.name
-    wanted = "engine" in metafunc.fixturenames and folder in BOTH_ENGINES
+    sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    wanted = "engine" in metafunc.fixturenames and folder in BOTH_ENGINES and not sqlite_only
     if wanted and not os.environ.get("DIGESTBOT_TEST_ENGINE"):
         metafunc.parametrize("engine", ENGINES, indirect=True)
 

@@ -18,7 +18,7 @@ from .engines import Sql
 from .engines.sqlite import SqliteSql
 from .schema_issues import issue_numbers
 from .schema_outbox import outbox_keys, rendered_and_shares, sent_as
-from .schema_series import kept_topics, series_tables
+from .schema_series import chat_settings, kept_topics, series_tables
 
 migrations = Migrations("digestbot")
 Migration = Callable[[Sql], None]
@@ -385,19 +385,7 @@ def _m0020(db: Database) -> None:
     db.execute("CREATE INDEX editions_owed ON editions (owed) WHERE owed != 0")
 
 
-@migrations(name="0021_chat_settings")
-def _m0021(db: Database) -> None:
-    """Reader settings that need no column of their own (bot.chat.settings): one row per chat
-    and setting; the settings already in ``chats`` stay there, so nothing moves."""
-    db.execute(
-        """CREATE TABLE chat_settings (
-            chat_id INTEGER NOT NULL REFERENCES chats(id),
-            name TEXT NOT NULL,
-            value TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (chat_id, name)
-        )"""
-    )
+migrations(name="0021_chat_settings")(chat_settings)
 
 
 migrations(name="0022_kept_topics")(kept_topics)

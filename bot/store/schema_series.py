@@ -1,5 +1,6 @@
-"""Migrations about series (registered by ``schema``): 0014 brought several series per bot;
-0022 keeps a chat's topics while it is unsubscribed.
+"""Migrations about series and readers (registered by ``schema``): 0014 brought several series
+per bot; 0021 keeps settings with no column of their own; 0022 keeps a chat's topics while it
+is unsubscribed.
 
 ``kept_topics`` holds the topics a chat followed when it unsubscribed, so subscribing again
 gets the same items as before (its other settings live in its ``chats`` row and stay anyway).
@@ -8,6 +9,20 @@ gets the same items as before (its other settings live in its ``chats`` row and 
 from __future__ import annotations
 
 from sqlite_utils import Database
+
+
+def chat_settings(db: Database) -> None:
+    """Reader settings that need no column of their own (bot.chat.settings): one row per chat
+    and setting; the settings already in ``chats`` stay there, so nothing moves."""
+    db.execute(
+        """CREATE TABLE chat_settings (
+            chat_id INTEGER NOT NULL REFERENCES chats(id),
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, name)
+        )"""
+    )
 
 
 def kept_topics(db: Database) -> None:

@@ -115,6 +115,7 @@ def test_a_corrupt_database_is_one_line_for_the_cli(
     ]
 
 
+@pytest.mark.sqlite_only
 async def test_a_read_only_database_makes_the_running_bot_degraded_not_down(
     tg: Sandbox, app: BotRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -146,6 +147,7 @@ async def test_a_read_only_database_makes_the_running_bot_degraded_not_down(
     await tg.wait_messages(users[0].id, 2)
 
 
+@pytest.mark.sqlite_only
 async def test_a_locked_database_keeps_no_one_waiting_for_help_or_healthz(
     tg: Sandbox, app: BotRunner
 ) -> None:
@@ -189,6 +191,7 @@ async def test_a_locked_database_keeps_no_one_waiting_for_help_or_healthz(
     assert added.text.startswith("🔔 已添加提醒：储能")
 
 
+@pytest.mark.sqlite_only
 async def test_a_database_corrupted_under_the_bot_is_one_line_not_a_traceback(
     app: BotRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
