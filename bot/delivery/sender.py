@@ -174,7 +174,6 @@ class Pusher:
                 self._chats[row.id] = row.chat.id
                 self._inflight[row.id] = asyncio.create_task(self._deliver_one(row))
             if not rows and not self._inflight:
-                self.services.runtime.drained(self.services.now())
                 self._round_done()
             if not rows or room <= 0:
                 with contextlib.suppress(TimeoutError):
@@ -208,7 +207,9 @@ class Pusher:
         return int(getattr(self.bot.rate_limiter, "throttled", 0))
 
     def _round_done(self) -> None:
-        """The one summary line of a push, once the outbox has drained."""
+        """The outbox has drained: the push round ends in health (``last_push``) and in its
+        one summary line, before ``idle()`` returns."""
+        self.services.runtime.drained(self.services.now())
         done, self._round = self._round, None
         if done is None or not done.rows:
             return
