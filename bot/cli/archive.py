@@ -26,6 +26,7 @@ from bot.ops.lockfile import DataLock
 from bot.render.edition import render_edition
 from bot.search.query import QueryError
 from bot.store.database import Store
+from bot.store.engines import where
 from bot.store.lookup import search
 from tgsandbox.telegram_html import parse_html, utf16_len
 
@@ -81,7 +82,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
-    store = Store(config.db_path, topics=config.topic_spec)
+    store = Store(config.database, topics=config.topic_spec)
     try:
         update, close = _progress_bar()
         try:
@@ -105,7 +106,10 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
                 f"{report.files} files: {len(report.new)} new, {len(report.changed)} changed, "
                 f"{len(report.removed)} removed, {report.unchanged} unchanged"
             )
-            out(f"store: {counts.editions} editions, {counts.items} items ({config.db_path})")
+            out(
+                f"store: {counts.editions} editions, {counts.items} items"
+                f" ({where(config.database)})"
+            )
             if report.quiet:
                 out(
                     f"{len(report.quiet)} older issues stored for search and /day, "
@@ -123,7 +127,7 @@ def _ingest(args: argparse.Namespace, config: Config, folder: Path) -> int:
 
 
 def cmd_editions(args: argparse.Namespace, config: Config) -> int:
-    store = Store(config.db_path, topics=config.topic_spec)
+    store = Store(config.database, topics=config.topic_spec)
     try:
         rows = store.editions.list_editions(limit=args.limit)
         held = store.scheduled.held()
@@ -199,7 +203,7 @@ def _file_edition(path: Path, config: Config) -> Edition:
 def cmd_preview(args: argparse.Namespace, config: Config) -> int:
     if args.date and Path(args.date).suffix in (".md", ".markdown"):
         return _show_parts(args, _file_edition(Path(args.date), config))
-    store = Store(config.db_path, topics=config.topic_spec)
+    store = Store(config.database, topics=config.topic_spec)
     try:
         if args.date in (None, "latest") and store.editions.latest_edition() is None:
             raise CliError("no editions yet: run `digestbot ingest` first")
@@ -224,7 +228,7 @@ def _show_parts(args: argparse.Namespace, edition: Edition) -> int:
 
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
     text = " ".join(args.query)
-    store = Store(config.db_path, topics=config.topic_spec)
+    store = Store(config.database, topics=config.topic_spec)
     try:
         result = search(store, text, topics=config.topics, limit=args.limit)
     except QueryError as exc:
@@ -314,7 +318,7 @@ def cmd_push(args: argparse.Namespace, config: Config) -> int:
     from bot.delivery.plan import push_everyone
 
     lock = None if args.dry_run else DataLock.acquire(config.db_path, role="push", wait=LOCK_WAIT)
-    store = Store(config.db_path, topics=config.topic_spec)
+    store = Store(config.database, topics=config.topic_spec)
     try:
         edition = _edition_arg(store, args.date, args.series)
         report = push_everyone(store, edition, dry_run=args.dry_run)
@@ -346,7 +350,7 @@ def cmd_push(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
-    store = Store(config.db_path, topics=config.topic_spec)
+    store = Store(config.database, topics=config.topic_spec)
     try:
         series = _series_arg(store, args.series)
         key = None
@@ -372,6 +376,11 @@ def cmd_deliveries(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     target = Path(args.path)
+    if config.db_url:
+        raise CliError(
+            f"{where(config.database)}: a PostgreSQL database is backed up with pg_dump "
+            "(or your provider's backups), not digestbot backup"
+        )
     if not config.db_path.exists():
         raise CliError(f"{config.db_path}: no database yet")
     if args.path.endswith(("/", "\\")) and not target.exists():
@@ -382,7 +391,7 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
         target = target / f"digestbot-{stamp}.sqlite3"
     elif not target.parent.is_dir():
         raise CliError(f"{target.parent}: no such folder (end the path with / to have it created)")
-    store = Store(config.db_path, topics=config.topic_spec)
+    store = Store(config.database, topics=config.topic_spec)
     try:
         store.backup(target)
     finally:

@@ -31,6 +31,7 @@ from bot.ingest.learn import origin_of, profiles, read_as_series, vault_of
 from bot.ingest.limits import check_limits
 from bot.ingest.publish import Outcome, PublishPolicy, Source, publish
 from bot.ingest.walk import FileError, walk
+from bot.store.engines import where
 
 from .output import EXIT_FAILED, EXIT_OK, out, out_json
 
@@ -326,7 +327,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
         "api_base_url": config.telegram.api_base_url or "https://api.telegram.org",
         "admins": list(config.telegram.admins),
         "data_dir": str(config.data_dir),
-        "database": str(config.db_path),
+        "database": where(config.database),
         "digests_dir": str(config.digests_dir),
         "mode": "webhook" if config.webhook.url else "polling",
         "push": f"{config.push.time:%H:%M} {config.push.timezone}, {config.push.rate:g}/s",

@@ -17,7 +17,7 @@ from .output import EXIT_OK, CliError, out
 
 def cmd_trend(args: argparse.Namespace, config: Config) -> int:
     """The /trend chart as a PNG file; its caption printed as text."""
-    store = Store(config.db_path, topics=config.topic_spec)
+    store = Store(config.database, topics=config.topic_spec)
     try:
         terms = terms_of(args.terms)  # one shell argument a term: "a phrase" stays one
         stamp = store.index.archive_stamp()

@@ -239,3 +239,32 @@ def test_a_sqlite_database_from_a_newer_bot_stops_run_in_one_line(week: Week) ->
         f"digestbot: data/digestbot.sqlite3: the database was made by a newer digestbot "
         f"(migration {FUTURE}): run that version, or restore a backup made by this one"
     )
+
+
+def test_the_commands_work_on_the_database_the_config_names(
+    tmp_path: Path,
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With storage.url set (here through DIGESTBOT_DATABASE_URL), ingest, search and check-config
+    use PostgreSQL, name it without a password, and no SQLite file appears; backup says to use
+    pg_dump."""
+    monkeypatch.chdir(tmp_path)
+    for var in [v for v in os.environ if v.startswith("DIGESTBOT_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("DIGESTBOT_DATABASE_URL", pg_url)
+    (tmp_path / "digests").mkdir()
+    seed = Path(__file__).resolve().parents[2] / "digests" / "2024-01-08.md"
+    (tmp_path / "digests" / seed.name).write_bytes(seed.read_bytes())
+    assert main(["ingest"]) == 0
+    out = capsys.readouterr().out
+    assert f"({shown(pg_url)})" in out
+    assert main(["search", "碳市场"]) == 0
+    assert "碳" in capsys.readouterr().out
+    assert not (tmp_path / "data" / "digestbot.sqlite3").exists()
+    store = Store(pg_url)
+    assert store.editions.counts().editions == 1
+    store.close()
+    assert main(["backup", "backups/"]) != 0
+    assert "pg_dump" in one_line(capsys.readouterr().err)

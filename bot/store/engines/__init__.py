@@ -11,5 +11,13 @@ sqlite-utils and psycopg; nothing of ``bot``.
 from __future__ import annotations
 
 from .base import Cursor, Engine, Sql, engine_of
+from .postgres import shown
 
-__all__ = ["Cursor", "Engine", "Sql", "engine_of"]
+
+def where(location: str) -> str:
+    """A database location fit to print: a SQLite file as it is, a PostgreSQL URL without its
+    password."""
+    return shown(location) if engine_of(location) is Engine.POSTGRES else location
+
+
+__all__ = ["Cursor", "Engine", "Sql", "engine_of", "where"]
