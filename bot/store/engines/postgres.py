@@ -32,6 +32,9 @@ class PostgresSql(Sql):
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = url
         self.conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        # statements are prepared after a few runs; a generic plan would not see the search's
+        # words (a backward walk over every row for a rare one): plan each run for its values
+        self.conn.execute("SET plan_cache_mode = force_custom_plan")
         if self.server_version < MIN_VERSION:
             found = _release(self.server_version)
             self.conn.close()
