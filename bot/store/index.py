@@ -202,8 +202,9 @@ class SearchStore(Repository):
         """Every item indexed and tagged again, from nothing (inside a transaction)."""
         self.db.execute("DELETE FROM item_topics")
         self.db.execute(self.text.clear)
-        cur = self.db.execute("SELECT id, sortkey, title, text FROM items ORDER BY id")
-        while rows := cur.fetchmany(REINDEX_BATCH):
+        for rows in self.db.batches(
+            "SELECT id, sortkey, title, text FROM items ORDER BY id", REINDEX_BATCH
+        ):
             self._index(rows)
 
     def _meta(self, key: str) -> str | None:

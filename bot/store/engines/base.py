@@ -54,6 +54,11 @@ class Sql:
         """Run ``sql`` once per row; how many rows it changed in all."""
         raise NotImplementedError
 
+    def batches(self, sql: str, size: int) -> Iterator[list[Any]]:
+        """The rows of ``sql`` (no parameters) ``size`` at a time, never all in memory at once
+        (PostgreSQL: a server-side cursor, so inside a transaction)."""
+        raise NotImplementedError
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """The rows of ``sql`` as dicts (column name → value)."""
         raise NotImplementedError

@@ -60,6 +60,12 @@ class PostgresSql(Sql):
             cur.executemany(placeholders(sql), batch)
             return max(cur.rowcount, 0)
 
+    def batches(self, sql: str, size: int) -> Iterator[list[Any]]:
+        with self.conn.cursor(name="digestbot_batches") as cur:
+            cur.execute(placeholders(sql))
+            while rows := cur.fetchmany(size):
+                yield rows
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         with self.conn.cursor(row_factory=dict_row) as cur:
             cur.execute(placeholders(sql), _values(params))

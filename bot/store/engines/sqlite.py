@@ -59,6 +59,11 @@ class SqliteSql(Sql):
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         return self.conn.executemany(sql, rows).rowcount
 
+    def batches(self, sql: str, size: int) -> Iterator[list[Any]]:
+        cur = self.conn.execute(sql)
+        while rows := cur.fetchmany(size):
+            yield rows
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         cur = self.conn.execute(sql, params)
         names = [d[0] for d in cur.description or ()]
