@@ -27,7 +27,7 @@ from bot.render.snippets import anchors, snippet
 from bot.search.query import MAX_QUERY_CHARS, QueryError
 from bot.services import BotContext
 from bot.store.database import Store
-from bot.store.index import Hit
+from bot.store.hits import Hit
 from bot.store.lookup import search
 
 from .context import user_language

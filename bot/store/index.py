@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.digest.models import EditionKey, body_of
+from bot.digest.models import EditionKey
 from bot.search.textnorm import Phrase, normalize
 
+from .hits import Hit, SearchPage, hit_of, page_in_memory
 from .indexing import TOKENS, ItemIndexer
 from .repository import Repository, upsert
 from .sortkeys import SORT_DAY, SORT_ISSUE, SORT_SERIES
@@ -35,41 +36,11 @@ REINDEX_BATCH = 2000  # items read at once when the whole index is made again
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
-    id: int
-    date: dt.date
-    position: int
-    title: str
-    text: str
-    links: tuple[str, ...]
-    series: int = 0  # the series of its edition
-    issue: int = 0  # the issue number of its edition (0: none)
-
-    @property
-    def edition(self) -> EditionKey:
-        return EditionKey(self.series, self.date, self.issue)
-
-    @property
-    def body(self) -> str:
-        """The title once, then the rest of the text: what was indexed, is shown and
-        matched (``bot.digest.models.body_of``, the rule of ``Item.body``)."""
-        return body_of(self.title, self.text)
-
-
-@dataclass(frozen=True, slots=True)
 class SavedSearch:
     """A search a chat ran, kept for its ◀ ▶ pages."""
 
     chat_id: int
     query: str
-
-
-@dataclass(frozen=True, slots=True)
-class SearchPage:
-    total: int
-    hits: tuple[Hit, ...]
-    more_before: bool
-    more_after: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,19 +68,6 @@ class ArchiveStamp:
     items: int
     last_item: int  # the highest item id: changes whenever an item is added
     changed: str  # the latest updated_at
-
-
-def _hit(row: Sequence[Any]) -> Hit:
-    return Hit(
-        id=row[0],
-        date=dt.date.fromisoformat(row[1]),
-        position=row[2],
-        title=row[3],
-        text=row[4],
-        links=tuple(json.loads(row[5])),
-        series=row[7],
-        issue=row[8],
-    )
 
 
 class SearchStore(Repository):
@@ -330,7 +288,7 @@ class SearchStore(Repository):
         keep = filters.residual
         assert keep is not None  # noqa: S101 - the caller checked
         hits = [h for h in self._hits(keys) if keep(normalize(h.body))]
-        return _page_in_memory(hits, after=after, before=before, limit=limit)
+        return page_in_memory(hits, after=after, before=before, limit=limit)
 
     def _hits(self, keys: list[int]) -> tuple[Hit, ...]:
         """The items of these sort keys, in that order."""
@@ -340,7 +298,7 @@ class SearchStore(Repository):
             "SELECT id, edition_date, position, title, text, links, sortkey, series_id, issue"
             " FROM items WHERE sortkey IN ({marks})"
         )
-        found = {r[6]: _hit(r) for r in self.rows_for(sql, keys)}
+        found = {r[6]: hit_of(r) for r in self.rows_for(sql, keys)}
         return tuple(found[k] for k in keys if k in found)
 
     def term_days(self, filters: Filters) -> Counter[dt.date]:
@@ -383,19 +341,3 @@ class SearchStore(Repository):
     def _sortkey(self, item_id: int) -> int | None:
         row = self.db.execute("SELECT sortkey FROM items WHERE id = ?", [item_id]).fetchone()
         return None if row is None else int(row[0])
-
-
-def _page_in_memory(
-    hits: list[Hit], *, after: int | None, before: int | None, limit: int
-) -> SearchPage:
-    ids = [h.id for h in hits]
-    if after is not None and after in ids:
-        start = ids.index(after) + 1
-    elif before is not None and before in ids:
-        start = max(0, ids.index(before) - limit)
-    elif after is None and before is None:
-        start = 0
-    else:
-        return SearchPage(len(hits), (), False, False)
-    end = min(start + limit, ids.index(before) if before in ids else len(ids))
-    return SearchPage(len(hits), tuple(hits[start:end]), start > 0, end < len(hits))

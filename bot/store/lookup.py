@@ -15,7 +15,8 @@ from bot.search.taxonomy import Topic
 from bot.search.textnorm import normalize
 
 from .database import Store
-from .index import Filters, Hit, SearchPage
+from .hits import Hit, SearchPage
+from .index import Filters
 
 PAGE_SIZE = 5
 

@@ -12,7 +12,7 @@ from bot.app import BotRunner
 from bot.chat.inline import _article
 from bot.search.query import parse_query
 from bot.search.textnorm import normalize
-from bot.store.index import Hit
+from bot.store.hits import Hit
 from bot.store.lookup import search
 from tgsandbox import Sandbox
 
