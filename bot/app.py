@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from telegram.constants import ParseMode
@@ -25,6 +25,7 @@ from bot.ops.tgrequest import AiohttpRequest
 from bot.ops.updates import DurableQueue
 from bot.ops.web import WebServer, public_webhook_url, start_web, webhook_secret
 from bot.store.database import Store
+from bot.store.engines import Engine
 from bot.store.faults import DatabaseError, describe
 from bot.store.gateway import Db
 from bot.store.journal import Journal
@@ -194,7 +195,7 @@ class BotRunner:
         )
         journal = self.journal = Journal(self.config.db_path.with_name(JOURNAL), now=self.now)
         await journal.open()
-        updates = DurableQueue(journal)
+        updates = DurableQueue(journal, claim=self._shared_claim(db))
         self.http = aiohttp.ClientSession(headers={"User-Agent": f"digestbot/{__version__}"})
         services = self.services = Services(
             config=self.config,
@@ -245,6 +246,17 @@ class BotRunner:
             tick = self.config.push.tick
             app.job_queue.run_repeating(job_tick, interval=tick, first=tick, name="tick")
         log.info("bot @%s is running", app.bot.username)
+
+    def _shared_claim(self, db: Db) -> Callable[[int], Awaitable[bool]] | None:
+        """On a database other instances may share (PostgreSQL): each new update is claimed
+        there, so one that another instance received first is not handled twice."""
+        if db.store.engine is not Engine.POSTGRES:
+            return None
+
+        async def claim(update_id: int) -> bool:
+            return await db.write(lambda store: store.received.claim(update_id, at=self.now()))
+
+        return claim
 
     @property
     def store(self) -> Store | None:

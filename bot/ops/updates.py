@@ -9,6 +9,11 @@ At start, ``recover`` puts back what was recorded and not handled before a crash
 
 When the journal cannot record (the disk is full), a polled update is still handled (it was
 fetched: it cannot be un-confirmed) and the webhook answers 503, so Telegram sends it again.
+
+Instances that share a database (PostgreSQL) also ``claim`` each new update there: one that
+another instance received first is dropped as a replay, so a webhook behind a load balancer
+handles an update once. When that claim cannot be made the update is handled (a duplicate
+answer is better than a lost one).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Update
@@ -33,10 +39,14 @@ class NotRecorded(Exception):
 class DurableQueue(asyncio.Queue[object]):
     """The Application's update queue, writing each update to the journal first."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(
+        self, journal: Journal, *, claim: Callable[[int], Awaitable[bool]] | None = None
+    ) -> None:
         super().__init__()
         self.journal = journal
+        self.claim = claim  # instances sharing a database: True when this one is the first
         self._failing = False
+        self._claims_failing = False
 
     async def put(self, item: object) -> None:
         """Record, then queue (an update recorded before is dropped: a replay)."""
@@ -67,7 +77,26 @@ class DurableQueue(asyncio.Queue[object]):
             self._failing = False
         if not fresh:
             log.info("update %d was received before, ignored", update.update_id)
+        elif not await self._first(update.update_id):
+            log.info("update %d went to another instance first, ignored", update.update_id)
+            await self.journal.handled(update.update_id)
+            return False
         return fresh
+
+    async def _first(self, update_id: int) -> bool:
+        """Whether no other instance received the update (True when there is none to ask,
+        or the shared table cannot say)."""
+        if self.claim is None:
+            return True
+        try:
+            first = await self.claim(update_id)
+        except DatabaseError as exc:
+            if not self._claims_failing:
+                log.warning("cannot claim update %d in the shared database: %s", update_id, exc)
+            self._claims_failing = True
+            return True
+        self._claims_failing = False
+        return first
 
     async def put_recorded(self, update: Update) -> None:
         """Queue an update already recorded (the webhook's, after ``record``)."""

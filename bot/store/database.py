@@ -28,6 +28,7 @@ from .files import FileStore
 from .index import SearchStore, TopicSpec
 from .migrate import apply
 from .outbox import OutboxStore
+from .received import ReceivedStore
 from .scheduled import ScheduleStore
 from .series import SeriesStore
 from .sources import RemoteStore
@@ -93,6 +94,7 @@ class Store:
         self.corrections = CorrectionStore(db, now)
         self.changes = ChangeStore(db, now)
         self.approvals = ApprovalStore(db, now)
+        self.received = ReceivedStore(db, now)
 
     @property
     def engine(self) -> Engine:
