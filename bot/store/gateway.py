@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .database import Store, utcnow
+from .faults import DatabaseError
 from .index import TopicSpec
 
 log = logging.getLogger(__name__)
@@ -147,5 +147,5 @@ class Db:
 def _quietly_close(store: Store) -> None:
     try:
         store.close()
-    except sqlite3.Error:  # closing a connection to a failing database: nothing to keep
+    except DatabaseError:  # closing a connection to a failing database: nothing to keep
         log.debug("closing the database failed", exc_info=True)

@@ -24,7 +24,10 @@ from .engines import Engine, Sql
 from .indexing import EVERY, topic_token
 
 Indexer = Callable[[str | None, str | None], tuple[str, str]]  # (tokens, topics as JSON)
-MAX_POSITION = 16_383  # PostgreSQL keeps positions up to this; later ones are stored as it
+# PostgreSQL keeps positions up to 16 383 (later ones are stored as that) and 256 of them per
+# token: a phrase past those in one very long item may go unfound there, never on SQLite
+MAX_POSITION = 16_383
+MAX_POSITIONS = 256
 
 
 def _all(parts: Sequence[str], joiner: str) -> str:
@@ -69,9 +72,8 @@ class TextIndex:
         positions: dict[str, list[int]] = {}
         for n, token in enumerate(tokens.split(), start=1):
             positions.setdefault(token, []).append(min(n, MAX_POSITION))
-        return " ".join(
-            f"{lexeme(t)}:{','.join(map(str, sorted(set(p))[:255]))}" for t, p in positions.items()
-        )
+        kept = {t: sorted(set(p))[:MAX_POSITIONS] for t, p in positions.items()}
+        return " ".join(f"{lexeme(t)}:{','.join(map(str, p))}" for t, p in kept.items())
 
     def register(self, db: Sql, indexer: Indexer) -> None:
         """SQLite: the functions its triggers call (``dg_tokens``, ``dg_topics``)."""
