@@ -26,6 +26,7 @@ from .engines.postgres import PostgresSql, shown
 from .engines.sqlite import SqliteSql
 from .files import FileStore
 from .index import SearchStore, TopicSpec
+from .lease import LeaseStore
 from .migrate import apply
 from .outbox import OutboxStore
 from .received import ReceivedStore
@@ -95,6 +96,7 @@ class Store:
         self.changes = ChangeStore(db, now)
         self.approvals = ApprovalStore(db, now)
         self.received = ReceivedStore(db, now)
+        self.leases = LeaseStore(db, now)
 
     @property
     def engine(self) -> Engine:
