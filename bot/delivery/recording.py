@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.store.database import Store
+from bot.store.lease import Fence
 from bot.store.outbox import Delivery, Kind
 from bot.store.sent_as import SentAs
 
@@ -23,10 +24,13 @@ class Sent:
     sent_as: SentAs | None = None  # the settings an edition was rendered with
 
 
-def part_sent(store: Store, *, row: Delivery, sent: Sent, at: dt.datetime) -> None:
+def part_sent(
+    store: Store, *, row: Delivery, sent: Sent, at: dt.datetime, fence: Fence | None = None
+) -> None:
     """Record the part at once (a crash repeats at most the parts in flight); when the last
     part of an edition went out with text older than the edition says now (it was edited
-    while this chat's delivery was on its way), the chat's correction is armed."""
+    while this chat's delivery was on its way), the chat's correction is armed. ``fence``:
+    the sender's lease; ``Fenced``, and nothing recorded, once another instance leads."""
     with store.transaction():
         store.outbox.part_sent(
             sent.delivery_id,
@@ -36,6 +40,7 @@ def part_sent(store: Store, *, row: Delivery, sent: Sent, at: dt.datetime) -> No
             part_hash=sent.part_hash,
             version=sent.version,
             sent_as=sent.sent_as,
+            fence=fence,
         )
         if sent.last and row.kind == Kind.EDITION and row.target.edition is not None:
             store.corrections.correct_if_outdated(sent.delivery_id, now=at)

@@ -19,7 +19,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -29,6 +29,7 @@ from telegram.ext import ExtBot
 
 from bot.services import Services
 from bot.store.faults import DatabaseError, describe
+from bot.store.lease import Fence, Fenced
 from bot.store.outbox import Delivery, Kind, Status
 
 from .content import Parts, approval_markup
@@ -56,7 +57,12 @@ class _Round:
 
 
 class Pusher:
-    """The outbox sender: ``start``, ``wake`` after planning, ``stop`` (finishes in-flight)."""
+    """The outbox sender: ``start``, ``wake`` after planning, ``stop`` (finishes in-flight).
+
+    ``fence``: the leader lease it sends under (several instances on one database): every
+    write back carries it, and one that finds the lease moved on halts the sender at once;
+    ``leading`` is asked before every message, and False (no renewal in time) halts it too.
+    A halted sender sends nothing more; the next lease gets a new one."""
 
     def __init__(
         self,
@@ -65,8 +71,13 @@ class Pusher:
         *,
         concurrency: int = 64,
         probe_cap: float = 15.0,
+        fence: Fence | None = None,
+        leading: Callable[[], bool] | None = None,
     ) -> None:
         self.services = services
+        self.fence = fence
+        self.leading = leading
+        self.halted = False
         self.bot = bot
         self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
@@ -119,6 +130,20 @@ class Pusher:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
+    def may_send(self) -> bool:
+        """False once halted, or when the lease it sends under may have expired."""
+        if not self.halted and self.leading is not None and not self.leading():
+            self.halt("the lease was not renewed in time")
+        return not self.halted
+
+    def halt(self, why: str) -> None:
+        """Send nothing more, at once (the messages in flight stop before their next part)."""
+        if not self.halted:
+            log.warning("sender stops: %s", why)
+        self.halted = self._stopping = True
+        self._stopped.set()
+        self._wake.set()
+
     @property
     def in_flight(self) -> int:
         return len(self._inflight)
@@ -145,7 +170,7 @@ class Pusher:
     async def _run(self) -> None:
         db = self.services.db
         refill = max(1, self.concurrency // REFILL)
-        while not self._stopping:
+        while not self._stopping and self.may_send():
             self._wake.clear()
             if not self.gate.open:  # the API is failing: send nothing until it answers
                 if await self.gate.ride_out() and not self._stopping:
@@ -182,12 +207,14 @@ class Pusher:
     async def _deliver_one(self, row: Delivery) -> None:
         try:
             await self._deliver(row)
+        except Fenced as exc:  # another instance leads: its sender owns the row now
+            self.halt(str(exc))
         except DatabaseError as exc:  # the row stays as it is: sent again when it works
             self._store_fault(exc)
             await asyncio.sleep(STORE_PAUSE)
         except Exception:  # one row must never stop the sender
             log.exception("delivery %s to %s failed unexpectedly", row.id, row.chat.id)
-            with contextlib.suppress(*DatabaseError):
+            with contextlib.suppress(*DatabaseError, Fenced):
                 await self.give_up(row, Status.FAILED, "internal error")
         finally:
             if self._round is not None:
@@ -239,12 +266,12 @@ class Pusher:
                 await self.apply(row, row.chat.id, outcome)
             return
         rendered = await self.content.parts(row)
-        parts = rendered.parts
+        parts, fence = rendered.parts, self.fence
         if not parts:
             at = self.now()
             await db.write(
                 lambda store: store.outbox.delivery_done(
-                    row.id, Status.SKIPPED, now=at, error="nothing for this chat"
+                    row.id, Status.SKIPPED, now=at, error="nothing for this chat", fence=fence
                 )
             )
             return
@@ -253,7 +280,7 @@ class Pusher:
         previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
         part = row.part
         markup = await self._buttons(row)
-        while part < len(parts):
+        while part < len(parts) and self.may_send():
             try:
                 message = await self.bot.send_message(
                     chat_id,
@@ -291,7 +318,7 @@ class Pusher:
                 version=rendered.version,
                 sent_as=rendered.sent_as,
             )
-            await db.write(partial(part_sent, row=row, sent=sent, at=at))
+            await db.write(partial(part_sent, row=row, sent=sent, at=at, fence=fence))
             self.services.metrics.message_sent(row.kind)
             self.services.runtime.sending(at, sent=1)
 
@@ -318,7 +345,7 @@ class Pusher:
 
     async def apply(self, row: Delivery, chat_id: int, outcome: Outcome) -> None:
         """What ``classify`` said of a row's error: the row ends, or waits to go again."""
-        db, now = self.services.db, self.now()
+        db, now, fence = self.services.db, self.now(), self.fence
         if outcome.do is Do.INACTIVE:
             await db.write(
                 lambda store: store.chats.set_active(chat_id, False, reason=outcome.reason)
@@ -330,7 +357,7 @@ class Pusher:
             at = now + dt.timedelta(seconds=outcome.seconds)
             await db.write(
                 lambda store: store.outbox.retry_later(
-                    row.id, at=at, error=outcome.reason, now=now, count=False
+                    row.id, at=at, error=outcome.reason, now=now, count=False, fence=fence
                 )
             )
         elif outcome.do in (Do.TRANSIENT, Do.AMBIGUOUS):
@@ -353,16 +380,20 @@ class Pusher:
         if now - row.due_at > self.services.config.push.max_age:
             await self.give_up(row, Status.FAILED, f"{error} (given up: older than push.max_age)")
             return
-        at = now + wait
+        at, fence = now + wait, self.fence
         await self.services.db.write(
-            lambda store: store.outbox.retry_later(row.id, at=at, error=error, now=now)
+            lambda store: store.outbox.retry_later(
+                row.id, at=at, error=error, now=now, fence=fence
+            )
         )
 
     async def give_up(self, row: Delivery, status: Status, error: str) -> None:
         """The row ends unsent (failed, skipped or ambiguous), counted for health and metrics."""
-        now = self.now()
+        now, fence = self.now(), self.fence
         await self.services.db.write(
-            lambda store: store.outbox.delivery_done(row.id, status, now=now, error=error)
+            lambda store: store.outbox.delivery_done(
+                row.id, status, now=now, error=error, fence=fence
+            )
         )
         self.services.metrics.message_failed(error)
         self.services.runtime.sending(now, failed=1)

@@ -17,6 +17,7 @@ from typing import Any
 from bot.digest.models import EditionKey
 
 from .chats import ALL, chat_from_row
+from .lease import Fence, check, fenced
 from .outbox_rows import KEY_COLUMNS, Delivery, Kind, Planned, Status, Target
 from .planning import OutboxPlanning
 from .sent_as import SentAs
@@ -139,19 +140,22 @@ class OutboxStore(OutboxPlanning):
         part_hash: str = "",
         version: str = "",
         sent_as: SentAs | None = None,
+        fence: Fence | None = None,
     ) -> None:
         """One more part delivered (committed at once: a crash repeats at most this part).
 
         ``version``: the edition content the part was rendered from; the row keeps the one
         of its first part (``rendered``), so a delivery that went out partly before an edit
         is known to need a correction; ``sent_as`` likewise: the settings it was rendered
-        with, which its correction renders with."""
-        self.db.execute(
+        with, which its correction renders with. ``fence``: the sender's lease (``Fenced``,
+        and nothing written, once another instance leads)."""
+        where, held = fenced(fence)
+        cur = self.db.execute(
             "UPDATE deliveries SET part = part + 1, attempts = 0, error = NULL, "  # noqa: S608 - constants
             f"message_ids = {self.db.appended('message_ids', 'BIGINT')}, "
             f"part_hashes = {self.db.appended('part_hashes', 'TEXT')}, status = ?, "
             "updated_at = ?, rendered = coalesce(rendered, nullif(?, '')), "
-            "sent_as = coalesce(sent_as, ?) WHERE id = ?",
+            f"sent_as = coalesce(sent_as, ?) WHERE id = ?{where}",
             [
                 message_id,
                 part_hash,
@@ -160,17 +164,30 @@ class OutboxStore(OutboxPlanning):
                 version,
                 sent_as.dumps() if sent_as is not None else None,
                 delivery_id,
+                *held,
             ],
         )
+        if cur.rowcount == 0:
+            check(self.db, fence)
 
     def delivery_done(
-        self, delivery_id: int, status: Status, *, now: dt.datetime, error: str = ""
+        self,
+        delivery_id: int,
+        status: Status,
+        *,
+        now: dt.datetime,
+        error: str = "",
+        fence: Fence | None = None,
     ) -> None:
-        """Finish a row without (more) sending: skipped, failed or ambiguous, with the reason."""
-        self.db.execute(
-            "UPDATE deliveries SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-            [status, error or None, stamp(now), delivery_id],
+        """Finish a row without (more) sending: skipped, failed or ambiguous, with the reason
+        (``fence``: as ``part_sent``)."""
+        where, held = fenced(fence)
+        cur = self.db.execute(
+            f"UPDATE deliveries SET status = ?, error = ?, updated_at = ? WHERE id = ?{where}",  # noqa: S608 - constant
+            [status, error or None, stamp(now), delivery_id, *held],
         )
+        if cur.rowcount == 0:
+            check(self.db, fence)
 
     def retry_later(
         self,
@@ -180,13 +197,18 @@ class OutboxStore(OutboxPlanning):
         error: str,
         now: dt.datetime,
         count: bool = True,
+        fence: Fence | None = None,
     ) -> int:
-        """Back to pending at ``at``; returns the attempts so far."""
-        self.db.execute(
-            "UPDATE deliveries SET attempts = attempts + ?, next_attempt_at = ?, error = ?, "
-            "updated_at = ? WHERE id = ?",
-            [int(count), stamp(at), error, stamp(now), delivery_id],
+        """Back to pending at ``at``; returns the attempts so far (``fence``: as
+        ``part_sent``)."""
+        where, held = fenced(fence)
+        cur = self.db.execute(
+            "UPDATE deliveries SET attempts = attempts + ?, next_attempt_at = ?, error = ?, "  # noqa: S608 - constant
+            f"updated_at = ? WHERE id = ?{where}",
+            [int(count), stamp(at), error, stamp(now), delivery_id, *held],
         )
+        if cur.rowcount == 0:
+            check(self.db, fence)
         row = self.db.execute("SELECT attempts FROM deliveries WHERE id = ?", [delivery_id])
         return int(row.fetchone()[0])
 

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.digest.models import EditionKey
 from bot.store.database import Store
-from bot.store.lease import Lease, lease_key
+from bot.store.lease import Fence, Fenced, Lease, lease_key
+from bot.store.outbox import Delivery, Kind, Planned, Status, Target
 
 T0 = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 KEY = lease_key("123456:TEST-token")
@@ -86,6 +88,56 @@ def test_leases_of_two_bots_are_apart(stores: tuple[Store, Store]) -> None:
     a, b = stores
     assert a.leases.acquire(KEY, "a", now=T0, ttl=TTL).leader
     assert b.leases.acquire(lease_key("654321:x"), "b", now=T0, ttl=TTL).leader
+
+
+def planned_row(store: Store) -> Delivery:
+    """One due outbox row (an alert to a private chat), as the sender takes it."""
+    store.chats.ensure_chat(42, type="private", title="Alice")
+    target = Target(EditionKey(0, dt.date(2024, 3, 1)))
+    store.outbox.plan([Planned(42, target, Kind.ALERT, T0)], now=T0)
+    [row] = store.outbox.due(later(1), limit=10)
+    return row
+
+
+def outbox_row(store: Store, row_id: int) -> tuple[str, int, int]:
+    """(status, part, attempts) of an outbox row, as another instance reads it."""
+    [found] = store.db.execute(
+        "SELECT status, part, attempts FROM deliveries WHERE id = ?", [row_id]
+    ).fetchall()
+    return str(found[0]), int(found[1]), int(found[2])
+
+
+def test_a_paused_old_leader_cannot_mark_a_part_sent(stores: tuple[Store, Store]) -> None:
+    """An old leader back after another took the lease over writes nothing back (Fenced):
+    not a part sent, not a row given up, not a retry; the new leader's writes go through."""
+    a, b = stores
+    row = planned_row(a)
+    old = a.leases.acquire(KEY, "a", now=T0, ttl=TTL).fence
+    new = b.leases.acquire(KEY, "b", now=later(TTL + 1), ttl=TTL).fence
+    with pytest.raises(Fenced):
+        a.outbox.part_sent(row.id, 7, last=True, now=later(TTL + 2), fence=old)
+    with pytest.raises(Fenced):
+        a.outbox.delivery_done(row.id, Status.FAILED, now=later(TTL + 2), fence=old)
+    with pytest.raises(Fenced):
+        a.outbox.retry_later(row.id, at=later(99), error="x", now=later(TTL + 2), fence=old)
+    assert outbox_row(b, row.id) == ("pending", 0, 0)
+    b.outbox.part_sent(row.id, 8, last=True, now=later(TTL + 3), fence=new)
+    assert outbox_row(a, row.id) == ("sent", 1, 0)
+
+
+def test_the_leader_records_under_its_fence(stores: tuple[Store, Store]) -> None:
+    """While it holds the lease (renewed any number of times) the leader's writes go
+    through; without a fence (one instance, SQLite) nothing is asked of the lease."""
+    a, _ = stores
+    row = planned_row(a)
+    fence = a.leases.acquire(KEY, "a", now=T0, ttl=TTL).fence
+    a.leases.acquire(KEY, "a", now=later(10), ttl=TTL)
+    assert a.outbox.retry_later(row.id, at=later(1), error="x", now=later(11), fence=fence) == 1
+    a.outbox.part_sent(row.id, 7, last=False, now=later(12), fence=fence)
+    a.outbox.part_sent(row.id, 8, last=True, now=later(13))
+    assert outbox_row(a, row.id) == ("sent", 2, 0)
+    with pytest.raises(Fenced):  # a lease that was never taken fences too
+        a.outbox.part_sent(row.id, 9, last=True, now=later(14), fence=Fence("other", 1))
 
 
 def race(connections: list[Store], now: dt.datetime) -> list[str]:
