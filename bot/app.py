@@ -7,11 +7,12 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults, Job
 
 from bot.chat.handlers import App, publish_commands, register
 from bot.delivery.limiter import Limiter
@@ -20,15 +21,17 @@ from bot.delivery.sender import Pusher
 from bot.ingest.walk import usable_folder
 from bot.ops.flood import ChatOrdered
 from bot.ops.health import Health, StoreFigures, assess, read_figures
+from bot.ops.leader import Leader
 from bot.ops.lockfile import DataLock
 from bot.ops.tgrequest import AiohttpRequest
 from bot.ops.updates import DurableQueue
 from bot.ops.web import WebServer, public_webhook_url, start_web, webhook_secret
 from bot.store.database import Store
-from bot.store.engines import Engine
+from bot.store.engines import Engine, engine_of
 from bot.store.faults import DatabaseError, describe
 from bot.store.gateway import Db
 from bot.store.journal import Journal
+from bot.store.lease import Fence, lease_key
 
 from . import __version__, cycle
 from .config import ENV_API_BASE_URL, Config, StartupError, TelegramConfig
@@ -165,6 +168,8 @@ class BotRunner:
         self.auto_tick = auto_tick
         self.role = role
         self.lock: DataLock | None = None
+        self.leader: Leader | None = None  # several instances on PostgreSQL: who leads
+        self._tick_job: Job[Any] | None = None
         self.db: Db | None = None
         self.journal: Journal | None = None
         self._side: Store | None = None
@@ -186,10 +191,11 @@ class BotRunner:
 
     async def _start(self) -> None:
         usable_folder(self.config.digests_dir)
-        # one bot per database: a second one would deliver everything twice
-        self.lock = await asyncio.to_thread(
-            DataLock.acquire, self.config.db_path, role=self.role, wait=10.0
-        )
+        shared = engine_of(self.config.database) is Engine.POSTGRES  # a lease, not a lock
+        if not shared:  # one bot per database: a second one would deliver everything twice
+            self.lock = await asyncio.to_thread(
+                DataLock.acquire, self.config.db_path, role=self.role, wait=10.0
+            )
         db = self.db = await Db.open(
             self.config.database, topics=self.config.topic_spec, now=self.now
         )
@@ -212,11 +218,12 @@ class BotRunner:
         )
         await _initialize(app, self.config.telegram)
         await publish_commands(app)
-        pusher = self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
-        app.bot_data.pusher = pusher
-        report = (await cycle.tick(services)).scan
-        for error in report.errors:
-            log.warning("digest not loaded: %s", error)
+        if not shared:
+            self.pusher = Pusher(services, app.bot, concurrency=self.config.push.concurrency)
+            app.bot_data.pusher = self.pusher
+            report = (await cycle.tick(services)).scan
+            for error in report.errors:
+                log.warning("digest not loaded: %s", error)
         await app.start()
         await updates.recover(app.bot)  # acknowledged before a crash, never handled: now
         services.metrics.watch(db, runtime=services.runtime, now=self.now)
@@ -233,19 +240,58 @@ class BotRunner:
             url = public_webhook_url(self.config.webhook)
             await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
             log.info("receiving updates by webhook at %s", url)
+        if shared:
+            self.leader = Leader(
+                db, key=lease_key(self.config.telegram.token), ttl=self.config.lease_seconds,
+                runtime=services.runtime, lead=self._lead, follow=self._follow,
+            )  # fmt: skip
+            await self.leader.start()
         else:
-            assert app.updater is not None  # noqa: S101 - the builder makes one
+            await self._lead()
+        log.info("bot @%s is running", app.bot.username)
+
+    async def _lead(self, fence: Fence | None = None) -> None:
+        """Start what only the leader does: the sender, polling (unless by webhook), the
+        tick. ``fence``: the lease it leads under (PostgreSQL): a sender of its own, and a
+        scan first, as at a start."""
+        app, services = self.app, self.services
+        assert app is not None and services is not None  # noqa: PT018, S101 - started
+        if fence is not None and self.leader is not None:
+            self.pusher = Pusher(
+                services, app.bot, concurrency=self.config.push.concurrency, fence=fence,
+                leading=self.leader.leading,
+            )  # fmt: skip
+            app.bot_data.pusher = self.pusher
+            await cycle.guarded_tick(services)
+        if app.updater is not None:  # polling (a webhook feeds the queue instead)
             await app.updater.start_polling(
                 poll_interval=0,
                 timeout=self.poll_timeout,
                 allowed_updates=ALLOWED_UPDATES,
                 error_callback=PollingErrors().seen,
             )
-        pusher.start()
+        assert self.pusher is not None  # noqa: S101 - made above, or at the start
+        self.pusher.start()
         if self.auto_tick and app.job_queue is not None:
             tick = self.config.push.tick
-            app.job_queue.run_repeating(job_tick, interval=tick, first=tick, name="tick")
-        log.info("bot @%s is running", app.bot.username)
+            self._tick_job = app.job_queue.run_repeating(
+                job_tick, interval=tick, first=tick, name="tick"
+            )
+
+    async def _follow(self) -> None:
+        """Stop what only the leader does, at once: the lease is another's, or the bot stops
+        (the messages in flight stop before their next part)."""
+        job, self._tick_job = self._tick_job, None
+        if job is not None:
+            job.schedule_removal()
+        pusher, self.pusher = self.pusher, None
+        if self.app is not None:
+            self.app.bot_data.pusher = None
+            if self.app.updater is not None and self.app.updater.running:
+                await self.app.updater.stop()
+        if pusher is not None:
+            pusher.halt("this instance no longer leads")
+            await pusher.stop()
 
     def _shared_claim(self, db: Db) -> Callable[[int], Awaitable[bool]] | None:
         """On a database other instances may share (PostgreSQL): each new update is claimed
@@ -299,8 +345,12 @@ class BotRunner:
             self.app.bot_data.planned()
         return report
 
-    async def stop(self) -> None:
-        """Stop taking updates and rows, finish the messages in flight, shut down."""
+    async def stop(self, *, release: bool = True) -> None:
+        """Stop taking updates and rows, finish the messages in flight, shut down.
+        ``release=False``: leave the lease to expire, as a crash would (tests)."""
+        if self.leader is not None:
+            await self.leader.stop(release=release)
+            self.leader = None
         app, self.app = self.app, None
         if self.web is not None:
             await self.web.stop()

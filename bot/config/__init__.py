@@ -131,6 +131,7 @@ class Config:
     undated: str = default("digests.undated")
     db_path: Path = Path("data/digestbot.sqlite3")
     db_url: str = ""  # PostgreSQL instead of db_path (a secret: it may hold a password)
+    lease_seconds: float = default("storage.lease_seconds")  # the leader lease (PostgreSQL)
     telegram: TelegramConfig = TelegramConfig()
     push: PushConfig = PushConfig()
     webhook: WebhookConfig = WebhookConfig()
@@ -316,6 +317,7 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
         undated=d.get("undated"),
         db_path=Path(s.get("path", str(data_dir / "digestbot.sqlite3"))),
         db_url=_database_url(env.get(ENV_DATABASE_URL), s.get("url")),
+        lease_seconds=s.get("lease_seconds"),
         telegram=telegram,
         push=push,
         webhook=webhook,

@@ -60,6 +60,12 @@ class Send:
     priority: int = INTERACTIVE
     max_retries: int = 3
     paid: bool = False
+    go: Callable[[], bool] | None = None  # asked when its turn comes: False withholds it
+
+
+class Withheld(Exception):
+    """A send its caller called off while it waited for its turn (``Send.go``; the sender
+    halted: another instance leads): nothing went out."""
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -211,6 +217,8 @@ class Limiter(BaseRateLimiter[Send]):
     async def _paced(self, send: Send, call: Callable[[], Coroutine[Any, Any, JSON]]) -> JSON:
         await self._slot(send)
         try:
+            if send.go is not None and not send.go():
+                raise Withheld
             return await call()
         finally:
             self._answered_now(send)

@@ -5,11 +5,10 @@ real network latency); the rate limiter (ratelimit.py) spaces every message. Eac
 recorded the moment Telegram confirms it, so a crash repeats at most the parts in flight.
 Errors are classified once (outcomes.py) and applied here: blocked / kicked / not found → the
 chat goes inactive; migrated → the row follows the chat; 5xx and network errors → a jittered
-backoff (≤ 60 s),
-tried again until the row is older than push.max_age, while the whole outbox waits out an
-API outage (outage.py); a read timeout → held and decided (outage.py), never blindly resent;
-a bad message → failed, loudly. A database fault never stops the sender: the row stays as it
-was, the fault is reported (health, metrics) and the sender tries again a little later.
+backoff (≤ 60 s), tried again until the row is older than push.max_age, while the whole outbox
+waits out an API outage (outage.py); a read timeout → held and decided (outage.py), never
+blindly resent; a bad message → failed, loudly. A database fault never stops the sender: the
+row stays as it was, the fault is reported (health, metrics) and it tries again a little later.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from bot.store.outbox import Delivery, Kind, Status
 
 from .content import Parts, approval_markup
 from .corrections import correct, part_hash
-from .limiter import BROADCAST, Send
+from .limiter import BROADCAST, Send, Withheld
 from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 from .outcomes import Do, Outcome, classify
 from .recording import Sent, migrated, no_thread, part_sent, retry_now, take_paid
@@ -290,6 +289,8 @@ class Pusher:
                     reply_markup=markup if part == len(parts) - 1 else None,
                     **await self._lane(),
                 )
+            except Withheld:  # halted while it waited for its turn: the row stays as it is
+                return
             except Exception as exc:
                 outcome = classify(exc, thread=thread is not None)
                 if outcome.do is Do.MIGRATE:
@@ -332,16 +333,16 @@ class Pusher:
 
     async def _lane(self) -> dict[str, Any]:
         """The paid broadcast lane when configured and under today's cap, else the free one."""
-        push = self.services.config.push
+        push, go = self.services.config.push, self.may_send if self.fence else None
         if push.paid_broadcast:
             day = self.now().astimezone(dt.UTC).date().isoformat()
             cap = push.paid_daily_cap
             if await self.services.db.write(lambda store: take_paid(store, day, cap)):
                 return {
                     "allow_paid_broadcast": True,
-                    "rate_limit_args": Send(BROADCAST, paid=True),
+                    "rate_limit_args": Send(BROADCAST, paid=True, go=go),
                 }
-        return {"rate_limit_args": Send(BROADCAST)}
+        return {"rate_limit_args": Send(BROADCAST, go=go)}
 
     async def apply(self, row: Delivery, chat_id: int, outcome: Outcome) -> None:
         """What ``classify`` said of a row's error: the row ends, or waits to go again."""

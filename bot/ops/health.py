@@ -1,15 +1,15 @@
 """The health document behind ``GET /healthz``: is the bot doing its job right now?
 
 ``check_health(store, state, now=..., tick=...)`` reads the store (latest edition, outbox) and
-``RuntimeState`` (what the running bot remembers: the last scan, failing sources, the last
-push, recent 429s) and says ``ok`` or ``degraded`` with the reasons. It only reads: the bot's
-jobs record into ``RuntimeState`` as they work.
+``RuntimeState`` (what the running bot's jobs record as they work: the last scan, failing
+sources, the last push, recent 429s) and says ``ok`` or ``degraded`` with the reasons.
 
 Degraded when a source is failing, the last scan reported errors (a digest file or folder
 that did not load: ``last_scan.errors``), the last tick failed, the database failed, the Bot
-API is failing (several calls in a row ended in 5xx or network errors), the last scan is older
-than three ticks (or none ran since three ticks after the start), the outbox holds a row
-overdue by more than ten minutes, or Telegram answered 429 many times in the last hour.
+API is failing (several calls in a row ended in 5xx or network errors), the leader's last scan
+is older than three ticks (or none ran since three ticks after the start; a follower does not
+scan), the outbox holds a row overdue by more than ten minutes, or Telegram answered 429 many
+times in the last hour. ``role``: leader or follower (several instances: ``bot.ops.leader``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import datetime as dt
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.store.database import EditionInfo, Store
@@ -96,6 +97,11 @@ def read_outbox(store: Store) -> Outbox:
     return Outbox(pending=pending, next_due=store.outbox.next_due_at())
 
 
+class Role(StrEnum):
+    LEADER = "leader"  # polls, ticks and sends (on SQLite: the one instance)
+    FOLLOWER = "follower"  # waits for the lease
+
+
 @dataclass(slots=True)
 class RuntimeState:
     """What the running bot remembers about its own work (memory only, gone at restart).
@@ -114,6 +120,9 @@ class RuntimeState:
     tick_fault: Fault | None = None  # the last tick raised
     store_fault: Fault | None = None  # the database failed (cleared by the next good tick)
     api_fault: Fault | None = None  # Bot API calls failing in a row (cleared by a success)
+    role: Role = Role.LEADER
+    lease_generation: int = 0  # the leader lease's, as this instance last saw it (0: none)
+    lease_changes: int = 0  # times this instance saw the lease change hands
 
     def tick_failed(self, at: dt.datetime, reason: str) -> bool:
         """The tick raised; True when this is news (a new reason), to log it once."""
@@ -211,6 +220,7 @@ class Health:
     last_push: PushFigures | None
     push_in_progress: PushFigures | None
     throttled_last_hour: int
+    role: Role = Role.LEADER
 
     @property
     def ok(self) -> bool:
@@ -226,6 +236,7 @@ class Health:
         edition = self.latest_edition
         return {
             "status": self.status,
+            "role": self.role,
             "reasons": list(self.reasons),
             "checked_at": _iso(now),
             "started_at": _iso(self.started_at),
@@ -335,6 +346,7 @@ def assess(
         last_push=state.last_push,
         push_in_progress=state.push_round,
         throttled_last_hour=throttled,
+        role=state.role,
     )
 
 
@@ -359,10 +371,10 @@ def _reasons(
             f"Telegram Bot API failing: {fault.count} calls in a row since {since},"
             f" last: {fault.reason}"
         )
-    scan = state.last_scan
     stale = dt.timedelta(seconds=tick * limits.stale_ticks)
+    scan = state.last_scan if state.role is Role.LEADER else None  # followers do not scan
     if scan is None:
-        if now - state.started_at > stale:
+        if now - state.started_at > stale and state.role is Role.LEADER:
             reasons.append(
                 f"no scan of the sources since the start ({_ago(state.started_at, now)})"
             )

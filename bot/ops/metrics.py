@@ -15,6 +15,8 @@ Exported (``digestbot_`` prefix):
 - ``outbox_pending{kind}``, ``push_lag_seconds``, ``chats{type,state}``, ``alerts``
 - ``last_scan_timestamp_seconds``, ``failing_sources``, ``digest_errors``, ``store_up``,
   ``api_failing`` and ``store_failing`` (1 while so)
+- ``leader`` (1 while this instance leads), ``lease_generation`` (the leader lease's, 0
+  without one), ``lease_changes_total`` (times this instance saw the lease change hands)
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import choose_encoder
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from bot.store.chats import Stats
 from bot.store.database import Store
 from bot.store.gateway import Db
 
-from .health import Outbox, RuntimeState, read_outbox
+from .health import Outbox, Role, RuntimeState, read_outbox
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +237,7 @@ class StoreCollector:
             "1 while the database fails (until a tick runs through)",
             value=float(self.runtime.store_fault is not None),
         )
+        yield from self._lease_families(self.runtime)
         scan = self.runtime.last_scan
         if scan is None:
             return
@@ -252,4 +255,21 @@ class StoreCollector:
             f"{PREFIX}_digest_errors",
             "Digests that did not load at the last scan",
             value=len(scan.errors),
+        )
+
+    def _lease_families(self, runtime: RuntimeState) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            f"{PREFIX}_leader",
+            "1 while this instance leads (polls, ticks, sends)",
+            value=float(runtime.role is Role.LEADER),
+        )
+        yield GaugeMetricFamily(
+            f"{PREFIX}_lease_generation",
+            "The leader lease's generation as this instance last saw it (0: no lease)",
+            value=runtime.lease_generation,
+        )
+        yield CounterMetricFamily(
+            f"{PREFIX}_lease_changes",
+            "Times this instance saw the leader lease change hands",
+            value=runtime.lease_changes,
         )

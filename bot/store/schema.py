@@ -393,6 +393,4 @@ migrations(name="0022_kept_topics")(kept_topics)
 
 
 migrations(name="0023_sent_as")(sent_as)
-
-
 both("0024_leases")(lease_table)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import Clock, manual_bot, store_of
+from conftest import Clock, manual_bot, metric_samples, store_of
 from push_world import DAY, add_readers, at, edition_of
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
 from bot.delivery.sender import Pusher
+from bot.ops.health import Role
 from bot.store.lease import lease_key
 from tgsandbox import Sandbox
 from tgsandbox.faults import FaultConfig
@@ -83,3 +85,97 @@ async def test_a_fenced_sender_stops_at_once(tg: Sandbox, app: BotRunner, clock:
     counts = sorted(len(tg.messages(c)) for c in chats)
     assert counts == [1, 1, 1, 1, 2]
     assert store_of(app).outbox.deliveries_summary()["deliveries"] == {"edition": {"sent": 5}}
+
+
+@pytest.fixture
+def instances(config: Config, pg_url: str, tmp_path: Path) -> tuple[Config, Config]:
+    """Two instances' configs: one PostgreSQL database, a data folder each, a 2 s lease."""
+    shared = replace(config, db_url=pg_url, lease_seconds=2.0)
+
+    def of(name: str) -> Config:
+        data = tmp_path / name
+        return replace(shared, data_dir=data, db_path=data / "digestbot.sqlite3")
+
+    return of("a"), of("b")
+
+
+@asynccontextmanager
+async def instance(config: Config, clock: Clock) -> AsyncIterator[BotRunner]:
+    """A running instance on the test's clock (the lease runs on the wall clock)."""
+    runner = BotRunner(config, poll_timeout=1, now=clock, auto_tick=False)
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+def polling(runner: BotRunner) -> bool:
+    assert runner.app is not None
+    return runner.app.updater is not None and runner.app.updater.running
+
+
+async def test_one_instance_leads_the_other_follows(
+    tg: Sandbox, instances: tuple[Config, Config], clock: Clock
+) -> None:
+    """Of two instances on one database the first leads: it alone polls and sends, /healthz
+    and /metrics say who leads; the edition reaches every chat once."""
+    clock.set(at(6, 0))
+    async with instance(instances[0], clock) as a, instance(instances[1], clock) as b:
+        assert (polling(a), polling(b)) == (True, False)
+        assert (a.pusher is not None, b.pusher is None) == (True, True)
+        assert ((await a.health()).to_json()["role"], (await b.health()).to_json()["role"]) == (
+            "leader",
+            "follower",
+        )
+        chats = add_readers(tg, store_of(a), 12)
+        clock.set(at(8, 0))
+        assert (await a.tick()).planned == 12
+        for chat in chats:
+            await tg.wait_messages(chat, 1)
+        assert a.pusher is not None
+        await a.pusher.idle()
+        assert [len(tg.messages(c)) for c in chats] == [1] * 12
+        assert a.services is not None
+        assert b.services is not None
+        seen = metric_samples(a.services.metrics.exposition()[0].decode())
+        assert seen[("digestbot_leader", ())] == 1
+        assert seen[("digestbot_lease_generation", ())] == 1
+        assert (
+            metric_samples(b.services.metrics.exposition()[0].decode())[("digestbot_leader", ())]
+            == 0
+        )
+
+
+async def test_the_follower_takes_over_a_push(
+    tg: Sandbox, instances: tuple[Config, Config], clock: Clock
+) -> None:
+    """The leader stops in the middle of a push without handing its lease over (as a crash
+    would): once the lease expires the follower leads, sends the rest, and every chat has
+    the edition exactly once."""
+    slow = replace(instances[0], push=PushConfig(rate=10.0))
+    clock.set(at(6, 0))
+    a = BotRunner(slow, poll_timeout=1, now=clock, auto_tick=False)
+    await a.start()
+    try:
+        async with instance(instances[1], clock) as b:
+            assert b.services is not None
+            assert b.services.runtime.role is Role.FOLLOWER
+            chats = add_readers(tg, store_of(a), 30)
+            clock.set(at(8, 0))
+            assert (await a.tick()).planned == 30
+            await tg.wait_for(lambda sb: sum(bool(sb.messages(c)) for c in chats) >= 5)
+            await a.stop(release=False)
+            for chat in chats:
+                await tg.wait_messages(chat, 1, timeout=20)
+            assert b.pusher is not None
+            await b.pusher.idle()
+            assert [len(tg.messages(c)) for c in chats] == [1] * 30
+            runtime = b.services.runtime
+            assert (runtime.role, runtime.lease_generation, runtime.lease_changes) == (
+                Role.LEADER,
+                2,
+                1,
+            )
+    finally:
+        await a.stop()

@@ -1,0 +1,194 @@
+"""One leader among the instances of a bot that share a PostgreSQL database.
+
+Only the leader polls getUpdates, runs the tick and the sender, so the pace and Telegram's caps
+hold across instances. ``Leader`` keeps the bot's lease (``store.lease``) with a heartbeat
+every third of its length: a follower keeps asking for it and starts leading when it wins
+(``lead``, with the lease's fence for the sender's writes); a leader that finds the lease in
+other hands steps down (``follow``). A leader that cannot renew (the database does not answer)
+stops by its own clock, before the lease could expire and another instance could take over:
+``leading()`` is false once ``ttl - margin`` seconds have passed since the last renewal that
+worked began, the sender asks it before every message, and the heartbeat steps down then.
+On SQLite there is one instance and no lease (``bot.ops.lockfile``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from bot.store.database import Store
+from bot.store.faults import DatabaseError, describe
+from bot.store.gateway import Db
+from bot.store.lease import Fence, Lease
+
+from .health import Role, RuntimeState
+
+log = logging.getLogger(__name__)
+
+MARGIN = 0.2  # of the lease's length: a leader stops this long before its lease would expire
+RELEASE_WAIT = 2.0  # s a stopping leader waits to hand its lease over (then it just expires)
+
+
+def holder_name() -> str:
+    """Who this instance is in the lease: ``host:pid:random`` (a restarted process, or one
+    that got a recycled pid, is someone else)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Leader:
+    """The heartbeat of one instance: ``start``, ``leading()``, ``stop``.
+
+    ``lead(fence)`` starts the leader's work, ``follow()`` stops it; both are awaited by the
+    heartbeat, one after the other, never at once. ``wall``: the clock the lease's expiry is
+    written in (shared by the instances: keep their clocks in sync).
+    """
+
+    def __init__(
+        self,
+        db: Db,
+        *,
+        key: str,
+        ttl: float,
+        runtime: RuntimeState,
+        lead: Callable[[Fence], Awaitable[None]],
+        follow: Callable[[], Awaitable[None]],
+        wall: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.key = key
+        self.ttl = ttl
+        self.interval = ttl / 3
+        self.runtime = runtime
+        self.holder = holder_name()
+        self._lead = lead
+        self._follow = follow
+        self.wall = wall
+        self.leader = False
+        self._deadline = 0.0  # time.monotonic() after which a leader must not send
+        self._task: asyncio.Task[None] | None = None
+        self._failing = ""  # the reason renewals fail, said once
+        self._beat = asyncio.Event()
+
+    def leading(self) -> bool:
+        """True while this instance holds the lease by its own clock."""
+        return self.leader and time.monotonic() < self._deadline
+
+    async def start(self) -> None:
+        """Ask for the lease once (leading at once when it is free), then keep asking."""
+        self.runtime.role = Role.FOLLOWER
+        await self.beat()
+        self._task = asyncio.create_task(self._run(), name="digestbot-lease")
+
+    async def stop(self, *, release: bool = True) -> None:
+        """Stop the heartbeat and the leader's work; ``release``: hand the lease over now
+        (else it expires, as when the process dies)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self.leader:
+            await self._step_down("stopping")
+        if release:
+            await self._release()
+
+    async def _release(self) -> None:
+        """Hand the lease over now, if the database answers soon (else it just expires)."""
+        with contextlib.suppress(TimeoutError, *DatabaseError):
+            async with asyncio.timeout(RELEASE_WAIT):
+                await self.db.write(partial(_release, key=self.key, holder=self.holder))
+
+    def poke(self) -> None:
+        """Ask for the lease now rather than at the next beat (tests)."""
+        self._beat.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._wait()):
+                    await self._beat.wait()
+            self._beat.clear()
+            await self.beat()
+
+    def _wait(self) -> float:
+        """Until the next beat: a third of the lease, or the leader's deadline if sooner."""
+        if not self.leader:
+            return self.interval
+        return max(min(self.interval, self._deadline - time.monotonic()), 0.0)
+
+    async def beat(self) -> None:
+        """Take or renew the lease once; lead or follow by the answer."""
+        if self.leader and not self.leading():
+            await self._step_down("the lease was not renewed in time")
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.interval):
+                lease = await self.db.write(
+                    partial(_acquire, key=self.key, holder=self.holder, now=self.wall(),
+                            ttl=self.ttl)
+                )  # fmt: skip
+        except (TimeoutError, *DatabaseError) as exc:
+            self._failed(exc)
+            return
+        if self._failing:
+            log.info("the lease answers again")
+            self._failing = ""
+        self._seen(lease)
+        if lease.leader:
+            self._deadline = started + self.ttl * (1 - MARGIN)
+            if not self.leader:
+                await self._step_up(lease)
+        elif self.leader:
+            await self._step_down(f"another instance leads now (generation {lease.generation})")
+
+    async def _step_up(self, lease: Lease) -> None:
+        self.leader = True
+        self.runtime.role = Role.LEADER
+        log.info("leading: lease generation %d, held by %s", lease.generation, self.holder)
+        try:
+            await self._lead(lease.fence)
+        except Exception:
+            log.exception("could not start leading; giving the lease up")
+            await self._step_down("starting failed")
+            await self._release()
+
+    async def _step_down(self, why: str) -> None:
+        self.leader = False
+        self.runtime.role = Role.FOLLOWER
+        log.warning("following: %s", why)
+        await self._follow()
+
+    def _seen(self, lease: Lease) -> None:
+        """The lease as it is now: a new generation is a change of hands."""
+        if self.runtime.lease_generation and lease.generation != self.runtime.lease_generation:
+            self.runtime.lease_changes += 1
+        self.runtime.lease_generation = lease.generation
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, TimeoutError):
+            reason = "the database did not answer in time"
+        else:
+            reason = describe(self.db.path, exc)
+        if reason != self._failing:
+            log.error("lease: %s", reason)
+            self._failing = reason
+
+
+def _acquire(store: Store, *, key: str, holder: str, now: dt.datetime, ttl: float) -> Lease:
+    return store.leases.acquire(key, holder, now=now, ttl=ttl)
+
+
+def _release(store: Store, *, key: str, holder: str) -> bool:
+    return store.leases.release(key, holder)
