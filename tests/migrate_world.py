@@ -23,6 +23,7 @@ from bot.store.approvals import Approval
 from bot.store.chats import ALL
 from bot.store.database import Store
 from bot.store.engines import Sql
+from bot.store.lease import lease_key
 from bot.store.outbox import Kind, Planned, Status, Target
 from bot.store.sources import SourceState
 
@@ -138,7 +139,7 @@ def _push(store: Store, day: dt.date, now: dt.datetime, *, last: bool) -> None:
 
 def _the_rest(store: Store, now: dt.datetime) -> None:
     """The tables a week of pushes leaves alone: searches, sources, a broadcast, approvals,
-    chosen series, webhook updates of an older bot."""
+    chosen series, webhook updates of an older bot, a leader lease long expired."""
     store.index.save_search(READER, "储能 -抽水蓄能", at=now)
     store.index.save_search(GROUP, "#storage 2024-03", at=now)
     store.sources.put_source_state(
@@ -169,6 +170,7 @@ def _the_rest(store: Store, now: dt.datetime) -> None:
         [(u, now.isoformat()) for u in UPDATES],
     )
     store.chats.subscribe(READER, ALL)  # already: nothing changes
+    store.leases.acquire(lease_key("123456:token"), "host:1:ab", now=now, ttl=15.0)  # expired
 
 
 def primary_key(db: Sql, table: str) -> list[str]:
