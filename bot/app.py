@@ -289,9 +289,9 @@ class BotRunner:
             self.app.bot_data.pusher = None
             if self.app.updater is not None and self.app.updater.running:
                 await self.app.updater.stop()
-        if pusher is not None:
+        if pusher is not None:  # what is in flight may finish while the lease is still ours
             pusher.halt("this instance no longer leads")
-            await pusher.stop()
+            await pusher.stop(grace=self.leader.remaining() if self.leader else 0.0)
 
     def _shared_claim(self, db: Db) -> Callable[[int], Awaitable[bool]] | None:
         """On a database other instances may share (PostgreSQL): each new update is claimed

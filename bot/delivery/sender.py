@@ -116,8 +116,8 @@ class Pusher:
         self._stopping = True
         self._stopped.set()
         self._wake.set()
-        if self._task is not None and not self.gate.open:
-            self._task.cancel()  # probing a failing API: nothing of its own is in flight
+        if self._task is not None and (self.halted or not self.gate.open):
+            self._task.cancel()  # its reads may hang (halted) or it probes a failing API
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -221,7 +221,7 @@ class Pusher:
             self._inflight.pop(row.id, None)
             self._chats.pop(row.id, None)
             self._slots.release()
-            if not self._inflight and self._round is not None:
+            if not self._inflight and self._round is not None and not self.halted:
                 with contextlib.suppress(*DatabaseError):
                     if not await self._due(limit=1):
                         self._round_done()  # the last one: said before idle() returns

@@ -80,10 +80,22 @@ class Leader:
         self._task: asyncio.Task[None] | None = None
         self._failing = ""  # the reason renewals fail, said once
         self._beat = asyncio.Event()
+        self._settled = Role.FOLLOWER  # the role whose work has started (or stopped)
+        self._changed = asyncio.Condition()
 
     def leading(self) -> bool:
         """True while this instance holds the lease by its own clock."""
         return self.leader and time.monotonic() < self._deadline
+
+    def remaining(self) -> float:
+        """Seconds until this instance's own deadline (what it sent may finish till then)."""
+        return max(self._deadline - time.monotonic(), 0.0)
+
+    async def until(self, role: Role) -> None:
+        """Return once this instance has become ``role`` (a leader's work started, or a
+        former leader's stopped): tests and the failover benchmark wait on it."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._settled is role)
 
     async def start(self) -> None:
         """Ask for the lease once (leading at once when it is free), then keep asking."""
@@ -163,12 +175,20 @@ class Leader:
             log.exception("could not start leading; giving the lease up")
             await self._step_down("starting failed")
             await self._release()
+            return
+        await self._settle(Role.LEADER)
 
     async def _step_down(self, why: str) -> None:
         self.leader = False
         self.runtime.role = Role.FOLLOWER
         log.warning("following: %s", why)
         await self._follow()
+        await self._settle(Role.FOLLOWER)
+
+    async def _settle(self, role: Role) -> None:
+        async with self._changed:
+            self._settled = role
+            self._changed.notify_all()
 
     def _seen(self, lease: Lease) -> None:
         """The lease as it is now: a new generation is a change of hands."""

@@ -120,6 +120,15 @@ class LeaseStore(Repository):
             leader=row[0] == holder,
         )
 
+    def current(self, key: str) -> Lease | None:
+        """The lease as it stands, None before anyone took it (``leader``: False)."""
+        row = self.db.execute(
+            "SELECT holder, generation, expires_at FROM leases WHERE key = ?", [key]
+        ).fetchone()
+        if row is None:
+            return None
+        return Lease(key, str(row[0]), int(row[1]), _moment(int(row[2])), leader=False)
+
     def release(self, key: str, holder: str) -> bool:
         """Give the lease up now (when ``holder`` has it), so another instance takes it at
         once; True when it was held."""

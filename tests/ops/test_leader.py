@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -10,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot, metric_samples, store_of
+from pgserver import PORT, PgCluster
 from push_world import DAY, add_readers, at, edition_of
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
 from bot.delivery.sender import Pusher
 from bot.ops.health import Role
+from bot.store.database import Store
 from bot.store.lease import lease_key
 from tgsandbox import Sandbox
 from tgsandbox.faults import FaultConfig
@@ -179,3 +183,126 @@ async def test_the_follower_takes_over_a_push(
             )
     finally:
         await a.stop()
+
+
+class Cable:
+    """A TCP way to the test's PostgreSQL (its Unix socket) that the test can cut: what either
+    side sends is held and nothing is closed, as on a network that drops every packet, until
+    it is mended."""
+
+    def __init__(self, socket: Path) -> None:
+        self.socket = socket
+        self.open = asyncio.Event()
+        self.open.set()
+        self.writers: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    def cut(self) -> None:
+        self.open.clear()
+
+    def mend(self) -> None:
+        self.open.set()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream, up = await asyncio.open_unix_connection(str(self.socket))
+        self.writers += [writer, up]
+        await asyncio.gather(self._pump(reader, up), self._pump(upstream, writer))
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                await self.open.wait()
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def close(self) -> None:
+        self.mend()
+        for writer in self.writers:
+            writer.close()
+        if self.server is not None:
+            self.server.close()
+
+
+@asynccontextmanager
+async def arrivals(tg: Sandbox) -> AsyncIterator[list[tuple[float, int]]]:
+    """(wall time, chat) of every message the bot sends while inside, as the emulator gets it."""
+    seen: list[tuple[float, int]] = []
+    queue = tg.subscribe()
+
+    async def record() -> None:
+        while (event := await queue.get()) is not None:
+            message = event.get("message") if isinstance(event, dict) else None
+            if isinstance(event, dict) and event.get("type") == "message" and message:
+                seen.append((time.time(), int(event["chat_id"])))
+
+    task = asyncio.create_task(record())
+    try:
+        yield seen
+    finally:
+        task.cancel()
+        tg.unsubscribe(queue)
+
+
+@pytest.fixture
+async def cut_off(pg_cluster: PgCluster) -> AsyncIterator[tuple[Cable, str, str]]:
+    """A fresh database, and a cable to it: (the cable, its URL through the cable, its URL
+    straight to the server)."""
+    name = pg_cluster.create_database()
+    cable = Cable(pg_cluster.root / f".s.PGSQL.{PORT}")
+    port = await cable.start()
+    try:
+        yield cable, f"postgresql://postgres@127.0.0.1:{port}/{name}", pg_cluster.url(name)
+    finally:
+        await cable.close()
+        pg_cluster.drop_database(name)
+
+
+async def test_a_leader_cut_from_its_database_stops_before_its_lease_ends(
+    tg: Sandbox, config: Config, clock: Clock, cut_off: tuple[Cable, str, str]
+) -> None:
+    """The network between the leader and its database goes dead in the middle of a push:
+    the leader sends nothing once its lease could have expired (it stops by its own clock),
+    and when the network is back it leads again and finishes the push."""
+    cable, through, straight = cut_off
+    leader = replace(config, db_url=through, lease_seconds=2.0, push=PushConfig(rate=10.0))
+    key = lease_key(config.telegram.token)
+    clock.set(at(6, 0))
+    direct = Store(straight, now=clock)
+    a = BotRunner(leader, poll_timeout=1, now=clock, auto_tick=False)
+    await a.start()
+    try:
+        assert a.leader is not None
+        async with arrivals(tg) as seen:
+            chats = add_readers(tg, direct, 60)
+            clock.set(at(8, 0))
+            assert (await a.tick()).planned == 60
+            await tg.wait_for(lambda sb: sum(bool(sb.messages(c)) for c in chats) >= 5)
+            cable.cut()
+            lease = direct.leases.current(key)
+            assert lease is not None
+            async with asyncio.timeout(10):
+                await a.leader.until(Role.FOLLOWER)
+            assert max(when for when, _ in seen) < lease.expires_at.timestamp()
+            assert len({chat for _, chat in seen}) < 60  # it stopped in the middle
+            cable.mend()
+            async with asyncio.timeout(10):
+                await a.leader.until(Role.LEADER)
+            for chat in chats:
+                await tg.wait_messages(chat, 1, timeout=20)
+            assert a.pusher is not None
+            await a.pusher.idle()
+        # twice: what went out between the cut and the leader's stop (its writes could not be
+        # recorded): at most a lease's worth at the pace
+        assert sum(len(tg.messages(c)) - 1 for c in chats) <= 10 * 2
+    finally:
+        cable.mend()
+        await a.stop()
+        direct.close()

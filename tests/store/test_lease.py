@@ -79,6 +79,9 @@ def test_release_lets_the_other_in_at_once(stores: tuple[Store, Store]) -> None:
     a.leases.acquire(KEY, "a", now=T0, ttl=TTL)
     assert not b.leases.release(KEY, "b")
     assert a.leases.release(KEY, "a")
+    released = b.leases.current(KEY)
+    assert released is not None
+    assert (released.holder, released.expires_at) == ("", dt.datetime.fromtimestamp(0, dt.UTC))
     took = b.leases.acquire(KEY, "b", now=later(1), ttl=TTL)
     assert seen(took)[:3] == (True, "b", 2)
 
