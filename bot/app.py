@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -31,7 +32,7 @@ from bot.store.engines import Engine, engine_of
 from bot.store.faults import DatabaseError, describe
 from bot.store.gateway import Db
 from bot.store.journal import Journal
-from bot.store.lease import Fence, lease_key
+from bot.store.lease import Fence, LeaseStore, lease_key
 
 from . import __version__, cycle
 from .config import ENV_API_BASE_URL, Config, StartupError, TelegramConfig
@@ -242,7 +243,8 @@ class BotRunner:
             log.info("receiving updates by webhook at %s", url)
         if shared:
             self.leader = Leader(
-                db, key=lease_key(self.config.telegram.token), ttl=self.config.lease_seconds,
+                partial(LeaseStore.connect, self.config.database), where=str(db.path),
+                key=lease_key(self.config.telegram.token), ttl=self.config.lease_seconds,
                 runtime=services.runtime, lead=self._lead, follow=self._follow,
             )  # fmt: skip
             await self.leader.start()

@@ -8,6 +8,8 @@ other hands steps down (``follow``). A leader that cannot renew (the database do
 stops by its own clock, before the lease could expire and another instance could take over:
 ``leading()`` is false once ``ttl - margin`` seconds have passed since the last renewal that
 worked began, the sender asks it before every message, and the heartbeat steps down then.
+The heartbeat has a connection and a thread of its own: it never waits behind the bot's
+writes (a long ingest), and a connection broken by the network is opened again.
 On SQLite there is one instance and no lease (``bot.ops.lockfile``).
 """
 
@@ -22,16 +24,16 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from functools import partial
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
-from bot.store.database import Store
 from bot.store.faults import DatabaseError, describe
-from bot.store.gateway import Db
-from bot.store.lease import Fence, Lease
+from bot.store.lease import Fence, Lease, LeaseStore
 
 from .health import Role, RuntimeState
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MARGIN = 0.2  # of the lease's length: a leader stops this long before its lease would expire
 RELEASE_WAIT = 2.0  # s a stopping leader waits to hand its lease over (then it just expires)
@@ -57,8 +59,9 @@ class Leader:
 
     def __init__(
         self,
-        db: Db,
+        connect: Callable[[], LeaseStore],
         *,
+        where: str,
         key: str,
         ttl: float,
         runtime: RuntimeState,
@@ -66,7 +69,10 @@ class Leader:
         follow: Callable[[], Awaitable[None]],
         wall: Callable[[], dt.datetime] = utcnow,
     ) -> None:
-        self.db = db
+        self.connect = connect  # a connection of the heartbeat's own (run in its thread)
+        self.where = where  # the database, as a message names it
+        self._leases: LeaseStore | None = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="digestbot-lease")
         self.key = key
         self.ttl = ttl
         self.interval = ttl / 3
@@ -115,12 +121,33 @@ class Leader:
             await self._step_down("stopping")
         if release:
             await self._release()
+        self._thread.submit(self._close)
+        self._thread.shutdown(wait=False)  # a connection hung on a dead network stays behind
 
     async def _release(self) -> None:
         """Hand the lease over now, if the database answers soon (else it just expires)."""
         with contextlib.suppress(TimeoutError, *DatabaseError):
             async with asyncio.timeout(RELEASE_WAIT):
-                await self.db.write(partial(_release, key=self.key, holder=self.holder))
+                await self._ask(lambda leases: leases.release(self.key, self.holder))
+
+    async def _ask(self, fn: Callable[[LeaseStore], T]) -> T:
+        """``fn`` on the heartbeat's connection, in its thread (opened again after a fault)."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._on, fn)
+
+    def _on(self, fn: Callable[[LeaseStore], T]) -> T:
+        if self._leases is None:
+            self._leases = self.connect()
+        try:
+            return fn(self._leases)
+        except DatabaseError:
+            self._close()
+            raise
+
+    def _close(self) -> None:
+        leases, self._leases = self._leases, None
+        if leases is not None:
+            with contextlib.suppress(*DatabaseError):
+                leases.db.close()
 
     def poke(self) -> None:
         """Ask for the lease now rather than at the next beat (tests)."""
@@ -132,7 +159,10 @@ class Leader:
                 async with asyncio.timeout(self._wait()):
                     await self._beat.wait()
             self._beat.clear()
-            await self.beat()
+            try:
+                await self.beat()
+            except Exception:  # the heartbeat must outlive any one beat
+                log.exception("lease: the heartbeat failed")
 
     def _wait(self) -> float:
         """Until the next beat: a third of the lease, or the leader's deadline if sooner."""
@@ -147,10 +177,10 @@ class Leader:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.interval):
-                lease = await self.db.write(
-                    partial(_acquire, key=self.key, holder=self.holder, now=self.wall(),
-                            ttl=self.ttl)
-                )  # fmt: skip
+                now = self.wall()
+                lease = await self._ask(
+                    lambda leases: leases.acquire(self.key, self.holder, now=now, ttl=self.ttl)
+                )
         except (TimeoutError, *DatabaseError) as exc:
             self._failed(exc)
             return
@@ -200,15 +230,7 @@ class Leader:
         if isinstance(exc, TimeoutError):
             reason = "the database did not answer in time"
         else:
-            reason = describe(self.db.path, exc)
+            reason = describe(self.where, exc)
         if reason != self._failing:
             log.error("lease: %s", reason)
             self._failing = reason
-
-
-def _acquire(store: Store, *, key: str, holder: str, now: dt.datetime, ttl: float) -> Lease:
-    return store.leases.acquire(key, holder, now=now, ttl=ttl)
-
-
-def _release(store: Store, *, key: str, holder: str) -> bool:
-    return store.leases.release(key, holder)

@@ -19,7 +19,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from .engines import Sql
+from .engines import Engine, Sql, engine_of
+from .engines.postgres import PostgresSql
+from .engines.sqlite import SqliteSql
 from .repository import Repository
 from .tx import immediate
 
@@ -91,7 +93,14 @@ def check(db: Sql, fence: Fence | None) -> None:
 
 
 class LeaseStore(Repository):
-    """A repository of the Store."""
+    """A repository of the Store (``connect``: on a connection of its own)."""
+
+    @classmethod
+    def connect(cls, target: str) -> LeaseStore:
+        """The lease on a connection of its own to ``target`` (a PostgreSQL URL or a SQLite
+        file with the schema in place): a heartbeat never waits behind the bot's writes."""
+        db = PostgresSql(target) if engine_of(target) is Engine.POSTGRES else SqliteSql(target)
+        return cls(db, lambda: dt.datetime.now(dt.UTC))
 
     def acquire(self, key: str, holder: str, *, now: dt.datetime, ttl: float) -> Lease:
         """Take the lease, or renew it, for ``ttl`` seconds from ``now`` when ``holder`` holds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -183,6 +184,37 @@ async def test_the_follower_takes_over_a_push(
             )
     finally:
         await a.stop()
+
+
+async def test_the_lease_is_renewed_while_the_bots_writes_wait(
+    instances: tuple[Config, Config], clock: Clock
+) -> None:
+    """A long write of the bot's (a big ingest) does not hold up the lease's heartbeat: it
+    has a connection of its own, so the leader keeps leading."""
+    clock.set(at(6, 0))
+    async with instance(instances[0], clock) as a:
+        assert a.leader is not None
+        assert a.db is not None
+        before = store_of(a).leases.current(a.leader.key)
+        assert before is not None
+        started, gate = threading.Event(), threading.Event()
+
+        def long_write(_: Store) -> None:
+            started.set()
+            gate.wait(30)
+
+        busy = asyncio.ensure_future(a.db.write(long_write))
+        try:
+            assert await asyncio.to_thread(started.wait, 10)
+            await a.leader.beat()
+            await a.leader.beat()
+            after = store_of(a).leases.current(a.leader.key)
+            assert after is not None
+            assert after.expires_at > before.expires_at
+            assert a.leader.leading()
+        finally:
+            gate.set()
+            await busy
 
 
 class Cable:
