@@ -99,7 +99,7 @@ class Leader:
 
     async def until(self, role: Role) -> None:
         """Return once this instance has become ``role`` (a leader's work started, or a
-        former leader's stopped): tests and the failover benchmark wait on it."""
+        former leader's stopped), for tests."""
         async with self._changed:
             await self._changed.wait_for(lambda: self._settled is role)
 
