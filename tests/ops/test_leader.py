@@ -36,7 +36,8 @@ def digests(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def config(config: Config) -> Config:
-    return replace(config, push=PushConfig(rate=200.0))
+    """SQLite (one instance, no lease of its own: the tests hand its sender one)."""
+    return replace(config, db_url="", push=PushConfig(rate=200.0))
 
 
 @pytest.fixture
