@@ -171,6 +171,7 @@ class BotRunner:
         self.lock: DataLock | None = None
         self.leader: Leader | None = None  # several instances on PostgreSQL: who leads
         self._tick_job: Job[Any] | None = None
+        self._running = False  # start() has returned: a lead from now on is a takeover
         self.db: Db | None = None
         self.journal: Journal | None = None
         self._side: Store | None = None
@@ -250,21 +251,27 @@ class BotRunner:
             await self.leader.start()
         else:
             await self._lead()
+        self._running = True
         log.info("bot @%s is running", app.bot.username)
 
     async def _lead(self, fence: Fence | None = None) -> None:
         """Start what only the leader does: the sender, polling (unless by webhook), the
         tick. ``fence``: the lease it leads under (PostgreSQL): a sender of its own, and a
-        scan first, as at a start."""
+        scan (at start-up, before ``start`` returns, as on SQLite; at a takeover the first
+        tick at once, in the background: the heartbeat that called this goes on)."""
         app, services = self.app, self.services
         assert app is not None and services is not None  # noqa: PT018, S101 - started
+        takeover = fence is not None and self._running
         if fence is not None and self.leader is not None:
             self.pusher = Pusher(
                 services, app.bot, concurrency=self.config.push.concurrency, fence=fence,
                 leading=self.leader.leading,
             )  # fmt: skip
             app.bot_data.pusher = self.pusher
-            await cycle.guarded_tick(services)
+            self.pusher.start()  # a takeover resumes the push at once
+            if not takeover and (report := await cycle.guarded_tick(services)) is not None:
+                for error in report.scan.errors:
+                    log.warning("digest not loaded: %s", error)
         if app.updater is not None:  # polling (a webhook feeds the queue instead)
             await app.updater.start_polling(
                 poll_interval=0,
@@ -277,22 +284,23 @@ class BotRunner:
         if self.auto_tick and app.job_queue is not None:
             tick = self.config.push.tick
             self._tick_job = app.job_queue.run_repeating(
-                job_tick, interval=tick, first=tick, name="tick"
+                job_tick, interval=tick, first=0 if takeover else tick, name="tick"
             )
 
     async def _follow(self) -> None:
         """Stop what only the leader does, at once: the lease is another's, or the bot stops
         (the messages in flight stop before their next part)."""
+        pusher, self.pusher = self.pusher, None
+        if pusher is not None:
+            pusher.halt("this instance no longer leads")
         job, self._tick_job = self._tick_job, None
         if job is not None:
             job.schedule_removal()
-        pusher, self.pusher = self.pusher, None
         if self.app is not None:
             self.app.bot_data.pusher = None
             if self.app.updater is not None and self.app.updater.running:
                 await self.app.updater.stop()
         if pusher is not None:  # what is in flight may finish while the lease is still ours
-            pusher.halt("this instance no longer leads")
             await pusher.stop(grace=self.leader.remaining() if self.leader else 0.0)
 
     def _shared_claim(self, db: Db) -> Callable[[int], Awaitable[bool]] | None:
