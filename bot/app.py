@@ -255,10 +255,9 @@ class BotRunner:
         log.info("bot @%s is running", app.bot.username)
 
     async def _lead(self, fence: Fence | None = None) -> None:
-        """Start what only the leader does: the sender, polling (unless by webhook), the
-        tick. ``fence``: the lease it leads under (PostgreSQL): a sender of its own, and a
-        scan (at start-up, before ``start`` returns, as on SQLite; at a takeover the first
-        tick at once, in the background: the heartbeat that called this goes on)."""
+        """Start the leader's work: the sender, polling (not by webhook), the tick. ``fence``:
+        the lease (PostgreSQL): a sender of its own, a scan before ``start`` returns, or at a
+        takeover the first tick at once in the background (the heartbeat goes on)."""
         app, services = self.app, self.services
         assert app is not None and services is not None  # noqa: PT018, S101 - started
         takeover = fence is not None and self._running
@@ -288,8 +287,7 @@ class BotRunner:
             )
 
     async def _follow(self) -> None:
-        """Stop what only the leader does, at once: the lease is another's, or the bot stops
-        (the messages in flight stop before their next part)."""
+        """Stop the leader's work at once (in-flight messages stop before their next part)."""
         pusher, self.pusher = self.pusher, None
         if pusher is not None:
             pusher.halt("this instance no longer leads")
