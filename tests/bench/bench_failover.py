@@ -36,6 +36,7 @@ from push_world import PaceLog, add_readers
 
 from bot.config import Config
 from bot.store.database import Store
+from bot.store.lease import LeaseStore, lease_key
 from tgsandbox import Sandbox
 from tgsandbox.server import start_sandbox
 
@@ -51,6 +52,19 @@ EDITION = (
     "1. 全国碳市场配额成交量创新高。 https://example.org/1\n"
     "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
 )
+
+
+def leading(url: str, running: list[BotProcess]) -> BotProcess:
+    """The process that holds the lease now (its pid is in the holder's name)."""
+    leases = LeaseStore.connect(url)
+    try:
+        lease = leases.current(lease_key(TOKEN))
+    finally:
+        leases.db.close()
+    assert lease is not None
+    pid = int(lease.holder.split(":")[1])
+    [found] = [bot for bot in running if bot.proc is not None and bot.proc.pid == pid]
+    return found
 
 
 def silence(accepted: list[float], killed: float) -> float:
@@ -101,23 +115,25 @@ async def failover(tmp: Path) -> dict[str, Any]:
         await sb.wait_for(lambda s: s.counters.sent_messages >= 1, timeout=120)
         await follower.start()
         kills: list[tuple[float, int]] = []  # (when, 429s so far)
+        running = [leader, follower]
         for share in KILLS:
             await sb.wait_for(
                 lambda s, share=share: s.counters.sent_messages >= CHATS * share,
                 timeout=CHATS / 10,
             )
+            leader = leading(url, running)
             kills.append((clock(), sb.counters.http_429))
             await leader.kill()
-            name = "a" if leader is bots[0] else "b"
-            restarted = instance(tmp, name, api=api, url=url, digests=digests)
+            running.remove(leader)
+            restarted = instance(tmp, leader.data.name, api=api, url=url, digests=digests)
             bots.append(restarted)
-            await restarted.start()  # systemd's Restart=: it follows the one that took over
-            leader, follower = follower, restarted
+            await restarted.start()  # systemd's Restart=: it follows, or wins the lease
+            running.append(restarted)
         await sb.wait_for(lambda s: len(s.counters.per_chat) == CHATS, timeout=CHATS / 10 + 60)
         done = time.monotonic() - started
         resumed = [silence(pace.accepted, at) for at, _ in kills]
         throttled = kills[0][1]
-        stopped = [await bot.stop(within=30) for bot in (leader, follower)]
+        stopped = [await bot.stop(within=30) for bot in running]
     finally:
         for bot in bots:
             await bot.kill()
