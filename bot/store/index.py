@@ -213,13 +213,13 @@ class SearchStore(Repository):
         """The index's expression for text, exclusions and topics (every string quoted)."""
         return self.text.expression(f.terms, f.excluded, f.topics)
 
-    def _select(self, what: str, within: str = "") -> str:
+    def _select(self, what: str, within: str = "", *, match: str | None = None) -> str:
         """``SELECT what`` of the index rows that match (parameters: the expression, the
         lowest and highest sort key), narrowed by ``within``; ``{k}`` in ``what`` and
-        ``within`` is the sort key's column."""
+        ``within`` is the sort key's column; ``match``: the test (the index's by default)."""
         t = self.text
         return (
-            f"SELECT {what.format(k=t.key)} FROM {t.table} WHERE {t.match}"  # noqa: S608 - constants
+            f"SELECT {what.format(k=t.key)} FROM {t.table} WHERE {match or t.match}"  # noqa: S608 - constants
             f" AND {t.key} BETWEEN ? AND ?{within.format(k=t.key)}"
         )
 
@@ -260,7 +260,8 @@ class SearchStore(Repository):
             low, order = key + 1, "ASC"
         else:
             high, order = (key - 1 if key is not None else high), "DESC"
-        sql = self._select("{k}", within + " ORDER BY {k} " + order + " LIMIT ?")
+        test = self.text.page_match(self.db, total=int(total), limit=limit)
+        sql = self._select("{k}", within + " ORDER BY {k} " + order + " LIMIT ?", match=test)
         keys = [r[0] for r in self.db.execute(sql, [match, low, high, limit + 1])]
         more = len(keys) > limit
         if before is not None:
