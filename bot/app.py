@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
 import aiohttp
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults, Job
 
 from bot.chat.handlers import App, publish_commands, register
@@ -21,11 +20,12 @@ from bot.delivery.outage import api_outcome
 from bot.delivery.sender import Pusher
 from bot.ingest.walk import usable_folder
 from bot.ops.flood import ChatOrdered
+from bot.ops.handover import Handover
 from bot.ops.health import Health, StoreFigures, assess, read_figures
 from bot.ops.leader import Leader
 from bot.ops.lockfile import DataLock
 from bot.ops.tgrequest import AiohttpRequest
-from bot.ops.updates import DurableQueue
+from bot.ops.updates import DurableQueue, PollingErrors
 from bot.ops.web import WebServer, public_webhook_url, start_web, webhook_secret
 from bot.store.database import Store
 from bot.store.engines import Engine, engine_of
@@ -116,22 +116,6 @@ async def job_tick(context: BotContext) -> None:
     data.planned()
 
 
-class PollingErrors:
-    """getUpdates failing: said once per reason every ``every`` (PTB would log each retry with
-    its traceback; /healthz already says the Bot API is failing)."""
-
-    def __init__(self, every: float = 600.0) -> None:
-        self.every = every
-        self._said: dict[str, float] = {}
-
-    def seen(self, exc: TelegramError) -> None:
-        reason = f"{type(exc).__name__}: {exc.message}"
-        now = time.monotonic()
-        if now - self._said.get(reason, -self.every) >= self.every:
-            self._said[reason] = now
-            log.warning("polling for updates failed (%s); retrying", reason)
-
-
 async def _initialize(app: App, telegram: TelegramConfig) -> None:
     """``app.initialize()`` (its getMe); a Bot API that refuses or does not answer ends the
     start in one line naming the setting, never with the token in it."""
@@ -170,6 +154,7 @@ class BotRunner:
         self.role = role
         self.lock: DataLock | None = None
         self.leader: Leader | None = None  # several instances on PostgreSQL: who leads
+        self.handover: Handover | None = None  # and what followers hand the leader
         self._tick_job: Job[Any] | None = None
         self._running = False  # start() has returned: a lead from now on is a takeover
         self.db: Db | None = None
@@ -248,6 +233,8 @@ class BotRunner:
                 key=lease_key(self.config.telegram.token), ttl=self.config.lease_seconds,
                 runtime=services.runtime, lead=self._lead, follow=self._follow,
             )  # fmt: skip
+            self.handover = Handover(db, updates, leading=self.leader.leading, now=self.now)
+            app.bot_data.handover = self.handover
             await self.leader.start()
         else:
             await self._lead()
@@ -271,6 +258,8 @@ class BotRunner:
             if not takeover and (report := await cycle.guarded_tick(services)) is not None:
                 for error in report.scan.errors:
                     log.warning("digest not loaded: %s", error)
+        if self.handover is not None:  # what followers handed over: handled here now
+            self.handover.start(app.bot)
         if app.updater is not None:  # polling (a webhook feeds the queue instead)
             await app.updater.start_polling(
                 poll_interval=0,
@@ -294,6 +283,8 @@ class BotRunner:
         job, self._tick_job = self._tick_job, None
         if job is not None:
             job.schedule_removal()
+        if self.handover is not None:
+            await self.handover.stop()
         if self.app is not None:
             self.app.bot_data.pusher = None
             if self.app.updater is not None and self.app.updater.running:

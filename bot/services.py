@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import aiohttp
+from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.ops.flood import Throttle
@@ -54,6 +55,15 @@ class Waker(Protocol):
     """The sender, as handlers see it: told that the outbox has new rows."""
 
     def wake(self) -> None: ...
+
+
+class Forwarder(Protocol):
+    """Instances sharing a database (``ops.handover``): the leader's work, handed over while
+    this instance follows."""
+
+    def follows(self) -> bool: ...
+
+    async def forward(self, update: Update) -> None: ...
 
 
 def utcnow() -> dt.datetime:
@@ -127,6 +137,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.pusher: Waker | None = None
+        self.handover: Forwarder | None = None  # several instances: the leader's work handed over
         self.throttle = Throttle()
         self.operator_menus: set[int] = set()  # admins whose command menu was set
 

@@ -171,6 +171,7 @@ def _the_rest(store: Store, now: dt.datetime) -> None:
     )
     store.chats.subscribe(READER, ALL)  # already: nothing changes
     store.leases.acquire(lease_key("123456:token"), "host:1:ab", now=now, ttl=15.0)  # expired
+    store.forwarded.forward(UPDATES[-1] + 1, '{"update_id": 900040}', at=now)  # waits for a leader
 
 
 def primary_key(db: Sql, table: str) -> list[str]:

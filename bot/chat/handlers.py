@@ -57,6 +57,7 @@ from . import (
     trending,
 )
 from .context import asker_language, can_manage, chat_of, reply, say, user_language
+from .leading import handed_over
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class Command:
     manage: bool = False  # changes the chat: only admins in groups
     private_only: bool = False  # managing channels happens in a private chat
     operator: bool = False  # only for the bot's admins (config telegram.admins)
+    leader: bool = False  # the leading instance's work: a follower hands it over (leading.py)
 
 
 async def cmd_help(update: Update, context: BotContext) -> None:
@@ -120,8 +122,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", cmd_help, "cmd_help", "/help"),
     Command("whoami", admin.cmd_whoami, "cmd_whoami", "/whoami"),
     Command("stats", admin.cmd_stats, "cmd_stats", "/stats", operator=True),
-    Command("push", admin.cmd_push, "cmd_push", "/push", operator=True),
-    Command("reload", admin.cmd_reload, "cmd_reload", "/reload", operator=True),
+    Command("push", admin.cmd_push, "cmd_push", "/push", operator=True, leader=True),
+    Command("reload", admin.cmd_reload, "cmd_reload", "/reload", operator=True, leader=True),
     Command(
         "broadcast",
         admin.cmd_broadcast,
@@ -179,6 +181,8 @@ def guarded(command: Command) -> Callback:
             chat = await chat_of(update, context, create=False)
             await reply(update, context, say("admins_only", asker_language(update, chat)))
             return
+        if await handed_over(update, context, leader=command.leader):
+            return
         await command.callback(update, context)
 
     return run
@@ -192,6 +196,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     chat = await chat_of(update, context)
     try:
         press = decode(query.data)
+        if await handed_over(update, context, leader=ACTIONS[press.action].leader):
+            return
         if ACTIONS[press.action].manages and not await can_manage(update, context):
             lang = asker_language(update, chat)
             await query.answer(say("admins_only", lang), show_alert=True)

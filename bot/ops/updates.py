@@ -14,6 +14,8 @@ Instances that share a database (PostgreSQL) also ``claim`` each new update ther
 another instance received first is dropped as a replay, so a webhook behind a load balancer
 handles an update once. When that claim cannot be made the update is handled (a duplicate
 answer is better than a lost one).
+
+``PollingErrors``: getUpdates failing is said once per reason, not once per retry.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.error import TelegramError
 
 from bot.store.faults import DatabaseError
 from bot.store.journal import Journal
@@ -129,3 +133,19 @@ class DurableQueue(asyncio.Queue[object]):
             log.info("%d updates received before a restart and not handled: handling them now",
                      count)  # fmt: skip
         return count
+
+
+class PollingErrors:
+    """getUpdates failing: said once per reason every ``every`` (PTB would log each retry with
+    its traceback; /healthz already says the Bot API is failing)."""
+
+    def __init__(self, every: float = 600.0) -> None:
+        self.every = every
+        self._said: dict[str, float] = {}
+
+    def seen(self, exc: TelegramError) -> None:
+        reason = f"{type(exc).__name__}: {exc.message}"
+        now = time.monotonic()
+        if now - self._said.get(reason, -self.every) >= self.every:
+            self._said[reason] = now
+            log.warning("polling for updates failed (%s); retrying", reason)

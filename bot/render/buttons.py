@@ -17,11 +17,13 @@ _ARG = re.compile(r"[A-Za-z0-9_\-.@+]{0,40}")
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A kind of button: how many args its data carries, and whether pressing it changes the
-    chat (then, in groups, only admins may)."""
+    """A kind of button: how many args its data carries, whether pressing it changes the
+    chat (then, in groups, only admins may), and whether its work is the leading instance's
+    (several instances: ``bot.chat.leading``)."""
 
     args: int
     manages: bool = False
+    leader: bool = False
 
 
 # the one table of buttons (the chat's router maps each to its handler; a test checks both)
@@ -37,9 +39,10 @@ ACTIONS: dict[str, Action] = {
     "set": Action(2, manages=True),  # a setting and its value: ("lang", "en"), ("tz", "3") …
     "ch": Action(2),  # a managed channel: (channel id, action); the handler checks the owner
     "sr": Action(2),  # a search page: (query id, cursor)
-    "bc": Action(2),  # an operator's broadcast draft: (its id, "go" / "no")
+    "bc": Action(2, leader=True),  # an operator's broadcast: (its id, "go" / "no"); plans
     "ss": Action(1, manages=True),  # the series a chat gets: a series number or "all"
-    "ap": Action(2),  # an admin's approval of a new edition: (its token, "go" / "no")
+    # an admin's approval of a new edition: (its token, "go" / "no"); "go" plans it
+    "ap": Action(2, leader=True),
 }
 
 

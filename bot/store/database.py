@@ -25,6 +25,7 @@ from .engines import Engine, Sql, engine_of
 from .engines.postgres import PostgresSql, shown
 from .engines.sqlite import SqliteSql
 from .files import FileStore
+from .forwarded import ForwardedStore
 from .index import SearchStore, TopicSpec
 from .lease import LeaseStore
 from .migrate import apply
@@ -97,6 +98,7 @@ class Store:
         self.approvals = ApprovalStore(db, now)
         self.received = ReceivedStore(db, now)
         self.leases = LeaseStore(db, now)
+        self.forwarded = ForwardedStore(db, now)
 
     @property
     def engine(self) -> Engine:

@@ -16,6 +16,7 @@ from sqlite_utils.migrations import Migrations
 
 from .engines import Sql
 from .engines.sqlite import SqliteSql
+from .forwarded import forwarded_table
 from .lease import lease_table
 from .schema_issues import issue_numbers
 from .schema_outbox import outbox_keys, rendered_and_shares, sent_as
@@ -394,3 +395,4 @@ migrations(name="0022_kept_topics")(kept_topics)
 
 migrations(name="0023_sent_as")(sent_as)
 both("0024_leases")(lease_table)
+both("0025_forwarded_updates")(forwarded_table)
