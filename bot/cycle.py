@@ -29,6 +29,7 @@ from bot.ingest.gitdates import FirstCommits
 from bot.ingest.remote import RemoteReport, fetch_sources
 from bot.services import Services
 from bot.store.changes import Owed
+from bot.store.engines import Engine
 from bot.store.faults import DatabaseError, describe
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ async def _plan(services: Services, now: dt.datetime) -> PlanReport:
     # what the editions stored since the last plan owe (marked as they were stored: a bot
     # killed before it planned them plans them now); a back catalogue's older issues are quiet
     owed = await db.read(lambda store: store.changes.owed())
+    if services.alerts is not None and db.store.engine is Engine.POSTGRES:
+        await services.alerts.catch_up(db)  # other instances' /alert, ✖, blocked chats
     fresh = [c.key for c in owed if c.owed is Owed.NEW and not c.quiet]
     changed = [c.key for c in owed if c.owed is Owed.CHANGED]
     asked: list[EditionKey] = []

@@ -87,6 +87,19 @@ class LiveAlerts:
     async def load(cls, db: Db) -> LiveAlerts:
         return cls(await db.read(lambda store: store.chats.alerts()))
 
+    async def catch_up(self, db: Db) -> int:
+        """Follow what other instances sharing the database changed: the chats whose alerts
+        differ from the index are read again; how many."""
+        stored = await db.read(lambda store: store.chats.alert_owners())
+        changed = [
+            chat_id
+            for chat_id in stored.keys() | self._by_chat.keys()
+            if stored.get(chat_id, frozenset()) != self._by_chat.get(chat_id, set())
+        ]
+        if changed:
+            await self.reload_chats(db, changed)
+        return len(changed)
+
     async def reload_chats(self, db: Db, chat_ids: Sequence[int]) -> None:
         """Re-read these chats' alerts (after /alert, ✖, blocking, migration…)."""
         wanted = list(chat_ids)

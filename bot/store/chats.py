@@ -317,6 +317,18 @@ class ChatStore(Repository):
             rows = self.db.query("SELECT * FROM alerts WHERE chat_id = ? ORDER BY id", [chat_id])
         return [_alert(r) for r in rows]
 
+    def alert_owners(self) -> dict[int, frozenset[int]]:
+        """The alert ids of each active chat that has alerts (what the live index should
+        hold: an alert's terms never change, it is added or deleted)."""
+        rows = self.db.execute(
+            "SELECT a.chat_id, a.id FROM alerts a JOIN chats c ON c.id = a.chat_id "
+            "WHERE c.active = 1"
+        ).fetchall()
+        owners: dict[int, set[int]] = {}
+        for chat_id, alert_id in rows:
+            owners.setdefault(int(chat_id), set()).add(int(alert_id))
+        return {chat_id: frozenset(ids) for chat_id, ids in owners.items()}
+
     def get_alert(self, alert_id: int) -> Alert | None:
         rows = list(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
         return _alert(rows[0]) if rows else None

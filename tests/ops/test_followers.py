@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import Clock
+from push_world import at
 from test_shared_updates import instance
 
 from bot.app import BotRunner
@@ -158,3 +160,33 @@ async def test_a_broadcast_sent_from_the_follower_goes_out_once_from_the_leader(
         await leader.pusher.idle()
         assert [len(tg.messages(c)) for c in chats] == [1, 1]
         assert follower_sends == ["sendMessage"]
+
+
+async def test_an_alert_set_on_the_follower_is_matched_by_the_leader(
+    tg: Sandbox, instances: tuple[Config, Config], clock: Clock
+) -> None:
+    """/alert reaching the follower is saved there; the leader's next tick matches it against
+    a new edition and the 🔔 alert arrives; a deleted one no longer matches."""
+    user = tg.add_user("Hydrogen")
+    async with pair(instances, clock) as (leader, _, _):
+        chat = tg.private_chat(user)
+        tg.send(chat, user, "/alert 氢")
+        await tg.wait_messages(chat, 1)
+        day = dt.date(2024, 3, 2)
+        (instances[0].digests_dir / f"{day}.md").write_text(
+            f"---\ntitle: 每日碳新闻 {day}\n---\n1. 氢能重卡示范城市群扩容。 https://example.org/h1\n",
+            "utf-8",
+        )
+        clock.set(at(9, 0, day=day))
+        assert (await leader.tick()).alerts == 1
+        [_, alert] = await tg.wait_messages(chat, 2)
+        assert alert.text.startswith("🔔 提醒：氢")
+        [mine] = store_of(leader).chats.alerts(chat.id)
+        store_of(leader).chats.delete_alert(chat.id, mine.id)  # as ✖ on the follower would
+        day = dt.date(2024, 3, 3)
+        (instances[0].digests_dir / f"{day}.md").write_text(
+            f"---\ntitle: 每日碳新闻 {day}\n---\n1. 绿电制氢项目开工。 https://example.org/h2\n",
+            "utf-8",
+        )
+        clock.set(at(9, 0, day=day))
+        assert (await leader.tick()).alerts == 0
