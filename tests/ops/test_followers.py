@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Clock
-from push_world import at
+from conftest import Clock, digest
+from push_world import add_readers, at
 from test_shared_updates import instance
 
 from bot.app import BotRunner
@@ -190,3 +190,34 @@ async def test_an_alert_set_on_the_follower_is_matched_by_the_leader(
         )
         clock.set(at(9, 0, day=day))
         assert (await leader.tick()).alerts == 0
+
+
+async def test_an_approval_pressed_on_the_follower_is_planned_by_the_leader(
+    tg: Sandbox, instances: tuple[Config, Config], clock: Clock
+) -> None:
+    """push.approve: the admin's "send", pressed on the follower, is the leader's planning
+    round: every reader gets the edition once, and the follower sends nothing for it."""
+    approving = tuple(replace(c, push=replace(c.push, approve=True)) for c in instances)
+    boss = tg.add_user("Boss")
+    admin_chat = tg.private_chat(boss).id
+    day = dt.date(2024, 3, 2)
+    clock.set(at(6, 0, day=day))
+    async with pair((approving[0], approving[1]), clock) as (leader, _, follower_sends):
+        chats = add_readers(tg, store_of(leader), 2)
+        tg.send(admin_chat, boss, "/start")
+        await tg.wait_messages(admin_chat, 1)
+        (instances[0].digests_dir / f"{day}.md").write_text(digest(day, "氢能重卡示范线开通。"))
+        await leader.tick()
+        [preview] = await tg.wait_for(
+            lambda sb: [m for m in sb.messages(admin_chat) if "氢能重卡" in m.text]
+        )
+        clock.set(at(9, 0, day=day))
+        before = len(follower_sends)
+        tg.press(preview, boss, data=f"ap:{day:%Y%m%d}:go")
+        for reader in chats:
+            [got] = await tg.wait_messages(reader, 1)
+            assert "氢能重卡" in got.text
+        assert leader.pusher is not None
+        await leader.pusher.idle()
+        assert [len(tg.messages(c)) for c in chats] == [1, 1]
+        assert follower_sends[before:] == []
