@@ -98,6 +98,6 @@ class Handover:
                 continue
             if update is not None:
                 log.info("update %d: handling it for a follower", forwarded.update_id)
-                await self.queue.put_recorded(update)
+                await self.queue.put_handed_over(update, forwarded.body)
                 count += 1
         return count

@@ -106,6 +106,16 @@ class DurableQueue(asyncio.Queue[object]):
         """Queue an update already recorded (the webhook's, after ``record``)."""
         await super().put(update)
 
+    async def put_handed_over(self, update: Update, body: str) -> None:
+        """Queue an update another instance handed over (``ops.handover``): recorded in the
+        journal first, so a crash before it is handled handles it at the restart; not claimed
+        (the other instance claimed it when Telegram posted it there)."""
+        try:
+            await self.journal.record(update.update_id, body)
+        except DatabaseError as exc:
+            log.warning("cannot record update %d handed over: %s", update.update_id, exc)
+        await super().put(update)
+
     async def handled(self, update: object) -> None:
         """The handlers of ``update`` have run (whatever they did)."""
         if isinstance(update, Update):
