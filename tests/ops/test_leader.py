@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot, metric_samples, store_of
-from pgserver import PORT, PgCluster
+from pgcable import Cable, cabled
+from pgserver import PgCluster
 from push_world import DAY, add_readers, at, edition_of
 
 from bot.app import BotRunner
@@ -218,52 +219,6 @@ async def test_the_lease_is_renewed_while_the_bots_writes_wait(
             await busy
 
 
-class Cable:
-    """A TCP way to the test's PostgreSQL (its Unix socket) that the test can cut: what either
-    side sends is held and nothing is closed, as on a network that drops every packet, until
-    it is mended."""
-
-    def __init__(self, socket: Path) -> None:
-        self.socket = socket
-        self.open = asyncio.Event()
-        self.open.set()
-        self.writers: list[asyncio.StreamWriter] = []
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    def cut(self) -> None:
-        self.open.clear()
-
-    def mend(self) -> None:
-        self.open.set()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        upstream, up = await asyncio.open_unix_connection(str(self.socket))
-        self.writers += [writer, up]
-        await asyncio.gather(self._pump(reader, up), self._pump(upstream, writer))
-
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                await self.open.wait()
-                writer.write(data)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
-
-    async def close(self) -> None:
-        self.mend()
-        for writer in self.writers:
-            writer.close()
-        if self.server is not None:
-            self.server.close()
-
-
 @asynccontextmanager
 async def arrivals(tg: Sandbox) -> AsyncIterator[list[tuple[float, int]]]:
     """(wall time, chat) of every message the bot sends while inside, as the emulator gets it."""
@@ -288,14 +243,8 @@ async def arrivals(tg: Sandbox) -> AsyncIterator[list[tuple[float, int]]]:
 async def cut_off(pg_cluster: PgCluster) -> AsyncIterator[tuple[Cable, str, str]]:
     """A fresh database, and a cable to it: (the cable, its URL through the cable, its URL
     straight to the server)."""
-    name = pg_cluster.create_database()
-    cable = Cable(pg_cluster.root / f".s.PGSQL.{PORT}")
-    port = await cable.start()
-    try:
-        yield cable, f"postgresql://postgres@127.0.0.1:{port}/{name}", pg_cluster.url(name)
-    finally:
-        await cable.close()
-        pg_cluster.drop_database(name)
+    async with cabled(pg_cluster) as cut:
+        yield cut
 
 
 async def test_a_leader_cut_from_its_database_stops_before_its_lease_ends(

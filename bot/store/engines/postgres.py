@@ -3,11 +3,25 @@
 Owns how a PostgreSQL database is reached (a libpq URL; the password never printed), how the
 SQL the repositories write (``?`` placeholders) is handed to psycopg (``%s``), and its
 transactions (autocommit between ``begin`` and ``commit``, as on SQLite).
+
+A connection the server drops (a restart, a failover of a managed database, a reset, a
+``pg_terminate_backend``) is opened again by the next statement that begins outside a
+transaction (``PostgresSql._live``), so a running bot recovers without a restart. Nothing is
+done twice: a statement that fails on a connection that was live when it began is not run
+again (it may have committed), and a transaction whose connection broke is lost with it
+(the server rolls it back; the call fails). While the server cannot be reached, every
+statement fails at once with the reason (the connection attempt is refused) — or after
+``CONNECT_TIMEOUT`` when nothing answers. An outage is logged once, its loss and its end,
+however many connections and calls meet it (``OUTAGES``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import select
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -17,8 +31,11 @@ from psycopg.rows import dict_row
 
 from .base import Cursor, Engine, Sql
 
+log = logging.getLogger(__name__)
+
 MIN_VERSION = 140000  # server_version_num of PostgreSQL 14
 CONNECT_TIMEOUT = 10  # seconds: a server that does not answer is an error, not a hang
+GOODBYE_READS = 4  # reads of what an idle connection received (a last error, then its end)
 
 
 class ServerTooOld(psycopg.NotSupportedError):
@@ -31,63 +48,76 @@ class PostgresSql(Sql):
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = url
-        self.conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
-        # statements are prepared after a few runs; a generic plan would not see the search's
-        # words (a backward walk over every row for a rare one): plan each run for its values
-        self.conn.execute("SET plan_cache_mode = force_custom_plan")
-        if self.server_version < MIN_VERSION:
-            found = _release(self.server_version)
-            self.conn.close()
-            raise ServerTooOld(
-                f"the PostgreSQL server is version {found}; digestbot needs 14 or newer: "
-                "upgrade it, or point storage.url at a newer server"
-            )
-        if read_only:
-            self.conn.execute("SET default_transaction_read_only = on")
+        self.read_only = read_only
+        self.conn = _open(url, read_only=read_only)
+        self._era = OUTAGES.connected(url)  # outages ended before this connection opened
+        self._open_tx = False  # between ``begin`` and ``commit`` or ``rollback``
 
     @property
     def server_version(self) -> int:
         return int(self.conn.info.server_version)
 
+    def _live(self) -> psycopg.Connection[Any]:
+        """The connection for the next statement. Outside a transaction, one the server has
+        dropped is opened again first (the statement has not been sent: nothing runs twice);
+        while the server cannot be reached that fails, and so does the statement. Inside a
+        transaction the connection stays as it is: a transaction does not outlive it."""
+        if self._open_tx or not _dropped(self.conn):
+            return self.conn
+        OUTAGES.lost(self.url, since=self._era)
+        with contextlib.suppress(psycopg.Error):
+            self.conn.close()
+        self.conn = _open(self.url, read_only=self.read_only)
+        self._era = OUTAGES.connected(self.url)
+        return self.conn
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        return self.conn.execute(placeholders(sql), _values(params))
+        return self._live().execute(placeholders(sql), _values(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         batch = [_values(r) for r in rows]
         if not batch:
             return 0
-        with self.conn.cursor() as cur:
+        with self._live().cursor() as cur:
             cur.executemany(placeholders(sql), batch)
             return max(cur.rowcount, 0)
 
     def batches(self, sql: str, size: int) -> Iterator[list[Any]]:
-        with self.conn.cursor(name="digestbot_batches") as cur:
+        with self._live().cursor(name="digestbot_batches") as cur:
             cur.execute(placeholders(sql))
             while rows := cur.fetchmany(size):
                 yield rows
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
-        with self.conn.cursor(row_factory=dict_row) as cur:
+        with self._live().cursor(row_factory=dict_row) as cur:
             cur.execute(placeholders(sql), _values(params))
             rows = cur.fetchall()
         yield from rows
 
     @property
     def in_transaction(self) -> bool:
-        return self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        return self._open_tx
 
     def begin(self) -> None:
-        self.conn.execute("BEGIN")
+        self._live().execute("BEGIN")
+        self._open_tx = True
 
     def commit(self) -> None:
-        self.conn.execute("COMMIT")
+        self.conn.execute("COMMIT")  # when it fails the caller rolls back
+        self._open_tx = False
 
     def rollback(self) -> None:
-        if self.in_transaction:
+        self._open_tx = False
+        if self.conn.closed or self.conn.info.transaction_status == IDLE:
+            return  # a transaction whose connection broke: the server rolled it back
+        try:
             self.conn.execute("ROLLBACK")
+        except psycopg.OperationalError:
+            if not self.conn.closed:
+                raise
 
     def table_names(self) -> list[str]:
-        rows = self.conn.execute(
+        rows = self._live().execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
         )
         return [r[0] for r in rows]
@@ -103,6 +133,81 @@ class PostgresSql(Sql):
 
     def length_of(self, column: str, key: str) -> str:
         return f"jsonb_array_length(CAST({column} AS jsonb) -> '{key}')"
+
+
+IDLE = psycopg.pq.TransactionStatus.IDLE
+
+
+def _open(url: str, *, read_only: bool) -> psycopg.Connection[Any]:
+    """A connection in autocommit mode to a server of version 14 or newer (``ServerTooOld``)."""
+    conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+    # statements are prepared after a few runs; a generic plan would not see the search's
+    # words (a backward walk over every row for a rare one): plan each run for its values
+    conn.execute("SET plan_cache_mode = force_custom_plan")
+    version = int(conn.info.server_version)
+    if version < MIN_VERSION:
+        conn.close()
+        raise ServerTooOld(
+            f"the PostgreSQL server is version {_release(version)}; digestbot needs 14 or "
+            "newer: upgrade it, or point storage.url at a newer server"
+        )
+    if read_only:
+        conn.execute("SET default_transaction_read_only = on")
+    return conn
+
+
+def _dropped(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the server has dropped this idle connection: it is closed, or what it received
+    since its last statement ends in the end of the stream (a server going away says why,
+    then closes; an idle connection is owed nothing else)."""
+    if conn.closed:
+        return True
+    waiting = select.poll()
+    waiting.register(conn.fileno(), select.POLLIN)
+    for _ in range(GOODBYE_READS):
+        if not waiting.poll(0):
+            return False
+        try:
+            conn.pgconn.consume_input()
+        except psycopg.OperationalError:
+            return True
+    return conn.closed
+
+
+class Outages:
+    """The databases whose connections the server dropped, so that an outage is logged once
+    (its loss, then its end), however many connections (the writer's, each reader's) and calls
+    meet it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down: set[str] = set()
+        self._ended: dict[str, int] = {}  # URL → outages ended so far
+
+    def lost(self, url: str, *, since: int) -> None:
+        """A connection opened after ``since`` outages of ``url`` had ended was dropped: a new
+        outage, unless one is going on or the connection was dropped in one that has ended."""
+        with self._lock:
+            if url in self._down or since < self._ended.get(url, 0):
+                return
+            self._down.add(url)
+        log.warning("the connection to %s was lost: connecting again", shown(url))
+
+    def connected(self, url: str) -> int:
+        """A connection to ``url`` was opened (ending the outage going on, if any); how many
+        outages of it have ended."""
+        with self._lock:
+            ended = url in self._down
+            if ended:
+                self._down.discard(url)
+                self._ended[url] = self._ended.get(url, 0) + 1
+            count = self._ended.get(url, 0)
+        if ended:
+            log.info("connected to %s again", shown(url))
+        return count
+
+
+OUTAGES = Outages()
 
 
 def _release(number: int) -> str:
