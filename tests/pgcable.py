@@ -1,9 +1,11 @@
-"""A TCP way to the test's PostgreSQL server (its Unix socket) that a test can cut or drop.
+"""Ways to break the connections to the test's PostgreSQL server, as networks and servers do.
 
+A TCP way to the server (its Unix socket) that a test can cut or drop:
 ``Cable.cut`` is a network that drops every packet: what either side sends is held and nothing
 is closed, until ``mend``. ``Cable.drop`` is a server that goes away (a restart, a failover):
 every connection through the cable is closed, and a new one is closed as soon as it comes,
-until ``mend``.
+until ``mend``. ``terminate_all`` ends the server processes of a database's connections, as a
+restart of the server would.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
+import psycopg
 from pgserver import PORT, PgCluster
 
 
@@ -86,3 +89,15 @@ async def cabled(cluster: PgCluster) -> AsyncIterator[tuple[Cable, str, str]]:
     finally:
         await cable.close()
         cluster.drop_database(name)
+
+
+def terminate_all(url: str) -> int:
+    """End every server process of ``url``'s database but the asker's, and wait until they
+    are gone; how many there were."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM"
+            " pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])

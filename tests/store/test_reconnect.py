@@ -7,9 +7,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
-import psycopg
 import pytest
-from pgcable import Cable, cabled
+from pgcable import Cable, cabled, terminate_all
 from pgserver import PgCluster
 
 from bot.store.database import Store
@@ -17,18 +16,6 @@ from bot.store.faults import DatabaseError, describe
 from bot.store.gateway import Db
 
 ENGINE_LOG = "bot.store.engines.postgres"
-
-
-def terminate_all(url: str) -> int:
-    """End every server process of the database but the asker's, as a restart of the server
-    would, once they are gone; how many there were."""
-    with psycopg.connect(url, autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM"
-            " pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def subscribe(chats: range) -> Callable[[Store], None]:
