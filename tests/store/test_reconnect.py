@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -12,6 +14,7 @@ from pgcable import Cable, cabled, terminate_all
 from pgserver import PgCluster
 
 from bot.store.database import Store
+from bot.store.engines.postgres import PostgresSql
 from bot.store.faults import DatabaseError, describe
 from bot.store.gateway import Db
 
@@ -148,3 +151,30 @@ def test_a_store_of_its_own_connects_again(pg_url: str) -> None:
         assert subscribed(store) == [1, 2]
     finally:
         store.close()
+
+
+def tcp_options(sql: PostgresSql) -> tuple[int, int, int]:
+    """(SO_KEEPALIVE, TCP_KEEPIDLE, TCP_USER_TIMEOUT) of the connection's socket."""
+    with socket.socket(fileno=os.dup(sql.conn.fileno())) as sock:
+        return (
+            sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+        )
+
+
+async def test_a_connection_over_a_network_notices_when_it_goes_dead(
+    cable: tuple[Cable, str],
+) -> None:
+    """A connection over TCP probes an idle network and gives up on what stays
+    unacknowledged (a dead network fails a statement in seconds, not a quarter of an hour);
+    settings in the URL win."""
+    _, url = cable
+    default = await asyncio.to_thread(PostgresSql, url)
+    own = await asyncio.to_thread(PostgresSql, f"{url}?keepalives_idle=60&tcp_user_timeout=5000")
+    try:
+        assert tcp_options(default) == (1, 10, 20000)
+        assert tcp_options(own) == (1, 60, 5000)
+    finally:
+        default.close()
+        own.close()

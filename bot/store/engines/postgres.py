@@ -11,7 +11,8 @@ done twice: a statement that fails on a connection that was live when it began i
 again (it may have committed), and a transaction whose connection broke is lost with it
 (the server rolls it back; the call fails). While the server cannot be reached, every
 statement fails at once with the reason (the connection attempt is refused) — or after
-``CONNECT_TIMEOUT`` when nothing answers. An outage is logged once, its loss and its end,
+``CONNECT_TIMEOUT`` when nothing answers, and a statement on a connection whose network went
+dead fails within about 25 s (``NETWORK``). An outage is logged once, its loss and its end,
 however many connections and calls meet it (``OUTAGES``).
 """
 
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from .base import Cursor, Engine, Sql
@@ -35,6 +36,16 @@ log = logging.getLogger(__name__)
 
 MIN_VERSION = 140000  # server_version_num of PostgreSQL 14
 CONNECT_TIMEOUT = 10  # seconds: a server that does not answer is an error, not a hang
+# a network that goes dead under an open connection (no reset reaches it) fails its statement
+# within seconds, not after the system's quarter of an hour of retries (a URL's own settings
+# win; a Unix socket has none of these)
+NETWORK = {
+    "keepalives": "1",
+    "keepalives_idle": "10",  # s idle before the first probe, then one every 5 s, 3 at most
+    "keepalives_interval": "5",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "20000",  # ms that what was sent may stay unacknowledged
+}
 GOODBYE_READS = 4  # reads of what an idle connection received (a last error, then its end)
 
 
@@ -140,7 +151,11 @@ IDLE = psycopg.pq.TransactionStatus.IDLE
 
 def _open(url: str, *, read_only: bool) -> psycopg.Connection[Any]:
     """A connection in autocommit mode to a server of version 14 or newer (``ServerTooOld``)."""
-    conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+    given = conninfo_to_dict(url)
+    network = {k: v for k, v in NETWORK.items() if k not in given}
+    conn = psycopg.connect(
+        make_conninfo(url, **network), autocommit=True, connect_timeout=CONNECT_TIMEOUT
+    )
     # statements are prepared after a few runs; a generic plan would not see the search's
     # words (a backward walk over every row for a rare one): plan each run for its values
     conn.execute("SET plan_cache_mode = force_custom_plan")
