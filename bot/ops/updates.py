@@ -30,7 +30,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
-from bot.store.faults import DatabaseError
+from bot.store.faults import DatabaseError, cause
 from bot.store.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,8 @@ class DurableQueue(asyncio.Queue[object]):
             first = await self.claim(update_id)
         except DatabaseError as exc:
             if not self._claims_failing:
-                log.warning("cannot claim update %d in the shared database: %s", update_id, exc)
+                log.warning("cannot claim update %d in the shared database: %s", update_id,
+                            cause(exc))  # fmt: skip
             self._claims_failing = True
             return True
         self._claims_failing = False

@@ -4,6 +4,7 @@ answering what needs no database."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
@@ -60,11 +61,14 @@ async def away(
 
 
 async def test_while_the_server_is_away_the_bot_answers_then_reads_again(
-    tg: Sandbox, away: tuple[Cable, BotRunner], settle: Callable[[], Awaitable[None]]
+    tg: Sandbox,
+    away: tuple[Cable, BotRunner],
+    settle: Callable[[], Awaitable[None]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The server goes away: /help and /today are answered at once (/today with the
     apology), /healthz answers that the database cannot be reached; once the server is back
-    /today is answered from the database again."""
+    /today is answered from the database again. What failed is logged in one line each."""
     cable, runner = away
     assert runner.web is not None
     alice = tg.add_user("Alice")
@@ -86,3 +90,6 @@ async def test_while_the_server_is_away_the_bot_answers_then_reads_again(
     assert "cannot reach the PostgreSQL server" in " ".join(health["reasons"])
     cable.mend()
     assert await answer("/today") == edition
+    faults = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("cannot reach the PostgreSQL server" in fault for fault in faults)
+    assert [fault for fault in faults if "\n" in fault] == []
