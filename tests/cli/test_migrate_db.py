@@ -20,6 +20,7 @@ from bot.cli.main import main
 from bot.ops.lockfile import DataLock
 from bot.store.copying import copied_tables
 from bot.store.database import Store
+from bot.store.engines import postgres
 from bot.store.engines.postgres import PostgresSql, shown
 
 PASSWORD = "s3cret-Pa55word"  # the throwaway cluster's
@@ -191,7 +192,7 @@ def test_a_server_older_than_14_is_one_line(
 ) -> None:
     """A PostgreSQL 13 server: refused at connect by migrate-db and run, naming its version
     and the fix."""
-    monkeypatch.setattr(PostgresSql, "server_version", property(lambda self: 130004))
+    monkeypatch.setattr(postgres, "server_version", lambda conn: 130004)
     said = (
         f"digestbot: {shown(pg_url)}: the PostgreSQL server is version 13.4; digestbot needs "
         "14 or newer: upgrade it, or point storage.url at a newer server"

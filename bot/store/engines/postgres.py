@@ -64,10 +64,6 @@ class PostgresSql(Sql):
         self._era = OUTAGES.connected(url)  # outages ended before this connection opened
         self._open_tx = False  # between ``begin`` and ``commit`` or ``rollback``
 
-    @property
-    def server_version(self) -> int:
-        return int(self.conn.info.server_version)
-
     def _live(self) -> psycopg.Connection[Any]:
         """The connection for the next statement. Outside a transaction, one the server has
         dropped is opened again first (the statement has not been sent: nothing runs twice);
@@ -159,7 +155,7 @@ def _open(url: str, *, read_only: bool) -> psycopg.Connection[Any]:
     # statements are prepared after a few runs; a generic plan would not see the search's
     # words (a backward walk over every row for a rare one): plan each run for its values
     conn.execute("SET plan_cache_mode = force_custom_plan")
-    version = int(conn.info.server_version)
+    version = server_version(conn)
     if version < MIN_VERSION:
         conn.close()
         raise ServerTooOld(
@@ -169,6 +165,11 @@ def _open(url: str, *, read_only: bool) -> psycopg.Connection[Any]:
     if read_only:
         conn.execute("SET default_transaction_read_only = on")
     return conn
+
+
+def server_version(conn: psycopg.Connection[Any]) -> int:
+    """The server's ``server_version_num`` (130004 for 13.4)."""
+    return int(conn.info.server_version)
 
 
 def _dropped(conn: psycopg.Connection[Any]) -> bool:
