@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 
 from bot.render.i18n import t
 from bot.services import BotContext
+from bot.store.faults import DatabaseError, cause
 from bot.store.readers import Chat
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ async def chat_of(update: Update, context: BotContext, *, create: bool = True) -
     Read on a reader connection; written only when the chat is new or renamed, so a busy
     database slows only what must change it. ``create=False`` (answers that need no row, such
     as /help): a chat not stored yet, or a database that does not answer within
-    ``QUICK_READ`` seconds, gives the defaults instead and nothing is written.
+    ``QUICK_READ`` seconds or cannot be reached, gives the defaults instead and nothing is
+    written.
     """
     tg = update.effective_chat
     if tg is None:  # pragma: no cover - only chat updates reach the handlers
@@ -69,6 +71,11 @@ async def chat_of(update: Update, context: BotContext, *, create: bool = True) -
             found = await db.read(lambda store: store.chats.get_chat(tg.id))
     except TimeoutError:
         log.info("chat %s: the database did not answer; answering with the defaults", tg.id)
+        return default
+    except DatabaseError as exc:
+        if create:
+            raise
+        log.info("chat %s: %s; answering with the defaults", tg.id, cause(exc))
         return default
     if not create:
         return found or default
