@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from bot.digest.models import EditionKey
 
+from .claims import UNCLAIMED
+from .lease import Fence, check, fenced
 from .outbox import KEY_LOOKUP, Kind, Status, Target
 from .repository import Repository
 from .sent_as import SentAs
@@ -107,29 +109,39 @@ class CorrectionStore(Repository):
         version: str,
         steps: int,
         now: dt.datetime,
+        fence: Fence | None = None,
     ) -> bool:
         """A correction row has edited every part to ``version`` of the edition: it is sent,
         unless the edition changed again meanwhile (then it starts over: pending, part 0).
-        True when it is done."""
+        True when it is done. ``fence``: the sender's lease, as for the outbox's writes back
+        (``Fenced``, and nothing written, once another instance leads)."""
         row = self.db.execute(
             "SELECT content_hash FROM editions WHERE series_id = ? AND date = ? AND issue = ?",
             [edition.series, edition.date.isoformat(), edition.issue],
         ).fetchone()
         done = row is None or row[0] == version
-        self.db.execute(
-            "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "
-            "updated_at = ? WHERE id = ?",
+        where, held = fenced(fence)
+        cur = self.db.execute(
+            "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "  # noqa: S608 - constants
+            f"{UNCLAIMED}, updated_at = ? WHERE id = ?{where}",
             [
                 steps if done else 0,
                 Status.SENT if done else Status.PENDING,
                 stamp(now),
                 delivery_id,
+                *held,
             ],
         )
+        if cur.rowcount == 0:
+            check(self.db, fence)
         return done
 
-    def part_edited(self, delivery_id: int, index: int, part_hash: str) -> None:
-        """Part ``index`` of a sent edition now says what ``part_hash`` stands for."""
+    def part_edited(
+        self, delivery_id: int, index: int, part_hash: str, *, fence: Fence | None = None
+    ) -> None:
+        """Part ``index`` of a sent edition now says what ``part_hash`` stands for
+        (``fence``: as ``correction_done``)."""
+        where, held = fenced(fence)
         with immediate(self.db):
             row = self.db.execute(
                 "SELECT part_hashes FROM deliveries WHERE id = ?", [delivery_id]
@@ -138,17 +150,29 @@ class CorrectionStore(Repository):
                 return
             hashes = json.loads(row[0])
             hashes[index : index + 1] = [part_hash]
-            self.db.execute(
-                "UPDATE deliveries SET part_hashes = ? WHERE id = ?",
-                [json.dumps(hashes), delivery_id],
+            cur = self.db.execute(
+                f"UPDATE deliveries SET part_hashes = ? WHERE id = ?{where}",  # noqa: S608 - constant
+                [json.dumps(hashes), delivery_id, *held],
             )
+            if cur.rowcount == 0:
+                check(self.db, fence)
 
     def correction_step(
-        self, delivery_id: int, step: int, *, last: bool, now: dt.datetime
+        self,
+        delivery_id: int,
+        step: int,
+        *,
+        last: bool,
+        now: dt.datetime,
+        fence: Fence | None = None,
     ) -> None:
-        """A correction row has done ``step`` of its parts (and is done when ``last``)."""
-        self.db.execute(
-            "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "
-            "updated_at = ? WHERE id = ?",
-            [step, Status.SENT if last else Status.PENDING, stamp(now), delivery_id],
+        """A correction row has done ``step`` of its parts (and is done when ``last``;
+        ``fence``: as ``correction_done``)."""
+        where, held = fenced(fence)
+        cur = self.db.execute(
+            "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "  # noqa: S608 - constants
+            f"{UNCLAIMED}, updated_at = ? WHERE id = ?{where}",
+            [step, Status.SENT if last else Status.PENDING, stamp(now), delivery_id, *held],
         )
+        if cur.rowcount == 0:
+            check(self.db, fence)

@@ -17,6 +17,8 @@ from typing import Any
 from bot.digest.models import EditionKey
 
 from .chats import ALL, chat_from_row
+from .claims import CLAIMABLE, TAKE, UNCLAIMED, claim, holds, release
+from .engines import Cursor
 from .lease import Fence, check, fenced
 from .outbox_rows import KEY_COLUMNS, Delivery, Kind, Planned, Status, Target
 from .planning import OutboxPlanning
@@ -74,7 +76,13 @@ class OutboxStore(OutboxPlanning):
             )
 
     def due(
-        self, now: dt.datetime, *, limit: int, busy: Sequence[int] = (), alerts: bool = True
+        self,
+        now: dt.datetime,
+        *,
+        limit: int,
+        busy: Sequence[int] = (),
+        alerts: bool = True,
+        fence: Fence | None = None,
     ) -> list[Delivery]:
         """Pending rows whose time has come, in queue order (``next_attempt_at``, then id); with
         their chat. At most one row per chat, and none for the ``busy`` chats (those with a
@@ -86,10 +94,15 @@ class OutboxStore(OutboxPlanning):
         they were planned. An alert comes after the edition it belongs to: it waits while
         the chat's delivery of that edition is pending (and, ``alerts=False``, while a tick
         is still planning the editions).
+
+        ``fence``: the sender's lease (several instances): the rows are claimed for its
+        generation, none of them a row it claimed already, and none at all once another
+        instance leads (``claims``).
         """
         marks = ", ".join("?" for _ in busy)
         besides = f"AND d.chat_id NOT IN ({marks}) " if busy else ""
-        rows = self.db.execute(
+        claimable = f"AND {CLAIMABLE} " if fence is not None else ""
+        sql = (
             "SELECT d.id, d.kind, d.part, d.attempts, d.message_ids, d.items, d.due_at, "  # noqa: S608 - placeholders
             "d.series_id, d.edition_date, d.issue, d.week, d.broadcast_id, "
             f"c.*, (SELECT {self.db.joined('scope', ' ')} FROM subscriptions s"
@@ -97,32 +110,27 @@ class OutboxStore(OutboxPlanning):
             f" (SELECT {self.db.joined('series_id', ' ')} FROM chat_series x "
             "WHERE x.chat_id = c.id) AS chosen FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? {besides}"
-            f"AND NOT (d.kind = 'alert' AND (? = 1 OR EXISTS ({EDITION_PENDING}))) "
-            "ORDER BY d.next_attempt_at, d.id LIMIT ?",
-            [stamp(now), *busy, int(not alerts), limit],
+            f"AND NOT (d.kind = 'alert' AND (? = 1 OR EXISTS ({EDITION_PENDING}))) {claimable}"
+            "ORDER BY d.next_attempt_at, d.id LIMIT ?"
         )
-        names = [c[0] for c in rows.description]
-        out = []
-        taken: set[int] = set()
-        for values in rows.fetchall():
-            row: dict[str, Any] = dict(zip(names, values, strict=True))
-            delivery = Delivery(
-                id=values[0],
-                chat=chat_from_row({k: row[k] for k in _CHAT_COLUMNS}),
-                target=Target.from_columns(*values[7:12]),
-                kind=Kind(values[1]),
-                part=values[2],
-                attempts=values[3],
-                message_ids=tuple(json.loads(values[4])),
-                items=tuple(json.loads(values[5])),
-                scopes=frozenset((row["scopes"] or ALL).split()),
-                due_at=dt.datetime.fromisoformat(values[6]),
-                series=frozenset(int(n) for n in (row["chosen"] or "").split()),
+        params = [stamp(now), *busy, int(not alerts)]
+        if fence is None:
+            return _first_per_chat(self.db.execute(sql, [*params, limit]))
+        with immediate(self.db):
+            if not holds(self.db, fence):
+                return []
+            taken = self.db.execute(
+                sql + self.db.locking(TAKE), [*params, fence.generation, limit]
             )
-            if delivery.chat.id not in taken:  # a chat's earliest row goes first, alone
-                taken.add(delivery.chat.id)
-                out.append(delivery)
+            out = _first_per_chat(taken)
+            claim(self.db, [d.id for d in out], fence)
         return out
+
+    def release_claims(self, fence: Fence, *, keep: Sequence[int]) -> int:
+        """The rows the fence's generation claimed but those in ``keep`` (the sender's in
+        flight) are due again: their deliveries ended without a write back (a database
+        fault, a stop). How many there were."""
+        return release(self.db, fence, keep=keep)
 
     def next_due_at(self) -> dt.datetime | None:
         row = self.db.execute(
@@ -151,7 +159,7 @@ class OutboxStore(OutboxPlanning):
         and nothing written, once another instance leads)."""
         where, held = fenced(fence)
         cur = self.db.execute(
-            "UPDATE deliveries SET part = part + 1, attempts = 0, error = NULL, "  # noqa: S608 - constants
+            f"UPDATE deliveries SET part = part + 1, attempts = 0, error = NULL, {UNCLAIMED}, "  # noqa: S608 - constants
             f"message_ids = {self.db.appended('message_ids', 'BIGINT')}, "
             f"part_hashes = {self.db.appended('part_hashes', 'TEXT')}, status = ?, "
             "updated_at = ?, rendered = coalesce(rendered, nullif(?, '')), "
@@ -183,7 +191,8 @@ class OutboxStore(OutboxPlanning):
         (``fence``: as ``part_sent``)."""
         where, held = fenced(fence)
         cur = self.db.execute(
-            f"UPDATE deliveries SET status = ?, error = ?, updated_at = ? WHERE id = ?{where}",  # noqa: S608 - constant
+            f"UPDATE deliveries SET status = ?, error = ?, updated_at = ?, {UNCLAIMED} "  # noqa: S608 - constant
+            f"WHERE id = ?{where}",
             [status, error or None, stamp(now), delivery_id, *held],
         )
         if cur.rowcount == 0:
@@ -204,7 +213,7 @@ class OutboxStore(OutboxPlanning):
         where, held = fenced(fence)
         cur = self.db.execute(
             "UPDATE deliveries SET attempts = attempts + ?, next_attempt_at = ?, error = ?, "  # noqa: S608 - constant
-            f"updated_at = ? WHERE id = ?{where}",
+            f"updated_at = ?, {UNCLAIMED} WHERE id = ?{where}",
             [int(count), stamp(at), error, stamp(now), delivery_id, *held],
         )
         if cur.rowcount == 0:
@@ -284,6 +293,32 @@ class OutboxStore(OutboxPlanning):
             "ON CONFLICT(day) DO UPDATE SET count = count + 1",
             [day],
         )
+
+
+def _first_per_chat(rows: Cursor) -> list[Delivery]:
+    """The deliveries of ``due``'s rows, a chat's earliest one alone."""
+    names = [c[0] for c in rows.description]
+    out = []
+    taken: set[int] = set()
+    for values in rows.fetchall():
+        row: dict[str, Any] = dict(zip(names, values, strict=True))
+        delivery = Delivery(
+            id=values[0],
+            chat=chat_from_row({k: row[k] for k in _CHAT_COLUMNS}),
+            target=Target.from_columns(*values[7:12]),
+            kind=Kind(values[1]),
+            part=values[2],
+            attempts=values[3],
+            message_ids=tuple(json.loads(values[4])),
+            items=tuple(json.loads(values[5])),
+            scopes=frozenset((row["scopes"] or ALL).split()),
+            due_at=dt.datetime.fromisoformat(values[6]),
+            series=frozenset(int(n) for n in (row["chosen"] or "").split()),
+        )
+        if delivery.chat.id not in taken:  # a chat's earliest row goes first, alone
+            taken.add(delivery.chat.id)
+            out.append(delivery)
+    return out
 
 
 _CHAT_COLUMNS = (

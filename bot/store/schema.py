@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .claims import claims_column
 from .engines import Sql
 from .engines.sqlite import SqliteSql
 from .forwarded import forwarded_table
@@ -396,3 +397,4 @@ migrations(name="0022_kept_topics")(kept_topics)
 migrations(name="0023_sent_as")(sent_as)
 both("0024_leases")(lease_table)
 both("0025_forwarded_updates")(forwarded_table)
+both("0026_claims")(claims_column)

@@ -100,6 +100,12 @@ class Sql:
         ``column``."""
         raise NotImplementedError
 
+    def locking(self, clause: str) -> str:
+        """A row-locking clause (``FOR UPDATE ... SKIP LOCKED``, ``FOR SHARE``) to end a
+        SELECT with, as the engine takes it: SQLite has none (its write transaction, begun
+        with ``begin``, holds the whole database)."""
+        raise NotImplementedError
+
     def row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         """The first row of ``sql`` as a dict, or None."""
         return next(self.query(sql, params), None)

@@ -138,6 +138,9 @@ class PostgresSql(Sql):
     def appended(self, column: str, sqltype: str) -> str:
         return f"CAST(CAST({column} AS jsonb) || to_jsonb(CAST(? AS {sqltype})) AS TEXT)"
 
+    def locking(self, clause: str) -> str:
+        return f" {clause}"
+
     def length_of(self, column: str, key: str) -> str:
         return f"jsonb_array_length(CAST({column} AS jsonb) -> '{key}')"
 

@@ -97,6 +97,9 @@ class SqliteSql(Sql):
     def appended(self, column: str, sqltype: str) -> str:
         return f"json_insert({column}, '$[#]', CAST(? AS {sqltype}))"
 
+    def locking(self, clause: str) -> str:
+        return ""
+
     def length_of(self, column: str, key: str) -> str:
         return f"json_array_length({column}, '$.{key}')"
 
