@@ -33,11 +33,12 @@ from bot.render.i18n import t
 from bot.services import Services
 from bot.store.corrections import Sent
 from bot.store.database import Store
+from bot.store.lease import Fence
 from bot.store.outbox import Delivery
 from bot.store.sent_as import SentAs
 
 from .content import Parts
-from .limiter import BROADCAST, Send
+from .limiter import BROADCAST, Send, Withheld
 from .outcomes import Do, Outcome, classify
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,14 @@ async def correct(
     services: Services,
     content: Parts,
     now: Callable[[], dt.datetime],
+    fence: Fence | None = None,
+    go: Callable[[], bool] | None = None,
 ) -> Outcome | None:
     """Deliver one correction row (see the module doc); what the sender is to do with the
-    row when it did not end well (None: it is done)."""
+    row when it did not end well (None: it is done). ``fence``: the sender's lease, carried
+    by every write back as by the outbox's (``Fenced`` once another instance leads); ``go``:
+    asked when an edit's turn comes (False: the sender halted, nothing more is sent and the
+    row stays as it is)."""
     db = services.db
     key = row.target.edition
     chat_id = row.chat.id
@@ -93,27 +99,30 @@ async def correct(
                     chat_id=chat_id,
                     message_id=sent.message_ids[step],
                     link_preview_options=previews,
-                    rate_limit_args=Send(BROADCAST),
+                    rate_limit_args=Send(BROADCAST, go=go),
                 )
                 if (outcome := await _tried(edit, editing=True)) is not None:
                     return outcome
-                await db.write(partial(_edited, sent=sent, step=step, digest=digest))
+                await db.write(partial(_edited, sent=sent, step=step, digest=digest, fence=fence))
                 services.metrics.message_sent(row.kind)
         else:
             text = t("edition_updated", settings.language, date=escape(key.date.isoformat()))
             note = bot.send_message(
-                chat_id, text, link_preview_options=previews, rate_limit_args=Send(BROADCAST)
+                chat_id,
+                text,
+                link_preview_options=previews,
+                rate_limit_args=Send(BROADCAST, go=go),
             )
             if (outcome := await _tried(note)) is not None:
                 return outcome
             services.metrics.message_sent(row.kind)
         step += 1
         if step < steps:
-            await db.write(partial(_step, row_id=row.id, step=step, now=now()))
+            await db.write(partial(_step, row_id=row.id, step=step, now=now(), fence=fence))
     at, version = now(), rendered.version
     await db.write(
         lambda store: store.corrections.correction_done(
-            row.id, key, version=version, steps=steps, now=at
+            row.id, key, version=version, steps=steps, now=at, fence=fence
         )
     )
     return None
@@ -123,15 +132,17 @@ async def _tried(call: Awaitable[object], *, editing: bool = False) -> Outcome |
     """None when Telegram did it (or an edit already said it), else what its error means."""
     try:
         await call
+    except Withheld:  # the sender halted while it waited: the row is left as it is
+        return Outcome(Do.DONE, "withheld")
     except Exception as exc:
         outcome = classify(exc, editing=editing)
         return None if outcome.do is Do.DONE else outcome
     return None
 
 
-def _edited(store: Store, *, sent: Sent, step: int, digest: str) -> None:
-    store.corrections.part_edited(sent.delivery_id, step, digest)
+def _edited(store: Store, *, sent: Sent, step: int, digest: str, fence: Fence | None) -> None:
+    store.corrections.part_edited(sent.delivery_id, step, digest, fence=fence)
 
 
-def _step(store: Store, *, row_id: int, step: int, now: dt.datetime) -> None:
-    store.corrections.correction_step(row_id, step, last=False, now=now)
+def _step(store: Store, *, row_id: int, step: int, now: dt.datetime, fence: Fence | None) -> None:
+    store.corrections.correction_step(row_id, step, last=False, now=now, fence=fence)

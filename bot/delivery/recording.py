@@ -1,10 +1,12 @@
-"""What the sender records as it goes: each part at once, a migrated chat, a gone forum topic,
-the paid lane's daily count (run in the database's writer)."""
+"""What the sender records as it goes: the rows it takes (claimed, under a lease), each part at
+once, a migrated chat, a gone forum topic, the paid lane's daily count (run in the database's
+writer); and what a push round's summary line counts."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.store.database import Store
 from bot.store.lease import Fence
@@ -22,6 +24,37 @@ class Sent:
     part_hash: str
     version: str  # the edition content it was rendered from ("" for other kinds)
     sent_as: SentAs | None = None  # the settings an edition was rendered with
+
+
+def take(
+    store: Store,
+    now: dt.datetime,
+    *,
+    limit: int,
+    alerts: bool,
+    fence: Fence,
+    flight: Mapping[int, int],
+) -> list[Delivery]:
+    """Due rows claimed for the sender's lease (``OutboxStore.due``), none of a chat in
+    ``flight`` (the sender's rows in flight → their chats), in one transaction that first
+    gives back the rows it claimed and no longer has in flight (their deliveries ended
+    without a write back: a database fault, a stop)."""
+    with store.transaction():
+        store.outbox.release_claims(fence, keep=[*flight])
+        return store.outbox.due(
+            now, limit=limit, busy=[*flight.values()], alerts=alerts, fence=fence
+        )
+
+
+@dataclass
+class Round:
+    """One push, from the first row taken to the outbox drained: what its summary line says."""
+
+    started: float  # time.monotonic()
+    throttled: int  # the limiter's 429 count when it began
+    chats: set[int] = field(default_factory=set)
+    rows: int = 0
+    parts: int = 0
 
 
 def part_sent(

@@ -19,7 +19,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -36,23 +35,12 @@ from .corrections import correct, part_hash
 from .limiter import BROADCAST, Send, Withheld
 from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 from .outcomes import Do, Outcome, classify
-from .recording import Sent, migrated, no_thread, part_sent, retry_now, take_paid
+from .recording import Round, Sent, migrated, no_thread, part_sent, retry_now, take, take_paid
 
 log = logging.getLogger(__name__)
 
 STORE_PAUSE = 2.0  # s the sender waits after a database fault before trying again
 REFILL = 4  # new rows are read once a quarter of the slots is free
-
-
-@dataclass
-class _Round:
-    """One push, from the first row taken to the outbox drained: what its summary line says."""
-
-    started: float  # time.monotonic()
-    throttled: int  # the limiter's 429 count when it began
-    chats: set[int] = field(default_factory=set)
-    rows: int = 0
-    parts: int = 0
 
 
 class Pusher:
@@ -90,7 +78,7 @@ class Pusher:
         self.content = Parts(services)
         self._changed = asyncio.Condition()
         self.sent = 0
-        self._round: _Round | None = None
+        self._round: Round | None = None
         self._latest: dt.datetime | None = None
 
     def now(self) -> dt.datetime:
@@ -166,6 +154,16 @@ class Pusher:
             lambda store: store.outbox.due(now, limit=limit, busy=busy, alerts=alerts)
         )
 
+    async def _take(self, room: int) -> list[Delivery]:
+        """Rows to send (none of a chat in flight), claimed under the sender's lease if any."""
+        flight, fence = dict(self._chats), self.fence
+        if fence is None:
+            return await self._due(limit=room, busy=[*flight.values()])
+        now, alerts = self.now(), not self.services.ticking.locked()
+        return await self.services.db.write(
+            lambda store: take(store, now, limit=room, alerts=alerts, fence=fence, flight=flight)
+        )
+
     async def _run(self) -> None:
         db = self.services.db
         refill = max(1, self.concurrency // REFILL)
@@ -182,14 +180,14 @@ class Pusher:
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
                 continue
             try:
-                rows = await self._due(limit=max(room, 0), busy=[*self._chats.values()])
+                rows = await self._take(max(room, 0))
             except DatabaseError as exc:
                 self._store_fault(exc)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), timeout=STORE_PAUSE)
                 continue
             if rows and self._round is None:
-                self._round = _Round(time.monotonic(), self._throttled())
+                self._round = Round(time.monotonic(), self._throttled())
             for row in rows:
                 await self._slots.acquire()
                 if self._stopping:
@@ -259,8 +257,9 @@ class Pusher:
             return
         if row.kind == Kind.CORRECTION:
             outcome = await correct(
-                row, bot=self.bot, services=self.services, content=self.content, now=self.now
-            )
+                row, bot=self.bot, services=self.services, content=self.content, now=self.now,
+                fence=self.fence, go=self.may_send,
+            )  # fmt: skip
             if outcome is not None:
                 await self.apply(row, row.chat.id, outcome)
             return
