@@ -54,6 +54,7 @@ def release(db: Sql, fence: Fence, *, keep: Sequence[int]) -> int:
     """The rows claimed by ``fence``'s generation, but those in ``keep`` (in flight), are no
     one's again: their deliveries ended without a write back. How many there were."""
     besides = f" AND id NOT IN ({', '.join('?' for _ in keep)})" if keep else ""
+    # "claimed != 0" spelled as the index's condition: both engines then search that index
     cur = db.execute(
         f"UPDATE deliveries SET {UNCLAIMED} WHERE claimed != 0 AND claimed = ?{besides}",  # noqa: S608 - placeholders
         [fence.generation, *keep],

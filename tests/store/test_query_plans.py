@@ -47,6 +47,7 @@ BY_EDITION = (
     "USING INDEX idx_deliveries_series_id_edition_date_issue_status "
     "(series_id=? AND edition_date=? AND issue=? AND status=?)"
 )
+CLAIMED = "USING INDEX deliveries_claimed (claimed=?)"
 KEYWORDS = {"where", "set", "join", "on", "order", "group", "limit", "values", "select", "as"}
 
 
@@ -246,11 +247,21 @@ def outbox_lines(sql: str, plan: list[str]) -> list[str]:
 
 Call = Callable[[Store, World], object]
 
+
+def taking(store: Store, world: World) -> object:
+    """A batch as the leader's sender takes it: the rows it claimed and no longer has in
+    flight given back, then due rows claimed under its lease."""
+    fence = store.leases.acquire("k", "leader", now=world.now, ttl=15.0).fence
+    store.outbox.release_claims(fence, keep=world.pending[:2])
+    return store.outbox.due(world.now, limit=16, busy=world.busy, fence=fence)
+
+
 # what the sender runs for every message (or every batch of them), and the ways each may
 # reach the outbox (none: it does not read the outbox)
 PER_MESSAGE: dict[str, tuple[Call, tuple[str, ...]]] = {
     "due": (lambda s, w: s.outbox.due(w.now, limit=16, busy=w.busy), (QUEUE, UNIQUE_KEY)),
     "due_one": (lambda s, w: s.outbox.due(w.now, limit=1), (QUEUE, UNIQUE_KEY)),
+    "due_claimed": (taking, (QUEUE, UNIQUE_KEY, ROWID, CLAIMED)),
     "next_due_at": (lambda s, w: s.outbox.next_due_at(), (QUEUE_HEAD,)),
     "sent_items": (lambda s, w: s.outbox.sent_items(w.reader, w.day), (UNIQUE_KEY,)),
     "sent_items_none": (lambda s, w: s.outbox.sent_items(w.other, w.day), (UNIQUE_KEY,)),
