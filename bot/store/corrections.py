@@ -120,7 +120,7 @@ class CorrectionStore(Repository):
             [edition.series, edition.date.isoformat(), edition.issue],
         ).fetchone()
         done = row is None or row[0] == version
-        where, held = fenced(fence)
+        where, held = fenced(self.db, fence)
         cur = self.db.execute(
             "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "  # noqa: S608 - constants
             f"{UNCLAIMED}, updated_at = ? WHERE id = ?{where}",
@@ -141,7 +141,7 @@ class CorrectionStore(Repository):
     ) -> None:
         """Part ``index`` of a sent edition now says what ``part_hash`` stands for
         (``fence``: as ``correction_done``)."""
-        where, held = fenced(fence)
+        where, held = fenced(self.db, fence)
         with immediate(self.db):
             row = self.db.execute(
                 "SELECT part_hashes FROM deliveries WHERE id = ?", [delivery_id]
@@ -168,7 +168,7 @@ class CorrectionStore(Repository):
     ) -> None:
         """A correction row has done ``step`` of its parts (and is done when ``last``;
         ``fence``: as ``correction_done``)."""
-        where, held = fenced(fence)
+        where, held = fenced(self.db, fence)
         cur = self.db.execute(
             "UPDATE deliveries SET part = ?, attempts = 0, error = NULL, status = ?, "  # noqa: S608 - constants
             f"{UNCLAIMED}, updated_at = ? WHERE id = ?{where}",

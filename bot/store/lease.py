@@ -71,13 +71,16 @@ class Lease:
         return Fence(self.key, self.generation)
 
 
-def fenced(fence: Fence | None) -> tuple[str, list[object]]:
+def fenced(db: Sql, fence: Fence | None) -> tuple[str, list[object]]:
     """The condition (and its parameters) that makes a write do nothing once ``fence``'s
-    generation has moved on; nothing without a fence (one instance: SQLite)."""
+    generation has moved on; nothing without a fence (one instance: SQLite). On PostgreSQL
+    the lease row is held (``FOR SHARE``) until the write commits: a takeover waits for it,
+    and a write that waited for a takeover finds the generation moved on and does nothing."""
     if fence is None:
         return "", []
+    lock = db.locking("FOR SHARE")
     return (
-        " AND EXISTS (SELECT 1 FROM leases WHERE key = ? AND generation = ?)",
+        f" AND EXISTS (SELECT 1 FROM leases WHERE key = ? AND generation = ?{lock})",  # noqa: S608 - constants
         [fence.key, fence.generation],
     )
 

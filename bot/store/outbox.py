@@ -157,7 +157,7 @@ class OutboxStore(OutboxPlanning):
         is known to need a correction; ``sent_as`` likewise: the settings it was rendered
         with, which its correction renders with. ``fence``: the sender's lease (``Fenced``,
         and nothing written, once another instance leads)."""
-        where, held = fenced(fence)
+        where, held = fenced(self.db, fence)
         cur = self.db.execute(
             f"UPDATE deliveries SET part = part + 1, attempts = 0, error = NULL, {UNCLAIMED}, "  # noqa: S608 - constants
             f"message_ids = {self.db.appended('message_ids', 'BIGINT')}, "
@@ -189,7 +189,7 @@ class OutboxStore(OutboxPlanning):
     ) -> None:
         """Finish a row without (more) sending: skipped, failed or ambiguous, with the reason
         (``fence``: as ``part_sent``)."""
-        where, held = fenced(fence)
+        where, held = fenced(self.db, fence)
         cur = self.db.execute(
             f"UPDATE deliveries SET status = ?, error = ?, updated_at = ?, {UNCLAIMED} "  # noqa: S608 - constant
             f"WHERE id = ?{where}",
@@ -210,7 +210,7 @@ class OutboxStore(OutboxPlanning):
     ) -> int:
         """Back to pending at ``at``; returns the attempts so far (``fence``: as
         ``part_sent``)."""
-        where, held = fenced(fence)
+        where, held = fenced(self.db, fence)
         cur = self.db.execute(
             "UPDATE deliveries SET attempts = attempts + ?, next_attempt_at = ?, error = ?, "  # noqa: S608 - constant
             f"updated_at = ?, {UNCLAIMED} WHERE id = ?{where}",

@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from bot.digest.models import EditionKey
@@ -118,6 +119,27 @@ def test_a_claim_in_progress_is_skipped_not_shared(pg_url: str) -> None:
         assert len(second) == 3
         assert not ids(first) & ids(second)
         assert take(b, fence) == []
+    finally:
+        b.close()
+        a.close()
+
+
+def test_a_takeover_waits_for_a_write_back_in_progress(pg_url: str) -> None:
+    """PostgreSQL: while the leader's write back is not committed, another instance cannot
+    take the lease over (it waits); once it has, the old leader's next write is fenced."""
+    a, b = Store(pg_url), Store(pg_url)
+    b.db.execute("SET lock_timeout = '200ms'")  # waiting for the write back fails, not hangs
+    try:
+        queue(a, 1)
+        fence = lead(a, "a")
+        [row] = take(a, fence)
+        with a.transaction():
+            a.outbox.part_sent(row.id, 7, last=False, now=later(1), fence=fence)
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                b.leases.acquire(KEY, "b", now=later(TTL + 1), ttl=TTL)
+        assert b.leases.acquire(KEY, "b", now=later(TTL + 1), ttl=TTL).leader
+        with pytest.raises(Fenced):
+            a.outbox.part_sent(row.id, 8, last=True, now=later(TTL + 2), fence=fence)
     finally:
         b.close()
         a.close()
