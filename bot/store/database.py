@@ -24,6 +24,7 @@ from .editions import EditionStore
 from .engines import Engine, Sql, engine_of
 from .engines.postgres import PostgresSql, shown
 from .engines.sqlite import SqliteSql
+from .feeds import FeedStore
 from .files import FileStore
 from .forwarded import ForwardedStore
 from .index import SearchStore, TopicSpec
@@ -99,6 +100,9 @@ class Store:
         self.received = ReceivedStore(db, now)
         self.leases = LeaseStore(db, now)
         self.forwarded = ForwardedStore(db, now)
+        self.feeds = FeedStore(
+            db, now, editions=self.editions, series=self.series, approvals=self.approvals
+        )
 
     @property
     def engine(self) -> Engine:
