@@ -19,6 +19,7 @@ from bot.delivery.limiter import Limiter
 from bot.delivery.outage import api_outcome
 from bot.delivery.sender import Pusher
 from bot.ingest.walk import usable_folder
+from bot.ops.feeds import FeedRoutes
 from bot.ops.flood import ChatOrdered
 from bot.ops.handover import Handover
 from bot.ops.health import Health, StoreFigures, assess, read_figures
@@ -216,13 +217,10 @@ class BotRunner:
         services.metrics.watch(db, runtime=services.runtime, now=self.now)
         secret = webhook_secret(self.config) if webhook else ""
         self.web = await start_web(
-            http=self.config.http,
-            webhook=self.config.webhook if webhook else None,
-            secret=secret,
-            application=app,
-            health=self.health,
-            metrics=services.metrics,
-        )
+            http=self.config.http, webhook=self.config.webhook if webhook else None,
+            secret=secret, application=app, health=self.health, metrics=services.metrics,
+            feeds=FeedRoutes(db, self.config),
+        )  # fmt: skip
         if webhook:
             url = public_webhook_url(self.config.webhook)
             await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)

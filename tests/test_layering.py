@@ -21,7 +21,7 @@ RULES: dict[str, set[str]] = {
     "bot.config": {"bot.digest", "bot.search"},
     "bot.store": {"bot.digest", "bot.render", "bot.search", "bot.config"},
     "bot.ingest": {"bot.digest", "bot.render", "bot.search", "bot.config", "bot.store"},
-    "bot.ops": {"bot.digest", "bot.config", "bot.store"},
+    "bot.ops": {"bot.digest", "bot.render", "bot.config", "bot.store"},
     "bot.services": {"bot.digest", "bot.search", "bot.config", "bot.store", "bot.ops"},
 }
 # delivery plans and sends what the store holds; it never scans (the cycle calls both)

@@ -3,7 +3,8 @@
 ``start_web`` serves health and metrics on ``[http] listen:port`` (loopback by default) and the
 webhook route on ``[webhook] listen:port`` with its own aiohttp application, so the port a
 reverse proxy exposes answers nothing but the webhook; when both are the same address and port
-(not 0, which means "any free port" for each), one server answers all three routes.
+(not 0, which means "any free port" for each), one server answers all three routes. Given
+``feeds`` (``feeds.FeedRoutes``), the health server also serves the web feeds (``/feeds``).
 
 The webhook answers 403 unless ``X-Telegram-Bot-Api-Secret-Token`` is the secret (compared in
 constant time), 413 for a body over 1 MiB, 408 for a body that does not arrive within
@@ -41,6 +42,7 @@ from telegram.ext import Application, ExtBot
 
 from bot.config import Config, HttpConfig, WebhookConfig, port_taken
 
+from .feeds import FeedRoutes
 from .health import Health
 from .metrics import Metrics
 from .updates import DurableQueue, NotRecorded
@@ -253,6 +255,7 @@ async def start_web(
     application: AnyApplication | None = None,
     body_deadline: float = BODY_DEADLINE,
     max_connections: int = MAX_CONNECTIONS,
+    feeds: FeedRoutes | None = None,
 ) -> WebServer:
     """Serve /healthz and /metrics (and, given ``webhook``, the webhook route); port 0: any.
 
@@ -273,6 +276,8 @@ async def start_web(
     ops = web.Application(client_max_size=MAX_BODY)
     ops.router.add_get("/healthz", routes.healthz)
     ops.router.add_get("/metrics", routes.scrape)
+    if feeds is not None:
+        feeds.add_to(ops)
     hook: web.Application | None = None
     if webhook is not None:
         same = webhook.port != 0 and (webhook.listen, webhook.port) == (http.listen, http.port)
