@@ -43,6 +43,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 class FeedKind(StrEnum):
     SERIES = "series"
     TOPIC = "topic"
+    ALERT = "alert"  # keyed by its unguessable token; on no listing
 
 
 class FeedFormat(StrEnum):
@@ -57,9 +58,10 @@ class FeedFormat(StrEnum):
 
 
 def feed_path(kind: FeedKind, key: str, fmt: FeedFormat) -> str:
-    """Where a feed is served: ``/feeds/<series>.atom``, ``/feeds/topic/<key>.json`` …"""
+    """Where a feed is served: ``/feeds/<series>.atom``, ``/feeds/topic/<key>.json``,
+    ``/feeds/alert/<token>.atom`` …"""
     name = f"{quote(key, safe='')}.{fmt.value}"
-    return f"/feeds/{name}" if kind is FeedKind.SERIES else f"/feeds/topic/{name}"
+    return f"/feeds/{name}" if kind is FeedKind.SERIES else f"/feeds/{kind.value}/{name}"
 
 
 @dataclass(frozen=True, slots=True)

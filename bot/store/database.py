@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .alert_feeds import AlertFeedStore
 from .approvals import ApprovalStore
 from .broadcasts import BroadcastStore
 from .changes import ChangeStore
@@ -100,6 +101,7 @@ class Store:
         self.received = ReceivedStore(db, now)
         self.leases = LeaseStore(db, now)
         self.forwarded = ForwardedStore(db, now)
+        self.alert_feeds = AlertFeedStore(db, now, chats=self.chats)
         self.feeds = FeedStore(
             db, now, editions=self.editions, series=self.series, approvals=self.approvals
         )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .alert_feeds import alert_feed_tokens
 from .claims import claims_column
 from .engines import Sql
 from .engines.sqlite import SqliteSql
@@ -398,3 +399,4 @@ migrations(name="0023_sent_as")(sent_as)
 both("0024_leases")(lease_table)
 both("0025_forwarded_updates")(forwarded_table)
 both("0026_claims")(claims_column)
+both("0027_alert_feeds")(alert_feed_tokens)
