@@ -221,6 +221,7 @@ class BotRunner:
             secret=secret, application=app, health=self.health, metrics=services.metrics,
             feeds=FeedRoutes(db, self.config),
         )  # fmt: skip
+        app.bot_data.web_url = self.web.http_url
         if webhook:
             url = public_webhook_url(self.config.webhook)
             await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)

@@ -153,6 +153,7 @@ class BotData:
         self.handover: Forwarder | None = None  # several instances: the leader's work handed over
         self.throttle = Throttle()
         self.operator_menus: set[int] = set()  # admins whose command menu was set
+        self.web_url = ""  # the [http] server's own address, once it listens (feed links)
 
     def planned(self) -> None:
         """New rows are in the outbox: the sender takes them now (a bot that sends nothing,

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.ops.feeds import feed_base
 from bot.render.buttons import BadCallback, Press, encode
+from bot.render.feeds import FeedFormat, FeedKind, feed_path
 from bot.search.textnorm import normalize
 from bot.services import BotContext
 from bot.store.database import Store
@@ -117,12 +119,16 @@ def _share_link(context: BotContext, token: str) -> str:
 
 async def _alerts_view(context: BotContext, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
     """The chat's alerts: each with ✖, and 🔗 to share it (or to stop sharing it); a shared
-    one shows its link, which carries an unguessable token, never the alert's number."""
-    alerts, shares = await context.bot_data.services.db.read(
+    one shows its link, which carries an unguessable token, never the alert's number. Under
+    each, its feed's URL (another unguessable token: ``store.alert_feeds``)."""
+    services = context.bot_data.services
+    alerts, shares = await services.db.read(
         lambda store: (store.chats.alerts(chat.id), store.chats.alert_shares(chat.id))
     )
     if not alerts:
         return say("alerts_none", chat.language), None
+    feeds = await services.db.write(lambda store: store.alert_feeds.feed_tokens(chat.id))
+    base = feed_base(services.config, context.bot_data.web_url)
     lines = [say("alerts_header", chat.language)]
     rows = []
     for n, alert in enumerate(alerts, 1):
@@ -134,6 +140,10 @@ async def _alerts_view(context: BotContext, chat: Chat) -> tuple[str, InlineKeyb
             share = html.escape(_share_link(context, token), quote=True)
             link = f'<a href="{share}">{say("alert_share", chat.language)}</a>'
             lines.append(f"{n}. {label} · {link}")
+        if alert.id in feeds and base:  # as text to copy: a feed reader wants the URL
+            feed = base + feed_path(FeedKind.ALERT, feeds[alert.id], FeedFormat.ATOM)
+            name = say("alert_feed", chat.language)
+            lines.append(f"    {name} <code>{html.escape(feed, quote=False)}</code>")
         remove = InlineKeyboardButton(
             f"✖ {n}. {alert.label()[:40]}", callback_data=encode("alx", alert.id)
         )

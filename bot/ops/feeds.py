@@ -1,7 +1,10 @@
-"""The web feeds on the ``[http]`` server: ``/feeds``, ``/feeds/<series>.atom|.json`` and
-``/feeds/topic/<key>.atom|.json`` (what a feed holds: ``bot.render.feeds``).
+"""The web feeds on the ``[http]`` server: ``/feeds``, ``/feeds/<series>.atom|.json``,
+``/feeds/topic/<key>.atom|.json`` and ``/feeds/alert/<token>.atom|.json`` (what a feed holds:
+``bot.render.feeds``).
 
-Every series readers can see and every configured topic has a feed; nothing to configure. The
+Every series readers can see and every configured topic has a feed, listed on ``/feeds``;
+nothing to configure. An alert's feed is named by its unguessable token alone (``/alerts``
+shows it to the chat) and is on no listing. The
 store is read in its reader threads and the feed rendered in a worker thread: the event loop
 never waits on either. Answers carry a strong ``ETag`` (a digest of the body) and, for a feed
 with entries, ``Last-Modified`` (when its newest edition was stored); a request whose
@@ -23,6 +26,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -64,6 +68,7 @@ class FeedRoutes:
     def add_to(self, app: web.Application) -> None:
         app.router.add_get("/feeds", self.listing)
         app.router.add_get("/feeds/topic/{name}", self.topic)
+        app.router.add_get("/feeds/alert/{name}", self.alert)
         app.router.add_get("/feeds/{name}", self.series)
 
     async def listing(self, request: web.Request) -> web.Response:
@@ -106,6 +111,24 @@ class FeedRoutes:
             return found
         title = _topic_title(topic.name_zh, topic.name_en)
         return await self._feed(request, FeedKind.TOPIC, key, fmt, title, found)
+
+    async def alert(self, request: web.Request) -> web.Response:
+        token, fmt = _name(request)
+        if fmt is None:
+            return _not_found("no such feed: a feed's name ends in .atom or .json")
+
+        def read(store: Store) -> tuple[str, list[FeedEdition]] | None:
+            alert = store.alert_feeds.alert_of_feed(token)
+            if alert is None:
+                return None
+            return f"🔔 {alert.label()}", store.feeds.alert_editions(alert, limit=EDITIONS)
+
+        found = await self._read(read)
+        if isinstance(found, web.Response):
+            return found
+        if found is None:  # the token is not echoed: it is the feed's only key
+            return _not_found("no such alert feed: /alerts in the bot shows each alert's feed")
+        return await self._feed(request, FeedKind.ALERT, token, fmt, *found)
 
     async def _feed(
         self, request: web.Request, kind: FeedKind, key: str, fmt: FeedFormat, title: str,
@@ -177,6 +200,14 @@ def _base(request: web.Request) -> str:
     if not _HOST.fullmatch(host):
         host = request.host if _HOST.fullmatch(request.host) else "localhost"
     return f"{scheme}://{host}"
+
+
+def feed_base(config: Config, local: str) -> str:
+    """Where readers reach the feeds, for the links the bot shows (an alert's feed under
+    /alerts): ``[webhook] url``'s scheme and host when it has one (proxy ``/feeds`` there),
+    else ``local``, the ``[http]`` server's own address."""
+    parts = urlsplit(config.webhook.url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else local
 
 
 def _topic_title(name_zh: str, name_en: str) -> str:

@@ -147,6 +147,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "alerts_header": {"zh": "你的提醒（点 ✖ 删除）：", "en": "Your alerts (✖ removes one):"},
     "alert_share": {"zh": "分享", "en": "share"},
+    "alert_feed": {"zh": "📡 订阅源", "en": "📡 Feed"},  # the alert's Atom feed (ops/feeds.py)
     "alert_deleted": {"zh": "已删除提醒：{label}", "en": "Alert removed: {label}"},
     "alert_shared_missing": {
         "zh": "这个分享链接已失效：提醒已删除或不再分享。",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from bot.config import Config, PushConfig
 from bot.digest.models import Edition
 from bot.render.sources import http_links
 from bot.store.approvals import Approval
+from tgsandbox import Sandbox
 
 A = "{http://www.w3.org/2005/Atom}"
 DAY = dt.date(2024, 1, 10)
@@ -271,3 +273,54 @@ async def test_an_edition_waiting_for_approval_is_not_in_the_feed(
         (key,) = [k for k in store.approvals.pending_approval() if k.date == DAY]
         store.approvals.decide(key, Approval.APPROVED, by=1, now=clock())
         assert "待批准的储能消息" in (await get(url))[2].decode()
+
+
+async def alert_feed_url(tg: Sandbox, terms: str) -> tuple[int, str]:
+    """A reader adds an alert and reads its feed's URL under /alerts: (chat id, URL)."""
+    alice = tg.add_user("Alice")
+    chat = tg.private_chat(alice)
+    tg.send(chat, alice, f"/alert {terms}")
+    await tg.wait_messages(chat, 1)
+    tg.send(chat, alice, "/alerts")
+    *_, listing = await tg.wait_messages(chat, 2)
+    [url] = re.findall(r"http://\S+/feeds/alert/\S+\.atom", listing.text)
+    assert any(e["type"] == "code" for e in listing.entities)  # one tap copies it
+    return chat.id, url
+
+
+async def test_an_alerts_feed_holds_its_matches_at_an_unguessable_url(
+    tg: Sandbox, app: BotRunner
+) -> None:
+    """/alerts shows each alert's feed URL (128 random bits, not on /feeds): its matches only."""
+    chat_id, url = await alert_feed_url(tg, "储能 -钢铁")
+    token = url.rpartition("/")[2].removesuffix(".atom")
+    [alert] = store_of(app).chats.alerts(chat_id)
+    assert len(token) >= 22
+    assert not token.isdigit()
+    assert token != str(alert.id)
+    assert url not in await listed(app)
+    status, _, body = await get(url)
+    assert status == 200
+    atom_checked(body)
+    entries = feedparser.parse(body).entries
+    assert "储能电站投运" in [e.title for e in entries]
+    assert all("储能" in e.content[0].value for e in entries)
+    assert not any("钢铁" in e.content[0].value for e in entries)
+    doc = json_checked((await get(url.removesuffix(".atom") + ".json"))[2])
+    assert len(doc["items"]) == len(entries)  # type: ignore[arg-type]
+    assert DRAFT not in body.decode()
+    assert EMBARGOED not in body.decode()
+
+
+async def test_an_alerts_feed_is_gone_with_the_alert(tg: Sandbox, app: BotRunner) -> None:
+    """A made-up token, or the token of a deleted alert, is a 404 that does not echo it."""
+    chat_id, url = await alert_feed_url(tg, "储能")
+    assert (await get(url))[0] == 200
+    [alert] = store_of(app).chats.alerts(chat_id)
+    assert store_of(app).chats.delete_alert(chat_id, alert.id)
+    token = url.rpartition("/")[2].removesuffix(".atom")
+    for gone in (url, f"{base(app)}/feeds/alert/{alert.id}.atom"):
+        status, _, body = await get(gone)
+        assert status == 404
+        assert token not in body.decode()
+        assert body.decode().count("\n") == 1
