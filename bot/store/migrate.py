@@ -3,7 +3,7 @@
 Part of the store. SQLite: sqlite-utils applies ``schema.migrations`` (each in a transaction
 with its record). PostgreSQL: one transaction under an advisory lock (two instances starting
 together migrate once) creates ``schema_pg``'s baseline on an empty database, then runs the
-migrations registered with ``schema.both`` that are not applied yet. Either way a database
+migrations of ``schema_both.BOTH`` that are not applied yet. Either way a database
 whose applied migrations this bot does not know was made by a newer bot: it is left untouched
 (``SchemaTooNew``).
 """

@@ -2,9 +2,10 @@
 
 Migrations run at start-up in order (``migrate``) and are recorded (SQLite: in
 ``_sqlite_migrations`` by sqlite-utils; PostgreSQL: in ``_migrations``); a new column or table
-is a new migration at the end of this file, never an edit of an applied one. The first 23 were
-written for SQLite alone (PostgreSQL starts from ``schema_pg``'s baseline, which stands for
-them); every later one is registered with ``both`` and written once, in SQL both engines speak.
+is a new migration, never an edit of an applied one. The first 23 were written for SQLite alone
+(PostgreSQL starts from ``schema_pg``'s baseline, which stands for them); every later one is a
+row of ``schema_both.BOTH``, written once in SQL both engines speak, and registered here after
+them.
 """
 
 from __future__ import annotations
@@ -14,30 +15,14 @@ from collections.abc import Callable
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from .alert_feeds import alert_feed_tokens
-from .claims import claims_column
-from .engines import Sql
 from .engines.sqlite import SqliteSql
-from .forwarded import forwarded_table
-from .lease import lease_table
+from .schema_both import BOTH, Migration
 from .schema_issues import issue_numbers
 from .schema_outbox import outbox_keys, rendered_and_shares, sent_as
 from .schema_series import chat_settings, kept_topics, series_tables
 
 migrations = Migrations("digestbot")
-Migration = Callable[[Sql], None]
-BOTH: list[tuple[str, Migration]] = []  # migrations after the SQLite-only ones, in order
-
-
-def both(name: str) -> Callable[[Migration], Migration]:
-    """Register a migration for both engines (after every one registered before it)."""
-
-    def register(fn: Migration) -> Migration:
-        BOTH.append((name, fn))
-        migrations(name=name)(lambda db: fn(SqliteSql.over(db.conn)))
-        return fn
-
-    return register
+__all__ = ["BOTH", "migrations", "names"]
 
 
 def names() -> list[str]:
@@ -396,7 +381,11 @@ migrations(name="0022_kept_topics")(kept_topics)
 
 
 migrations(name="0023_sent_as")(sent_as)
-both("0024_leases")(lease_table)
-both("0025_forwarded_updates")(forwarded_table)
-both("0026_claims")(claims_column)
-both("0027_alert_feeds")(alert_feed_tokens)
+
+
+def _on_sqlite(migration: Migration) -> Callable[[Database], None]:
+    return lambda db: migration(SqliteSql.over(db.conn))
+
+
+for _name, _migration in BOTH:  # after SQLite's own, in the table's order
+    migrations(name=_name)(_on_sqlite(_migration))

@@ -3,7 +3,7 @@
 Part of the store. A PostgreSQL database is new with this bot (no PostgreSQL bot ran an older
 schema), so it starts from ``BASELINE``, the tables as the SQLite migrations left them, and
 records those migrations as applied; every migration after them is written once for both
-engines (``schema.both``) and runs here in the same order. Integers are ``BIGINT`` (chat ids
+engines (``schema_both``) and runs here in the same order. Integers are ``BIGINT`` (chat ids
 pass 2³¹); text sorts by bytes (``COLLATE "C"``), as on SQLite; an id SQLite assigns
 (``AUTOINCREMENT``) is an identity column.
 """
