@@ -217,10 +217,14 @@ class BotRunner:
         services.metrics.watch(db, runtime=services.runtime, now=self.now)
         secret = webhook_secret(self.config) if webhook else ""
         self.web = await start_web(
-            http=self.config.http, webhook=self.config.webhook if webhook else None,
-            secret=secret, application=app, health=self.health, metrics=services.metrics,
+            http=self.config.http,
+            webhook=self.config.webhook if webhook else None,
+            secret=secret,
+            application=app,
+            health=self.health,
+            metrics=services.metrics,
             feeds=FeedRoutes(db, self.config),
-        )  # fmt: skip
+        )
         app.bot_data.web_url = self.web.http_url
         if webhook:
             url = public_webhook_url(self.config.webhook)
