@@ -26,14 +26,15 @@ one story by a summarising model score 0.1–0.45 and cross-language ones ~0, so
 catches only near-verbatim repeats (a moved repository, a reposted article) and the link
 carries the rest; different stories in one template (``awesome-java`` / ``awesome-python``)
 are estimated at up to 0.71 and the shortest true repeat (a moved repository) at 0.76, hence
-0.75 (a narrow margin: more labels may move it). Known misses: a story retold in other words without a shared link.
-Known false matches: an item with a wrong link (it shares another story's URL), and two
-items with no text beyond a byline.
+0.75 (a narrow margin: more labels may move it). Known misses: a story retold in other words
+without a shared link. Known false matches: an item with a wrong link (it shares another
+story's URL), and two items with no text beyond a byline.
 
 ``StoryIndex`` finds an item's likely duplicates among many fingerprints without comparing
 with each: by article URL (a dict) and by locality-sensitive hashing of the signature
-(``BANDS`` bands of ``ROWS`` bins: two items whose similarity is at the threshold share a
-band with probability ~0.99), then ``same_story`` on the few candidates.
+(``BANDS`` bands of ``ROWS`` bins: two texts at the threshold share a band with probability
+0.98, at 0.9 with 1.0, at 0.5 with 0.27 and at 0.3 with 0.015), then ``same_story`` on the
+few candidates.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from .textnorm import GAP, index_tokens, normalize
 from .urlnorm import article_url
 
 BINS = 128  # one-permutation MinHash bins (a power of two: the low bits pick the bin)
-BANDS, ROWS = 32, 4  # LSH: BANDS * ROWS == BINS
+BANDS, ROWS = 20, 6  # LSH: the first BANDS * ROWS bins, in bands
 THRESHOLD = 0.75  # estimated Jaccard similarity from which two texts tell one story
 MIN_SHINGLES = 8  # a text with fewer distinct shingles is too short to judge by wording
 FIGURES = 0.5  # Jaccard similarity of their digit tokens from which two texts' figures agree
@@ -58,6 +59,7 @@ _SHIFT = BINS.bit_length() - 1
 _MASK = BINS - 1
 
 Key = TypeVar("Key", bound=Hashable)
+T = TypeVar("T", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,14 @@ def _bands(sig: tuple[int, ...]) -> list[int]:
     return [hash((band, *sig[band * ROWS : (band + 1) * ROWS])) for band in range(BANDS)]
 
 
+def _discard(table: dict[T, set[Key]], at: T, key: Key) -> None:
+    keys = table.get(at)
+    if keys is not None:
+        keys.discard(key)
+        if not keys:
+            del table[at]
+
+
 class StoryIndex(Generic[Key]):
     """Fingerprints by key (an item id, a (chat, item) pair …), for "is this story already
     here?" in time independent of how many there are. Not thread-safe."""
@@ -187,18 +197,10 @@ class StoryIndex(Generic[Key]):
         if print_ is None:
             return
         for url in print_.urls:
-            self._discard(self._by_url, url, key)
+            _discard(self._by_url, url, key)
         if print_.size >= MIN_SHINGLES:
             for band in _bands(print_.signature):
-                self._discard(self._by_band, band, key)
-
-    @staticmethod
-    def _discard(table: dict[str, set[Key]] | dict[int, set[Key]], at: object, key: Key) -> None:
-        keys = table.get(at)  # type: ignore[call-overload]
-        if keys is not None:
-            keys.discard(key)
-            if not keys:
-                del table[at]  # type: ignore[arg-type]
+                _discard(self._by_band, band, key)
 
     def candidates(self, print_: Fingerprint) -> set[Key]:
         """Keys that share an article URL or an LSH band with ``print_`` (a superset, mostly,
