@@ -83,7 +83,8 @@ def shingles(text: str) -> set[str]:
     return {token for token in index_tokens(normalize(text)) if token != GAP}
 
 
-def _hash(shingle: str) -> int:
+def shingle_hash(shingle: str) -> int:
+    """A shingle's 64-bit hash (blake2b: the same in every process)."""
     digest = hashlib.blake2b(shingle.encode("utf-8", "surrogatepass"), digest_size=8)
     return int.from_bytes(digest.digest(), "little")
 
@@ -128,7 +129,7 @@ def fingerprint(title: str, body: str, links: Iterable[str] = ()) -> Fingerprint
     urls = frozenset(key for key in map(article_url, links) if key is not None)
     found = shingles(f"{title}\n{body}")
     figures = frozenset(s for s in found if s[0].isdecimal())
-    return Fingerprint(urls, signature(map(_hash, found)), len(found), figures)
+    return Fingerprint(urls, signature(map(shingle_hash, found)), len(found), figures)
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:

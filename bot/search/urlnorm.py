@@ -5,9 +5,12 @@
 slash, AMP decorations (``/amp``, ``/amp/``, ``.amp.html``, ``?amp``, ``?amp=1``,
 ``outputType=amp``, the Google AMP cache ``cdn.ampproject.org/c/s/…``) and tracking parameters
 (``utm_*``, ``fbclid``, ``gclid``, ``spm``, ``ref``, …) are dropped; the host is lower-cased,
-the remaining query parameters sorted. A link that names no article — not http(s), or a
-site's home page (no path) — has no key (None): two items sharing ``https://github.com/`` are
-not the same story.
+the remaining query parameters sorted; ``twitter.com`` is ``x.com``; HTML character
+references left in a link (``&#x26;``, ``&amp;``) are decoded. A link that names no article
+has no key (None): not http(s), a site's home page (no path) — two items sharing
+``https://github.com/`` are not the same story — or a picture or a media file (by its
+extension, a ``format=jpg`` parameter or an image proxy's path): logos, avatars, badges and
+preview images recur under different stories, and the article is the item's other link.
 
 What is *not* dropped: the path's case (``/Owner/Repo`` and ``/owner/repo`` may differ on a
 server that cares, and the corpus never needed it) and any parameter not known as tracking
@@ -16,6 +19,7 @@ server that cares, and the corpus never needed it) and any parameter not known a
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
@@ -37,14 +41,23 @@ _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmsr", "share_", "spm_", "at_", "g
 _AMP_CACHE = re.compile(r"^[\w-]+\.cdn\.ampproject\.org$|^cdn\.ampproject\.org$")
 _AMP_SUFFIX = re.compile(r"\.amp(?=\.html?$)|/amp$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_ALIASES = {"twitter.com": "x.com"}
+_HOST_TRACKING = {"x.com": frozenset({"s", "t"})}  # the share links' own markers
+_MEDIA = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|ico|tiff?|heic|mp4|webm|mov|m4v|m3u8|mp3|m4a|ogg)$"
+    r"|/(?:img|image)[-_]?proxy\b",
+    re.IGNORECASE,
+)
+_MEDIA_FORMATS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "avif", "svg", "mp4"})
 
 
 def _host(netloc_host: str) -> str:
     host = netloc_host.lower().rstrip(".")
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
-            return host[len(prefix) :]
-    return host
+            host = host[len(prefix) :]
+            break
+    return _HOST_ALIASES.get(host, host)
 
 
 def _path(path: str) -> str:
@@ -61,8 +74,11 @@ def _tracking(name: str) -> bool:
 
 def article_url(url: str) -> str | None:
     """The key of the article a link names (``host/path?sorted-query``), None for no article."""
+    url = url.strip()
+    if "&" in url:
+        url = html.unescape(url)
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:  # a bracket or a port out of range: no article
         return None
@@ -77,10 +93,14 @@ def article_url(url: str) -> str | None:
     if port is not None and port != _DEFAULT_PORTS[parts.scheme.lower()]:
         host = f"{host}:{port}"
     path = _path(path)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    if _MEDIA.search(path) or any(
+        name.lower() == "format" and value.lower() in _MEDIA_FORMATS for name, value in params
+    ):
+        return None  # a picture or a media file, not the article
+    own = _HOST_TRACKING.get(host, frozenset())
     query = sorted(
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not _tracking(name)
+        (name, value) for name, value in params if not _tracking(name) and name not in own
     )
     if not path and not query:
         return None  # a site's home page

@@ -61,12 +61,18 @@ def print_of(key: str, corpus: Path = CORPUS) -> Fingerprint:
     return fingerprint(found.title, found.rest, found.links)
 
 
-def score(same: Callable[[Fingerprint, Fingerprint], bool], corpus: Path = CORPUS) -> Score:
-    """Precision and recall of ``same`` over the labelled pairs."""
+def score(
+    same: Callable[[Fingerprint, Fingerprint], bool],
+    corpus: Path = CORPUS,
+    *,
+    prints: Callable[[str, Path], Fingerprint] = print_of,
+) -> Score:
+    """Precision and recall of ``same`` over the labelled pairs (``prints``: how a key's item
+    becomes a fingerprint)."""
     tp = fp = fn = 0
     wrong: list[Labelled] = []
     for pair in labels():
-        said = same(print_of(pair.a, corpus), print_of(pair.b, corpus))
+        said = same(prints(pair.a, corpus), prints(pair.b, corpus))
         tp += said and pair.same
         fp += said and not pair.same
         fn += pair.same and not said

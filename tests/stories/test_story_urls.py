@@ -31,6 +31,9 @@ SAME = [
     ),
     ("https://example.com/p?b=2&a=1", "https://example.com/p?a=1&b=2"),
     ("https://EXAMPLE.com:443/p", "https://example.com/p"),
+    ("https://mobile.twitter.com/a/status/1?s=20&t=x", "https://x.com/a/status/1"),
+    ("https://example.com/p?id=7&#x26;utm_source=rss", "https://example.com/p?id=7"),
+    ("https://example.com/p?a=1&amp;b=2", "https://example.com/p?b=2&a=1"),
     ("https://example.com/a%20b", "https://example.com/a b"),
     (
         "https://apollolabsblog.hashnode.dev/esp32-embedded-rust?ref=twitter-share",
@@ -71,8 +74,13 @@ def test_different_articles_keep_different_keys(one: str, other: str) -> None:
         "/relative/path",
         "https://[::1/broken",
         "https://example.com:99999/p",
+        "https://example.com/logo.PNG",
+        "https://preview.redd.it/h273tq2vkw5h1.png?width=216&crop=smart",
+        "https://pbs.twimg.com/media/GX1abc?format=jpg&name=large",
+        "https://video.twimg.com/ext_tw_video/1/pu/vid/720x1280/a.mp4?tag=12",
+        "https://wechat2rss.xlab.app/img-proxy/?k=dc6ff2f7&#x26;u=https%3A%2F%2Fmmbiz.qpic.cn%2Fx",
     ],
 )
 def test_a_link_to_no_article_has_no_key(url: str) -> None:
-    """A home page, another scheme or a broken link is no evidence of one story."""
+    """A home page, another scheme, a broken link or a picture is no evidence of one story."""
     assert article_url(url) is None
