@@ -110,11 +110,11 @@ def test_fingerprint_is_a_frozen_value_computed_the_same_everywhere() -> None:
     """A fingerprint is hashable, immutable and does not depend on the process (storable)."""
     one = fingerprint(*LATIN_STORY, ["https://example.com/a"])
     assert one == fingerprint(*LATIN_STORY, ["https://example.com/a"])
-    assert len(one.signature) == BINS
+    assert len(one.signature) == BINS * 4
     assert hash(one)
     with pytest.raises(dataclasses.FrozenInstanceError):
         one.size = 0  # type: ignore[misc]
-    assert fingerprint("", "", []) == Fingerprint(frozenset(), (), 0)
+    assert fingerprint("", "", []) == Fingerprint(frozenset(), b"", 0)
 
 
 def _filler(k: int) -> Fingerprint:
@@ -151,3 +151,16 @@ def test_an_item_leaving_the_index_is_no_longer_found() -> None:
     index.add("a", fingerprint(*LATIN_STORY))
     assert index.duplicates(fingerprint(*CJK_REWORDED)) == []
     assert index.duplicates(fingerprint(*LATIN_REWORDED)) == ["a"]
+
+
+def test_removing_one_of_several_keys_keeps_the_others() -> None:
+    """Three items of one story: forgetting one leaves the other two findable."""
+    index: StoryIndex[int] = StoryIndex()
+    for key in (1, 2, 3):
+        index.add(key, fingerprint(*LATIN_STORY, ["https://example.com/a"]))
+    index.remove(2)
+    assert sorted(index.duplicates(fingerprint(*LATIN_REWORDED))) == [1, 3]
+    index.remove(1)
+    assert index.duplicates(fingerprint("", "", ["https://example.com/a"])) == [3]
+    index.remove(3)
+    assert index.candidates(fingerprint(*LATIN_STORY, ["https://example.com/a"])) == set()
