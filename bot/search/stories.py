@@ -40,6 +40,7 @@ few candidates.
 from __future__ import annotations
 
 import array
+import functools
 import hashlib
 import random
 import sys
@@ -86,6 +87,7 @@ def shingles(text: str) -> set[str]:
     return {token for token in index_tokens(normalize(text)) if token != GAP}
 
 
+@functools.lru_cache(maxsize=1 << 17)  # shingles recur (common bigrams and words): ~3x faster
 def shingle_hash(shingle: str) -> int:
     """A shingle's 64-bit hash (blake2b: the same in every process)."""
     digest = hashlib.blake2b(shingle.encode("utf-8", "surrogatepass"), digest_size=8)
