@@ -7,8 +7,8 @@ every item of the corpora, ../shared/corpus and tests/corpus); and the time to f
 duplicates (``StoryIndex.duplicates``, median and 99th percentile over 1 000 real items) among
 ``INDEXED`` fingerprints: every real item, padded with made-up ones whose shingles are drawn
 from the corpus's own shingle frequencies (so the index's bands are as crowded as real text
-would make them), with the mean number of candidates compared, and the memory the index takes besides the
-fingerprints (tracemalloc, a second build).
+would make them), with the mean number of candidates compared, and the memory the index
+takes besides the fingerprints (tracemalloc, a second build).
 Targets: precision and recall >= 0.9, lookup median <= 1 ms.
 """
 
