@@ -10,9 +10,12 @@ Two kinds of evidence, computed once per item into a ``Fingerprint``:
   (``textnorm.index_tokens``: overlapping CJK bigrams, Latin and digit words), each token a
   shingle, summarised by a one-permutation MinHash of ``BINS`` bins (one hash per shingle,
   not one per bin as in classic MinHash), with optimal densification. The fraction of equal
-  bins estimates the Jaccard similarity of the two shingle sets. MinHash rather than SimHash:
-  the question is set overlap of short texts (a title and a line or two), which MinHash
-  estimates without bias, and its bins band directly into an LSH index.
+  bins estimates the Jaccard similarity of the two shingle sets. MinHash rather than SimHash,
+  measured on the labelled pairs with the same shingles and rules: MinHash leaves a gap
+  between the wording of different stories (at most 0.70) and of true repeats (at least 0.79),
+  SimHash (64 bits) mixes them (Hamming distances of repeats 1–23, of different stories from
+  9), so its best threshold (13) gives precision 0.917 where MinHash gives 0.957, at the same
+  recall. Its bins also band directly into an LSH index.
 - **the figures**: the numbers of the title, and of the body without its dates and times. A
   daily report in a fixed wording (the health commission's case counts, "AI daily report,
   June 12") repeats most of its text every day; its numbers tell one day's from the next.
@@ -51,6 +54,8 @@ import sys
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar, Union
+
+from bot.digest.models import Item
 
 from .textnorm import GAP, index_tokens, normalize
 from .urlnorm import article_url
@@ -165,6 +170,11 @@ def fingerprint(title: str, body: str, links: Iterable[str] = ()) -> Fingerprint
     figures = frozenset(_DIGITS.findall(title))
     figures |= frozenset(_DIGITS.findall(_STAMP.sub(" ", body)))
     return Fingerprint(urls, signature(map(shingle_hash, found)), len(found), figures)
+
+
+def of_item(item: Item) -> Fingerprint:
+    """An edition item's fingerprint: its title, the text that does not repeat it, its links."""
+    return fingerprint(item.title, item.rest, item.links)
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:

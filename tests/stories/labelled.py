@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.digest import parse_file
 from bot.digest.models import Item
-from bot.search.stories import Fingerprint, fingerprint
+from bot.search.stories import Fingerprint, of_item
 
 PAIRS = Path(__file__).with_name("pairs.json")
 # ../shared/corpus next to the checkout; DIGESTBOT_CORPUS points elsewhere
@@ -57,8 +57,7 @@ def item(key: str, corpus: Path = CORPUS) -> Item:
 
 
 def print_of(key: str, corpus: Path = CORPUS) -> Fingerprint:
-    found = item(key, corpus)
-    return fingerprint(found.title, found.rest, found.links)
+    return of_item(item(key, corpus))
 
 
 def score(

@@ -6,11 +6,13 @@ import dataclasses
 
 import pytest
 
+from bot.digest.models import Item
 from bot.search.stories import (
     BINS,
     Fingerprint,
     StoryIndex,
     fingerprint,
+    of_item,
     same_story,
     shingles,
     similarity,
@@ -92,6 +94,28 @@ def test_a_daily_report_with_new_figures_is_another_story() -> None:
     assert similarity(monday, tuesday) >= 0.75
     assert not same_story(monday, tuesday)
     assert same_story(monday, repeat)
+
+
+def test_a_new_publication_stamp_keeps_the_story_but_a_new_date_in_the_title_does_not() -> None:
+    """A standing post re-published (only its byline's date and time moved) is one story;
+    a daily report whose title names another day is another."""
+    ad = "量子位编辑作者招聘"
+    byline = "量子位 关注前沿科技 {} 北京 三大方向岗位招聘，欢迎加入编辑部，详情见原文。"
+    june, july = byline.format("2026-06-06 11:15"), byline.format("2026-07-12 17:05")
+    assert same_story(fingerprint(ad, june), fingerprint(ad, july))
+    title, text = "AI资讯日报，{}", "Gorden Sun AI资讯日报，{}：今日要闻十条，模型、融资与开源。"
+    june_12 = fingerprint(title.format("6月12日"), text.format("6月12日"))
+    june_24 = fingerprint(title.format("6月24日"), text.format("6月24日"))
+    assert similarity(june_12, june_24) >= 0.75
+    assert not same_story(june_12, june_24)
+
+
+def test_of_item_reads_title_rest_and_links() -> None:
+    """An edition item's fingerprint is its title, its text without the title, its links."""
+    item = Item(
+        1, f"{LATIN_STORY[0]}: {LATIN_STORY[1]}", ("https://example.com/a",), "", LATIN_STORY[0]
+    )
+    assert of_item(item) == fingerprint(*LATIN_STORY, ["https://example.com/a"])
 
 
 def test_a_text_too_short_is_not_judged_by_its_words() -> None:
