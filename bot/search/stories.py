@@ -25,7 +25,7 @@ Two kinds of evidence, computed once per item into a ``Fingerprint``:
 ``same_story(a, b)``: a shared article URL; or, both texts having at least ``MIN_SHINGLES``
 distinct shingles, an estimated Jaccard similarity of at least ``THRESHOLD`` with figures
 that agree (when both have any, at least ``FIGURES`` of them in common, as a Jaccard
-similarity). Measured against the 82 hand-labelled pairs of tests/stories/pairs.json (real
+similarity). Measured against the 85 hand-labelled pairs of tests/stories/pairs.json (real
 items of ../shared/corpus; tests/bench/bench_stories.py prints the figures): rewordings of
 one story by a summarising model score 0.1–0.45 and cross-language ones ~0, so wording alone
 catches only near-verbatim repeats (a moved repository, a re-published post) and the link

@@ -10,7 +10,9 @@ references left in a link (``&#x26;``, ``&amp;``) are decoded. A link that names
 has no key (None): not http(s), a site's home page (no path) — two items sharing
 ``https://github.com/`` are not the same story — or a picture or a media file (by its
 extension, a ``format=jpg`` parameter or an image proxy's path): logos, avatars, badges and
-preview images recur under different stories, and the article is the item's other link.
+preview images recur under different stories, and the article is the item's other link; or
+a search or a tag page (``/search``, ``/tag/``, ``/topics/``, ``?q=``): a hot search on
+``s.weibo.com/weibo?q=股市`` names a topic that trends again for another reason.
 
 What is *not* dropped: the path's case (``/Owner/Repo`` and ``/owner/repo`` may differ on a
 server that cares, and the corpus never needed it) and any parameter not known as tracking
@@ -31,7 +33,7 @@ _TRACKING = frozenset(
         "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
         "igshid", "igsh", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id",
         "oly_enc_id", "vero_id", "wickedid", "spm", "scm", "ref", "ref_src", "ref_url",
-        "referrer", "source", "share_source", "share_medium", "sharer",
+        "referrer", "refer", "source", "share_source", "share_medium", "sharer",
         "from", "isappinstalled", "entry", "feature", "si", "s_cid", "cmpid", "ncid",
         "sr_share", "rss", "outputtype", "amp", "amp_js_v", "usqp", "_ga", "_gl",
         "__twitter_impression", "smid", "smtyp", "ito", "ocid", "taid",
@@ -42,13 +44,17 @@ _AMP_CACHE = re.compile(r"^[\w-]+\.cdn\.ampproject\.org$|^cdn\.ampproject\.org$"
 _AMP_SUFFIX = re.compile(r"\.amp(?=\.html?$)|/amp$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_ALIASES = {"twitter.com": "x.com"}
-_HOST_TRACKING = {"x.com": frozenset({"s", "t"})}  # the share links' own markers
+# a site's own markers of where a link was shown (a share, a rank in a list)
+_HOST_TRACKING = {"x.com": frozenset({"s", "t"}), "s.weibo.com": frozenset({"band_rank"})}
 _MEDIA = re.compile(
     r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|ico|tiff?|heic|mp4|webm|mov|m4v|m3u8|mp3|m4a|ogg)$"
     r"|/(?:img|image)[-_]?proxy\b",
     re.IGNORECASE,
 )
 _MEDIA_FORMATS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "avif", "svg", "mp4"})
+# a search or a tag: a page of whatever matches a topic, not one article
+_TOPIC_SEGMENTS = frozenset({"search", "tag", "tags", "topic", "topics", "hashtag", "hashtags"})
+_SEARCH_PARAMS = frozenset({"q", "query", "keyword", "keywords", "wd", "search"})
 
 
 def _host(netloc_host: str) -> str:
@@ -98,6 +104,10 @@ def article_url(url: str) -> str | None:
         name.lower() == "format" and value.lower() in _MEDIA_FORMATS for name, value in params
     ):
         return None  # a picture or a media file, not the article
+    if _TOPIC_SEGMENTS & set(path.lower().split("/")) or any(
+        name.lower() in _SEARCH_PARAMS for name, _ in params
+    ):
+        return None  # a search or a tag page: a topic, not a story
     own = _HOST_TRACKING.get(host, frozenset())
     query = sorted(
         (name, value) for name, value in params if not _tracking(name) and name not in own

@@ -43,7 +43,7 @@ SAME = [
 DIFFERENT = [
     ("https://example.com/news/a-story", "https://example.com/news/another-story"),
     ("https://example.com/p?id=7", "https://example.com/p?id=8"),
-    ("https://s.weibo.com/weibo?q=%23a%23", "https://s.weibo.com/weibo?q=%23b%23"),
+    ("https://bbs.example.com/read.php?tid=1", "https://bbs.example.com/read.php?tid=2"),
     ("https://github.com/facebook/react", "https://github.com/facebook/react-native"),
     ("https://example.com/p", "https://example.com:8080/p"),
     ("https://example.com/p", "https://example.org/p"),
@@ -75,6 +75,10 @@ def test_different_articles_keep_different_keys(one: str, other: str) -> None:
         "https://[::1/broken",
         "https://example.com:99999/p",
         "https://example.com/logo.PNG",
+        "https://s.weibo.com//weibo?q=%E8%82%A1%E5%B8%82&t=31&band_rank=6&Refer=top",
+        "https://example.com/search?query=rust",
+        "https://example.com/tag/rust/",
+        "https://github.com/topics/rust",
         "https://preview.redd.it/h273tq2vkw5h1.png?width=216&crop=smart",
         "https://pbs.twimg.com/media/GX1abc?format=jpg&name=large",
         "https://video.twimg.com/ext_tw_video/1/pu/vid/720x1280/a.mp4?tag=12",
@@ -82,5 +86,6 @@ def test_different_articles_keep_different_keys(one: str, other: str) -> None:
     ],
 )
 def test_a_link_to_no_article_has_no_key(url: str) -> None:
-    """A home page, another scheme, a broken link or a picture is no evidence of one story."""
+    """A home page, another scheme, a broken link, a picture, a search or a tag page is no
+    evidence of one story."""
     assert article_url(url) is None
