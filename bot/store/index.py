@@ -251,7 +251,9 @@ class SearchStore(Repository):
         if filters.residual is not None:
             return self._residual_page(filters, match, (low, high), after, before, limit)
         within = self._in_series(filters)
-        total = self.db.execute(self._select("count(*)", within), [match, low, high]).fetchone()[0]
+        total, rows = self.db.execute(
+            self._select(f"count(*), {self.text.rows}", within), [match, low, high]
+        ).fetchone()
         anchor = after if after is not None else before
         key = self._sortkey(anchor) if anchor is not None else None
         if anchor is not None and key is None:
@@ -260,7 +262,7 @@ class SearchStore(Repository):
             low, order = key + 1, "ASC"
         else:
             high, order = (key - 1 if key is not None else high), "DESC"
-        test = self.text.page_match(self.db, total=int(total), limit=limit)
+        test = self.text.page_match(total=int(total), rows=float(rows), limit=limit)
         sql = self._select("{k}", within + " ORDER BY {k} " + order + " LIMIT ?", match=test)
         keys = [r[0] for r in self.db.execute(sql, [match, low, high, limit + 1])]
         more = len(keys) > limit

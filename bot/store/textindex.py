@@ -44,7 +44,7 @@ class TextIndex:
     key: str
     match: str
     scan: str  # the same test on rows read in sort-key order (not through the index)
-    rows: str  # about how many rows the index holds ("": not needed, ``scan`` is ``match``)
+    rows: str  # an expression: about how many rows the index holds (0: unknown or not needed)
     insert: str
     clear: str
     refreshes_itself: bool  # an item's changed text is indexed again by the database
@@ -67,18 +67,16 @@ class TextIndex:
             parts.append("!" + _all([p.tsquery() for p in excluded], "|"))
         return _all(parts, "&")
 
-    def page_match(self, db: Sql, *, total: int, limit: int) -> str:
-        """The test a page of ``total`` hits is fetched with: through the index, or by
-        reading rows newest first until the page is full.
+    def page_match(self, *, total: int, rows: float, limit: int) -> str:
+        """The test a page of ``total`` hits is fetched with, when the index holds about
+        ``rows`` rows (``rows`` as the count query gave it): through the index, or by reading
+        rows newest first until the page is full.
 
         PostgreSQL's planner guesses a phrase's hits far too few (a few where there are
         thousands), fetches them all through GIN and checks each one's positions, only to
         keep a page of them: when the hits are common, reading rows in sort-key order finds
         the page after about ``(limit + 1) * rows / total`` rows instead of ``total``.
         """
-        if not self.rows or total == 0:
-            return self.match
-        rows = float(db.execute(self.rows).fetchone()[0] or -1)
         return self.scan if 0 < (limit + 1) * rows < total * total else self.match
 
     def stored(self, tokens: str) -> str:
@@ -118,7 +116,7 @@ SQLITE = TextIndex(
     key="rowid",
     match="items_fts MATCH ?",
     scan="items_fts MATCH ?",  # FTS5 returns matches in rowid order anyway
-    rows="",
+    rows="0",  # ``scan`` is ``match``: not needed
     insert="INSERT INTO items_fts(rowid, tokens) VALUES (?, ?)",
     clear="INSERT INTO items_fts(items_fts) VALUES ('delete-all')",
     refreshes_itself=True,
@@ -129,7 +127,7 @@ POSTGRES = TextIndex(
     key="sortkey",
     match="tokens @@ ?::tsquery",
     scan="coalesce(tokens @@ ?::tsquery, false)",  # a filter the planner cannot use GIN for
-    rows="SELECT reltuples FROM pg_class WHERE relname = 'item_index'",  # -1: not analysed
+    rows="(SELECT reltuples FROM pg_class WHERE oid = 'item_index'::regclass)",  # -1: unknown
     insert="INSERT INTO item_index (sortkey, tokens) VALUES (?, ?::tsvector)",
     clear="DELETE FROM item_index",
     refreshes_itself=False,
