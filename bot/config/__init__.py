@@ -17,6 +17,7 @@ import tomllib
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +107,18 @@ class LogConfig:
     format: str = default("log.format")
 
 
+class SourceKind(StrEnum):
+    """What a ``[[sources]]`` address serves: one markdown digest (``url``) or a feed whose
+    entries are editions (``feed``)."""
+
+    MARKDOWN = "url"
+    FEED = "feed"
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     url: str
+    kind: SourceKind = SourceKind.MARKDOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +225,18 @@ def _series_rules(label: str, doc: Mapping[str, Any]) -> tuple[SeriesRule, ...]:
     return tuple(rules)
 
 
+def _source(r: _Reader) -> Source:
+    """One ``[[sources]]`` table: a markdown digest's ``url`` or a ``feed``, exactly one."""
+    given = [kind for kind in SourceKind if kind.value in r.table]
+    if len(given) != 1:
+        raise ConfigError(
+            f'{r.label}: {r.prefix.rstrip(".")}: expected url = "https://…" (a markdown digest)'
+            ' or feed = "https://…" (an RSS, Atom or JSON feed), exactly one of them'
+        )
+    kind = given[0]
+    return Source(url=r.get(kind.value), kind=kind)
+
+
 def _check_keys(label: str, prefix: str, table: Mapping[str, Any], known: frozenset[str]) -> None:
     for name in table:
         if name not in known:
@@ -309,7 +331,7 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
     log = LogConfig(**{name: lg.get(name) for name in SECTIONS["log"]})
     d = _table(label, doc, "digests")
     s = _table(label, doc, "storage")
-    sources = tuple(Source(url=r.get("url", "")) for r in _array(label, doc, "sources"))
+    sources = tuple(_source(r) for r in _array(label, doc, "sources"))
     return Config(
         data_dir=data_dir,
         digests_dir=Path(d.get("dir")),

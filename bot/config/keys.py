@@ -115,6 +115,8 @@ KEYS: tuple[Key, ...] = (
         "the words that file an item under it (required)", attr="-"),
     Key("sources[].url", values.url, "an http(s) URL", None,
         "a remote digest ({date}: YYYY-MM-DD)", attr="-"),
+    Key("sources[].feed", values.url, "an http(s) URL", None,
+        "an RSS 2.0, Atom or JSON Feed newsletter: each entry an edition", attr="-"),
     Key("series[].match", values.text, "the series' name or folder", None,
         "the series a rule is for (required)", attr="-"),
     Key("series[].items", values.layout_rule, _LAYOUTS, "", "how its stories are found",

@@ -1,6 +1,6 @@
-"""Fetching one remote digest over HTTP: bounded in time and size, retried with backoff on
-network errors and 5xx, refused when it is HTML or another content type (part of ingest,
-used by remote.py)."""
+"""Fetching one remote digest or feed over HTTP: bounded in time and size, retried with
+backoff on network errors and 5xx, refused when it is HTML or another content type than the
+source's kind is served as (``Wanted``; part of ingest, used by remote.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,38 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 HTML = "HTML instead of markdown"
 ACCEPT = "text/markdown, text/x-markdown;q=0.9, text/plain;q=0.8, */*;q=0.1"
 _BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What a kind of source is served as: the Accept header, the content types taken, and
+    what a web page in their place is told."""
+
+    accept: str
+    types: frozenset[str]
+    html: str
+
+
+MARKDOWN = Wanted(ACCEPT, OK_TYPES, HTML)
+FEED_HTML = (
+    "HTML instead of a feed: use the feed's own address (the page's RSS or Atom link, "
+    "often /feed, /rss or /feed.xml)"
+)
+FEED = Wanted(
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9,"
+    " text/xml;q=0.9, application/json;q=0.8, */*;q=0.1",
+    OK_TYPES
+    | {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/xml",
+        "text/xml",
+        "application/json",
+    },
+    FEED_HTML,
+)
 
 
 class Failure(Exception):
@@ -61,12 +93,20 @@ class Http:
     backoff: float
 
 
-async def fetch(http: Http, url: str, headers: dict[str, str], *, missing_ok: bool) -> Answer:
+async def fetch(
+    http: Http,
+    url: str,
+    headers: dict[str, str],
+    *,
+    missing_ok: bool,
+    wanted: Wanted = MARKDOWN,
+) -> Answer:
     """One answer for ``url``, retried with backoff while the failure is transient."""
     attempt = 0
+    headers = {"Accept": wanted.accept, **headers}
     while True:
         try:
-            return await _request(http, url, headers, missing_ok=missing_ok)
+            return await _request(http, url, headers, missing_ok=missing_ok, wanted=wanted)
         except Failure as exc:
             if not exc.retry or attempt >= http.retries:
                 raise
@@ -76,7 +116,9 @@ async def fetch(http: Http, url: str, headers: dict[str, str], *, missing_ok: bo
             await asyncio.sleep(delay)
 
 
-async def _request(http: Http, url: str, headers: dict[str, str], *, missing_ok: bool) -> Answer:
+async def _request(
+    http: Http, url: str, headers: dict[str, str], *, missing_ok: bool, wanted: Wanted
+) -> Answer:
     limit = aiohttp.ClientTimeout(total=http.timeout)
     try:
         async with http.session.get(url, headers=headers, timeout=limit) as resp:
@@ -88,15 +130,15 @@ async def _request(http: Http, url: str, headers: dict[str, str], *, missing_ok:
                 reason = f"HTTP {status} {resp.reason or ''}".rstrip()
                 raise Failure(reason, status=status, retry=status >= 500)
             if resp.content_type in HTML_TYPES:
-                raise Failure(HTML, status=status)
-            if resp.content_type not in OK_TYPES:
+                raise Failure(wanted.html, status=status)
+            if resp.content_type not in wanted.types:
                 raise Failure(f"unexpected content type {resp.content_type}", status=status)
             if resp.content_length is not None and resp.content_length > http.max_bytes:
                 raise Failure(_too_large(http.max_bytes), status=status)
             body = await _read(resp, http.max_bytes)
             body = _as_utf8(body, resp.charset)
             if body[:512].removeprefix(_BOM).lstrip().lower().startswith((b"<!doctype", b"<html")):
-                raise Failure(HTML, status=status)
+                raise Failure(wanted.html, status=status)
             return Answer(status, body, etag, modified)
     except TimeoutError:  # before ClientConnectionError: aiohttp's timeouts are both
         raise Failure(f"timed out after {http.timeout:g} s") from None

@@ -7,6 +7,10 @@ A source that fails (HTTP error, network error, timeout, HTML or another content
 too large, a digest that does not parse) is *failing* with its reason until it succeeds again;
 it never removes an edition, and it is logged once per state change.
 
+A ``feed`` source (``SourceKind.FEED``) is polled the same way; its body is a newsletter's feed
+whose entries are editions of its series (feeds.py), each stored as a markdown source's
+edition is: an entry that changed is a changed edition. Its state names its newest edition.
+
 ``{date}`` in a URL is today's date (``now.date()``, YYYY-MM-DD): pass ``now`` in the
 publisher's time zone. Only today's file is polled; once the date turns, yesterday's file is no
 longer fetched (its edition stays). Until today's file is published the server answers 404:
@@ -25,7 +29,7 @@ from functools import partial
 
 import aiohttp
 
-from bot.config import DEFAULT_LIMITS, DigestLimits, Source
+from bot.config import DEFAULT_LIMITS, DigestLimits, Source, SourceKind
 from bot.digest import DigestError, Reading
 from bot.digest.models import Edition, EditionKey
 from bot.digest.series import origin
@@ -34,7 +38,8 @@ from bot.store.gateway import Db
 from bot.store.series import TooManySeries
 from bot.store.sources import SourceState
 
-from .fetching import ACCEPT, Failure, Http, fetch
+from .feeds import read_feed
+from .fetching import FEED, MARKDOWN, Failure, Http, fetch
 from .folder import file_hash
 from .limits import read_digest
 from .publish import Outcome, PublishPolicy, Reason, publish
@@ -82,8 +87,7 @@ class RemoteReport:
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     url: str
-    change: Change | None = None
-    date: EditionKey | None = None
+    changes: tuple[tuple[Change, EditionKey], ...] = ()  # one per edition stored (or not)
     waiting: bool = False
     error: SourceError | None = None
 
@@ -132,6 +136,7 @@ async def fetch_sources(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    kinds = {s.url: s.kind for s in reversed(sources)}  # a URL given twice: its first kind
     urls = list(dict.fromkeys(s.url for s in sources))
     states = await db.write(lambda store: _known(store, set(urls)))
     poll = _Poll(
@@ -147,25 +152,24 @@ async def fetch_sources(
 
     async def one(url: str) -> _Outcome:
         async with gate:
-            return await _poll_source(poll, url, states.get(url))
+            return await _poll_source(poll, url, states.get(url), kinds[url])
 
     outcomes = await asyncio.gather(*(one(u) for u in urls))
     report = RemoteReport()
     unchanged = 0
+    lists = {Change.NEW: report.new, Change.CHANGED: report.changed,
+             Change.SCHEDULED: report.scheduled}  # fmt: skip
     for outcome in outcomes:
         if outcome.error is not None:
             report.errors.append(outcome.error)
             report.failing.append(outcome.url)
         elif outcome.waiting:
             report.waiting.append(outcome.url)
-        elif outcome.change is Change.NEW and outcome.date:
-            report.new.append(outcome.date)
-        elif outcome.change is Change.CHANGED and outcome.date:
-            report.changed.append(outcome.date)
-        elif outcome.change is Change.SCHEDULED and outcome.date:
-            report.scheduled.append(outcome.date)
-        else:
-            unchanged += 1
+        for change, key in outcome.changes:
+            if change in lists:
+                lists[change].append(key)
+        if not outcome.error and not outcome.waiting:
+            unchanged += not any(change in lists for change, _ in outcome.changes)
     return replace(report, unchanged=unchanged)
 
 
@@ -175,7 +179,9 @@ def _known(store: Store, urls: set[str]) -> dict[str, SourceState]:
     return store.sources.source_states()
 
 
-async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outcome:
+async def _poll_source(
+    poll: _Poll, url: str, old: SourceState | None, kind: SourceKind
+) -> _Outcome:
     """Fetch one source, store what changed, record its state; errors become the outcome."""
     now, db = poll.now, poll.db
     target = expand(url, now.date())
@@ -188,13 +194,15 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         and edition_key is not None
         and await db.read(lambda store: store.editions.edition_source(edition_key)) == target
     )  # the stored edition is this body's: a 304 (or the same bytes) means nothing to do
-    headers = {"Accept": ACCEPT}
+    headers = {}
     if current and state.etag:
         headers["If-None-Match"] = state.etag
     if current and state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
-        answer = await fetch(poll.http, target, headers, missing_ok=DATE_FIELD in url)
+        wanted = FEED if kind is SourceKind.FEED else MARKDOWN
+        answer = await fetch(poll.http, target, headers, missing_ok=DATE_FIELD in url,
+                             wanted=wanted)  # fmt: skip
         if answer.status in (404, 410):
             last = state.edition.date if state.edition else (state.created_at or now).date()
             if now.date() - last > MISSING_GRACE:
@@ -209,7 +217,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
             modified = answer.last_modified or state.last_modified
             unchanged = replace(checked, last_status=304, etag=etag, last_modified=modified)
             await _settle(poll, old, unchanged)
-            return _Outcome(url, Change.UNCHANGED, state.edition)
+            return _Outcome(url, _same(state.edition))
         digest = file_hash(answer.body)
         loaded = replace(
             checked,
@@ -221,7 +229,12 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         )
         if current and digest == state.content_hash:
             await _settle(poll, old, loaded)
-            return _Outcome(url, Change.UNCHANGED, state.edition)
+            return _Outcome(url, _same(state.edition))
+        if kind is SourceKind.FEED:
+            changes = await _store_feed(poll, answer.body, target)
+            newest = max((k for c, k in changes if c is not Change.SCHEDULED), default=None)
+            await _settle(poll, old, replace(loaded, edition=newest or state.edition))
+            return _Outcome(url, tuple(changes))
         reading = await _parse(poll, answer.body, target)
         if not reading.items and not reading.draft:  # no digest, or one still empty: keep
             raise Failure(NO_ITEMS, status=200)
@@ -230,7 +243,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         edition = reading.edition(kept.date if kept else now.date(), base=target)
         where = origin(dict(reading.meta), target)
         write = partial(_publish, poll=poll, reading=reading, edition=edition, where=where,
-                        kept=kept)  # fmt: skip
+                        kept=kept, target=target)  # fmt: skip
         stored = await db.write(write)
         if isinstance(stored, Failure):
             raise stored
@@ -245,7 +258,7 @@ async def _poll_source(poll: _Poll, url: str, old: SourceState | None) -> _Outco
         if change is not Change.UNCHANGED:
             log.info("edition %s %s from %s", edition.key.ref, change.value, target)
         await _settle(poll, old, replace(loaded, edition=edition.key))
-        return _Outcome(url, change, edition.key)
+        return _Outcome(url, ((change, edition.key),))
     except Failure as exc:
         failed = replace(
             checked,
@@ -266,10 +279,10 @@ def _publish(
     edition: Edition,
     where: str,
     kept: EditionKey | None,
+    target: str,
 ) -> tuple[Change, Edition] | Outcome | Failure:
     """File the edition under its series and publish it (one transaction) when ``publish``
     says so; else its outcome (a draft's withdraws what this URL published before)."""
-    target = reading.source
     with store.transaction():
         known = store.series.number_of(where)
         owner = None
@@ -293,6 +306,41 @@ def _publish(
         change = store.editions.publish(edition, today=poll.now.date())
         store.series.settle_names([number])
         return change, edition
+
+
+def _same(key: EditionKey | None) -> tuple[tuple[Change, EditionKey], ...]:
+    return ((Change.UNCHANGED, key),) if key else ()
+
+
+async def _store_feed(poll: _Poll, body: bytes, target: str) -> list[tuple[Change, EditionKey]]:
+    """Every edition of the feed at ``target``, stored as a markdown source's edition is (an
+    entry that changed is a correction); Failure, after storing the others, naming an entry
+    that could not be read or published."""
+    try:
+        feed = await asyncio.to_thread(read_feed, body, source=target, limits=poll.limits)
+    except DigestError as exc:
+        raise Failure(exc.reason, status=200, line=exc.line) from None
+    changes: list[tuple[Change, EditionKey]] = []
+    failures = [f"entry {exc}" for exc in feed.errors]
+    for reading in feed.readings:
+        edition = reading.edition(base=reading.source)
+        where = origin(dict(reading.meta), target)
+        write = partial(_publish, poll=poll, reading=reading, edition=edition, where=where,
+                        kept=None, target=target)  # fmt: skip
+        stored = await poll.db.write(write)
+        if isinstance(stored, tuple):
+            change, edition = stored
+            if change is not Change.UNCHANGED:
+                log.info("edition %s %s from %s", edition.key.ref, change.value, reading.source)
+            changes.append((change, edition.key))
+        elif isinstance(stored, Failure):
+            failures.append(f"entry {reading.source}: {stored.reason}")
+        elif not stored.skipped:
+            failures.append(f"entry {reading.source}: {stored.detail}")
+    if failures:
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise Failure(failures[0] + more, status=200)
+    return changes
 
 
 async def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:
