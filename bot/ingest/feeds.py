@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from typing import Any
+from xml.sax import SAXParseException
 
 import feedparser
 
@@ -48,6 +49,9 @@ NOT_A_FEED = (
 )
 _JSON_FEED = re.compile(r"https?://jsonfeed\.org/version/1(\.\d+)?/?")
 _PLAIN_TYPES = frozenset({"text/plain", "text"})
+# expat's words for a document that ends early; other slips (a stray "&", an HTML entity) are
+# read past by feedparser's lenient parser, as feed readers do
+_CUT_SHORT = frozenset({"no element found", "unclosed token", "unclosed CDATA section"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +115,9 @@ def parse_feed(data: bytes, *, source: str) -> Feed:
         sanitize_html=True,
     )
     version = parsed.get("version", "")
-    if not version or (parsed.get("bozo") and not parsed.entries and not parsed.feed):
+    exc = parsed.get("bozo_exception")
+    cut = isinstance(exc, SAXParseException) and exc.getMessage() in _CUT_SHORT
+    if not version or cut:  # a feed cut short would make its last entry a shorter one
         raise DigestError(source, NOT_A_FEED.format(why=_bozo(parsed)))
     return Feed(
         title=_text(parsed.feed.get("title", "")),
@@ -120,12 +126,11 @@ def parse_feed(data: bytes, *, source: str) -> Feed:
 
 
 def _bozo(parsed: Any) -> str:
+    """Why feedparser found no feed: the XML error and its line, or that it found none."""
     exc = parsed.get("bozo_exception")
-    line = getattr(exc, "getLineNumber", lambda: None)() if exc is not None else None
-    why = " ".join(str(getattr(exc, "getMessage", lambda: exc)()).split()) if exc else ""
-    if not why:
-        return "no channel, feed or entries in it"
-    return f"line {line}: {why}" if line else why
+    if not isinstance(exc, SAXParseException):
+        return "no RSS channel or Atom feed in it"
+    return f"line {exc.getLineNumber()}: {' '.join(exc.getMessage().split())}"
 
 
 def _xml_entry(e: Any) -> Entry:
