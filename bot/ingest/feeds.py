@@ -7,7 +7,9 @@ read as a digest whose body is that HTML, by the digest reader's own HTML readin
 (``bot.digest.htmlblock``): its stories are the edition's items, found by the same layouts as
 in a file. An entry with only a summary (RSS ``<description>``, Atom ``<summary>``, JSON
 ``summary``), or whose content holds no stories, is one item: its title, the summary's text and
-the entry's link — what a feed reader shows, and where to read the rest.
+the entry's link — what a feed reader shows, and where to read the rest; unless that summary
+is the whole newsletter (Buttondown and some blogs put it in ``<description>``): one in which
+the reader finds several stories is read as content is.
 
 The date is the entry's (``published``, else ``updated``), the day it was in the time zone the
 entry writes it in (``Mon, 08 Jan 2024 23:30 -0500`` is 8 January); an entry that gives none
@@ -226,11 +228,11 @@ def _read_entry(entry: Entry, series: str, *, source: str, limits: DigestLimits)
         head["date"] = entry.when.date().isoformat()
     if series:
         head["series"] = series
-    body = to_markdown(entry.content) if entry.content else ""
+    body = to_markdown(entry.content or entry.summary)
     text = f"---\n{json.dumps(head, ensure_ascii=False)}\n---\n\n{body}\n"
     where = entry.link or f"{source}#{entry.id}"
     reading = read_digest(text.encode("utf-8", "surrogatepass"), source=where, limits=limits)
-    if reading.items:
+    if len(reading.items) >= (1 if entry.content else 2):  # a "summary" that is the newsletter
         return reading
     item = Item(1, _plain(entry.summary or entry.content), _links(entry.link), title=entry.title)
     if not item.text and not item.title and not item.links:
@@ -256,7 +258,14 @@ def _one_day(found: list[tuple[Entry, Reading]]) -> Reading:
     return replace(first, items=tuple(items), title=title)
 
 
+_INLINE = frozenset(
+    {"a", "b", "strong", "i", "em", "u", "s", "span", "code", "small", "sub", "sup", "mark"}
+)
+
+
 class _Text(HTMLParser):
+    """The text of some HTML: a space where a block (or a line break) was."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -264,11 +273,11 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.skip += tag in ("script", "style")
-        self.parts.append(" ")
+        self.parts.append(" " if tag not in _INLINE else "")
 
     def handle_endtag(self, tag: str) -> None:
         self.skip -= tag in ("script", "style") and self.skip > 0
-        self.parts.append(" ")
+        self.parts.append(" " if tag not in _INLINE else "")
 
     def handle_data(self, data: str) -> None:
         if not self.skip:

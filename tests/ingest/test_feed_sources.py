@@ -316,6 +316,51 @@ async def test_entries_of_one_day_are_one_edition(
     ]
 
 
+BUTTONDOWN = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel>
+<title>Storage Notes</title>
+<link>https://buttondown.com/storage-notes</link>
+<item>
+<title>Storage Notes #7</title>
+<link>https://buttondown.com/storage-notes/archive/storage-notes-7/</link>
+<guid>https://buttondown.com/storage-notes/archive/storage-notes-7/</guid>
+<pubDate>Mon, 08 Jan 2024 15:00:00 +0000</pubDate>
+<description>&lt;p&gt;Hi all, two links this week.&lt;/p&gt;
+&lt;ul&gt;&lt;li&gt;&lt;a href="https://example.org/sodium"&gt;Sodium-ion cells&lt;/a&gt;
+ship.&lt;/li&gt;
+&lt;li&gt;&lt;a href="https://example.org/flow"&gt;A flow battery&lt;/a&gt; in Dalian.&lt;/li&gt;
+&lt;/ul&gt;</description>
+</item>
+<item>
+<title>A quick note</title>
+<link>https://buttondown.com/storage-notes/archive/a-quick-note/</link>
+<guid>https://buttondown.com/storage-notes/archive/a-quick-note/</guid>
+<pubDate>Wed, 03 Jan 2024 15:00:00 +0000</pubDate>
+<description>Back next week with &lt;a href="https://example.org/x"&gt;more&lt;/a&gt;.</description>
+</item>
+</channel></rss>
+"""
+
+
+async def test_a_description_that_is_the_whole_newsletter_is_read_as_its_stories(
+    store: Store, remote: Remote, session: aiohttp.ClientSession
+) -> None:
+    """RSS with the newsletter in <description> (Buttondown): its stories are the items; a
+    description that is only a summary is one item with the entry's link."""
+    url = remote.serve("/rss", Reply(BUTTONDOWN, content_type="application/xml"))
+    report = await poll(store, session, url)
+    assert report.errors == []
+    issue = on(store, dt.date(2024, 1, 8))
+    assert issue.issue == 7
+    assert stories(issue) == [
+        ("Sodium-ion cells", ("https://example.org/sodium",)),
+        ("A flow battery", ("https://example.org/flow",)),
+    ]
+    [note] = on(store, dt.date(2024, 1, 3)).items
+    assert (note.title, note.text) == ("A quick note", "Back next week with more.")
+    assert note.links == ("https://buttondown.com/storage-notes/archive/a-quick-note/",)
+
+
 def test_the_config_takes_a_feed_source(tmp_path: Path) -> None:
     """``[[sources]] feed = URL`` is a feed source; a table with url and feed is an error."""
     path = tmp_path / "config.toml"
