@@ -1,22 +1,22 @@
 """A newsletter's feed read into editions: RSS 2.0 and Atom (feedparser), JSON Feed 1.1 (its
 few fields mapped here); part of ingest, run by remote.py in a worker thread.
 
-Each entry is an edition of the series the feed names (its title). An entry with full content
-(RSS ``content:encoded``, Atom ``<content>``, JSON Feed ``content_html`` / ``content_text``) is
-read as a digest whose body is that HTML, by the digest reader's own HTML reading
-(``bot.digest.htmlblock``): its stories are the edition's items, found by the same layouts as
-in a file. An entry with only a summary (RSS ``<description>``, Atom ``<summary>``, JSON
-``summary``), or whose content holds no stories, is one item: its title, the summary's text and
-the entry's link — what a feed reader shows, and where to read the rest; unless that summary
-is the whole newsletter (Buttondown and some blogs put it in ``<description>``): one in which
-the reader finds several stories is read as content is.
+Each entry is an edition of the series the feed names (its title; an untitled feed's is its
+host name). An entry with full content (RSS ``content:encoded``, Atom ``<content>``, JSON Feed
+``content_html`` / ``content_text``) is read as a digest whose body is that HTML, by the digest
+reader's own HTML reading (``bot.digest.htmlblock``): its stories are the edition's items,
+found by the same layouts as in a file. An entry with only a summary (RSS ``<description>``,
+Atom ``<summary>``, JSON ``summary``), or whose content holds no stories, is one item: its
+title, the summary's text and the entry's link — what a feed reader shows, and where to read
+the rest; unless that summary is the whole newsletter (Buttondown and some blogs put it in
+``<description>``): one in which the reader finds several stories is read as content is.
 
 The date is the entry's (``published``, else ``updated``), the day it was in the time zone the
-entry writes it in (``Mon, 08 Jan 2024 23:30 -0500`` is 8 January); an entry that gives none
-is dated as a file would be (its title, its address), and left out when nothing dates it (it
-could not be dated the same way twice). Entries of one day in one feed are one edition, oldest
-first, each story under its entry's title (unless their titles number them apart). Entries
-repeated with the same id count once.
+entry writes it in (``Mon, 08 Jan 2024 23:30 -0500`` is 8 January); an entry that gives none is
+dated as a file would be (its title, its address), and left out when nothing dates it (it could
+not be dated the same way twice). Entries of one day in one feed are one edition, oldest first,
+each story under its entry's title (unless their titles number them apart). Entries repeated
+with the same id count once.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax import SAXParseException
 
 import feedparser
@@ -79,7 +80,7 @@ class FeedReading:
     """What a feed gives: a reading per edition (dated, newest last), and each entry that
     could not be read (too many items, say) with why."""
 
-    title: str
+    series: str
     readings: tuple[Reading, ...]
     errors: tuple[DigestError, ...] = ()
 
@@ -88,12 +89,13 @@ def read_feed(data: bytes, *, source: str, limits: DigestLimits) -> FeedReading:
     """The editions of the feed ``data`` fetched from ``source``; DigestError (naming the
     source and the fix) when it is no feed at all."""
     feed = parse_feed(data, source=source)
+    series = feed.title or urlsplit(source).hostname or ""  # an untitled feed: its host's
     readings: dict[tuple[dt.date, int], list[tuple[Entry, Reading]]] = {}
     errors = []
     undated = 0
     for entry in _oldest_first(feed.entries):
         try:
-            reading = _read_entry(entry, feed.title, source=source, limits=limits)
+            reading = _read_entry(entry, series, source=source, limits=limits)
         except DigestError as exc:
             errors.append(exc)
             continue
@@ -104,7 +106,7 @@ def read_feed(data: bytes, *, source: str, limits: DigestLimits) -> FeedReading:
     if undated:
         log.warning("%s: %d entries with no date left out", source, undated)
     days = tuple(_one_day(found) for _, found in sorted(readings.items()))
-    return FeedReading(feed.title, days, tuple(errors))
+    return FeedReading(series, days, tuple(errors))
 
 
 def parse_feed(data: bytes, *, source: str) -> Feed:

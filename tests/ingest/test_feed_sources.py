@@ -214,6 +214,18 @@ async def test_a_json_feed(store: Store, remote: Remote, session: aiohttp.Client
     ]
 
 
+async def test_an_untitled_feed_is_the_series_of_its_host(
+    store: Store, remote: Remote, session: aiohttp.ClientSession
+) -> None:
+    """A feed with no title files its entries under its host's name, not the bot's own."""
+    untitled = {k: v for k, v in JSON_FEED.items() if k != "title"}
+    url = remote.serve("/feed.json", Reply(json.dumps(untitled), content_type=JSON_TYPE))
+    await poll(store, session, url)
+    edition = on(store, dt.date(2024, 1, 7))
+    assert edition.series == "127.0.0.1"
+    assert store.series.number_of("series:127.0.0.1") == edition.series_id
+
+
 async def test_a_second_poll_is_conditional_and_304_changes_nothing(
     store: Store, remote: Remote, session: aiohttp.ClientSession
 ) -> None:
