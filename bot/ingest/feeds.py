@@ -15,8 +15,9 @@ The date is the entry's (``published``, else ``updated``), the day it was in the
 entry writes it in (``Mon, 08 Jan 2024 23:30 -0500`` is 8 January); an entry that gives none is
 dated as a file would be (its title, its address), and left out when nothing dates it (it could
 not be dated the same way twice). Entries of one day in one feed are one edition, oldest first,
-each story under its entry's title (unless their titles number them apart). Entries repeated
-with the same id count once.
+each story under its entry's title (unless their titles number them apart); once the older of
+them scrolls out of the feed, their edition stays whole. Entries repeated with the same id
+count once.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ NOT_A_FEED = (
 )
 _JSON_FEED = re.compile(r"https?://jsonfeed\.org/version/1(\.\d+)?/?")
 _PLAIN_TYPES = frozenset({"text/plain", "text"})
+JOINT = " / "  # between the titles of one day's entries, the title of their edition
 # expat's words for a document that ends early; other slips (a stray "&", an HTML entity) are
 # read past by feedparser's lenient parser, as feed readers do
 _CUT_SHORT = frozenset({"no element found", "unclosed token", "unclosed CDATA section"})
@@ -256,8 +258,15 @@ def _one_day(found: list[tuple[Entry, Reading]]) -> Reading:
             section = item.section or entry.title
             items.append(replace(item, position=len(items) + 1, section=section))
     first = found[0][1]
-    title = " / ".join(dict.fromkeys(r.title for _, r in found if r.title))
+    title = JOINT.join(dict.fromkeys(r.title for _, r in found if r.title))
     return replace(first, items=tuple(items), title=title)
+
+
+def fewer_entries(stored: str, title: str) -> bool:
+    """Whether a day's edition titled ``title`` holds fewer of that day's entries than the one
+    stored as ``stored`` did: the older ones scrolled out of the feed (feeds list their latest
+    entries only), they were not withdrawn."""
+    return set(title.split(JOINT)) < set(stored.split(JOINT))
 
 
 _INLINE = frozenset(

@@ -38,7 +38,7 @@ from bot.store.gateway import Db
 from bot.store.series import TooManySeries
 from bot.store.sources import SourceState
 
-from .feeds import read_feed
+from .feeds import fewer_entries, read_feed
 from .fetching import FEED, MARKDOWN, Failure, Http, fetch
 from .folder import file_hash
 from .limits import read_digest
@@ -325,6 +325,10 @@ async def _store_feed(poll: _Poll, body: bytes, target: str) -> list[tuple[Chang
     for reading in feed.readings:
         edition = reading.edition(base=reading.source)
         where = origin(dict(reading.meta), target)
+        whole = await poll.db.read(partial(_whole, where=where, edition=edition))
+        if whole is not None:  # a day some of whose entries scrolled out of the feed
+            changes.append((Change.UNCHANGED, whole))
+            continue
         write = partial(_publish, poll=poll, reading=reading, edition=edition, where=where,
                         kept=None, target=target)  # fmt: skip
         stored = await poll.db.write(write)
@@ -341,6 +345,17 @@ async def _store_feed(poll: _Poll, body: bytes, target: str) -> list[tuple[Chang
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise Failure(failures[0] + more, status=200)
     return changes
+
+
+def _whole(store: Store, *, where: str, edition: Edition) -> EditionKey | None:
+    """The stored edition of ``edition``'s day when the feed now lists fewer of its entries
+    (``fewer_entries``): it is kept as it is."""
+    number = store.series.number_of(where)
+    if number is None:
+        return None
+    key = replace(edition, series_id=number).key
+    stored = store.editions.get_edition(key)
+    return key if stored is not None and fewer_entries(stored.title, edition.title) else None
 
 
 async def _settle(poll: _Poll, old: SourceState | None, new: SourceState) -> None:

@@ -373,6 +373,21 @@ async def test_a_description_that_is_the_whole_newsletter_is_read_as_its_stories
     assert note.links == ("https://buttondown.com/storage-notes/archive/a-quick-note/",)
 
 
+async def test_a_day_whose_older_entry_scrolled_out_of_the_feed_stays_whole(
+    store: Store, remote: Remote, session: aiohttp.ClientSession
+) -> None:
+    """The feed drops the older of one day's two posts: that day's edition keeps both."""
+    both = substack().replace("Tue, 02 Jan 2024 12:00:00 GMT", "Mon, 08 Jan 2024 08:00:00 -0500")
+    start, end = both.rindex("<item>"), both.rindex("</item>") + len("</item>")
+    later = both[:start] + both[end:]  # the Carbon prices post only: Hydrogen scrolled out
+    url = remote.serve("/feed", Reply(both, content_type=RSS_TYPE))
+    await poll(store, session, url)
+    remote.serve("/feed", Reply(later, content_type=RSS_TYPE))
+    report = await poll(store, session, url)
+    assert (report.errors, report.changed) == ([], [])
+    assert len(on(store, dt.date(2024, 1, 8)).items) == 5
+
+
 def test_the_config_takes_a_feed_source(tmp_path: Path) -> None:
     """``[[sources]] feed = URL`` is a feed source; a table with url and feed is an error."""
     path = tmp_path / "config.toml"
