@@ -36,8 +36,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax import SAXParseException
 
-import feedparser
-
 from bot.config import DigestLimits
 from bot.digest import DigestError, Reading
 from bot.digest.htmlblock import to_markdown
@@ -115,6 +113,8 @@ def parse_feed(data: bytes, *, source: str) -> Feed:
     """The feed's title and entries (JSON Feed by its first character, else RSS or Atom)."""
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
         return _json_feed(data, source)
+    import feedparser  # 50 ms to load: by the first feed, not by every start
+
     parsed = feedparser.parse(
         io.BytesIO(data),  # bytes, never a name: feedparser would open a path or a URL
         response_headers={"content-location": source},
