@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from test_remote import Remote, Reply, remote, session, store  # noqa: F401 - fixtures
 
-from bot.config import ConfigError, Source, SourceKind, load_config
+from bot.config import ConfigError, DigestLimits, Source, SourceKind, load_config
 from bot.digest.models import Edition
 from bot.ingest.fetching import FEED_HTML
 from bot.ingest.remote import RemoteReport, fetch_sources
@@ -297,6 +297,22 @@ async def test_an_oversized_feed_gets_the_markdown_sources_limit_error(
     report = await poll(store, session, url, max_bytes=64 * 1024)
     assert [e.reason for e in report.errors] == [f"too large (over {64 * 1024} bytes)"]
     assert store.editions.editions_on(dt.date(2024, 1, 8)) == []
+
+
+async def test_an_entry_past_max_items_is_refused_and_the_others_stored(
+    store: Store, remote: Remote, session: aiohttp.ClientSession
+) -> None:
+    """digests.max_items holds for each entry as for a file: the error names the entry and
+    the setting; the feed's other entries are stored."""
+    url = remote.serve("/feed", Reply(substack(), content_type=RSS_TYPE))
+    report = await poll(store, session, url, limits=DigestLimits(max_items=2))
+    [error] = report.errors
+    assert str(error) == (
+        f"{url}: entry https://carbonweekly.substack.com/p/carbon-prices-ccer: 3 items, more "
+        "than digests.max_items (2) allows: split the file, or raise digests.max_items"
+    )
+    assert store.editions.editions_on(dt.date(2024, 1, 8)) == []
+    assert len(on(store, dt.date(2024, 1, 2)).items) == 2
 
 
 async def test_a_web_page_instead_of_a_feed(
