@@ -144,6 +144,7 @@ class Config:
     lease_seconds: float = default("storage.lease_seconds")  # the leader lease (PostgreSQL)
     telegram: TelegramConfig = TelegramConfig()
     push: PushConfig = PushConfig()
+    alert_dedup_days: int = default("alerts.dedup_days")  # one story, one alert (days)
     webhook: WebhookConfig = WebhookConfig()
     http: HttpConfig = HttpConfig()
     log: LogConfig = LogConfig()
@@ -331,6 +332,7 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
     log = LogConfig(**{name: lg.get(name) for name in SECTIONS["log"]})
     d = _table(label, doc, "digests")
     s = _table(label, doc, "storage")
+    alerts = _table(label, doc, "alerts")
     sources = tuple(_source(r) for r in _array(label, doc, "sources"))
     return Config(
         data_dir=data_dir,
@@ -342,6 +344,7 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
         lease_seconds=s.get("lease_seconds"),
         telegram=telegram,
         push=push,
+        alert_dedup_days=alerts.get("dedup_days"),
         webhook=webhook,
         http=http,
         log=log,

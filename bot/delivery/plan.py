@@ -26,6 +26,7 @@ from bot.store.outbox import Kind, Planned, Target
 from .corrections import EDIT_WINDOW
 from .gets import chat_content, digest_positions, item_texts
 from .roundup import WEEK, last_due
+from .told import untold
 
 log = logging.getLogger(__name__)
 
@@ -110,24 +111,34 @@ async def plan_alerts(services: Services, edition: Edition, now: dt.datetime) ->
     matches = services.alerts.index.match_edition(item_texts(edition))
     if not matches:
         return 0
-    return await services.db.write(lambda store: _plan_alerts(store, edition, matches, now))
+    days = services.config.alert_dedup_days
+    return await services.db.write(
+        lambda store: _plan_alerts(store, edition, matches, now, dedup_days=days)
+    )
 
 
 def _plan_alerts(
-    store: Store, edition: Edition, matches: dict[int, list[AlertMatch]], now: dt.datetime
+    store: Store,
+    edition: Edition,
+    matches: dict[int, list[AlertMatch]],
+    now: dt.datetime,
+    *,
+    dedup_days: int,
 ) -> int:
     topics = store.index.edition_item_topics(edition.key)
     ids = store.editions.edition_item_ids(edition.key)
     scopes = store.chats.scopes_of(list(matches), daily=True)  # weekly chats get no digest today
     chosen = store.series.chats_series(matches)
-    rows = []
+    wanted = {}
     for chat_id, hits in matches.items():
         gets = not chosen.get(chat_id) or edition.series_id in chosen[chat_id]
         covered = digest_positions(edition, scopes.get(chat_id, set()) if gets else set(), topics)
         outside = sorted({edition.items[h.item].position for h in hits} - covered)
         if outside:
-            items = tuple(ids[p] for p in outside if p in ids)
-            rows.append(Planned(chat_id, Target(edition.key), Kind.ALERT, now, items))
+            wanted[chat_id] = tuple(ids[p] for p in outside if p in ids)
+    by_id = {ids[item.position]: item for item in edition.items if item.position in ids}
+    wanted = untold(store, wanted, by_id, days=dedup_days, now=now)  # one story, one alert
+    rows = [Planned(c, Target(edition.key), Kind.ALERT, now, i) for c, i in wanted.items()]
     return store.outbox.plan(rows, now=now)
 
 

@@ -46,8 +46,10 @@ few candidates.
 from __future__ import annotations
 
 import array
+import base64
 import functools
 import hashlib
+import json
 import random
 import re
 import sys
@@ -175,6 +177,20 @@ def fingerprint(title: str, body: str, links: Iterable[str] = ()) -> Fingerprint
 def of_item(item: Item) -> Fingerprint:
     """An edition item's fingerprint: its title, the text that does not repeat it, its links."""
     return fingerprint(item.title, item.rest, item.links)
+
+
+def stored(print_: Fingerprint) -> str:
+    """The fingerprint as a store keeps it (JSON text: both engines hold it alike)."""
+    signature = base64.b64encode(print_.signature).decode("ascii")
+    urls, figures = sorted(print_.urls), sorted(print_.figures)
+    return json.dumps({"u": urls, "s": signature, "n": print_.size, "f": figures})
+
+
+def from_stored(text: str) -> Fingerprint:
+    """A fingerprint from what ``stored`` made of it."""
+    held = json.loads(text)
+    signature = base64.b64decode(held["s"])
+    return Fingerprint(frozenset(held["u"]), signature, int(held["n"]), frozenset(held["f"]))
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:

@@ -36,6 +36,7 @@ from .received import ReceivedStore
 from .scheduled import ScheduleStore
 from .series import SeriesStore
 from .sources import RemoteStore
+from .told import ToldStore
 from .tx import immediate
 
 __all__ = ["Change", "EditionInfo", "Store", "utcnow"]
@@ -102,6 +103,7 @@ class Store:
         self.leases = LeaseStore(db, now)
         self.forwarded = ForwardedStore(db, now)
         self.alert_feeds = AlertFeedStore(db, now, chats=self.chats)
+        self.told = ToldStore(db, now)
         self.feeds = FeedStore(
             db, now, editions=self.editions, series=self.series, approvals=self.approvals
         )

@@ -124,8 +124,8 @@ class EditionStore(NumberedEditions):
             if item.position in reused:
                 self.db.execute(
                     "UPDATE items SET series_id = ?, edition_date = ?, issue = ?, position = ?,"
-                    " section = ?, title = ?, text = ?, links = ?, content_hash = ?, sortkey = ?"
-                    " WHERE id = ?",
+                    " section = ?, title = ?, text = ?, links = ?, content_hash = ?, sortkey = ?,"
+                    " story = NULL WHERE id = ?",
                     [*values, reused[item.position]],
                 )
             else:

@@ -16,6 +16,7 @@ from .claims import claims_column
 from .engines import Sql
 from .forwarded import forwarded_table
 from .lease import lease_table
+from .told import story_column
 
 Migration = Callable[[Sql], None]
 
@@ -24,4 +25,5 @@ BOTH: tuple[tuple[str, Migration], ...] = (
     ("0025_forwarded_updates", forwarded_table),
     ("0026_claims", claims_column),
     ("0027_alert_feeds", alert_feed_tokens),
+    ("0028_onestory_item_stories", story_column),
 )
