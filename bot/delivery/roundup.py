@@ -4,8 +4,11 @@ A weekly chat gets, once a week on its day at its push time, the items of the se
 before: everything in the topics it follows, or, when it follows everything, the top items
 of each topic (a digest puts its lead stories first, so "top" is the earliest position, the
 newest day first on a tie). Each item appears once, under its first topic, with its day
-after the text. The result is an ``Edition`` so rendering, splitting and alert marks are
-the same as for a daily edition.
+after the text. Each story appears once too: an item that tells the same story as one
+listed (``bot.search.stories.same_story``: another series or day retelling it) is not
+listed again; the one listed says "also in …" with the editions that told it too. The
+result is an ``Edition`` so rendering, splitting and alert marks are the same as for a daily
+edition.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 
 from bot.digest.models import Edition, EditionKey, Item
 from bot.render.i18n import t
+from bot.search.stories import StoryIndex, of_item
 
 WEEK = dt.timedelta(days=7)
 TOP_PER_TOPIC = 3
@@ -57,8 +61,9 @@ def roundup_edition(
     topic in display order, with its name in ``lang``.
     """
     everything = ALL in scopes
-    chosen: list[tuple[str, dt.date, Item]] = []
-    used: set[tuple[EditionKey, int]] = set()
+    story, tellers = _stories(editions)
+    chosen: list[tuple[str, EditionKey, Item]] = []
+    used: set[int] = set()  # the stories listed
     for topic in topics:
         if not everything and topic.key not in scopes:
             continue
@@ -67,28 +72,66 @@ def roundup_edition(
             for edition in editions
             for item in edition.items
             if topic.key in topics_of.get((edition.key, item.position), set())
-            and (edition.key, item.position) not in used
+            and story[(edition.key, item.position)] not in used
         ]
         if everything:
             found.sort(key=lambda hit: (hit[1].position, -hit[0].date.toordinal(), hit[0]))
-            found = found[:TOP_PER_TOPIC]
         else:
             found.sort(key=lambda hit: (hit[0].date, hit[1].position, hit[0].series))
+        firsts: dict[int, tuple[EditionKey, Item]] = {}  # the first item of each story
         for key, item in found:
-            used.add((key, item.position))
-            chosen.append((topic.name, key.date, item))
+            firsts.setdefault(story[(key, item.position)], (key, item))
+        found = list(firsts.values())
+        if everything:
+            found = found[:TOP_PER_TOPIC]
+        for key, item in found:
+            used.add(story[(key, item.position)])
+            chosen.append((topic.name, key, item))
     items = tuple(
         Item(
             position=number,
-            text=f"{item.rest}（{t('roundup_day', lang, month=day.month, day=day.day)}）",
+            text=f"{item.rest}（{_day(key.date, lang)}）"
+            + _also(tellers[story[(key, item.position)]], key, lang),
             links=item.links,
             section=name,
             title=item.title,
         )
-        for number, (name, day, item) in enumerate(chosen, start=1)
+        for number, (name, key, item) in enumerate(chosen, start=1)
     )
     series = editions[0].series if editions else ""
     return Edition(date=start, series=series, items=items, title=series)
+
+
+def _stories(
+    editions: Sequence[Edition],
+) -> tuple[dict[tuple[EditionKey, int], int], dict[int, list[Edition]]]:
+    """Each item's story (a number: items of one story share it) and, by story, the
+    editions that told it, in order."""
+    index: StoryIndex[tuple[EditionKey, int]] = StoryIndex()
+    story: dict[tuple[EditionKey, int], int] = {}
+    tellers: dict[int, list[Edition]] = {}
+    for edition in editions:
+        for item in edition.items:
+            at, print_ = (edition.key, item.position), of_item(item)
+            same = index.duplicates(print_)
+            story[at] = story[same[0]] if same else len(tellers)
+            tellers.setdefault(story[at], []).append(edition)
+            index.add(at, print_)
+    return story, tellers
+
+
+def _day(day: dt.date, lang: str) -> str:
+    return t("roundup_day", lang, month=day.month, day=day.day)
+
+
+def _also(tellers: Sequence[Edition], listed: EditionKey, lang: str) -> str:
+    """ "also in …": the other editions that told the story ("" when none did)."""
+    names = dict.fromkeys(
+        f"{e.label} {_day(e.date, lang)}".strip() for e in tellers if e.key != listed
+    )
+    if not names:
+        return ""
+    return t("roundup_also", lang, names=t("roundup_also_sep", lang).join(names))
 
 
 def roundup_heading(start: dt.date, lang: str) -> str:

@@ -275,6 +275,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "每周回顾 · {year}年{start_month}月{start_day}日–{end_month}月{end_day}日",
         "en": "Weekly roundup · {start_month}/{start_day}–{end_month}/{end_day}/{year}",
     },
+    "roundup_also": {"zh": "（另见：{names}）", "en": " (also in: {names})"},
+    "roundup_also_sep": {"zh": "、", "en": ", "},
     "cmd_broadcast": {
         "zh": "向所有订阅者发送公告（管理员）",
         "en": "Announce to subscribers (admins)",

@@ -1,5 +1,6 @@
 """One story, one notice, end to end: a story two series tell alerts a chat once within
-alerts.dedup_days (across a restart too), again after it."""
+alerts.dedup_days (across a restart too), again after it; the weekly roundup lists it once,
+"also in" the other series."""
 
 from __future__ import annotations
 
@@ -124,3 +125,26 @@ async def test_a_restart_inside_the_window_does_not_repeat_the_story(
         assert await publish(second, clock, digests, "能源周刊", later, RETOLD) == 0
         assert store_of(second).editions.editions_on(later)  # it was read, and told nothing
     assert len(tg.messages(chat)) == 1
+
+
+async def test_the_weekly_roundup_lists_a_story_once_with_also_in(
+    tg: Sandbox, app: BotRunner, clock: Clock, digests: Path
+) -> None:
+    """A weekly carbon-market reader sees the story once, under the edition that told it
+    first, "also in" the other series; the other story of that edition is listed."""
+    monday = dt.date(2024, 3, 4)
+    store = store_of(app)
+    weekly = tg.private_chat(tg.add_user("Wei")).id
+    store.chats.ensure_chat(weekly, type="private")
+    store.chats.update_chat(weekly, cadence="weekly", week_day=0)
+    store.chats.subscribe(weekly)
+    store.chats.set_scopes(weekly, {"carbon-market"})
+    await publish(app, clock, digests, "碳日报", monday + dt.timedelta(days=1), TOLD)
+    await publish(app, clock, digests, "能源周刊", monday + dt.timedelta(days=2), RETOLD)
+    clock.set(at(8, 0, day=monday + dt.timedelta(days=7)))
+    assert (await app.tick()).planned == 1
+    [roundup] = await tg.wait_messages(weekly, 1)
+    assert roundup.text.startswith("每周回顾")
+    assert roundup.text.count("配额分配方案") == 1
+    assert "2024年度配额分配方案即将发布。（3月5日）（另见：能源周刊 3月6日）" in roundup.text
+    assert "广东启动地方碳市场配额拍卖" in roundup.text
