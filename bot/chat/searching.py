@@ -1,19 +1,29 @@
-"""/search in a chat (groups too, for everyone) and its ◀ / ▶ page buttons."""
+"""/search in a chat (groups too, for everyone) and its ◀ / ▶ page buttons.
+
+A hit that tells the story of a hit above it on the page (another series or day retelling
+it: ``bot.search.stories``) is folded under that one, as "+N similar" naming where; the
+query word ``dup:all`` shows every hit.
+"""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.error import BadRequest
 
-from bot.digest.models import EditionKey
+from bot.digest.models import EditionKey, rest_of
 from bot.render.buttons import BadCallback, Press, encode
 from bot.render.edition import format_date
 from bot.render.i18n import t
 from bot.render.snippets import hit_html
 from bot.search.query import MAX_QUERY_CHARS, QueryError
+from bot.search.stories import Fingerprint, fingerprint, folds
+from bot.search.taxonomy import Topic
 from bot.services import BotContext
+from bot.store.database import Store
+from bot.store.hits import Hit
 from bot.store.lookup import Result, search
 from bot.store.readers import Chat
 
@@ -27,13 +37,40 @@ def _query_text(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-def page_html(text: str, result: Result, lang: str) -> str:
+Folds = Mapping[int, int]  # a hit's index on the page → the index of the hit it folds under
+
+
+def folded_search(
+    store: Store,
+    text: str,
+    *,
+    topics: Sequence[Topic],
+    after: int | None = None,
+    before: int | None = None,
+) -> tuple[Result, Folds]:
+    """A page of hits (``lookup.search``) and which fold under another (none for
+    ``dup:all``): worked out in the database's thread, off the loop."""
+    result = search(store, text, topics=topics, after=after, before=before)
+    if result.query.every_story:
+        return result, {}
+    return result, folds([_print(hit) for hit in result.page.hits])
+
+
+def _print(hit: Hit) -> Fingerprint:
+    return fingerprint(hit.title, rest_of(hit.title, hit.text), hit.links)
+
+
+def page_html(text: str, result: Result, lang: str, folded: Folds | None = None) -> str:
+    """The page's message: each hit, those ``folded`` under another only counted there."""
     page = result.page
     shown = f"<b>{html.escape(text[:60], quote=False)}</b>"
     if not page.hits:
         return t("search_none", lang, query=shown)
+    folded = folded or {}
     lines = [t("search_header", lang, query=shown, total=page.total)]
-    for hit in page.hits:
+    for at, hit in enumerate(page.hits):
+        if at in folded:
+            continue
         body = hit.body  # the title once, then the rest of the text
         spans = result.spans(hit)
         lines.append(
@@ -47,7 +84,20 @@ def page_html(text: str, result: Result, lang: str) -> str:
                 series=result.series_of(hit),
             )
         )
+        under = [page.hits[i] for i, host in sorted(folded.items()) if host == at]
+        if under:
+            lines[-1] += "\n" + _similar(under, result, lang)
+    if folded:
+        lines.append(t("search_folded_hint", lang))
     return "\n\n".join(lines)
+
+
+def _similar(hits: Sequence[Hit], result: Result, lang: str) -> str:
+    """ "+N similar: where" under the hit they fold under."""
+    where = dict.fromkeys(
+        f"{result.series_of(hit)} {format_date(hit.date, lang)}".strip() for hit in hits
+    )
+    return t("search_folded", lang, count=len(hits), where=", ".join(where))
 
 
 def page_markup(search_id: int, result: Result, lang: str) -> InlineKeyboardMarkup | None:
@@ -112,7 +162,9 @@ async def answer_search(
     services = context.bot_data.services
     topics, at = services.config.topics, services.now()
     try:
-        result = await services.db.read(lambda store: search(store, text, topics=topics))
+        result, folded = await services.db.read(
+            lambda store: folded_search(store, text, topics=topics)
+        )
     except QueryError as exc:
         hint = say(f"query_{exc.reason}", chat.language)
         usage = say("text_hint" if plain else "search_usage", chat.language)
@@ -122,7 +174,7 @@ async def answer_search(
         lambda store: store.index.save_search(chat.id, text, at=at)
     )
     markup = page_markup(search_id, result, chat.language)
-    answer = page_html(text, result, chat.language)
+    answer = page_html(text, result, chat.language, folded)
     if not result.page.hits:
         answer += "\n" + say("search_miss_hint", chat.language)
     if plain and not result.page.hits:
@@ -147,8 +199,8 @@ async def on_search_page(update: Update, context: BotContext, press: Press, chat
     after, before = (item_id, None) if cursor[0] == "a" else (None, item_id)
     topics, text = services.config.topics, saved.query
     try:
-        result = await services.db.read(
-            lambda store: search(store, text, topics=topics, after=after, before=before)
+        result, folded = await services.db.read(
+            lambda store: folded_search(store, text, topics=topics, after=after, before=before)
         )
     except QueryError:
         raise BadCallback("saved query no longer parses") from None
@@ -159,7 +211,7 @@ async def on_search_page(update: Update, context: BotContext, press: Press, chat
         await query.answer()
         try:
             await query.edit_message_text(
-                page_html(saved.query, result, chat.language),
+                page_html(saved.query, result, chat.language, folded),
                 reply_markup=page_markup(search_id, result, chat.language),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )

@@ -38,6 +38,12 @@ SEARCH: dict[str, dict[str, str]] = {
     "search_header": {"zh": "🔍 {query}：共 {total} 条", "en": "🔍 {query}: {total} found"},
     "search_none": {"zh": "🔍 没有找到：{query}", "en": "🔍 Nothing found for {query}"},
     "item_n": {"zh": "第 {n} 条", "en": "item {n}"},
+    # hits that retell the story of a hit above them on the page, folded under it
+    "search_folded": {"zh": "↳ 另有 {count} 条相似：{where}", "en": "↳ +{count} similar: {where}"},
+    "search_folded_hint": {
+        "zh": "相似报道已合并；搜索时加上 dup:all 显示全部。",
+        "en": "Similar stories are folded; add dup:all to the search to see every hit.",
+    },
     "button_prev_page": {"zh": "◀ 上一页", "en": "◀ Newer"},
     "button_next_page": {"zh": "下一页 ▶", "en": "Older ▶"},
     "button_open_edition": {"zh": "📰 {date}", "en": "📰 {date}"},
@@ -55,11 +61,13 @@ SEARCH: dict[str, dict[str, str]] = {
     "help_search": {
         "zh": "搜索：在私聊中直接发文字，或 /search 词语。\n"
         '  "碳市场" 精确短语 · -煤炭 排除 · #储能 话题 · series:名称 只搜一个系列\n'
-        "  2024-01、2024-01-08、2024-01-01..2024-03-31、since:2024-01-01、until:2024-03 日期",
+        "  2024-01、2024-01-08、2024-01-01..2024-03-31、since:2024-01-01、until:2024-03 日期\n"
+        "  同一报道的相似结果合并显示；dup:all 显示全部",
         "en": "Search: send text in a private chat, or /search WORDS.\n"
         '  "carbon market" exact phrase · -coal exclude · #storage topic · '
         "series:NAME one series\n"
-        "  2024-01, 2024-01-08, 2024-01-01..2024-03-31, since:2024-01-01, until:2024-03 dates",
+        "  2024-01, 2024-01-08, 2024-01-01..2024-03-31, since:2024-01-01, until:2024-03 dates\n"
+        "  hits retelling one story are folded under the first; dup:all shows them all",
     },
     "help_inline": {
         "zh": "在任何聊天的输入框里写 @{bot} 关键词，选一条就能分享出去（内联模式）。",

@@ -3,7 +3,8 @@
 ``储能 绿证`` (every word), ``"exact phrase"`` / “…” / 「…」, ``-煤炭`` and ``-"a phrase"``
 (exclude), ``2024-01`` (a month), ``2024-01-08`` (a day), ``2024-01-01..2024-03-31`` (either
 side may be left open, months work too), ``since:2024-01-01``, ``until:2024-03`` (dates),
-``#topic`` (a topic key or name, returned as written, normalised: the caller maps it).
+``#topic`` (a topic key or name, returned as written, normalised: the caller maps it),
+``dup:all`` (every hit shown: hits telling a story a hit above them told are not folded).
 Everything else is literal text: FTS5 syntax (``AND``, ``NEAR``, ``*``, ``(``, ``:``, ``+``…)
 means nothing here and is never passed to FTS5 outside a quoted string. Words are split at
 whitespace only; a word keeps its punctuation (``c++``, ``74.9gwh``). A word with no letter,
@@ -56,6 +57,7 @@ class Query:
     until: dt.date | None = None
     topics: tuple[str, ...] = ()
     series: tuple[str, ...] = ()  # series:NAME, as written (the caller maps it)
+    every_story: bool = False  # dup:all: duplicates of a story shown, not folded
 
     @property
     def has_text(self) -> bool:
@@ -113,6 +115,7 @@ def match_expression(query: Query) -> str | None:
 
 
 SERIES_WORDS = frozenset({"series", "系列"})  # series:NAME narrows to one series
+EVERY_STORY_WORDS = frozenset({"dup:all"})  # every hit, duplicates of a story too
 
 
 def parse_query(text: str) -> Query:
@@ -128,8 +131,12 @@ def parse_query(text: str) -> Query:
     series: list[str] = []
     since: dt.date | None = None
     until: dt.date | None = None
+    every_story = False
     for negative, quoted, word in _words(cleaned):
         if not quoted and not negative:
+            if word.lower() in EVERY_STORY_WORDS:
+                every_story = True
+                continue
             if word.startswith("#") and len(word) > 1:
                 _add(topics, word[1:])
                 continue
@@ -146,7 +153,9 @@ def parse_query(text: str) -> Query:
             _add(excluded if negative else terms, word)
     if since is not None and until is not None and since > until:
         raise QueryError("bad_range")
-    query = Query(tuple(terms), tuple(excluded), since, until, tuple(topics), tuple(series))
+    query = Query(
+        tuple(terms), tuple(excluded), since, until, tuple(topics), tuple(series), every_story
+    )
     if not (terms or excluded or topics or since or until or series):
         raise QueryError("no_terms")
     return query

@@ -53,7 +53,7 @@ import json
 import random
 import re
 import sys
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar, Union
 
@@ -317,3 +317,17 @@ class StoryIndex(Generic[Key]):
         """The keys whose fingerprints tell the same story as ``print_``, most similar first."""
         found = [k for k in self.candidates(print_) if same_story(print_, self._prints[k])]
         return sorted(found, key=lambda k: -similarity(print_, self._prints[k]))
+
+
+def folds(prints: Sequence[Fingerprint]) -> dict[int, int]:
+    """Which of these (a page of hits, in the order shown) fold under one before them: the
+    index of each that tells the story of an earlier one not folded itself → that one's."""
+    index: StoryIndex[int] = StoryIndex()
+    out: dict[int, int] = {}
+    for at, print_ in enumerate(prints):
+        same = index.duplicates(print_)
+        if same:
+            out[at] = min(same)
+        else:
+            index.add(at, print_)
+    return out

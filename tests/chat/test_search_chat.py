@@ -21,7 +21,8 @@ from tgsandbox import Sandbox
 
 @pytest.fixture
 def digests(tmp_path: Path) -> Path:
-    """The sample edition plus twelve days with one 储能 item each (13 hits in all)."""
+    """The sample edition plus twelve days with one 储能 item each (13 hits in all; each
+    station its own, by its capacity)."""
     folder = tmp_path / "digests"
     folder.mkdir()
     shutil.copy(SEED, folder / SEED.name)
@@ -29,7 +30,7 @@ def digests(tmp_path: Path) -> Path:
         day = dt.date(2024, 2, 1) + dt.timedelta(days=n)
         text = (
             f"---\ntitle: 每日碳新闻 {day}\n---\n"
-            f"1. 第{n}个新型储能电站在{day.day}日并网，容量100MW。 https://example.org/{n}\n"
+            f"1. 第{n}个新型储能电站在{day.day}日并网，容量{n + 1}00MW。 https://example.org/{n}\n"
             "2. 光伏组件价格继续下降。 https://example.org/pv\n"
         )
         (folder / f"{day}.md").write_text(text, "utf-8")
