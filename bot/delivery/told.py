@@ -37,13 +37,16 @@ def untold(
     left out. ``days`` 0: ``wanted`` as it is."""
     if days <= 0 or not wanted:
         return dict(wanted)
-    new = {i: of_item(items[i]) for ids in wanted.values() for i in ids}
+    new = {i: of_item(items[i]) for i in {i for ids in wanted.values() for i in ids}}
     store.told.keep_stories({i: stored(p) for i, p in new.items()})
     told = store.told.alerted_items(list(wanted), since=now - dt.timedelta(days=days))
     earlier = _prints(store, sorted({i for ids in told.values() for i in ids} - set(new)))
     earlier.update(new)
     out: dict[int, tuple[int, ...]] = {}
     for chat_id, ids in wanted.items():
+        if len(ids) == 1 and not told.get(chat_id):
+            out[chat_id] = ids  # nothing told to compare with (most chats, most days)
+            continue
         index: StoryIndex[int] = StoryIndex()
         for i in told.get(chat_id, set()):
             if i in earlier:

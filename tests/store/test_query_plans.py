@@ -333,6 +333,12 @@ PLANNING: dict[str, tuple[Call, tuple[str, ...]]] = {
         ),
         (QUEUE_HEAD,),
     ),
+    "alerted_items": (  # one story, one alert: what the alerted chats were told lately
+        lambda s, w: s.told.alerted_items(
+            [FIRST_CHAT + n for n in range(1, 400, 4)], since=w.now - dt.timedelta(days=7)
+        ),
+        ("sqlite_autoindex_deliveries_1 (chat_id=? AND kind=?)",),
+    ),
     "plan_corrections": (
         lambda s, w: s.corrections.plan_corrections(
             w.first_day, since=w.now - dt.timedelta(days=30), now=w.now
