@@ -25,5 +25,5 @@ BOTH: tuple[tuple[str, Migration], ...] = (
     ("0025_forwarded_updates", forwarded_table),
     ("0026_claims", claims_column),
     ("0027_alert_feeds", alert_feed_tokens),
-    ("0028_onestory_item_stories", story_column),
+    ("0028_item_stories", story_column),
 )

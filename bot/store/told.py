@@ -22,7 +22,7 @@ from .stamps import stamp
 
 
 def story_column(db: Sql) -> None:
-    """Migration 0028_onestory_item_stories (both engines): an item's story fingerprint (None
+    """Migration 0028_item_stories (both engines): an item's story fingerprint (None
     until something needs it; existing items get theirs when they do)."""
     db.execute("ALTER TABLE items ADD COLUMN story TEXT")
 
