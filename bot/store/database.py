@@ -32,6 +32,8 @@ from .index import SearchStore, TopicSpec
 from .lease import LeaseStore
 from .migrate import apply
 from .outbox import OutboxStore
+from .page_figures import PageFigureStore
+from .page_logins import PageLoginStore
 from .received import ReceivedStore
 from .scheduled import ScheduleStore
 from .series import SeriesStore
@@ -104,6 +106,8 @@ class Store:
         self.forwarded = ForwardedStore(db, now)
         self.alert_feeds = AlertFeedStore(db, now, chats=self.chats)
         self.told = ToldStore(db, now)
+        self.page_logins = PageLoginStore(db, now)
+        self.page_figures = PageFigureStore(db, now)
         self.feeds = FeedStore(
             db, now, editions=self.editions, series=self.series, approvals=self.approvals
         )

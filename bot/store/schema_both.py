@@ -16,6 +16,7 @@ from .claims import claims_column
 from .engines import Sql
 from .forwarded import forwarded_table
 from .lease import lease_table
+from .page_logins import page_logins_table
 from .told import story_column
 
 Migration = Callable[[Sql], None]
@@ -26,4 +27,5 @@ BOTH: tuple[tuple[str, Migration], ...] = (
     ("0026_claims", claims_column),
     ("0027_alert_feeds", alert_feed_tokens),
     ("0028_item_stories", story_column),
+    ("0029_page_logins", page_logins_table),
 )
