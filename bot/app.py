@@ -25,6 +25,7 @@ from bot.ops.handover import Handover
 from bot.ops.health import Health, StoreFigures, assess, read_figures
 from bot.ops.leader import Leader
 from bot.ops.lockfile import DataLock
+from bot.ops.page import page_routes
 from bot.ops.tgrequest import AiohttpRequest
 from bot.ops.updates import DurableQueue, PollingErrors
 from bot.ops.web import WebServer, public_webhook_url, start_web, webhook_secret
@@ -224,6 +225,7 @@ class BotRunner:
             health=self.health,
             metrics=services.metrics,
             feeds=FeedRoutes(db, self.config),
+            page=page_routes(db, self.config, app.bot),
         )
         app.bot_data.web_url = self.web.http_url
         if webhook:

@@ -50,6 +50,7 @@ from . import (
     choosing,
     inline,
     preferences,
+    publisher,
     reading,
     searching,
     settings,
@@ -132,6 +133,7 @@ COMMANDS: tuple[Command, ...] = (
         operator=True,
         private_only=True,
     ),
+    Command("page", publisher.cmd_page, "cmd_page", "/page", operator=True, private_only=True),
 )
 
 # the handler of each button action of bot.render.buttons.ACTIONS (which says what changes

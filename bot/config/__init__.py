@@ -99,6 +99,7 @@ class WebhookConfig:
 class HttpConfig:
     listen: str = default("http.listen")
     port: int = default("http.port")
+    page: bool = default("http.page")
 
 
 @dataclass(frozen=True, slots=True)

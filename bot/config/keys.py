@@ -106,6 +106,8 @@ KEYS: tuple[Key, ...] = (
         "the webhook's secret (generated once when empty)", secret=True),
     Key("http.listen", values.text, "an address", "127.0.0.1", "/healthz and /metrics address"),
     Key("http.port", values.port, "a port number", 9180, "/healthz and /metrics port"),
+    Key("http.page", values.flag, "true or false", False,
+        "the publisher's page at /page (a bot admin's /page sends the login link)"),
     Key("log.level", values.log_level, " or ".join(values.LOG_LEVELS), "INFO", "log level"),
     Key("log.format", values.log_format, '"text" or "json"', "text", "log lines as text or JSON"),
     Key("topics[].key", values.topic_key, 'a short lowercase key like "carbon-market"', None,

@@ -45,6 +45,7 @@ from bot.config import Config, HttpConfig, WebhookConfig, port_taken
 from .feeds import FeedRoutes
 from .health import Health
 from .metrics import Metrics
+from .page import PageRoutes
 from .updates import DurableQueue, NotRecorded
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,7 @@ async def start_web(
     body_deadline: float = BODY_DEADLINE,
     max_connections: int = MAX_CONNECTIONS,
     feeds: FeedRoutes | None = None,
+    page: PageRoutes | None = None,
 ) -> WebServer:
     """Serve /healthz and /metrics (and, given ``webhook``, the webhook route); port 0: any.
 
@@ -278,6 +280,8 @@ async def start_web(
     ops.router.add_get("/metrics", routes.scrape)
     if feeds is not None:
         feeds.add_to(ops)
+    if page is not None:  # the publisher's page (page.py), when [http] page is on
+        page.add_to(ops)
     hook: web.Application | None = None
     if webhook is not None:
         same = webhook.port != 0 and (webhook.listen, webhook.port) == (http.listen, http.port)

@@ -22,4 +22,18 @@ ADMIN: dict[str, dict[str, str]] = {
         "en": "To make this account the bot's admin, put admins = [{user}] under [telegram] "
         "in config.toml and restart the bot.",
     },
+    "cmd_page": {
+        "zh": "发布者页面的登录链接（管理员）",
+        "en": "A login link to the publisher's page (admins)",
+    },
+    "page_link": {
+        "zh": "发布者页面（只读）：\n{link}\n链接 {minutes} 分钟内有效，只能打开一次；请勿转发。",
+        "en": "The publisher's page (read-only):\n{link}\nThe link works once, within "
+        "{minutes} minutes; do not forward it.",
+    },
+    "page_off": {
+        "zh": "发布者页面未开启：在 config.toml 的 [http] 中写 page = true，然后重启。",
+        "en": "The publisher's page is off: put page = true under [http] in config.toml and "
+        "restart the bot.",
+    },
 }
