@@ -30,7 +30,7 @@ from bot.store.page_logins import SESSION_TTL
 
 from .feeds import _base
 from .page_chart import Progress, render_png
-from .page_html import HEADERS, EditionProgress, PageData, Problem, page_html, signed_in_html
+from .page_html import HEADERS, ICON, EditionProgress, PageData, Problem, page_html, signed_in_html
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ class PageRoutes:
     def add_to(self, app: web.Application) -> None:
         app.router.add_get("/page", self.page)
         app.router.add_get("/page/chart.png", self.chart)
+        app.router.add_get("/page/icon.svg", self.icon)
         app.router.add_get("/page/login/{token}", self.login)
 
     async def login(self, request: web.Request) -> web.Response:
@@ -101,6 +102,12 @@ class PageRoutes:
         today = data.now.astimezone(self.config.zone).date()
         png = await asyncio.to_thread(render_png, data.subscribers, progress, today=today)
         return web.Response(body=png, content_type="image/png", headers=HEADERS)
+
+    async def icon(self, request: web.Request) -> web.Response:
+        allowed = await self._signed_in(request, lambda store: True)
+        if isinstance(allowed, web.Response):
+            return allowed
+        return web.Response(text=ICON, content_type="image/svg+xml", headers=HEADERS)
 
     async def _signed_in(self, request: web.Request, fn: Callable[[Store], T]) -> T | web.Response:
         """``fn``'s answer when the request carries a session of one of the bot's admins."""

@@ -37,6 +37,10 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+ICON = (  # the tab's icon (without one the browser asks for /favicon.ico: a 404)
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16"'
+    ' rx="3" fill="#0072B2"/><path d="M3 12V8h2v4zm4 0V4h2v8zm4 0V6h2v6z" fill="#fff"/></svg>'
+)
 FEEDBACK_MISSING = "Readers' feedback is not built yet: this section fills in when it is."
 
 
@@ -109,7 +113,7 @@ def _editions(data: PageData) -> str:
             p.count("pending"),
             p.count("failed", "ambiguous"),
             p.count("skipped"),
-            sum(p.alerts.values()) and f"{p.alerts.get('sent', 0)}/{sum(p.alerts.values())}",
+            _alerts(p.alerts),
         )
         for p in data.editions
     ]
@@ -120,13 +124,18 @@ def _editions(data: PageData) -> str:
     )
 
 
+def _alerts(by_status: Mapping[str, int]) -> str:
+    total = sum(by_status.values())
+    return f"{by_status.get('sent', 0)}/{total}" if total else "-"
+
+
 def _subscribers(data: PageData) -> str:
     if not data.subscribers:
         return '<p class="empty">No chat is subscribed.</p>'
     now = data.subscribers[-1].total
     recent = list(reversed(data.subscribers))[:14]
     rows = [("-" if c.day == dt.date.min else c.day.isoformat(), c.added, c.total) for c in recent]
-    return f"<p>{_e(now)} chats subscribed now.</p>" + _table(
+    return f"<p>Subscribed chats now: {_e(now)}.</p>" + _table(
         ["first subscribed", "chats", "total"], rows, numeric=2
     )
 
@@ -181,6 +190,7 @@ def page_html(data: PageData) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="/page/icon.svg">'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
         f'<h1>{_e(title)}</h1><p class="note">As of {_e(_when(data.now))}. Read-only.</p>'
         f"{body}</body></html>"
@@ -194,6 +204,7 @@ def signed_in_html() -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta http-equiv="refresh" content="0; url=/page"><title>Signed in</title>'
+        '<link rel="icon" href="/page/icon.svg">'
         f'<style>{CSS}</style></head><body><p>Signed in. <a href="/page">Open the publisher\'s'
         " page</a>.</p></body></html>"
     )

@@ -108,7 +108,7 @@ async def test_an_admins_link_opens_the_page_with_editions_and_chart(
         [row] = [r for r in rows(page, "editions") if r[0] == "2024-01-08"]
         assert row[1] == "每日碳新闻"
         assert row[3:8] == ["10", "1", "0", "0", "0"]  # items, sent, pending, failed, skipped
-        assert "1 chats subscribed now" in page
+        assert "Subscribed chats now: 1." in page
         assert rows(page, "subscribers") == [["2024-01-08", "1", "1"]]
         assert "Readers' feedback is not built yet" in page
         assert "<script" not in page
