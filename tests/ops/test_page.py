@@ -189,13 +189,14 @@ async def test_over_https_the_cookie_is_secure(tg: Sandbox, app: BotRunner) -> N
 
 
 async def test_only_admins_have_page(tg: Sandbox, app: BotRunner) -> None:
-    """/page from anyone else is an unknown command, and sends no link."""
-    tg.add_user("Boss")
+    """/page from anyone else is an unknown command and sends no link (the admin's does)."""
+    assert LINK.fullmatch(await login_link(tg))
     mallory = tg.add_user("Mallory")
     chat = tg.private_chat(mallory)
     tg.send(chat, mallory, "/page")
     [answer] = await tg.wait_messages(chat, 1)
     assert "/page/login/" not in answer.text
+    assert "/help" in answer.text  # the unknown command's answer
 
 
 async def test_the_page_is_off_by_default(
