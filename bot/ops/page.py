@@ -55,7 +55,8 @@ class PageRoutes:
         app.router.add_get("/page", self.page)
         app.router.add_get("/page/chart.png", self.chart)
         app.router.add_get("/page/icon.svg", self.icon)
-        app.router.add_get("/page/login/{token}", self.login)
+        # GET only: a HEAD (a link checker's) must not spend the link
+        app.router.add_get("/page/login/{token}", self.login, allow_head=False)
 
     async def login(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]

@@ -132,6 +132,16 @@ async def test_a_link_opens_once(tg: Sandbox, app: BotRunner) -> None:
         assert (await get(first, f"{base(app)}/page"))[0] == 200
 
 
+async def test_a_head_request_does_not_spend_a_link(tg: Sandbox, app: BotRunner) -> None:
+    """A link checker's HEAD is refused (405) and the link still opens afterwards."""
+    link = await login_link(tg)
+    async with browser_session() as browser:
+        async with browser.head(link, allow_redirects=False) as resp:
+            assert resp.status == 405
+            assert "Set-Cookie" not in resp.headers
+        assert (await get(browser, link))[0] == 200
+
+
 async def test_an_expired_link_is_refused(tg: Sandbox, app: BotRunner, clock: Clock) -> None:
     """A link opened after its 15 minutes is a 403."""
     link = await login_link(tg)
