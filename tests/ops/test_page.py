@@ -18,6 +18,8 @@ from multidict import CIMultiDictProxy
 
 from bot.app import BotRunner
 from bot.config import Config, HttpConfig
+from bot.ops.page_html import PageData, Problem, page_html
+from bot.store.page_figures import FailedRow, Waiting
 from bot.store.page_logins import LINK_TTL
 from tgsandbox import Sandbox
 
@@ -224,3 +226,25 @@ async def test_the_page_is_off_by_default(
         assert "/page/login/" not in answer.text
         async with browser_session() as browser:
             assert (await get(browser, f"{base(runner)}/page"))[0] == 404
+
+
+def test_the_page_escapes_what_it_shows() -> None:
+    """Chat titles, errors and file names are text on the page, never markup."""
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    when = dt.datetime(2024, 1, 8, 9, 0, tzinfo=dt.UTC)
+    failed = FailedRow(-100, hostile, "edition", "failed", "2024-01-08", hostile, 3, when)
+    data = PageData(
+        bot=hostile,
+        now=when,
+        editions=[],
+        subscribers=[],
+        failed=[failed],
+        reasons={hostile: 1},
+        waiting=Waiting({}, 0, None),
+        problems=[Problem(f"{hostile}.md", hostile)],
+    )
+    page = page_html(data)
+    assert "<script" not in page
+    assert "<img src=x" not in page
+    # the title, the heading, the chat, its error, the reason, the file and its error
+    assert page.count(html.escape(hostile)) == 7
