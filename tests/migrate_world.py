@@ -172,6 +172,7 @@ def _the_rest(store: Store, now: dt.datetime) -> None:
     store.chats.subscribe(READER, ALL)  # already: nothing changes
     store.leases.acquire(lease_key("123456:token"), "host:1:ab", now=now, ttl=15.0)  # expired
     store.forwarded.forward(UPDATES[-1] + 1, '{"update_id": 900040}', at=now)  # waits for a leader
+    store.page_logins.issue_link(READER, bot_id=123456)  # an admin's page link, not opened yet
 
 
 def primary_key(db: Sql, table: str) -> list[str]:
