@@ -78,7 +78,7 @@ class FeedRoutes:
         feeds = [Listed(FeedKind.SERIES, s.key, s.label()) for s in found]
         feeds += [Listed(FeedKind.TOPIC, t.key, _topic_title(t.name_zh, t.name_en))
                   for t in self.config.topics]  # fmt: skip
-        body = await asyncio.to_thread(listing, feeds, base=_base(request))
+        body = await asyncio.to_thread(listing, feeds, base=public_base(request))
         return answer(request, body, "text/html; charset=utf-8", None)
 
     async def series(self, request: web.Request) -> web.Response:
@@ -134,7 +134,7 @@ class FeedRoutes:
         self, request: web.Request, kind: FeedKind, key: str, fmt: FeedFormat, title: str,
         editions: list[FeedEdition],
     ) -> web.Response:  # fmt: skip
-        feed = Feed(kind, key, title, _base(request), tuple(editions), zone=self.config.zone)
+        feed = Feed(kind, key, title, public_base(request), tuple(editions), zone=self.config.zone)
         body = await asyncio.to_thread(_RENDER[fmt], feed)
         return answer(request, body, fmt.media_type, feed.updated if editions else None)
 
@@ -191,7 +191,7 @@ def _name(request: web.Request) -> tuple[str, FeedFormat | None]:
     return key, formats[ending]
 
 
-def _base(request: web.Request) -> str:
+def public_base(request: web.Request) -> str:
     """Scheme and host the request was made to (as a reverse proxy says it, if one does)."""
     scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
     host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()

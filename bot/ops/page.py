@@ -28,7 +28,7 @@ from bot.store.faults import DatabaseError
 from bot.store.gateway import Db
 from bot.store.page_logins import SESSION_TTL
 
-from .feeds import _base
+from .feeds import public_base
 from .page_chart import Progress, render_png
 from .page_html import HEADERS, ICON, EditionProgress, PageData, Problem, page_html, signed_in_html
 
@@ -79,7 +79,7 @@ class PageRoutes:
             path="/page",
             httponly=True,
             samesite="Strict",
-            secure=_base(request).startswith("https:"),
+            secure=public_base(request).startswith("https:"),
         )
         log.info("page: a login link was opened from %s", request.remote)
         return response
