@@ -53,6 +53,8 @@ ALLOWED_UPDATES = [
     "callback_query",
     "inline_query",
     "my_chat_member",
+    "message_reaction",  # readers' feedback (bot/chat/feedback.py); groups: the bot must be admin
+    "message_reaction_count",  # a channel's anonymous reactions (the bot must be admin)
 ]
 
 

@@ -12,15 +12,17 @@ import datetime as dt
 import html
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import cycle
-from bot.delivery import plan
+from bot.delivery import feedback, plan
 from bot.digest.models import Edition
 from bot.render.buttons import BadCallback, Press, encode
+from bot.search.taxonomy import Topic
 from bot.services import BotContext
 from bot.store.broadcasts import Broadcast
 from bot.store.database import Store
@@ -50,22 +52,24 @@ async def cmd_whoami(update: Update, context: BotContext) -> None:
 
 async def cmd_stats(update: Update, context: BotContext) -> None:
     chat = await chat_of(update, context)
+    topics = context.bot_data.services.config.topics
     lines = await context.bot_data.services.db.read(
-        lambda store: stats_lines(store, chat.language)
+        lambda store: stats_lines(store, chat.language, topics=topics)
     )
     await reply(update, context, "\n".join(lines))
 
 
-def stats_lines(store: Store, lang: str) -> list[str]:
-    """/stats: chats, subscriptions, alerts, editions, what waits, the last push."""
+def stats_lines(store: Store, lang: str, *, topics: Sequence[Topic] = ()) -> list[str]:
+    """/stats: chats, subscriptions, alerts, editions, what waits, the last push, and what
+    readers said of the latest editions (their votes and reactions, per edition and topic)."""
     stats = store.chats.stats()
     lines = [say("stats_header", lang)]
     for kind, (active, inactive) in sorted(stats.chats.items()):
         lines.append(say("stats_chats", lang, kind=kind, active=active, inactive=inactive))
     for reason, count in sorted(stats.inactive_reasons.items()):
         lines.append(say("stats_inactive", lang, reason=reason or "-", count=count))
-    topics = ", ".join(f"{k} {n}" for k, n in sorted(stats.scopes.items())) or "-"
-    lines.append(say("stats_subscriptions", lang, topics=topics))
+    scopes = ", ".join(f"{k} {n}" for k, n in sorted(stats.scopes.items())) or "-"
+    lines.append(say("stats_subscriptions", lang, topics=scopes))
     lines.append(say("stats_alerts", lang, alerts=stats.alerts, chats=stats.alert_chats))
     counts = store.editions.counts()
     latest = store.editions.latest_edition()
@@ -84,6 +88,8 @@ def stats_lines(store: Store, lang: str) -> list[str]:
             for kind, by in sorted(summary.items())
         )
         lines.append(say("stats_push", lang, date=when, figures=figures or "-"))
+    said = feedback.report(store, topics, lang=lang)
+    lines += [html.escape(line, quote=False) for line in feedback.report_lines(said, lang)]
     return lines
 
 

@@ -33,6 +33,7 @@ from telegram.ext import (
     InlineQueryHandler,
     JobQueue,
     MessageHandler,
+    MessageReactionHandler,
     TypeHandler,
     filters,
 )
@@ -48,6 +49,7 @@ from . import (
     alerting,
     approving,
     choosing,
+    feedback,
     inline,
     preferences,
     publisher,
@@ -153,6 +155,7 @@ BUTTONS: dict[str, ButtonCallback] = {
     "bc": admin.on_broadcast_button,
     "ss": choosing.on_series_button,
     "ap": approving.on_approval_button,
+    "fb": feedback.on_vote_button,
 }
 
 
@@ -268,6 +271,7 @@ def register(app: App) -> None:
         )
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(InlineQueryHandler(inline.on_inline_query))
+    app.add_handler(MessageReactionHandler(feedback.on_reaction))
     app.add_handler(
         ChatMemberHandler(subscribing.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
     )

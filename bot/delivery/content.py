@@ -24,10 +24,11 @@ from bot.search.matching import AlertMatch
 from bot.services import Lru, Services
 from bot.store.chats import ALL
 from bot.store.database import Store
+from bot.store.feedback import DOWN, UP
 from bot.store.outbox import Delivery, Kind
 from bot.store.sent_as import SentAs
 
-from .gets import chat_content, item_texts, render_content
+from .gets import Content, chat_content, content_positions, item_texts, render_content
 from .roundup import WEEK, TopicName, roundup_edition, roundup_heading
 
 Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
@@ -114,6 +115,33 @@ class Parts:
         """The message parts of edition ``day`` as this chat gets it with these settings
         (``what_a_chat_gets``, cached): the push's, /today's, a preview's, a correction's;
         ``always``: a reader asked for it (see ``render_content``)."""
+        found = await self._content(chat_id, settings, day)
+        if found is None:
+            return Rendered([])
+        view, content = found
+        lang, compact = settings.language, settings.format == "compact"
+        key = (*content.key, lang, settings.format, always)
+        parts = self._renders.get(key)
+        if parts is None:
+            parts = render_content(content, lang=lang, compact=compact, always=always)
+            self._renders.put(key, parts)
+        return Rendered(parts, view.content_hash, settings)
+
+    async def part_items(
+        self, chat_id: int, settings: SentAs, day: EditionKey
+    ) -> list[frozenset[int]]:
+        """For each message part ``edition_parts`` makes (not asked by a reader), the
+        positions of the items in it: what a vote or a reaction on that message is about."""
+        found = await self._content(chat_id, settings, day)
+        if found is None:
+            return []
+        lang, compact = settings.language, settings.format == "compact"
+        return content_positions(found[1], lang=lang, compact=compact)
+
+    async def _content(
+        self, chat_id: int, settings: SentAs, day: EditionKey
+    ) -> tuple[_EditionView, Content] | None:
+        """The edition's view and what of it this chat gets with these settings."""
         current, already = await self.services.db.read(
             lambda store: (
                 store.editions.edition_hash(day),
@@ -122,7 +150,7 @@ class Parts:
         )
         view = await self._view(day, current)
         if view is None:
-            return Rendered([])
+            return None
         content = chat_content(
             view.edition,
             scopes=settings.scopes,
@@ -131,13 +159,7 @@ class Parts:
             already=already,
             matches=view.matches.get(chat_id, []),
         )
-        lang, compact = settings.language, settings.format == "compact"
-        key = (*content.key, lang, settings.format, always)
-        parts = self._renders.get(key)
-        if parts is None:
-            parts = render_content(content, lang=lang, compact=compact, always=always)
-            self._renders.put(key, parts)
-        return Rendered(parts, view.content_hash, settings)
+        return view, content
 
     async def _roundup_parts(self, row: Delivery) -> list[str]:
         services, chat = self.services, row.chat
@@ -290,3 +312,14 @@ def approval_markup(key: EditionKey, lang: str, *, chats: int, held: bool) -> In
             )
         )
     return InlineKeyboardMarkup([row])
+
+
+VOTES = {"u": UP, "d": DOWN}  # a feedback button's argument → its vote (feedback.py)
+
+
+def feedback_markup() -> InlineKeyboardMarkup:
+    """The row under each part of a pushed edition: the bare emoji, never a count."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(emoji, callback_data=encode("fb", arg))
+          for arg, emoji in VOTES.items()]]
+    )  # fmt: skip

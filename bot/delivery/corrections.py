@@ -37,7 +37,7 @@ from bot.store.lease import Fence
 from bot.store.outbox import Delivery
 from bot.store.sent_as import SentAs
 
-from .content import Parts
+from .content import Parts, feedback_markup
 from .limiter import BROADCAST, Send, Withheld
 from .outcomes import Do, Outcome, classify
 
@@ -99,6 +99,7 @@ async def correct(
                     chat_id=chat_id,
                     message_id=sent.message_ids[step],
                     link_preview_options=previews,
+                    reply_markup=feedback_markup(),  # an edit without it would drop the votes
                     rate_limit_args=Send(BROADCAST, go=go),
                 )
                 if (outcome := await _tried(edit, editing=True)) is not None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.digest.models import Edition, Item
-from bot.render.edition import render_edition
+from bot.render.edition import part_positions, render_edition
 from bot.render.i18n import t
 from bot.search.matching import AlertMatch
 from bot.search.textnorm import normalize
@@ -105,4 +105,16 @@ def render_content(
         marks=content.marks,
         heading=heading,
         footer=footer,
+    )
+
+
+def content_positions(
+    content: Content, *, lang: str, compact: bool, always: bool = False
+) -> list[frozenset[int]]:
+    """The item positions in each part ``render_content`` makes of the same content."""
+    if not content.edition.items and not always:
+        return []
+    footer = t("left_out", lang, n=content.left_out) if content.left_out else ""
+    return part_positions(
+        content.edition, lang=lang, compact=compact, marks=content.marks, footer=footer
     )

@@ -30,7 +30,7 @@ from bot.store.faults import DatabaseError, describe
 from bot.store.lease import Fence, Fenced
 from bot.store.outbox import Delivery, Kind, Status
 
-from .content import Parts, approval_markup
+from .content import Parts, approval_markup, feedback_markup
 from .corrections import correct, part_hash
 from .limiter import BROADCAST, Send, Withheld
 from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
@@ -277,7 +277,8 @@ class Pusher:
         thread = row.chat.thread_id if row.chat.type == "supergroup" else None
         previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
         part = row.part
-        markup = await self._buttons(row)
+        markup = await self._buttons(row)  # under the last part
+        votes = feedback_markup() if row.kind == Kind.EDITION else None  # under every part
         while part < len(parts) and self.may_send():
             try:
                 message = await self.bot.send_message(
@@ -285,7 +286,7 @@ class Pusher:
                     parts[part],
                     message_thread_id=thread,
                     link_preview_options=previews,
-                    reply_markup=markup if part == len(parts) - 1 else None,
+                    reply_markup=markup if part == len(parts) - 1 and markup else votes,
                     **await self._lane(),
                 )
             except Withheld:  # halted while it waited for its turn: the row stays as it is

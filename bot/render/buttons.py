@@ -43,6 +43,7 @@ ACTIONS: dict[str, Action] = {
     "ss": Action(1, manages=True),  # the series a chat gets: a series number or "all"
     # an admin's approval of a new edition: (its token, "go" / "no"); "go" plans it
     "ap": Action(2, leader=True),
+    "fb": Action(1),  # a reader's vote on the pushed edition part it is under: "u" 👍, "d" 👎
 }
 
 

@@ -57,7 +57,7 @@ LABEL_CHARS = 32  # series and section names longer than this are shortened
 ALERT_MARK = "🔔"  # before an item that matches one of the chat's alerts
 
 __all__ = ["MAX_RAW", "MAX_VISIBLE", "MIN_RAW", "MIN_VISIBLE", "escape", "format_date",
-           "render_edition"]  # fmt: skip
+           "part_positions", "render_edition"]  # fmt: skip
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -281,6 +281,36 @@ def render_edition(
     ``heading``: a first line instead of "series · date" (the weekly roundup's).
     ``footer``: a last line (what a chat's topics left out).
     """
+    parts = _render(edition, lang, compact, (max_visible, max_raw), marks, heading, footer)
+    return parts.done
+
+
+def part_positions(
+    edition: Edition,
+    *,
+    lang: str = "zh",
+    compact: bool = False,
+    marks: Mapping[int, Sequence[tuple[int, int]]] | None = None,
+    heading: str | None = None,
+    footer: str = "",
+) -> list[frozenset[int]]:
+    """For each part ``render_edition`` makes with these arguments, the positions of the items
+    in it (an item cut into pieces is in each part that holds one): what a reader's vote or
+    reaction on one message is about."""
+    limits = (MAX_VISIBLE, MAX_RAW)
+    return _render(edition, lang, compact, limits, marks, heading, footer).tags
+
+
+def _render(
+    edition: Edition,
+    lang: str,
+    compact: bool,
+    limits: tuple[int, int],
+    marks: Mapping[int, Sequence[tuple[int, int]]] | None,
+    heading: str | None,
+    footer: str,
+) -> _Parts:
+    max_visible, max_raw = limits
     if max_visible < MIN_VISIBLE or max_raw < MIN_RAW:
         raise ValueError(f"limits below {MIN_VISIBLE} visible units / {MIN_RAW} bytes")
     parts = _Parts(max_visible, max_raw)
@@ -290,7 +320,7 @@ def render_edition(
         parts.add(_header(edition, lang), _NONE)
     if not edition.items:
         parts.add(_plain(t("no_items", lang)), _BLANK)
-    previous, limits = "", _Html("", max_visible, max_raw)
+    previous, html_limits = "", _Html("", max_visible, max_raw)
     for index, item in enumerate(edition.items):
         section = _clip(" ".join(_clean(item.section).split()), LABEL_CHARS)
         layout = _layout(
@@ -298,15 +328,17 @@ def render_edition(
             lang,
             compact=compact,
             section=section if section != previous else "",
-            limits=limits,
+            limits=html_limits,
             spans=(marks or {}).get(item.position),
         )
         previous = section
+        parts.tag = item.position
         _place(parts, layout, _LINE if compact and index else _BLANK)
+    parts.tag = 0
     if footer:
         line = _plain(_clip(footer, 2 * LABEL_CHARS))
         if not parts.fits(line, _BLANK):
             parts.flush()
         parts.add(line, _BLANK)
     parts.flush()
-    return parts.done
+    return parts

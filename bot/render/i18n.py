@@ -9,6 +9,7 @@ raises ``KeyError``.
 from __future__ import annotations
 
 from .i18n_admin import ADMIN
+from .i18n_feedback import FEEDBACK
 from .i18n_search import SEARCH
 from .i18n_settings import SETTINGS, zone_key
 
@@ -358,7 +359,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
-CATALOGUE |= SETTINGS | SEARCH | ADMIN
+CATALOGUE |= SETTINGS | SEARCH | ADMIN | FEEDBACK
 
 
 def zone_name(zone: str, lang: str) -> str:

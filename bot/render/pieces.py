@@ -17,12 +17,18 @@ SPACES = re.compile(r"\s+")
 
 
 class Parts:
-    """Message parts being filled; a part is closed when the next fragment does not fit."""
+    """Message parts being filled; a part is closed when the next fragment does not fit.
+
+    ``tag``: the item position the fragments now added belong to (0: none); ``tags`` says,
+    for each closed part, the positions of the items it holds (a piece of one counts)."""
 
     def __init__(self, max_visible: int, max_raw: int) -> None:
         self.max_visible, self.max_raw = max_visible, max_raw
         self.done: list[str] = []
+        self.tags: list[frozenset[int]] = []
+        self.tag = 0
         self._html: list[str] = []
+        self._tagged: set[int] = set()
         self._visible = self._raw = 0
 
     @property
@@ -48,11 +54,15 @@ class Parts:
         self._html.append(fragment.html)
         self._visible += fragment.visible
         self._raw += fragment.raw
+        if self.tag:
+            self._tagged.add(self.tag)
 
     def flush(self) -> None:
         if self._html:
             self.done.append("".join(self._html))
+            self.tags.append(frozenset(self._tagged))
             self._html, self._visible, self._raw = [], 0, 0
+            self._tagged = set()
 
 
 class Cursor:

@@ -25,6 +25,7 @@ from .editions import EditionStore
 from .engines import Engine, Sql, engine_of
 from .engines.postgres import PostgresSql, shown
 from .engines.sqlite import SqliteSql
+from .feedback import FeedbackStore
 from .feeds import FeedStore
 from .files import FileStore
 from .forwarded import ForwardedStore
@@ -108,6 +109,7 @@ class Store:
         self.told = ToldStore(db, now)
         self.page_logins = PageLoginStore(db, now)
         self.page_figures = PageFigureStore(db, now)
+        self.feedback = FeedbackStore(db, now)
         self.feeds = FeedStore(
             db, now, editions=self.editions, series=self.series, approvals=self.approvals
         )

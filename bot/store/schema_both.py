@@ -14,6 +14,7 @@ from collections.abc import Callable
 from .alert_feeds import alert_feed_tokens
 from .claims import claims_column
 from .engines import Sql
+from .feedback import feedback_table
 from .forwarded import forwarded_table
 from .lease import lease_table
 from .page_logins import page_logins_table
@@ -28,4 +29,5 @@ BOTH: tuple[tuple[str, Migration], ...] = (
     ("0027_alert_feeds", alert_feed_tokens),
     ("0028_item_stories", story_column),
     ("0029_page_logins", page_logins_table),
+    ("0030_feedback_votes", feedback_table),
 )
