@@ -152,6 +152,7 @@ class Message:
     via_bot: User | None = None
     inline_message_id: str | None = None
     service: JSON = field(default_factory=dict)  # new_chat_members, migrate_to_chat_id, ...
+    reactions: dict[int, tuple[str, ...]] = field(default_factory=dict)  # user id → emoji
 
     @property
     def chat_id(self) -> int:

@@ -27,6 +27,7 @@ from .model import (
     Topic,
     User,
 )
+from .reactions import Reactions
 from .texts import check_text, user_entities
 
 __all__ = ["DEFAULT_TOKEN", "Sandbox"]
@@ -36,7 +37,7 @@ GROUP_ID_BASE, SUPERGROUP_ID_BASE = 1000, 1_001_000_000_000
 TOPIC_ICON_COLOR = 0x6FB9F0
 
 
-class Sandbox(Delivery):
+class Sandbox(Reactions, Delivery):
     """An emulated Telegram for one bot (its token, its users and chats)."""
 
     # -- world building --------------------------------------------------------------------

@@ -59,9 +59,12 @@ async def cmd_stats(update: Update, context: BotContext) -> None:
     await reply(update, context, "\n".join(lines))
 
 
-def stats_lines(store: Store, lang: str, *, topics: Sequence[Topic] = ()) -> list[str]:
+def stats_lines(
+    store: Store, lang: str, *, topics: Sequence[Topic] = (), limit: int = feedback.STATS_EDITIONS
+) -> list[str]:
     """/stats: chats, subscriptions, alerts, editions, what waits, the last push, and what
-    readers said of the latest editions (their votes and reactions, per edition and topic)."""
+    readers said of the ``limit`` latest editions they gave feedback on (their votes and
+    reactions, per edition and per topic)."""
     stats = store.chats.stats()
     lines = [say("stats_header", lang)]
     for kind, (active, inactive) in sorted(stats.chats.items()):
@@ -88,7 +91,7 @@ def stats_lines(store: Store, lang: str, *, topics: Sequence[Topic] = ()) -> lis
             for kind, by in sorted(summary.items())
         )
         lines.append(say("stats_push", lang, date=when, figures=figures or "-"))
-    said = feedback.report(store, topics, lang=lang)
+    said = feedback.report(store, topics, lang=lang, limit=limit)
     lines += [html.escape(line, quote=False) for line in feedback.report_lines(said, lang)]
     return lines
 

@@ -153,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
         "a consistent copy of the database (safe while the bot runs)",
     )
     p.add_argument("path", help="target file, or a folder for a time-stamped file")
+    p = add("stats", "stats:cmd_stats", "what /stats shows: chats, editions, readers' feedback")
+    p.add_argument("--limit", type=int, default=5, help="editions with feedback (default 5)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--json", action="store_true", help="the readers' feedback as JSON")
     p = add("check-config", "check:cmd_check_config", "validate the configuration and show it")
     p.add_argument("--json", action="store_true")
     p = add(
