@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import cycle
-from bot.delivery import feedback, plan
+from bot.delivery import liked, plan
 from bot.digest.models import Edition
 from bot.render.buttons import BadCallback, Press, encode
 from bot.search.taxonomy import Topic
@@ -60,7 +60,7 @@ async def cmd_stats(update: Update, context: BotContext) -> None:
 
 
 def stats_lines(
-    store: Store, lang: str, *, topics: Sequence[Topic] = (), limit: int = feedback.STATS_EDITIONS
+    store: Store, lang: str, *, topics: Sequence[Topic] = (), limit: int = liked.STATS_EDITIONS
 ) -> list[str]:
     """/stats: chats, subscriptions, alerts, editions, what waits, the last push, and what
     readers said of the ``limit`` latest editions they gave feedback on (their votes and
@@ -91,8 +91,8 @@ def stats_lines(
             for kind, by in sorted(summary.items())
         )
         lines.append(say("stats_push", lang, date=when, figures=figures or "-"))
-    said = feedback.report(store, topics, lang=lang, limit=limit)
-    lines += [html.escape(line, quote=False) for line in feedback.report_lines(said, lang)]
+    said = liked.report(store, topics, lang=lang, limit=limit)
+    lines += [html.escape(line, quote=False) for line in liked.report_lines(said, lang)]
     return lines
 
 

@@ -8,7 +8,7 @@ import argparse
 
 from bot.chat.admin import stats_lines
 from bot.config import Config
-from bot.delivery import feedback
+from bot.delivery import liked
 from bot.store.database import Store
 
 from .archive import plain_text
@@ -22,7 +22,7 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
     store = Store(config.database, topics=config.topic_spec)
     try:
         if args.json:
-            said = feedback.report(store, config.topics, lang=args.lang, limit=args.limit)
+            said = liked.report(store, config.topics, lang=args.lang, limit=args.limit)
         else:
             lines = stats_lines(store, args.lang, topics=config.topics, limit=args.limit)
     finally:
