@@ -84,6 +84,7 @@ class PushConfig:
     concurrency: int = default("push.concurrency")
     corrections: str = default("push.corrections")
     approve: bool = default("push.approve")
+    roundup_rank: str = default("push.roundup_rank")
 
 
 @dataclass(frozen=True, slots=True)

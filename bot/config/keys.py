@@ -97,6 +97,8 @@ KEYS: tuple[Key, ...] = (
     Key("alerts.dedup_days", values.count, "a whole number of days (0: off)", 7,
         "an alert never repeats a story the chat got an alert for within this many days",
         attr="alert_dedup_days"),
+    Key("push.roundup_rank", values.roundup_rank, '"position" or "feedback"', "position",
+        "the weekly roundup's top items: a digest's lead stories, or what readers liked most"),
     Key("webhook.url", values.url, "an https URL", "", "receive updates by webhook at this URL"),
     Key("webhook.listen", values.text, "an address", "127.0.0.1", "the webhook's address"),
     Key("webhook.port", values.port, "a port number", 8443, "the webhook's port"),

@@ -110,6 +110,10 @@ def corrections(raw: object) -> str | None:
     return raw if raw in ("edit", "off") and isinstance(raw, str) else None
 
 
+def roundup_rank(raw: object) -> str | None:
+    return raw if raw in ("position", "feedback") and isinstance(raw, str) else None
+
+
 def undated(raw: object) -> str | None:
     return raw if raw in ("first-seen", "skip") and isinstance(raw, str) else None
 

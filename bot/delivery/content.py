@@ -29,6 +29,7 @@ from bot.store.outbox import Delivery, Kind
 from bot.store.sent_as import SentAs
 
 from .gets import Content, chat_content, content_positions, item_texts, render_content
+from .liked import item_scores
 from .roundup import WEEK, TopicName, roundup_edition, roundup_heading
 
 Roundup = tuple[Edition, dict[int, list[AlertMatch]]]
@@ -290,8 +291,10 @@ def roundup_content(
             topics_of[(day, position)] = keys
     names = [TopicName(t.key, t.name_en if lang == "en" else t.name_zh) for t in config.topics]
     scopes = scopes or frozenset({ALL})
+    ranked = config.push.roundup_rank == "feedback"
+    scores = item_scores(store, [e.key for e in editions]) if ranked else None
     return roundup_edition(
-        editions, topics_of, start=start, scopes=scopes, topics=names, lang=lang
+        editions, topics_of, start=start, scopes=scopes, topics=names, lang=lang, scores=scores
     )
 
 

@@ -58,12 +58,16 @@ def roundup_edition(
     scopes: frozenset[str],
     topics: Sequence[TopicName],
     lang: str,
+    scores: Mapping[tuple[EditionKey, int], int] | None = None,
 ) -> Edition:
     """The week's items for a chat with these subscription ``scopes``, grouped by topic.
 
     ``topics_of``: (edition key, item position) → the item's topic keys; ``topics``: every
-    topic in display order, with its name in ``lang``.
+    topic in display order, with its name in ``lang``; ``scores``: (edition key, item
+    position) → what readers said of it (``push.roundup_rank = "feedback"``): the most liked
+    lead each topic, before the usual order.
     """
+    liked = scores or {}
     everything = ALL in scopes
     story, tellers = _stories(editions)
     chosen: list[tuple[str, EditionKey, Item]] = []
@@ -82,6 +86,7 @@ def roundup_edition(
             found.sort(key=lambda hit: (hit[1].position, -hit[0].date.toordinal(), hit[0]))
         else:
             found.sort(key=lambda hit: (hit[0].date, hit[1].position, hit[0].series))
+        found.sort(key=lambda hit: -liked.get((hit[0], hit[1].position), 0))  # stable
         firsts: dict[int, tuple[EditionKey, Item]] = {}  # the first item of each story
         for key, item in found:
             firsts.setdefault(story[(key, item.position)], (key, item))
