@@ -191,6 +191,8 @@ async def test_an_edited_edition_edits_the_sent_parts_in_place(
         assert "200MW（更正）" in messages[0].text
         assert messages[0].edit_date is not None
         assert all(m.edit_date is None for m in messages[1:])  # unchanged parts untouched
+        votes = {str(m.buttons) for m in messages}  # under every part, the edited one too
+        assert votes == {"[[('👍', 'fb:u'), ('👎', 'fb:d')]]"}
     assert tg.counters.edited_messages == len(readers)
     assert tg.flood_control.hits == []
     summary = store_of(app).outbox.deliveries_summary(EditionKey(0, DAY))["deliveries"]
