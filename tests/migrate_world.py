@@ -8,6 +8,7 @@ bookkeeping) as the running bot would leave it, plus the few rows only older bot
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +174,19 @@ def _the_rest(store: Store, now: dt.datetime) -> None:
     store.leases.acquire(lease_key("123456:token"), "host:1:ab", now=now, ttl=15.0)  # expired
     store.forwarded.forward(UPDATES[-1] + 1, '{"update_id": 900040}', at=now)  # waits for a leader
     store.page_logins.issue_link(READER, bot_id=123456)  # an admin's page link, not opened yet
+    part = store.feedback.part_of(READER, min(_sent_ids(store, READER)))  # readers' feedback
+    assert part is not None
+    store.feedback.vote(READER, part, voter=READER, emoji="👍", items=(1, 2), now=now)
+    store.feedback.react(READER, part, voter=READER + 1, emojis=["🔥"], items=(1, 2), now=now)
+    store.feedback.counts(READER, part, totals={"❤": 3, "👎": 1}, items=(1, 2), now=now)
+
+
+def _sent_ids(store: Store, chat: int) -> list[int]:
+    """The message ids the outbox sent ``chat`` an edition as."""
+    rows = store.db.execute(
+        "SELECT message_ids FROM deliveries WHERE chat_id = ? AND kind = 'edition'", [chat]
+    ).fetchall()
+    return [i for (ids,) in rows for i in json.loads(ids)]
 
 
 def primary_key(db: Sql, table: str) -> list[str]:
