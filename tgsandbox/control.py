@@ -101,6 +101,7 @@ class Control:
             p("/_sandbox/topics", _guarded(self.add_topic)),
             p("/_sandbox/send", _guarded(self.send)),
             p("/_sandbox/press", _guarded(self.press)),
+            p("/_sandbox/react", _guarded(self.react)),
             p("/_sandbox/block", _guarded(self.block)),
             p("/_sandbox/bot_status", _guarded(self.bot_status)),
             p("/_sandbox/migrate", _guarded(self.migrate)),
@@ -182,6 +183,18 @@ class Control:
             raise KeyError(f"no message {body['message_id']} in chat {body['chat_id']}")
         query_id = sb.press(message, int(body["user_id"]), body.get("data"), text=body.get("text"))
         return _json({"callback_query_id": query_id})
+
+    async def react(self, request: web.Request) -> web.StreamResponse:
+        """A user's reactions on a message: ``{chat_id, message_id, user_id, emojis}``."""
+        body, sb = await _body(request), self.sb
+        message = sb.find_message(int(body["chat_id"]), int(body["message_id"]))
+        if message is None:
+            raise KeyError(f"no message {body['message_id']} in chat {body['chat_id']}")
+        emojis = body.get("emojis", [])
+        if not isinstance(emojis, list) or not all(isinstance(e, str) for e in emojis):
+            raise ValueError("emojis: expected a list of emoji")
+        sb.react(message, int(body["user_id"]), emojis)
+        return _json({"ok": True})
 
     async def block(self, request: web.Request) -> web.StreamResponse:
         body = await _body(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from telegram import Bot, ReactionTypeEmoji, Update
 
@@ -21,14 +22,19 @@ def sb() -> Sandbox:
 
 
 @pytest.fixture
-async def bot(sb: Sandbox) -> AsyncIterator[Bot]:
-    runner, url = await start_sandbox(sb, port=0)
+async def url(sb: Sandbox) -> AsyncIterator[str]:
+    runner, address = await start_sandbox(sb, port=0)
     try:
-        async with Bot(TOKEN, base_url=f"{url}/bot") as client:
-            await client.get_updates(allowed_updates=BOTH)
-            yield client
+        yield address
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def bot(url: str) -> AsyncIterator[Bot]:
+    async with Bot(TOKEN, base_url=f"{url}/bot") as client:
+        await client.get_updates(allowed_updates=BOTH)
+        yield client
 
 
 async def updates(bot: Bot) -> list[Update]:
@@ -117,3 +123,19 @@ async def test_reactions_are_opt_in(sb: Sandbox, bot: Bot) -> None:
     assert message is not None
     sb.react(message, alice, ["👍"])
     assert await bot.get_updates(allowed_updates=["message"]) == ()
+
+
+async def test_control_api_reacts(sb: Sandbox, bot: Bot, url: str) -> None:
+    """POST /_sandbox/react sets a user's reactions; a reaction Telegram lacks is a 400."""
+    alice = sb.add_user("Alice")
+    sb.private_chat(alice)
+    sent = await bot.send_message(alice.id, "今日要闻")
+    body = {"chat_id": alice.id, "message_id": sent.message_id, "user_id": alice.id}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{url}/_sandbox/react", json=body | {"emojis": ["🎉"]}) as ok:
+            assert ok.status == 200
+        async with session.post(f"{url}/_sandbox/react", json=body | {"emojis": ["🦖"]}) as bad:
+            assert bad.status == 400
+            assert "not a reaction Telegram offers" in (await bad.json())["error"]
+    [update] = [u.message_reaction for u in await updates(bot) if u.message_reaction]
+    assert emoji(update.new_reaction) == ["🎉"]
