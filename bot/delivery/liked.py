@@ -36,11 +36,12 @@ class Tally:
         against = sum(n for emoji, n in self.reactions.items() if emoji in NEGATIVE)
         return self.up - self.down + sum(self.reactions.values()) - 2 * against
 
-    def figures(self) -> str:
-        """``👍 3 · 👎 1 · ❤️ 2 🔥 1``."""
+    def figures(self, lang: str) -> str:
+        """``👍 3 · 👎 1 · 回应 ❤ 2 🔥 1`` (the buttons' votes, then the reactions)."""
         said = [f"{UP} {self.up}", f"{DOWN} {self.down}"]
         if self.reactions:
-            said.append(" ".join(f"{e} {n}" for e, n in self.reactions.most_common()))
+            shown = " ".join(f"{e} {n}" for e, n in self.reactions.most_common())
+            said.append(t("feedback_reactions", lang, reactions=shown))
         return " · ".join(said)
 
     def as_json(self) -> dict[str, object]:
@@ -121,11 +122,11 @@ def report_lines(found: Report, lang: str) -> list[str]:
     if not found.editions:
         return [t("stats_feedback_none", lang)]
     lines = [t("stats_feedback", lang, n=len(found.editions))]
-    lines += [t("stats_feedback_edition", lang, edition=label, figures=tally.figures())
+    lines += [t("stats_feedback_edition", lang, edition=label, figures=tally.figures(lang))
               for _, label, tally in found.editions]  # fmt: skip
     if found.topics:
         lines.append(t("stats_feedback_topics", lang))
-        lines += [t("stats_feedback_topic", lang, topic=name, figures=tally.figures())
+        lines += [t("stats_feedback_topic", lang, topic=name, figures=tally.figures(lang))
                   for _, name, tally in found.topics]  # fmt: skip
     return lines
 

@@ -20,6 +20,7 @@ FEEDBACK: dict[str, dict[str, str]] = {
     },
     "stats_feedback_none": {"zh": "读者反馈：暂无", "en": "Readers' feedback: none yet"},
     "stats_feedback_edition": {"zh": "· {edition}：{figures}", "en": "· {edition}: {figures}"},
+    "feedback_reactions": {"zh": "回应 {reactions}", "en": "reactions {reactions}"},
     "stats_feedback_topics": {"zh": "按话题：", "en": "By topic:"},
     "stats_feedback_topic": {"zh": "· {topic}：{figures}", "en": "· {topic}: {figures}"},
 }

@@ -97,6 +97,30 @@ async def test_a_vote_counts_once_per_reader(
     assert not any(re.search(r"\d", a.get("text", "")) for a in tg.callback_answers)
 
 
+async def test_reactions_on_a_pushed_edition_count(
+    tg: Sandbox, app: BotRunner, processed: Processed
+) -> None:
+    """A reader's reaction on their pushed edition counts (a changed one replaces it), as do a
+    group member's where the bot is admin and a channel's totals; one on another message not."""
+    boss = tg.add_user("Boss")
+    alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
+    subscribed(app, tg.private_chat(alice), "private")
+    group = tg.add_group("读者群", members=[bob], bot_admin=True, supergroup=True)
+    subscribed(app, group, "supergroup")
+    channel = tg.add_channel("每日频道", admins=[tg.add_user("Owner")])
+    subscribed(app, channel, "channel")
+    got = await pushed(tg, app, processed, boss, tg.private_chat(alice), group, channel)
+    tg.react(got[alice.id][0], alice, ["🔥"])
+    tg.react(got[alice.id][0], alice, ["🎉"])  # changed her mind
+    tg.react(got[group.id][0], bob, ["👍"])
+    for name in ("Dan", "Erin"):
+        tg.react(got[channel.id][0], tg.add_user(name), ["❤"])
+    tg.react(tg.messages(boss.id)[0], boss, ["💩"])  # the /push answer: no edition
+    await processed.through(tg.updates.last_update_id)
+    assert said(app).reactions == {"🎉": 1, "👍": 1, "❤": 2}
+    assert (said(app).up, said(app).down, said(app).score) == (0, 0, 4)
+
+
 async def test_stats_show_votes_and_reactions(
     tg: Sandbox,
     app: BotRunner,
@@ -105,39 +129,34 @@ async def test_stats_show_votes_and_reactions(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """/stats and ``digestbot stats`` show votes and the reactions on pushed editions, per
-    edition and per topic; a reaction on another message counts for nothing."""
-    boss = tg.add_user("Boss")
-    alice = tg.add_user("Alice")
-    tg.private_chat(alice)
+    """/stats (to an admin) and ``digestbot stats`` show the votes and reactions on pushed
+    editions, per edition and per topic."""
+    boss, alice = tg.add_user("Boss"), tg.add_user("Alice")
     subscribed(app, tg.private_chat(alice), "private")
-    owner, dan, erin = tg.add_user("Owner"), tg.add_user("Dan"), tg.add_user("Erin")
-    channel = tg.add_channel("每日频道", admins=[owner])
+    channel = tg.add_channel("每日频道", admins=[tg.add_user("Owner")])
     subscribed(app, channel, "channel")
     got = await pushed(tg, app, processed, boss, tg.private_chat(alice), channel)
     await press(tg, got[alice.id][0], alice, "👍")
     tg.react(got[alice.id][0], alice, ["🔥"])
-    tg.react(got[channel.id][0], dan, ["❤"])
-    tg.react(got[channel.id][0], erin, ["❤"])
-    tg.react(tg.messages(boss.id)[0], boss, ["💩"])  # the /push answer: no edition
-    await tg.wait_for(lambda sb: said(app).reactions == {"🔥": 1, "❤": 2})
+    for name in ("Dan", "Erin"):
+        tg.react(got[channel.id][0], tg.add_user(name), ["❤"])
+    await processed.through(tg.updates.last_update_id)
+    figures = "👍 1 · 👎 0 · 回应 ❤ 2 🔥 1"
     tg.send(tg.private_chat(boss), boss, "/stats")
     *_, stats = await tg.wait_messages(boss.id, 2)
-    assert "读者反馈（最近 1 期）：" in stats.text
-    assert "· 2024-01-08：👍 1 · 👎 0 · ❤ 2 🔥 1" in stats.text
-    assert re.search(r"按话题：\n· \S+：👍 1 · 👎 0 · ❤ 2 🔥 1", stats.text)
+    assert f"读者反馈（最近 1 期）：\n· 2024-01-08：{figures}" in stats.text
+    assert re.search(f"按话题：\n· \\S+：{figures}", stats.text)
     storage = f'url = "{config.db_url}"' if config.db_url else f'path = "{config.db_path}"'
     file = tmp_path / "cli.toml"
     file.write_text(f'[storage]\n{storage}\n[digests]\ndir = "{config.digests_dir}"\n', "utf-8")
     capsys.readouterr()
     assert main(["--config", str(file), "stats"]) == 0
-    printed = capsys.readouterr().out
-    assert "· 2024-01-08：👍 1 · 👎 0 · ❤ 2 🔥 1" in printed
-    assert main(["--config", str(file), "stats", "--json"]) == 0
+    assert f"· 2024-01-08：{figures}" in capsys.readouterr().out
+    assert main(["--config", str(file), "stats", "--json", "--lang", "en"]) == 0
     [edition] = json.loads(capsys.readouterr().out)["editions"]
-    assert edition | {"reactions": {}} == {
+    assert edition == {
         "series": 0, "date": "2024-01-08", "issue": 0, "label": "2024-01-08", "up": 1,
-        "down": 0, "reactions": {}, "score": 4,
+        "down": 0, "reactions": {"❤": 2, "🔥": 1}, "score": 4,
     }  # fmt: skip
 
 
