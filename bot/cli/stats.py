@@ -34,12 +34,12 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
     out_json(
         {
             "editions": [
-                {"series": key.series, "date": key.date.isoformat(), "issue": key.issue,
-                 "label": label, **tally.as_json()}
-                for key, label, tally in said.editions
+                {"series": e.edition.series, "date": e.edition.date.isoformat(),
+                 "issue": e.edition.issue, "label": e.label, **e.tally.as_json()}
+                for e in said.editions
             ],
             "topics": [
-                {"key": key, "name": name, **tally.as_json()} for key, name, tally in said.topics
+                {"key": f.key, "name": f.name, **f.tally.as_json()} for f in said.topics
             ],
         }
     )  # fmt: skip

@@ -9,7 +9,7 @@ negative ones (``NEGATIVE``) count for an item, 👎 and those against it (``Tal
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.digest.models import EditionKey
@@ -22,13 +22,20 @@ NEGATIVE = frozenset({DOWN, "💩", "🤮", "🤬", "😡", "🥱"})
 STATS_EDITIONS = 5  # editions /stats shows feedback for
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Tally:
     """What readers said: button votes and reactions (by emoji)."""
 
     up: int = 0
     down: int = 0
-    reactions: Counter[str] = field(default_factory=Counter)
+    reactions: Mapping[str, int] = field(default_factory=dict)
+
+    def __add__(self, other: Tally) -> Tally:
+        both = Counter(self.reactions) + Counter(other.reactions)
+        return Tally(self.up + other.up, self.down + other.down, dict(both))
+
+    def __bool__(self) -> bool:
+        return bool(self.up or self.down or self.reactions)
 
     @property
     def score(self) -> int:
@@ -40,8 +47,10 @@ class Tally:
         """``👍 3 · 👎 1 · 回应 ❤ 2 🔥 1`` (the buttons' votes, then the reactions)."""
         said = [f"{UP} {self.up}", f"{DOWN} {self.down}"]
         if self.reactions:
-            shown = " ".join(f"{e} {n}" for e, n in self.reactions.most_common())
-            said.append(t("feedback_reactions", lang, reactions=shown))
+            common = Counter(self.reactions).most_common()
+            said.append(
+                t("feedback_reactions", lang, reactions=" ".join(f"{e} {n}" for e, n in common))
+            )
         return " · ".join(said)
 
     def as_json(self) -> dict[str, object]:
@@ -49,44 +58,47 @@ class Tally:
                 "score": self.score}  # fmt: skip
 
 
-def tally_parts(rows: Iterable[Feedback]) -> dict[tuple[int, int], Tally]:
-    """(chat, part) → what its readers said. A channel's counts and its readers' own
-    reactions are never both sent for one message; if they were, the larger of each stands."""
+def _tally(rows: Iterable[Feedback]) -> Tally:
+    """What the rows of one part say. A channel's counts and its readers' own reactions are
+    never both sent for one message; if they were, the larger of each stands."""
+    votes: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    counted: Counter[str] = Counter()
+    for row in rows:
+        kind = {Source.BUTTON: votes, Source.REACTION: own}.get(row.source, counted)
+        kind[row.emoji] += row.amount
+    reactions = {e: max(own[e], counted[e]) for e in own | counted}
+    return Tally(votes[UP], votes[DOWN], reactions)
+
+
+def _parts(rows: Iterable[Feedback]) -> dict[tuple[int, int], tuple[Tally, tuple[int, ...]]]:
+    """(chat, part) → what its readers said, and the positions of the items it held."""
     by_part: dict[tuple[int, int], list[Feedback]] = defaultdict(list)
     for row in rows:
         by_part[(row.chat_id, row.part)].append(row)
-    tallies = {}
-    for where, found in by_part.items():
-        tally = Tally()
-        own: Counter[str] = Counter()
-        counted: Counter[str] = Counter()
-        for row in found:
-            if row.source is Source.BUTTON:
-                tally.up += row.amount * (row.emoji == UP)
-                tally.down += row.amount * (row.emoji == DOWN)
-            else:
-                (own if row.source is Source.REACTION else counted)[row.emoji] += row.amount
-        tally.reactions = Counter({e: max(own[e], counted[e]) for e in own | counted})
-        tallies[where] = tally
-    return tallies
+    return {where: (_tally(found), found[0].items) for where, found in by_part.items()}
 
 
-def _add(total: Tally, part: Tally) -> None:
-    total.up += part.up
-    total.down += part.down
-    total.reactions.update(part.reactions)
+@dataclass(frozen=True, slots=True)
+class EditionFeedback:
+    edition: EditionKey
+    label: str  # "series date #issue", as much as tells it apart
+    tally: Tally
 
 
-def _items_of(rows: Iterable[Feedback]) -> dict[tuple[int, int], tuple[int, ...]]:
-    return {(row.chat_id, row.part): row.items for row in rows}
+@dataclass(frozen=True, slots=True)
+class TopicFeedback:
+    key: str
+    name: str
+    tally: Tally
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
     """Feedback per edition (newest first) and per topic (the configured order)."""
 
-    editions: list[tuple[EditionKey, str, Tally]]  # key, "series date", what readers said
-    topics: list[tuple[str, str, Tally]]  # key, name, what readers said
+    editions: list[EditionFeedback]
+    topics: list[TopicFeedback]
 
 
 def report(
@@ -97,22 +109,18 @@ def report(
     names = store.series.series_names() if len(store.series.all_series()) > 1 else {}
     editions, by_topic = [], {topic.key: Tally() for topic in topics}
     for key in store.feedback.latest_editions(limit):
-        rows = store.feedback.of_editions([key])
-        tallies, items = tally_parts(rows), _items_of(rows)
-        total = Tally()
-        tags = store.index.edition_item_topics(key)
-        for where, tally in tallies.items():
-            _add(total, tally)
-            for topic in set().union(*(tags.get(p, set()) for p in items[where])):
-                if topic in by_topic:
-                    _add(by_topic[topic], tally)
-        name = names.get(key.series, "")
-        label = " ".join(x for x in (name, key.date.isoformat()) if x)
-        editions.append((key, f"{label} #{key.issue}" if key.issue else label, total))
+        tags, total = store.index.edition_item_topics(key), Tally()
+        for tally, items in _parts(store.feedback.of_editions([key])).values():
+            total += tally
+            for topic in set().union(*(tags.get(p, set()) for p in items)) & set(by_topic):
+                by_topic[topic] += tally
+        label = " ".join(x for x in (names.get(key.series, ""), key.date.isoformat()) if x)
+        editions.append(EditionFeedback(key, f"{label} #{key.issue}" if key.issue else label,
+                                        total))  # fmt: skip
     shown = [
-        (topic.key, topic.name_en if lang == "en" else topic.name_zh, by_topic[topic.key])
+        TopicFeedback(topic.key, topic.name_en if lang == "en" else topic.name_zh, said)
         for topic in topics
-        if by_topic[topic.key].up or by_topic[topic.key].down or by_topic[topic.key].reactions
+        if (said := by_topic[topic.key])
     ]
     return Report(editions, shown)
 
@@ -122,12 +130,12 @@ def report_lines(found: Report, lang: str) -> list[str]:
     if not found.editions:
         return [t("stats_feedback_none", lang)]
     lines = [t("stats_feedback", lang, n=len(found.editions))]
-    lines += [t("stats_feedback_edition", lang, edition=label, figures=tally.figures(lang))
-              for _, label, tally in found.editions]  # fmt: skip
+    lines += [t("stats_feedback_edition", lang, edition=e.label, figures=e.tally.figures(lang))
+              for e in found.editions]  # fmt: skip
     if found.topics:
         lines.append(t("stats_feedback_topics", lang))
-        lines += [t("stats_feedback_topic", lang, topic=name, figures=tally.figures(lang))
-                  for _, name, tally in found.topics]  # fmt: skip
+        lines += [t("stats_feedback_topic", lang, topic=f.name, figures=f.tally.figures(lang))
+                  for f in found.topics]  # fmt: skip
     return lines
 
 
@@ -136,9 +144,7 @@ def item_scores(store: Store, editions: Sequence[EditionKey]) -> dict[tuple[Edit
     the item (the weekly roundup ranks by it when ``push.roundup_rank = "feedback"``)."""
     scores: dict[tuple[EditionKey, int], int] = defaultdict(int)
     for key in editions:
-        rows = store.feedback.of_editions([key])
-        items = _items_of(rows)
-        for where, tally in tally_parts(rows).items():
-            for position in items[where]:
+        for tally, items in _parts(store.feedback.of_editions([key])).values():
+            for position in items:
                 scores[(key, position)] += tally.score
     return dict(scores)

@@ -68,7 +68,7 @@ def said(app: BotRunner) -> liked.Tally:
     """What readers said of the latest edition, as /stats counts it."""
     assert app.services is not None
     report = liked.report(store_of(app), app.services.config.topics, lang="zh")
-    return report.editions[0][2] if report.editions else liked.Tally()
+    return report.editions[0].tally if report.editions else liked.Tally()
 
 
 async def test_a_vote_counts_once_per_reader(
