@@ -3,7 +3,8 @@
 A weekly chat gets, once a week on its day at its push time, the items of the seven days
 before: everything in the topics it follows, or, when it follows everything, the top items
 of each topic (a digest puts its lead stories first, so "top" is the earliest position, the
-newest day first on a tie). Each item appears once, under its first topic, with its day
+newest day first on a tie; with ``push.roundup_rank = "feedback"`` what readers liked most
+comes first, liked.py). Each item appears once, under its first topic, with its day
 after the text. Each story appears once too: an item that tells the same story as one
 listed (``bot.search.stories.same_story``: another series or day retelling it) is not
 listed again; the one listed says "also in …" with the editions that told it too. The

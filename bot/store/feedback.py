@@ -200,7 +200,8 @@ class FeedbackStore(Repository):
     ) -> None:
         held = json.dumps(sorted(items))
         self.db.executemany(
-            f"INSERT INTO feedback ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constant
+            f"INSERT INTO feedback ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608 - constant
+            "ON CONFLICT DO NOTHING",  # a second instance recorded the same press at once
             [
                 (
                     chat_id,
