@@ -77,6 +77,7 @@ class LiveAlerts:
     database is read in the database's threads."""
 
     def __init__(self, alerts: list[Alert]) -> None:
+        alerts = live(alerts)
         self.index = AlertIndex(alerts)
         self.version = 0  # changes whenever the index does
         self._by_chat: dict[int, set[int]] = {}
@@ -108,9 +109,14 @@ class LiveAlerts:
         for chat_id in wanted:
             for alert_id in self._by_chat.pop(chat_id, set()):
                 self.index.remove(alert_id)
-            for alert in found.get(chat_id, []):
+            for alert in live(found.get(chat_id, [])):
                 self.index.add(alert)
                 self._by_chat.setdefault(chat_id, set()).add(alert.id)
+
+
+def live(alerts: list[Alert]) -> list[Alert]:
+    """The alerts that go out as they come (the others wait for their digest of alerts)."""
+    return [a for a in alerts if a.cadence == "now"]
 
 
 def _active_alerts(store: Store, chat_ids: list[int]) -> dict[int, list[Alert]]:

@@ -136,6 +136,7 @@ def send(sb: Sandbox, args: Args, *, method: str, **content: Any) -> JSON:
         thread_id=thread_id,
         reply_to=reply_to,
         reply_markup=markup,
+        silent=args.flag("disable_notification"),
         **content,
     )
     sb.counters.sent_messages += 1

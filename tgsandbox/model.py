@@ -146,6 +146,7 @@ class Message:
     document: JSON | None = None
     edit_date: int | None = None
     link_preview_disabled: bool = False
+    silent: bool = False  # sent with disable_notification: it arrives without a sound
     outgoing: bool = False
     deleted: bool = False
     reply_to: Message | None = None

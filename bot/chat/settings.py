@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.config import parse_hhmm, parse_timezone
+from bot.delivery.quiet import parse_quiet
 from bot.render.i18n import LANGUAGES, t, zone_name
 from bot.store.readers import FORMATS, Chat
 
@@ -217,6 +218,12 @@ def _previews_buttons(current: Current) -> Rows:
     return [[Button(t("button_previews", current.lang, state=state), "0" if on else "1")]]
 
 
+def _silent_buttons(current: Current) -> Rows:
+    on = current.chat.silent
+    state = t("on" if on else "off", current.lang)
+    return [[Button(t("button_silent", current.lang, state=state), "0" if on else "1")]]
+
+
 def _cadence_shown(current: Current) -> str:
     return t(f"cadence_{current.chat.cadence}", current.lang, **current.words())
 
@@ -293,6 +300,25 @@ SETTINGS: tuple[Setting, ...] = (
         shown=lambda c: t("on" if c.chat.previews else "off", c.lang),
         buttons=_previews_buttons,
         confirm=lambda c: "saved_previews_on" if c.chat.previews else "saved_previews_off",
+    ),
+    Setting(
+        "quiet",
+        ("免打扰", "quiet_hours"),
+        parse_quiet,
+        "HH:MM-HH:MM | off",
+        field="quiet",
+        shown=lambda c: c.chat.quiet or t("off", c.lang),
+        confirm=lambda c: "saved_quiet_on" if c.chat.quiet else "saved_quiet_off",
+    ),
+    Setting(
+        "silent",
+        ("静音",),
+        lambda value: SWITCH.get(value.lower()),
+        "on | off",
+        field="silent",
+        shown=lambda c: t("on" if c.chat.silent else "off", c.lang),
+        buttons=_silent_buttons,
+        confirm=lambda c: "saved_silent_on" if c.chat.silent else "saved_silent_off",
     ),
 )
 

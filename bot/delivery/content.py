@@ -110,6 +110,14 @@ class Parts:
             return Rendered(self._alert_parts(view, row, matches), view.content_hash)
         return await self.edition_parts(row.chat.id, SentAs.of(row.chat, row.scopes), key)
 
+    async def buttons(self, row: Delivery) -> InlineKeyboardMarkup | None:
+        """What goes under a delivery's last part: "send" / "hold" under an admin's preview."""
+        key = row.target.edition if row.kind == Kind.APPROVAL else None
+        if key is None:
+            return None
+        audience = await self.services.db.read(lambda store: store.broadcasts.audience())
+        return approval_markup(key, row.chat.language, chats=audience, held=False)
+
     async def edition_parts(
         self, chat_id: int, settings: SentAs, day: EditionKey, *, always: bool = False
     ) -> Rendered:

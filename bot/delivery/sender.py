@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.ext import ExtBot
 
 from bot.services import Services
@@ -30,11 +30,12 @@ from bot.store.faults import DatabaseError, describe
 from bot.store.lease import Fence, Fenced
 from bot.store.outbox import Delivery, Kind, Status
 
-from .content import Parts, approval_markup, feedback_markup
+from .content import Parts, feedback_markup
 from .corrections import correct, part_hash
 from .limiter import BROADCAST, Send, Withheld
 from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 from .outcomes import Do, Outcome, classify
+from .quiet import held_until, hold, send_options
 from .recording import Round, Sent, migrated, no_thread, part_sent, retry_now, take, take_paid
 
 log = logging.getLogger(__name__)
@@ -263,6 +264,9 @@ class Pusher:
             if outcome is not None:
                 await self.apply(row, row.chat.id, outcome)
             return
+        if (later := held_until(row, self.services.config, self.now())) is not None:
+            await db.write(partial(hold, row=row, until=later, now=self.now(), fence=self.fence))
+            return  # the chat's quiet hours: due again when they end
         rendered = await self.content.parts(row)
         parts, fence = rendered.parts, self.fence
         if not parts:
@@ -277,7 +281,7 @@ class Pusher:
         thread = row.chat.thread_id if row.chat.type == "supergroup" else None
         previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
         part = row.part
-        markup = await self._buttons(row)  # under the last part
+        markup = await self.content.buttons(row)  # under the last part
         votes = feedback_markup() if row.kind == Kind.EDITION else None  # under every part
         while part < len(parts) and self.may_send():
             try:
@@ -288,6 +292,7 @@ class Pusher:
                     link_preview_options=previews,
                     reply_markup=markup if part == len(parts) - 1 and markup else votes,
                     **await self._lane(),
+                    **send_options(row),
                 )
             except Withheld:  # halted while it waited for its turn: the row stays as it is
                 return
@@ -322,14 +327,6 @@ class Pusher:
             await db.write(partial(part_sent, row=row, sent=sent, at=at, fence=fence))
             self.services.metrics.message_sent(row.kind)
             self.services.runtime.sending(at, sent=1)
-
-    async def _buttons(self, row: Delivery) -> InlineKeyboardMarkup | None:
-        """What goes under a delivery's last part: "send" / "hold" under an admin's preview."""
-        key = row.target.edition if row.kind == Kind.APPROVAL else None
-        if key is None:
-            return None
-        audience = await self.services.db.read(lambda store: store.broadcasts.audience())
-        return approval_markup(key, row.chat.language, chats=audience, held=False)
 
     async def _lane(self) -> dict[str, Any]:
         """The paid broadcast lane when configured and under today's cap, else the free one."""

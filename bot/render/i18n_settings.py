@@ -13,6 +13,8 @@ SETTINGS: dict[str, dict[str, str]] = {
     "setting_lang": {"zh": "语言", "en": "Language"},
     "setting_format": {"zh": "格式", "en": "Format"},
     "setting_previews": {"zh": "链接预览", "en": "Link previews"},
+    "setting_quiet": {"zh": "免打扰时段", "en": "Quiet hours"},
+    "setting_silent": {"zh": "静音推送", "en": "Silent delivery"},
     "settings_hint": {
         "zh": "用按钮修改，或发送 /settings 名称 值，例如 /settings time 07:30、"
         "/settings tz Europe/Berlin",
@@ -86,6 +88,17 @@ SETTINGS: dict[str, dict[str, str]] = {
         "zh": "✅ 已改为每周回顾：每{day} {time} 送来一周要闻。",
         "en": "✅ Weekly it is: the week's roundup comes on {day} at {time}.",
     },
+    "saved_quiet_on": {
+        "zh": "✅ 免打扰时段 {value}（{tz}时间）：其间不推送，时段结束后送达。",
+        "en": "✅ Quiet hours {value} ({tz} time): what would come then comes when they end.",
+    },
+    "saved_quiet_off": {"zh": "✅ 免打扰时段已取消。", "en": "✅ Quiet hours off."},
+    "saved_silent_on": {
+        "zh": "✅ 静音推送已开启：推送和提醒不再响铃。",
+        "en": "✅ Silent delivery on: pushes and alerts arrive without a sound.",
+    },
+    "saved_silent_off": {"zh": "✅ 静音推送已关闭。", "en": "✅ Silent delivery off."},
+    "button_silent": {"zh": "🔕 静音推送：{state}", "en": "🔕 Silent delivery: {state}"},
     "button_previews": {"zh": "🔗 链接预览：{state}", "en": "🔗 Link previews: {state}"},
     "button_format": {"zh": "📰 格式：{format}", "en": "📰 Format: {format}"},
     # time zones by the names readers know them by

@@ -17,7 +17,7 @@ ALL = "all"  # the subscription scope for the whole edition
 CHAT_COLUMNS = frozenset(
     ("id", "type", "title", "language", "timezone", "push_time", "thread_id", "format",
      "previews", "active", "inactive_reason", "created_at", "updated_at", "cadence", "week_day",
-     "cadence_since")
+     "cadence_since", "quiet", "silent")
 )  # fmt: skip
 # What moves to a group's new id when it becomes a supergroup: each table with the columns
 # that, beside chat_id, make a row unique in it (none: every row moves).
@@ -47,6 +47,8 @@ def chat_from_row(row: dict[str, Any]) -> Chat:
         inactive_reason=row["inactive_reason"] or "",
         cadence=row.get("cadence") or "daily",
         week_day=row.get("week_day") or 0,
+        quiet=row.get("quiet") or "",
+        silent=bool(row.get("silent")),
     )
 
 
@@ -297,14 +299,22 @@ class ChatStore(Repository):
 
     # -- alerts ---------------------------------------------------------------------------
 
-    def add_alert(self, chat_id: int, terms: tuple[str, ...], excluded: tuple[str, ...]) -> Alert:
+    def add_alert(
+        self,
+        chat_id: int,
+        terms: tuple[str, ...],
+        excluded: tuple[str, ...],
+        *,
+        any_of: tuple[tuple[str, ...], ...] = (),
+    ) -> Alert:
         now = stamp(self.now())
+        groups = json.dumps([list(g) for g in any_of], ensure_ascii=False)
         cur = self.db.execute(
-            "INSERT INTO alerts (chat_id, terms, excluded, created_at) VALUES (?, ?, ?, ?)"
-            " RETURNING id",
-            [chat_id, json.dumps(terms, ensure_ascii=False), json.dumps(excluded), now],
+            "INSERT INTO alerts (chat_id, terms, excluded, any_of, created_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            [chat_id, json.dumps(terms, ensure_ascii=False), json.dumps(excluded), groups, now],
         )
-        return Alert(int(cur.fetchone()[0]), chat_id, terms, excluded)
+        return Alert(int(cur.fetchone()[0]), chat_id, terms, excluded, any_of)
 
     def alerts(self, chat_id: int | None = None) -> list[Alert]:
         """A chat's alerts (or every alert of every active chat) in creation order."""
@@ -318,11 +328,12 @@ class ChatStore(Repository):
         return [_alert(r) for r in rows]
 
     def alert_owners(self) -> dict[int, frozenset[int]]:
-        """The alert ids of each active chat that has alerts (what the live index should
-        hold: an alert's terms never change, it is added or deleted)."""
+        """The alert ids of each active chat that has alerts sent as they come (what the live
+        index should hold: an alert's terms never change, it is added or deleted; a change of
+        cadence reloads the chat)."""
         rows = self.db.execute(
             "SELECT a.chat_id, a.id FROM alerts a JOIN chats c ON c.id = a.chat_id "
-            "WHERE c.active = 1"
+            "WHERE c.active = 1 AND a.cadence = 'now'"
         ).fetchall()
         owners: dict[int, set[int]] = {}
         for chat_id, alert_id in rows:
@@ -371,4 +382,6 @@ def _alert(row: dict[str, Any]) -> Alert:
         chat_id=row["chat_id"],
         terms=tuple(json.loads(row["terms"])),
         excluded=tuple(json.loads(row["excluded"])),
+        any_of=tuple(tuple(g) for g in json.loads(row.get("any_of") or "[]")),
+        cadence=row.get("cadence") or "now",
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .alert_cadence import AlertCadenceStore
 from .alert_feeds import AlertFeedStore
 from .approvals import ApprovalStore
 from .broadcasts import BroadcastStore
@@ -110,6 +111,7 @@ class Store:
         self.page_logins = PageLoginStore(db, now)
         self.page_figures = PageFigureStore(db, now)
         self.feedback = FeedbackStore(db, now)
+        self.alert_cadence = AlertCadenceStore(db, now)
         self.feeds = FeedStore(
             db, now, editions=self.editions, series=self.series, approvals=self.approvals
         )

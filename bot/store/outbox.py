@@ -333,4 +333,6 @@ _CHAT_COLUMNS = (
     "previews",
     "active",
     "inactive_reason",
+    "quiet",
+    "silent",
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .alert_cadence import alert_cadence_columns
 from .alert_feeds import alert_feed_tokens
 from .claims import claims_column
 from .engines import Sql
@@ -30,4 +31,5 @@ BOTH: tuple[tuple[str, Migration], ...] = (
     ("0028_item_stories", story_column),
     ("0029_page_logins", page_logins_table),
     ("0030_feedback_votes", feedback_table),
+    ("0031_quiet_alerts", alert_cadence_columns),
 )

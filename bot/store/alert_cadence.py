@@ -1,0 +1,89 @@
+"""How a chat wants its alerts: each alert's cadence and ``OR`` groups, the chat's quiet hours
+and silent delivery (part of the store; alerts themselves are ``chats``').
+
+An alert goes out ``now`` (with the edition, the default), or in a ``daily`` or ``weekly``
+digest of alerts (``bot.delivery.alert_digest``). Its ``any_of`` groups are the ``OR`` parts
+of its query (``储能 OR 氢能``): one term of each group must occur, besides every term.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import NamedTuple
+
+from .chats import chat_from_row
+from .engines import Sql
+from .readers import Alert, Chat
+from .repository import Repository
+
+
+class AlertCadence(StrEnum):
+    """When a chat gets an alert's matches."""
+
+    NOW = "now"  # as it comes: with the edition (an alert message for what it does not hold)
+    DAILY = "daily"  # one digest of alerts at the chat's push time
+    WEEKLY = "weekly"  # one digest of alerts a week, on the chat's roundup day
+
+
+def alert_cadence_columns(db: Sql) -> None:
+    """Migration 0031_quiet_alerts (both engines): an alert's cadence (every existing one goes
+    out as it comes, as before) and ``OR`` groups (none: an existing alert keeps meaning what
+    it meant); a chat's quiet hours ("" = none) and silent delivery (off)."""
+    db.execute("ALTER TABLE alerts ADD COLUMN cadence TEXT NOT NULL DEFAULT 'now'")
+    db.execute("ALTER TABLE alerts ADD COLUMN any_of TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE chats ADD COLUMN quiet TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE chats ADD COLUMN silent BIGINT NOT NULL DEFAULT 0")
+
+
+def any_of_json(groups: Sequence[Sequence[str]]) -> str:
+    return json.dumps([list(g) for g in groups], ensure_ascii=False)
+
+
+def any_of_of(text: str | None) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(g) for g in json.loads(text or "[]"))
+
+
+class DigestChat(NamedTuple):
+    """A chat with alerts of one digest cadence, and those alerts."""
+
+    chat: Chat
+    alerts: tuple[Alert, ...]
+
+
+class AlertCadenceStore(Repository):
+    """A repository of the Store."""
+
+    def set_cadence(self, chat_id: int, alert_id: int, cadence: AlertCadence) -> bool:
+        """Change one of this chat's alerts' cadence; False when it is not this chat's."""
+        cur = self.db.execute(
+            "UPDATE alerts SET cadence = ? WHERE id = ? AND chat_id = ?",
+            [cadence, alert_id, chat_id],
+        )
+        return cur.rowcount > 0
+
+    def digest_chats(self, cadence: AlertCadence) -> list[DigestChat]:
+        """Every active chat with alerts of this digest cadence, with them (by chat id)."""
+        rows = self.db.query(
+            "SELECT a.id AS alert_id, a.terms, a.excluded, a.any_of, a.cadence AS alert_cadence, "
+            "c.* FROM alerts a JOIN chats c ON c.id = a.chat_id "
+            "WHERE c.active = 1 AND a.cadence = ? ORDER BY c.id, a.id",
+            [cadence],
+        )
+        chats: dict[int, DigestChat] = {}
+        for row in rows:
+            alert = Alert(
+                id=row["alert_id"],
+                chat_id=row["id"],
+                terms=tuple(json.loads(row["terms"])),
+                excluded=tuple(json.loads(row["excluded"])),
+                any_of=any_of_of(row["any_of"]),
+                cadence=row["alert_cadence"],
+            )
+            found = chats.get(alert.chat_id)
+            if found is None:
+                chats[alert.chat_id] = DigestChat(chat_from_row(row), (alert,))
+            else:
+                chats[alert.chat_id] = DigestChat(found.chat, (*found.alerts, alert))
+        return list(chats.values())
