@@ -1,12 +1,14 @@
 """The /search query language (pure): parse a reader's query, turn it into FTS5 MATCH text.
 
-``储能 绿证`` (every word), ``"exact phrase"`` / “…” / 「…」, ``-煤炭`` and ``-"a phrase"``
-(exclude), ``2024-01`` (a month), ``2024-01-08`` (a day), ``2024-01-01..2024-03-31`` (either
-side may be left open, months work too), ``since:2024-01-01``, ``until:2024-03`` (dates),
-``#topic`` (a topic key or name, returned as written, normalised: the caller maps it),
-``dup:all`` (every hit shown: hits telling a story a hit above them told are not folded).
-Everything else is literal text: FTS5 syntax (``AND``, ``NEAR``, ``*``, ``(``, ``:``, ``+``…)
-means nothing here and is never passed to FTS5 outside a quoted string. Words are split at
+``储能 绿证`` (every word), ``储能 OR 氢能`` (either: ``OR`` in capitals joins the words on
+its sides, so ``a OR b c`` is (a or b) and c), ``"exact phrase"`` / “…” / 「…」, ``-煤炭``
+and ``-"a phrase"`` (exclude), ``2024-01`` (a month), ``2024-01-08`` (a day),
+``2024-01-01..2024-03-31`` (either side may be left open, months work too),
+``since:2024-01-01``, ``until:2024-03`` (dates), ``#topic`` (a topic key or name, returned as
+written, normalised: the caller maps it), ``dup:all`` (every hit shown: hits telling a story
+a hit above them told are not folded). Everything else is literal text: FTS5 syntax
+(``AND``, ``NEAR``, ``or`` in lower case, ``*``, ``(``, ``:``, ``+``…) means nothing here and
+is never passed to FTS5 outside a quoted string. Words are split at
 whitespace only; a word keeps its punctuation (``c++``, ``74.9gwh``). A word with no letter,
 digit or CJK character (``*``, ``🔥``) is dropped.
 
@@ -33,6 +35,8 @@ _DATE = rf"(?:{_DAY}|{_MONTH})"
 _RANGE = re.compile(rf"({_DATE})?\.\.({_DATE})?")
 _SINCE_UNTIL = re.compile(r"(since|until):(.*)")
 _SPACE = re.compile(r"\s+")
+_OR = re.compile(r"(?<!\S)OR(?!\S)")  # a bare OR in capitals, before normalize folds case
+OR_MARK = "∨"  # what a bare OR becomes: normalize keeps it, and it is one word on its own
 
 
 class QueryError(ValueError):
@@ -57,22 +61,26 @@ class Query:
     until: dt.date | None = None
     topics: tuple[str, ...] = ()
     series: tuple[str, ...] = ()  # series:NAME, as written (the caller maps it)
+    any_of: tuple[tuple[str, ...], ...] = ()  # ``a OR b``: one term of each group required
     every_story: bool = False  # dup:all: duplicates of a story shown, not folded
 
     @property
     def has_text(self) -> bool:
         """True when rows must contain some term (not a browse by date/topic)."""
-        return bool(self.terms)
+        return bool(self.terms or self.any_of)
 
     def matches(self, normalized_text: str) -> bool:
-        """Exactly the text condition: every term occurs, no excluded term does."""
-        return all(contains(normalized_text, t) for t in self.terms) and not any(
-            contains(normalized_text, t) for t in self.excluded
+        """Exactly the text condition: every term occurs, one of each group, no excluded."""
+        return (
+            all(contains(normalized_text, t) for t in self.terms)
+            and all(any(contains(normalized_text, t) for t in g) for g in self.any_of)
+            and not any(contains(normalized_text, t) for t in self.excluded)
         )
 
     def spans(self, normalized_text: str) -> list[tuple[int, int]]:
         """Where the terms occur (merged, sorted): offsets for bold in the original text."""
-        return merge_spans([s for t in self.terms for s in find(normalized_text, t)])
+        every = [*self.terms, *(t for g in self.any_of for t in g)]
+        return merge_spans([s for t in every for s in find(normalized_text, t)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +99,27 @@ class FtsPlan:
     exact: bool
     terms: tuple[Phrase, ...] = ()  # the phrases behind ``match``, every one required
     excluded: tuple[Phrase, ...] = ()  # the exclusions SQL may apply (exact ones), none allowed
+    any_of: tuple[tuple[Phrase, ...], ...] = ()  # one phrase of each group required
 
 
 def fts_plan(query: Query) -> FtsPlan:
     """The FTS5 MATCH strings for a query; every user string is inside FTS5 double quotes."""
     positive = [p for p in map(term_phrase, query.terms) if p is not None]
     negative = [p for p in map(term_phrase, query.excluded) if p is not None]
-    exact = all(p.exact for p in positive) and all(p.exact for p in negative)
+    groups = [tuple(p for p in map(term_phrase, g) if p is not None) for g in query.any_of]
+    groups = [g for g in groups if g]
+    exact = all(p.exact for p in [*positive, *negative, *(p for g in groups for p in g)])
     # an inexact exclusion in SQL could drop a row that does not contain it: residual only
     sure = [p.fts() for p in negative if p.exact]
-    phrases = {"terms": tuple(positive), "excluded": tuple(p for p in negative if p.exact)}
-    if not positive:
+    phrases = {
+        "terms": tuple(positive),
+        "excluded": tuple(p for p in negative if p.exact),
+        "any_of": tuple(groups),
+    }
+    if not positive and not groups:
         return FtsPlan(None, " OR ".join(sure) or None, exact, **phrases)
-    match = " AND ".join(p.fts() for p in positive)
+    either = [f"({' OR '.join(p.fts() for p in g)})" for g in groups]
+    match = " AND ".join([*(p.fts() for p in positive), *either])
     if sure:
         match = f"({match}) NOT ({' OR '.join(sure)})"
     return FtsPlan(match, None, exact, **phrases)
@@ -122,10 +138,13 @@ def parse_query(text: str) -> Query:
     """Parse a /search query; raises QueryError (never anything else) for unusable input."""
     if len(text.strip()) > MAX_QUERY_CHARS:
         raise QueryError("too_long")
-    cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in normalize(text))
+    marked = normalize(_OR.sub(OR_MARK, text))
+    cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in marked)
     if not cleaned.strip():
         raise QueryError("empty")
-    terms: list[str] = []
+    clauses: list[list[str]] = []  # the required terms, each with its OR alternatives
+    last: list[str] | None = None  # the clause of the term before (an OR extends it)
+    either = False  # the word before was OR
     excluded: list[str] = []
     topics: list[str] = []
     series: list[str] = []
@@ -133,6 +152,13 @@ def parse_query(text: str) -> Query:
     until: dt.date | None = None
     every_story = False
     for negative, quoted, word in _words(cleaned):
+        if quoted:
+            word = word.replace(OR_MARK, "or")  # a quoted OR is a word of the phrase
+        elif word == OR_MARK and not negative:
+            either = last is not None  # joins the terms on its sides (alone, it means nothing)
+            continue
+        joined, either, before = either, False, last
+        last = None
         if not quoted and not negative:
             if word.lower() in EVERY_STORY_WORDS:
                 every_story = True
@@ -149,14 +175,32 @@ def parse_query(text: str) -> Query:
                 since = _later(since, window[0])
                 until = _earlier(until, window[1])
                 continue
-        if any(True for _ in runs(word)):  # something searchable
-            _add(excluded if negative else terms, word)
+        if not any(True for _ in runs(word)):  # nothing searchable
+            continue
+        if negative:
+            _add(excluded, word)
+        elif joined and before is not None:
+            _add(before, word)
+            last = before
+        else:
+            last = [word]
+            if last not in clauses:  # else required already: an OR with it adds nothing
+                clauses.append(last)
     if since is not None and until is not None and since > until:
         raise QueryError("bad_range")
+    terms = [c[0] for c in clauses if len(c) == 1]
+    groups = tuple(tuple(c) for c in clauses if len(c) > 1)
     query = Query(
-        tuple(terms), tuple(excluded), since, until, tuple(topics), tuple(series), every_story
+        tuple(terms),
+        tuple(excluded),
+        since,
+        until,
+        tuple(topics),
+        tuple(series),
+        any_of=groups,
+        every_story=every_story,
     )
-    if not (terms or excluded or topics or since or until or series):
+    if not (terms or groups or excluded or topics or since or until or series):
         raise QueryError("no_terms")
     return query
 

@@ -55,6 +55,7 @@ class Filters:
     topics: tuple[str, ...] = ()
     series: frozenset[int] = frozenset()  # editions of these series only (empty: any)
     residual: Callable[[str], bool] | None = None  # on normalize(body)
+    any_of: tuple[tuple[Phrase, ...], ...] = ()  # ``a OR b``: one phrase of each group
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +212,7 @@ class SearchStore(Repository):
 
     def _match(self, f: Filters) -> str:
         """The index's expression for text, exclusions and topics (every string quoted)."""
-        return self.text.expression(f.terms, f.excluded, f.topics)
+        return self.text.expression(f.terms, f.excluded, f.topics, any_of=f.any_of)
 
     def _select(self, what: str, within: str = "", *, match: str | None = None) -> str:
         """``SELECT what`` of the index rows that match (parameters: the expression, the

@@ -70,6 +70,7 @@ def filters_for(query: Query, topics: Sequence[Topic], series: Sequence[Series] 
     return Filters(
         terms=plan.terms,
         excluded=plan.excluded,
+        any_of=plan.any_of,
         since=query.since,
         until=query.until,
         topics=topic_keys(query.topics, topics),

@@ -50,17 +50,25 @@ class TextIndex:
     refreshes_itself: bool  # an item's changed text is indexed again by the database
 
     def expression(
-        self, terms: Sequence[Phrase], excluded: Sequence[Phrase], topics: Sequence[str]
+        self,
+        terms: Sequence[Phrase],
+        excluded: Sequence[Phrase],
+        topics: Sequence[str],
+        *,
+        any_of: Sequence[Sequence[Phrase]] = (),
     ) -> str:
-        """Every term, one of the topics (when any), none of the excluded phrases."""
+        """Every term, one phrase of each ``any_of`` group, one of the topics (when any),
+        none of the excluded phrases."""
         if self.engine is Engine.SQLITE:
-            match = " AND ".join(p.fts() for p in terms) or _fts(EVERY)
+            either = [f"({' OR '.join(p.fts() for p in g)})" for g in any_of]
+            match = " AND ".join([*(p.fts() for p in terms), *either]) or _fts(EVERY)
             if topics:
                 match = f"({match}) AND ({' OR '.join(_fts(topic_token(t)) for t in topics)})"
             if excluded:
                 match = f"({match}) NOT ({' OR '.join(p.fts() for p in excluded)})"
             return match
-        parts = [p.tsquery() for p in terms] or [lexeme(EVERY)]
+        groups = [_all([p.tsquery() for p in g], "|") for g in any_of]
+        parts = [*(p.tsquery() for p in terms), *groups] or [lexeme(EVERY)]
         if topics:
             parts.append(_all([lexeme(topic_token(t)) for t in topics], "|"))
         if excluded:

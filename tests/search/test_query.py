@@ -74,6 +74,7 @@ def queries() -> list[str]:
         *("ai芯片", "74.9gwh", "9gwh", "4.9", "2024", "024", "mw", "w", "15", "5"),
         *("儲能", "綠證", "碳市場", "ＣＣＥＲ", "５Ｇ基站", "ＡＩ", "新能源汽车", "能源电池"),
         *("储能 -电池", "绿证 ai", '"ai 芯片"', "碳 -碳市场", "市场 2024 -“绿电”", "电 ai -mw"),
+        *("储能 OR 绿证", "ai OR 5g -mw", '"ai 芯片" OR 碳市场 2024', "碳 OR gwh OR 電池 -储能"),
     ]
     found = [*han_chars, *HAN_WORDS, *LATIN_WORDS, *NUMBERS, *fixed, *substrings]
     return [q for q in dict.fromkeys(found) if re.search(r"\w", q)]  # not only punctuation
@@ -268,7 +269,7 @@ def test_hostile_queries_never_break_search(text: str) -> None:
         "'; DROP TABLE items; --",
         '"unclosed 储能',
         "c++ -(煤炭)",
-        "储能 OR NOT",
+        "储能 or NOT",
     ],
 )
 def test_fts5_syntax_is_literal_text(text: str, fts: sqlite3.Connection) -> None:
@@ -286,6 +287,25 @@ def test_words_are_anded_phrases_and_exclusions() -> None:
     assert q.excluded == ("煤炭", "焦化 厂")
     assert q.matches("新型储能与绿色 债券")
     assert not q.matches("储能 绿色 债券 煤炭")
+
+
+def test_or_in_capitals_joins_the_words_on_its_sides() -> None:
+    """`储能 OR 氢能 政策` needs 政策 and either; a quoted or lower-case or is a word."""
+    q = parse_query('储能 OR 氢能 OR "绿色 债券" 政策 -煤炭')
+    assert q.any_of == (("储能", "氢能", "绿色 债券"),)
+    assert q.terms == ("政策",)
+    assert q.matches("氢能政策") and q.matches("绿色 债券政策") and not q.matches("储能")
+    assert not q.matches("储能政策 煤炭")
+    assert parse_query('"储能 OR 氢能"').terms == ("储能 or 氢能",)
+    assert parse_query("储能 or 氢能").terms == ("储能", "or", "氢能")
+    assert parse_query("储能 OR").terms == ("储能",)
+
+
+def test_or_is_searched_as_either(fts: sqlite3.Connection) -> None:
+    """The FTS5 plan of an OR query finds exactly the rows Query.matches keeps."""
+    for text in ("储能 OR 氢能", "储能 OR 绿证 -煤炭", '光伏 OR "绿色 债券" 政策', "a OR c++"):
+        query = parse_query(text)
+        check(query, sqlite_rows(fts, fts_plan(query)))
 
 
 def test_terms_are_normalised_and_deduplicated() -> None:
