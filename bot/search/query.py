@@ -110,19 +110,16 @@ def fts_plan(query: Query) -> FtsPlan:
     groups = [g for g in groups if g]
     exact = all(p.exact for p in [*positive, *negative, *(p for g in groups for p in g)])
     # an inexact exclusion in SQL could drop a row that does not contain it: residual only
-    sure = [p.fts() for p in negative if p.exact]
-    phrases = {
-        "terms": tuple(positive),
-        "excluded": tuple(p for p in negative if p.exact),
-        "any_of": tuple(groups),
-    }
+    certain = tuple(p for p in negative if p.exact)
+    sure = [p.fts() for p in certain]
+    terms, any_of = tuple(positive), tuple(groups)
     if not positive and not groups:
-        return FtsPlan(None, " OR ".join(sure) or None, exact, **phrases)
+        return FtsPlan(None, " OR ".join(sure) or None, exact, terms, certain, any_of)
     either = [f"({' OR '.join(p.fts() for p in g)})" for g in groups]
     match = " AND ".join([*(p.fts() for p in positive), *either])
     if sure:
         match = f"({match}) NOT ({' OR '.join(sure)})"
-    return FtsPlan(match, None, exact, **phrases)
+    return FtsPlan(match, None, exact, terms, certain, any_of)
 
 
 def match_expression(query: Query) -> str | None:
