@@ -14,25 +14,34 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.ops.feeds import feed_base
 from bot.render.buttons import BadCallback, Press, encode
 from bot.render.feeds import FeedFormat, FeedKind, feed_path
+from bot.search.query import QueryError, parse_query
 from bot.search.textnorm import normalize
 from bot.services import BotContext
+from bot.store.alert_cadence import AlertCadence
 from bot.store.database import Store
 from bot.store.readers import Alert, Chat
 
 from .context import chat_of, reply, say
 
 MIN_TERM, MAX_TERM = 2, 40  # characters; one Han character is a term too (氢, 煤, 碳)
-MAX_TERMS = 5  # words in one alert (all must appear)
+MAX_TERMS = 5  # words in one alert (every term, every OR alternative)
 MAX_ALERTS = 20  # alerts in one chat
-_QUOTES = "\"'“”‘’「」"
+CADENCE_WORDS = frozenset({"cadence", "频率"})  # cadence:daily chooses how the alert comes
+CADENCES = {"now": AlertCadence.NOW, "即时": AlertCadence.NOW, "daily": AlertCadence.DAILY}
+CADENCES |= {"每日": AlertCadence.DAILY, "weekly": AlertCadence.WEEKLY}
+CADENCES |= {"每周": AlertCadence.WEEKLY}
+NEXT_CADENCE = {c: list(AlertCadence)[(n + 1) % 3] for n, c in enumerate(AlertCadence)}
 
 
 @dataclass(frozen=True, slots=True)
 class AlertSpec:
-    """A parsed /alert: the terms that must appear and those that must not (normalised)."""
+    """A parsed /alert: the terms that must appear, its ``OR`` groups, those that must not
+    (normalised), and how it comes."""
 
     terms: tuple[str, ...]
     excluded: tuple[str, ...]
+    any_of: tuple[tuple[str, ...], ...] = ()
+    cadence: AlertCadence = AlertCadence.NOW
 
 
 class AlertInputError(ValueError):
@@ -50,28 +59,41 @@ def is_han(word: str) -> bool:
 
 
 def parse_alert(args: list[str]) -> AlertSpec:
-    """``储能 电池 -煤炭`` → terms (储能, 电池), excluded (煤炭); raises AlertInputError."""
-    terms: list[str] = []
-    excluded: list[str] = []
-    for raw in args:
-        negative = raw[:1] in "-－"
-        word = normalize(raw[1:] if negative else raw).strip(_QUOTES).strip()
-        if not word and negative:
-            continue
+    """``储能 电池 -煤炭`` → terms (储能, 电池), excluded (煤炭); ``储能 OR 氢能`` → one group;
+    ``"绿色 债券"`` → one phrase: /search's query language (``parse_query``), words only, and
+    ``cadence:daily`` / ``cadence:weekly``; raises AlertInputError."""
+    cadence, words = AlertCadence.NOW, []
+    for arg in args:
+        head, colon, value = normalize(arg).replace("：", ":").partition(":")
+        if colon and head in CADENCE_WORDS:
+            if value not in CADENCES:
+                raise AlertInputError("alert_bad_cadence", value=value[:20])
+            cadence = CADENCES[value]
+        else:
+            words.append(arg)
+    try:
+        query = parse_query(" ".join(words))
+    except QueryError:
+        raise AlertInputError("alert_usage") from None
+    if query.since or query.until or query.topics or query.series:
+        raise AlertInputError("alert_filters")
+    positive = [*query.terms, *(t for g in query.any_of for t in g)]
+    for word in [*positive, *query.excluded]:
         if not (MIN_TERM <= len(word) <= MAX_TERM or is_han(word)):
-            raise AlertInputError("alert_term_length", term=(word or raw)[: MAX_TERM + 5])
-        target = excluded if negative else terms
-        if word not in target:
-            target.append(word)
-    if not terms:
+            raise AlertInputError("alert_term_length", term=word[: MAX_TERM + 5])
+    if not positive:
         raise AlertInputError("alert_usage")
-    if len(terms) + len(excluded) > MAX_TERMS * 2 or len(terms) > MAX_TERMS:
+    if len(positive) > MAX_TERMS or len(query.excluded) > MAX_TERMS:
         raise AlertInputError("alert_too_many_terms", n=MAX_TERMS)
-    return AlertSpec(tuple(terms), tuple(excluded))
+    return AlertSpec(query.terms, query.excluded, query.any_of, cadence)
 
 
 def _same(alert: Alert, spec: AlertSpec) -> bool:
-    return set(alert.terms) == set(spec.terms) and set(alert.excluded) == set(spec.excluded)
+    return (
+        set(alert.terms) == set(spec.terms)
+        and set(alert.excluded) == set(spec.excluded)
+        and {frozenset(g) for g in alert.any_of} == {frozenset(g) for g in spec.any_of}
+    )
 
 
 async def add_alert(update: Update, context: BotContext, chat: Chat, spec: AlertSpec) -> None:
@@ -85,7 +107,11 @@ async def add_alert(update: Update, context: BotContext, chat: Chat, spec: Alert
         await reply(update, context, say("alert_duplicate", lang, label=alert.label()))
         return
     await services.alerts_changed(chat.id)
-    await reply(update, context, say("alert_added", lang, label=alert.label()))
+    text = say("alert_added", lang, label=alert.label())
+    if spec.cadence != AlertCadence.NOW:
+        cadence = say(f"alert_cadence_{spec.cadence}", lang)
+        text += "\n" + say("alert_cadence_line", lang, cadence=cadence)
+    await reply(update, context, text)
 
 
 def _add(store: Store, chat_id: int, spec: AlertSpec) -> tuple[Alert | None, str]:
@@ -97,7 +123,10 @@ def _add(store: Store, chat_id: int, spec: AlertSpec) -> tuple[Alert | None, str
             return duplicate, "duplicate"
         if len(existing) >= MAX_ALERTS:
             return None, "limit"
-        return store.chats.add_alert(chat_id, spec.terms, spec.excluded), "added"
+        alert = store.chats.add_alert(chat_id, spec.terms, spec.excluded, any_of=spec.any_of)
+        if spec.cadence != AlertCadence.NOW:
+            store.alert_cadence.set_cadence(chat_id, alert.id, spec.cadence)
+        return alert, "added"
 
 
 async def cmd_alert(update: Update, context: BotContext) -> None:
@@ -133,6 +162,8 @@ async def _alerts_view(context: BotContext, chat: Chat) -> tuple[str, InlineKeyb
     rows = []
     for n, alert in enumerate(alerts, 1):
         label = html.escape(alert.label(), quote=False)
+        if alert.cadence != AlertCadence.NOW:
+            label += " · " + say(f"alert_cadence_{alert.cadence}", chat.language)
         token = shares.get(alert.id)
         if token is None:
             lines.append(f"{n}. {label}")
@@ -152,7 +183,14 @@ async def _alerts_view(context: BotContext, chat: Chat) -> tuple[str, InlineKeyb
             say(key, chat.language, n=n),
             callback_data=encode("alsh", alert.id, "off" if token else "on"),
         )
-        rows.append([remove, toggle])
+        cadence = AlertCadence(alert.cadence)
+        follows = NEXT_CADENCE[cadence]
+        name = say(f"alert_cadence_{cadence}", chat.language)
+        timing = InlineKeyboardButton(
+            say("alert_cadence_button", chat.language, n=n, cadence=name),
+            callback_data=encode("alc", alert.id, follows),
+        )
+        rows.append([remove, toggle, timing])
     if shares:
         lines.append(say("alert_share_note", chat.language))
     return "\n".join(lines), InlineKeyboardMarkup(rows)
@@ -203,6 +241,34 @@ async def on_alert_share(update: Update, context: BotContext, press: Press, chat
         await query.edit_message_text(text, reply_markup=markup)
 
 
+async def on_alert_cadence(update: Update, context: BotContext, press: Press, chat: Chat) -> None:
+    """⏱: how one of this chat's alerts comes — as it comes, in the daily digest of alerts, in
+    the weekly one (each press the next)."""
+    try:
+        cadence = AlertCadence(press.args[1])
+    except ValueError:
+        raise BadCallback("which cadence?") from None
+    alert_id, services = press.int_arg(0), context.bot_data.services
+    found = await services.db.write(lambda store: _set_cadence(store, chat.id, alert_id, cadence))
+    if found is None:
+        raise BadCallback("not this chat's alert")
+    await services.alerts_changed(chat.id)  # the live index holds the "now" ones only
+    query = update.callback_query
+    if query is not None:
+        name = say(f"alert_cadence_{cadence}", chat.language)
+        await query.answer(say("alert_cadence_saved", chat.language, label=found.label(),
+                               cadence=name))  # fmt: skip
+        text, markup = await _alerts_view(context, chat)
+        await query.edit_message_text(text, reply_markup=markup)
+
+
+def _set_cadence(store: Store, chat_id: int, alert_id: int, cadence: AlertCadence) -> Alert | None:
+    with store.transaction():
+        if not store.alert_cadence.set_cadence(chat_id, alert_id, cadence):
+            return None
+        return store.chats.get_alert(alert_id)
+
+
 async def copy_shared_alert(update: Update, context: BotContext, chat: Chat, token: str) -> None:
     """The ``alert-<token>`` deep link: add the same terms to this chat — only for an alert
     its owner chose to share (a number, or a token that was withdrawn, finds nothing)."""
@@ -210,4 +276,5 @@ async def copy_shared_alert(update: Update, context: BotContext, chat: Chat, tok
     if shared is None:
         await reply(update, context, say("alert_shared_missing", chat.language))
         return
-    await add_alert(update, context, chat, AlertSpec(shared.terms, shared.excluded))
+    spec = AlertSpec(shared.terms, shared.excluded, shared.any_of)
+    await add_alert(update, context, chat, spec)

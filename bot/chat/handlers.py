@@ -151,6 +151,7 @@ BUTTONS: dict[str, ButtonCallback] = {
     "set": preferences.on_setting_button,
     "alx": alerting.on_alert_delete,
     "alsh": alerting.on_alert_share,
+    "alc": alerting.on_alert_cadence,
     "sr": searching.on_search_page,
     "bc": admin.on_broadcast_button,
     "ss": choosing.on_series_button,

@@ -36,6 +36,7 @@ ACTIONS: dict[str, Action] = {
     "tpall": Action(0, manages=True),  # follow everything again
     "alx": Action(1, manages=True),  # delete an alert: its id
     "alsh": Action(2, manages=True),  # share an alert by link, or stop: (its id, "on" / "off")
+    "alc": Action(2, manages=True),  # how an alert comes: (its id, "now" / "daily" / "weekly")
     "set": Action(2, manages=True),  # a setting and its value: ("lang", "en"), ("tz", "3") …
     "ch": Action(2),  # a managed channel: (channel id, action); the handler checks the owner
     "sr": Action(2),  # a search page: (query id, cursor)

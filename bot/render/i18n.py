@@ -9,6 +9,7 @@ raises ``KeyError``.
 from __future__ import annotations
 
 from .i18n_admin import ADMIN
+from .i18n_alerts import ALERTS
 from .i18n_feedback import FEEDBACK
 from .i18n_search import SEARCH
 from .i18n_settings import SETTINGS, zone_key
@@ -115,10 +116,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # alerts
     "alert_usage": {
-        "zh": "用法：/alert 关键词 [-排除词]，例如 /alert 储能 -煤炭"
-        "（每个词 2–40 个字符，一个汉字也可以）",
-        "en": "Usage: /alert TERMS [-EXCLUDED], e.g. /alert storage -coal "
-        "(2–40 characters a term, or one Chinese character)",
+        "zh": "用法：/alert 关键词 [-排除词]，例如 /alert 储能 -煤炭、/alert 储能 OR 氢能、"
+        '/alert "绿色 债券"（每个词 2–40 个字符，一个汉字也可以）；'
+        "加 cadence:daily 或 cadence:weekly 改为每日或每周汇总",
+        "en": "Usage: /alert TERMS [-EXCLUDED], e.g. /alert storage -coal, /alert storage OR "
+        'hydrogen, /alert "green bonds" (2–40 characters a term, or one Chinese character); '
+        "add cadence:daily or cadence:weekly for a daily or weekly digest",
     },
     "alert_term_length": {
         "zh": "关键词需要 2–40 个字符（或一个汉字）：{term}",
@@ -359,7 +362,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
-CATALOGUE |= SETTINGS | SEARCH | ADMIN | FEEDBACK
+CATALOGUE |= SETTINGS | SEARCH | ADMIN | FEEDBACK | ALERTS
 
 
 def zone_name(zone: str, lang: str) -> str:

@@ -5,13 +5,15 @@ text, and a term that starts with a letter or digit only where the text characte
 not of that same class (``ai`` is not in ``mail``; ``gwh`` is in ``74.9GWh``).
 
 ``AlertIndex`` holds every active alert of every chat. Alerts with the same terms and
-exclusions share one *rule*, whose chats and alert ids sit in one int64 array. A rule with
-one required term is filed under that term; a rule with more under its two least-used terms
-(a, b). Matching an item runs the automaton once over its text (every distinct term of every
-alert), visits the rules filed under a found term (and, for pairs, a found b: a C-level set
-intersection), checks their other terms and exclusions against the found set, and maps each
-rule that fires to its chats — no loop over chats, no regex per term. The automaton is
-rebuilt lazily, on the first match after an alert brought a term it does not know.
+exclusions share one *rule*, whose chats and alert ids sit in one int64 array; an alert with
+``OR`` groups (``储能 OR 氢能 政策``) is one rule per way to satisfy it (储能 政策 and 氢能 政策,
+at most ``MAX_BRANCHES``). A rule with one required term is filed under that term; a rule
+with more under its two least-used terms (a, b). Matching an item runs the automaton once
+over its text (every distinct term of every alert), visits the rules filed under a found term
+(and, for pairs, a found b: a C-level set intersection), checks their other terms and
+exclusions against the found set, and maps each rule that fires to its chats — no loop over
+chats, no regex per term. The automaton is rebuilt lazily, on the first match after an alert
+brought a term it does not know.
 
 Measured (tests/bench/bench_alerts.py, 100 000 chats x 10 terms, 2-core VM): build ~3.5 s,
 ~130 MiB; one 10-item edition matched and mapped to chats in ~5 ms.
@@ -20,6 +22,7 @@ Measured (tests/bench/bench_alerts.py, 100 000 chats x 10 terms, 2-core VM): bui
 from __future__ import annotations
 
 import array
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -28,6 +31,7 @@ import ahocorasick  # type: ignore[import-not-found]  # pyahocorasick ships no s
 
 from .textnorm import DIGIT, WORD, char_class, merge_spans, normalize
 
+MAX_BRANCHES = 64  # rules one alert with OR groups may expand to
 Span = tuple[int, int]
 Spans = tuple[Span, ...]
 Hit = tuple[int, Spans]  # (alert id, where its terms occur)
@@ -44,6 +48,14 @@ class AlertLike(Protocol):
     def terms(self) -> tuple[str, ...]: ...
     @property
     def excluded(self) -> tuple[str, ...]: ...
+
+
+def branches(alert: AlertLike) -> list[tuple[str, ...]]:
+    """The required terms of each way to satisfy an alert: its terms, and one term of each of
+    its ``any_of`` groups (``Alert.any_of``; an alert without them is one branch)."""
+    groups: tuple[tuple[str, ...], ...] = getattr(alert, "any_of", ())
+    picks = itertools.islice(itertools.product(*groups), MAX_BRANCHES)
+    return [(*alert.terms, *pick) for pick in picks]
 
 
 class TermMatcher:
@@ -113,6 +125,7 @@ class IndexStats:
 
 
 Signature = tuple[tuple[int, ...], tuple[int, ...]]
+Signatures = tuple[Signature, ...]
 
 
 class AlertIndex:
@@ -127,17 +140,19 @@ class AlertIndex:
         self._free_rules: list[int] = []
         self._single: dict[int, list[int]] = {}  # term -> rules requiring only that term
         self._paired: dict[int, dict[int, list[int]]] = {}  # a -> b -> rules anchored at a, b
-        self._alerts: dict[int, int] = {}  # alert id -> rule index
+        self._alerts: dict[int, tuple[int, ...]] = {}  # alert id -> its rules' indexes
+        self._branched = False  # an alert has several rules: one text may fire it twice
         self._matcher = TermMatcher(())
         self._built: set[int] = set()  # term ids in the automaton
         self._stale = False
         # bulk load: count term use first so every rule gets a well-chosen anchor
-        pending = {a.id: (a.chat_id, self._signature(a)) for a in alerts}  # an id once
-        for _, (required, excluded) in pending.values():
-            for term_id in required + excluded:
-                self._term_use[term_id] += 1
-        for alert_id, (chat_id, signature) in pending.items():
-            self._insert(alert_id, chat_id, signature, counted=True)
+        pending = {a.id: (a.chat_id, self._signatures(a)) for a in alerts}  # an id once
+        for _, signatures in pending.values():
+            for required, excluded in signatures:
+                for term_id in required + excluded:
+                    self._term_use[term_id] += 1
+        for alert_id, (chat_id, signatures) in pending.items():
+            self._insert(alert_id, chat_id, signatures, counted=True)
 
     def __len__(self) -> int:
         return len(self._alerts)
@@ -151,26 +166,27 @@ class AlertIndex:
 
     def add(self, alert: AlertLike) -> None:
         """Add (or replace, by id) an alert; ValueError if it has no term to match."""
-        signature = self._signature(alert)
+        signatures = self._signatures(alert)
         self.remove(alert.id)
-        self._insert(alert.id, alert.chat_id, signature, counted=False)
+        self._insert(alert.id, alert.chat_id, signatures, counted=False)
 
     def remove(self, alert_id: int) -> bool:
         """Forget an alert; False if it was not there."""
-        index = self._alerts.pop(alert_id, None)
-        if index is None:
+        indexes = self._alerts.pop(alert_id, None)
+        if indexes is None:
             return False
-        rule = self._rules[index]
-        assert rule is not None  # noqa: S101 - an alert always points at a live rule
-        at = 2 * rule.members[1::2].index(alert_id)
-        del rule.members[at : at + 2]
-        for term_id in rule.required + rule.excluded:
-            self._term_use[term_id] -= 1
-        if not rule.members:
-            self._unfile(rule, index)
-            del self._rule_ids[(rule.required, rule.excluded)]
-            self._rules[index] = None
-            self._free_rules.append(index)
+        for index in indexes:
+            rule = self._rules[index]
+            assert rule is not None  # noqa: S101 - an alert always points at a live rule
+            at = 2 * rule.members[1::2].index(alert_id)
+            del rule.members[at : at + 2]
+            for term_id in rule.required + rule.excluded:
+                self._term_use[term_id] -= 1
+            if not rule.members:
+                self._unfile(rule, index)
+                del self._rule_ids[(rule.required, rule.excluded)]
+                self._rules[index] = None
+                self._free_rules.append(index)
         return True
 
     def match(self, normalized_text: str) -> dict[int, list[Hit]]:
@@ -184,6 +200,8 @@ class AlertIndex:
                     out[chat_id] = [(alert_id, spans)]
                 else:
                     hits.append((alert_id, spans))
+        if self._branched:  # an alert whose branches both fired: once, with all its spans
+            out = {chat: _once(hits) for chat, hits in out.items()}
         return out
 
     def match_edition(self, normalized_texts: Sequence[str]) -> dict[int, list[AlertMatch]]:
@@ -236,11 +254,12 @@ class AlertIndex:
                         spans = [s for t in rule.required for s in found[t]]
                         yield rule, tuple(merge_spans(spans))
 
-    def _signature(self, alert: AlertLike) -> Signature:
-        required = self._ids(alert.terms)
-        if not required:
+    def _signatures(self, alert: AlertLike) -> Signatures:
+        excluded = self._ids(alert.excluded)
+        found = tuple(dict.fromkeys((self._ids(b), excluded) for b in branches(alert)))
+        if not found or not all(required for required, _ in found):
             raise ValueError(f"alert {alert.id} has no term to match")
-        return required, self._ids(alert.excluded)
+        return found
 
     def _ids(self, terms: Iterable[str]) -> tuple[int, ...]:
         ids: set[int] = set()
@@ -260,7 +279,18 @@ class AlertIndex:
             ids.add(term_id)
         return tuple(sorted(ids))
 
-    def _insert(self, alert_id: int, chat_id: int, signature: Signature, *, counted: bool) -> None:
+    def _insert(
+        self, alert_id: int, chat_id: int, signatures: Signatures, *, counted: bool
+    ) -> None:
+        indexes = tuple(
+            self._insert_rule(alert_id, chat_id, s, counted=counted) for s in signatures
+        )
+        self._alerts[alert_id] = indexes
+        self._branched = self._branched or len(indexes) > 1
+
+    def _insert_rule(
+        self, alert_id: int, chat_id: int, signature: Signature, *, counted: bool
+    ) -> int:
         required, excluded = signature
         if not counted:
             for term_id in required + excluded:
@@ -278,7 +308,7 @@ class AlertIndex:
             self._file(rule, index)
         rule.members.append(chat_id)
         rule.members.append(alert_id)
-        self._alerts[alert_id] = index
+        return index
 
     def _new_rule(self, signature: Signature) -> _Rule:
         required, excluded = signature
@@ -315,6 +345,14 @@ class AlertIndex:
         self._matcher = TermMatcher(live)
         self._built = {t for t, _ in live}
         self._stale = False
+
+
+def _once(hits: list[Hit]) -> list[Hit]:
+    """One hit per alert, with the spans of every branch of it that fired."""
+    spans: dict[int, list[Span]] = {}
+    for alert_id, found in hits:
+        spans.setdefault(alert_id, []).extend(found)
+    return [(a, tuple(merge_spans(s))) for a, s in spans.items()]
 
 
 class TopicTagger:
