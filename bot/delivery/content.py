@@ -28,6 +28,7 @@ from bot.store.feedback import DOWN, UP
 from bot.store.outbox import Delivery, Kind
 from bot.store.sent_as import SentAs
 
+from .alert_digest import digest_parts
 from .gets import Content, chat_content, content_positions, item_texts, render_content
 from .liked import item_scores
 from .roundup import WEEK, TopicName, roundup_edition, roundup_heading
@@ -93,6 +94,8 @@ class Parts:
             return Rendered([found.html] if found is not None else [])
         if row.kind == Kind.ROUNDUP:
             return Rendered(await self._roundup_parts(row))
+        if row.kind in (Kind.ALERT_DAILY, Kind.ALERT_WEEKLY):
+            return Rendered(await digest_parts(self.services, row))
         key = row.target.edition
         if key is None:
             return Rendered([])

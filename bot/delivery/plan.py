@@ -23,6 +23,7 @@ from bot.store.changes import OwedEdition
 from bot.store.database import Store
 from bot.store.outbox import Kind, Planned, Target
 
+from .alert_digest import plan_alert_digests
 from .corrections import EDIT_WINDOW
 from .gets import chat_content, digest_positions, item_texts
 from .roundup import WEEK, last_due
@@ -77,6 +78,7 @@ def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
                 now=now,
             )
         planned += plan_weekly(store, config, now)
+        planned += plan_alert_digests(store, config, now)
     return planned
 
 

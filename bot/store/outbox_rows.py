@@ -26,6 +26,8 @@ class Kind(StrEnum):
     APPROVAL = "approval"  # an admin's preview of an edition waiting for "send"
     ROUNDUP = "roundup"  # a weekly chat's roundup of a week
     BROADCAST = "broadcast"  # an operator's announcement
+    ALERT_DAILY = "alert_daily"  # a chat's daily alerts' matches of a day, at its push time
+    ALERT_WEEKLY = "alert_weekly"  # its weekly alerts' matches of a week, on its roundup day
 
 
 class Status(StrEnum):
