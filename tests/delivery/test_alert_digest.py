@@ -108,4 +108,3 @@ async def test_a_weekly_alert_digest_arrives_on_its_day(
         assert weekly.count("新型储能电站并网") == 2
         assert "2024年3月1日" in weekly
         assert "2024年3月2日" in weekly
-
