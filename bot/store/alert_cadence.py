@@ -9,7 +9,6 @@ of its query (``储能 OR 氢能``): one term of each group must occur, besides 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -37,11 +36,8 @@ def alert_cadence_columns(db: Sql) -> None:
     db.execute("ALTER TABLE chats ADD COLUMN silent BIGINT NOT NULL DEFAULT 0")
 
 
-def any_of_json(groups: Sequence[Sequence[str]]) -> str:
-    return json.dumps([list(g) for g in groups], ensure_ascii=False)
-
-
 def any_of_of(text: str | None) -> tuple[tuple[str, ...], ...]:
+    """An alert's stored ``any_of`` column as groups of terms."""
     return tuple(tuple(g) for g in json.loads(text or "[]"))
 
 
