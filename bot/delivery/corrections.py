@@ -40,6 +40,7 @@ from bot.store.sent_as import SentAs
 from .content import Parts, feedback_markup
 from .limiter import BROADCAST, Send, Withheld
 from .outcomes import Do, Outcome, classify
+from .quiet import send_options
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ async def correct(
                 text,
                 link_preview_options=previews,
                 rate_limit_args=Send(BROADCAST, go=go),
+                **send_options(row),
             )
             if (outcome := await _tried(note)) is not None:
                 return outcome

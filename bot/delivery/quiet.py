@@ -2,7 +2,8 @@
 push may ring and whether it does.
 
 Quiet hours (``/settings quiet 22:00-07:30``, in the chat's time zone; a window may cross
-midnight): nothing of the outbox goes to the chat inside them. The sender meets a row that
+midnight): nothing of the outbox goes to the chat inside them (corrections included: their
+note of an edited edition is a message too). The sender meets a row that
 falls inside and moves it to the window's end (``held_until``): the same row, due later —
 neither dropped nor sent twice, and a restart finds it where it was. Replies to commands are
 not outbox rows, so a chat that asks is answered at any hour. A silent chat gets every push
@@ -19,11 +20,10 @@ from zoneinfo import ZoneInfo
 from bot.config import Config
 from bot.store.database import Store
 from bot.store.lease import Fence
-from bot.store.outbox import Delivery, Kind
+from bot.store.outbox import Delivery
 
 _WINDOW = re.compile(r"\s*(\d{1,2}):(\d{2})\s*[-–~到至]\s*(\d{1,2}):(\d{2})\s*")
 OFF_WORDS = frozenset({"off", "none", "no", "关", "无", "0"})
-UNHELD = frozenset({Kind.CORRECTION})  # an edit of what the chat has: it does not ring
 
 
 def parse_quiet(value: str) -> str | None:
@@ -70,7 +70,7 @@ def quiet_end(quiet: str, zone: str, now: dt.datetime) -> dt.datetime | None:
 def held_until(row: Delivery, config: Config, now: dt.datetime) -> dt.datetime | None:
     """When a row that would go out ``now`` may go (its chat's quiet hours end then), or None:
     it goes now. A delivery already under way is finished."""
-    if row.part or row.kind in UNHELD or not row.chat.quiet:
+    if row.part or not row.chat.quiet:
         return None
     zone = row.chat.timezone or config.push.timezone
     return quiet_end(row.chat.quiet, zone, now)

@@ -256,6 +256,9 @@ class Pusher:
         if self.gate.resend(row.id) is False:  # timed out, and no outage since: it arrived
             await self.give_up(row, Status.AMBIGUOUS, "read timeout: maybe delivered")
             return
+        if (later := held_until(row, self.services.config, self.now())) is not None:
+            await db.write(partial(hold, row=row, until=later, now=self.now(), fence=self.fence))
+            return  # the chat's quiet hours: due again when they end
         if row.kind == Kind.CORRECTION:
             outcome = await correct(
                 row, bot=self.bot, services=self.services, content=self.content, now=self.now,
@@ -264,9 +267,6 @@ class Pusher:
             if outcome is not None:
                 await self.apply(row, row.chat.id, outcome)
             return
-        if (later := held_until(row, self.services.config, self.now())) is not None:
-            await db.write(partial(hold, row=row, until=later, now=self.now(), fence=self.fence))
-            return  # the chat's quiet hours: due again when they end
         rendered = await self.content.parts(row)
         parts, fence = rendered.parts, self.fence
         if not parts:
