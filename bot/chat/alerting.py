@@ -107,10 +107,10 @@ async def add_alert(update: Update, context: BotContext, chat: Chat, spec: Alert
         await reply(update, context, say("alert_duplicate", lang, label=alert.label()))
         return
     await services.alerts_changed(chat.id)
-    text = say("alert_added", lang, label=alert.label())
-    if spec.cadence != AlertCadence.NOW:
-        cadence = say(f"alert_cadence_{spec.cadence}", lang)
-        text += "\n" + say("alert_cadence_line", lang, cadence=cadence)
+    if spec.cadence == AlertCadence.NOW:
+        text = say("alert_added", lang, label=alert.label())
+    else:
+        text = say(f"alert_added_{spec.cadence}", lang, label=alert.label())
     await reply(update, context, text)
 
 

@@ -20,9 +20,17 @@ ALERTS: dict[str, dict[str, str]] = {
         "zh": "提醒「{label}」改为：{cadence}",
         "en": "Alert {label} now comes: {cadence}",
     },
-    "alert_cadence_line": {
-        "zh": "推送方式：{cadence}（/alerts 可修改）",
-        "en": "It comes: {cadence} (change it under /alerts)",
+    "alert_added_daily": {
+        "zh": "🔔 已添加提醒：{label}\n每日汇总：每天推送时间送来当天的匹配条目。"
+        "/alerts 管理提醒。",
+        "en": "🔔 Alert added: {label}\nDaily digest: the day's matches come at your push time. "
+        "Manage alerts with /alerts.",
+    },
+    "alert_added_weekly": {
+        "zh": "🔔 已添加提醒：{label}\n每周汇总：每周回顾日的推送时间送来一周的匹配条目。"
+        "/alerts 管理提醒。",
+        "en": "🔔 Alert added: {label}\nWeekly digest: the week's matches come on your roundup "
+        "day at your push time. Manage alerts with /alerts.",
     },
     "alert_digest_daily": {
         "zh": "🔔 提醒汇总 · {date}：{n} 条",
