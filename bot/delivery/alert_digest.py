@@ -70,7 +70,7 @@ def plan_alert_digests(store: Store, config: Config, now: dt.datetime) -> int:
     for cadence, kind in KINDS.items():
         for entry in store.alert_cadence.digest_chats(cadence):
             span = covered(entry.chat, cadence, config, now)
-            if now - span.due > config.push.max_age:
+            if now - span.due > config.push.max_age or not entry.due(span.due):
                 continue
             if any(span.start <= day < span.end for day in dated):
                 rows.append(Planned(entry.chat.id, Target.of_week(span.start), kind, span.due))

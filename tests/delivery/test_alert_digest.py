@@ -50,9 +50,12 @@ async def test_a_daily_alert_digest_arrives_once_at_push_time(
     tg: Sandbox, config: Config, clock: Clock, digests: Path
 ) -> None:
     """`/alert 碳市场 cadence:daily`: no alert when the edition comes in, one digest of that
-    day's matches at 08:00, one the next day, none again after a restart."""
+    day's matches at 08:00, one the next day, none again after a restart; an alert made after
+    08:00 waits for the next day's."""
     user = tg.add_user("Daily")
     chat = tg.private_chat(user)
+    late_user = tg.add_user("Late")
+    late = tg.private_chat(late_user)
     async with manual_bot(config, clock, at(6, 0)) as app:
         tg.send(chat, user, "/alert 碳市场 cadence:daily")
         [added] = await tg.wait_messages(chat, 1)
@@ -63,6 +66,11 @@ async def test_a_daily_alert_digest_arrives_once_at_push_time(
         [first] = headed(tg, chat.id, DAILY_HEADER)
         assert first.startswith(DAILY_HEADER + "2024年3月1日：1 条")
         assert "全国碳市场配额成交量创新高" in first
+        clock.set(at(9, 0))
+        tg.send(late, late_user, "/alert 碳市场 cadence:daily")
+        await tg.wait_messages(late, 1)
+        await round_at(app, at(9, 1), clock)
+        assert len(tg.messages(late)) == 1
         (digests / f"{NEXT}.md").write_text(edition_of(NEXT), "utf-8")
         clock.set(at(7, 0, day=NEXT))
         assert (await app.tick()).alerts == 0  # not as it comes
@@ -74,11 +82,13 @@ async def test_a_daily_alert_digest_arrives_once_at_push_time(
         digests_sent = headed(tg, chat.id, DAILY_HEADER)
         assert len(digests_sent) == 2
         assert digests_sent[1].startswith(DAILY_HEADER + "2024年3月2日：1 条")
+        [late_digest] = headed(tg, late.id, DAILY_HEADER)
+        assert late_digest.startswith(DAILY_HEADER + "2024年3月2日：1 条")
     async with manual_bot(config, clock) as again:
         await round_at(again, at(13, 0, day=NEXT), clock)
         rows = store_of(again).outbox.deliveries_summary()["deliveries"]
     assert len(tg.messages(chat)) == 3
-    assert rows == {"alert_daily": {"sent": 2}}
+    assert rows == {"alert_daily": {"sent": 3}}
 
 
 async def test_a_weekly_alert_digest_arrives_on_its_day(

@@ -15,6 +15,7 @@ def as_before_0028(store: Store) -> None:
     for owner, column in (("alerts", "cadence"), ("alerts", "any_of"), ("chats", "quiet")):
         store.db.execute(f"ALTER TABLE {owner} DROP COLUMN {column}")
     store.db.execute("ALTER TABLE chats DROP COLUMN silent")
+    store.db.execute("ALTER TABLE alerts DROP COLUMN cadence_since")
     store.db.execute(f"DELETE FROM {table} WHERE name = '0028_quiet_alerts'")  # noqa: S608
 
 
