@@ -3,9 +3,9 @@ push may ring and whether it does.
 
 Quiet hours (``/settings quiet 22:00-07:30``, in the chat's time zone; a window may cross
 midnight): nothing of the outbox goes to the chat inside them (corrections included: their
-note of an edited edition is a message too). The sender meets a row that
-falls inside and moves it to the window's end (``held_until``): the same row, due later —
-neither dropped nor sent twice, and a restart finds it where it was. Replies to commands are
+note of an edited edition is a message too). The sender meets a row that falls inside and
+moves it to the window's end (``held_until``): the same row, due later — neither dropped nor
+sent twice, and a restart finds it where it was. Replies to commands are
 not outbox rows, so a chat that asks is answered at any hour. A silent chat gets every push
 with ``disable_notification`` (``send_options``).
 """
@@ -34,10 +34,10 @@ def parse_quiet(value: str) -> str | None:
     m = _WINDOW.fullmatch(value)
     if m is None:
         return None
-    hours, minutes = (int(m[1]), int(m[3])), (int(m[2]), int(m[4]))
-    if max(hours) > 23 or max(minutes) > 59 or (m[1], m[2]) == (m[3], m[4]):
+    start, end = (int(m[1]), int(m[2])), (int(m[3]), int(m[4]))
+    if max(start[0], end[0]) > 23 or max(start[1], end[1]) > 59 or start == end:
         return None
-    return f"{hours[0]:02d}:{minutes[0]:02d}-{hours[1]:02d}:{minutes[1]:02d}"
+    return f"{start[0]:02d}:{start[1]:02d}-{end[0]:02d}:{end[1]:02d}"
 
 
 def window(quiet: str) -> tuple[dt.time, dt.time] | None:
