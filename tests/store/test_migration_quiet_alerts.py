@@ -1,4 +1,4 @@
-"""A bot's database from before alert cadences and quiet hours (schema up to 0027) opens with
+"""A bot's database from before alert cadences and quiet hours (schema up to 0030) opens with
 its alerts meaning what they meant and going out as they come, and its chats unquieted."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from bot.store.database import Store
 from bot.store.engines import Engine
 
 
-def as_before_0028(store: Store) -> None:
-    """The database as the code before 0028_quiet_alerts left it."""
+def as_before_0031(store: Store) -> None:
+    """The database as the code before 0031_quiet_alerts left it."""
     table = "_sqlite_migrations" if store.db.engine is Engine.SQLITE else "_migrations"
     for owner, column in (("alerts", "cadence"), ("alerts", "any_of"), ("chats", "quiet")):
         store.db.execute(f"ALTER TABLE {owner} DROP COLUMN {column}")
     store.db.execute("ALTER TABLE chats DROP COLUMN silent")
     store.db.execute("ALTER TABLE alerts DROP COLUMN cadence_since")
-    store.db.execute(f"DELETE FROM {table} WHERE name = '0028_quiet_alerts'")  # noqa: S608
+    store.db.execute(f"DELETE FROM {table} WHERE name = '0031_quiet_alerts'")  # noqa: S608
 
 
 def test_alerts_and_chats_carry_over(database: str) -> None:
@@ -26,7 +26,7 @@ def test_alerts_and_chats_carry_over(database: str) -> None:
     store.chats.ensure_chat(1, type="private", title="reader")
     store.chats.update_chat(1, push_time="07:30", format="compact")
     store.chats.add_alert(1, ("储能", "氢能"), ("煤炭",))
-    as_before_0028(store)
+    as_before_0031(store)
     store.close()
     store = Store(database)
     try:
