@@ -27,6 +27,8 @@ from bot.digest import Reading
 from bot.digest.models import EditionKey
 from bot.ops.logs import NOISY, reset_logging
 from bot.store.database import Store
+from bot.store.engines.postgres import PostgresSql
+from bot.store.migrate import apply
 
 if TYPE_CHECKING:
     from tgsandbox import Sandbox
@@ -91,22 +93,39 @@ def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
     pg_cluster.drop_database(name)
 
 
+@pytest.fixture(scope="session")
+def pg_migrated(pg_cluster: PgCluster) -> str:
+    """A database of the cluster holding the bot's migrated schema and nothing else, made once
+    per test process: the template of each test's bot database (copying it is faster than
+    migrating every one). The migrations themselves are tested on ``pg_url``'s empty ones."""
+    name = pg_cluster.create_database()
+    db = PostgresSql(pg_cluster.url(name))
+    try:
+        apply(db)
+    finally:
+        db.close()  # a template is copied only while no one is connected to it
+    return name
+
+
 ENGINES = ["sqlite", "postgresql"]
 
 
 def database_of(request: pytest.FixtureRequest, engine: str, folder: Path) -> str:
-    """A new database of ``engine``: a SQLite file in ``folder``, or a fresh database of the
-    test process's PostgreSQL cluster (dropped with it)."""
+    """A new database of ``engine``: a SQLite file in ``folder``, or a database of the test's
+    own in the test process's PostgreSQL cluster, as the bot leaves an empty one after its
+    migrations (a copy of ``pg_migrated``), dropped when the fixture asking for it ends."""
     if engine == "sqlite":
         return str(folder / "db" / "bot.sqlite3")
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    return cluster.url(cluster.create_database())
+    name = cluster.create_database(template=request.getfixturevalue("pg_migrated"))
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return cluster.url(name)
 
 
 @pytest.fixture(params=ENGINES)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the test's database lives, once per engine: a SQLite file, or a fresh PostgreSQL
-    database (what ``storage.path`` / ``storage.url`` would hold)."""
+    """Where the test's database lives, once per engine: a SQLite file, or a PostgreSQL
+    database of its own (what ``storage.path`` / ``storage.url`` would hold)."""
     return database_of(request, request.param, tmp_path)
 
 

@@ -1,15 +1,17 @@
 """A throwaway PostgreSQL cluster for the tests: a real server, not a mock.
 
-``running_cluster()`` runs ``initdb`` into a fresh folder under /tmp and starts the server on a
-Unix socket in that folder only (``listen_addresses = ''``: no TCP port at all), with durability
-off for speed (a test cluster never outlives its run). ``PgCluster.create_database()`` gives
-each test its own database; the URL is the one the bot takes as ``storage.url``. At the end the
-server is stopped (``-m immediate``: nothing in it is worth a checkpoint) and the folder removed.
+``running_cluster()`` runs ``initdb`` into a fresh folder in memory (``FOLDERS``) and starts
+the server on a Unix socket in that folder only (``listen_addresses = ''``: no TCP port at all),
+with durability off for speed (a test cluster never outlives its run).
+``PgCluster.create_database()`` gives each test its own database; the URL is the one the bot
+takes as ``storage.url``. At the end the server is stopped (``-m immediate``: nothing in it is
+worth a checkpoint) and the folder removed.
 
 initdb refuses to run as root, so as root the cluster belongs to an unprivileged user
 (``postgres`` when Debian's package made one, else ``nobody``): the binaries run as that user
-and the folder is theirs. The folder sits right under /tmp, not $TMPDIR: a Unix socket's path
-has room for about 107 bytes.
+and the folder is theirs. The folder sits right under /dev/shm (else /tmp), not $TMPDIR: a Unix
+socket's path has room for about 107 bytes. In memory, because every test database is a copy of
+several megabytes: on a disk other processes keep busy, making one took 0.4 s instead of 0.05.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ SETTINGS = {
 }
 DEBIAN_BINARIES = Path("/usr/lib/postgresql")  # one <major>/bin folder per installed version
 RUN_AS = ("postgres", "nobody")  # as root: the first of these users that exists
+FOLDERS = (Path("/dev/shm"), Path("/tmp"))  # where the cluster lives: the first writable one
 
 
 class PgUnavailable(RuntimeError):
@@ -79,13 +82,18 @@ class PgCluster:
         host = quote(str(self.root), safe="/")
         return f"postgresql:///{dbname}?host={host}&port={PORT}&user={SUPERUSER}"
 
-    def create_database(self) -> str:
-        """A new, empty database (collation C, UTF8, from template1); its name."""
+    def create_database(self, *, template: str = "template1") -> str:
+        """A new database (collation C, UTF8), a copy of ``template`` (by default template1:
+        empty); its name. No one may be connected to the template meanwhile."""
         from psycopg import sql
 
         name = f"test_{next(self.names)}"
         with self._admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
         return name
 
     def drop_database(self, dbname: str) -> None:
@@ -180,13 +188,14 @@ def _run(cluster: PgCluster, args: list[Any]) -> None:
 
 
 def start_cluster(*, password: str | None = None) -> PgCluster:
-    """initdb into a new folder under /tmp and start the server on its socket (waits for it).
+    """initdb into a new folder (``FOLDERS``) and start the server on its socket (waits for it).
 
     ``password``: the superuser's, asked of every connection (scram-sha-256) instead of
     trusting them all."""
     binaries = find_binaries()
     uid, gid = _server_user()
-    root = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
+    parent = next(f for f in FOLDERS if f.is_dir() and os.access(f, os.W_OK | os.X_OK))
+    root = Path(tempfile.mkdtemp(prefix="pg-", dir=parent))
     cluster = PgCluster(root=root, binaries=binaries, uid=uid, gid=gid)
     try:
         if uid is not None and gid is not None:
