@@ -22,6 +22,7 @@ import pwd
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -46,6 +47,26 @@ SETTINGS = {
 DEBIAN_BINARIES = Path("/usr/lib/postgresql")  # one <major>/bin folder per installed version
 RUN_AS = ("postgres", "nobody")  # as root: the first of these users that exists
 FOLDERS = (Path("/dev/shm"), Path("/tmp"))  # where the cluster lives: the first writable one
+# A process of its own that stops the server and removes its folder once the test process is
+# gone without doing it (killed: SIGTERM from `timeout`, SIGKILL): an orphaned cluster would
+# keep its server running and, in /dev/shm, its files in memory until the machine restarts.
+REAPER = """
+import os, shutil, subprocess, sys, time
+owner, root, pg_ctl, uid, gid = int(sys.argv[1]), *sys.argv[2:6]
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+while alive(owner) and os.path.isdir(root):
+    time.sleep(1)
+if os.path.isdir(root):
+    user = {} if uid == "-" else {"user": int(uid), "group": int(gid), "extra_groups": []}
+    stop = [pg_ctl, "stop", "-D", os.path.join(root, "data"), "-m", "immediate", "-s"]
+    subprocess.run(stop, cwd=root, capture_output=True, timeout=60, check=False, **user)
+    shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 class PgUnavailable(RuntimeError):
@@ -67,6 +88,7 @@ class PgCluster:
     binaries: PgBinaries
     uid: int | None  # None: the server runs as this process's user
     gid: int | None
+    reaper: subprocess.Popen[bytes] | None = None  # REAPER, watching this process
     names: Iterator[int] = field(default_factory=itertools.count)
 
     @property
@@ -111,6 +133,9 @@ class PgCluster:
             _run(self, [self.binaries.pg_ctl, "stop", "-D", self.data, "-m", "immediate", "-s"])
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+            if self.reaper is not None:
+                self.reaper.kill()
+                self.reaper.wait()
 
     def _admin(self) -> psycopg.Connection[tuple[Any, ...]]:
         import psycopg
@@ -196,7 +221,15 @@ def start_cluster(*, password: str | None = None) -> PgCluster:
     uid, gid = _server_user()
     parent = next(f for f in FOLDERS if f.is_dir() and os.access(f, os.W_OK | os.X_OK))
     root = Path(tempfile.mkdtemp(prefix="pg-", dir=parent))
-    cluster = PgCluster(root=root, binaries=binaries, uid=uid, gid=gid)
+    ids = ["-", "-"] if uid is None or gid is None else [str(uid), str(gid)]
+    reaper = subprocess.Popen(
+        [sys.executable, "-c", REAPER, str(os.getpid()), str(root), str(binaries.pg_ctl), *ids],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # not in the process group a `kill -- -PGID` ends
+    )
+    cluster = PgCluster(root=root, binaries=binaries, uid=uid, gid=gid, reaper=reaper)
     try:
         if uid is not None and gid is not None:
             os.chown(root, uid, gid)
