@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import os
 import shutil
@@ -21,8 +22,10 @@ from hypothesis import settings
 from pgserver import PgCluster, PgUnavailable, start_cluster
 from prometheus_client.parser import text_string_to_metric_families
 
+import bot.app
 from bot.app import BotRunner
 from bot.config import Config, HttpConfig, TelegramConfig
+from bot.delivery.limiter import MARGIN, Limiter
 from bot.digest import Reading
 from bot.digest.models import EditionKey
 from bot.ops.logs import NOISY, reset_logging
@@ -142,12 +145,34 @@ class LiveBot:
     runner: BotRunner
 
 
+CHAT_PACE = 0.1  # s between two messages to one private chat in tests/chat (Telegram: 1 s)
+
+
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    """The Bot API emulator on 127.0.0.1, a free port."""
+def private_interval(request: pytest.FixtureRequest) -> float:
+    """Seconds between two messages to one private chat, as the emulator enforces it and the
+    bot in the test process keeps it: Telegram's second, except in tests/chat, where what the
+    bot says is checked, not its pace, and a conversation of ten replies would wait ten
+    seconds; there both sides run at ``CHAT_PACE`` (a reply sent too early is still refused).
+    A test marked ``real_pace`` keeps the second."""
+    folder = Path(str(request.node.path)).parent.name
+    real = request.node.get_closest_marker("real_pace") is not None
+    return CHAT_PACE if folder == "chat" and not real else 1.0
+
+
+@pytest.fixture
+async def emulator(
+    private_interval: float, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Emulator]:
+    """The Bot API emulator on 127.0.0.1, a free port (its private chats paced at
+    ``private_interval``, and so is the bot's limiter)."""
     from tgsandbox import Sandbox, start_sandbox
 
     sandbox = Sandbox(token=TOKEN, bot_username="digest_test_bot")
+    if private_interval != 1.0:
+        sandbox.flood.private_per_s = 1 / private_interval
+        paced = functools.partial(Limiter, private_interval=private_interval * MARGIN)
+        monkeypatch.setattr(bot.app, "Limiter", paced)
     web, url = await start_sandbox(sandbox, host="127.0.0.1", port=0)
     try:
         yield Emulator(sandbox, url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import BotRunner
 from bot.chat.handlers import BUTTONS, COMMANDS
 from bot.render.buttons import ACTIONS
@@ -106,6 +108,7 @@ async def test_not_today_note_is_dated(tg: Sandbox, app: BotRunner) -> None:
     assert note.text == "No edition today yet; here is the latest one (8 Jan 2024)."
 
 
+@pytest.mark.real_pace  # the pace is what this checks, with lateness measured against it
 async def test_quick_replies_never_hit_flood_limits(tg: Sandbox, app: BotRunner) -> None:
     """A burst of commands in one chat is paced by the bot: every reply arrives, no 429, even
     when some replies reach Telegram later than others (a busy machine, the network): the bot
