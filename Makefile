@@ -18,7 +18,7 @@ run: $(STAMP)
 
 ## test: lint, then the whole test suite
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -n 8
+	$(BIN)/python -m pytest -q -n 8 --dist loadgroup
 
 ## lint: ruff (lint + format check) and mypy strict on bot/
 lint: $(STAMP)

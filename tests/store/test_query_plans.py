@@ -27,6 +27,10 @@ from bot.store.database import Store
 from bot.store.outbox import Kind, Planned, Status, Target
 from bot.store.stamps import stamp
 
+# one worker runs them all: the module's fixture is built once, not again each time
+# another module's tests come between two of these on a worker
+pytestmark = pytest.mark.xdist_group("query_plans")
+
 FIRST_CHAT = 500_000_001
 FIRST_DAY = dt.date(2024, 1, 8)
 WEEK = "2024-01-01"

@@ -29,6 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from archive import PLACES, VOCAB, write_archive
 from conftest import ENGINES, database_of
 
+# one worker runs them all: the module's fixture is built once, not again each time
+# another module's tests come between two of these on a worker
+pytestmark = pytest.mark.xdist_group("search_archive")
+
 TOPICS = tuple((t.key, t.keywords) for t in DEFAULT_TOPICS)
 
 
