@@ -46,7 +46,8 @@ SETTINGS = {
 }
 DEBIAN_BINARIES = Path("/usr/lib/postgresql")  # one <major>/bin folder per installed version
 RUN_AS = ("postgres", "nobody")  # as root: the first of these users that exists
-FOLDERS = (Path("/dev/shm"), Path("/tmp"))  # where the cluster lives: the first writable one
+FOLDERS = (Path("/dev/shm"), Path("/tmp"))  # where the cluster lives: the first that will do
+ROOM = 1024**3  # free bytes a folder needs for a worker's cluster (a container's /dev/shm: 64 MB)
 # A process of its own that stops the server and removes its folder once the test process is
 # gone without doing it (killed: SIGTERM from `timeout`, SIGKILL): an orphaned cluster would
 # keep its server running and, in /dev/shm, its files in memory until the machine restarts.
@@ -212,6 +213,12 @@ def _run(cluster: PgCluster, args: list[Any]) -> None:
         raise PgUnavailable(f"{Path(args[0]).name} failed: {exc} {output.strip()}") from exc
 
 
+def _roomy(folder: Path) -> bool:
+    """A folder the cluster can live in: writable, with ``ROOM`` free."""
+    usable = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+    return usable and shutil.disk_usage(folder).free >= ROOM
+
+
 def start_cluster(*, password: str | None = None) -> PgCluster:
     """initdb into a new folder (``FOLDERS``) and start the server on its socket (waits for it).
 
@@ -219,7 +226,7 @@ def start_cluster(*, password: str | None = None) -> PgCluster:
     trusting them all."""
     binaries = find_binaries()
     uid, gid = _server_user()
-    parent = next(f for f in FOLDERS if f.is_dir() and os.access(f, os.W_OK | os.X_OK))
+    parent = next((f for f in FOLDERS if _roomy(f)), FOLDERS[-1])
     root = Path(tempfile.mkdtemp(prefix="pg-", dir=parent))
     ids = ["-", "-"] if uid is None or gid is None else [str(uid), str(gid)]
     reaper = subprocess.Popen(
