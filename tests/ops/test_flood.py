@@ -32,15 +32,15 @@ async def test_one_member_flooding_a_group_does_not_silence_the_others(
 
 
 async def test_a_flooding_user_does_not_delay_another_chat(tg: Sandbox, app: BotRunner) -> None:
-    """500 commands from one user: another user's /today is answered while the flooder's few
-    answers are still going out at Telegram's pace for one chat (one a second)."""
+    """500 commands from one user: another user's /today is answered before the flooder's
+    seven answers, which go out at Telegram's pace for one chat (one a second), are all out."""
     flooder, reader = tg.add_user("Flo"), tg.add_user("Rea")
     flood_chat, reader_chat = tg.private_chat(flooder), tg.private_chat(reader)
     for _ in range(500):
         tg.send(flood_chat, flooder, "/help")
     tg.send(reader_chat, reader, "/today")
     await tg.wait_messages(reader_chat, 1)
-    assert len(tg.messages(flood_chat)) <= 3
+    assert len(tg.messages(flood_chat)) < 7  # not queued behind the flooder's six seconds
     answers = await tg.wait_messages(flood_chat, 7, timeout=20)
     assert [m.text.startswith("请慢一点") for m in answers] == [False] * 6 + [True]
 
