@@ -241,6 +241,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
             {
                 "query": text,
                 "total": result.page.total,
+                "more_than_total": result.page.at_least,
                 "hits": [
                     {
                         "date": h.date.isoformat(),
@@ -255,7 +256,8 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
             }
         )
         return EXIT_OK
-    out(f"{result.page.total} found for {text!r}" + (f", newest {len(hits)}:" if hits else ""))
+    total = f"{result.page.total}+" if result.page.at_least else str(result.page.total)
+    out(f"{total} found for {text!r}" + (f", newest {len(hits)}:" if hits else ""))
     for h in hits:
         body = " ".join(h.body.split())  # the title once, then the rest of the text
         where = f"{result.series_of(h)} · {h.date}" if result.series_of(h) else str(h.date)

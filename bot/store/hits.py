@@ -33,12 +33,24 @@ class Hit:
         return body_of(self.title, self.text)
 
 
+# a search counts its hits up to this many and says "more" past it: counting every one of a
+# common term's hits is what an answer's cost would otherwise grow with, not its page
+COUNT_CAP = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    total: int
+    total: int  # how many hits, or ``COUNT_CAP`` when ``at_least``
     hits: tuple[Hit, ...]
     more_before: bool
     more_after: bool
+    at_least: bool = False  # more than ``total`` match (they were not all counted)
+
+
+def counted(found: int) -> tuple[int, bool]:
+    """The total a page shows for ``found`` hits counted (up to ``COUNT_CAP + 1``), and
+    whether there are more than it."""
+    return min(found, COUNT_CAP), found > COUNT_CAP
 
 
 def hit_of(row: Sequence[Any]) -> Hit:
@@ -58,13 +70,15 @@ def page_in_memory(
     hits: list[Hit], *, after: int | None, before: int | None, limit: int
 ) -> SearchPage:
     ids = [h.id for h in hits]
+    start: int | None = None
     if after is not None and after in ids:
         start = ids.index(after) + 1
     elif before is not None and before in ids:
         start = max(0, ids.index(before) - limit)
     elif after is None and before is None:
         start = 0
-    else:
-        return SearchPage(len(hits), (), False, False)
+    total, at_least = counted(len(hits))
+    if start is None:
+        return SearchPage(total, (), False, False, at_least)
     end = min(start + limit, ids.index(before) if before in ids else len(ids))
-    return SearchPage(len(hits), tuple(hits[start:end]), start > 0, end < len(hits))
+    return SearchPage(total, tuple(hits[start:end]), start > 0, end < len(hits), at_least)

@@ -21,7 +21,7 @@ from typing import Any
 from bot.digest.models import EditionKey
 from bot.search.textnorm import Phrase, normalize
 
-from .hits import Hit, SearchPage, hit_of, page_in_memory
+from .hits import COUNT_CAP, Hit, SearchPage, counted, hit_of, page_in_memory
 from .indexing import TOKENS, ItemIndexer
 from .repository import Repository, upsert
 from .sortkeys import SORT_DAY, SORT_ISSUE, SORT_SERIES
@@ -245,32 +245,35 @@ class SearchStore(Repository):
         """A page of matching items, newest first; keyset pages after/before an item id.
 
         FTS5 returns rowids (sort keys) in order, so a page costs about its size however many
-        items match; the total is FTS5's count over the same expression.
+        items match; the total is counted over the same expression up to ``COUNT_CAP``.
         """
         match = self._match(filters)
         low, high = self._range(filters)
         if filters.residual is not None:
             return self._residual_page(filters, match, (low, high), after, before, limit)
         within = self._in_series(filters)
-        total, rows = self.db.execute(
-            self._select(f"count(*), {self.text.rows}", within), [match, low, high]
+        found, rows = self.db.execute(
+            f"SELECT count(*), {self.text.rows} FROM"  # noqa: S608 - constants
+            f" ({self._select('1', within + ' LIMIT ?')}) AS hits",
+            [match, low, high, COUNT_CAP + 1],
         ).fetchone()
+        total, at_least = counted(int(found))
         anchor = after if after is not None else before
         key = self._sortkey(anchor) if anchor is not None else None
         if anchor is not None and key is None:
-            return SearchPage(total, (), False, False)
+            return SearchPage(total, (), False, False, at_least)
         if before is not None and key is not None:
             low, order = key + 1, "ASC"
         else:
             high, order = (key - 1 if key is not None else high), "DESC"
-        test = self.text.page_match(total=int(total), rows=float(rows), limit=limit)
+        test = self.text.page_match(found=int(found), rows=float(rows), limit=limit)
         sql = self._select("{k}", within + " ORDER BY {k} " + order + " LIMIT ?", match=test)
         keys = [r[0] for r in self.db.execute(sql, [match, low, high, limit + 1])]
         more = len(keys) > limit
         if before is not None:
-            return SearchPage(total, self._hits(keys[:limit][::-1]), more, True)
+            return SearchPage(total, self._hits(keys[:limit][::-1]), more, True, at_least)
         hits = self._hits(keys[:limit])
-        return SearchPage(total, hits, after is not None, more)
+        return SearchPage(total, hits, after is not None, more, at_least)
 
     def _residual_page(
         self,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from bot.search.textnorm import Phrase, lexeme
 
 from .engines import Engine, Sql
+from .hits import COUNT_CAP
 from .indexing import EVERY, topic_token
 
 Indexer = Callable[[str | None, str | None], tuple[str, str]]  # (tokens, topics as JSON)
@@ -75,17 +76,20 @@ class TextIndex:
             parts.append("!" + _all([p.tsquery() for p in excluded], "|"))
         return _all(parts, "&")
 
-    def page_match(self, *, total: int, rows: float, limit: int) -> str:
-        """The test a page of ``total`` hits is fetched with, when the index holds about
-        ``rows`` rows (``rows`` as the count query gave it): through the index, or by reading
-        rows newest first until the page is full.
+    def page_match(self, *, found: int, rows: float, limit: int) -> str:
+        """The test a page is fetched with when ``found`` hits were counted (at least that
+        many: the count stops past ``COUNT_CAP``) and the index holds about ``rows`` rows
+        (``rows`` as the count query gave it): through the index, or by reading rows newest
+        first until the page is full.
 
         PostgreSQL's planner guesses a phrase's hits far too few (a few where there are
         thousands), fetches them all through GIN and checks each one's positions, only to
         keep a page of them: when the hits are common, reading rows in sort-key order finds
-        the page after about ``(limit + 1) * rows / total`` rows instead of ``total``.
+        the page after about ``(limit + 1) * rows / found`` rows instead of ``found`` or more.
+        When the count stopped, that bound holds and the index's cost has none: scan.
         """
-        return self.scan if 0 < (limit + 1) * rows < total * total else self.match
+        common = found > COUNT_CAP or 0 < (limit + 1) * rows < found * found
+        return self.scan if common else self.match
 
     def stored(self, tokens: str) -> str:
         """What the index's column holds for an item's tokens (space-separated)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -15,6 +16,7 @@ from bot.app import BotRunner
 from bot.chat.searching import page_html
 from bot.ingest.folder import scan_folder
 from bot.store.database import Store
+from bot.store.hits import COUNT_CAP
 from bot.store.lookup import search
 from tgsandbox import Sandbox
 
@@ -192,3 +194,19 @@ def test_a_hit_whose_text_repeats_its_title_names_it_once(
     assert plain.count(re.sub(r"<[^>]+>", "", title)) == 1
     assert f"{title} {rest}" in html  # the snippet joins the body's lines with a space
     assert hit.body.startswith(hit.title + "\n")
+
+
+def test_a_total_past_the_count_cap_reads_as_at_least(digests: Path, tmp_path: Path) -> None:
+    """A search whose count stopped at the cap says "1000+" (zh "共 1000+ 条"), not 1000."""
+    store = Store(tmp_path / "s.sqlite3")
+    try:
+        assert scan_folder(store, digests).ok
+        result = search(store, "储能")
+    finally:
+        store.close()
+    assert page_html("储能", result, "zh").startswith("🔍 <b>储能</b>：共 13 条")
+    stopped = dataclasses.replace(
+        result, page=dataclasses.replace(result.page, total=COUNT_CAP, at_least=True)
+    )
+    assert page_html("储能", stopped, "zh").startswith(f"🔍 <b>储能</b>：共 {COUNT_CAP}+ 条")
+    assert page_html("储能", stopped, "en").startswith(f"🔍 <b>储能</b>: {COUNT_CAP}+ found")

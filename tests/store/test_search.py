@@ -21,6 +21,7 @@ from bot.search.query import QueryError
 from bot.search.taxonomy import DEFAULT_TOPICS
 from bot.search.textnorm import index_text, normalize
 from bot.store.database import Store
+from bot.store.hits import COUNT_CAP, Hit
 from bot.store.index import Filters
 from bot.store.indexing import TOKENS
 from bot.store.lookup import filters_for, search
@@ -68,16 +69,20 @@ def all_items(store: Store) -> dict[int, str]:
     return {r[0]: normalize(body_of(r[1], r[2])) for r in rows}
 
 
+def every_page_hit(store: Store, text: str) -> list[Hit]:
+    """All hits of a query, following the pages to the end."""
+    result = search(store, text, topics=DEFAULT_TOPICS, limit=50)
+    hits = list(result.page.hits)
+    while result.page.more_after:
+        result = search(store, text, topics=DEFAULT_TOPICS, after=hits[-1].id, limit=50)
+        hits += result.page.hits
+    assert len(hits) == result.page.total or (result.page.at_least and len(hits) > COUNT_CAP)
+    return hits
+
+
 def every_hit(store: Store, text: str) -> list[int]:
     """All hit ids of a query, following the pages to the end."""
-    ids: list[int] = []
-    result = search(store, text, topics=DEFAULT_TOPICS, limit=50)
-    ids += [h.id for h in result.page.hits]
-    while result.page.more_after:
-        result = search(store, text, topics=DEFAULT_TOPICS, after=ids[-1], limit=50)
-        ids += [h.id for h in result.page.hits]
-    assert len(ids) == result.page.total
-    return ids
+    return [h.id for h in every_page_hit(store, text)]
 
 
 def queries() -> list[str]:
@@ -243,6 +248,33 @@ def test_index_follows_edits_moves_and_removals(tmp_path: Path, database: str) -
     store.close()
 
 
+def test_a_common_term_is_counted_up_to_the_cap(tmp_path: Path, database: str) -> None:
+    """Past COUNT_CAP hits the total says "at least" and stops counting; every hit is still on
+    the pages, newest first; a narrower query below the cap is counted exactly."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    per_day = 345  # three files (each under digests.max_items): 1035 hits
+    for day in (1, 2, 3):
+        lines = [
+            f"{n}. 储能项目第{day}-{n}号，容量 {n} MW https://e.org/{day}/{n}"
+            for n in range(1, per_day + 1)
+        ]
+        lines.append(f"{per_day + 1}. 光伏电站 https://e.org/{day}/pv")
+        (folder / f"2024-05-0{day}.md").write_text("\n".join(lines) + "\n", "utf-8")
+    store = Store(database, topics=TOPICS)
+    assert scan_folder(store, folder).ok
+    for text in ("储能", "号，容量", "容量"):  # an indexed phrase; one checked row by row
+        page = search(store, text, topics=DEFAULT_TOPICS).page
+        assert (page.total, page.at_least) == (COUNT_CAP, True), text
+        hits = every_page_hit(store, text)
+        assert len({h.id for h in hits}) == 3 * per_day
+        assert [h.date.day for h in hits[::per_day]] == [3, 2, 1]  # newest first
+    narrow = search(store, "储能 2024-05-02", topics=DEFAULT_TOPICS).page
+    assert (narrow.total, narrow.at_least) == (per_day, False)
+    assert (search(store, "光伏", topics=DEFAULT_TOPICS).page.total) == 3
+    store.close()
+
+
 def test_changed_topics_retag_the_archive(tmp_path: Path, database: str) -> None:
     """Changing the configured topics re-tags stored items at the next start."""
     folder = tmp_path / "d"
@@ -318,8 +350,9 @@ def test_both_engines_answer_every_query_alike(
         text = stores[1].index.text
         [[rows]] = stores[1].db.execute(f"SELECT {text.rows}").fetchall()
         assert rows == items
-        assert text.page_match(total=items, rows=rows, limit=50) == text.scan
-        assert text.page_match(total=3, rows=rows, limit=50) == text.match
+        assert text.page_match(found=items, rows=rows, limit=50) == text.scan
+        assert text.page_match(found=3, rows=rows, limit=50) == text.match
+        assert text.page_match(found=COUNT_CAP + 1, rows=10**9, limit=50) == text.scan
         ids = [store.db.execute("SELECT id FROM items ORDER BY id").fetchall() for store in stores]
         assert ids[0] == ids[1]  # the same items under the same ids: hits compare one for one
         for text in [*QUERIES, "#储能", "-储能 2024-01", "#storage -光伏"]:
