@@ -91,7 +91,8 @@ class FtsPlan:
     when there is a term, the exclusions as ``NOT``. ``exclude``: only when there is no term,
     rows must NOT match it (``rowid NOT IN (SELECT rowid … MATCH exclude)``). ``exact``: the
     SQL alone is exactly ``Query.matches``; when False, keep only rows where
-    ``query.matches(normalize(text))`` (a term or exclusion with punctuation or spaces).
+    ``query.matches(normalize(text))`` (a term or exclusion that starts with punctuation
+    or a space, or holds a run of them a mark does not spell whole: ``textnorm``).
     """
 
     match: str | None

@@ -59,7 +59,7 @@ from typing import Generic, TypeVar, Union
 
 from bot.digest.models import Item
 
-from .textnorm import GAP, index_tokens, normalize
+from .textnorm import index_tokens, is_mark, normalize
 from .urlnorm import article_url
 
 BINS = 256  # one-permutation MinHash bins (a power of two: the low bits pick the bin)
@@ -102,8 +102,8 @@ class Fingerprint:
 
 def shingles(text: str) -> set[str]:
     """The text's shingles: its search tokens (CJK bigrams and single characters at the ends
-    of a run, Latin and digit words), without the gap marker."""
-    return {token for token in index_tokens(normalize(text)) if token != GAP}
+    of a run, Latin and digit words), without the marks of punctuation and spaces."""
+    return {token for token in index_tokens(normalize(text)) if not is_mark(token)}
 
 
 @functools.lru_cache(maxsize=1 << 17)  # shingles recur (common bigrams and words): ~3x faster
@@ -168,7 +168,7 @@ def fingerprint(title: str, body: str, links: Iterable[str] = ()) -> Fingerprint
     """An item's fingerprint from its title, its body (text) and its links."""
     urls = frozenset(key for key in map(article_url, links) if key is not None)
     title, body = normalize(title), normalize(body)  # per character: joins commute with it
-    found = {token for token in index_tokens(f"{title}\n{body}") if token != GAP}
+    found = {token for token in index_tokens(f"{title}\n{body}") if not is_mark(token)}
     figures = frozenset(_DIGITS.findall(title))
     figures |= frozenset(_DIGITS.findall(_STAMP.sub(" ", body)))
     return Fingerprint(urls, signature(map(shingle_hash, found)), len(found), figures)

@@ -15,13 +15,16 @@ matches ``carbonization`` (a word-start, prefix match), as the issue's "word-sta
 
 Index tokens (``index_tokens``), per maximal run of one class: a CJK run gives its first
 character, every overlapping pair and its last character (a 1-character run: that character,
-once); a WORD or DIGIT run gives itself. Between two runs separated by OTHER characters the
-stream carries one GAP token (U+E000, a private-use character no query term can contain), and
-adjacent runs (``5G基站``) carry none. ``term_phrase`` turns a term into an FTS5 phrase over the
-same tokens (only its last token may be a prefix) such that, for a term made only of CJK, WORD
-and DIGIT characters, "the phrase occurs in the text's token stream" is exactly
-``contains(text, term)``; a term with OTHER characters (``74.9gwh``, ``ai-native``) gets a phrase
-that finds a superset, and ``Phrase.exact`` is False: check those rows with ``contains``.
+once); a WORD or DIGIT run gives itself; a run of OTHER characters (before, between or after
+the others) gives its mark (``mark``: those characters spelt as private-use characters, so no
+tokenizer splits them and no query word can equal one), and adjacent runs (``5G基站``) carry
+nothing between them. ``term_phrase`` turns a term into an FTS5 phrase over the same tokens
+(only its last token may be a prefix) such that "the phrase occurs in the text's token
+stream" is exactly ``contains(text, term)`` — ``亿元，`` ends with a prefix of a mark,
+``74.9gwh`` and ``ai-native`` hold one — except for a term that starts with OTHER characters
+(``.net``: the text's run may have more before them) or holds a run of them a mark does not
+spell whole: its phrase finds a superset and ``Phrase.exact`` is False; check those rows with
+``contains``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,13 @@ from dataclasses import dataclass
 import opencc
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-GAP = "\ue000"  # index token between two runs separated by OTHER characters
+# a mark spells each OTHER character c below U+FFFE as chr(MARK_BASE + ord(c)), in plane 15's
+# private use area (no text run holds one: they are OTHER); any above as MARK_ASTRAL; past
+# MARK_CHARS characters it is cut and ends with MARK_CUT
+MARK_BASE = 0xF0000
+MARK_ASTRAL = "\U0010fffd"
+MARK_CUT = "\U0010fffc"
+MARK_CHARS = 8
 
 CJK, WORD, DIGIT, OTHER = "cjk", "word", "digit", "other"
 
@@ -153,13 +162,31 @@ def runs(normalized: str) -> Iterator[tuple[str, int, int]]:
         yield _CLASS_OF_GROUP[m.lastindex - 1], m.start(), m.end()  # type: ignore[operator]
 
 
+def mark(other: str) -> str:
+    """The token of a run of OTHER characters (see ``MARK_BASE``)."""
+    spelt = "".join(
+        chr(MARK_BASE + ord(c)) if ord(c) < 0xFFFE else MARK_ASTRAL for c in other[:MARK_CHARS]
+    )
+    return spelt + MARK_CUT if len(other) > MARK_CHARS else spelt
+
+
+def is_mark(token: str) -> bool:
+    """Whether an index token is the mark of OTHER characters."""
+    return token >= chr(MARK_BASE)
+
+
+def _whole(other: str) -> bool:
+    """Whether a mark tells these OTHER characters apart from every other run."""
+    return len(other) <= MARK_CHARS and all(ord(c) < 0xFFFE for c in other)
+
+
 def index_tokens(normalized: str) -> list[str]:
     """The tokens the search index stores for a normalised text (see the module docstring)."""
     tokens: list[str] = []
-    end = -1
+    end = 0
     for m in _RUN.finditer(normalized):
-        if end >= 0 and m.start() > end:
-            tokens.append(GAP)
+        if m.start() > end:
+            tokens.append(mark(normalized[end : m.start()]))
         run = m.group()
         end = m.end()
         if m.lastindex == 1 and len(run) > 1:
@@ -168,6 +195,8 @@ def index_tokens(normalized: str) -> list[str]:
             tokens.append(run[-1])
         else:
             tokens.append(run)
+    if end < len(normalized):
+        tokens.append(mark(normalized[end:]))
     return tokens
 
 
@@ -214,9 +243,12 @@ def term_phrase(term: str) -> Phrase | None:
         return None
     tokens: list[str] = []
     prefix = False
+    exact = found[0][1] == 0  # OTHER characters first: the text's run may start before them
     for k, (cls, start, end) in enumerate(found):
         if k and start > found[k - 1][2]:
-            tokens.append(GAP)  # OTHER characters between two runs of the term
+            between = term[found[k - 1][2] : start]  # OTHER characters between two runs
+            tokens.append(mark(between))
+            exact = exact and _whole(between)
         run = term[start:end]
         starts_fixed = k > 0 or start > 0 or cls in _RULED  # must start where a text run does
         ends_fixed = end < len(term)  # must end where a text run does
@@ -231,7 +263,10 @@ def term_phrase(term: str) -> Phrase | None:
             tokens.extend([run[i : i + 2] for i in range(len(run) - 1)])
             tokens.extend([run[-1]] if ends_fixed else [])
             prefix = False
-    exact = sum(end - start for _, start, end in found) == len(term)
+    tail = term[found[-1][2] :]
+    if tail:  # OTHER characters last: the text's run starts with them
+        tokens.append(mark(tail))
+        prefix, exact = True, exact and _whole(tail)
     return Phrase(tuple(tokens), prefix, exact)
 
 

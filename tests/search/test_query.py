@@ -22,7 +22,7 @@ from bot.search.query import (
     fts_plan,
     parse_query,
 )
-from bot.search.textnorm import index_text, index_tokens, normalize
+from bot.search.textnorm import index_text, index_tokens, mark, normalize
 
 # ---- a generated archive: Chinese words, Latin words, numbers, punctuation, variant forms
 
@@ -378,10 +378,14 @@ def test_a_query_at_the_limit_is_accepted() -> None:
 
 
 def test_inexact_terms_are_flagged_for_a_residual_check() -> None:
-    """Punctuation or spaces in a term: the SQL over-approximates and says so."""
-    assert not fts_plan(parse_query("74.9gwh")).exact
+    """Punctuation inside or after a term is asked of the index itself; before a term (the
+    text's run may start earlier) the SQL over-approximates and says so."""
+    assert fts_plan(parse_query("74.9gwh 亿元，")).exact
     assert fts_plan(parse_query("5G基站 储能")).exact
-    plan = fts_plan(parse_query("储能 -ai-native"))
+    assert fts_plan(parse_query("储能 -ai-native")).match == (
+        f'("储能") NOT ("ai {mark("-")} native"*)'
+    )
+    plan = fts_plan(parse_query("储能 -.net"))
     assert plan.match == '"储能"'
     assert not plan.exact
 

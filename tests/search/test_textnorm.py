@@ -7,12 +7,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.search.textnorm import (
-    GAP,
+    MARK_CHARS,
     ZERO_WIDTH,
     contains,
     find,
     index_text,
     index_tokens,
+    is_mark,
+    mark,
     merge_spans,
     normalize,
     query_tokens,
@@ -98,20 +100,37 @@ def test_index_tokens_for_a_han_run() -> None:
     assert index_tokens("碳") == ["碳"]
 
 
-def test_index_tokens_mixed_runs_and_gaps() -> None:
-    """Latin and digit runs are whole tokens; runs split by punctuation carry one gap token."""
-    assert index_tokens("建设5g基站,74.9gwh") == [
+def test_index_tokens_mixed_runs_and_marks() -> None:
+    """Latin and digit runs are whole tokens; punctuation and spaces, before, between and
+    after them, are each run's mark, which no word can be."""
+    assert index_tokens("【建设5g基站,74.9gwh】") == [
+        mark("【"),
         *("建", "建设", "设"),
         "5",
         "g",
         *("基", "基站", "站"),
-        GAP,
+        mark(","),
         "74",
-        GAP,
+        mark("."),
         "9",
         "gwh",
+        mark("】"),
     ]
-    assert index_text("ai 芯片") == f"ai {GAP} 芯 芯片 片"
+    assert index_text("ai 芯片") == f"ai {mark(' ')} 芯 芯片 片"
+    assert mark(",") != mark(".")
+    assert mark(", ") != mark(",")
+    assert all(is_mark(mark(c)) for c in ",. \n…😀")
+    assert not is_mark("ai")
+    assert not any(c.isspace() or c.isascii() for c in mark(" \t,"))  # one FTS5 token
+
+
+def test_a_long_run_of_punctuation_is_cut_but_told_apart() -> None:
+    """A mark spells MARK_CHARS characters; a longer run's mark is cut and says so, so it
+    never equals the mark of a run that is exactly those characters."""
+    long, short = "-" * (MARK_CHARS + 3), "-" * MARK_CHARS
+    assert mark(long).startswith(mark(short))
+    assert mark(long) != mark(short)
+    assert mark(long) == mark("-" * (MARK_CHARS + 1))
 
 
 def test_kana_and_hangul_are_searched_like_han() -> None:
@@ -123,7 +142,7 @@ def test_kana_and_hangul_are_searched_like_han() -> None:
 
 def test_other_scripts_are_whole_words() -> None:
     """Letters of other scripts form words like ASCII letters: word-start rule included."""
-    assert index_tokens("углерод café") == ["углерод", GAP, "café"]
+    assert index_tokens("углерод café") == ["углерод", mark(" "), "café"]
     assert contains("углерод", "угл")
     assert not contains("углерод", "глерод")
 
@@ -138,7 +157,8 @@ def test_other_scripts_are_whole_words() -> None:
         ("5g基站", '"5 g 基 基站"'),
         ("站5", '"站 5"*'),
         ("gwh", '"gwh"*'),
-        ('x"y', f'"x {GAP} y"*'),
+        ('x"y', f'"x {mark(chr(34))} y"*'),
+        ("亿元，", f'"亿元 元 {mark("，")}"*'),
         ("***", ""),
     ],
 )
@@ -148,12 +168,16 @@ def test_query_tokens(term: str, fts: str) -> None:
 
 
 def test_phrase_exactness_flag() -> None:
-    """Terms with punctuation are marked for a residual check; plain terms are exact."""
-    exact, inexact = term_phrase("5g基站"), term_phrase("74.9gwh")
-    assert exact is not None
-    assert exact.exact
-    assert inexact is not None
-    assert not inexact.exact
+    """Punctuation inside or after a term is in its phrase (exact); before it, or a run too
+    long for a mark, leaves a superset for a residual check."""
+    for term in ("5g基站", "74.9gwh", "ai-native", "亿元，", "发布。", "x, y"):
+        phrase = term_phrase(term)
+        assert phrase is not None, term
+        assert phrase.exact, term
+    for term in (".net", "，同比", "a" + "-" * (MARK_CHARS + 1) + "b", "ok😀"):
+        phrase = term_phrase(term)
+        assert phrase is not None, term
+        assert not phrase.exact, term
     assert term_phrase("…") is None
 
 
