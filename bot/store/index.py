@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 TopicSpec = Sequence[tuple[str, Sequence[str]]]  # (key, keywords)
 REINDEX_BATCH = 2000  # items read at once when the whole index is made again
+RESIDUAL_BATCH = 500  # candidates read and checked at once for a term the index cannot tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,18 @@ class ArchiveStamp:
     items: int
     last_item: int  # the highest item id: changes whenever an item is added
     changed: str  # the latest updated_at
+
+
+def _enough(hits: list[Hit], after: int | None, before: int | None, limit: int) -> bool:
+    """Whether more checked hits would change neither the count (past ``COUNT_CAP``) nor the
+    page: the anchor is among them with a page and one more after it."""
+    if len(hits) <= COUNT_CAP:
+        return False
+    ids = [h.id for h in hits]
+    if before is not None:
+        return before in ids
+    start = 0 if after is None else ids.index(after) + 1 if after in ids else len(ids)
+    return start + limit < len(ids)
 
 
 class SearchStore(Repository):
@@ -284,17 +297,20 @@ class SearchStore(Repository):
         before: int | None,
         limit: int,
     ) -> SearchPage:
-        """Terms with punctuation: FTS5 over-matches, every candidate is checked exactly."""
-        keys = [
-            r[0]
-            for r in self.db.execute(
-                self._select("{k}", self._in_series(filters) + " ORDER BY {k} DESC"),
-                [match, *bounds],
-            )
-        ]
+        """A term the index cannot tell exactly (one starting with punctuation): candidates
+        are read newest first, a batch at a time, and each checked, until the count passes
+        ``COUNT_CAP`` with the page found, or none are left."""
         keep = filters.residual
         assert keep is not None  # noqa: S101 - the caller checked
-        hits = [h for h in self._hits(keys) if keep(normalize(h.body))]
+        sql = self._select("{k}", self._in_series(filters) + " ORDER BY {k} DESC LIMIT ?")
+        low, high = bounds
+        hits: list[Hit] = []
+        while True:
+            keys = [r[0] for r in self.db.execute(sql, [match, low, high, RESIDUAL_BATCH])]
+            hits += [h for h in self._hits(keys) if keep(normalize(h.body))]
+            if len(keys) < RESIDUAL_BATCH or _enough(hits, after, before, limit):
+                break
+            high = keys[-1] - 1
         return page_in_memory(hits, after=after, before=before, limit=limit)
 
     def _hits(self, keys: list[int]) -> tuple[Hit, ...]:

@@ -263,7 +263,7 @@ def test_a_common_term_is_counted_up_to_the_cap(tmp_path: Path, database: str) -
         (folder / f"2024-05-0{day}.md").write_text("\n".join(lines) + "\n", "utf-8")
     store = Store(database, topics=TOPICS)
     assert scan_folder(store, folder).ok
-    for text in ("储能", "号，容量", "容量"):  # an indexed phrase; one checked row by row
+    for text in ("储能", "号，容量", "，容量"):  # from the index; the last checked row by row
         page = search(store, text, topics=DEFAULT_TOPICS).page
         assert (page.total, page.at_least) == (COUNT_CAP, True), text
         hits = every_page_hit(store, text)
