@@ -26,9 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests
 	$(BIN)/mypy
 
-## bench: every tests/bench script, one JSON line each
+## bench: every tests/bench script, one JSON line each; all run, then it fails if any failed
 bench: $(STAMP)
-	@for f in tests/bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	@failed=""; for f in tests/bench/bench_*.py; do $(BIN)/python $$f || failed="$$failed $$f"; \
+	done; if [ -n "$$failed" ]; then echo "bench failed:$$failed" >&2; exit 1; fi
 
 format: $(STAMP)
 	$(BIN)/ruff format bot tests
