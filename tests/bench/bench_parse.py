@@ -5,12 +5,17 @@ Prints one JSON line: files per second over the ``.md`` / ``.markdown`` files of
 reader now, the reader before series learning (``BEFORE_SERIES``, issue 22) and the line
 scanner the markdown reader replaced (the commit before the one that removed
 ``bot/mdtext.py``); the older two are taken from this repository's history and run in the
-same process. The files are the corpora's at ``CORPUS_FILES`` at most, sorted, so a corpus
-that grows does not change what is measured. Target: now at most 1.5x the line scanner.
+same process. The files are the ones listed in ``parse_files.txt`` (pinned: the corpora's
+first ``CORPUS_FILES`` files, sorted, when it was written), so a corpus that grows does not
+change what is measured; the line says how many were read, how many listed are missing and a
+short hash of their names (``file_set``): two lines with the same hash measured the same files.
+``--pin`` writes the list again from the corpora as they are now.
+Target: now at most 1.5x the line scanner.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import os
@@ -32,6 +37,7 @@ ROUNDS = 5  # rounds of the three readers, interleaved
 OLD_MODULES = ("digest", "mdtext", "editiondate", "models")
 BEFORE_SERIES = "2558b4d"  # the reader before issue 22 (series learning, layout rules)
 CORPUS_FILES = 600
+PINNED = Path(__file__).with_name("parse_files.txt")
 
 
 def old_parser(tmp: Path) -> Callable[..., object]:
@@ -67,21 +73,49 @@ def before_series(tmp: Path) -> Callable[..., object]:
     return module.read_bytes  # type: ignore[no-any-return]
 
 
-def corpus_files() -> list[Path]:
-    roots = [CORPUS, ROOT / "tests" / "corpus"]
-    files = sorted(
-        p
-        for root in roots
+def roots() -> dict[str, Path]:
+    """The corpora by the name their files are listed under in ``PINNED``."""
+    return {"shared": CORPUS, "tests": ROOT / "tests" / "corpus"}
+
+
+def pin() -> None:
+    """Write ``PINNED``: the corpora's first ``CORPUS_FILES`` digests now, sorted."""
+    names = sorted(
+        f"{name}/{p.relative_to(root).as_posix()}"
+        for name, root in roots().items()
         if root.is_dir()
         for p in root.rglob("*")
         if p.suffix in (".md", ".markdown") and p.is_file()
-    )
-    return files[:CORPUS_FILES]
+    )[:CORPUS_FILES]
+    PINNED.write_text("".join(f"{n}\n" for n in names), "utf-8")
+    print(f"{PINNED.name}: {len(names)} files, set {file_set(names)}")
+
+
+def file_set(names: list[str]) -> str:
+    """How many files and a short hash of their names: the same value, the same files."""
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]
+    return f"{len(names)}:{digest}"
+
+
+def corpus_files() -> tuple[list[str], list[Path], int]:
+    """The pinned files that are there (names, paths) and how many listed are missing."""
+    where = roots()
+    names, paths, missing = [], [], 0
+    for name in PINNED.read_text("utf-8").split():
+        root, _, rest = name.partition("/")
+        path = where[root] / rest
+        if path.is_file():
+            names.append(name)
+            paths.append(path)
+        else:
+            missing += 1
+    return names, paths, missing
 
 
 def corpus_speed(tmp: Path) -> dict[str, object]:
     """Files per second of the three readers over the corpora's digests (best of ROUNDS)."""
-    data = [(str(p), p.read_bytes()) for p in corpus_files()]
+    names, paths, missing = corpus_files()
+    data = [(str(p), p.read_bytes()) for p in paths]
     old = old_parser(tmp)
     before = before_series(tmp)
 
@@ -109,6 +143,8 @@ def corpus_speed(tmp: Path) -> dict[str, object]:
     return {
         "bench": "parse_corpus",
         "files": len(data),
+        "files_missing": missing,  # listed in parse_files.txt, not in the corpora
+        "file_set": file_set(names),
         "mb": round(sum(len(b) for _, b in data) / 2**20, 2),
         "new_s": round(new_s, 3),
         "before_series_s": round(before_s, 3),
@@ -124,6 +160,9 @@ def corpus_speed(tmp: Path) -> dict[str, object]:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--pin"]:
+        pin()
+        return
     if not CORPUS.is_dir():
         print(json.dumps({"bench": "parse_corpus", "skipped": f"no corpus at {CORPUS}"}))
         return
