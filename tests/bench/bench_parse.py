@@ -101,7 +101,7 @@ def corpus_files() -> tuple[list[str], list[Path], int]:
     """The pinned files that are there (names, paths) and how many listed are missing."""
     where = roots()
     names, paths, missing = [], [], 0
-    for name in PINNED.read_text("utf-8").split():
+    for name in PINNED.read_text("utf-8").splitlines():
         root, _, rest = name.partition("/")
         path = where[root] / rest
         if path.is_file():
