@@ -67,8 +67,7 @@ def page_html(text: str, result: Result, lang: str, folded: Folds | None = None)
     if not page.hits:
         return t("search_none", lang, query=shown)
     folded = folded or {}
-    total = f"{page.total}+" if page.at_least else str(page.total)
-    lines = [t("search_header", lang, query=shown, total=total)]
+    lines = [t("search_header", lang, query=shown, total=page.shown_total)]
     for at, hit in enumerate(page.hits):
         if at in folded:
             continue

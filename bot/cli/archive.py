@@ -256,16 +256,13 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
             }
         )
         return EXIT_OK
-    total = f"{result.page.total}+" if result.page.at_least else str(result.page.total)
-    out(f"{total} found for {text!r}" + (f", newest {len(hits)}:" if hits else ""))
+    found = f"{result.page.shown_total} found for {text!r}"
+    out(found + (f", newest {len(hits)}:" if hits else ""))
     for h in hits:
         body = " ".join(h.body.split())  # the title once, then the rest of the text
         where = f"{result.series_of(h)} · {h.date}" if result.series_of(h) else str(h.date)
         out(f"{where} #{h.position}  {body[:100]}")
     return EXIT_OK
-
-
-# -- push / deliveries ---------------------------------------------------------------------
 
 
 def _series_arg(store: Store, name: str | None) -> int | None:

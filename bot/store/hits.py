@@ -46,6 +46,11 @@ class SearchPage:
     more_after: bool
     at_least: bool = False  # more than ``total`` match (they were not all counted)
 
+    @property
+    def shown_total(self) -> str:
+        """The count as a reader sees it: ``13``, or ``1000+`` past the cap."""
+        return f"{self.total}+" if self.at_least else str(self.total)
+
 
 def counted(found: int) -> tuple[int, bool]:
     """The total a page shows for ``found`` hits counted (up to ``COUNT_CAP + 1``), and
