@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from telegram import LinkPreviewOptions
 from telegram.ext import ExtBot
 
 from bot.services import Services
@@ -30,13 +29,14 @@ from bot.store.faults import DatabaseError, describe
 from bot.store.lease import Fence, Fenced
 from bot.store.outbox import Delivery, Kind, Status
 
-from .content import Parts, feedback_markup
+from .content import Parts
 from .corrections import correct, part_hash
 from .limiter import BROADCAST, Send, Withheld
 from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 from .outcomes import Do, Outcome, classify
 from .quiet import held_until, hold, send_options
 from .recording import Round, Sent, migrated, no_thread, part_sent, retry_now, take, take_paid
+from .wire import send_part, votes
 
 log = logging.getLogger(__name__)
 
@@ -279,20 +279,19 @@ class Pusher:
             return
         chat_id = row.chat.id
         thread = row.chat.thread_id if row.chat.type == "supergroup" else None
-        previews = LinkPreviewOptions(is_disabled=not row.chat.previews)
         part = row.part
         markup = await self.content.buttons(row)  # under the last part
-        votes = feedback_markup() if row.kind == Kind.EDITION else None  # under every part
+        under = votes() if row.kind == Kind.EDITION else None  # under every part
         while part < len(parts) and self.may_send():
             try:
-                message = await self.bot.send_message(
+                message_id = await send_part(
+                    self.bot,
                     chat_id,
                     parts[part],
-                    message_thread_id=thread,
-                    link_preview_options=previews,
-                    reply_markup=markup if part == len(parts) - 1 and markup else votes,
-                    **await self._lane(),
-                    **send_options(row),
+                    thread=thread,
+                    previews=row.chat.previews,
+                    markup=markup if part == len(parts) - 1 and markup else under,
+                    options=await self._lane() | send_options(row),
                 )
             except Withheld:  # halted while it waited for its turn: the row stays as it is
                 return
@@ -318,7 +317,7 @@ class Pusher:
             at = self.now()
             sent = Sent(
                 row.id,
-                message.message_id,
+                message_id,
                 last=part == len(parts),
                 part_hash=part_hash(parts[part - 1]),
                 version=rendered.version,
