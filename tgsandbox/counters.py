@@ -42,6 +42,7 @@ class Counters:
     faults_partitioned: int = 0
     faults_late: int = 0
     sent_messages: int = 0
+    paid_messages: int = 0  # of sent_messages, those sent with allow_paid_broadcast
     edited_messages: int = 0  # editMessageText calls that changed a message
     per_chat: Counter[int] = field(default_factory=Counter)
     errors: Counter[int] = field(default_factory=Counter)  # answers by HTTP error status
@@ -75,6 +76,7 @@ class Counters:
             "faults_partitioned": self.faults_partitioned,
             "faults_late": self.faults_late,
             "sent_messages": self.sent_messages,
+            "paid_messages": self.paid_messages,
             "per_chat": {str(k): v for k, v in self.per_chat.items()},
             "errors": {str(k): v for k, v in self.errors.items()},
         }

@@ -141,6 +141,7 @@ def send(sb: Sandbox, args: Args, *, method: str, **content: Any) -> JSON:
     )
     sb.counters.sent_messages += 1
     sb.counters.per_chat[chat.id] += 1
+    sb.counters.paid_messages += paid
     sb.emit_message("message", message)
     return message.to_json()
 

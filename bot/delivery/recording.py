@@ -1,6 +1,6 @@
 """What the sender records as it goes: the rows it takes (claimed, under a lease), each part at
-once, a migrated chat, a gone forum topic, the paid lane's daily count (run in the database's
-writer); and what a push round's summary line counts."""
+once, a migrated chat, a gone forum topic (run in the database's writer); and what a push
+round's summary line counts."""
 
 from __future__ import annotations
 
@@ -92,12 +92,3 @@ def migrated(store: Store, *, delivery_id: int, old: int, new: int) -> None:
     with store.transaction():
         store.chats.migrate_chat(old, new)
         store.outbox.move_delivery(delivery_id, new)
-
-
-def take_paid(store: Store, day: str, cap: int) -> bool:
-    """One message of today's paid-lane cap, when any is left."""
-    with store.transaction():
-        if store.outbox.paid_used(day) >= cap:
-            return False
-        store.outbox.add_paid(day)
-        return True

@@ -34,8 +34,9 @@ from .corrections import correct, part_hash
 from .limiter import BROADCAST, Send, Withheld
 from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 from .outcomes import Do, Outcome, classify
+from .paid import PaidLane
 from .quiet import held_until, hold, send_options
-from .recording import Round, Sent, migrated, no_thread, part_sent, retry_now, take, take_paid
+from .recording import Round, Sent, migrated, no_thread, part_sent, retry_now, take
 from .wire import send_part, votes
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Pusher:
         self.gate = ApiGate(services.runtime, bot, probe_cap=probe_cap, stopping=self._stopped)
         self._task: asyncio.Task[None] | None = None
         self.content = Parts(services)
+        self.paid = PaidLane(services)
         self._changed = asyncio.Condition()
         self.sent = 0
         self._round: Round | None = None
@@ -117,6 +119,8 @@ class Pusher:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        with contextlib.suppress(*DatabaseError):
+            await self.paid.give_back()
 
     def may_send(self) -> bool:
         """False once halted, or when the lease it sends under may have expired."""
@@ -330,14 +334,11 @@ class Pusher:
     async def _lane(self) -> dict[str, Any]:
         """The paid broadcast lane when configured and under today's cap, else the free one."""
         push, go = self.services.config.push, self.may_send if self.fence else None
-        if push.paid_broadcast:
-            day = self.now().astimezone(dt.UTC).date().isoformat()
-            cap = push.paid_daily_cap
-            if await self.services.db.write(lambda store: take_paid(store, day, cap)):
-                return {
-                    "allow_paid_broadcast": True,
-                    "rate_limit_args": Send(BROADCAST, paid=True, go=go),
-                }
+        if push.paid_broadcast and await self.paid.take(self.now()):
+            return {
+                "allow_paid_broadcast": True,
+                "rate_limit_args": Send(BROADCAST, paid=True, go=go),
+            }
         return {"rate_limit_args": Send(BROADCAST, go=go)}
 
     async def apply(self, row: Delivery, chat_id: int, outcome: Outcome) -> None:

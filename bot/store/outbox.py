@@ -287,11 +287,28 @@ class OutboxStore(OutboxPlanning):
         row = self.db.execute("SELECT count FROM paid_usage WHERE day = ?", [day]).fetchone()
         return int(row[0]) if row else 0
 
-    def add_paid(self, day: str) -> None:
+    def add_paid(self, day: str, count: int = 1) -> None:
         self.db.execute(
-            "INSERT INTO paid_usage (day, count) VALUES (?, 1) "
-            "ON CONFLICT(day) DO UPDATE SET count = count + 1",
-            [day],
+            "INSERT INTO paid_usage (day, count) VALUES (?, ?) "
+            "ON CONFLICT(day) DO UPDATE SET count = paid_usage.count + excluded.count",
+            [day, count],
+        )
+
+    def reserve_paid(self, day: str, *, cap: int, want: int) -> int:
+        """Up to ``want`` more of ``day``'s paid-lane messages, as many as ``cap`` leaves:
+        counted as used at once (the sender gives back what it did not send)."""
+        with immediate(self.db):
+            granted = max(0, min(want, cap - self.paid_used(day)))
+            if granted:
+                self.add_paid(day, granted)
+            return granted
+
+    def give_back_paid(self, day: str, count: int) -> None:
+        """``count`` reserved paid-lane messages of ``day`` that were not sent."""
+        self.db.execute(
+            "UPDATE paid_usage SET count = CASE WHEN count > ? THEN count - ? ELSE 0 END "
+            "WHERE day = ?",
+            [count, count, day],
         )
 
 
