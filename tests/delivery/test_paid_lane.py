@@ -59,9 +59,7 @@ async def push(tg: Sandbox, config: Config, clock: Clock, *, chats: int, used: i
             await tg.wait_messages(chat, 1)
 
 
-async def test_paid_lane_stops_at_the_daily_cap(
-    tg: Sandbox, config: Config, clock: Clock
-) -> None:
+async def test_paid_lane_stops_at_the_daily_cap(tg: Sandbox, config: Config, clock: Clock) -> None:
     """With a cap of 3, a push to 5 readers sends 3 on the paid lane and 2 on the free one."""
     config = paid_config(config, cap=3)
     await push(tg, config, clock, chats=5)
