@@ -4,11 +4,14 @@ round's summary line counts."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from bot.store.database import Store
+from bot.store.gateway import Db
 from bot.store.lease import Fence
 from bot.store.outbox import Delivery, Kind
 from bot.store.sent_as import SentAs
@@ -77,6 +80,68 @@ def part_sent(
         )
         if sent.last and row.kind == Kind.EDITION and row.target.edition is not None:
             store.corrections.correct_if_outdated(sent.delivery_id, now=at)
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A part Telegram confirmed, waiting for its write (``part_sent``'s arguments)."""
+
+    row: Delivery
+    sent: Sent
+    at: dt.datetime
+    fence: Fence | None
+
+
+def parts_sent(store: Store, batch: Sequence[Confirmed]) -> None:
+    """``part_sent`` for each, in one transaction (one commit): all or none."""
+    with store.transaction():
+        for done in batch:
+            part_sent(store, row=done.row, sent=done.sent, at=done.at, fence=done.fence)
+
+
+class Recorder:
+    """Writes the parts Telegram confirmed, together: ``await record(...)`` returns once the
+    part is committed, or raises what the write raised (``Fenced``, a ``DatabaseError``).
+
+    Every part confirmed while a write is under way goes into the next one, a single
+    transaction: under load one commit and one trip to the writer thread records many parts,
+    and a part is never kept waiting for others. The guarantee is the one-write-per-part one:
+    a delivery takes its next part (or ends) only once this one is written, so a ``kill -9``
+    repeats at most the parts in flight, sent and not yet written (at most the sender's
+    concurrency)."""
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self._queue: list[tuple[Confirmed, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, done: Confirmed) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((done, future))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write(), name="digestbot-parts")
+        await future
+
+    async def _write(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    await self.db.write(partial(parts_sent, batch=[d for d, _ in batch]))
+                except asyncio.CancelledError:  # the loop shuts down: no waiter is left hanging
+                    for _, future in [*batch, *self._queue]:
+                        future.cancel()
+                    raise
+                except Exception as exc:  # each waiter raises it
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                else:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_result(None)
+        finally:
+            self._writer = None
 
 
 def retry_now(store: Store, *, now: dt.datetime) -> int:

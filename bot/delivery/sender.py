@@ -36,7 +36,7 @@ from .outage import AMBIGUOUS_HOLD, ApiGate, backoff
 from .outcomes import Do, Outcome, classify
 from .paid import PaidLane
 from .quiet import held_until, hold, send_options
-from .recording import Round, Sent, migrated, no_thread, part_sent, retry_now, take
+from .recording import Confirmed, Recorder, Round, Sent, migrated, no_thread, retry_now, take
 from .wire import send_part, votes
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ class Pusher:
         self._task: asyncio.Task[None] | None = None
         self.content = Parts(services)
         self.paid = PaidLane(services)
+        self.recorder = Recorder(services.db)
         self._changed = asyncio.Condition()
         self.sent = 0
         self._round: Round | None = None
@@ -327,7 +328,7 @@ class Pusher:
                 version=rendered.version,
                 sent_as=rendered.sent_as,
             )
-            await db.write(partial(part_sent, row=row, sent=sent, at=at, fence=fence))
+            await self.recorder.record(Confirmed(row, sent, at, fence))
             self.services.metrics.message_sent(row.kind)
             self.services.runtime.sending(at, sent=1)
 
