@@ -1,8 +1,9 @@
 """Sending the outbox: every planned delivery once, part by part, at Telegram's pace.
 
 One task drains due rows, a bounded number at a time (enough in flight to keep the pace with
-real network latency); the rate limiter (ratelimit.py) spaces every message. Each part is
-recorded the moment Telegram confirms it, so a crash repeats at most the parts in flight.
+real network latency); the rate limiter (limiter.py) spaces every message. Each part is
+recorded the moment Telegram confirms it (with the parts confirmed meanwhile, in one commit:
+recording.Recorder), so a crash repeats at most the parts in flight (paid lane: paid.py).
 Errors are classified once (outcomes.py) and applied here: blocked / kicked / not found → the
 chat goes inactive; migrated → the row follows the chat; 5xx and network errors → a jittered
 backoff (≤ 60 s), tried again until the row is older than push.max_age, while the whole outbox
