@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.digest import DigestError, not_a_digest, read_file
 from bot.digest.models import Item, body_of, rest_of
-from bot.search.textnorm import GAP, index_text, normalize
+from bot.search.textnorm import index_text, is_mark, normalize
 
 # ../shared/corpus next to the checkout; DIGESTBOT_CORPUS points elsewhere (as test_corpus.py)
 CORPUS = Path(
@@ -161,8 +161,8 @@ def words(text: str) -> set[str]:
 
 
 def tokens(text: str) -> set[str]:
-    """The search index's tokens of a text (not the gap between two runs: a position)."""
-    return set(index_text(normalize(text)).split()) - {GAP}
+    """The search index's words of a text (not the marks of punctuation and spaces)."""
+    return {t for t in index_text(normalize(text)).split() if not is_mark(t)}
 
 
 MARKUP = re.compile(r"\*\*|\]\(|<a |</?\w+>|https?://|`")
