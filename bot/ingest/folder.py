@@ -1,7 +1,8 @@
 """Keep the store in step with the digests folder.
 
-A scan finds new, changed and removed files (size + mtime first, then a content hash, so an
-unchanged archive costs one ``stat`` per file), parses what changed, and reports per-file
+A scan finds new, changed and removed files (size + mtime first, then a content hash; the
+folder's stats from its watch, watch.py: an unchanged archive costs no ``stat`` where the
+platform has file-system events, one per file where not), parses what changed, and reports per-file
 errors. A file that stops parsing keeps the edition it gave before; a file that is removed
 takes its edition with it.
 
@@ -129,11 +130,12 @@ def scan_folder(
     found = survey(store, folder, default_series=default_series, limits=limits, rules=rules)
     apply_start(store, found, policy=policy)
     done = 0
-    for batch in found.read(store.index.indexer):
-        apply_batch(store, found, batch, first=done, policy=policy)
-        done += len(batch)
-        if progress:
-            progress(done, len(found.todo))
+    if found.todo:  # nothing changed: no series is learnt again (as a tick does)
+        for batch in found.read(store.index.indexer):
+            apply_batch(store, found, batch, first=done, policy=policy)
+            done += len(batch)
+            if progress:
+                progress(done, len(found.todo))
     return apply_end(store, found)
 
 

@@ -2,8 +2,9 @@
 refused files against the store's file states (``survey``, a reader's work), and how the changed
 ones are read (``Survey.read``: as series, lenses.py).
 
-Part of ingest: size and mtime first, then a content hash, so an unchanged archive costs one
-``stat`` per file; a file too large is refused unread.
+Part of ingest: size and mtime first, then a content hash; a file too large is refused unread.
+The folder's files and their stats come from its watch (watch.py): where the platform has
+file-system events an unchanged archive costs no ``stat`` at all, else one per file.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from bot.digest import MAX_FILE_BYTES
 from bot.digest.models import EditionKey
 from bot.digest.template import PRINTS
 from bot.store.database import Store
-from bot.store.files import FileState
+from bot.store.files import FileStamp, FileState
 from bot.store.indexing import ItemIndexer
 
 from .lenses import Known, read_found
 from .prepare import Job, Prepared, in_batches
 from .publish import SKIPPED
-from .walk import FileError, Listing, TooLarge, read_limited, walk, why
+from .walk import FileError, Listing, TooLarge, read_limited, why
+from .watch import listing as watched
 
 
 @dataclass(slots=True)
@@ -133,8 +135,9 @@ def survey(
     limits: DigestLimits = DEFAULT_LIMITS,
     rules: tuple[SeriesRule, ...] = (),
 ) -> Survey:
-    """Read what changed in ``folder`` against the store (reads only)."""
-    states = store.files.file_states()
+    """Read what changed in ``folder`` against the store (reads only). An unchanged folder
+    is told from each file's size and mtime alone (``file_stamps``); the files' whole states
+    are read when something changed."""
     reading = (
         f"max_items={limits.max_items} max_parts={limits.max_parts} series={rules!r} "
         f"prints={PRINTS}"
@@ -143,19 +146,30 @@ def survey(
     if settled:
         reading = ""
     reread = store.files.reread_wanted()
-    if reread or not settled:  # every file once more: read with what is set now
-        states = {r: replace(s, size=-1, hash="") for r, s in states.items()}
-    listing = walk(folder)
+    listing = watched(folder)
     report = ScanReport(files=len(listing.files))
     report.errors.extend(listing.errors)
+    names = store.series.origin_names()
+    if settled and not reread:
+        stamps = store.files.file_stamps()
+        if _unchanged(listing, stamps):
+            report.unchanged = len(listing.files)
+            for rel in sorted(listing.files):
+                if error := stamps[rel].error:
+                    _stored(folder, rel, error, stamps[rel].error_line, report)
+            return Survey(folder, limits, default_series, {}, listing, report, rules=rules,
+                          names=names)  # fmt: skip
+    states = store.files.file_states()
+    if reread or not settled:  # every file once more: read with what is set now
+        states = {r: replace(s, size=-1, hash="") for r, s in states.items()}
     found = Survey(folder, limits, default_series, states, listing, report, reading=reading,
-                   reread=reread, rules=rules, names=store.series.origin_names())  # fmt: skip
-    for rel, st in sorted(listing.files.items()):
-        old = states.get(rel)
+                   reread=reread, rules=rules, names=names)  # fmt: skip
+    for rel in sorted(listing.files):
+        st, old = listing.files[rel], states.get(rel)
         if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
             report.unchanged += 1
             if old.error:
-                _stored(folder, old, report)
+                _stored(folder, rel, old.error, old.error_line, report)
             continue
         try:
             data = read_limited(folder / rel, st.st_size, MAX_FILE_BYTES)
@@ -171,13 +185,24 @@ def survey(
             found.touched.append(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
             report.unchanged += 1
             if old.error:
-                _stored(folder, old, report)
+                _stored(folder, rel, old.error, old.error_line, report)
             continue
         found.todo.append(Changed(rel, st, data, digest))
     return found
 
 
-def _stored(folder: Path, state: FileState, report: ScanReport) -> None:
+def _unchanged(listing: Listing, stamps: dict[str, FileStamp]) -> bool:
+    """Whether the folder holds the files the store knows, each at its size and mtime."""
+    if len(stamps) != len(listing.files):
+        return False
+    for rel, st in listing.files.items():
+        stamp = stamps.get(rel)
+        if stamp is None or stamp.size != st.st_size or stamp.mtime_ns != st.st_mtime_ns:
+            return False
+    return True
+
+
+def _stored(folder: Path, rel: str, reason: str, line: int | None, report: ScanReport) -> None:
     """Report again what an unchanged file's last reading found wrong (or skipped)."""
-    error = FileError(str(folder / state.path), state.error or "", state.error_line)
+    error = FileError(str(folder / rel), reason, line)
     (report.skipped if error.reason.startswith(SKIPPED) else report.errors).append(error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,15 @@ class Listing:
     files: dict[str, os.stat_result] = field(default_factory=dict)
     errors: list[FileError] = field(default_factory=list)
     blind: list[str] = field(default_factory=list)  # relative paths that could not be read
+    links: bool = False  # a symlink was met: the same file may be listed under two names
+
+    @property
+    def clean(self) -> bool:
+        """Whether every entry was read and none is a symlink (what a watch can keep)."""
+        return not (self.errors or self.blind or self.links)
+
+    def copy(self) -> Listing:
+        return Listing(dict(self.files), list(self.errors), list(self.blind), self.links)
 
     def covers(self, rel: str) -> bool:
         """Whether ``rel`` was seen, or lies where the walk could not look (so it may still
@@ -53,18 +63,25 @@ def shown(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def walk(folder: Path) -> Listing:
+def walk(
+    folder: Path, *, under: str = "", arm: Callable[[Path, str], None] | None = None
+) -> Listing:
     """Every digest file under ``folder`` (relative posix path → stat); hidden entries skipped.
 
-    Symlinked folders inside the folder are walked once each.
+    Symlinked folders inside the folder are walked once each. ``under``: only that sub-folder
+    (relative posix path); ``arm(path, rel)`` is called for each folder before it is listed (a
+    watch on it then sees what changes while, or after, it is listed).
     """
     listing = Listing()
     root = folder.resolve()
-    seen = {root}
-    stack = [folder]
+    start = folder / under if under else folder
+    seen = {root, start.resolve()}
+    stack = [start]
     while stack:
         current = stack.pop()
         rel_dir = Path(current).relative_to(folder).as_posix()
+        if arm is not None:
+            arm(current, "" if rel_dir == "." else rel_dir)
         try:
             with os.scandir(current) as it:
                 entries = list(it)
@@ -84,6 +101,7 @@ def walk(folder: Path) -> Listing:
                 continue
             try:
                 if entry.is_symlink():
+                    listing.links = True
                     try:
                         target = Path(entry.path).resolve(strict=True)
                     except FileNotFoundError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.digest.learning import Signature
 from bot.digest.models import EditionKey
@@ -40,8 +41,23 @@ class FileState:
     link: str = ""
 
 
+class FileStamp(NamedTuple):
+    """What an unchanged scan compares of a file's state (and the error it reports again)."""
+
+    size: int
+    mtime_ns: int
+    error: str | None
+    error_line: int | None
+
+
 class FileStore(Repository):
     """A repository of the Store."""
+
+    def file_stamps(self) -> dict[str, FileStamp]:
+        """Each file's size, mtime and error, without the rest of its state (a tenth of the
+        cost of ``file_states``: no signature to parse)."""
+        rows = self.db.execute("SELECT path, size, mtime_ns, error, error_line FROM files")
+        return {r[0]: FileStamp(r[1], r[2], r[3], r[4]) for r in rows.fetchall()}
 
     def file_states(self) -> dict[str, FileState]:
         return {
