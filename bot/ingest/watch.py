@@ -136,7 +136,11 @@ class FolderWatch:
                     del self._dirs[event.wd]
                 continue  # its parent's event names it
             name = event.name
-            if not name or name.startswith("."):  # hidden: neither listed nor watched
+            if not name:  # about the watched folder itself: its parent's event names it
+                if not base and event.mask & F.ATTRIB:  # the digests folder's mode changed
+                    return False
+                continue
+            if name.startswith("."):  # hidden: neither listed nor watched
                 continue
             if shown(name) != name:  # not UTF-8: the walk reports it
                 return False

@@ -185,3 +185,26 @@ def test_unchanged_scan_reports_a_files_error_again(store: Store, folder: Path) 
     again = scan_folder(store, folder)
     assert again.unchanged == 2
     assert again.errors == report.errors
+
+
+def test_watched_folder_made_unreadable_is_reported(
+    store: Store, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digests folder's mode changed to unreadable: the next scan says it cannot read it
+    (as a walk would), not what the watch saw before."""
+    scan_folder(store, folder)
+    real_scandir = os.scandir
+
+    def refusing(path: object = ".") -> object:
+        if Path(str(path)) == folder:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    folder.chmod(0)
+    monkeypatch.setattr(os, "scandir", refusing)  # root reads it anyway
+    try:
+        report = scan_folder(store, folder)
+    finally:
+        folder.chmod(0o755)
+    assert [e.reason for e in report.errors] == ["cannot read folder: Permission denied"]
+    assert days(report.removed) == []
