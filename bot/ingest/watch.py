@@ -56,8 +56,19 @@ def open_inotify() -> INotify | None:
     try:
         return INotify(nonblocking=True)
     except OSError as exc:  # too many instances (fs.inotify.max_user_instances)
-        log.warning("no file-system watch (%s): every scan stats every file", exc.strerror)
+        once("no file-system watch (%s): every scan stats every file", exc.strerror)
         return None
+
+
+_SAID: set[str] = set()
+
+
+def once(message: str, *args: object) -> None:
+    """A warning logged the first time it is met (a scan runs every few seconds)."""
+    text = message % args
+    if text not in _SAID:
+        _SAID.add(text)
+        log.warning("%s", text)
 
 
 class FolderWatch:
@@ -106,13 +117,13 @@ class FolderWatch:
         return listing
 
     def _arm(self, path: Path, rel: str) -> None:
-        if self._inotify is None or self._broken:
-            return
+        if self._inotify is None or self._broken or path.is_symlink():
+            return  # a symlink: the listing is not kept (the walk's rules)
         try:
             self._dirs[self._inotify.add_watch(path, MASK)] = rel
         except OSError as exc:  # ENOSPC: fs.inotify.max_user_watches reached
             self._broken = True
-            log.warning("cannot watch %s (%s): every scan stats every file", path, exc.strerror)
+            once("cannot watch %s (%s): every scan stats every file", path, exc.strerror)
 
     def _caught_up(self, inotify: INotify, known: Listing) -> bool:
         """Apply the events since the last scan to the listing; False when only a full walk

@@ -208,3 +208,15 @@ def test_watched_folder_made_unreadable_is_reported(
         folder.chmod(0o755)
     assert [e.reason for e in report.errors] == ["cannot read folder: Permission denied"]
     assert days(report.removed) == []
+
+
+def test_folder_with_a_symlink_is_walked_whole(store: Store, folder: Path) -> None:
+    """A folder holding a symlink (one file may have two names) is walked whole each scan, and
+    an edit in place is found."""
+    (folder / "notes.txt").write_text("not a digest", "utf-8")
+    (folder / "latest.txt").symlink_to(folder / "notes.txt")
+    scan_folder(store, folder)
+    with (folder / "2024" / SEED.name).open("a", encoding="utf-8") as fh:
+        fh.write("11. 新增一条 https://example.org/appended\n")
+    assert days(scan_folder(store, folder).changed) == [DAY]
+    assert watch.watch_of(folder).full_walks == 2
