@@ -4,7 +4,10 @@ ones are read (``Survey.read``: as series, lenses.py).
 
 Part of ingest: size and mtime first, then a content hash; a file too large is refused unread.
 The folder's files and their stats come from its watch (watch.py): where the platform has
-file-system events an unchanged archive costs no ``stat`` at all, else one per file.
+file-system events an unchanged archive costs no ``stat`` at all, else one per file. The store
+is read as little: each file's size and mtime (``file_stamps``) while nothing differs, none
+when the store's ``token`` and the watch's listing are both as the last scan found them in
+agreement, every file's whole state only when something changed.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from .lenses import Known, read_found
 from .prepare import Job, Prepared, in_batches
 from .publish import SKIPPED
 from .walk import FileError, Listing, TooLarge, read_limited, why
-from .watch import listing as watched
+from .watch import Agreement, watch_of
 
 
 @dataclass(slots=True)
@@ -146,17 +149,21 @@ def survey(
     if settled:
         reading = ""
     reread = store.files.reread_wanted()
-    listing = watched(folder)
+    watch = watch_of(folder)
+    listing = watch.listing()
     report = ScanReport(files=len(listing.files))
     report.errors.extend(listing.errors)
     names = store.series.origin_names()
     if settled and not reread:
-        stamps = store.files.file_stamps()
-        if _unchanged(listing, stamps):
+        token = store.files.token()  # before the stamps: a change after it is seen next time
+        agreed = watch.agreed
+        if agreed is None or not listing.version or agreed[:2] != (listing.version, token):
+            agreed = _agreement(listing, token, store.files.file_stamps())
+            watch.agreed = agreed if listing.version else None
+        if agreed is not None:
             report.unchanged = len(listing.files)
-            for rel in sorted(listing.files):
-                if error := stamps[rel].error:
-                    _stored(folder, rel, error, stamps[rel].error_line, report)
+            for rel, reason, line in agreed.errors:
+                _stored(folder, rel, reason, line, report)
             return Survey(folder, limits, default_series, {}, listing, report, rules=rules,
                           names=names)  # fmt: skip
     states = store.files.file_states()
@@ -191,15 +198,17 @@ def survey(
     return found
 
 
-def _unchanged(listing: Listing, stamps: dict[str, FileStamp]) -> bool:
-    """Whether the folder holds the files the store knows, each at its size and mtime."""
+def _agreement(listing: Listing, token: str, stamps: dict[str, FileStamp]) -> Agreement | None:
+    """The store's file states as the folder's listing (each file at its size and mtime),
+    with the errors to report again; None when they differ."""
     if len(stamps) != len(listing.files):
-        return False
+        return None
     for rel, st in listing.files.items():
         stamp = stamps.get(rel)
         if stamp is None or stamp.size != st.st_size or stamp.mtime_ns != st.st_mtime_ns:
-            return False
-    return True
+            return None
+    errors = tuple((r, s.error, s.error_line) for r, s in sorted(stamps.items()) if s.error)
+    return Agreement(listing.version, token, errors)
 
 
 def _stored(folder: Path, rel: str, reason: str, line: int | None, report: ScanReport) -> None:

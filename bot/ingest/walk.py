@@ -41,6 +41,7 @@ class Listing:
     errors: list[FileError] = field(default_factory=list)
     blind: list[str] = field(default_factory=list)  # relative paths that could not be read
     links: bool = False  # a symlink was met: the same file may be listed under two names
+    version: int = 0  # its watch's count of changes seen (0: not from a watch)
 
     @property
     def clean(self) -> bool:
@@ -48,7 +49,9 @@ class Listing:
         return not (self.errors or self.blind or self.links)
 
     def copy(self) -> Listing:
-        return Listing(dict(self.files), list(self.errors), list(self.blind), self.links)
+        return Listing(
+            dict(self.files), list(self.errors), list(self.blind), self.links, self.version
+        )
 
     def covers(self, rel: str) -> bool:
         """Whether ``rel`` was seen, or lies where the walk could not look (so it may still

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import NamedTuple
 
 from .walk import SUFFIXES, Listing, shown, walk
 
@@ -71,6 +72,15 @@ def once(message: str, *args: object) -> None:
         log.warning("%s", text)
 
 
+class Agreement(NamedTuple):
+    """A scan found the store's file states as the folder's listing: with the store's
+    ``token`` and the listing's ``version`` both the same, the next finds them so too."""
+
+    version: int
+    token: str
+    errors: tuple[tuple[str, str, int | None], ...]  # each file's stored error, reported again
+
+
 class FolderWatch:
     """``walk(folder)``, kept up to date by inotify events (see the module doc)."""
 
@@ -83,12 +93,16 @@ class FolderWatch:
         self._listing: Listing | None = None  # what the folder holds, while it is watched
         self._walked = 0.0  # time.monotonic() of the last full walk
         self._broken = False  # a folder could not be watched during this walk
+        self._version = 0  # changes seen: a listing's ``version``
+        # the last scan's finding that the store held this listing (version, token, errors)
+        self.agreed: Agreement | None = None
 
     def listing(self) -> Listing:
         with self._lock:
             inotify, known = self._inotify, self._listing
             fresh = time.monotonic() - self._walked < RECHECK
             if inotify and known and fresh and self._caught_up(inotify, known):
+                known.version = self._version
                 return known.copy()
             return self._full()
 
@@ -111,6 +125,8 @@ class FolderWatch:
         self.full_walks += 1
         self._walked = time.monotonic()
         if self._inotify is not None and listing.clean and not self._broken:
+            self._version += 1
+            listing.version = self._version
             self._listing = listing.copy()
         else:
             self._close()
@@ -157,6 +173,8 @@ class FolderWatch:
                 return False
             rel = f"{base}/{name}" if base else name
             (folders if event.mask & F.ISDIR else files).add(rel)
+        if files or folders:
+            self._version += 1
         return self._refresh(inotify, known, files, folders)
 
     def _refresh(

@@ -7,6 +7,7 @@ failed are read again when the limits change.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -16,6 +17,7 @@ from bot.digest.models import EditionKey
 from .repository import Repository, upsert
 from .stamps import stamp
 
+META_UPSERT = upsert("meta", ("key", "value"), ("key",))
 FILES_UPSERT = upsert(
     "files",
     ("path", "size", "mtime_ns", "hash", "edition_date", "error", "error_line", "checked_at",
@@ -93,9 +95,21 @@ class FileStore(Repository):
                 state.link or None,
             ],
         )
+        self._changed()
 
     def delete_file_state(self, path: str) -> None:
         self.db.execute("DELETE FROM files WHERE path = ?", [path])
+        self._changed()
+
+    def token(self) -> str:
+        """A mark that changes with every change of the file states, in the same transaction
+        ("" before any): a scan that finds it as it last saw it, and nothing changed in the
+        folder, need not read them (bot.ingest.survey)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'files'").fetchone()
+        return str(row[0]) if row else ""
+
+    def _changed(self) -> None:
+        self.db.execute(META_UPSERT, ["files", secrets.token_hex(8)])
 
     def reading_is(self, fingerprint: str) -> bool:
         """Whether digests were last read with these settings (limits); when not, files
@@ -104,7 +118,7 @@ class FileStore(Repository):
         return row is not None and row[0] == fingerprint
 
     def record_reading(self, fingerprint: str) -> None:
-        self.db.execute(upsert("meta", ("key", "value"), ("key",)), ["reading", fingerprint])
+        self.db.execute(META_UPSERT, ["reading", fingerprint])
 
     def reread_wanted(self) -> bool:
         """Whether every file must be read again once (a migration asked for it)."""

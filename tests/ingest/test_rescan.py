@@ -220,3 +220,35 @@ def test_folder_with_a_symlink_is_walked_whole(store: Store, folder: Path) -> No
         fh.write("11. 新增一条 https://example.org/appended\n")
     assert days(scan_folder(store, folder).changed) == [DAY]
     assert watch.watch_of(folder).full_walks == 2
+
+
+def test_unchanged_watched_folder_reads_no_file_state(
+    store: Store, folder: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a scan found the store holding what the watched folder holds, the next scan of an
+    unchanged folder reads none of the files' states."""
+    scan_folder(store, folder)
+    scan_folder(store, folder)
+    read: list[str] = []
+    for name in ("file_states", "file_stamps"):
+        real = getattr(store.files, name)
+        monkeypatch.setattr(
+            store.files, name, lambda real=real, name=name: read.append(name) or real()
+        )
+    assert scan_folder(store, folder).unchanged == 1
+    assert (read == []) == (mode == "watched")
+
+
+def test_file_state_changed_in_the_store_is_seen(store: Store, folder: Path) -> None:
+    """A file's state changed in the store by another hand (another instance, a restored
+    backup) while the folder stayed as it was: the next scan reads the file again."""
+    scan_folder(store, folder)
+    scan_folder(store, folder)
+    with store.transaction():
+        store.files.delete_file_state(f"2024/{SEED.name}")
+    report = scan_folder(store, folder)
+    assert report.unchanged == 1
+    assert (
+        store.files.file_stamps()[f"2024/{SEED.name}"].size
+        == (folder / "2024" / SEED.name).stat().st_size
+    )
