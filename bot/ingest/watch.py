@@ -39,6 +39,7 @@ except (ImportError, OSError):  # not Linux: full walks
 
 log = logging.getLogger(__name__)
 
+MOUNTS = Path("/proc/self/mounts")  # what is mounted where, and its file system
 RECHECK = 600.0  # seconds between full walks even when the watch says nothing changed
 KEPT = 4  # folders watched at once per process (each holds an inotify instance)
 # network and FUSE file systems: another host's writes raise no event on this one
@@ -239,7 +240,7 @@ def local(folder: Path) -> bool:
     """Whether ``folder`` and every mount under it are on a local file system (its events are
     raised here); False where that cannot be told."""
     try:
-        mounts = Path("/proc/self/mounts").read_text("utf-8", "replace").splitlines()
+        mounts = MOUNTS.read_text("utf-8", "replace").splitlines()
         root = folder.resolve()
     except OSError:
         return False

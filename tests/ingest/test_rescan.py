@@ -252,3 +252,24 @@ def test_file_state_changed_in_the_store_is_seen(store: Store, folder: Path) -> 
         store.files.file_stamps()[f"2024/{SEED.name}"].size
         == (folder / "2024" / SEED.name).stat().st_size
     )
+
+
+@pytest.mark.parametrize(
+    ("mounted", "watched"),
+    [
+        (["{root} ext4"], True),
+        (["/ ext4", "{root} nfs4"], False),
+        (["/ ext4", "{root}/remote fuse.sshfs"], False),  # a mount inside the folder
+        (["/ ext4", "{root}/second\\040disk ext4"], True),
+    ],
+)
+def test_a_folder_on_a_network_file_system_is_walked_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mounted: list[str], *, watched: bool
+) -> None:
+    """Another host's writes to a network or FUSE file system raise no event here: such a
+    folder (or one with such a mount inside) is not watched, so each scan walks it whole."""
+    mounts = tmp_path / "mounts"
+    lines = [f"dev {line.format(root=tmp_path)} rw 0 0" for line in mounted]
+    mounts.write_text("\n".join(lines), "utf-8")
+    monkeypatch.setattr(watch, "MOUNTS", mounts)
+    assert watch.local(tmp_path) is watched
