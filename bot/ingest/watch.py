@@ -217,15 +217,18 @@ class FolderWatch:
 
 
 _OCTAL = re.compile(r"\\([0-7]{3})")
-_WATCHES: OrderedDict[Path, FolderWatch] = OrderedDict()
+_WATCHES: OrderedDict[tuple[Path, Path], FolderWatch] = OrderedDict()
 _GUARD = threading.Lock()
 
 
 def watch_of(folder: Path) -> FolderWatch:
-    """The folder's watch (made on first use; the least recently used past ``KEPT`` closed)."""
+    """The folder's watch (made on first use; the least recently used past ``KEPT`` closed).
+    A relative ``folder`` is another folder in another working directory: each its own watch
+    (the paths the walk prints stay as given)."""
+    key = (folder, folder.absolute())
     with _GUARD:
-        watch = _WATCHES.pop(folder, None) or FolderWatch(folder)
-        _WATCHES[folder] = watch
+        watch = _WATCHES.pop(key, None) or FolderWatch(folder)
+        _WATCHES[key] = watch
         while len(_WATCHES) > KEPT:
             _WATCHES.popitem(last=False)[1].close()
     return watch

@@ -273,3 +273,19 @@ def test_a_folder_on_a_network_file_system_is_walked_whole(
     mounts.write_text("\n".join(lines), "utf-8")
     monkeypatch.setattr(watch, "MOUNTS", mounts)
     assert watch.local(tmp_path) is watched
+
+
+def test_a_relative_folder_in_another_directory_is_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scans of "digests" from two working directories each find their own folder's files."""
+    for name, day in (("one", DAY), ("two", LATER)):
+        (tmp_path / name / "digests").mkdir(parents=True)
+        (tmp_path / name / "digests" / f"{day}.md").write_text(digest(day, "绿电"), "utf-8")
+    for name, day in (("one", DAY), ("two", LATER)):
+        monkeypatch.chdir(tmp_path / name)
+        store = Store(tmp_path / name / "bot.sqlite3")
+        try:
+            assert days(scan_folder(store, Path("digests")).new) == [day]
+        finally:
+            store.close()
