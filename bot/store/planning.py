@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.digest.models import EditionKey
 
 from .chats import chat_from_row
+from .engines import Sql
 from .outbox_rows import KEY_COLUMNS, Kind, Target
 from .readers import Chat
 from .repository import Repository
@@ -31,6 +32,25 @@ GETS_SERIES = (
     "(SELECT 1 FROM chat_series x WHERE x.chat_id = c.id AND x.series_id = ?))"
 )
 SKIP = " ON CONFLICT DO NOTHING"  # a row planned already stays as it is
+
+# what each tick reads by, so that its cost follows what is due, not the outbox's history
+# (migration 0032): failures still to retry (the rest of the outbox's failures, those that used
+# up their rounds or were not transient, are never read again); a chat's alert rows by when
+# they were planned (one story, one alert reads the last few days', not every one it ever
+# got); editions by date (the tick reads the last days' editions of a ten-year archive)
+PLANNING_INDEXES = (
+    "CREATE INDEX deliveries_retryable ON deliveries (status, rounds, next_attempt_at) "
+    "WHERE status = 'failed' AND error LIKE 'transient:%'",
+    "CREATE INDEX deliveries_chat_kind_created ON deliveries (chat_id, kind, created_at)",
+    "CREATE INDEX editions_date ON editions (date)",
+)
+
+
+def planning_indexes(db: Sql) -> None:
+    """Migration 0032_planning_indexes (both engines): ``PLANNING_INDEXES``, built from the
+    rows already there."""
+    for sql in PLANNING_INDEXES:
+        db.execute(sql)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from .feedback import feedback_table
 from .forwarded import forwarded_table
 from .lease import lease_table
 from .page_logins import page_logins_table
+from .planning import planning_indexes
 from .told import story_column
 
 Migration = Callable[[Sql], None]
@@ -32,4 +33,5 @@ BOTH: tuple[tuple[str, Migration], ...] = (
     ("0029_page_logins", page_logins_table),
     ("0030_feedback_votes", feedback_table),
     ("0031_quiet_alerts", alert_cadence_columns),
+    ("0032_planning_indexes", planning_indexes),
 )

@@ -46,12 +46,17 @@ QUEUE = "USING INDEX idx_deliveries_status_next_attempt_at (status=? AND next_at
 WAITING = "USING INDEX idx_deliveries_status_next_attempt_at (status=? AND next_attempt_at>?)"
 QUEUE_HEAD = "USING COVERING INDEX idx_deliveries_status_next_attempt_at (status=?)"
 BY_CHAT = "sqlite_autoindex_deliveries_1 (chat_id=?)"
+BY_CHAT_AND_TIME = "deliveries_chat_kind_created (chat_id=?)"  # the same chat's rows
 BY_KEY = "sqlite_autoindex_deliveries_1 (chat_id=? AND kind=? AND series_id=? AND edition_date=?"
 BY_EDITION = (
     "USING INDEX idx_deliveries_series_id_edition_date_issue_status "
     "(series_id=? AND edition_date=? AND issue=? AND status=?)"
 )
 CLAIMED = "USING INDEX deliveries_claimed (claimed=?)"
+# the failures still to retry, not every failure the outbox ever had (migration 0032)
+RETRYABLE = "USING INDEX deliveries_retryable (status=? AND rounds<?)"
+# a chat's alert rows of the last days, not all it ever got (migration 0032)
+ALERTED = "USING INDEX deliveries_chat_kind_created (chat_id=? AND kind=? AND created_at>?)"
 KEYWORDS = {"where", "set", "join", "on", "order", "group", "limit", "values", "select", "as"}
 
 
@@ -341,7 +346,7 @@ PLANNING: dict[str, tuple[Call, tuple[str, ...]]] = {
         lambda s, w: s.told.alerted_items(
             [FIRST_CHAT + n for n in range(1, 400, 4)], since=w.now - dt.timedelta(days=7)
         ),
-        ("sqlite_autoindex_deliveries_1 (chat_id=? AND kind=?)",),
+        (ALERTED,),
     ),
     "plan_corrections": (
         lambda s, w: s.corrections.plan_corrections(
@@ -349,9 +354,15 @@ PLANNING: dict[str, tuple[Call, tuple[str, ...]]] = {
         ),
         (BY_EDITION,),
     ),
-    "requeue_failed": (lambda s, w: s.outbox.requeue_failed(now=w.now, max_rounds=3), (QUEUE,)),
+    "requeue_failed": (
+        lambda s, w: s.outbox.requeue_failed(now=w.now, max_rounds=3),
+        (RETRYABLE,),
+    ),
     "retry_transient_now": (lambda s, w: s.outbox.retry_transient_now(now=w.now), (WAITING,)),
-    "migrate_chat": (lambda s, w: s.chats.migrate_chat(w.other, 42), (BY_CHAT, BY_KEY)),
+    "migrate_chat": (
+        lambda s, w: s.chats.migrate_chat(w.other, 42),
+        (BY_CHAT, BY_CHAT_AND_TIME, BY_KEY),
+    ),
 }
 
 
@@ -417,6 +428,31 @@ def test_planning_searches_the_outbox_never_scans_it(
     store = opened("big")
     ran = run(store, lambda: call(store, worlds["big"]))
     assert plans(store, ran.statements), "the call ran no query"
+    assert check(store, ran, allowed, strict=False) == []
+
+
+@pytest.mark.parametrize("statistics", [False, True], ids=["fresh", "analyzed"])
+def test_the_tick_reads_the_last_days_editions_by_date(
+    opened: Callable[[str], Store], worlds: dict[str, World], statistics: bool
+) -> None:
+    """The tick finds the last days' editions through their date, not by reading the archive."""
+    store = opened("big")
+    if statistics:
+        store.db.execute("ANALYZE")
+    ran = run(store, lambda: store.editions.recent_editions(worlds["big"].day.date))
+    [plan] = plans(store, ran.statements).values()
+    assert any("USING INDEX editions_date (date>?)" in line for line in plan), plan
+
+
+@pytest.mark.parametrize("name", ["requeue_failed", "alerted_items"])
+def test_the_ticks_lookups_stay_on_their_index_after_analyze(
+    opened: Callable[[str], Store], worlds: dict[str, World], name: str
+) -> None:
+    """Statistics do not turn the tick's look-ups back to reading the outbox's history."""
+    call, allowed = PLANNING[name]
+    store = opened("big")
+    store.db.execute("ANALYZE")
+    ran = run(store, lambda: call(store, worlds["big"]))
     assert check(store, ran, allowed, strict=False) == []
 
 
