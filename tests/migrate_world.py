@@ -110,6 +110,9 @@ def _push(store: Store, day: dt.date, now: dt.datetime, *, last: bool) -> None:
     a read timeout and an alert still pending."""
     edition = store.editions.editions_on(day, ())[0]
     push_everyone(store, edition, dry_run=False, now=now)
+    store.outbox.plan_group(  # as the tick plans it too (planned_groups: when it did)
+        edition.key, timezone="", push_time="", due_at=now, available_at=now, now=now
+    )
     photovoltaic = store.editions.edition_item_ids(edition.key)[3]  # not in its topics
     store.outbox.plan(
         [Planned(TOPICS_READER, Target(edition.key), Kind.ALERT, now, (photovoltaic,))], now=now

@@ -68,6 +68,7 @@ def plan_due(store: Store, config: Config, now: dt.datetime) -> int:
                 work.append((due, key, group.timezone, group.push_time, available))
     planned = 0
     with store.transaction():
+        store.outbox.forget_planned_groups(since)
         for due, key, timezone, push_time, available in sorted(work):
             planned += store.outbox.plan_group(
                 key,

@@ -32,17 +32,39 @@ GETS_SERIES = (
     "(SELECT 1 FROM chat_series x WHERE x.chat_id = c.id AND x.series_id = ?))"
 )
 SKIP = " ON CONFLICT DO NOTHING"  # a row planned already stays as it is
+# the same rows for the chats changed since a time (a parameter after the row's values): found
+# through ``chats_updated_at``, each one's first subscription by its key; the caller appends
+# the rest of the WHERE clause as for PLAN_SUBSCRIBERS, its ``s.since`` being ``SINCE``
+PLAN_CHANGED = (
+    f"INSERT INTO deliveries (chat_id, kind, {KEY_COLUMNS}, due_at, "  # noqa: S608
+    "next_attempt_at, created_at, updated_at) "
+    "SELECT c.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chats c "
+    "WHERE c.updated_at >= ? AND c.active = 1 AND "
+)
+SINCE = "(SELECT min(created_at) FROM subscriptions s WHERE s.chat_id = c.id)"
+# a change that can give a chat an edition its group was planned already (active again,
+# another push time or time zone, cadence or series) sets ``chats.updated_at``; it is read
+# this much before the group's last planning (a writer's clock a little behind the planner's)
+SLACK = dt.timedelta(minutes=5)
 
 # what each tick reads by, so that its cost follows what is due, not the outbox's history
 # (migration 0032): failures still to retry (the rest of the outbox's failures, those that used
 # up their rounds or were not transient, are never read again); a chat's alert rows by when
 # they were planned (one story, one alert reads the last few days', not every one it ever
-# got); editions by date (the tick reads the last days' editions of a ten-year archive)
+# got); editions by date (the tick reads the last days' editions of a ten-year archive); chats
+# by their last change, and when each (edition, push group) was last planned: a tick plans a
+# group's every chat once, then only the chats changed since (an existing database plans each
+# group in full at its first tick, as it always did, and keeps the time)
 PLANNING_INDEXES = (
     "CREATE INDEX deliveries_retryable ON deliveries (status, rounds, next_attempt_at) "
     "WHERE status = 'failed' AND error LIKE 'transient:%'",
     "CREATE INDEX deliveries_chat_kind_created ON deliveries (chat_id, kind, created_at)",
     "CREATE INDEX editions_date ON editions (date)",
+    "CREATE INDEX chats_updated_at ON chats (updated_at)",
+    "CREATE TABLE planned_groups (series_id BIGINT NOT NULL, edition_date TEXT NOT NULL, "
+    "issue BIGINT NOT NULL, timezone TEXT NOT NULL, push_time TEXT NOT NULL, "
+    "planned_at TEXT NOT NULL, "
+    "PRIMARY KEY (series_id, edition_date, issue, timezone, push_time))",
 )
 
 
@@ -145,25 +167,40 @@ class OutboxPlanning(Repository):
 
         A chat that subscribed after the edition became available (its due time or its ingest,
         whichever is later) does not get it pushed, nor does a chat that chose other series.
-        Existing rows are left alone.
+        Existing rows are left alone. The first planning of the group reads its every chat;
+        the next ones (each tick until the edition is too old) only the chats changed since
+        (``SLACK`` before), so a tick with nothing new due costs what changed, not the group.
         """
-        cur = self.db.execute(
-            PLAN_SUBSCRIBERS + "c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
-            "AND coalesce(c.push_time, '') = ? AND s.since <= ?" + GETS_SERIES + SKIP,
-            [
-                Kind.EDITION,
-                *Target(edition).columns,
-                stamp(due_at),
-                stamp(now),
-                stamp(now),
-                stamp(now),
-                timezone,
-                push_time,
-                stamp(available_at),
-                edition.series,
-            ],
+        key = [edition.series, edition.date.isoformat(), edition.issue, timezone, push_time]
+        row = self.db.execute(
+            "SELECT planned_at FROM planned_groups WHERE series_id = ? AND edition_date = ? "
+            "AND issue = ? AND timezone = ? AND push_time = ?",
+            key,
+        ).fetchone()
+        last = dt.datetime.fromisoformat(row[0]) if row else None
+        values = [Kind.EDITION, *Target(edition).columns, stamp(due_at), *[stamp(now)] * 3]
+        where = (
+            "c.cadence = 'daily' AND coalesce(c.timezone, '') = ? "
+            "AND coalesce(c.push_time, '') = ? AND "
+        )
+        group = [timezone, push_time, stamp(available_at), edition.series]
+        if last is None or last > now:  # never planned, or the clock went back: every chat
+            sql = PLAN_SUBSCRIBERS + where + "s.since <= ?"
+        else:
+            sql = PLAN_CHANGED + where + SINCE + " <= ?"
+            values.append(stamp(last - SLACK))
+        cur = self.db.execute(sql + GETS_SERIES + SKIP, [*values, *group])
+        self.db.execute(
+            "INSERT INTO planned_groups (series_id, edition_date, issue, timezone, push_time, "
+            "planned_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, edition_date, "
+            "issue, timezone, push_time) DO UPDATE SET planned_at = excluded.planned_at",
+            [*key, stamp(now)],
         )
         return cur.rowcount
+
+    def forget_planned_groups(self, before: dt.date) -> None:
+        """The planning times of editions dated before ``before`` (no longer planned)."""
+        self.db.execute("DELETE FROM planned_groups WHERE edition_date < ?", [before.isoformat()])
 
     def subscribed_chats(self) -> Iterator[Subscriber]:
         """Every active subscribed chat with its scopes and chosen series (streamed)."""

@@ -158,6 +158,8 @@ class SeriesStore(Repository):
                 "INSERT INTO chat_series (chat_id, series_id, created_at) VALUES (?, ?, ?)",
                 [(chat_id, n, at) for n in chosen],
             )
+            # the planner re-reads a changed chat (its series may give it a planned edition)
+            self.db.execute("UPDATE chats SET updated_at = ? WHERE id = ?", [at, chat_id])
 
 
 def _day(value: object) -> dt.date:

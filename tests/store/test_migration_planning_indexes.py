@@ -19,6 +19,7 @@ INDEXES = {
     "deliveries_retryable": "deliveries",
     "deliveries_chat_kind_created": "deliveries",
     "editions_date": "editions",
+    "chats_updated_at": "chats",
 }
 
 
@@ -27,6 +28,7 @@ def as_before_0032(store: Store) -> None:
     table = "_sqlite_migrations" if store.db.engine is Engine.SQLITE else "_migrations"
     for name in INDEXES:
         store.db.execute(f"DROP INDEX IF EXISTS {name}")
+    store.db.execute("DROP TABLE IF EXISTS planned_groups")
     store.db.execute(f"DELETE FROM {table} WHERE name = '0032_planning_indexes'")  # noqa: S608
 
 
@@ -81,7 +83,7 @@ def explained(store: Store, call: Callable[[], object]) -> list[str]:
         execute("SET enable_seqscan = off")
     out = []
     for sql, params in seen:
-        if not sql.lstrip().upper().startswith(("SELECT", "UPDATE")):
+        if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT INTO DELIVERIES")):
             continue
         prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
         rows = execute(prefix + sql, params).fetchall()
@@ -107,6 +109,13 @@ def test_an_existing_outbox_gets_the_ticks_indexes(database: str) -> None:
         alerted = store.told.alerted_items([1], since=NOW - dt.timedelta(days=7))
         assert alerted == {1: {7}}
         assert len(store.editions.recent_editions(dt.date(2024, 3, 6))) == 4
+        store.chats.subscribe(1)  # its first tick after the upgrade plans the whole group
+        key = EditionKey(0, dt.date(2024, 3, 11))
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)  # after it subscribed
+        group = {"timezone": "", "push_time": "", "due_at": NOW, "available_at": later}
+        assert store.outbox.plan_group(key, **group, now=NOW) == 1
+        changed = explained(store, lambda: store.outbox.plan_group(key, **group, now=NOW))
+        assert any("chats_updated_at" in plan for plan in changed), changed
         requeue = explained(store, lambda: store.outbox.requeue_failed(now=NOW, max_rounds=3))
         assert any("deliveries_retryable" in plan for plan in requeue), requeue
         statuses = dict(store.db.execute("SELECT id, status FROM deliveries").fetchall())

@@ -456,6 +456,22 @@ def test_the_ticks_lookups_stay_on_their_index_after_analyze(
     assert check(store, ran, allowed, strict=False) == []
 
 
+def test_a_planned_group_is_read_again_only_for_the_chats_changed_since(
+    opened: Callable[[str], Store], worlds: dict[str, World]
+) -> None:
+    """The next tick re-plans a planned group from the chats changed since, not every chat."""
+    call, _ = PLANNING["plan_group"]
+    store, world = opened("big"), worlds["big"]
+    first = run(store, lambda: call(store, world))
+    store.chats.update_chat(world.other, push_time="07:00")
+    again = run(store, lambda: call(store, world))
+    assert again.steps * 20 < first.steps, (first.steps, again.steps)
+    [inserted] = [sql for sql in again.statements if sql.startswith("INSERT INTO deliveries")]
+    plan = plans(store, [inserted])[inserted]
+    assert any("USING INDEX chats_updated_at (updated_at>?)" in line for line in plan), plan
+    assert not [line for line in plan if line.startswith("SCAN ")], plan
+
+
 def test_planning_a_group_costs_the_same_per_chat_in_a_bigger_outbox(
     opened: Callable[[str], Store], worlds: dict[str, World]
 ) -> None:
