@@ -17,7 +17,6 @@ from bot.store.stamps import stamp
 NOW = dt.datetime(2024, 3, 10, 8, 0, tzinfo=dt.UTC)
 INDEXES = {
     "deliveries_retryable": "deliveries",
-    "deliveries_chat_kind_created": "deliveries",
     "editions_date": "editions",
     "chats_updated_at": "chats",
 }
@@ -100,10 +99,6 @@ def test_an_existing_outbox_gets_the_ticks_indexes(database: str) -> None:
     store.close()
     store = Store(database)
     try:
-        lookups = explained(
-            store, lambda: store.told.alerted_items([1], since=NOW - dt.timedelta(days=7))
-        )
-        assert any("deliveries_chat_kind_created" in plan for plan in lookups), lookups
         recent = explained(store, lambda: store.editions.recent_editions(dt.date(2024, 3, 6)))
         assert any("editions_date" in plan for plan in recent), recent
         alerted = store.told.alerted_items([1], since=NOW - dt.timedelta(days=7))
