@@ -18,6 +18,7 @@ system (another host's writes raise no event here).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -232,6 +233,14 @@ def watch_of(folder: Path) -> FolderWatch:
         while len(_WATCHES) > KEPT:
             _WATCHES.popitem(last=False)[1].close()
     return watch
+
+
+@atexit.register
+def close_watches() -> None:
+    """Close every folder's watch (its inotify descriptor): at exit, or when told to."""
+    with _GUARD:
+        while _WATCHES:
+            _WATCHES.popitem()[1].close()
 
 
 def listing(folder: Path) -> Listing:
