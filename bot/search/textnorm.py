@@ -15,16 +15,15 @@ matches ``carbonization`` (a word-start, prefix match), as the issue's "word-sta
 
 Index tokens (``index_tokens``), per maximal run of one class: a CJK run gives its first
 character, every overlapping pair and its last character (a 1-character run: that character,
-once); a WORD or DIGIT run gives itself; a run of OTHER characters (before, between or after
-the others) gives its mark (``mark``: those characters spelt as private-use characters, so no
-tokenizer splits them and no query word can equal one), and adjacent runs (``5G基站``) carry
-nothing between them. ``term_phrase`` turns a term into an FTS5 phrase over the same tokens
-(only its last token may be a prefix) such that "the phrase occurs in the text's token
-stream" is exactly ``contains(text, term)`` — ``亿元，`` ends with a prefix of a mark,
-``74.9gwh`` and ``ai-native`` hold one — except for a term that starts with OTHER characters
-(``.net``: the text's run may have more before them) or holds a run of them a mark does not
-spell whole: its phrase finds a superset and ``Phrase.exact`` is False; check those rows with
-``contains``.
+once); a WORD or DIGIT run gives itself; each OTHER character (punctuation, a space, an
+emoji: before, between or after the runs) gives its mark (``mark``: a private-use character
+of its own, so no tokenizer splits it and no query word can equal one), and adjacent runs
+(``5G基站``) carry nothing between them. ``term_phrase`` turns a term into an FTS5 phrase over
+the same tokens (only its last token may be a prefix) such that "the phrase occurs in the
+text's token stream" is exactly ``contains(text, term)``: ``亿元，`` ends with a mark,
+``74.9gwh``, ``ai-native`` and ``.net`` hold one. Only a term with an OTHER character past
+U+1FFFD (which share one mark) gets a phrase that finds a superset, and ``Phrase.exact`` is
+False: check those rows with ``contains``.
 """
 
 from __future__ import annotations
@@ -38,13 +37,12 @@ from dataclasses import dataclass
 import opencc
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-# a mark spells each OTHER character c below U+FFFE as chr(MARK_BASE + ord(c)), in plane 15's
-# private use area (no text run holds one: they are OTHER); any above as MARK_ASTRAL; past
-# MARK_CHARS characters it is cut and ends with MARK_CUT
+# the mark of an OTHER character c: chr(MARK_BASE + ord(c)) when c is below MARK_TO, in the
+# private use areas of planes 15 and 16 (no text run holds one: they are OTHER), so U+0000 to
+# U+1FFFD (punctuation, spaces, symbols, emoji) each have their own; any other is MARK_ELSE
 MARK_BASE = 0xF0000
-MARK_ASTRAL = "\U0010fffd"
-MARK_CUT = "\U0010fffc"
-MARK_CHARS = 8
+MARK_TO = 0x1FFFD
+MARK_ELSE = "\U0010fffd"
 
 CJK, WORD, DIGIT, OTHER = "cjk", "word", "digit", "other"
 
@@ -163,21 +161,23 @@ def runs(normalized: str) -> Iterator[tuple[str, int, int]]:
 
 
 def mark(other: str) -> str:
-    """The token of a run of OTHER characters (see ``MARK_BASE``)."""
-    spelt = "".join(
-        chr(MARK_BASE + ord(c)) if ord(c) < 0xFFFE else MARK_ASTRAL for c in other[:MARK_CHARS]
-    )
-    return spelt + MARK_CUT if len(other) > MARK_CHARS else spelt
+    """The token of one OTHER character (see ``MARK_BASE``)."""
+    return chr(MARK_BASE + ord(other)) if ord(other) < MARK_TO else MARK_ELSE
+
+
+def marks(others: str) -> list[str]:
+    """The tokens of a run of OTHER characters: one mark each."""
+    return [mark(c) for c in others]
 
 
 def is_mark(token: str) -> bool:
-    """Whether an index token is the mark of OTHER characters."""
+    """Whether an index token is the mark of an OTHER character."""
     return token >= chr(MARK_BASE)
 
 
-def _whole(other: str) -> bool:
-    """Whether a mark tells these OTHER characters apart from every other run."""
-    return len(other) <= MARK_CHARS and all(ord(c) < 0xFFFE for c in other)
+def _told(others: str) -> bool:
+    """Whether every one of these OTHER characters has a mark of its own."""
+    return all(ord(c) < MARK_TO for c in others)
 
 
 def index_tokens(normalized: str) -> list[str]:
@@ -186,7 +186,7 @@ def index_tokens(normalized: str) -> list[str]:
     end = 0
     for m in _RUN.finditer(normalized):
         if m.start() > end:
-            tokens.append(mark(normalized[end : m.start()]))
+            tokens.extend(marks(normalized[end : m.start()]))
         run = m.group()
         end = m.end()
         if m.lastindex == 1 and len(run) > 1:
@@ -196,7 +196,7 @@ def index_tokens(normalized: str) -> list[str]:
         else:
             tokens.append(run)
     if end < len(normalized):
-        tokens.append(mark(normalized[end:]))
+        tokens.extend(marks(normalized[end:]))
     return tokens
 
 
@@ -241,14 +241,13 @@ def term_phrase(term: str) -> Phrase | None:
     found = list(runs(term))
     if not found:
         return None
-    tokens: list[str] = []
-    prefix = False
-    exact = found[0][1] == 0  # OTHER characters first: the text's run may start before them
+    lead = term[: found[0][1]]  # OTHER characters first
+    tokens, prefix, exact = marks(lead), False, _told(lead)
     for k, (cls, start, end) in enumerate(found):
         if k and start > found[k - 1][2]:
             between = term[found[k - 1][2] : start]  # OTHER characters between two runs
-            tokens.append(mark(between))
-            exact = exact and _whole(between)
+            tokens.extend(marks(between))
+            exact = exact and _told(between)
         run = term[start:end]
         starts_fixed = k > 0 or start > 0 or cls in _RULED  # must start where a text run does
         ends_fixed = end < len(term)  # must end where a text run does
@@ -264,9 +263,9 @@ def term_phrase(term: str) -> Phrase | None:
             tokens.extend([run[-1]] if ends_fixed else [])
             prefix = False
     tail = term[found[-1][2] :]
-    if tail:  # OTHER characters last: the text's run starts with them
-        tokens.append(mark(tail))
-        prefix, exact = True, exact and _whole(tail)
+    if tail:  # OTHER characters last: the text has them after the run
+        tokens.extend(marks(tail))
+        prefix, exact = False, exact and _told(tail)
     return Phrase(tuple(tokens), prefix, exact)
 
 

@@ -18,7 +18,7 @@ from bot.search.textnorm import index_text, normalize
 # the tokens it was given, so it must never hold tokens made by an older rule: change this
 # whenever the same item would get other tokens (``body_of``, textnorm's ``index_text``), and
 # every item is indexed again at the next start (``retag_if_changed``).
-TOKENS = "body-2"  # 2: OTHER characters indexed as marks (was one gap token)
+TOKENS = "body-3"  # 3: each OTHER character indexed as its mark (1: one gap token)
 
 
 def item_tokens(title: str | None, text: str | None) -> str:
