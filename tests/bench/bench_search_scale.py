@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -131,7 +132,13 @@ def _like(term: str) -> str:
     return f"%{term}%"
 
 
-def like_select(query: Query, engine: str) -> tuple[str, list[object]]:
+class LikeQuery(NamedTuple):
+    sql: str  # SELECT {key} …, its last two parameters the lowest and highest rowid
+    args: list[object]  # the parameters before those
+    key: str  # the rowid column it selects and pages by
+
+
+def like_select(query: Query, engine: str) -> LikeQuery:
     """``SELECT rowid`` of the rows a LIKE engine finds for a query (parameters: the returned
     ones, then the lowest and highest rowid). The trigram table answers terms of three or more
     characters from its index and, as its documentation advises, a shorter one by LIKE over
@@ -157,7 +164,8 @@ def like_select(query: Query, engine: str) -> tuple[str, list[object]]:
         parts.append(f"{column(term)} NOT LIKE ?")
         args.append(_like(term))
     where = " AND ".join(parts) or "1"
-    return f"SELECT {key} FROM {source} WHERE {where} AND {key} BETWEEN ? AND ?", args  # noqa: S608
+    sql = f"SELECT {key} FROM {source} WHERE {where} AND {key} BETWEEN ? AND ?"  # noqa: S608
+    return LikeQuery(sql, args, key)
 
 
 def jieba_match(query: Query) -> str | None:
@@ -179,9 +187,8 @@ def jieba_match(query: Query) -> str | None:
 
 def answer_like(db: sqlite3.Connection, engine: str, n: int, text: str) -> list[int]:
     query = parse_query(text)
-    sql, args = like_select(query, engine)
+    sql, args, key = like_select(query, engine)
     low, high = rowid_range(query, n)
-    key = sql.split()[1]
     db.execute(
         f"SELECT count(*) FROM ({sql} LIMIT ?)",  # noqa: S608 - our constants
         [*args, low, high, COUNT_CAP + 1],
@@ -229,7 +236,7 @@ def all_rows(db: sqlite3.Connection, engine: str, n: int, text: str) -> set[int]
             return set()
         sql, args = "SELECT rowid FROM jb WHERE jb MATCH ? AND rowid BETWEEN ? AND ?", [match]
     else:
-        sql, args = like_select(query, engine)
+        sql, args, _ = like_select(query, engine)
     return {r[0] for r in db.execute(sql, [*args, low, high])}
 
 
