@@ -5,12 +5,11 @@ real network latency); the rate limiter (limiter.py) spaces every message. Each 
 recorded the moment Telegram confirms it (with the parts confirmed meanwhile, in one commit:
 recording.Recorder), so a crash repeats at most the parts in flight (paid lane: paid.py).
 Errors are classified once (outcomes.py) and applied here: blocked / kicked / not found → the
-chat goes inactive; migrated → the row follows the chat; 5xx and network errors → a jittered
-backoff (≤ 60 s), tried again until the row is older than push.max_age, while the whole outbox
-waits out an API outage (outage.py); a read timeout → held and decided (outage.py), never
-blindly resent; a bad message → failed, loudly. A database fault never stops the sender: the
-row stays as it was, the fault is reported (health, metrics) and it tries again a little later.
-"""
+chat goes inactive; migrated → the row follows the chat (still in flight, never taken twice);
+5xx and network errors → a jittered backoff (≤ 60 s) until the row is older than push.max_age,
+while the outbox waits out an API outage (outage.py); a read timeout → held and decided
+(outage.py), never blindly resent; a bad message → failed, loudly. A database fault never
+stops the sender: the row stays, the fault is reported and it is tried again a little later."""
 
 from __future__ import annotations
 
@@ -196,6 +195,8 @@ class Pusher:
             if rows and self._round is None:
                 self._round = Round(time.monotonic(), self._throttled())
             for row in rows:
+                if row.id in self._inflight:  # its chat migrated in flight: not busy by id
+                    continue
                 await self._slots.acquire()
                 if self._stopping:
                     self._slots.release()
@@ -307,7 +308,7 @@ class Pusher:
                     new = outcome.new_chat
                     await db.write(partial(migrated, delivery_id=row.id, old=chat_id, new=new))
                     await self.services.alerts_changed(chat_id, new)
-                    chat_id = new
+                    chat_id = self._chats[row.id] = new  # the new id is busy now
                     continue
                 if outcome.do is Do.NO_THREAD:
                     await db.write(partial(no_thread, chat_id=chat_id))

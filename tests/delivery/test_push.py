@@ -10,12 +10,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 from conftest import Clock, days, manual_bot, metric_samples, store_of
-from push_world import DAY, at, edition_of
+from push_world import DAY, at, edition_of, editions
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
 from bot.digest.models import EditionKey
-from tgsandbox import Sandbox
+from tgsandbox import FaultConfig, Sandbox
 
 EDITION = edition_of(DAY)
 
@@ -220,6 +220,35 @@ async def test_blocked_and_migrated_chats_mid_push(
     summary = store.outbox.deliveries_summary(EditionKey(0, DAY))
     assert summary["deliveries"]["edition"]["sent"] == 2
     assert summary["reasons"] == {"blocked": 1}
+
+
+async def test_a_group_upgraded_while_its_edition_is_on_the_way_gets_it_once(
+    tg: Sandbox, app: BotRunner, clock: Clock
+) -> None:
+    """The group becomes a supergroup while the send to its old id is still on its way: the
+    bot moves the row to the new id, the send comes back 400, and the edition goes out there
+    once (the moved row is not taken a second time while it is in flight)."""
+    admin = tg.add_user("Ada")
+    group = tg.add_group("碳圈", admins=[admin])
+    store = store_of(app)
+    store.chats.ensure_chat(group.id, type="group", title="碳圈")
+    store.chats.subscribe(group.id)
+    await tg.wait_messages(group, 1)
+    tg.faults = FaultConfig(late_rate=1.0, late_seconds=3.0, methods=("sendMessage",))
+    clock.set(at(8, 0))
+    assert (await app.tick()).planned == 1
+    await tg.wait_for(lambda sb: sb.counters.faults_late == 1)
+    supergroup = tg.migrate(group)  # the bot is told at once; its send arrives after
+    await tg.wait_for(lambda sb: store.chats.scopes(supergroup.id) == {"all"})
+    assert app.pusher is not None
+    await app.pusher.idle()
+    sends = lambda sb: [r for r in sb.requests if r.method == "sendMessage"]  # noqa: E731
+    await tg.wait_for(lambda sb: sb.counters.requests["sendMessage"] == len(sends(sb)))
+    assert [r.params["chat_id"] for r in sends(tg)[1:]] == [str(group.id), str(supergroup.id)]
+    assert len(editions(tg, supergroup)) == 1
+    assert editions(tg, group) == []
+    summary = store.outbox.deliveries_summary(EditionKey(0, DAY))
+    assert summary["deliveries"]["edition"] == {"sent": 1}
 
 
 async def test_push_time_set_in_the_chat_delivers_at_that_minute(
