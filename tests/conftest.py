@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import itertools
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -58,9 +60,35 @@ settings.register_profile("digestbot", deadline=None, print_blob=True)
 settings.load_profile("digestbot")
 
 
+def _own_ports() -> range:
+    """This test process's ports to hand out: below the range the OS picks from for port 0
+    and for outgoing connections (so no other test's client or server takes one between
+    ``free_port`` and the bind), a slice of its own per xdist worker."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    span = max(0, low - 10_000) // 32
+    start = 10_000 + worker % 32 * span
+    return range(start, start + span)
+
+
+OWN_PORTS = _own_ports()
+_next_port = itertools.count(random.randrange(max(1, len(OWN_PORTS))))  # two runs side by side
+
+
 def free_port() -> int:
-    """A port that was free a moment ago (the OS picks it: bind to port 0), for a process
-    that must be told its port before it starts."""
+    """A free port for a process that must be told its port before it starts: one of this
+    worker's own (``_own_ports``) that binds now, else one the OS picks (port 0)."""
+    for _ in OWN_PORTS:
+        port = OWN_PORTS[next(_next_port) % len(OWN_PORTS)]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
