@@ -241,8 +241,11 @@ class ChatStore(Repository):
             self._add_scopes("subscriptions", chat_id, scopes)
 
     def _add_scopes(self, table: str, chat_id: int, scopes: set[str]) -> None:
-        """Rows of ``subscriptions`` or ``kept_topics`` for these scopes of a chat."""
+        """Rows of ``subscriptions`` or ``kept_topics`` for these scopes of a chat (a
+        subscription changes the chat: the planner reads its group again)."""
         now = stamp(self.now())
+        if table == "subscriptions" and scopes:
+            self.db.execute("UPDATE chats SET updated_at = ? WHERE id = ?", [now, chat_id])
         self.db.executemany(
             f"INSERT INTO {table} (chat_id, scope, created_at) VALUES (?, ?, ?)",  # noqa: S608 - two names
             [(chat_id, s, now) for s in sorted(scopes)],
@@ -278,6 +281,9 @@ class ChatStore(Repository):
             self.db.execute(
                 "UPDATE chats SET active = 0, inactive_reason = ? WHERE id = ?",
                 [f"migrated to {new_id}", old_id],
+            )
+            self.db.execute(  # its subscriptions are the new chat's now
+                "UPDATE chats SET updated_at = ? WHERE id = ?", [stamp(self.now()), new_id]
             )
         return True
 

@@ -4,7 +4,7 @@ roundup day) and the rows planned for them in one statement each (part of ``Outb
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.digest.models import EditionKey
@@ -75,6 +75,18 @@ def planning_indexes(db: Sql) -> None:
         db.execute(sql)
 
 
+# the chats' groups: (cadence, timezone or "", push time or "", week day) of subscribed active
+# chats; the second form only of those changed since a time (``chats_updated_at``)
+CHAT_GROUPS = (
+    "SELECT DISTINCT cadence, coalesce(timezone, ''), coalesce(push_time, ''), week_day "
+    "FROM chats c WHERE active = 1 AND EXISTS (SELECT 1 FROM subscriptions s "
+    "WHERE s.chat_id = c.id)"
+)
+CHANGED_SINCE = " AND c.updated_at >= ?"
+GROUPS_READ_AGAIN = dt.timedelta(hours=1)  # groups whose chats all left are dropped then
+Group = tuple[str, str, str, int]
+
+
 @dataclass(frozen=True, slots=True)
 class PushGroup:
     """A timezone and push time some daily chats share ("" = the default)."""
@@ -104,22 +116,43 @@ class Subscriber:
 class OutboxPlanning(Repository):
     """The outbox's planning (``OutboxStore`` is made of it and the sending bookkeeping)."""
 
+    def __init__(self, db: Sql, now: Callable[[], dt.datetime]) -> None:
+        super().__init__(db, now)
+        self._groups: set[Group] = set()
+        self._groups_read: dt.datetime | None = None  # when changed chats were last read
+        self._groups_whole: dt.datetime | None = None  # when every chat was last read
+
     def push_groups(self) -> list[PushGroup]:
         """The distinct (timezone, push_time) of subscribed active chats ("" = the default)."""
-        rows = self.db.execute(
-            "SELECT DISTINCT coalesce(timezone, ''), coalesce(push_time, '') FROM chats "
-            "WHERE active = 1 AND cadence = 'daily' AND id IN (SELECT chat_id FROM subscriptions)"
-        ).fetchall()
-        return [PushGroup(timezone=r[0], push_time=r[1]) for r in rows]
+        groups = self._chat_groups()
+        found = {PushGroup(timezone=g[1], push_time=g[2]) for g in groups if g[0] == "daily"}
+        return sorted(found, key=lambda g: (g.timezone, g.push_time))
 
     def weekly_groups(self) -> list[WeeklyGroup]:
         """The distinct (timezone, push_time, week_day) of subscribed active weekly chats."""
-        rows = self.db.execute(
-            "SELECT DISTINCT coalesce(timezone, ''), coalesce(push_time, ''), week_day "
-            "FROM chats WHERE active = 1 AND cadence = 'weekly' "
-            "AND id IN (SELECT chat_id FROM subscriptions)"
-        ).fetchall()
-        return [WeeklyGroup(timezone=r[0], push_time=r[1], week_day=int(r[2])) for r in rows]
+        return [
+            WeeklyGroup(timezone=g[1], push_time=g[2], week_day=g[3])
+            for g in sorted(self._chat_groups())
+            if g[0] == "weekly"
+        ]
+
+    def _chat_groups(self) -> set[Group]:
+        """Every (cadence, timezone, push time, week day) of subscribed active chats, kept
+        between ticks: each tick adds the groups of the chats changed since the last (a
+        subscription, a setting, coming back each set ``chats.updated_at``; ``SLACK``
+        before), so an idle tick costs what changed, not every chat. A group whose last chat
+        left stays until the whole read every ``GROUPS_READ_AGAIN`` (it plans nothing)."""
+        now = self.now()
+        read, whole = self._groups_read, self._groups_whole
+        if read is None or whole is None or read > now or now - whole >= GROUPS_READ_AGAIN:
+            rows = self.db.execute(CHAT_GROUPS).fetchall()
+            self._groups = set()
+            self._groups_whole = now
+        else:
+            rows = self.db.execute(CHAT_GROUPS + CHANGED_SINCE, [stamp(read - SLACK)]).fetchall()
+        self._groups.update((str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows)
+        self._groups_read = now
+        return self._groups
 
     def plan_weekly_group(
         self,
