@@ -317,18 +317,18 @@ class _Reader:
         out = []
         for line in self.lines:
             text = tidy("".join(line.segs))
-            lead, rest = None, ""
+            lead, rest, raw = None, "", "".join(line.raw)
             if line.lead is not None:
                 a, b = line.lead
                 lead = tidy("".join(line.segs[a:b])) or None
                 rest = "".join(line.segs[b:])
-            elif line.link_at < 0 and (m := _LOOSE_BOLD.match("".join(line.raw))):
+            elif line.link_at < 0 and (m := _LOOSE_BOLD.match(raw)):
                 # "**t **": a space inside the closing marks, so no bold to CommonMark
                 lead, rest, line.bold = tidy(m.group(1)) or None, m.group(2), True
             links = tuple(dict.fromkeys(line.links))
             if lead is None and len(links) > 1 and _addressed(line.segs):
                 links = (links[-1], *links[:-1])  # "title, [demo](u1)：<u2>": u2 is its link
-            source = "".join(line.raw).strip()
+            source = raw.strip()
             out.append(Inline(text, links, lead, rest, line.bold, source, line.named))
         return out
 

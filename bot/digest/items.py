@@ -64,7 +64,7 @@ def _line_text(line: Inline, *, head: bool = False) -> str:
         text = text[m.end() :]
     if not text or (META.match(text) and not head):
         return ""
-    return (_MACHINE_TIME.sub("", text) if ":" in text else text).strip()
+    return (_MACHINE_TIME.sub("", text) if ":" in text and "T" in text else text).strip()
 
 
 _MARKS = re.compile(r"[\W_]*")  # a cell of stars or ticks: no letters, no digits

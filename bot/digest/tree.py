@@ -327,11 +327,16 @@ def _tree(body: str, warnings: list[str], line: int) -> tuple[Any, str, frozense
     bare URLs are no longer made links, then both, and the publisher is told. The body is
     defused first (guard.py); the text parsed and the blank lines that added are returned."""
     body, added = defuse(body)
-    fenced = "\n".join(
-        part if _FENCE_LINE.match(part) else part.replace("`", "\\`") for part in body.split("\n")
-    )
-    attempts = ((body, _MD), (fenced, _MD), (body, _MD_NO_LINKIFY))
-    for number, (text, parser) in enumerate(attempts):
+
+    def fenced() -> str:  # written out only when the first parse panicked
+        return "\n".join(
+            part if _FENCE_LINE.match(part) else part.replace("`", "\\`")
+            for part in body.split("\n")
+        )
+
+    attempts = ((lambda: body, _MD), (fenced, _MD), (lambda: body, _MD_NO_LINKIFY))
+    for number, (spelled, parser) in enumerate(attempts):
+        text = spelled()
         try:
             tree = parse_tree(parser, text)
         except BaseException as exc:
