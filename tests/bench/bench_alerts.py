@@ -241,12 +241,15 @@ class EditionFigures:
 
 def rounds(runs: dict[str, Callable[[], object]]) -> dict[str, tuple[float, float, object]]:
     """name -> (median wall s, median CPU s, last result): the runs side by side, round after
-    round, so a busy moment of the shared machine slows them alike."""
+    round, so a busy moment of the shared machine slows them alike; each from a collected
+    heap, so that none pays for a full collection of the garbage the one before it left
+    (with a million alerts in memory one takes longer than a match, whichever run it hits)."""
     walls: dict[str, list[float]] = {name: [] for name in runs}
     cpus: dict[str, list[float]] = {name: [] for name in runs}
     results: dict[str, object] = {}
     for _ in range(RUNS):
         for name, run in runs.items():
+            gc.collect()
             t0, c0 = time.perf_counter(), time.process_time()
             results[name] = run()
             walls[name].append(time.perf_counter() - t0)
