@@ -334,9 +334,8 @@ def _tree(body: str, warnings: list[str], line: int) -> tuple[Any, str, frozense
             for part in body.split("\n")
         )
 
-    attempts = ((lambda: body, _MD), (fenced, _MD), (lambda: body, _MD_NO_LINKIFY))
-    for number, (spelled, parser) in enumerate(attempts):
-        text = spelled()
+    for number, parser in enumerate((_MD, _MD, _MD_NO_LINKIFY)):
+        text = fenced() if number == 1 else body
         try:
             tree = parse_tree(parser, text)
         except BaseException as exc:
