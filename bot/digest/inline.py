@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from .text import GONE, bare_urls, http_url, link_url, tidy, unmark
+from .text import GONE, bare_urls, http_url, join, link_url, tidy, unmark
 
 # how an opening link or bold run ends when it is a title: nothing, or a separator
 TITLE_END = re.compile(r"[ \t*_]*(?:$|[：:|(（—–]|-[ \t]|[.。](?:\s|$))")
@@ -264,10 +264,8 @@ class _Reader:
         self.read(node.children)
         self.in_link -= 1
         del line.links[known:]  # a URL written as the link's text is not a link of its own
-        if self.line is not line:  # a break inside the link text: no lead
-            if url is not None:
-                line.links.append(url)
-            return
+        if self.line is not line:  # the link's text wraps: one text, read on its first line
+            self.rejoin(line)
         shown = "".join(line.segs[first:]).strip()
         if url is not None:
             line.links.append(url)
@@ -281,6 +279,21 @@ class _Reader:
             line.lead, line.bold, line.link_at = (first, len(line.segs)), False, first
         elif opens:
             line.link_at = first
+
+    def rejoin(self, line: _Line) -> None:
+        """The lines a link's wrapped text opened become ``line`` again: a person reads
+        ``[Proposal for improving\\n  messages](u)`` as one title (joined as ``join`` joins
+        wrapped lines); URLs written in its text are no links of their own."""
+        at = next(n for n in range(len(self.lines) - 1, -1, -1) if self.lines[n] is line)
+        for extra in self.lines[at + 1 :]:
+            last = next((s.rstrip()[-1] for s in reversed(line.segs) if s.strip()), "")
+            after = next((s.lstrip()[0] for s in extra.segs if s.strip()), "")
+            line.add("" if join(last, after) == last + after else " ")
+            for seg in extra.segs:
+                line.add(seg)
+            line.raw.append(" ")
+            line.raw.extend(extra.raw)
+        del self.lines[at + 1 :]
 
     def strong(self, node: Node) -> None:
         line = self.line
