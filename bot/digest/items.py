@@ -2,10 +2,12 @@
 
 A heading item's title is its link text (or its text, without its number); a list item's or
 numbered line's is the link or bold run that opens it, when a separator or the line's end
-follows (``[t](u) — src``, ``**t**：…``). The text is everything a reader reads of the item,
-paragraphs on lines of their own and wrapped lines joined, without 来源/发布时间 metadata,
-``摘要：`` labels or machine timestamps; the links are every link in it, once each, in
-order, its web (http/https) addresses before those relative to the publisher's site.
+follows (``[t](u) — src``, ``**t**：…``), else, in a list item of paragraphs, its first
+when that reads as a headline (``- Nixpkgs reached 200,000 commits``, a blank line, ``It
+took…``). The text is everything a reader reads of the item, paragraphs on lines of their
+own and wrapped lines joined, without 来源/发布时间 metadata, ``摘要：`` labels or machine
+timestamps; the links are every link in it, once each, in order, its web (http/https)
+addresses before those relative to the publisher's site.
 """
 
 from __future__ import annotations
@@ -85,6 +87,25 @@ def _row_text(cells: list[Inline]) -> str:
     return " | ".join(c.text for c in ([titled] if titled else []) + rest if c.text)
 
 
+# a sentence ends inside it (". The", "！然后"), or a full stop ends it: prose, no headline
+_PROSE = re.compile(
+    r"[.!?][\"'”’)]*\s+\S|[。！？][\"'”’」』)）]*\S|[^.\s]\.[\"'”’)]*$|。[\"'”’」』)）]*$"
+)
+HEADLINE_CHARS = 160  # a first paragraph longer than this is prose, not a headline
+
+
+def _headline(units: list[Unit], head: Head, lead: str) -> str:
+    """The first paragraph of a list item of paragraphs (another of its own follows it, a
+    blank line between them) when it reads as a headline — one sentence, not ended by a full
+    stop, not long: a person reads it as the item's title and the rest as its body; else ""."""
+    after = head.index + 1
+    if not (
+        after < head.end and units[after].kind is Kind.LINE and units[after].owner == head.index
+    ):
+        return ""
+    return lead if len(lead) <= HEADLINE_CHARS and not _PROSE.search(lead) else ""
+
+
 def build(units: list[Unit], layout: Layout) -> list[Item]:
     """The items of a digest, numbered from 1; heads whose item has no text or link go (with
     a warning)."""
@@ -114,6 +135,7 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
         else:
             blocks[-1] = join(blocks[-1], text)
 
+    lead = ""  # a list item's first paragraph
     if head.how is How.HEADING:
         first = unit.first
         links.update(dict.fromkeys(first.links))
@@ -129,6 +151,7 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
                 line = Inline(_unnumbered(line.text), line.links, line.lead, line.rest, line.bold)
             add(line, new_block=n == 0, head=n == 0)
         para = unit.para if unit.kind is Kind.LINE else -2
+        lead = blocks[0] if blocks and unit.kind is Kind.ITEM else ""
     for body in units[head.index + 1 : head.end]:
         if body.kind is Kind.LINE:
             add(body.first, new_block=body.para != para)
@@ -144,7 +167,7 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
             if row:
                 blocks.append(row)
             para = -2
-    title = title_of(unit, head.how)
+    title = title_of(unit, head.how) or _headline(units, head, lead)
     text = "\n".join(b for b in blocks if b)
     found = tuple(links)
     web = tuple(u for u in found if u.startswith(_WEB))  # where it points on the web first,

@@ -29,3 +29,26 @@ def test_a_link_whose_text_wraps_is_the_whole_title() -> None:
         ("Contextflow is hiring!", "Work on medical imaging.", "https://jobs.example/cf"),
         ("新版编辑器发布", "更快了。", "https://cn.example/e"),
     ]
+
+
+def test_a_list_items_first_paragraph_is_its_title_and_the_rest_its_body() -> None:
+    """A headline paragraph over the item's other paragraphs titles it; prose does not."""
+    text = (
+        "# News\n\n"
+        "- Nixpkgs reached 200,000 commits milestone\n\n"
+        "  It took less than 3 years since the [last one](https://m.example/100k).\n\n"
+        "- Gitpod [has shipped a template](https://g.example/t)\n\n"
+        "  Configured for Nix, it gives you ready environments.\n\n"
+        "- The client is out. It has new data settings for cheap phones.\n\n"
+        "  As said last week, old Androids are [no longer](https://f.example/a) supported.\n\n"
+        "- **Bold title** — its text on the same line\n\n"
+        "- [Linked title](https://l.example/t): its text on the same line\n"
+    )
+    items = read(text, source="2020-03-18.md").items
+    assert [(i.title, i.rest[:22]) for i in items] == [
+        ("Nixpkgs reached 200,000 commits milestone", "It took less than 3 ye"),
+        ("Gitpod has shipped a template", "Configured for Nix, it"),
+        ("", "The client is out. It "),
+        ("Bold title", "its text on the same l"),
+        ("Linked title", "its text on the same l"),
+    ]
