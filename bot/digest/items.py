@@ -5,9 +5,10 @@ numbered line's is the link or bold run that opens it, when a separator or the l
 follows (``[t](u) — src``, ``**t**：…``), else, in a list item of paragraphs, its first
 when that reads as a headline (``- Nixpkgs reached 200,000 commits``, a blank line, ``It
 took…``). The text is everything a reader reads of the item, paragraphs on lines of their
-own and wrapped lines joined, without 来源/发布时间 metadata, ``摘要：`` labels or machine
-timestamps; the links are every link in it, once each, in order, its web (http/https)
-addresses before those relative to the publisher's site.
+own and wrapped lines joined, without 来源/发布时间 metadata, ``摘要：`` labels, machine
+timestamps or a generator's note that its summary failed; the links are every link in it,
+once each, in order, its web (http/https) addresses before those relative to the
+publisher's site.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ _WEB = ("http://", "https://")
 _SUMMARY = re.compile(r"(?:摘要|概要|简介|summary)[ \t]?[：:][ \t]*", re.IGNORECASE)
 _MACHINE_TIME = re.compile(
     r" ?[·|]? ?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+# what a generator wrote where its summary failed: no reading (the whole line, nothing more)
+_NO_SUMMARY = re.compile(
+    r"[\W_]*(?:(?:生成)?摘要(?:生成)?时?(?:出错|失败)|无法生成摘要"
+    r"|(?i:error (?:while )?generating (?:the |a )?summary|summary generation (?:failed|error)"
+    r"|(?:failed to|unable to|could not) generate (?:the |a )?summary))[\W_]*"
 )
 _NUMBERED_TITLE = re.compile(r"[0-9０-９]{1,4}[.．、)）]\s*|[(（][0-9０-９]{1,3}[)）]\s*")
 
@@ -60,11 +67,12 @@ def title_of(unit: Unit, how: How) -> str:
 
 
 def _line_text(line: Inline, *, head: bool = False) -> str:
-    """A line's text as the item reads it: no labels, metadata or machine timestamps."""
+    """A line's text as the item reads it: no labels, metadata, machine timestamps or a
+    generator's note that its summary failed (``生成摘要时出错``: the item has no body)."""
     text = line.text
     if (m := _SUMMARY.match(text)) is not None:
         text = text[m.end() :]
-    if not text or (META.match(text) and not head):
+    if not text or (not head and (META.match(text) or _NO_SUMMARY.fullmatch(text))):
         return ""
     return (_MACHINE_TIME.sub("", text) if ":" in text and "T" in text else text).strip()
 

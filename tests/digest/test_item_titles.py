@@ -52,3 +52,31 @@ def test_a_list_items_first_paragraph_is_its_title_and_the_rest_its_body() -> No
         ("Bold title", "its text on the same l"),
         ("Linked title", "its text on the same l"),
     ]
+
+
+def test_a_failed_summarys_placeholder_is_no_body() -> None:
+    """A failed summary's placeholder (生成摘要时出错, Error generating summary) is no body."""
+    text = (
+        "# Daily summary\n\n"
+        "## 1. Crew returns to Earth\n\n"
+        "**原文链接**: [https://space.example/crew](https://space.example/crew)\n\n"
+        "生成摘要时出错\n\n"
+        "---\n\n"
+        "## 2. Notes on structured metadata\n\n"
+        "**原文链接**: [https://notes.example/loki](https://notes.example/loki)\n\n"
+        "Error generating summary.\n\n"
+        "---\n\n"
+        "## 3. A summary that tells of an error\n\n"
+        "**原文链接**: [https://blog.example/err](https://blog.example/err)\n\n"
+        "The author explains why generating summary failed for his tool.\n"
+    )
+    items = read(text, source="summary_2025-03-19.md").items
+    assert [(i.title, i.rest, i.links) for i in items] == [
+        ("Crew returns to Earth", "", ("https://space.example/crew",)),
+        ("Notes on structured metadata", "", ("https://notes.example/loki",)),
+        (
+            "A summary that tells of an error",
+            "The author explains why generating summary failed for his tool.",
+            ("https://blog.example/err",),
+        ),
+    ]
