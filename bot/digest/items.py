@@ -35,6 +35,10 @@ _NO_SUMMARY = re.compile(
     r"|(?i:error (?:while )?generating (?:the |a )?summary|summary generation (?:failed|error)"
     r"|(?:failed to|unable to|could not) generate (?:the |a )?summary))[\W_]*"
 )
+# a line that names the item's title once more: ``原文标题: X``, ``Original title: X``
+_TITLE_AGAIN = re.compile(
+    r"(?:\w{0,4}标题|(?i:(?:original |english )?title))[ \t]?[：:][ \t]*(.+)"
+)
 _NUMBERED_TITLE = re.compile(r"[0-9０-９]{1,4}[.．、)）]\s*|[(（][0-9０-９]{1,3}[)）]\s*")
 
 
@@ -114,6 +118,13 @@ def _headline(units: list[Unit], head: Head, lead: str) -> str:
     return lead if len(lead) <= HEADLINE_CHARS and not _PROSE.search(lead) else ""
 
 
+def _again(block: str, title: str) -> bool:
+    """The block only names the item's title again (``原文标题: Crew-9 returns`` under the
+    title ``Crew-9 returns``): no body. An original title the item translates stays."""
+    m = _TITLE_AGAIN.fullmatch(block)
+    return bool(title) and m is not None and m.group(1).split() == title.split()
+
+
 def build(units: list[Unit], layout: Layout) -> list[Item]:
     """The items of a digest, numbered from 1; heads whose item has no text or link go (with
     a warning)."""
@@ -176,7 +187,7 @@ def _read(units: list[Unit], head: Head) -> tuple[str, str, tuple[str, ...]]:
                 blocks.append(row)
             para = -2
     title = title_of(unit, head.how) or _headline(units, head, lead)
-    text = "\n".join(b for b in blocks if b)
+    text = "\n".join(b for n, b in enumerate(blocks) if b and not (n and _again(b, title)))
     found = tuple(links)
     web = tuple(u for u in found if u.startswith(_WEB))  # where it points on the web first,
     if len(web) == len(found):  # (a link is either a checked http(s) URL or a site path)

@@ -80,3 +80,27 @@ def test_a_failed_summarys_placeholder_is_no_body() -> None:
             ("https://blog.example/err",),
         ),
     ]
+
+
+def test_a_line_naming_the_title_again_is_no_body() -> None:
+    """`原文标题: X` under the title X adds nothing; the original of a translated title stays."""
+    text = (
+        "# Daily summary\n\n"
+        "## 1. Crew returns to Earth\n\n"
+        "**原文标题**: Crew returns to Earth\n\n"
+        "**原文链接**: [https://space.example/crew](https://space.example/crew)\n\n"
+        "生成摘要时出错\n\n"
+        "---\n\n"
+        "## 2. 我做了一个迁移推文的工具\n\n"
+        "**原文标题**: I made a tool to port tweets\n\n"
+        "**原文链接**: [https://port.example/t](https://port.example/t)\n\n"
+        "这个工具把推文迁移过去。\n"
+    )
+    items = read(text, source="summary_2025-03-19.md").items
+    assert [(i.title, i.rest) for i in items] == [
+        ("Crew returns to Earth", ""),
+        (
+            "我做了一个迁移推文的工具",
+            "原文标题: I made a tool to port tweets\n这个工具把推文迁移过去。",
+        ),
+    ]
