@@ -157,9 +157,24 @@ class Curation:
 
     def _terse(self, ks: list[int]) -> bool:
         """Whether most entries are a line each (a changelog's "Fix the crash on start"), not
-        a paragraph that tells what a change does and why (a digest of notable changes)."""
-        sizes = sorted(sum(len(line.text) for line in self.units[k].lines) for k in ks)
+        a paragraph that tells what a change does and why (a digest of notable changes): a
+        heading's entry is its title and the paragraphs under it, whatever it links to."""
+        sizes = sorted(self._told(k) for k in ks)
         return sizes[len(sizes) // 2] < TERSE
+
+    def _told(self, k: int) -> int:
+        """How much an entry says: its own lines, and a heading's paragraphs (not the lists
+        under it: a heading over one-line links is a changelog's section, not commentary)."""
+        units = self.units
+        said = sum(len(line.text) for line in units[k].lines)
+        if units[k].kind is Kind.HEADING:
+            said += sum(
+                len(line.text)
+                for j in range(k + 1, self.outline.end_of(k))
+                if units[j].kind is Kind.LINE and units[j].owner < 0
+                for line in units[j].lines
+            )
+        return said
 
     def _section_verdict(
         self, path: tuple[int, ...], named: list[str], heads: set[int]
