@@ -4,10 +4,11 @@ The filters, in order: the series' template (what recurs at the ends of most of 
 template.py), a table of contents (a list whose entries name the stories, however worded or
 ordered, without links of their own), sections of events, jobs, calls for participation,
 analysis and the like (by their headings, in English and Chinese), job offers (by a section's
-own words), changelogs (lists, and top-level sections, whose links are mostly to pull
-requests, issues and commits), sponsored items (a ``[推广]`` mark, unless most items carry a
-bracketed tag: then it is a category, a forum's board). Each is dropped only when other items
-remain, and noted in ``skipped`` for ``digestbot check``.
+own words, or an item's title announcing an opening: "X is hiring!", "X 诚聘 …"), changelogs
+(lists, and top-level sections, whose links are mostly to pull requests, issues and commits:
+one line an entry, not a paragraph of commentary), sponsored items (a ``[推广]`` mark, unless
+most items carry a bracketed tag: then it is a category, a forum's board). Each is dropped
+only when other items remain, and noted in ``skipped`` for ``digestbot check``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,23 @@ _CLOSING = re.compile(_FURNITURE)
 _LETTER = re.compile(r"[^\W_]")
 TERSE = 240  # characters: a changelog's entries are shorter, mostly
 _JOBS_TEXT = re.compile(r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b|招聘")
+# an item's title that announces a company's own opening ("X is hiring!", "X (YC W23) Is Hiring
+# a Founding Engineer", "X 诚聘 …", "X 正在招聘 … 工程师"): a job ad, in any section; not a
+# story about hiring ("Tech layoffs slow as hiring picks up", "Why nobody is hiring juniors").
+# A bare 招聘 is as often a headline's verb ("某大学招聘要求…", "OpenAI 招聘产品经理，…"):
+# in Chinese only the announcing forms (诚聘, 急聘, 正在招聘) tell an ad by its title
+_ROLE = (
+    r"(?:engineers?|developers?|designers?|executives?|managers?|scientists?|researchers?"
+    r"|leads?|roles?|positions?|interns?|hackers?|programmers?|writers?|editors?|admins?"
+    r"|administrators?|architects?|analysts?|sres?|devops|contractors?|specialists?)"
+)
+_JOB_AD = re.compile(
+    r"(?i)^(?!\W*(?:why|how|what|who|when|where|which|is|are|does|do)\b)"
+    r"(?:.*?(?<!\bnobody )(?<!\bno one )\b(?:is|are|we[’']re|we are)\s+(?:now\s+)?|\W*)hiring\b"
+    r"(?:[\s!.！。]*$|[\s:–—-]*[^.!?;,|]{0,60}?\b" + _ROLE + r"\b"
+    r"(?:\s*[(（][^()（）]*[)）])?(?:\s+(?:in|at|@)\s+[^.!?;]{1,40})?[\s!.！。]*$)"
+    r"|诚聘|急聘|(?:正在|现正)招聘"
+)
 _CHANGE_LINK = re.compile(
     r"(?i)^https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org|bitbucket\.org)/"
     r"[^/]+/[^/]+/(?:-/)?(?:pull|pulls|issues|commit|commits|compare|merge_requests)(?:/|$|\?)"
@@ -120,6 +138,8 @@ class Curation:
                 why = "a table of contents (its entries name the stories)"
             elif by_path[path] == "jobs":
                 why = f"section {named[-1]!r}: job offers"
+            elif _JOB_AD.search(self._title(k)):
+                why = "a job ad (its title announces an opening)"
             elif k in changelogs:
                 where = f" under {named[0]!r}" if named else ""
                 why = f"a changelog{where} (links to pull requests and issues)"

@@ -42,3 +42,41 @@ def test_pull_requests_under_headings_with_commentary_are_stories() -> None:
     ]
     noted = read(f"{_NEWS}## Merged\n\n{terse}", source="2020-05-03-update.md")
     assert titles(noted) == ["Developer News", "Release Schedule"]
+
+
+def test_an_item_announcing_a_companys_opening_is_a_job_ad_even_among_news() -> None:
+    """A news item titled "X is hiring!" / "X 诚聘 …" is a job ad; news about hiring stays."""
+    note = "\n\n  A line about it for readers.\n\n"
+    news = "".join(
+        f"- [{title}](https://news.example/{n}){note}"
+        for n, title in enumerate(
+            [
+                "Setting up a project with the new tool",
+                "Acme Industries is Hiring Build Engineers",
+                "Tech layoffs slow as hiring picks up",
+                "Acmeflow is hiring!",
+                "Why nobody is hiring junior developers",
+            ]
+        )
+    )
+    english = read(f"Title: #08 - Weekly\nDate: 2019-05-01\n\n# News\n\n{news}", source="08.md")
+    assert titles(english) == [
+        "Setting up a project with the new tool",
+        "Tech layoffs slow as hiring picks up",
+        "Why nobody is hiring junior developers",
+    ]
+    body = "**原文标题**: the original title\n\n一段介绍这条新闻的文字，讲清楚它说了什么。\n\n"
+    heads = [
+        "新的数据库发布 2.0 版",
+        "Acme (YC W23) 诚聘 Rust / 性能工程师",
+        "某公司暂停招聘",
+        "Zeta (YC S24) 正在招聘首位后端工程师",
+        "某中学招聘10名教师校长亲自面试",
+    ]
+    daily = "".join(f"## {n}. {h}\n\n{body}" for n, h in enumerate(heads, start=1))
+    chinese = read(f"# 每日摘要 2025-10-10\n\n{daily}", source="summary_2025-10-10.md")
+    assert titles(chinese) == [
+        "新的数据库发布 2.0 版",
+        "某公司暂停招聘",
+        "某中学招聘10名教师校长亲自面试",
+    ]
