@@ -1,22 +1,31 @@
 """The frame around a digest's stories (pure): what a layout leaves out or adds whole.
 
-What comes before the first story heading is the introduction (``intros``), a heading with
-no link ahead of the file's first section its preface (``without_preface``); a section whose
-body is an included article is that one story (``embedded``); the linked paragraphs and
-entries a template is learned from (``blocks``); a file whose paragraphs say far more than
-its only bullets is one article, the bullets its points (``told_in_prose``). May import the
-outline, the layouts' ``Doc`` and stories.py; never layout.py.
+What comes before the first story heading is the introduction (``intros``), but for a
+linked paragraph under a bold label, news put first (``alerts``: ``**Security Alert**: …``);
+a heading with no link ahead of the file's first section its preface (``without_preface``);
+a section whose body is an included article is that one story (``embedded``); the linked
+paragraphs and entries a template is learned from (``blocks``); a file whose paragraphs say
+far more than its only bullets is one article, the bullets its points (``told_in_prose``).
+May import the outline, the layouts' ``Doc`` and stories.py; never layout.py.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 
 from .layouts.base import Doc
 from .outline import How
-from .stories import candidate_links
+from .stories import candidate_links, furniture
 from .tree import Kind
 
+# a label that speaks of the publication itself ("Newsletter Restart", "Note on Format",
+# "Editor's note", "本期导读"): the introduction's own furniture, never a story
+_ABOUT_US = re.compile(
+    r"(?i)\b(?:newsletters?|editions?|digest|format|welcome|editor\W?s|note (?:on|from|about)"
+    r"|programming note|housekeeping|this (?:issue|week|month)|today)\b"
+    r"|本期|本刊|本周|今日|周刊|周报|日报|编者|导读|前言|说明"
+)
 PROSE = 2  # times the bullets' text the paragraphs around them run to: an article's points
 
 
@@ -91,6 +100,25 @@ def without_preface(doc: Doc, headings: list[int]) -> list[int]:
         if k > first or doc.units[k].level <= level or candidate_links(doc, k, How.HEADING)
     ]
     return kept if kept else headings
+
+
+def alerts(doc: Doc, headings: list[int]) -> list[int]:
+    """Where the stories are headings, a paragraph before the first of them that opens with a
+    bold label and carries a link (``**Security Alert**: … [regression](u)``): news the
+    editor put first, a story; unless its label speaks of the publication itself."""
+    if not headings:
+        return []
+    first = next((k for k, u in enumerate(doc.units) if u.kind is Kind.HEADING), len(doc.units))
+    return [
+        k
+        for k in range(first)
+        if doc.units[k].owner < 0
+        and doc.bold_lead(k)
+        and (label := doc.units[k].first.title)
+        and not furniture(label)
+        and not _ABOUT_US.search(label)
+        and any(line.links for line in doc.units[k].lines)
+    ]
 
 
 def intros(doc: Doc, headings: list[int]) -> list[range]:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import layouts
-from .frame import blocks, embedded, intros, told_in_prose, without_preface
+from .frame import alerts, blocks, embedded, intros, told_in_prose, without_preface
 from .layouts.base import LABEL, META, REFERENCE, Doc, Rule
 from .layouts.headings import find as heading_stories
 from .layouts.headings import sources_of
@@ -99,6 +99,7 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     spans += intros(doc, headings)
     found = _section_items(doc, spans, strong=True)
     found += _like_bullets(doc, spans, found, stories=len(headings))
+    found += [(k, How.PARAGRAPH) for k in alerts(doc, headings)]
     if not headings and not found:  # no story has a number, a link or a row: bold titles
         found = _section_items(doc, spans, strong=False)
         if len(found) < 2:

@@ -80,3 +80,18 @@ def test_an_item_announcing_a_companys_opening_is_a_job_ad_even_among_news() -> 
         "某公司暂停招聘",
         "某中学招聘10名教师校长亲自面试",
     ]
+
+
+def test_a_bold_labelled_linked_paragraph_before_the_first_heading_is_a_story() -> None:
+    """`**Security Alert**: … [link](u)` ahead of the story headings is a story, not intro."""
+    text = (
+        "---\ntitle: Week Ending June 2, 2019\n---\n\n"
+        "We're back! After a break for travel, the update returns with the week's news.\n\n"
+        "**Newsletter Restart**: issues now live at [our site](https://letter.example/).\n\n"
+        "**Security Alert**: agent v1.13.6 has a [security regression](https://lists.example/9)."
+        "  Downgrade to the prior patch release, or upgrade later this week.\n\n"
+        + _NEWS.split("---\n\n", 1)[1]
+    )
+    reading = read(text, source="2019-06-02-update.md")
+    assert titles(reading) == ["Security Alert", "Developer News", "Release Schedule"]
+    assert reading.items[0].links == ("https://lists.example/9",)
