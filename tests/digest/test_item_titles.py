@@ -12,9 +12,9 @@ def test_a_link_whose_text_wraps_is_the_whole_title() -> None:
         "- [Proposal for improving Nix error\n"
         "  messages](https://blog.example/proposal)\n\n"
         "  Crowdfunding campaign to rework them.\n\n"
-        "- [Contextflow is hiring!\n"
-        "  ](https://jobs.example/cf)\n\n"
-        "  Work on medical imaging.\n\n"
+        "- [Imaging pipeline moves to Nix!\n"
+        "  ](https://imaging.example/cf)\n\n"
+        "  Builds are reproducible now.\n\n"
         "- [新版编辑器\n"
         "  发布](https://cn.example/e)\n\n"
         "  更快了。\n"
@@ -26,7 +26,11 @@ def test_a_link_whose_text_wraps_is_the_whole_title() -> None:
             "Crowdfunding campaign to rework them.",
             "https://blog.example/proposal",
         ),
-        ("Contextflow is hiring!", "Work on medical imaging.", "https://jobs.example/cf"),
+        (
+            "Imaging pipeline moves to Nix!",
+            "Builds are reproducible now.",
+            "https://imaging.example/cf",
+        ),
         ("新版编辑器发布", "更快了。", "https://cn.example/e"),
     ]
 
