@@ -30,6 +30,7 @@ _BLOCK = frozenset(
     [
         "paragraph",
         "heading",
+        "lheading",
         "bullet_list",
         "ordered_list",
         "list_item",
@@ -148,7 +149,7 @@ class _Walk:
         html_depth: int,
     ) -> None:
         units, name = self.tree.units, node.name
-        if name == "heading":
+        if name in ("heading", "lheading"):  # ``# Title``, or ``Title`` over ``---`` / ``===``
             inline = merge(lines(node.children))
             level = int(node.meta.get("level", 1))
             units.append(Unit(Kind.HEADING, self.at(node), [inline], level=level, depth=depth,
