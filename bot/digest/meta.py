@@ -7,7 +7,8 @@ is an error (``HeaderError``, with its line: the file is not published until it 
 unless it says the file is a draft (``draft: true``, ``dg-publish: false``…, read line by
 line): a draft stays a draft however broken the rest is. Pelican headers (``Title:``,
 ``Date:``, ``Number:``, ``Category:`` … up to the first blank line, as This Week in Rust
-writes them) give lower-case keys.
+writes them; any key, ``Description:`` too, once the block names a title or a date, or holds
+two lines or more with a key pages carry) give lower-case keys.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_LINES = 2000  # a longer block is not front matter
 _FM = YAMLHandler()
-_PELICAN = re.compile(r"([A-Z][A-Za-z]{1,20}):[ \t]+(\S.*)")
+_PELICAN = re.compile(r"([A-Z][A-Za-z0-9_-]{1,30}):[ \t]+(\S.*)")
 _PELICAN_KEYS = frozenset(
     [
         "title",
@@ -79,7 +80,10 @@ def header(lines: list[str], warnings: list[str]) -> tuple[dict[str, object], in
     while k < min(len(lines), 40) and (m := _PELICAN.fullmatch(lines[k].strip())):
         keys[m.group(1).lower()] = m.group(2).strip()
         k += 1
-    if keys and ("title" in keys or "date" in keys) and set(keys) <= _PELICAN_KEYS:
+    # every ``Key: value`` line at the top is the header, whatever its keys, once it looks
+    # like one: it names the title or the date, or two lines or more name a key pages carry
+    # (one ``Note: …`` line opening an ordinary digest is its text)
+    if "title" in keys or "date" in keys or (k >= 2 and not keys.keys().isdisjoint(_PELICAN_KEYS)):
         return keys, k, "pelican"
     return {}, 0, ""
 
