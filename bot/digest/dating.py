@@ -11,8 +11,7 @@ date in the place the date would come from (``2024-02-30``, ``2024年2月30日``
 that is no day) is an error, ``Dated.error``: the edition is never dated another way. Other
 date-shaped strings that are no date (``9999-12-31``, ``2024-13-45``, version numbers) are not
 dates: the next place is looked at, and they are named when none has a date. A date that
-disagrees with the file name's is a warning naming both. The series: front matter ``series``, a
-Pelican ``Category``, the permalink's folder, else the title without its date and issue number.
+disagrees with the file name's is a warning naming both. (The series a digest names: series.py.)
 
 The issue number (``edition_issue``), from the first place that has one: front matter
 ``issue`` / ``number`` / ``no`` (a Pelican ``Number:`` line too), the file name with a prefix
@@ -32,7 +31,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from urllib.parse import unquote
 
 from .models import MAX_ISSUE
 from .text import clean
@@ -61,13 +59,8 @@ _COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 _BRACKETED_COMPACT = re.compile(r"[（(\[【]\s*(\d{4})(\d{2})(\d{2})\s*[）)\]】]")
 _PATH_DATE = re.compile(r"(?<!\d)(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)")
 _NO_LETTERS = re.compile(r"[\d\W_]+")  # a folder named like a year, a month or a day
-_EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】")
-_ISSUE = re.compile(r"(?i)(?:#|no\.?|issue|vol\.?|第)\s*\d{1,5}\s*期?\s*$|\s\d{1,5}$")
-_DANGLING = " \t-–—|·•:：#,，/_~"
-# "TWIF 24: The End of…" (a year is no issue number: "Rust 2024: the year")
-_NUMBER_THEN_HEADLINE = re.compile(r"(?<=\w)\s+(?!(?:19|20)\d\d\b)\d{1,5}\s*[:：|]")
 # an issue number in a title or heading, strongest first: 第42期, Issue 42, No. 42, #42, Vol. 42
-_ISSUE_IN_TEXT = (
+ISSUE_IN_TEXT = (
     re.compile(r"第\s*(\d{1,6}|[零〇一二两三四五六七八九十百千]{1,8})\s*期"),  # 第42期, 第十期
     re.compile(r"(?i)(?<![a-z])issue\s*(?:no\.?\s*|#\s*)?(\d{1,6})(?!\d|[-./]\d)"),
     re.compile(r"(?i)(?<![a-z])no\.\s*(\d{1,6})(?!\d|[-./]\d)"),
@@ -273,24 +266,6 @@ def _first_date(
     return Dated(None, "", problem)
 
 
-def edition_series(meta: Mapping[str, object], title: str, *, pelican: bool) -> str:
-    if series := meta_text(meta.get("series")):
-        return series
-    if pelican and (category := meta_text(meta.get("category"))):
-        return category
-    segments = [unquote(s) for s in meta_text(meta.get("permalink")).split("/") if s.strip()]
-    if len(segments) > 1 and any(find_date(s) for s in segments[1:]):
-        return segments[0].strip()
-    found = find_date(title)
-    if found is not None:
-        title = f"{title[: found[1]]} {title[found[2] :]}"
-    title = " ".join(_EMPTY_BRACKETS.sub(" ", title).split()).strip(_DANGLING)
-    for pattern in (*_ISSUE_IN_TEXT, _NUMBER_THEN_HEADLINE):  # "Weekly #57 | its headline"
-        if (m := pattern.search(title)) and len(name := title[: m.start()].strip(_DANGLING)) > 1:
-            return name  # the name is what comes before the number, not the issue's headline
-    return _ISSUE.sub("", title).strip(_DANGLING)
-
-
 def edition_issue(
     meta: Mapping[str, object],
     *,
@@ -329,7 +304,7 @@ def issue_in_text(text: str) -> int | None:
     text = unicodedata.normalize("NFKC", text)
     for _, _, _, start, end in reversed(_shapes(text, compact=True)):  # 2024-03-16 is no issue
         text = f"{text[:start]} {text[end:]}"
-    for pattern in _ISSUE_IN_TEXT:
+    for pattern in ISSUE_IN_TEXT:
         for m in pattern.finditer(text):
             if 1 <= (number := _value(m.group(1))) <= MAX_ISSUE:
                 return number

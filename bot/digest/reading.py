@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 from urllib.parse import urljoin
 
-from .dating import Dated, edition_date, edition_issue, edition_series, meta_text
+from .dating import Dated, edition_date, edition_issue, meta_text
 from .items import build
 from .layout import infer
 from .learning import Profile, Signature, other_kind, page_kind
@@ -38,6 +38,7 @@ from .opening import (
     title_heading,
     without_title,
 )
+from .series import edition_series
 from .text import clean, embeds, is_http, without_template_tags
 from .tree import Kind, Unit, units
 from .vault import Vault, links_of_vault
@@ -245,8 +246,7 @@ def _parse(text: str, source: str, default_series: str, vault: Vault | None) -> 
     date_line = next((k + 1 for k in range(body_at) if lines[k].lower().startswith("date:")), 2)
     date_text = dateline(tree.units)
     dated = edition_date(meta, title=title, heading=first_heading, source=source,
-                         dateline=date_text,
-                         pelican=kind == "pelican", date_line=date_line,
+                         dateline=date_text, pelican=kind == "pelican", date_line=date_line,
                          warnings=warnings)  # fmt: skip
     if dated.error:  # an impossible date: never dated some other way
         top_no = top.no if top else None

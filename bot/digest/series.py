@@ -13,7 +13,10 @@ date), a tie going to the name of the newest edition; else the folder's name. It
 on the editions a series holds, never on which file was read last, so a rescan, a file moved
 into a filing folder (``2024/``, ``archive/``) or a restart leaves it as it was.
 
-Standard library only.
+The series a digest names itself (``edition_series``): front matter ``series``, a Pelican
+``Category``, the permalink's folder, else the title without its date and issue number.
+
+Standard library only, and dating.py for the dates and issue numbers a title holds.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import unquote
+
+from .dating import ISSUE_IN_TEXT, find_date, meta_text
 
 SERIES_META = "series"
 KEY_CHARS = 24  # a key's length at most: "sub-" + key fits a deep link's 64 characters
@@ -35,6 +41,11 @@ FILING = frozenset(
      "存档"}
 )  # fmt: skip
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】")
+_ISSUE = re.compile(r"(?i)(?:#|no\.?|issue|vol\.?|第)\s*\d{1,5}\s*期?\s*$|\s\d{1,5}$")
+_DANGLING = " \t-–—|·•:：#,，/_~"
+# "TWIF 24: The End of…" (a year is no issue number: "Rust 2024: the year")
+_NUMBER_THEN_HEADLINE = re.compile(r"(?<=\w)\s+(?!(?:19|20)\d\d\b)\d{1,5}\s*[:：|]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +115,21 @@ def find(series: Sequence[Series], text: str) -> Series | None:
         s for s in series if s.key.startswith(wanted) or s.name.casefold().startswith(wanted)
     ]
     return starts[0] if len(starts) == 1 else None
+
+
+def edition_series(meta: Mapping[str, object], title: str, *, pelican: bool) -> str:
+    if series := meta_text(meta.get("series")):
+        return series
+    if pelican and (category := meta_text(meta.get("category"))):
+        return category
+    segments = [unquote(s) for s in meta_text(meta.get("permalink")).split("/") if s.strip()]
+    if len(segments) > 1 and any(find_date(s) for s in segments[1:]):
+        return segments[0].strip()
+    found = find_date(title)
+    if found is not None:
+        title = f"{title[: found[1]]} {title[found[2] :]}"
+    title = " ".join(_EMPTY_BRACKETS.sub(" ", title).split()).strip(_DANGLING)
+    for pattern in (*ISSUE_IN_TEXT, _NUMBER_THEN_HEADLINE):  # "Weekly #57 | its headline"
+        if (m := pattern.search(title)) and len(name := title[: m.start()].strip(_DANGLING)) > 1:
+            return name  # the name is what comes before the number, not the issue's headline
+    return _ISSUE.sub("", title).strip(_DANGLING)
