@@ -64,7 +64,7 @@ ISSUE_IN_TEXT = (
     re.compile(r"第\s*(\d{1,6}|[零〇一二两三四五六七八九十百千]{1,8})\s*期"),  # 第42期, 第十期
     re.compile(r"(?i)(?<![a-z])issue\s*(?:no\.?\s*|#\s*)?(\d{1,6})(?!\d|[-./]\d)"),
     re.compile(r"(?i)(?<![a-z])no\.\s*(\d{1,6})(?!\d|[-./]\d)"),
-    re.compile(r"(?<![\w&#])#\s?(\d{1,6})(?!\w|[-./]\d)"),
+    re.compile(r"(?<![\w&#＃])[#＃]\s?(\d{1,6})(?!\w|[-./]\d)"),
     re.compile(r"(?i)(?<![a-z])vol\.?\s*(\d{1,6})(?!\d|[-./]\d)"),
 )
 # in a file name: a prefix, then the number, alone between separators

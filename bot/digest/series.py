@@ -14,7 +14,10 @@ on the editions a series holds, never on which file was read last, so a rescan, 
 into a filing folder (``2024/``, ``archive/``) or a restart leaves it as it was.
 
 The series a digest names itself (``edition_series``): front matter ``series``, a Pelican
-``Category``, the permalink's folder, else the title without its date and issue number.
+``Category``, the permalink's folder, else the title without its date (and a weekday beside
+it) and issue number (and the brackets around it, full-width too): the name before the number,
+or after it when the number opens the title (``#03 - Weekly``). A title that is only a date
+phrase (``Week Ending June 7, 2020``) names no series.
 
 Standard library only, and dating.py for the dates and issue numbers a title holds.
 """
@@ -42,8 +45,20 @@ FILING = frozenset(
 )  # fmt: skip
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】")
-_ISSUE = re.compile(r"(?i)(?:#|no\.?|issue|vol\.?|第)\s*\d{1,5}\s*期?\s*$|\s\d{1,5}$")
-_DANGLING = " \t-–—|·•:：#,，/_~"
+_ISSUE = re.compile(r"(?i)(?:[#＃]|no\.?|issue|vol\.?|第)\s*\d{1,5}\s*期?\s*$|\s\d{1,5}$")
+_DANGLING, _OPEN, _CLOSE = " \t-–—|·•:：#＃－｜,，/_~", "(（[［【「《", ")）]］】」》"
+# a weekday beside a date is part of it ("Monday, June 1, 2020", "2024年1月8日 星期一"), and a
+# title whose other words only say when ("Week Ending June 1, 2020") is a date, no name
+_DAY = (
+    r"(?:(?<!\w)(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)day"
+    r"|(?:星期|礼拜|周)[一二三四五六日天])(?!\w)"
+)
+_DAY_BEFORE = re.compile(rf"(?i)(?:[(（]{_DAY}[)）]|{_DAY})[\s,，]*$")
+_DAY_AFTER = re.compile(rf"(?i)^[\s,，]*(?:[(（]{_DAY}[)）]|{_DAY})")
+_WHEN_ONLY = re.compile(
+    r"(?i)(?:[\W_]*(?<!\w)(?:the|this|last|week|weekend|day|ending|ended|beginning|starting"
+    r"|of|for|on)(?!\w))*[\W_]*"
+)
 # "TWIF 24: The End of…" (a year is no issue number: "Rust 2024: the year")
 _NUMBER_THEN_HEADLINE = re.compile(r"(?<=\w)\s+(?!(?:19|20)\d\d\b)\d{1,5}\s*[:：|]")
 
@@ -126,10 +141,17 @@ def edition_series(meta: Mapping[str, object], title: str, *, pelican: bool) -> 
     if len(segments) > 1 and any(find_date(s) for s in segments[1:]):
         return segments[0].strip()
     found = find_date(title)
-    if found is not None:
-        title = f"{title[: found[1]]} {title[found[2] :]}"
-    title = " ".join(_EMPTY_BRACKETS.sub(" ", title).split()).strip(_DANGLING)
+    if found is not None:  # the date goes, with a weekday or words that only say when
+        before = _DAY_BEFORE.sub("", title[: found[1]])
+        before = "" if _WHEN_ONLY.fullmatch(before) else before
+        title = f"{before} {_DAY_AFTER.sub('', title[found[2] :])}"
+    title = " ".join(_EMPTY_BRACKETS.sub(" ", title).split())
     for pattern in (*ISSUE_IN_TEXT, _NUMBER_THEN_HEADLINE):  # "Weekly #57 | its headline"
-        if (m := pattern.search(title)) and len(name := title[: m.start()].strip(_DANGLING)) > 1:
-            return name  # the name is what comes before the number, not the issue's headline
+        if (m := pattern.search(title)) is None:
+            continue
+        name = title[: m.start()].rstrip(_DANGLING + _OPEN).strip(_DANGLING)
+        if len(name) > 1:  # the name comes before the number, not the issue's headline
+            return name
+        if not name:  # "#03 - Example Weekly", "[第3期] 周刊": the number opens the title
+            return title[m.end() :].lstrip(_DANGLING + _CLOSE).strip(_DANGLING)
     return _ISSUE.sub("", title).strip(_DANGLING)
