@@ -16,11 +16,12 @@ disagrees with the file name's is a warning naming both. (The series a digest na
 The issue number (``edition_issue``), from the first place that has one: front matter
 ``issue`` / ``number`` / ``no`` (a Pelican ``Number:`` line too), the file name with a prefix
 (``issue-42.md``, ``issue_42.md``, ``vol.42.md``, ``no-42.md``, ``第42期.md``, ``#42.md``) or
-made of digits alone when it is small and no year (``42.md``, not ``2024.md`` nor the ``08.md``
-of ``2024/01/08.md``), the title, the first heading (``#42``, ``No. 42``, ``Issue 42``,
-``Vol. 42``, ``第 42 期``, ``第十期``). Numbers run from 1 to ``MAX_ISSUE``. A folder whose files
-are named alike but for a number (``iOSWeeklyLearning_10.md``, ``DL 394.md``) numbers them by
-it: ``numbered_names``, for the scan that sees the whole folder.
+opened by a small number that is no year, alone or before a slug (``42.md``, ``42-a-title.md``;
+not ``2024.md``, ``2024-01-08.md`` nor the ``08.md`` of ``2024/01/08.md``), the title, the first
+heading (``#42``, ``No. 42``, ``Issue 42``, ``Vol. 42``, ``第 42 期``, ``第十期``). Numbers run
+from 1 to ``MAX_ISSUE``. A folder whose files are named alike but for a number
+(``iOSWeeklyLearning_10.md``, ``DL 394.md``) numbers them by it: ``numbered_names``, for the
+scan that sees the whole folder.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ ISSUE_IN_TEXT = (
 _ISSUE_IN_NAME = re.compile(
     r"(?i)(?:(?<![a-z])(?:issue|vol|volume|no|number|num)[-_. ]?#?|#|第)0*(\d{1,6})期?(?![a-z\d])"
 )
+# a file name that is a number, or opens with one before a slug with a letter in it
+_LEADING_NUMBER = re.compile(r"([0-9]{1,4})(?:[-_. ]+(?=.*[^\W\d_]).*)?")
 # a file name that ends in a number after a word (iOSWeeklyLearning_10, DL 394): its issue when
 # enough files of its folder are named so (``numbered_names``)
 _TRAILING_NUMBER = re.compile(r"(.*?[^\d\s._-][\s._-]*)0*(\d{1,6})")
@@ -363,11 +366,12 @@ def _name_issue(path: PurePosixPath) -> int | None:
     if m := _ISSUE_IN_NAME.search(stem):
         number = int(m.group(1))
         return number if 1 <= number <= MAX_ISSUE else None
-    if not (stem.isascii() and stem.isdigit()) or len(stem) > 4:
+    lead = _LEADING_NUMBER.fullmatch(stem)  # 42.md, 100-a-slug.md
+    if lead is None or _shapes(stem, compact=True):  # 2024-01-08-notes.md: a date
         return None
-    number = int(stem)
-    if len(stem) == 4 and 1900 <= number <= 2999:
-        return None  # 2024.md is a year
+    number = int(lead.group(1))
+    if len(lead.group(1)) == 4 and 1900 <= number <= 2999:
+        return None  # 2024.md, 2024-review.md: a year
     if _NO_LETTERS.fullmatch(path.parent.name):
         return None  # 2024/01/08.md: a day of a month, not an issue
     return number or None

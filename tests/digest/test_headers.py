@@ -87,3 +87,27 @@ def test_the_series_a_title_names_is_without_its_issue_marker_and_date_phrase(
     """A title's series loses the issue marker with its brackets, and a date phrase is no name."""
     reading = read(f'---\ntitle: "{title}"\n---\n1. [a](https://example.org/a)\n', source="a.md")
     assert reading.series == series
+
+
+def test_a_number_opening_a_file_name_before_a_slug_is_the_issue() -> None:
+    """``100-晴天小记.md`` is issue 100; a date-named file is a date, never an issue."""
+    body = "---\ndate: 2024-01-08\n---\n\n1. [a](https://example.org/a)\n"
+    issues = {
+        source: read(body, source=source).issue
+        for source in (
+            "posts/100-晴天小记.md",
+            "posts/7_a-quiet-week.md",
+            "posts/2024-01-08.md",
+            "posts/2024-01-08-notes.md",
+            "posts/2024-review.md",
+            "2024/01/08-notes.md",
+        )
+    }
+    assert issues == {
+        "posts/100-晴天小记.md": 100,
+        "posts/7_a-quiet-week.md": 7,
+        "posts/2024-01-08.md": None,
+        "posts/2024-01-08-notes.md": None,
+        "posts/2024-review.md": None,
+        "2024/01/08-notes.md": None,
+    }
