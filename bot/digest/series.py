@@ -57,8 +57,9 @@ _DAY_BEFORE = re.compile(rf"(?i)(?:[(（]{_DAY}[)）]|{_DAY})[\s,，]*$")
 _DAY_AFTER = re.compile(rf"(?i)^[\s,，]*(?:[(（]{_DAY}[)）]|{_DAY})")
 _WHEN_ONLY = re.compile(
     r"(?i)(?:[\W_]*(?<!\w)(?:the|this|last|week|weekend|day|ending|ended|beginning|starting"
-    r"|of|for|on)(?!\w))*[\W_]*"
+    r"|of|for|on)(?!\w))+[\W_]*"
 )
+_WORD = re.compile(r"\w+")
 # "TWIF 24: The End of…" (a year is no issue number: "Rust 2024: the year")
 _NUMBER_THEN_HEADLINE = re.compile(r"(?<=\w)\s+(?!(?:19|20)\d\d\b)\d{1,5}\s*[:：|]")
 
@@ -143,7 +144,7 @@ def edition_series(meta: Mapping[str, object], title: str, *, pelican: bool) -> 
     found = find_date(title)
     if found is not None:  # the date goes, with a weekday or words that only say when
         before = _DAY_BEFORE.sub("", title[: found[1]])
-        before = "" if _WHEN_ONLY.fullmatch(before) else before
+        before = _WORD.sub(" ", before) if _WHEN_ONLY.fullmatch(before) else before
         title = f"{before} {_DAY_AFTER.sub('', title[found[2] :])}"
     title = " ".join(_EMPTY_BRACKETS.sub(" ", title).split())
     for pattern in (*ISSUE_IN_TEXT, _NUMBER_THEN_HEADLINE):  # "Weekly #57 | its headline"
