@@ -240,12 +240,20 @@ class Curation:
     def _publishers_note(self, k: int, how: How) -> bool:
         """A story with no link of its own (a ``[@editor](u)：`` credit is the writer's) whose
         headline or first paragraph names the publication: the editor speaking of the
-        newsletter itself (a survey, a revamp, a farewell), not news."""
-        if not self.names:
-            return False
+        newsletter itself (a survey, a revamp, a farewell), not news. Before the file's first
+        heading, a paragraph that speaks of "this newsletter" (此周刊) is its masthead, the
+        tagline every edition opens with, whatever its name."""
         units = self.units
         span = range(k, self.outline.end_of(k) if how is How.HEADING else k + 1)
         if any(line.links[1 if line.credit else 0 :] for j in span for line in units[j].lines):
+            return False
+        if (
+            how is not How.HEADING
+            and k < self._first_heading()
+            and _MASTHEAD.search(" ".join(line.text for line in units[k].lines))
+        ):
+            return True
+        if not self.names:
             return False
         words = [units[k].first.text]
         para = next((units[j].para for j in span[1:] if units[j].kind is Kind.LINE), None)
@@ -253,6 +261,11 @@ class Curation:
                   and units[j].kind is Kind.LINE and units[j].para == para]  # fmt: skip
         said = "".join("".join(words).split()).casefold()
         return any(name in said for name in self.names)
+
+    def _first_heading(self) -> int:
+        return next(
+            (j for j, u in enumerate(self.units) if u.kind is Kind.HEADING), len(self.units)
+        )
 
     def _title(self, k: int) -> str:
         unit = self.units[k]
@@ -284,6 +297,12 @@ class Curation:
 
 # a link to an index page: "../index.html", "/", "./", "../../README.md" (never a story)
 _NAVIGATION = re.compile(r"(?i)^(?:\.{1,2}/)*(?:index\.html?|index\.md|readme\.md)?$|^/$")
+# a paragraph that points at the publication it stands in ("follow this weekly", "subscribe
+# to this newsletter", 关注此周刊): the newsletter telling what it is, not news
+_MASTHEAD = re.compile(
+    r"(?i)\b(?:this|our)\s+(?:(?:weekly|monthly|daily)\s+)?(?:newsletter|digest|publication)\b"
+    r"|此(?:周刊|周报|月刊|日报|专栏|刊物)"
+)
 _PLACEHOLDER = re.compile(r"(?i)undefined|null|none|nan|n/a|todo|tbd|untitled|placeholder")
 _TAGGED = re.compile(r"[\s\W_]*(?:\[[^\[\]]{1,12}\]|【[^【】]{1,12}】)")
 _PERIODICAL = re.compile(r"[\u4e00-\u9fff][报刊]$")  # a Chinese name ends with what it is

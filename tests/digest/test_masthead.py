@@ -1,0 +1,40 @@
+"""What frames an edition is not a story: its masthead, links to its own back issues."""
+
+from __future__ import annotations
+
+from conftest import titles
+
+from bot.digest import read
+
+
+def _edition(lead: str) -> str:
+    return (
+        "---\ndate: 2024/03/04\n---\n\n"
+        "<small>封面是周末在河边拍的，天气很好。</small>\n\n"
+        f"> **{lead}**\n\n"
+        "## 工具\n\n"
+        "**Quill：一个记笔记的命令行工具**  \n<https://github.com/example/quill>  \n"
+        "在终端里记笔记，按日期归档。\n\n"
+        "**Lumen：给截图加阴影**  \n<https://lumen.example/>  \n"
+        "拖进去就好，很省事。\n\n"
+        "## 文章\n\n"
+        "**如何读一本技术书**  \n<https://blog.example/read-books>  \n"
+        "作者分享了自己的读书方法。\n\n"
+    )
+
+
+_STORIES = ["Quill：一个记笔记的命令行工具", "Lumen：给截图加阴影", "如何读一本技术书"]
+
+
+def test_a_tagline_about_the_newsletter_itself_is_no_story() -> None:
+    """A linkless quote before the first section saying what this weekly is, is masthead."""
+    zh = "每周整理看到的好用工具和文章，挑选后发在这里，喜欢的话可以关注此周刊，及时收到更新"
+    assert titles(read(_edition(zh), source="12-河边.md")) == _STORIES
+    en = "A weekly roundup of tools we liked; subscribe to this newsletter to get every issue"
+    assert titles(read(_edition(en), source="12-river.md")) == _STORIES
+
+
+def test_a_linkless_news_lead_before_the_first_section_stays_a_story() -> None:
+    """A linkless bold lead before the first section that tells news is still a story."""
+    news = "Acme 发布了 2.0 版本，支持离线同步"
+    assert titles(read(_edition(news), source="12-河边.md")) == [news, *_STORIES]
