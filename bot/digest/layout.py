@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from . import layouts
 from .frame import alerts, blocks, embedded, intros, told_in_prose, without_preface
@@ -61,6 +62,7 @@ def infer(
     skip: frozenset[str] = frozenset(),
     embeds: frozenset[int] = frozenset(),
     publication: str = "",
+    source: str = "",
 ) -> Layout:
     """The layout of a digest's units: its item heads, the rule, what was skipped.
 
@@ -68,15 +70,19 @@ def infer(
     ``[[series]] items``, or the series' learned rule), when it finds anything; ``template``:
     the series' boilerplate (stories.py), never items; ``skip``: section names whose units are
     never items (a publisher's ``skip_sections``); ``embeds``: the lines of tags that put a
-    whole article in their place; ``publication``: the name the edition calls its series."""
+    whole article in their place; ``publication``: the name the edition calls its series;
+    ``source``: the file's name (its other editions are named alike)."""
     doc = Doc(units)
     members = list(range(len(units)))
-    curation = Curation(doc, template=template, skip=skip, publication=publication)
+    curate = partial(
+        Curation, template=template, skip=skip, publication=publication, source=source
+    )
+    curation = curate(doc)
     found = _forced(doc, members, rule) if rule else None
     if not found:
         if rule:  # the named rule left its numbering and warnings: start again
             doc = Doc(units)
-            curation = Curation(doc, template=template, skip=skip, publication=publication)
+            curation = curate(doc)
         found = _inferred(doc, members)
     found = sorted(found + embedded(doc, found, embeds))
     edges = Edges.of([(units[k].first.text, candidate_links(doc, k, how)) for k, how in found])

@@ -284,7 +284,7 @@ def _layout(parsed: _Parsed, max_items: int | None, profile: Profile) -> Reading
         warnings.append(other)
         body_units = []
     layout = infer(body_units, rule=profile.rule, template=profile.template, skip=profile.skip,
-                   embeds=parsed.embeds, publication=parsed.series)  # fmt: skip
+                   embeds=parsed.embeds, publication=parsed.series, source=source)  # fmt: skip
     if max_items is not None and len(layout.heads) > max_items:
         raise DigestError(source, too_many_items(len(layout.heads), max_items))
     items = build(body_units, layout)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from itertools import pairwise
+from pathlib import PurePosixPath
 
 from .numbers import number
 from .outline import How, Outline
@@ -83,9 +84,11 @@ class Curation:
         template: frozenset[str] = frozenset(),
         skip: frozenset[str] = frozenset(),
         publication: str = "",
+        source: str = "",
     ) -> None:
         self.outline = outline
         self.names = _names(publication)
+        self.own = _edition_name(source)
         self.units = outline.units
         self.template = template
         self.skip = frozenset(" ".join(s.split()).casefold() for s in skip)
@@ -130,8 +133,8 @@ class Curation:
                 why = "the series' template (in most of its editions)"
             elif self._publishers_note(k, how):
                 why = "the editor's note about the publication itself, not a story"
-            elif links and all(_NAVIGATION.search(u) for u in links):
-                why = "navigation (links back to index pages)"
+            elif links and all(self._navigation(u) for u in links):
+                why = "navigation (links back to index pages or other editions)"
             elif how is not How.HEADING and not unit.first.links and self._key(unit) in titles:
                 why = "a table of contents (it repeats the items' titles)"
             elif k in contents:
@@ -262,6 +265,23 @@ class Curation:
         said = "".join("".join(words).split()).casefold()
         return any(name in said for name in self.names)
 
+    def _navigation(self, url: str) -> bool:
+        """A link to an index page, or to another edition of the publication: a sibling file
+        named the way this one is (``issue-199.md`` beside ``issue-200.md``), or a page whose
+        name ends in this file's name, its number another (``…/weekly-issue-150.html``)."""
+        if _NAVIGATION.search(url):
+            return True
+        if not self.own:
+            return False
+        shape, suffix = self.own
+        path = _URL_TAIL.sub("", url)
+        name = PurePosixPath(path).name
+        other = _DIGITS.sub("#", PurePosixPath(name).stem.casefold())
+        if not _SCHEME.match(path):  # a relative link: a file beside this one
+            sibling = path.removeprefix("./")
+            return "/" not in sibling and name.casefold().endswith(suffix) and other == shape
+        return len(_LETTER.findall(shape)) >= 3 and other.endswith(shape)
+
     def _first_heading(self) -> int:
         return next(
             (j for j, u in enumerate(self.units) if u.kind is Kind.HEADING), len(self.units)
@@ -303,6 +323,9 @@ _MASTHEAD = re.compile(
     r"(?i)\b(?:this|our)\s+(?:(?:weekly|monthly|daily)\s+)?(?:newsletter|digest|publication)\b"
     r"|此(?:周刊|周报|月刊|日报|专栏|刊物)"
 )
+_DIGITS = re.compile(r"[0-9]+")
+_URL_TAIL = re.compile(r"[?#].*$")
+_SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*:")
 _PLACEHOLDER = re.compile(r"(?i)undefined|null|none|nan|n/a|todo|tbd|untitled|placeholder")
 _TAGGED = re.compile(r"[\s\W_]*(?:\[[^\[\]]{1,12}\]|【[^【】]{1,12}】)")
 _PERIODICAL = re.compile(r"[\u4e00-\u9fff][报刊]$")  # a Chinese name ends with what it is
@@ -319,6 +342,14 @@ def furniture(name: str) -> bool:
     letters = len(_LETTER.findall(name))
     named = sum(len(_LETTER.findall(m.group())) for m in _NOT_STORIES.finditer(name))
     return letters > 0 and named * 2 >= letters
+
+
+def _edition_name(source: str) -> tuple[str, str] | None:
+    """This file's name with its numbers blanked (``issue-#``), and its suffix: how its other
+    editions are named; None when its name has no number."""
+    path = PurePosixPath(source.replace("\\", "/"))
+    shape = _DIGITS.sub("#", path.stem.casefold())
+    return (shape, path.suffix.casefold()) if "#" in shape and path.suffix else None
 
 
 def _names(publication: str) -> tuple[str, ...]:

@@ -38,3 +38,27 @@ def test_a_linkless_news_lead_before_the_first_section_stays_a_story() -> None:
     """A linkless bold lead before the first section that tells news is still a story."""
     news = "Acme 发布了 2.0 版本，支持离线同步"
     assert titles(read(_edition(news), source="12-河边.md")) == [news, *_STORIES]
+
+
+def _with_back_issues(back: str) -> str:
+    return (
+        "## 新闻\n\n"
+        "1、[Acme 发布 2.0](https://acme.example/blog/2-0)\n\n新版本支持离线同步。\n\n"
+        "2、[关于 issue 追踪的思考](https://essays.example/issue-tracking)\n\n"
+        "作者谈团队如何用好问题追踪。\n\n"
+        f"## 旧文\n\n{back}"
+    )
+
+
+def test_links_to_the_publications_own_back_issues_are_navigation() -> None:
+    """Items that only link to the same publication's other editions are no stories."""
+    urls = "".join(
+        f"[旧文标题 {n}](https://blog.example/{2020 + n}/05/weekly-issue-{n * 50}.html)"
+        f"（{2020 + n} #{n * 50}）\n\n"
+        for n in (1, 2, 3)
+    )
+    online = read(_with_back_issues(urls), source="issue-200.md")
+    assert titles(online) == ["Acme 发布 2.0", "关于 issue 追踪的思考"]
+    files = "[上一期：雨天](issue-199.md)\n\n[一年前：晴天](./issue-150.md)\n\n"
+    siblings = read(_with_back_issues(files), source="docs/issue-200.md")
+    assert titles(siblings) == ["Acme 发布 2.0", "关于 issue 追踪的思考"]
