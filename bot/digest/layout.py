@@ -210,7 +210,7 @@ def _section_items(doc: Doc, taken: list[range], *, strong: bool) -> list[tuple[
         first: tuple[Rule, list[int]] | None = None
         for rule in rules:
             heads = rule.find(doc, members)
-            if not heads:
+            if not heads or _points(doc, heads):
                 continue
             if _linked(doc, heads, rule.how):
                 first = _with_bullets(doc, members, rules, rule, heads)
@@ -219,6 +219,55 @@ def _section_items(doc: Doc, taken: list[range], *, strong: bool) -> list[tuple[
         if first is not None:  # stories, if any, are the section's, the points theirs
             found += [(k, first[0].how) for k in first[1]]
     return sorted(found)
+
+
+def _points(doc: Doc, heads: list[int]) -> bool:
+    """Units none of which holds a link of its own, inside a blockquote or led into by a
+    sentence of prose (``本次更新如下：``, ``He gives five rules.`` with the essay going on
+    after them): a story's points, never the edition's stories."""
+    if any(_own_links(doc, k) for k in heads):
+        return False
+    if all(doc.units[k].quoted for k in heads):
+        return True
+    before = heads[0] - 1
+    if before < 0 or not _prose(doc, before, heads[0]):
+        return False
+    if doc.units[before].first.text.rstrip().endswith((":", "：")):
+        return True
+    last = doc.units[heads[-1]]
+    after = next(
+        (
+            j
+            for j in range(heads[-1] + 1, len(doc.units))
+            if doc.units[j].owner < 0
+            and (doc.units[j].kind is not Kind.LINE or doc.units[j].para != last.para)
+        ),
+        None,
+    )
+    return after is not None and _prose(doc, after, heads[-1])
+
+
+def _own_links(doc: Doc, k: int) -> bool:
+    """Whether unit ``k`` holds a link itself: a list item in its text or what is nested in
+    it, a line in its paragraph (not in the paragraphs a story's body goes on with)."""
+    if doc.units[k].kind is Kind.ITEM:
+        return doc.item_links(k)
+    return doc.paragraph_links(k)
+
+
+def _prose(doc: Doc, j: int, k: int) -> bool:
+    """Whether unit ``j`` is a paragraph of prose in unit ``k``'s section: a plain line, no
+    mark, no numbered line, no title (a link in its words it may hold)."""
+    unit = doc.units[j]
+    return (
+        unit.kind is Kind.LINE
+        and doc.free(j)
+        and not unit.quoted
+        and doc.section_path(j) == doc.section_path(k)
+        and not doc.numbered_line(j)
+        and not unit.first.bold
+        and not doc.linked_lead(j)
+    )
 
 
 def _with_bullets(
