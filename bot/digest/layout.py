@@ -5,8 +5,11 @@ The rules are the named, ordered list of ``layouts``: the headings rule over the
 finer units is a section), then in each section the first section rule that finds units
 there — numbered units, bulleted lists with links, table rows, paragraphs opening with a
 link — and, only when none of those found anything in the file, paragraphs opening with a bold
-title; a file with none of these: its bullets. A publisher (or the series, learned from its
-files) may name the rule instead (``rule=``): then only that one is used.
+title; a file with none of these: its bullets. Units without links in a blockquote or led in
+by prose are a story's points (layouts/points.py), passed over unless they are all there is;
+a section that only told such points is one story, its heading's (an essay with its link).
+A publisher (or the series, learned from its files) may name the rule instead (``rule=``):
+then only that one is used.
 
 Then what is not a story goes (stories.py): a table of contents, the series' template,
 non-story sections, changelogs, sponsors — when other items remain. ``Layout.rule`` says how
@@ -25,6 +28,7 @@ from .frame import alerts, blocks, embedded, intros, told_in_prose, without_pref
 from .layouts.base import LABEL, META, REFERENCE, Doc, Rule
 from .layouts.headings import find as heading_stories
 from .layouts.headings import sources_of
+from .layouts.points import points_of_prose
 from .outline import How
 from .stories import Curation, candidate_links
 from .template import Edges
@@ -103,13 +107,18 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     ends = [(doc.story_end(k), k) for k in headings if doc.story_end(k) < len(doc.units)]
     spans += [range(j, doc.end_of(j)) for j, k in ends if sources_of(doc, j, k)]  # its sources
     spans += intros(doc, headings)
-    found = _section_items(doc, spans, strong=True)
+    told: list[tuple[int, bool]] = []
+    found = _section_items(doc, spans, strong=True, told=told)
+    found += _essays(doc, told, found)
     found += _like_bullets(doc, spans, found, stories=len(headings))
     found += [(k, How.PARAGRAPH) for k in alerts(doc, headings)]
     if not headings and not found:  # no story has a number, a link or a row: bold titles
         found = _section_items(doc, spans, strong=False)
         if len(found) < 2:
             found = []
+    if not headings and not found and told:  # its only units are points: a digest of them
+        doc.numbering = type(doc.numbering)(doc.warnings)
+        found = _section_items(doc, spans, strong=True, points=True)
     if not headings and not found:  # nothing else: a plain bullet digest
         found = [(k, How.PLAIN) for k in layouts.PLAIN.find(doc, _free(doc, []))]
         if found and told_in_prose(doc, [k for k, _ in found]):
@@ -202,15 +211,29 @@ def _sections(doc: Doc, units: list[int]) -> list[list[int]]:
     return list(by_section.values())
 
 
-def _section_items(doc: Doc, taken: list[range], *, strong: bool) -> list[tuple[int, How]]:
-    """In each section, the first rule (strong ones, or the weak ones) that finds units."""
+def _section_items(
+    doc: Doc,
+    taken: list[range],
+    *,
+    strong: bool,
+    told: list[tuple[int, bool]] | None = None,
+    points: bool = False,
+) -> list[tuple[int, How]]:
+    """In each section, the first rule (strong ones, or the weak ones) that finds units;
+    ``told`` gets the sections whose only units are points, passed over unless ``points``
+    (and whether their prose tells them, not a quote)."""
     rules = [r for r in layouts.SECTION_RULES if r.strong is strong]
     found: list[tuple[int, How]] = []
     for members in _sections(doc, _free(doc, taken)):
         first: tuple[Rule, list[int]] | None = None
+        passed, prose = False, False  # points passed over; told in prose, not in a quote
         for rule in rules:
             heads = rule.find(doc, members)
-            if not heads or _points(doc, heads):
+            if not heads:
+                continue
+            if not points and points_of_prose(doc, heads):
+                passed = True
+                prose = prose or not all(doc.units[k].quoted for k in heads)
                 continue
             if _linked(doc, heads, rule.how):
                 first = _with_bullets(doc, members, rules, rule, heads)
@@ -218,56 +241,30 @@ def _section_items(doc: Doc, taken: list[range], *, strong: bool) -> list[tuple[
             first = first or (rule, heads)  # a list of plain points: a later rule's linked
         if first is not None:  # stories, if any, are the section's, the points theirs
             found += [(k, first[0].how) for k in first[1]]
+        elif passed and told is not None:
+            path = doc.section_path(members[0])
+            told.append((path[-1] if path else -1, prose))
     return sorted(found)
 
 
-def _points(doc: Doc, heads: list[int]) -> bool:
-    """Units none of which holds a link of its own, inside a blockquote or led into by a
-    sentence of prose (``本次更新如下：``, ``He gives five rules.`` with the essay going on
-    after them): a story's points, never the edition's stories."""
-    if any(_own_links(doc, k) for k in heads):
-        return False
-    if all(doc.units[k].quoted for k in heads):
-        return True
-    before = heads[0] - 1
-    if before < 0 or not _prose(doc, before, heads[0]):
-        return False
-    if doc.units[before].first.text.rstrip().endswith((":", "：")):
-        return True
-    last = doc.units[heads[-1]]
-    after = next(
-        (
-            j
-            for j in range(heads[-1] + 1, len(doc.units))
-            if doc.units[j].owner < 0
-            and (doc.units[j].kind is not Kind.LINE or doc.units[j].para != last.para)
-        ),
-        None,
-    )
-    return after is not None and _prose(doc, after, heads[-1])
-
-
-def _own_links(doc: Doc, k: int) -> bool:
-    """Whether unit ``k`` holds a link itself: a list item in its text or what is nested in
-    it, a line in its paragraph (not in the paragraphs a story's body goes on with)."""
-    if doc.units[k].kind is Kind.ITEM:
-        return doc.item_links(k)
-    return doc.paragraph_links(k)
-
-
-def _prose(doc: Doc, j: int, k: int) -> bool:
-    """Whether unit ``j`` is a paragraph of prose in unit ``k``'s section: a plain line, no
-    mark, no numbered line, no title (a link in its words it may hold)."""
-    unit = doc.units[j]
-    return (
-        unit.kind is Kind.LINE
-        and doc.free(j)
-        and not unit.quoted
-        and doc.section_path(j) == doc.section_path(k)
-        and not doc.numbered_line(j)
-        and not unit.first.bold
-        and not doc.linked_lead(j)
-    )
+def _essays(
+    doc: Doc, told: list[tuple[int, bool]], found: list[tuple[int, How]]
+) -> list[tuple[int, How]]:
+    """Where other sections hold stories, a section under a heading that only told its
+    points in prose (an essay: "he gives five rules", then 1…5) is one story, when its
+    body holds a link: the essay a person reads, with the link it discusses."""
+    if not found:
+        return []
+    starts = [k for k, _ in found]
+    return [
+        (h, How.HEADING)
+        for h, prose in told
+        if prose
+        and h >= 0
+        and doc.units[h].kind is Kind.HEADING
+        and not any(h < k < doc.end_of(h) for k in starts)
+        and any(line.links for j in range(h + 1, doc.end_of(h)) for line in doc.units[j].lines)
+    ]
 
 
 def _with_bullets(

@@ -127,3 +127,34 @@ def test_an_essays_numbered_points_are_not_the_editions_stories() -> None:
     assert not any(text.startswith(("Use few", "Name the", "Date the")) for text in texts)
     assert "How to prune roses" in texts
     assert any(item.text.startswith("The park opened") for item in reading.items)
+
+
+def test_an_essay_with_points_is_one_story_with_its_link() -> None:
+    """The section whose prose tells the points is one story: the essay, with the link it cites."""
+    reading = read(ESSAY, source="issue-41.md")
+    first = reading.items[0]
+    assert first.title == "Good labels"
+    assert first.links == ("https://example.org/labels",)
+    assert len(reading.items) == 5
+
+
+HEADLINES = """# Evening News, 2024-03-05
+
+Tonight's main stories:
+
+1、The council approved the new park budget.
+
+2、Heavy rain closed two roads in the north.
+
+3、The library extends its opening hours.
+"""
+
+
+def test_numbered_news_without_links_are_stories_when_nothing_else_is() -> None:
+    """A digest whose only units are unlinked numbered lines after a colon still reads them."""
+    reading = read(HEADLINES, source="news/2024-03-05.md")
+    assert [item.text for item in reading.items] == [
+        "The council approved the new park budget.",
+        "Heavy rain closed two roads in the north.",
+        "The library extends its opening hours.",
+    ]

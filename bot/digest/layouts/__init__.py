@@ -8,7 +8,8 @@ anything in the file), and the words ``check`` uses for it. ``layout.infer`` run
 that finds units there wins), then ``PLAIN`` when nothing at all was found. A publisher's
 ``[[series]] items = "…"`` override names one of ``NAMES``. Adding a layout is one module
 here and one fixture in tests/fixtures/layouts. ``articles`` is the headings rule's helper: a
-feature article's sub-headings are its parts, not stories.
+feature article's sub-headings are its parts, not stories; ``points`` the section rules':
+a list without links in a quote or led in by prose is a story's points, not stories.
 """
 
 from __future__ import annotations
