@@ -113,12 +113,11 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
     found += _like_bullets(doc, spans, found, stories=len(headings))
     found += [(k, How.PARAGRAPH) for k in alerts(doc, headings)]
     if not headings and not found:  # no story has a number, a link or a row: bold titles
-        found = _section_items(doc, spans, strong=False)
-        if len(found) < 2:
-            found = []
+        found = _weak(doc, spans, told=told)
     if not headings and not found and told:  # its only units are points: a digest of them
         doc.numbering = type(doc.numbering)(doc.warnings)
         found = _section_items(doc, spans, strong=True, points=True)
+        found = found or _weak(doc, spans, points=True)
     if not headings and not found:  # nothing else: a plain bullet digest
         found = [(k, How.PLAIN) for k in layouts.PLAIN.find(doc, _free(doc, []))]
         if found and told_in_prose(doc, [k for k, _ in found]):
@@ -127,6 +126,18 @@ def _inferred(doc: Doc, members: list[int]) -> list[tuple[int, How]]:
         doc.numbering = type(doc.numbering)([])
         headings = heading_stories(doc, members, lone=True)
     return sorted([(k, How.HEADING) for k in headings] + found)
+
+
+def _weak(
+    doc: Doc,
+    spans: list[range],
+    *,
+    told: list[tuple[int, bool]] | None = None,
+    points: bool = False,
+) -> list[tuple[int, How]]:
+    """Paragraphs with a bold title, when at least two are found."""
+    found = _section_items(doc, spans, strong=False, told=told, points=points)
+    return found if len(found) >= 2 else []
 
 
 def _linked(doc: Doc, heads: list[int], how: How) -> bool:

@@ -158,3 +158,28 @@ def test_numbered_news_without_links_are_stories_when_nothing_else_is() -> None:
         "Heavy rain closed two roads in the north.",
         "The library extends its opening hours.",
     ]
+
+
+NOTES = """# Club notes, 2024-03-06
+
+This week at the club:
+
+**Spring cleaning**
+On Saturday morning, bring gloves.
+
+**New members**
+They met on Tuesday and chose a bed each.
+
+**The shed roof**
+It was mended by two volunteers.
+"""
+
+
+def test_bold_titled_notes_without_links_are_stories_when_nothing_else_is() -> None:
+    """Bold-titled paragraphs after a colon line are still the stories of a file of only them."""
+    reading = read(NOTES, source="notes/2024-03-06.md")
+    assert [item.title for item in reading.items] == [
+        "Spring cleaning",
+        "New members",
+        "The shed roof",
+    ]
