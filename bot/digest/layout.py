@@ -195,9 +195,20 @@ def _forced(doc: Doc, members: list[int], rule: str) -> list[tuple[int, How]]:
     if chosen is None:
         return []
     out: list[tuple[int, How]] = []
+    told: list[tuple[int, bool]] = []  # sections of points passed over (see _section_items)
     for section in _sections(doc, _free(doc, [])):
-        out += [(k, chosen.how) for k in chosen.find(doc, section)]
-    return sorted(out)
+        heads = chosen.find(doc, section)
+        if heads and points_of_prose(doc, heads):
+            path = doc.section_path(section[0])
+            told.append((path[-1] if path else -1, not all(doc.units[k].quoted for k in heads)))
+            continue
+        out += [(k, chosen.how) for k in heads]
+    if told and not out:  # its only units are points: they are what the rule reads
+        doc.numbering = type(doc.numbering)(doc.warnings)
+        out = [
+            (k, chosen.how) for s in _sections(doc, _free(doc, [])) for k in chosen.find(doc, s)
+        ]
+    return sorted(out + _essays(doc, told, out))
 
 
 def _free(doc: Doc, taken: list[range]) -> list[int]:

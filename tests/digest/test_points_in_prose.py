@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.digest import read
+from bot.digest.learning import Profile
 
 RELEASE_NOTES = """---
 date: 2024/03/04
@@ -183,3 +184,13 @@ def test_bold_titled_notes_without_links_are_stories_when_nothing_else_is() -> N
         "New members",
         "The shed roof",
     ]
+
+
+def test_a_series_read_as_numbered_still_leaves_points_to_their_story() -> None:
+    """With the series' rule learned as numbered, an essay's and a quote's points stay theirs."""
+    numbered = Profile(rule="numbered")
+    essay = read(ESSAY, source="issue-41.md", profile=numbered)
+    assert essay.items[0].title == "Good labels"
+    assert not any(item.text.startswith("Use few") for item in essay.items)
+    quiz = read(QUIZ, source="issue-40.md", profile=numbered)
+    assert [item.title for item in quiz.items][:1] == ["Trowel 2.0 released"]
