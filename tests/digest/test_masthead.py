@@ -11,7 +11,7 @@ def _edition(lead: str) -> str:
     return (
         "---\ndate: 2024/03/04\n---\n\n"
         "<small>封面是周末在河边拍的，天气很好。</small>\n\n"
-        f"> **{lead}**\n\n"
+        f"**{lead}**\n\n"
         "## 工具\n\n"
         "**Quill：一个记笔记的命令行工具**  \n<https://github.com/example/quill>  \n"
         "在终端里记笔记，按日期归档。\n\n"
@@ -27,7 +27,7 @@ _STORIES = ["Quill：一个记笔记的命令行工具", "Lumen：给截图加�
 
 
 def test_a_tagline_about_the_newsletter_itself_is_no_story() -> None:
-    """A linkless quote before any section about the weekly itself is masthead; news stays."""
+    """A linkless lead before any section about the weekly itself is masthead; news stays."""
     zh = "每周整理看到的好用工具和文章，挑选后发在这里，喜欢的话可以关注此周刊，及时收到更新"
     assert titles(read(_edition(zh), source="12-河边.md")) == _STORIES
     en = "A weekly roundup of tools we liked; subscribe to this newsletter to get every issue"
