@@ -64,6 +64,9 @@ _JOB_AD = re.compile(
     r"(?:\s*[(（][^()（）]*[)）])?(?:\s+(?:in|at|@)\s+[^.!?;]{1,40})?[\s!.！。]*$)"
     r"|诚聘|急聘|(?:正在|现正)招聘"
 )
+_HIRED = re.compile(r"(?i)hiring|聘")  # what _JOB_AD needs, found fast: most titles lack it
+
+
 _CHANGE_LINK = re.compile(
     r"(?i)^https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org|bitbucket\.org)/"
     r"[^/]+/[^/]+/(?:-/)?(?:pull|pulls|issues|commit|commits|compare|merge_requests)(?:/|$|\?)"
@@ -89,6 +92,8 @@ class Curation:
         self.outline = outline
         self.names = _names(publication)
         self.own = _edition_name(source)
+        self._named_shape = self.own is not None and len(_LETTER.findall(self.own[0])) >= 3
+        self._navigates: dict[str, bool] = {}
         self.units = outline.units
         self.template = template
         self.skip = frozenset(" ".join(s.split()).casefold() for s in skip)
@@ -141,7 +146,7 @@ class Curation:
                 why = "a table of contents (its entries name the stories)"
             elif by_path[path] == "jobs":
                 why = f"section {named[-1]!r}: job offers"
-            elif _JOB_AD.search(self._title(k)):
+            elif _HIRED.search(title := self._title(k)) and _JOB_AD.search(title):
                 why = "a job ad (its title announces an opening)"
             elif k in changelogs:
                 where = f" under {named[0]!r}" if named else ""
@@ -273,14 +278,20 @@ class Curation:
             return True
         if not self.own:
             return False
-        shape, suffix = self.own
-        path = _URL_TAIL.sub("", url)
-        name = PurePosixPath(path).name
-        other = _DIGITS.sub("#", PurePosixPath(name).stem.casefold())
-        if not _SCHEME.match(path):  # a relative link: a file beside this one
-            sibling = path.removeprefix("./")
-            return "/" not in sibling and name.casefold().endswith(suffix) and other == shape
-        return len(_LETTER.findall(shape)) >= 3 and other.endswith(shape)
+        known = self._navigates.get(url)
+        if known is None:  # a file's links repeat: each is looked at once
+            shape, suffix = self.own
+            path = _URL_TAIL.sub("", url)
+            name = path.rpartition("/")[2]
+            stem = name[:dot] if 0 < (dot := name.rfind(".")) < len(name) - 1 else name
+            other = _DIGITS.sub("#", stem.casefold())
+            if not _SCHEME.match(path):  # a relative link: a file beside this one
+                beside = "/" not in path.removeprefix("./") and name.casefold().endswith(suffix)
+                known = beside and other == shape
+            else:
+                known = self._named_shape and other.endswith(shape)
+            self._navigates[url] = known
+        return known
 
     def _first_heading(self) -> int:
         return next(
