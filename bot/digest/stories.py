@@ -95,6 +95,8 @@ class Curation:
         self._named_shape = self.own is not None and len(_LETTER.findall(self.own[0])) >= 3
         self._navigates: dict[str, bool] = {}
         self.units = outline.units
+        heads = (j for j, u in enumerate(self.units) if u.kind is Kind.HEADING)
+        self.first_heading = next(heads, len(self.units))  # once: asked of every candidate
         self.template = template
         self.skip = frozenset(" ".join(s.split()).casefold() for s in skip)
         self.skipped: list[str] = []
@@ -257,7 +259,7 @@ class Curation:
             return False
         if (
             how is not How.HEADING
-            and k < self._first_heading()
+            and k < self.first_heading
             and _MASTHEAD.search(" ".join(line.text for line in units[k].lines))
         ):
             return True
@@ -292,11 +294,6 @@ class Curation:
                 known = self._named_shape and other.endswith(shape)
             self._navigates[url] = known
         return known
-
-    def _first_heading(self) -> int:
-        return next(
-            (j for j, u in enumerate(self.units) if u.kind is Kind.HEADING), len(self.units)
-        )
 
     def _title(self, k: int) -> str:
         unit = self.units[k]
