@@ -46,12 +46,14 @@ _NOT_STORIES = re.compile(
 _CLOSING = re.compile(_FURNITURE)
 _LETTER = re.compile(r"[^\W_]")
 TERSE = 240  # characters: a changelog's entries are shorter, mostly
-_JOBS_TEXT = re.compile(r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b|招聘")
-# an item's title that announces a company's own opening ("X is hiring!", "X (YC W23) Is Hiring
-# a Founding Engineer", "X 诚聘 …", "X 正在招聘 … 工程师"): a job ad, in any section; not a
-# story about hiring ("Tech layoffs slow as hiring picks up", "Why nobody is hiring juniors").
-# A bare 招聘 is as often a headline's verb ("某大学招聘要求…", "OpenAI 招聘产品经理，…"):
-# in Chinese only the announcing forms (诚聘, 急聘, 正在招聘) tell an ad by its title
+# a section's line saying it lists offers (招聘信息, "招聘："), not 招聘 in prose ("过度招聘")
+_JOBS_TEXT = re.compile(
+    r"(?i)\bjob (?:offers?|openings?|postings?)\b|\bare hiring\b"
+    r"|招聘(?:信息|启事|岗位|职位|[：:]|\W*$)|(?:正在|长期|诚意)招聘|[【\[]招聘"
+)
+# an item's title announcing an opening ("X is hiring!", "X Is Hiring a Founding Engineer", "X
+# 诚聘 …"): a job ad in any section; not a story about hiring ("Why nobody is hiring juniors");
+# a bare 招聘 is as often a headline's verb ("OpenAI 招聘产品经理，…")
 _ROLE = (
     r"(?:engineers?|developers?|designers?|executives?|managers?|scientists?|researchers?"
     r"|leads?|roles?|positions?|interns?|hackers?|programmers?|writers?|editors?|admins?"

@@ -95,3 +95,20 @@ def test_a_bold_labelled_linked_paragraph_before_the_first_heading_is_a_story() 
     reading = read(text, source="2019-06-02-update.md")
     assert titles(reading) == ["Security Alert", "Developer News", "Release Schedule"]
     assert reading.items[0].links == ("https://lists.example/9",)
+
+
+def test_hiring_said_in_a_sections_prose_is_no_jobs_section() -> None:
+    """招聘 said in a section's prose is not the section saying it lists offers; 招聘信息 is."""
+    news = "## 新闻\n\n1、[新电池量产](https://n.example/1)\n\n2、[风电新纪录](https://n.example/2)\n\n"
+
+    def section(intro: str) -> str:
+        return (
+            f"## 观点\n\n{intro}\n\n"
+            "1、[资金过剩之后](https://v.example/1)\n\n2、[慢一点增长](https://v.example/2)\n\n"
+        )
+
+    prose = "许多创业公司资金充足，就过度招聘并迅速扩张，但并没有真正的增长。"
+    said = read(f"# 周刊 2024-01-08\n\n{news}{section(prose)}", source="2024-01-08.md")
+    assert titles(said) == ["新电池量产", "风电新纪录", "资金过剩之后", "慢一点增长"]
+    offers = read(f"# 周刊 2024-01-08\n\n{news}{section('以下是本周的招聘信息：')}", source="a.md")
+    assert titles(offers) == ["新电池量产", "风电新纪录"]
