@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from bot.store.chats import ALL
 from bot.store.database import Store
@@ -30,6 +31,14 @@ def edition_of(day: dt.date = DAY) -> str:
         "2. 新型储能电站并网，容量 100MW。 https://example.org/2\n"
         "3. 光伏组件价格下降，绿证交易活跃。 https://example.org/3\n"
     )
+
+
+def edition_folder(tmp_path: Path, day: dt.date = DAY) -> Path:
+    """A digests folder holding one edition (``edition_of``) named by its day."""
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    (folder / f"{day}.md").write_text(edition_of(day), "utf-8")
+    return folder
 
 
 def at(hour: int, minute: int = 0, *, day: dt.date = DAY) -> dt.datetime:

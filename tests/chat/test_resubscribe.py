@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot
-from push_world import DAY, at, edition_of
+from push_world import at, edition_folder
 
 from bot.app import BotRunner
 from bot.config import Config
@@ -17,10 +17,7 @@ from tgsandbox import Sandbox
 
 @pytest.fixture
 def digests(tmp_path: Path) -> Path:
-    folder = tmp_path / "digests"
-    folder.mkdir()
-    (folder / f"{DAY}.md").write_text(edition_of(DAY), "utf-8")
-    return folder
+    return edition_folder(tmp_path)
 
 
 @pytest.fixture

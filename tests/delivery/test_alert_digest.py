@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot, store_of
-from push_world import DAY, at, edition_of
+from push_world import DAY, at, edition_folder, edition_of
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
@@ -23,10 +23,7 @@ WEEKLY_HEADER = "🔔 一周提醒汇总 · "
 
 @pytest.fixture
 def digests(tmp_path: Path) -> Path:
-    folder = tmp_path / "digests"
-    folder.mkdir()
-    (folder / f"{DAY}.md").write_text(edition_of(DAY), "utf-8")
-    return folder
+    return edition_folder(tmp_path)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot, store_of
-from push_world import ALERT_HEADER, DAY, at, edition_of
+from push_world import ALERT_HEADER, DAY, at, edition_folder
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
@@ -28,10 +28,7 @@ ITEMS = {
 
 @pytest.fixture
 def digests(tmp_path: Path) -> Path:
-    folder = tmp_path / "digests"
-    folder.mkdir()
-    (folder / f"{DAY}.md").write_text(edition_of(DAY), "utf-8")
-    return folder
+    return edition_folder(tmp_path)
 
 
 @pytest.fixture

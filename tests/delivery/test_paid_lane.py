@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Clock, manual_bot
-from push_world import DAY, at, edition_of
+from push_world import DAY, at, edition_folder
 
 from bot.config import Config, PushConfig
 from bot.store.database import Store
@@ -18,10 +18,7 @@ UTC_DAY = DAY.isoformat()  # 08:00 in Shanghai is 00:00 UTC the same day
 
 @pytest.fixture
 def digests(tmp_path: Path) -> Path:
-    folder = tmp_path / "digests"
-    folder.mkdir()
-    (folder / f"{DAY}.md").write_text(edition_of(DAY), "utf-8")
-    return folder
+    return edition_folder(tmp_path)
 
 
 def paid_config(config: Config, cap: int) -> Config:

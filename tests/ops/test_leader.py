@@ -15,7 +15,7 @@ import pytest
 from conftest import Clock, manual_bot, metric_samples, store_of
 from pgcable import Cable, cabled
 from pgserver import PgCluster
-from push_world import DAY, add_readers, at, edition_of
+from push_world import add_readers, at, edition_folder
 
 from bot.app import BotRunner
 from bot.config import Config, PushConfig
@@ -29,10 +29,7 @@ from tgsandbox.faults import FaultConfig
 
 @pytest.fixture
 def digests(tmp_path: Path) -> Path:
-    folder = tmp_path / "digests"
-    folder.mkdir()
-    (folder / f"{DAY}.md").write_text(edition_of(DAY), "utf-8")
-    return folder
+    return edition_folder(tmp_path)
 
 
 @pytest.fixture
