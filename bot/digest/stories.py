@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from .numbers import number
 from .outline import How, Outline
 from .template import is_template
+from .text import is_http
 from .tree import Kind, Unit
 
 # what a publisher's own furniture is called: a section of it, or the closing heading of a
@@ -289,7 +290,7 @@ class Curation:
             name = path.rpartition("/")[2]
             stem = name[:dot] if 0 < (dot := name.rfind(".")) < len(name) - 1 else name
             other = _DIGITS.sub("#", stem.casefold())
-            if not _SCHEME.match(path):  # a relative link: a file beside this one
+            if not is_http(url):  # a site path (link_url): a file beside this one
                 beside = "/" not in path.removeprefix("./") and name.casefold().endswith(suffix)
                 known = beside and other == shape
             else:
@@ -335,7 +336,6 @@ _MASTHEAD = re.compile(
 )
 _DIGITS = re.compile(r"[0-9]+")
 _URL_TAIL = re.compile(r"[?#].*$")
-_SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*:")
 _PLACEHOLDER = re.compile(r"(?i)undefined|null|none|nan|n/a|todo|tbd|untitled|placeholder")
 _TAGGED = re.compile(r"[\s\W_]*(?:\[[^\[\]]{1,12}\]|【[^【】]{1,12}】)")
 _PERIODICAL = re.compile(r"[\u4e00-\u9fff][报刊]$")  # a Chinese name ends with what it is
